@@ -1,0 +1,38 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { startServer } from '../server.js';
+
+export function parsePort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one).');
+  return n;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('Serve the Deadline Cloud API (and session ingest) on an embedded store.')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 8080)
+    .option('--data <dir>', 'folder of the embedded store', './data')
+    .option('--pricing <file>', 'rate card (JSON) for costs')
+    .option('--strict', 'reject exactly what the real service rejects (no extensions)', false)
+    .action(async (opts: { host: string; port: number; data: string; pricing?: string; strict: boolean }) => {
+      let server;
+      try {
+        server = await startServer({ host: opts.host, port: opts.port, dataDir: opts.data, pricingFile: opts.pricing, strict: opts.strict });
+      } catch (err) {
+        console.error(`farmtally: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      }
+      console.log(`farmtally listening on ${server.url}`);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.error(`farmtally: ${signal} received, stopping`);
+        await server.close();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+    });
+}

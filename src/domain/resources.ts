@@ -1,0 +1,81 @@
+// The resources farmtally keeps, as plain values. Times are epoch milliseconds (UTC).
+// Members the model has but farmtally only stores and returns (queue job attachment
+// settings, fleet configuration, ...) travel as `details`, an opaque JSON object.
+
+export type Json = Record<string, unknown>;
+
+export interface Audit {
+  createdAt: number;
+  createdBy: string;
+  updatedAt?: number;
+  updatedBy?: string;
+}
+
+export interface Farm extends Audit {
+  farmId: string;
+  displayName: string;
+  description?: string;
+  kmsKeyArn?: string;
+  costScaleFactor: number;
+  tags?: Record<string, string>;
+}
+
+export interface Queue extends Audit {
+  farmId: string;
+  queueId: string;
+  displayName: string;
+  description?: string;
+  /** Every other member of CreateQueue's input, returned as given. */
+  details: Json;
+}
+
+export type FleetKind = 'customerManaged' | 'serviceManagedEc2';
+
+export interface Fleet extends Audit {
+  farmId: string;
+  fleetId: string;
+  displayName: string;
+  description?: string;
+  kind: FleetKind;
+  /** roleArn, min/maxWorkerCount, configuration, hostConfiguration, tags: as given. */
+  details: Json;
+}
+
+/** Jobs are learned from session records: their name and user come from the newest record. */
+export interface Job {
+  farmId: string;
+  queueId: string;
+  jobId: string;
+  name: string;
+  userId: string;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number;
+  /** Set once every session of the job has ended: the latest end. */
+  endedAt?: number;
+}
+
+/** One session record as ingested (SPEC section 4). */
+export interface SessionRecord {
+  sessionId: string;
+  queueId: string;
+  jobId: string;
+  jobName: string;
+  userId: string;
+  fleetId: string;
+  workerId: string;
+  instanceType?: string;
+  startedAt: number;
+  endedAt?: number;
+  licenseProducts?: string[];
+}
+
+export interface Session extends SessionRecord {
+  farmId: string;
+  updatedAt: number;
+}
+
+export function newId(prefix: string): string {
+  const hex = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return prefix ? `${prefix}-${hex}` : hex;
+}

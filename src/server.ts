@@ -1,0 +1,79 @@
+// The composition root: opens the store, builds the HTTP app with every operation and
+// plugin, and listens. The CLI's `serve` and the tests both start servers through here.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
+import type { OperationContext, ServerSettings } from './operations/context.js';
+import { PageTokens } from './operations/page-tokens.js';
+import { OPERATIONS } from './operations/registry.js';
+import { openDuckDbStore } from './store/duckdb/index.js';
+import type { Store } from './store/store.js';
+import { buildApp } from './wire/app.js';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  pricingFile?: string;
+  strict?: boolean;
+  /** Largest JSON request body in bytes (API routes; ingest streams). */
+  bodyLimit?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/;
+
+export function loadRateCard(file: string | undefined): RateCard {
+  if (!file) return DEFAULT_RATE_CARD;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read the pricing file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const card = parseRateCard(json);
+  if ('errors' in card) throw new Error(`the pricing file ${file} is not valid:\n  - ${card.errors.join('\n  - ')}`);
+  return card;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  if (!LOOPBACK.test(options.host)) {
+    throw new Error(`open mode (no authentication) only listens on a loopback address, not ${options.host}. Use --host 127.0.0.1.`);
+  }
+  const settings: ServerSettings = { strict: options.strict ?? false, rateCard: loadRateCard(options.pricingFile) };
+  const log = options.log ?? ((line: string) => console.error(line));
+  const store = await openDuckDbStore({ dataDir: options.dataDir });
+  const tokens = new PageTokens(await store.serverSecret());
+  const context = (caller: string): OperationContext => ({ store, settings, tokens, caller, now: Date.now });
+  const app = await buildApp({
+    operations: OPERATIONS,
+    context,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    onInternalError: (err, request) => log(`internal error on ${request.method} ${request.url} (request ${request.id}): ${err instanceof Error ? err.stack : String(err)}`),
+  });
+  let address: string;
+  try {
+    address = await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const port = new URL(address).port;
+  const hostInUrl = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${hostInUrl}:${port}`,
+    app,
+    store,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}

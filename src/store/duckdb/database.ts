@@ -1,0 +1,97 @@
+// One DuckDB instance per data directory, with a connection for writes and small reads and
+// a way to open more (background aggregations run on their own connection so the API stays
+// responsive while they work: measured in SPEC section 9).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { SCHEMA } from './schema.js';
+
+export interface DatabaseOptions {
+  /** Folder of the database file; `:memory:` keeps everything in memory. */
+  dataDir: string;
+  threads?: number;
+  memoryLimit?: string;
+}
+
+export type Row = Record<string, unknown>;
+
+/** BIGINT comes back as bigint; every integer we keep (epoch ms, counts) fits a double. */
+function plain(value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
+}
+
+export class Database {
+  private writeQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly instance: DuckDBInstance,
+    /** The connection for writes and small reads; transactions on it are serialized. */
+    readonly main: DuckDBConnection,
+  ) {}
+
+  static async open(options: DatabaseOptions): Promise<Database> {
+    let path = ':memory:';
+    if (options.dataDir !== ':memory:') {
+      mkdirSync(options.dataDir, { recursive: true });
+      path = join(options.dataDir, 'farmtally.duckdb');
+    }
+    const config: Record<string, string> = { threads: String(options.threads ?? 2), memory_limit: options.memoryLimit ?? '2GB' };
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, config);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`cannot open the data store at ${path}: ${why}. Is another farmtally server using this --data folder? Stop it or pick another folder.`);
+    }
+    const main = await instance.connect();
+    const db = new Database(instance, main);
+    for (const statement of SCHEMA) await main.run(statement);
+    return db;
+  }
+
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  async all(sql: string, params: DuckDBValue[] = [], connection = this.main): Promise<Row[]> {
+    const reader = await connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS().map((row) => {
+      const out: Row = {};
+      for (const [k, v] of Object.entries(row)) out[k] = plain(v);
+      return out;
+    });
+  }
+
+  async one(sql: string, params: DuckDBValue[] = []): Promise<Row | undefined> {
+    return (await this.all(sql, params))[0];
+  }
+
+  async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
+    await this.main.run(sql, params);
+  }
+
+  /**
+   * Runs `work` alone on the main connection inside BEGIN/COMMIT (ROLLBACK on any error), so
+   * a batch is all or nothing and writers never interleave their statements.
+   */
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.writeQueue.then(async () => {
+      await this.main.run('BEGIN TRANSACTION');
+      try {
+        const result = await work();
+        await this.main.run('COMMIT');
+        return result;
+      } catch (err) {
+        await this.main.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+    this.writeQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  close(): void {
+    this.main.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,34 @@
+// The DuckDB implementation of Store, assembled from one module per concern.
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../store.js';
+import { Database, type DatabaseOptions } from './database.js';
+import { duckDbResources } from './resources.js';
+import { duckDbSessionIngest } from './session-ingest.js';
+
+export type DuckDbStore = Store & { readonly db: Database };
+
+export async function openDuckDbStore(options: DatabaseOptions): Promise<DuckDbStore> {
+  const db = await Database.open(options);
+  return {
+    db,
+    ...duckDbResources(db),
+    ...duckDbSessionIngest(db),
+    async findClientToken(scope, token) {
+      const r = await db.one(`SELECT resource_id, fingerprint FROM client_tokens WHERE scope = $1 AND token = $2`, [scope, token]);
+      return r && { resourceId: r.resource_id as string, fingerprint: r.fingerprint as string };
+    },
+    async rememberClientToken(scope, token, resourceId, fingerprint) {
+      await db.run(`INSERT OR IGNORE INTO client_tokens VALUES ($1, $2, $3, $4, $5)`, [scope, token, resourceId, fingerprint, Date.now()]);
+    },
+    async serverSecret() {
+      const found = await db.one(`SELECT value FROM meta WHERE key = 'server-secret'`);
+      if (found) return Buffer.from(found.value as string, 'base64');
+      const secret = randomBytes(32);
+      await db.run(`INSERT OR IGNORE INTO meta VALUES ('server-secret', $1)`, [secret.toString('base64')]);
+      return Buffer.from((await db.one(`SELECT value FROM meta WHERE key = 'server-secret'`))!.value as string, 'base64');
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,195 @@
+// Farms, queues, fleets, jobs and sessions on DuckDB: small reads and writes on the main
+// connection. Lists page by keyset on (creation or start time, ID), so a page boundary
+// stays put while other rows are added.
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { Farm, Fleet, FleetKind, Job, Queue, Session } from '../../domain/resources.js';
+import type { DeleteOutcome, FleetStatus, FleetWithStatus, Page, PageRequest, QueueStatus, QueueWithStatus, ResourceStore } from '../store.js';
+import type { Database, Row } from './database.js';
+
+const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
+
+function audit(r: Row) {
+  return {
+    createdAt: r.created_at as number,
+    createdBy: r.created_by as string,
+    updatedAt: opt<number>(r.updated_at),
+    updatedBy: opt<string>(r.updated_by),
+  };
+}
+
+const toFarm = (r: Row): Farm => ({
+  farmId: r.farm_id as string,
+  displayName: r.display_name as string,
+  description: opt(r.description),
+  kmsKeyArn: opt(r.kms_key_arn),
+  costScaleFactor: r.cost_scale_factor as number,
+  tags: r.tags ? JSON.parse(r.tags as string) : undefined,
+  ...audit(r),
+});
+const toQueue = (r: Row): QueueWithStatus => ({
+  farmId: r.farm_id as string,
+  queueId: r.queue_id as string,
+  displayName: r.display_name as string,
+  description: opt(r.description),
+  details: JSON.parse(r.details as string),
+  status: r.status as QueueStatus,
+  ...audit(r),
+});
+const toFleet = (r: Row): FleetWithStatus => ({
+  farmId: r.farm_id as string,
+  fleetId: r.fleet_id as string,
+  displayName: r.display_name as string,
+  description: opt(r.description),
+  kind: r.kind as FleetKind,
+  details: JSON.parse(r.details as string),
+  status: r.status as FleetStatus,
+  ...audit(r),
+});
+
+// farmtally schedules nothing and creates fleets at once: every queue is IDLE and every fleet
+// ACTIVE. Reading them through these views makes status a column like any other, so the
+// list filters run in SQL, and a stored status would change only these two lines.
+const QUEUES = `(SELECT *, 'IDLE' AS status FROM queues) AS queues`;
+const FLEETS = `(SELECT *, 'ACTIVE' AS status FROM fleets) AS fleets`;
+const toJob = (r: Row): Job => ({
+  farmId: r.farm_id as string,
+  queueId: r.queue_id as string,
+  jobId: r.job_id as string,
+  name: r.name as string,
+  userId: r.user_id as string,
+  createdAt: r.created_at as number,
+  updatedAt: r.updated_at as number,
+  startedAt: r.started_at as number,
+  endedAt: opt(r.ended_at),
+});
+export const toSession = (r: Row): Session => ({
+  farmId: r.farm_id as string,
+  sessionId: r.session_id as string,
+  queueId: r.queue_id as string,
+  jobId: r.job_id as string,
+  jobName: r.job_name as string,
+  userId: r.user_id as string,
+  fleetId: r.fleet_id as string,
+  workerId: r.worker_id as string,
+  instanceType: opt(r.instance_type),
+  startedAt: r.started_at as number,
+  endedAt: opt(r.ended_at),
+  licenseProducts: opt(r.license_products),
+  updatedAt: r.updated_at as number,
+});
+
+/**
+ * One page of `table` filtered by `where` (column = value; an undefined value does not
+ * filter), ordered by (orderColumn, idColumn).
+ */
+async function page<T>(
+  db: Database,
+  table: string,
+  where: Record<string, string | undefined>,
+  orderColumn: string,
+  idColumn: string,
+  request: PageRequest,
+  convert: (r: Row) => T,
+): Promise<Page<T>> {
+  const params: DuckDBValue[] = [];
+  const conditions: string[] = [];
+  for (const [column, value] of Object.entries(where)) {
+    if (value === undefined) continue;
+    params.push(value);
+    conditions.push(`${column} = $${params.length}`);
+  }
+  if (request.after !== undefined) {
+    const cut = request.after.indexOf(':');
+    params.push(Number(request.after.slice(0, cut)), request.after.slice(cut + 1));
+    const [o, i] = [params.length - 1, params.length];
+    conditions.push(`(${orderColumn} > $${o} OR (${orderColumn} = $${o} AND ${idColumn} > $${i}))`);
+  }
+  params.push(request.limit + 1);
+  const sql = `SELECT * FROM ${table} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+               ORDER BY ${orderColumn}, ${idColumn} LIMIT $${params.length}`;
+  const rows = await db.all(sql, params);
+  const more = rows.length > request.limit;
+  const kept = rows.slice(0, request.limit);
+  const last = kept[kept.length - 1];
+  return { items: kept.map(convert), nextAfter: more && last ? `${last[orderColumn]}:${last[idColumn]}` : undefined };
+}
+
+async function deleteUnlessUsed(db: Database, table: string, idColumn: string, farmId: string, id: string, extra: string[] = []): Promise<DeleteOutcome> {
+  return db.transaction(async () => {
+    const found = await db.one(`SELECT 1 AS x FROM ${table} WHERE farm_id = $1 AND ${idColumn} = $2`, [farmId, id]);
+    if (!found) return 'not-found';
+    const used = await db.one(`SELECT 1 AS x FROM sessions WHERE farm_id = $1 AND ${idColumn} = $2 LIMIT 1`, [farmId, id]);
+    if (used) return 'has-sessions';
+    for (const statement of extra) await db.run(statement, [farmId]);
+    await db.run(`DELETE FROM ${table} WHERE farm_id = $1 AND ${idColumn} = $2`, [farmId, id]);
+    return 'deleted';
+  });
+}
+
+const auditValues = (a: Farm | Queue | Fleet): DuckDBValue[] => [a.createdAt, a.createdBy, a.updatedAt ?? null, a.updatedBy ?? null];
+
+export function duckDbResources(db: Database): ResourceStore {
+  return {
+    async createFarm(f) {
+      await db.run(`INSERT INTO farms VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+        f.farmId, f.displayName, f.description ?? null, f.kmsKeyArn ?? null, f.costScaleFactor, f.tags ? JSON.stringify(f.tags) : null, ...auditValues(f),
+      ]);
+    },
+    async putFarm(f) {
+      await db.run(
+        `UPDATE farms SET display_name = $2, description = $3, cost_scale_factor = $4, updated_at = $5, updated_by = $6 WHERE farm_id = $1`,
+        [f.farmId, f.displayName, f.description ?? null, f.costScaleFactor, f.updatedAt ?? null, f.updatedBy ?? null],
+      );
+    },
+    getFarm: async (farmId) => {
+      const r = await db.one(`SELECT * FROM farms WHERE farm_id = $1`, [farmId]);
+      return r && toFarm(r);
+    },
+    listFarms: (req) => page(db, 'farms', {}, 'created_at', 'farm_id', req, toFarm),
+    deleteFarm: (farmId) =>
+      deleteUnlessUsed(db, 'farms', 'farm_id', farmId, farmId, [
+        `DELETE FROM queues WHERE farm_id = $1`,
+        `DELETE FROM fleets WHERE farm_id = $1`,
+        `DELETE FROM jobs WHERE farm_id = $1`,
+      ]),
+
+    async createQueue(q) {
+      await db.run(`INSERT INTO queues VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        q.farmId, q.queueId, q.displayName, q.description ?? null, JSON.stringify(q.details), ...auditValues(q),
+      ]);
+    },
+    getQueue: async (farmId, queueId) => {
+      const r = await db.one(`SELECT * FROM ${QUEUES} WHERE farm_id = $1 AND queue_id = $2`, [farmId, queueId]);
+      return r && toQueue(r);
+    },
+    listQueues: (farmId, req, filter = {}) => page(db, QUEUES, { farm_id: farmId, status: filter.status }, 'created_at', 'queue_id', req, toQueue),
+    deleteQueue: (farmId, queueId) => deleteUnlessUsed(db, 'queues', 'queue_id', farmId, queueId),
+
+    async createFleet(f) {
+      await db.run(`INSERT INTO fleets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+        f.farmId, f.fleetId, f.displayName, f.description ?? null, f.kind, JSON.stringify(f.details), ...auditValues(f),
+      ]);
+    },
+    getFleet: async (farmId, fleetId) => {
+      const r = await db.one(`SELECT * FROM ${FLEETS} WHERE farm_id = $1 AND fleet_id = $2`, [farmId, fleetId]);
+      return r && toFleet(r);
+    },
+    listFleets: (farmId, req, filter = {}) =>
+      page(db, FLEETS, { farm_id: farmId, display_name: filter.displayName, status: filter.status }, 'created_at', 'fleet_id', req, toFleet),
+    deleteFleet: (farmId, fleetId) => deleteUnlessUsed(db, 'fleets', 'fleet_id', farmId, fleetId),
+
+    getJob: async (farmId, queueId, jobId) => {
+      const r = await db.one(`SELECT * FROM jobs WHERE farm_id = $1 AND queue_id = $2 AND job_id = $3`, [farmId, queueId, jobId]);
+      return r && toJob(r);
+    },
+    listJobs: (farmId, queueId, req) => page(db, 'jobs', { farm_id: farmId, queue_id: queueId }, 'created_at', 'job_id', req, toJob),
+    getSession: async (farmId, queueId, jobId, sessionId) => {
+      const r = await db.one(`SELECT * FROM sessions WHERE farm_id = $1 AND queue_id = $2 AND job_id = $3 AND session_id = $4`, [
+        farmId, queueId, jobId, sessionId,
+      ]);
+      return r && toSession(r);
+    },
+    listSessions: (farmId, queueId, jobId, req) =>
+      page(db, 'sessions', { farm_id: farmId, queue_id: queueId, job_id: jobId }, 'started_at', 'session_id', req, toSession),
+  };
+}

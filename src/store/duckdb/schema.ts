@@ -1,0 +1,44 @@
+// The DuckDB schema. Times are BIGINT epoch milliseconds: the aggregation does its time
+// zone arithmetic on integers (SPEC section 9), and they compare and subtract exactly.
+// Sessions have no primary key on purpose: an ART index over tens of millions of rows costs
+// memory and ingest speed, and ingest finds existing sessions with one join per batch.
+
+export const SCHEMA: string[] = [
+  `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS farms (
+     farm_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, description VARCHAR, kms_key_arn VARCHAR,
+     cost_scale_factor DOUBLE NOT NULL, tags VARCHAR,
+     created_at BIGINT NOT NULL, created_by VARCHAR NOT NULL, updated_at BIGINT, updated_by VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS queues (
+     farm_id VARCHAR NOT NULL, queue_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, description VARCHAR,
+     details VARCHAR NOT NULL,
+     created_at BIGINT NOT NULL, created_by VARCHAR NOT NULL, updated_at BIGINT, updated_by VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS fleets (
+     farm_id VARCHAR NOT NULL, fleet_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, description VARCHAR,
+     kind VARCHAR NOT NULL, details VARCHAR NOT NULL,
+     created_at BIGINT NOT NULL, created_by VARCHAR NOT NULL, updated_at BIGINT, updated_by VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS jobs (
+     farm_id VARCHAR NOT NULL, queue_id VARCHAR NOT NULL, job_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+     user_id VARCHAR NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+     started_at BIGINT NOT NULL, ended_at BIGINT,
+     PRIMARY KEY (farm_id, job_id))`,
+  `CREATE TABLE IF NOT EXISTS sessions (
+     farm_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, queue_id VARCHAR NOT NULL, job_id VARCHAR NOT NULL,
+     job_name VARCHAR NOT NULL, user_id VARCHAR NOT NULL, fleet_id VARCHAR NOT NULL, worker_id VARCHAR NOT NULL,
+     instance_type VARCHAR, started_at BIGINT NOT NULL, ended_at BIGINT, license_products VARCHAR[],
+     updated_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS client_tokens (
+     scope VARCHAR NOT NULL, token VARCHAR NOT NULL, resource_id VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL,
+     created_at BIGINT NOT NULL, PRIMARY KEY (scope, token))`,
+  `CREATE TABLE IF NOT EXISTS aggregations (
+     aggregation_id VARCHAR PRIMARY KEY, farm_id VARCHAR NOT NULL, status VARCHAR NOT NULL, status_message VARCHAR,
+     group_by VARCHAR[] NOT NULL, statistics VARCHAR[] NOT NULL,
+     created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, row_count BIGINT NOT NULL DEFAULT 0)`,
+  // One row per result row, numbered in the API's order so a page is a range of row_index.
+  `CREATE TABLE IF NOT EXISTS aggregation_rows (
+     aggregation_id VARCHAR NOT NULL, row_index BIGINT NOT NULL, bucket_start BIGINT NOT NULL, bucket_end BIGINT NOT NULL,
+     queue_id VARCHAR, fleet_id VARCHAR, job_id VARCHAR, job_name VARCHAR, user_id VARCHAR, usage_type VARCHAR,
+     instance_type VARCHAR, license_product VARCHAR, n BIGINT NOT NULL,
+     runtime_ms_sum HUGEINT NOT NULL, runtime_ms_min BIGINT NOT NULL, runtime_ms_max BIGINT NOT NULL,
+     cost_sum DOUBLE NOT NULL, cost_min DOUBLE NOT NULL, cost_max DOUBLE NOT NULL)`,
+];

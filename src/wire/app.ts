@@ -1,0 +1,104 @@
+// The HTTP front: one Fastify route per operation of the registry, every response with an
+// x-amzn-requestid, every error in the model's shapes (x-amzn-errortype + JSON body), and
+// nothing a client sends able to take the process down.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { OperationContext } from '../operations/context.js';
+import { fieldValidationError, internalError, ServiceError, validationError } from '../operations/errors.js';
+import type { AnyOperation } from '../operations/operation.js';
+import { bindInput } from './rest-json.js';
+
+export interface AppOptions {
+  operations: readonly AnyOperation[];
+  /** The per-request context; `caller` is filled in by the auth step. */
+  context: (caller: string) => OperationContext;
+  /** Largest accepted JSON body, in bytes. */
+  bodyLimit: number;
+  /** Extra route plugins (ingest, web page), registered in their own encapsulated scope. */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Called with each unexpected error (a bug, not bad input), for the server's log. */
+  onInternalError?: (err: unknown, request: FastifyRequest) => void;
+}
+
+export function sendError(reply: FastifyReply, err: ServiceError): FastifyReply {
+  reply.code(err.status).header('x-amzn-errortype', err.shape).header('content-type', 'application/json');
+  if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(err.retryAfterSeconds))));
+  return reply.send(JSON.stringify(err.body()));
+}
+
+/** Fastify's own errors (body too large, bad headers...) mapped to the model's shapes. */
+function fromFramework(err: { code?: string; statusCode?: number; message: string }, bodyLimit: number): ServiceError | undefined {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new ServiceError('ValidationException', 413, `The request body is larger than the ${bodyLimit}-byte limit. Send less per request.`, { reason: 'OTHER' });
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return validationError(`The request could not be read: ${err.message}`, [], 'CANNOT_PARSE');
+  }
+  return undefined;
+}
+
+export function toPath(template: string): string {
+  return template.replace(/\{(\w+)\}/g, ':$1');
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    genReqId: () => randomUUID(),
+    ignoreTrailingSlash: true,
+    // Long IDs and tokens ride in the URL; Fastify's default (100) is too short for some.
+    routerOptions: { maxParamLength: 512 },
+  });
+
+  // The API reads bodies itself, so malformed JSON becomes CANNOT_PARSE in the model's shape
+  // (and an unknown route with any body is still UNKNOWN_OPERATION). Plugins may override.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-amzn-requestid', request.id);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof ServiceError) return sendError(reply, err);
+    const mapped = fromFramework(err as { code?: string; statusCode?: number; message: string }, options.bodyLimit);
+    if (mapped) return sendError(reply, mapped);
+    options.onInternalError?.(err, request);
+    return sendError(reply, internalError());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    sendError(reply, validationError(`No operation matches ${request.method} ${path}. Check the endpoint URL and the API version (/2023-10-12/).`, [], 'UNKNOWN_OPERATION'));
+  });
+
+  await app.register(async (api) => {
+    for (const op of options.operations) {
+      api.route({
+        method: op.method,
+        url: toPath(op.path),
+        handler: async (request, reply) => {
+          const raw = {
+            params: request.params as Record<string, string>,
+            query: request.query as Record<string, string>,
+            headers: request.headers,
+            body: request.body as Buffer | undefined,
+          };
+          const input = bindInput(op, raw);
+          const ctx = options.context('farmtally');
+          if (op.check) {
+            const failures = op.check(input as never, ctx);
+            if (failures.length) throw fieldValidationError(failures);
+          }
+          const output = await op.handle(input as never, ctx);
+          reply.header('content-type', 'application/json');
+          return JSON.stringify(output ?? {});
+        },
+      });
+    }
+  });
+
+  for (const plugin of options.plugins ?? []) await app.register(plugin);
+  return app;
+}

@@ -1,0 +1,64 @@
+// restJson1 request binding: gathers an operation's input from the URI, the query string,
+// headers and the JSON body, as its shape's member locations say, then validates it.
+import { fieldValidationError, validationError } from '../operations/errors.js';
+import type { AnyOperation } from '../operations/operation.js';
+import type { Shape } from '../operations/validation/shapes.js';
+import { validateAny } from '../operations/validation/validate.js';
+
+export interface RawRequest {
+  params: Record<string, string>;
+  query: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer | undefined;
+}
+
+/** Query and header values arrive as text; numbers are read as the shape asks. */
+function fromText(shape: Shape, text: string): unknown {
+  if ((shape.type === 'integer' || shape.type === 'float') && /^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  return text;
+}
+
+function parseBody(body: Buffer | undefined): Record<string, unknown> {
+  if (!body || body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : 'invalid JSON';
+    throw validationError(`The request body is not valid JSON (${why}). Send a JSON object.`, [], 'CANNOT_PARSE');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw validationError('The request body must be a JSON object.', [], 'CANNOT_PARSE');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function bindInput(op: AnyOperation, raw: RawRequest): unknown {
+  const body = op.method === 'GET' || op.method === 'DELETE' ? {} : parseBody(raw.body);
+  const gathered: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(op.input.members)) {
+    let value: unknown;
+    switch (member.location) {
+      case 'body':
+        value = body[name];
+        break;
+      case 'uri':
+        value = raw.params[name];
+        break;
+      case 'query': {
+        const q = raw.query[member.wireName ?? name];
+        value = Array.isArray(q) ? q : q === undefined ? undefined : fromText(member.shape, q);
+        break;
+      }
+      case 'header': {
+        const h = raw.headers[(member.wireName ?? name).toLowerCase()];
+        value = Array.isArray(h) ? h.join(',') : h;
+        break;
+      }
+    }
+    if (value !== undefined) gathered[name] = value;
+  }
+  const { value, failures } = validateAny(op.input, gathered);
+  if (failures.length) throw fieldValidationError(failures);
+  return value;
+}
