@@ -5,10 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
 import type { OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
+import { AggregationRunner } from './operations/statistics/aggregation-runner.js';
 import { OPERATIONS } from './operations/registry.js';
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp } from './wire/app.js';
+import { ingestRoute } from './wire/ingest-route.js';
 
 export interface ServerOptions {
   host: string;
@@ -16,6 +18,12 @@ export interface ServerOptions {
   dataDir: string;
   pricingFile?: string;
   strict?: boolean;
+  /** Seconds aggregation results stay readable (default 3600, as the service). */
+  aggregationTtlSeconds?: number;
+  /** Rows past which an aggregation ends FAILED (default 1 000 000). */
+  maxResultRows?: number;
+  /** Seconds past which an aggregation ends TIMEOUT (default 300). */
+  aggregationTimeoutSeconds?: number;
   /** Largest JSON request body in bytes (API routes; ingest streams). */
   bodyLimit?: number;
   log?: (line: string) => void;
@@ -47,15 +55,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (!LOOPBACK.test(options.host)) {
     throw new Error(`open mode (no authentication) only listens on a loopback address, not ${options.host}. Use --host 127.0.0.1.`);
   }
-  const settings: ServerSettings = { strict: options.strict ?? false, rateCard: loadRateCard(options.pricingFile) };
+  const settings: ServerSettings = {
+    strict: options.strict ?? false,
+    rateCard: loadRateCard(options.pricingFile),
+    aggregationTtlMs: (options.aggregationTtlSeconds ?? 3600) * 1000,
+    maxResultRows: options.maxResultRows ?? 1_000_000,
+    aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? 300) * 1000,
+  };
   const log = options.log ?? ((line: string) => console.error(line));
   const store = await openDuckDbStore({ dataDir: options.dataDir });
+  await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');
   const tokens = new PageTokens(await store.serverSecret());
-  const context = (caller: string): OperationContext => ({ store, settings, tokens, caller, now: Date.now });
+  const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);
+  aggregations.startSweeping(Date.now);
+  const context = (caller: string): OperationContext => ({ store, settings, tokens, aggregations, caller, now: Date.now });
   const app = await buildApp({
     operations: OPERATIONS,
     context,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    plugins: [ingestRoute({ context })],
     onInternalError: (err, request) => log(`internal error on ${request.method} ${request.url} (request ${request.id}): ${err instanceof Error ? err.stack : String(err)}`),
   });
   let address: string;
@@ -73,6 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     async close() {
       await app.close();
+      await aggregations.drain();
       await store.close();
     },
   };

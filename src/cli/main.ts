@@ -1,10 +1,12 @@
 // The `farmtally` command line: one subcommand per module.
 import { Command } from 'commander';
 import { serveCommand } from './serve.js';
+import { statsCommand } from './stats.js';
 
 const program = new Command('farmtally')
   .description('A self-hostable AWS Deadline Cloud session statistics server, its importer and its client.')
   .showHelpAfterError();
 program.addCommand(serveCommand());
+program.addCommand(statsCommand());
 
 await program.parseAsync(process.argv);

@@ -1,10 +1,29 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer } from '../server.js';
 
+interface ServeOptions {
+  host: string;
+  port: number;
+  data: string;
+  pricing?: string;
+  strict: boolean;
+  aggregationTtl: number;
+  maxResultRows: number;
+  aggregationTimeout: number;
+}
+
 export function parsePort(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one).');
   return n;
+}
+
+function positive(what: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a number greater than 0.`);
+    return n;
+  };
 }
 
 export function serveCommand(): Command {
@@ -15,10 +34,22 @@ export function serveCommand(): Command {
     .option('--data <dir>', 'folder of the embedded store', './data')
     .option('--pricing <file>', 'rate card (JSON) for costs')
     .option('--strict', 'reject exactly what the real service rejects (no extensions)', false)
-    .action(async (opts: { host: string; port: number; data: string; pricing?: string; strict: boolean }) => {
+    .option('--aggregation-ttl <seconds>', 'how long aggregation results stay readable', positive('--aggregation-ttl'), 3600)
+    .option('--max-result-rows <n>', 'an aggregation with more rows ends FAILED', positive('--max-result-rows'), 1_000_000)
+    .option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300)
+    .action(async (opts: ServeOptions) => {
       let server;
       try {
-        server = await startServer({ host: opts.host, port: opts.port, dataDir: opts.data, pricingFile: opts.pricing, strict: opts.strict });
+        server = await startServer({
+          host: opts.host,
+          port: opts.port,
+          dataDir: opts.data,
+          pricingFile: opts.pricing,
+          strict: opts.strict,
+          aggregationTtlSeconds: opts.aggregationTtl,
+          maxResultRows: opts.maxResultRows,
+          aggregationTimeoutSeconds: opts.aggregationTimeout,
+        });
       } catch (err) {
         console.error(`farmtally: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(1);

@@ -2,17 +2,25 @@
 import type { RateCard } from '../domain/pricing.js';
 import type { Store } from '../store/store.js';
 import type { PageTokens } from './page-tokens.js';
+import type { AggregationRunner } from './statistics/aggregation-runner.js';
 
 export interface ServerSettings {
   /** Reject exactly what the real service rejects (no extensions). */
   strict: boolean;
   rateCard: RateCard;
+  /** How long aggregation results stay readable after Start. */
+  aggregationTtlMs: number;
+  /** An aggregation with more rows than this ends FAILED. */
+  maxResultRows: number;
+  /** An aggregation running longer than this ends TIMEOUT. */
+  aggregationTimeoutMs: number;
 }
 
 export interface OperationContext {
   store: Store;
   settings: ServerSettings;
   tokens: PageTokens;
+  aggregations: AggregationRunner;
   /** Who is calling: the principal's name, or `farmtally` in open mode. */
   caller: string;
   now(): number;

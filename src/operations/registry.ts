@@ -4,7 +4,21 @@ import { deleteFarm } from './farms/delete-farm.js';
 import { getFarm } from './farms/get-farm.js';
 import { listFarms } from './farms/list-farms.js';
 import { updateFarm } from './farms/update-farm.js';
+import { createFleet } from './fleets/create-fleet.js';
+import { deleteFleet } from './fleets/delete-fleet.js';
+import { getFleet } from './fleets/get-fleet.js';
+import { listFleets } from './fleets/list-fleets.js';
+import { getJob } from './jobs/get-job.js';
+import { listJobs } from './jobs/list-jobs.js';
 import type { AnyOperation } from './operation.js';
+import { createQueue } from './queues/create-queue.js';
+import { deleteQueue } from './queues/delete-queue.js';
+import { getQueue } from './queues/get-queue.js';
+import { listQueues } from './queues/list-queues.js';
+import { getSession } from './sessions/get-session.js';
+import { listSessions } from './sessions/list-sessions.js';
+import { getSessionsStatisticsAggregation } from './statistics/get-sessions-statistics-aggregation.js';
+import { startSessionsStatisticsAggregation } from './statistics/start-sessions-statistics-aggregation.js';
 
 export const OPERATIONS: readonly AnyOperation[] = [
   createFarm,
@@ -12,4 +26,18 @@ export const OPERATIONS: readonly AnyOperation[] = [
   listFarms,
   updateFarm,
   deleteFarm,
+  createQueue,
+  getQueue,
+  listQueues,
+  deleteQueue,
+  createFleet,
+  getFleet,
+  listFleets,
+  deleteFleet,
+  getJob,
+  listJobs,
+  getSession,
+  listSessions,
+  startSessionsStatisticsAggregation,
+  getSessionsStatisticsAggregation,
 ];

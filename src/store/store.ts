@@ -1,5 +1,6 @@
 // What the operations need from storage, and nothing about how it is kept. DuckDB
 // (store/duckdb) is the one engine today; another (ClickHouse) implements the same interface.
+import type { AggregationStore } from './aggregation-store.js';
 import type { Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
 
 /** Keyset paging: `after` is the store's own sort key of the last item already returned. */
@@ -81,16 +82,46 @@ export interface IngestCounts {
   unchanged: number;
 }
 
-export interface SessionStore {
+/**
+ * One batch of session records on its way in. Records are staged apart from the sessions
+ * table (readers never see them) while the body streams in, so memory stays bounded; only
+ * `commit` writes, in one transaction, so a batch is all or nothing.
+ */
+export interface StagedSessions {
+  /** Adds validated records, in the order the batch lists them. */
+  append(records: readonly SessionRecord[]): Promise<void>;
   /**
-   * Writes a validated batch in one transaction: new sessions are created, changed ones
-   * updated (keyed by farm and sessionId; the last of duplicates in a batch wins), and the
-   * jobs they name created or refreshed. All or nothing.
+   * Writes everything staged in one transaction: sessions are keyed by farm and sessionId,
+   * the last of duplicates in the batch wins, and a record equal to the stored session
+   * leaves it untouched (`unchanged`). The jobs that changed sessions name are created or
+   * refreshed. Throws MissingParentsError, writing nothing, when a queue or fleet the
+   * records name no longer exists (deleted while the batch streamed in). The staging area
+   * is released either way.
    */
-  ingestSessions(farmId: string, records: SessionRecord[], nowMs: number): Promise<IngestCounts>;
+  commit(nowMs: number): Promise<Omit<IngestCounts, 'received'>>;
+  /** Releases the staging area without writing anything. */
+  discard(): Promise<void>;
 }
 
-export interface Store extends ResourceStore, ClientTokenStore, SessionStore {
+export class MissingParentsError extends Error {
+  constructor(
+    readonly queueIds: string[],
+    readonly fleetIds: string[],
+  ) {
+    super(`session records name queues or fleets that do not exist: ${[...queueIds, ...fleetIds].join(', ')}`);
+  }
+}
+
+export interface SessionStore {
+  /** The IDs of the farm's queues and fleets: the parents a session record may name. */
+  sessionParentIds(farmId: string): Promise<{ queueIds: string[]; fleetIds: string[] }>;
+  /** Opens a staging area for one batch of the farm's session records. */
+  stageSessions(farmId: string): Promise<StagedSessions>;
+  /** Stages and commits `records` as one batch (for callers that hold a batch in memory). */
+  ingestSessions(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<IngestCounts>;
+}
+
+export interface Store extends ResourceStore, ClientTokenStore, SessionStore, AggregationStore {
   /** Persistent server secret (for page tokens), created on first use. */
   serverSecret(): Promise<Buffer>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store.js';
 import { Database, type DatabaseOptions } from './database.js';
+import { duckDbAggregations } from './aggregations.js';
 import { duckDbResources } from './resources.js';
 import { duckDbSessionIngest } from './session-ingest.js';
 
@@ -13,6 +14,7 @@ export async function openDuckDbStore(options: DatabaseOptions): Promise<DuckDbS
     db,
     ...duckDbResources(db),
     ...duckDbSessionIngest(db),
+    ...duckDbAggregations(db),
     async findClientToken(scope, token) {
       const r = await db.one(`SELECT resource_id, fingerprint FROM client_tokens WHERE scope = $1 AND token = $2`, [scope, token]);
       return r && { resourceId: r.resource_id as string, fingerprint: r.fingerprint as string };

@@ -51,6 +51,7 @@ const toFleet = (r: Row): FleetWithStatus => ({
 // list filters run in SQL, and a stored status would change only these two lines.
 const QUEUES = `(SELECT *, 'IDLE' AS status FROM queues) AS queues`;
 const FLEETS = `(SELECT *, 'ACTIVE' AS status FROM fleets) AS fleets`;
+
 const toJob = (r: Row): Job => ({
   farmId: r.farm_id as string,
   queueId: r.queue_id as string,

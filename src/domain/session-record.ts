@@ -1,0 +1,41 @@
+// The rules a session record carries in itself (SPEC section 4), apart from any transport
+// or storage. Each field's own constraints are declared as a shape beside the ingest
+// operation (operations/ingest-sessions.ts); what is here spans fields or gives a value its
+// one canonical form, so that re-sending the same facts is recognised as `unchanged`.
+import type { SessionRecord } from './resources.js';
+
+/** The record's fields, in the order exports and examples list them. */
+export const SESSION_RECORD_FIELDS = [
+  'sessionId',
+  'queueId',
+  'jobId',
+  'jobName',
+  'userId',
+  'fleetId',
+  'workerId',
+  'instanceType',
+  'startedAt',
+  'endedAt',
+  'licenseProducts',
+] as const satisfies readonly (keyof SessionRecord)[];
+
+export type SessionRecordField = (typeof SESSION_RECORD_FIELDS)[number];
+
+/** How a CSV cell lists several license products. */
+export const LICENSE_PRODUCT_SEPARATOR = ';';
+
+/**
+ * The license products a session used, as a set: a session either used a product or not
+ * (statistics count one LICENSE usage record per product), so repeats are dropped, and the
+ * set is sorted so that the same products in another order are the same record. No
+ * products, or an empty list, is "none".
+ */
+export function licenseProductSet(products: readonly string[] | undefined): string[] | undefined {
+  if (!products || products.length === 0) return undefined;
+  return [...new Set(products)].sort();
+}
+
+/** A session cannot end before it started (ending at its start is a zero-length session). */
+export function endsBeforeItStarts(record: Pick<SessionRecord, 'startedAt' | 'endedAt'>): boolean {
+  return record.endedAt !== undefined && record.endedAt < record.startedAt;
+}

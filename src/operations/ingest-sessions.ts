@@ -1,0 +1,168 @@
+// IngestSessions, farmtally's extension (SPEC section 4): session records arrive one at a
+// time from a streamed body; each is validated against the shape below and the farm's
+// queues and fleets, and staged. The batch is written only if every record passed, in one
+// transaction: all or nothing. Failures name the record (`records.<n>.<field>`) and, in the
+// message, the body line it came from.
+import { endsBeforeItStarts, licenseProductSet } from '../domain/session-record.js';
+import type { SessionRecord } from '../domain/resources.js';
+import { MissingParentsError, type IngestCounts, type StagedSessions } from '../store/store.js';
+import { FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from './common-shapes.js';
+import type { OperationContext } from './context.js';
+import { validationError, type FieldFailure } from './errors.js';
+import { requireFarm } from './support.js';
+import { list, optional, required, string, structure, timestamp } from './validation/shapes.js';
+import { validate } from './validation/validate.js';
+
+/** A session record's members and their constraints (the model's where it has them). */
+export const SessionRecordShape = structure({
+  sessionId: required(SessionId),
+  queueId: required(QueueId),
+  jobId: required(JobId),
+  jobName: required(string({ min: 1, max: 128 })),
+  // The model leaves UserId unconstrained; farmtally bounds it like a job name.
+  userId: required(string({ min: 1, max: 128 })),
+  fleetId: required(FleetId),
+  workerId: required(WorkerId),
+  instanceType: optional(InstanceType),
+  startedAt: required(timestamp()),
+  endedAt: optional(timestamp()),
+  licenseProducts: optional(list(string({ min: 1, max: 100 }), { max: 100 })),
+});
+
+/** How many failures a rejection lists in its fieldList; the message gives the total. */
+export const MAX_LISTED_FAILURES = 100;
+/** How many failures the rejection's message spells out. */
+const FAILURES_IN_MESSAGE = 3;
+/** Records staged per store call: bounds memory without a store round trip per record. */
+const STAGE_CHUNK = 2048;
+
+export class SessionIngest {
+  private received = 0;
+  private badRecords = 0;
+  /** Problems of the body rather than of a record (a CSV header). */
+  private bodyProblems = 0;
+  private failureCount = 0;
+  private readonly failures: FieldFailure[] = [];
+  private pending: SessionRecord[] = [];
+
+  private constructor(
+    private readonly ctx: OperationContext,
+    private readonly farmId: string,
+    private readonly queueIds: ReadonlySet<string>,
+    private readonly fleetIds: ReadonlySet<string>,
+    private readonly staged: StagedSessions,
+  ) {}
+
+  /** Starts a batch for the farm: ResourceNotFoundException when there is no such farm. */
+  static async begin(ctx: OperationContext, farmId: string): Promise<SessionIngest> {
+    await requireFarm(ctx, farmId);
+    const parents = await ctx.store.sessionParentIds(farmId);
+    const staged = await ctx.store.stageSessions(farmId);
+    return new SessionIngest(ctx, farmId, new Set(parents.queueIds), new Set(parents.fleetIds), staged);
+  }
+
+  /** A record read from body line `line`: validated, and staged while the batch is clean. */
+  record(line: number, value: unknown): void {
+    const position = ++this.received;
+    const path = `records.${position}`;
+    const { value: r, failures } = validate(SessionRecordShape, value, path);
+    if (failures.length) return this.reject(line, failures);
+    const record: SessionRecord = {
+      ...r,
+      startedAt: r.startedAt.getTime(),
+      endedAt: r.endedAt?.getTime(),
+      licenseProducts: licenseProductSet(r.licenseProducts),
+    };
+    const problems: FieldFailure[] = [];
+    if (endsBeforeItStarts(record)) {
+      problems.push({ name: `${path}.endedAt`, message: `endedAt ${new Date(record.endedAt!).toISOString()} is before startedAt ${new Date(record.startedAt).toISOString()}` });
+    }
+    if (!this.queueIds.has(record.queueId)) {
+      problems.push({ name: `${path}.queueId`, message: `queue ${record.queueId} does not exist in farm ${this.farmId}; create it (CreateQueue) or fix the record` });
+    }
+    if (!this.fleetIds.has(record.fleetId)) {
+      problems.push({ name: `${path}.fleetId`, message: `fleet ${record.fleetId} does not exist in farm ${this.farmId}; create it (CreateFleet) or fix the record` });
+    }
+    if (problems.length) return this.reject(line, problems);
+    // Once the batch is lost there is no point staging more of it; reading on only counts failures.
+    if (!this.lost) this.pending.push(record);
+  }
+
+  /** A record that could not be read at all (bad JSON, a malformed CSV row, too long). */
+  unreadable(line: number, why: string): void {
+    const position = ++this.received;
+    this.reject(line, [{ name: `records.${position}`, message: why }]);
+  }
+
+  /** A failure of the body as a whole rather than of one record (a CSV header). */
+  problem(name: string, message: string): void {
+    this.bodyProblems++;
+    this.pending = [];
+    this.note([{ name, message }]);
+  }
+
+  /** Hands the records validated so far to the store. Call between body chunks. */
+  async stage(): Promise<void> {
+    while (this.pending.length) {
+      const chunk = this.pending.length > STAGE_CHUNK ? this.pending.splice(0, STAGE_CHUNK) : this.pending;
+      if (chunk === this.pending) this.pending = [];
+      await this.staged.append(chunk);
+    }
+  }
+
+  /** Writes the batch if every record passed; otherwise one ValidationException naming them. */
+  async finish(): Promise<IngestCounts> {
+    if (this.lost) {
+      await this.staged.discard();
+      throw this.rejection();
+    }
+    await this.stage();
+    try {
+      return { received: this.received, ...(await this.staged.commit(this.ctx.now())) };
+    } catch (err) {
+      if (err instanceof MissingParentsError) throw vanishedParents(err, this.farmId);
+      throw err;
+    }
+  }
+
+  /** Drops the batch (the body failed to arrive, or the caller gave up). */
+  async abandon(): Promise<void> {
+    this.pending = [];
+    await this.staged.discard();
+  }
+
+  private get lost(): boolean {
+    return this.badRecords > 0 || this.bodyProblems > 0;
+  }
+
+  private reject(line: number, failures: FieldFailure[]): void {
+    this.badRecords++;
+    this.pending = [];
+    this.note(failures.map((f) => ({ name: f.name, message: `line ${line}: ${f.message}` })));
+  }
+
+  private note(failures: FieldFailure[]): void {
+    this.failureCount += failures.length;
+    for (const f of failures) if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(f);
+  }
+
+  private rejection() {
+    const shown = this.failures.slice(0, FAILURES_IN_MESSAGE).map((f) => f.message).join('; ');
+    const more = this.failureCount > FAILURES_IN_MESSAGE ? `; and ${this.failureCount - FAILURES_IN_MESSAGE} more` : '';
+    const listed = this.failureCount > this.failures.length ? ` fieldList shows the first ${this.failures.length} of ${this.failureCount} problems.` : '';
+    const problems = `${this.failureCount} problem${this.failureCount === 1 ? '' : 's'}`;
+    const where = this.badRecords > 0 ? ` in ${this.badRecords} of ${this.received} record${this.received === 1 ? '' : 's'}` : '';
+    return validationError(
+      `The batch was rejected and nothing was written: ${problems}${where}: ${shown}${more}.${listed} Fix them and send the whole batch again.`,
+      this.failures,
+    );
+  }
+}
+
+function vanishedParents(err: MissingParentsError, farmId: string) {
+  const named = [...err.queueIds.map((id) => ({ name: 'queueId', id, kind: 'queue' })), ...err.fleetIds.map((id) => ({ name: 'fleetId', id, kind: 'fleet' }))];
+  return validationError(
+    `The batch was rejected and nothing was written: ${named.map((n) => `${n.kind} ${n.id}`).join(', ')} no longer exist${named.length === 1 ? 's' : ''} in farm ${farmId} (deleted while the batch was sent). Recreate it or fix the records, then send the batch again.`,
+    named.map((n) => ({ name: n.name, message: `${n.kind} ${n.id} does not exist in farm ${farmId}` })),
+  );
+}

@@ -1,0 +1,13 @@
+import { farmIdInPath, queueIdInPath } from '../common-shapes.js';
+import { defineOperation } from '../operation.js';
+import { requireQueue } from '../support.js';
+import { structure } from '../validation/shapes.js';
+import { queueDetail } from './queue-output.js';
+
+export const getQueue = defineOperation({
+  name: 'GetQueue',
+  method: 'GET',
+  path: '/2023-10-12/farms/{farmId}/queues/{queueId}',
+  input: structure({ farmId: farmIdInPath, queueId: queueIdInPath }),
+  handle: async ({ farmId, queueId }, ctx) => queueDetail(await requireQueue(ctx, farmId, queueId)),
+});

@@ -1,0 +1,64 @@
+import type { Statistic } from '../../domain/aggregation-rules.js';
+import type { AggregationRow, MinMaxSum } from '../../store/aggregation-store.js';
+import { AggregationId, farmIdInPath, paging } from '../common-shapes.js';
+import { notFound } from '../errors.js';
+import { defineOperation } from '../operation.js';
+import { requireFarm } from '../support.js';
+import { query, structure } from '../validation/shapes.js';
+
+/** Only the requested statistics, as the model's Stats members; avg = sum / count. */
+function stats(s: MinMaxSum, count: number, wanted: Statistic[]) {
+  const out: Partial<Record<'sum' | 'min' | 'max' | 'avg', number>> = {};
+  for (const w of wanted) {
+    if (w === 'SUM') out.sum = s.sum;
+    else if (w === 'MIN') out.min = s.min;
+    else if (w === 'MAX') out.max = s.max;
+    else out.avg = s.sum / count;
+  }
+  return out;
+}
+
+function toStatistics(row: AggregationRow, statistics: Statistic[]) {
+  return {
+    queueId: row.queueId,
+    fleetId: row.fleetId,
+    jobId: row.jobId,
+    jobName: row.jobName,
+    userId: row.userId,
+    usageType: row.usageType,
+    licenseProduct: row.licenseProduct,
+    instanceType: row.instanceType,
+    count: row.count,
+    costInUsd: stats(row.costUsd, row.count, statistics),
+    runtimeInSeconds: stats(row.runtimeSeconds, row.count, statistics),
+    aggregationStartTime: new Date(row.bucketStart),
+    aggregationEndTime: new Date(row.bucketEnd),
+  };
+}
+
+export const getSessionsStatisticsAggregation = defineOperation({
+  name: 'GetSessionsStatisticsAggregation',
+  method: 'GET',
+  path: '/2023-10-12/farms/{farmId}/sessions-statistics-aggregation',
+  input: structure({ farmId: farmIdInPath, aggregationId: query(AggregationId, true), ...paging }),
+  async handle(input, ctx) {
+    await requireFarm(ctx, input.farmId);
+    const record = await ctx.store.getAggregation(input.aggregationId);
+    if (!record || record.farmId !== input.farmId || record.expiresAt <= ctx.now()) {
+      throw notFound('aggregation', input.aggregationId, `Aggregation ${input.aggregationId} does not exist in farm ${input.farmId}, or its results have expired (they are kept ${ctx.settings.aggregationTtlMs / 60000} minutes). Start a new one.`);
+    }
+    // The token is checked whatever the status (a bad token is an error even while IN_PROGRESS).
+    const scope = `aggregation:${record.aggregationId}`;
+    const offset = input.nextToken !== undefined ? Number(ctx.tokens.open(scope, input.nextToken)) : 0;
+    if (record.status !== 'COMPLETED') return { status: record.status, statusMessage: record.statusMessage };
+    const limit = input.maxResults ?? 100;
+    const rows = await ctx.store.readAggregationRows(record.aggregationId, offset, limit);
+    const next = offset + rows.length;
+    return {
+      status: record.status,
+      statusMessage: record.statusMessage,
+      statistics: rows.map((r) => toStatistics(r, record.statistics)),
+      nextToken: next < record.rowCount ? ctx.tokens.issue(scope, String(next)) : undefined,
+    };
+  },
+});

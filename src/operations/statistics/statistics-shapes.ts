@@ -1,0 +1,27 @@
+// The statistics operations' members, with the model's constraints. Where farmtally's
+// extensions accept more (time zones, group-by fields), the shape holds the extended limit
+// and `strictChecks` restores the model's, so strict mode rejects exactly what the service does.
+import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
+import { FleetId, QueueId } from '../common-shapes.js';
+import type { FieldFailure } from '../errors.js';
+import { enumOf, list, optional, string, union } from '../validation/shapes.js';
+
+export const GROUP_BY_FIELDS = ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT'] as const satisfies readonly GroupByField[];
+export const STATISTICS = ['SUM', 'MIN', 'MAX', 'AVG'] as const satisfies readonly Statistic[];
+
+export const ResourceIds = union({
+  queueIds: optional(list(QueueId, { min: 1, max: 10, unique: true })),
+  fleetIds: optional(list(FleetId, { min: 1, max: 10, unique: true })),
+});
+export const Period = enumOf(['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY']);
+export const GroupBy = list(enumOf(GROUP_BY_FIELDS), { min: 1, max: GROUP_BY_FIELDS.length, unique: true });
+export const Statistics = list(enumOf(STATISTICS), { min: 1, max: 4, unique: true });
+/** The model's exact form; the extended forms are parsed by the domain's parseTimezone. */
+export const STRICT_TIMEZONE = string({ min: 9, max: 9, pattern: 'UTC[-+][01][0-9]:(30|00)' });
+export const Timezone = string({ min: 1, max: 64 });
+
+export function strictGroupByLimit(groupBy: readonly string[]): FieldFailure[] {
+  return groupBy.length > 2
+    ? [{ name: 'groupBy', message: "Value at 'groupBy' failed to satisfy constraint: Member must have length between 1 and 2, inclusive (farmtally accepts more without --strict)" }]
+    : [];
+}

@@ -1,0 +1,75 @@
+// What the statistics operations need from storage: run one aggregation to completion in
+// the engine, keep its rows there, and page through them later.
+import type { GroupByField, Statistic } from '../domain/aggregation-rules.js';
+import type { RateCard } from '../domain/pricing.js';
+
+export type AggregationStatus = 'IN_PROGRESS' | 'TIMEOUT' | 'FAILED' | 'COMPLETED';
+
+/** Everything the engine needs, already validated and resolved by the operation. */
+export interface AggregationQuery {
+  farmId: string;
+  resourceKind: 'queue' | 'fleet';
+  resourceIds: string[];
+  /** Bucket edges from the domain: first = startTime, last = endTime (half-open buckets). */
+  boundaries: number[];
+  groupBy: GroupByField[];
+  /** Running sessions count up to this instant (when Start was called). */
+  asOfMs: number;
+  costScaleFactor: number;
+  rateCard: RateCard;
+}
+
+export interface AggregationLimits {
+  maxRows: number;
+  timeoutMs: number;
+}
+
+export interface AggregationRecord {
+  aggregationId: string;
+  farmId: string;
+  status: AggregationStatus;
+  statusMessage?: string;
+  groupBy: GroupByField[];
+  statistics: Statistic[];
+  createdAt: number;
+  expiresAt: number;
+  rowCount: number;
+}
+
+export interface MinMaxSum {
+  sum: number;
+  min: number;
+  max: number;
+}
+
+export interface AggregationRow {
+  bucketStart: number;
+  bucketEnd: number;
+  queueId?: string;
+  fleetId?: string;
+  jobId?: string;
+  jobName?: string;
+  userId?: string;
+  usageType?: string;
+  instanceType?: string;
+  licenseProduct?: string;
+  count: number;
+  runtimeSeconds: MinMaxSum;
+  costUsd: MinMaxSum;
+}
+
+export interface AggregationStore {
+  insertAggregation(record: Omit<AggregationRecord, 'status' | 'rowCount' | 'statusMessage'>): Promise<void>;
+  /**
+   * Runs the query on its own connection, stores the rows and the final status
+   * (COMPLETED, FAILED past `maxRows`, TIMEOUT past `timeoutMs`), and returns the record.
+   */
+  runAggregation(aggregationId: string, query: AggregationQuery, limits: AggregationLimits): Promise<AggregationRecord>;
+  /** Ends an aggregation FAILED (its work threw), with a message for the caller. */
+  failAggregation(aggregationId: string, message: string): Promise<void>;
+  getAggregation(aggregationId: string): Promise<AggregationRecord | undefined>;
+  readAggregationRows(aggregationId: string, offset: number, limit: number): Promise<AggregationRow[]>;
+  /** At start-up: aggregations cut short by a stop are FAILED with this message. */
+  failInterruptedAggregations(message: string): Promise<number>;
+  deleteExpiredAggregations(nowMs: number): Promise<number>;
+}

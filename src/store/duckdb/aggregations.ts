@@ -1,0 +1,130 @@
+// Aggregations on DuckDB: each runs on a connection of its own (so the API keeps answering
+// while it works), writes its rows into aggregation_rows and its outcome into aggregations.
+import { BIGINT, LIST, listValue } from '@duckdb/node-api';
+import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
+import type { AggregationLimits, AggregationQuery, AggregationRecord, AggregationRow, AggregationStore } from '../aggregation-store.js';
+import type { Database, Row } from './database.js';
+import { groupsSql, missingRatesSql, rateTableStatements, storeRowsSql } from './aggregation-sql.js';
+
+const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
+
+const toRecord = (r: Row): AggregationRecord => ({
+  aggregationId: r.aggregation_id as string,
+  farmId: r.farm_id as string,
+  status: r.status as AggregationRecord['status'],
+  statusMessage: opt(r.status_message),
+  groupBy: r.group_by as GroupByField[],
+  statistics: r.statistics as Statistic[],
+  createdAt: r.created_at as number,
+  expiresAt: r.expires_at as number,
+  rowCount: r.row_count as number,
+});
+
+const toRow = (r: Row): AggregationRow => ({
+  bucketStart: r.bucket_start as number,
+  bucketEnd: r.bucket_end as number,
+  queueId: opt(r.queue_id),
+  fleetId: opt(r.fleet_id),
+  jobId: opt(r.job_id),
+  jobName: opt(r.job_name),
+  userId: opt(r.user_id),
+  usageType: opt(r.usage_type),
+  instanceType: opt(r.instance_type),
+  licenseProduct: opt(r.license_product),
+  count: r.n as number,
+  runtimeSeconds: { sum: (r.runtime_ms_sum as number) / 1000, min: (r.runtime_ms_min as number) / 1000, max: (r.runtime_ms_max as number) / 1000 },
+  costUsd: { sum: r.cost_sum as number, min: r.cost_min as number, max: r.cost_max as number },
+});
+
+function describeMissing(rows: Row[]): string[] {
+  return rows.map((r) => {
+    if (r.usage_type === 'LICENSE') return `license product ${r.license_product}`;
+    if (r.instance_type == null) return `compute with no instance type on service-managed fleet ${r.fleet_id}`;
+    return `instance type ${r.instance_type}`;
+  });
+}
+
+export function duckDbAggregations(db: Database): AggregationStore {
+  async function finish(id: string, status: AggregationRecord['status'], message: string | undefined, rowCount: number): Promise<AggregationRecord> {
+    await db.run(`UPDATE aggregations SET status = $2, status_message = $3, row_count = $4 WHERE aggregation_id = $1`, [id, status, message ?? null, rowCount]);
+    return toRecord((await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]))!);
+  }
+
+  return {
+    async insertAggregation(rec) {
+      await db.run(`INSERT INTO aggregations VALUES ($1, $2, 'IN_PROGRESS', NULL, $3::VARCHAR[], $4::VARCHAR[], $5, $6, 0)`, [
+        rec.aggregationId, rec.farmId, listValue(rec.groupBy), listValue(rec.statistics), rec.createdAt, rec.expiresAt,
+      ]);
+    },
+
+    async runAggregation(id: string, q: AggregationQuery, limits: AggregationLimits) {
+      const conn = await db.connect();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        conn.interrupt();
+      }, limits.timeoutMs);
+      try {
+        for (const statement of rateTableStatements(q)) await conn.run(statement);
+        await conn.run(
+          `CREATE OR REPLACE TEMP TABLE ft_edges AS SELECT (generate_subscripts(e, 1) - 1)::INTEGER AS i, unnest(e) AS b FROM (SELECT $1::BIGINT[] AS e)`,
+          [listValue(q.boundaries)],
+          [LIST(BIGINT)],
+        );
+        await conn.run(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
+        await conn.run(groupsSql(q));
+        const count = Number((await db.all(`SELECT count(*) AS n FROM ft_groups`, [], conn))[0]!.n);
+        if (count > limits.maxRows) {
+          return await finish(id, 'FAILED', `The aggregation would return ${count} rows, more than this server's limit of ${limits.maxRows}. Narrow the time range, choose a longer period, select fewer queues or fleets, or group by fewer fields.`, 0);
+        }
+        const missing = describeMissing(await db.all(missingRatesSql(q), [], conn));
+        await conn.run(storeRowsSql(id, q));
+        clearTimeout(timer);
+        const message = missing.length
+          ? `No rate for ${missing.join(', ')}: that usage counts 0 USD. Add the rates to the pricing file (serve --pricing FILE).`
+          : undefined;
+        return await finish(id, 'COMPLETED', message, count);
+      } catch (err) {
+        if (timedOut) {
+          await conn.run(`DELETE FROM aggregation_rows WHERE aggregation_id = $1`, [id]).catch(() => undefined);
+          return await finish(id, 'TIMEOUT', `The aggregation ran past this server's limit of ${limits.timeoutMs / 1000} s. Narrow the time range, select fewer queues or fleets, or group by fewer fields.`, 0);
+        }
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        conn.closeSync();
+      }
+    },
+
+    async failAggregation(id, message) {
+      await db.run(`DELETE FROM aggregation_rows WHERE aggregation_id = $1`, [id]);
+      await finish(id, 'FAILED', message, 0);
+    },
+
+    async getAggregation(id) {
+      const r = await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]);
+      return r && toRecord(r);
+    },
+
+    async readAggregationRows(id, offset, limit) {
+      const rows = await db.all(
+        `SELECT * FROM aggregation_rows WHERE aggregation_id = $1 AND row_index >= $2 AND row_index < $3 ORDER BY row_index`,
+        [id, offset, offset + limit],
+      );
+      return rows.map(toRow);
+    },
+
+    async failInterruptedAggregations(message) {
+      const rows = await db.all(`UPDATE aggregations SET status = 'FAILED', status_message = $1 WHERE status = 'IN_PROGRESS' RETURNING aggregation_id`, [message]);
+      return rows.length;
+    },
+
+    async deleteExpiredAggregations(nowMs) {
+      return db.transaction(async () => {
+        await db.run(`DELETE FROM aggregation_rows WHERE aggregation_id IN (SELECT aggregation_id FROM aggregations WHERE expires_at <= $1)`, [nowMs]);
+        const gone = await db.all(`DELETE FROM aggregations WHERE expires_at <= $1 RETURNING aggregation_id`, [nowMs]);
+        return gone.length;
+      });
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// POST /ingest/v1/farms/{farmId}/sessions: session records as NDJSON or CSV, read as the body
+// streams in (no body size limit, bounded memory: one body chunk and one line at a time),
+// answered with {received, created, updated, unchanged}. The route lives outside the API's
+// JSON body handling, in its own plugin scope.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { FarmId } from '../operations/common-shapes.js';
+import type { OperationContext } from '../operations/context.js';
+import { fieldValidationError, ServiceError, validationError } from '../operations/errors.js';
+import { SessionIngest } from '../operations/ingest-sessions.js';
+import { validate } from '../operations/validation/validate.js';
+import { CsvReader } from './ingest/csv.js';
+import { readLines } from './ingest/lines.js';
+import { readNdjson } from './ingest/ndjson.js';
+
+export const INGEST_ROUTE = '/ingest/v1/farms/:farmId/sessions';
+/** The most one line (NDJSON) or record (CSV) may take: a record is a few hundred bytes. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+export const INGEST_ACTION = 'deadline:IngestSessions';
+
+const FORMATS: Record<string, 'ndjson' | 'csv'> = { 'application/x-ndjson': 'ndjson', 'text/csv': 'csv' };
+
+export interface IngestRouteOptions {
+  context: (caller: string) => OperationContext;
+  /**
+   * Who is calling, once allowed to perform `action` on the farm; throws a ServiceError
+   * otherwise. This is the seam for authenticated modes; without it (open mode, the only
+   * mode today) every caller is `farmtally`.
+   */
+  authorize?: (request: FastifyRequest, action: string, farmId: string) => Promise<string>;
+}
+
+function formatOf(contentType: string | undefined): 'ndjson' | 'csv' {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const format = FORMATS[mediaType];
+  if (format) return format;
+  throw validationError(
+    `Unsupported content-type '${mediaType}'. Send session records as application/x-ndjson (one JSON object per line) or text/csv (a header row of field names, then one record per row).`,
+    [],
+    'CANNOT_PARSE',
+  );
+}
+
+async function readBody(body: AsyncIterable<Buffer>, format: 'ndjson' | 'csv', ingest: SessionIngest): Promise<void> {
+  const csv = format === 'csv' ? new CsvReader(ingest, MAX_RECORD_BYTES) : undefined;
+  for await (const lines of readLines(body, MAX_RECORD_BYTES)) {
+    if (csv) csv.read(lines);
+    else readNdjson(lines, ingest, MAX_RECORD_BYTES);
+    // Staging between chunks keeps memory at one chunk's records, whatever the body's size.
+    await ingest.stage();
+  }
+  csv?.end();
+}
+
+/** A body that stopped arriving is the client's doing, not a server fault to log. */
+function interrupted(err: unknown): ServiceError | undefined {
+  const code = (err as { code?: string }).code;
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err instanceof Error && err.message === 'aborted')) {
+    return validationError('The request body ended before it was complete; nothing was written. Send the batch again.', [], 'CANNOT_PARSE');
+  }
+  return undefined;
+}
+
+export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance) => Promise<void> {
+  const authorize = options.authorize ?? (async () => 'farmtally');
+  return async (app) => {
+    // Leave the body unread: the handler streams it from the raw request.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+    app.post(INGEST_ROUTE, async (request, reply) => {
+      const { farmId } = request.params as { farmId: string };
+      const caller = await authorize(request, INGEST_ACTION, farmId);
+      const { failures } = validate(FarmId, farmId, 'farmId');
+      if (failures.length) throw fieldValidationError(failures);
+      const format = formatOf(request.headers['content-type']);
+      const ingest = await SessionIngest.begin(options.context(caller), farmId);
+      const t0 = performance.now();
+      try {
+        await readBody(request.raw, format, ingest);
+      } catch (err) {
+        await ingest.abandon();
+        throw interrupted(err) ?? err;
+      }
+      const t1 = performance.now();
+      const counts = await ingest.finish();
+      if (process.env.FT_TIMING) console.error(`TIMING read ${(t1 - t0).toFixed(0)} ms, finish ${(performance.now() - t1).toFixed(0)} ms`);
+      reply.header('content-type', 'application/json');
+      return JSON.stringify(counts);
+    });
+  };
+}
