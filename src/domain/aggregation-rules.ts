@@ -198,7 +198,7 @@ export function aggregateInMemory(records: readonly UsageRecord[], request: Aggr
     const valuesKey = JSON.stringify(members.map((m) => values[m] ?? null));
     for (let b = lastIndexAtOrBefore(bounds, start); bounds[b]! < end; b++) {
       const slice = Math.min(end, bounds[b + 1]!) - Math.max(start, bounds[b]!);
-      if (slice <= 0) continue;
+      
       const key = `${b}|${valuesKey}`;
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { bucket: b, values, runtimeMs: new StatsAccumulator(), costUsd: new StatsAccumulator() }));

@@ -74,16 +74,13 @@ export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance)
       if (failures.length) throw fieldValidationError(failures);
       const format = formatOf(request.headers['content-type']);
       const ingest = await SessionIngest.begin(options.context(caller), farmId);
-      const t0 = performance.now();
       try {
         await readBody(request.raw, format, ingest);
       } catch (err) {
         await ingest.abandon();
         throw interrupted(err) ?? err;
       }
-      const t1 = performance.now();
       const counts = await ingest.finish();
-      if (process.env.FT_TIMING) console.error(`TIMING read ${(t1 - t0).toFixed(0)} ms, finish ${(performance.now() - t1).toFixed(0)} ms`);
       reply.header('content-type', 'application/json');
       return JSON.stringify(counts);
     });

@@ -1,6 +1,7 @@
 // Runs aggregations in the background, one at a time per farm (the service's rule), and
 // sweeps expired results. Start answers at once; the work goes on here.
 import type { AggregationQuery, AggregationStore } from '../../store/aggregation-store.js';
+import { throttling } from '../errors.js';
 
 export interface RunnerLimits {
   maxRows: number;
@@ -8,8 +9,9 @@ export interface RunnerLimits {
 }
 
 export class AggregationRunner {
+  /** farmId → the aggregation holding the farm's one slot. */
   private readonly running = new Map<string, string>();
-  private readonly finished = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
   private sweeper?: NodeJS.Timeout;
 
   constructor(
@@ -18,14 +20,24 @@ export class AggregationRunner {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** The aggregation still running in this farm, if any. */
-  runningIn(farmId: string): string | undefined {
-    return this.running.get(farmId);
+  /**
+   * Takes the farm's slot for `aggregationId`, or throws ThrottlingException while another
+   * holds it. Synchronous on purpose: concurrent Starts cannot both pass the check.
+   */
+  reserve(farmId: string, aggregationId: string): void {
+    const holder = this.running.get(farmId);
+    if (holder) {
+      throw throttling(`Aggregation ${holder} is still running for farm ${farmId}; a farm runs one at a time. Wait for it to finish (GetSessionsStatisticsAggregation) and start again.`, 1);
+    }
+    this.running.set(farmId, aggregationId);
   }
 
-  /** Starts `buildQuery()`'s aggregation in the background; failures end it FAILED with a reason. */
+  release(farmId: string, aggregationId: string): void {
+    if (this.running.get(farmId) === aggregationId) this.running.delete(farmId);
+  }
+
+  /** Runs a reserved aggregation in the background; any failure ends it FAILED with the reason. */
   start(farmId: string, aggregationId: string, buildQuery: () => AggregationQuery): void {
-    this.running.set(farmId, aggregationId);
     const work = (async () => {
       try {
         await this.store.runAggregation(aggregationId, buildQuery(), this.limits);
@@ -34,11 +46,11 @@ export class AggregationRunner {
         this.log(`aggregation ${aggregationId} failed: ${err instanceof Error ? err.stack : why}`);
         await this.store.failAggregation(aggregationId, `The aggregation failed: ${why}. Check the request; if it looks right, start it again.`).catch(() => undefined);
       } finally {
-        this.running.delete(farmId);
+        this.release(farmId, aggregationId);
       }
     })();
-    this.finished.add(work);
-    void work.finally(() => this.finished.delete(work));
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   startSweeping(now: () => number, everyMs = 60_000): void {
@@ -48,9 +60,9 @@ export class AggregationRunner {
     this.sweeper.unref();
   }
 
-  /** Waits for running aggregations (for a clean stop). */
+  /** Waits for running aggregations (for a clean stop; each is bounded by the timeout). */
   async drain(): Promise<void> {
     clearInterval(this.sweeper);
-    await Promise.all([...this.finished]);
+    await Promise.all([...this.inFlight]);
   }
 }

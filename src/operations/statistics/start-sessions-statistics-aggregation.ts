@@ -3,7 +3,7 @@ import { newId } from '../../domain/resources.js';
 import { parseTimezone, type TimeZone } from '../../domain/timezone.js';
 import { farmIdInPath } from '../common-shapes.js';
 import type { OperationContext } from '../context.js';
-import { notFound, throttling, type FieldFailure } from '../errors.js';
+import { notFound, type FieldFailure } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { requireFarm } from '../support.js';
 import { optional, required, structure, timestamp } from '../validation/shapes.js';
@@ -57,21 +57,23 @@ export const startSessionsStatisticsAggregation = defineOperation({
     const kind = input.resourceIds.queueIds ? 'queue' : 'fleet';
     const resourceIds = (input.resourceIds.queueIds ?? input.resourceIds.fleetIds)!;
     await requireResources(ctx, farm.farmId, kind, resourceIds);
-    const running = ctx.aggregations.runningIn(farm.farmId);
-    if (running) {
-      throw throttling(`Aggregation ${running} is still running for farm ${farm.farmId}; a farm runs one at a time. Wait for it (GetSessionsStatisticsAggregation) and try again.`, 1);
-    }
     const zone = zoneOf(input.timezone, ctx.settings.strict) as TimeZone;
     const aggregationId = newId('');
+    ctx.aggregations.reserve(farm.farmId, aggregationId);
     const now = ctx.now();
-    await ctx.store.insertAggregation({
-      aggregationId,
-      farmId: farm.farmId,
-      groupBy: input.groupBy,
-      statistics: input.statistics,
-      createdAt: now,
-      expiresAt: now + ctx.settings.aggregationTtlMs,
-    });
+    try {
+      await ctx.store.insertAggregation({
+        aggregationId,
+        farmId: farm.farmId,
+        groupBy: input.groupBy,
+        statistics: input.statistics,
+        createdAt: now,
+        expiresAt: now + ctx.settings.aggregationTtlMs,
+      });
+    } catch (err) {
+      ctx.aggregations.release(farm.farmId, aggregationId);
+      throw err;
+    }
     ctx.aggregations.start(farm.farmId, aggregationId, () => ({
       farmId: farm.farmId,
       resourceKind: kind,

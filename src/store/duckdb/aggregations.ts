@@ -39,7 +39,7 @@ const toRow = (r: Row): AggregationRow => ({
 function describeMissing(rows: Row[]): string[] {
   return rows.map((r) => {
     if (r.usage_type === 'LICENSE') return `license product ${r.license_product}`;
-    if (r.instance_type == null) return `compute with no instance type on service-managed fleet ${r.fleet_id}`;
+    if (r.instance_type == null) return `instance type (unknown) on service-managed fleet ${r.fleet_id}`;
     return `instance type ${r.instance_type}`;
   });
 }
@@ -59,26 +59,34 @@ export function duckDbAggregations(db: Database): AggregationStore {
 
     async runAggregation(id: string, q: AggregationQuery, limits: AggregationLimits) {
       const conn = await db.connect();
+      const deadline = Date.now() + limits.timeoutMs;
       let timedOut = false;
+      // interrupt() stops the statement running now; the check in step() catches the time
+      // between statements, where an interrupt would have nothing to stop.
       const timer = setTimeout(() => {
         timedOut = true;
         conn.interrupt();
       }, limits.timeoutMs);
+      const step = async (sql: string, ...args: Parameters<typeof conn.run> extends [string, ...infer R] ? R : never) => {
+        if (Date.now() >= deadline) timedOut = true;
+        if (timedOut) throw new Error('aggregation timed out');
+        await conn.run(sql, ...args);
+      };
       try {
-        for (const statement of rateTableStatements(q)) await conn.run(statement);
-        await conn.run(
+        for (const statement of rateTableStatements(q)) await step(statement);
+        await step(
           `CREATE OR REPLACE TEMP TABLE ft_edges AS SELECT (generate_subscripts(e, 1) - 1)::INTEGER AS i, unnest(e) AS b FROM (SELECT $1::BIGINT[] AS e)`,
           [listValue(q.boundaries)],
           [LIST(BIGINT)],
         );
-        await conn.run(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
-        await conn.run(groupsSql(q));
+        await step(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
+        await step(groupsSql(q));
         const count = Number((await db.all(`SELECT count(*) AS n FROM ft_groups`, [], conn))[0]!.n);
         if (count > limits.maxRows) {
           return await finish(id, 'FAILED', `The aggregation would return ${count} rows, more than this server's limit of ${limits.maxRows}. Narrow the time range, choose a longer period, select fewer queues or fleets, or group by fewer fields.`, 0);
         }
-        const missing = describeMissing(await db.all(missingRatesSql(q), [], conn));
-        await conn.run(storeRowsSql(id, q));
+        const missing = describeMissing(await db.all(missingRatesSql(q), [], conn)).sort();
+        await step(storeRowsSql(id, q));
         clearTimeout(timer);
         const message = missing.length
           ? `No rate for ${missing.join(', ')}: that usage counts 0 USD. Add the rates to the pricing file (serve --pricing FILE).`

@@ -82,7 +82,7 @@ const UPDATE_SESSIONS = `UPDATE sessions SET ${RECORD_COLUMNS.map((c) => `${c} =
   FROM ingest_batch b WHERE b.outcome = 'updated' AND sessions.rowid = b.stored_rowid`;
 
 const INSERT_SESSIONS = `INSERT INTO sessions (farm_id, session_id, ${RECORD_COLUMNS.join(', ')}, updated_at)
-  SELECT $1, session_id, ${RECORD_COLUMNS.join(', ')}, $2 FROM ingest_batch WHERE outcome = 'created' ORDER BY pos`;
+  SELECT $1, session_id, ${RECORD_COLUMNS.join(', ')}, $2 FROM ingest_batch WHERE outcome = 'created'`;
 
 // The jobs the changed records name take queue, name and user from their last record in the
 // batch; their span is recomputed from all their sessions (the batch may have closed the

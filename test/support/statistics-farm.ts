@@ -1,0 +1,120 @@
+// Puts a generated farm (test/reference/generate-farm.ts) into a running server through the
+// SDK and the ingest route, and runs aggregations to their last page through the SDK.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetSessionsStatisticsAggregationCommand,
+  StartSessionsStatisticsAggregationCommand, type DeadlineClient, type GetSessionsStatisticsAggregationResponse,
+  type StartSessionsStatisticsAggregationCommandInput, type Statistics,
+} from '@aws-sdk/client-deadline';
+import type { GeneratedFarm, RefRow, RefSession } from '../reference/aggregate-reference.js';
+import { startFarmtally, type Farmtally } from './server.js';
+
+const ROLE = 'arn:aws:iam::123456789012:role/FleetRole';
+const CAPS = { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 } };
+
+function fleetConfiguration(kind: 'customerManaged' | 'serviceManagedEc2') {
+  return kind === 'customerManaged'
+    ? { customerManaged: { mode: 'NO_SCALING' as const, workerCapabilities: { ...CAPS, osFamily: 'LINUX' as const, cpuArchitectureType: 'x86_64' as const } } }
+    : {
+        serviceManagedEc2: {
+          instanceCapabilities: { ...CAPS, osFamily: 'LINUX' as const, cpuArchitectureType: 'x86_64' as const },
+          instanceMarketOptions: { type: 'spot' as const },
+        },
+      };
+}
+
+export async function postSessions(url: string, farmId: string, sessions: readonly object[]): Promise<Record<string, number>> {
+  const body = sessions.map((s) => JSON.stringify(s)).join('\n');
+  const res = await fetch(`${url}/ingest/v1/farms/${farmId}/sessions`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+  const answer = (await res.json()) as Record<string, number>;
+  if (res.status !== 200) throw new Error(`ingest failed (${res.status}): ${JSON.stringify(answer).slice(0, 2000)}`);
+  return answer;
+}
+
+const toWire = (s: RefSession) => ({
+  sessionId: s.sessionId,
+  queueId: s.queueId,
+  jobId: s.jobId,
+  jobName: s.jobName,
+  userId: s.userId,
+  fleetId: s.fleetId,
+  workerId: s.workerId,
+  instanceType: s.instanceType,
+  startedAt: new Date(s.startedAt).toISOString(),
+  endedAt: s.endedAt === undefined ? undefined : new Date(s.endedAt).toISOString(),
+  licenseProducts: s.licenseProducts,
+});
+
+/**
+ * Creates the farm, its queues and fleets on a fresh server (IDs are the server's, so the
+ * generated farm is rewritten to them), writes the rate card, restarts the server with it
+ * (`--pricing`), and ingests the sessions. Returns the server and the rewritten farm.
+ */
+export async function serveGeneratedFarm(generated: GeneratedFarm, args: string[] = []): Promise<{ ft: Farmtally; farm: GeneratedFarm }> {
+  const first = await startFarmtally();
+  const c = first.client;
+  const { farmId } = await c.send(new CreateFarmCommand({ displayName: 'generated', costScaleFactor: generated.costScaleFactor }));
+  const ids = new Map<string, string>();
+  for (const q of generated.queues) ids.set(q.queueId, (await c.send(new CreateQueueCommand({ farmId, displayName: q.displayName }))).queueId!);
+  for (const f of generated.fleets) {
+    const created = await c.send(new CreateFleetCommand({ farmId, displayName: f.displayName, roleArn: ROLE, maxWorkerCount: 5, configuration: fleetConfiguration(f.kind) }));
+    ids.set(f.fleetId, created.fleetId!);
+  }
+  const id = (x: string) => ids.get(x) ?? x;
+  const farm: GeneratedFarm = {
+    ...generated,
+    farmId: farmId!,
+    queues: generated.queues.map((q) => ({ ...q, queueId: id(q.queueId) })),
+    fleets: generated.fleets.map((f) => ({ ...f, fleetId: id(f.fleetId) })),
+    sessions: generated.sessions.map((s) => ({ ...s, queueId: id(s.queueId), fleetId: id(s.fleetId) })),
+    rateCard: {
+      ...generated.rateCard,
+      customerManagedFleets: Object.fromEntries(Object.entries(generated.rateCard.customerManagedFleets).map(([k, v]) => [id(k), v])),
+    },
+  };
+  await first.stop(false);
+  const pricing = join(first.dataDir, 'pricing.json');
+  writeFileSync(pricing, JSON.stringify(farm.rateCard));
+  const ft = await startFarmtally({ dataDir: first.dataDir, args: ['--pricing', pricing, ...args] });
+  await postSessions(ft.url, farm.farmId, farm.sessions.map(toWire));
+  return { ft, farm };
+}
+
+export interface AggregationResult {
+  aggregationId: string;
+  status: string;
+  statusMessage?: string;
+  rows: RefRow[];
+  pages: number;
+}
+
+/** SDK rows as the wire carries them (ISO strings), for comparison with the reference. */
+export function wireRow(s: Statistics): RefRow {
+  const row: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) if (v !== undefined) row[k] = v instanceof Date ? v.toISOString() : v;
+  return row as unknown as RefRow;
+}
+
+export async function runAggregation(client: DeadlineClient, input: StartSessionsStatisticsAggregationCommandInput, maxResults = 100): Promise<AggregationResult> {
+  const { aggregationId } = await client.send(new StartSessionsStatisticsAggregationCommand(input));
+  return readAggregation(client, input.farmId!, aggregationId!, maxResults);
+}
+
+/** Waits for the aggregation to finish, then reads every page from the first. */
+export async function readAggregation(client: DeadlineClient, farmId: string, aggregationId: string, maxResults = 100): Promise<AggregationResult> {
+  let page: GetSessionsStatisticsAggregationResponse;
+  for (;;) {
+    page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId, aggregationId, maxResults }));
+    if (page.status !== 'IN_PROGRESS') break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const rows = (page.statistics ?? []).map(wireRow);
+  let pages = 1;
+  while (page.nextToken) {
+    page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId, aggregationId, maxResults, nextToken: page.nextToken }));
+    rows.push(...(page.statistics ?? []).map(wireRow));
+    pages++;
+  }
+  return { aggregationId, status: page.status!, statusMessage: page.statusMessage, rows, pages };
+}
