@@ -1,5 +1,6 @@
 // The `farmtally` command line: one subcommand per module.
 import { Command } from 'commander';
+import { importCommand } from './import.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 
@@ -7,6 +8,7 @@ const program = new Command('farmtally')
   .description('A self-hostable AWS Deadline Cloud session statistics server, its importer and its client.')
   .showHelpAfterError();
 program.addCommand(serveCommand());
+program.addCommand(importCommand());
 program.addCommand(statsCommand());
 
 await program.parseAsync(process.argv);

@@ -196,9 +196,9 @@ export function aggregateInMemory(records: readonly UsageRecord[], request: Aggr
     const values: GroupValues = {};
     for (const m of members) if (record[m] !== undefined) (values as Record<GroupMember, string>)[m] = record[m];
     const valuesKey = JSON.stringify(members.map((m) => values[m] ?? null));
+    // Every slice is longer than zero: the first bucket holds `start`, the last begins before `end`.
     for (let b = lastIndexAtOrBefore(bounds, start); bounds[b]! < end; b++) {
       const slice = Math.min(end, bounds[b + 1]!) - Math.max(start, bounds[b]!);
-      
       const key = `${b}|${valuesKey}`;
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { bucket: b, values, runtimeMs: new StatsAccumulator(), costUsd: new StatsAccumulator() }));

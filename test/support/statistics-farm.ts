@@ -101,14 +101,18 @@ export async function runAggregation(client: DeadlineClient, input: StartSession
   return readAggregation(client, input.farmId!, aggregationId!, maxResults);
 }
 
-/** Waits for the aggregation to finish, then reads every page from the first. */
-export async function readAggregation(client: DeadlineClient, farmId: string, aggregationId: string, maxResults = 100): Promise<AggregationResult> {
-  let page: GetSessionsStatisticsAggregationResponse;
+/** Waits for the aggregation to finish; answers its first page. */
+export async function waitForAggregation(client: DeadlineClient, farmId: string, aggregationId: string, maxResults = 100): Promise<GetSessionsStatisticsAggregationResponse> {
   for (;;) {
-    page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId, aggregationId, maxResults }));
-    if (page.status !== 'IN_PROGRESS') break;
+    const page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId, aggregationId, maxResults }));
+    if (page.status !== 'IN_PROGRESS') return page;
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Waits for the aggregation to finish, then reads every page from the first. */
+export async function readAggregation(client: DeadlineClient, farmId: string, aggregationId: string, maxResults = 100): Promise<AggregationResult> {
+  let page = await waitForAggregation(client, farmId, aggregationId, maxResults);
   const rows = (page.statistics ?? []).map(wireRow);
   let pages = 1;
   while (page.nextToken) {

@@ -78,7 +78,7 @@ export const startSessionsStatisticsAggregation = defineOperation({
       farmId: farm.farmId,
       resourceKind: kind,
       resourceIds,
-      boundaries: bucketBoundaries(input.startTime.getTime(), input.endTime.getTime(), zone, input.period, ctx.settings.maxResultRows + 1),
+      boundaries: bucketBoundaries(input.startTime.getTime(), input.endTime.getTime(), zone, input.period),
       groupBy: input.groupBy,
       asOfMs: now,
       costScaleFactor: farm.costScaleFactor,

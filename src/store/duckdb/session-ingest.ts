@@ -53,23 +53,35 @@ function appendRecord(appender: DuckDBAppender, position: number, r: SessionReco
   appender.endRow();
 }
 
-/**
- * The batch as it will be written: the last record of each session (by position in the
- * batch), with its stored counterpart (if any) and the outcome.
- */
-function classifyBatch(staging: string): string {
-  const same = RECORD_COLUMNS.map((c) => `latest.${c} IS NOT DISTINCT FROM stored.${c}`).join(' AND ');
-  return `CREATE OR REPLACE TEMP TABLE ingest_batch AS
-    WITH latest AS (
-      SELECT pos, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id,
-        NULLIF(instance_type, '') AS instance_type, started_at, NULLIF(ended_at, ${NO_END_SQL}) AS ended_at,
-        CASE WHEN license_products = '' THEN NULL ELSE CAST(license_products AS JSON)::VARCHAR[] END AS license_products
-      FROM ${staging}
-      QUALIFY row_number() OVER (PARTITION BY session_id ORDER BY pos DESC) = 1)
-    SELECT latest.*, stored.rowid AS stored_rowid, stored.job_id AS stored_job_id,
-      CASE WHEN stored.session_id IS NULL THEN 'created' WHEN ${same} THEN 'unchanged' ELSE 'updated' END AS outcome
-    FROM latest LEFT JOIN sessions stored ON stored.farm_id = $1 AND stored.session_id = latest.session_id`;
-}
+/** The last record of each session in the batch (by position in the batch). */
+const latestRecords = (staging: string) => `CREATE OR REPLACE TEMP TABLE ingest_latest AS
+  SELECT pos, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id,
+    NULLIF(instance_type, '') AS instance_type, started_at, NULLIF(ended_at, ${NO_END_SQL}) AS ended_at,
+    CASE WHEN license_products = '' THEN NULL ELSE CAST(license_products AS JSON)::VARCHAR[] END AS license_products
+  FROM ${staging}
+  QUALIFY row_number() OVER (PARTITION BY session_id ORDER BY pos DESC) = 1`;
+
+// Finding the stored sessions takes two steps: a semi-join that reads only the key columns of
+// every session, then a fetch of the whole rows found, by rowid. One join reading every
+// column of every session costs about half as much again on 10 M sessions (measured).
+const FIND_STORED = `CREATE OR REPLACE TEMP TABLE ingest_found AS
+  SELECT rowid AS stored_rowid FROM sessions WHERE farm_id = $1 AND session_id IN (SELECT session_id FROM ingest_latest)`;
+
+/** The batch as it will be written: each latest record, its stored session if any, and the outcome. */
+const CLASSIFY_AGAINST_FOUND = `CREATE OR REPLACE TEMP TABLE ingest_batch AS
+  WITH stored AS (
+    SELECT rowid AS stored_rowid, session_id, ${RECORD_COLUMNS.join(', ')} FROM sessions
+    WHERE rowid IN (SELECT stored_rowid FROM ingest_found))
+  SELECT latest.*, stored.stored_rowid, stored.job_id AS stored_job_id,
+    CASE WHEN stored.session_id IS NULL THEN 'created'
+      WHEN ${RECORD_COLUMNS.map((c) => `latest.${c} IS NOT DISTINCT FROM stored.${c}`).join(' AND ')} THEN 'unchanged'
+      ELSE 'updated' END AS outcome
+  FROM ingest_latest latest LEFT JOIN stored ON stored.session_id = latest.session_id`;
+
+// With nothing found the fetch by rowid would still read every session (measured), so a batch
+// of new sessions only is classified without it.
+const CLASSIFY_ALL_NEW = `CREATE OR REPLACE TEMP TABLE ingest_batch AS
+  SELECT *, NULL::BIGINT AS stored_rowid, NULL::VARCHAR AS stored_job_id, 'created' AS outcome FROM ingest_latest`;
 
 const MISSING_PARENTS = `
   SELECT 'queue' AS kind, queue_id AS id FROM (SELECT DISTINCT queue_id FROM ingest_batch WHERE outcome <> 'unchanged')
@@ -112,7 +124,12 @@ const RESPAN_LEFT_JOBS = `UPDATE jobs SET started_at = j.started_at, ended_at = 
 
 /** The merge, run inside one transaction on the main connection. */
 async function merge(db: Database, farmId: string, staging: string, nowMs: number) {
-  await db.run(classifyBatch(staging), [farmId]);
+  await db.run(latestRecords(staging));
+  await db.run(FIND_STORED, [farmId]);
+  const found = Number((await db.one(`SELECT count(*) AS n FROM ingest_found`))!.n);
+  await db.run(found > 0 ? CLASSIFY_AGAINST_FOUND : CLASSIFY_ALL_NEW);
+  await db.run(`DROP TABLE ingest_latest`);
+  await db.run(`DROP TABLE ingest_found`);
   const counts = (await db.one(`SELECT count(*) FILTER (outcome = 'created') AS created, count(*) FILTER (outcome = 'updated') AS updated,
     count(*) FILTER (outcome = 'unchanged') AS unchanged FROM ingest_batch`))!;
   const result = { created: Number(counts.created), updated: Number(counts.updated), unchanged: Number(counts.unchanged) };

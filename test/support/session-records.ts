@@ -1,0 +1,121 @@
+// Session records for ingest tests: a farm with a queue and a fleet to name, records with
+// fresh IDs, their NDJSON and CSV forms, and a POST to the ingest route.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
+import { newId } from '../../src/domain/resources.js';
+import { http, type RawResponse } from './server.js';
+
+export interface IngestRecord {
+  sessionId: string;
+  queueId: string;
+  jobId: string;
+  jobName: string;
+  userId: string;
+  fleetId: string;
+  workerId: string;
+  instanceType?: string;
+  startedAt: string;
+  endedAt?: string;
+  licenseProducts?: string[];
+}
+
+export interface FarmParents {
+  farmId: string;
+  queueId: string;
+  fleetId: string;
+}
+
+/** Retries while an operation is not served yet (another engineer may still be adding it). */
+async function whenServed<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if ((err as { reason?: string }).reason !== 'UNKNOWN_OPERATION' || attempt >= 20) throw err;
+      await sleep(60_000);
+    }
+  }
+}
+
+export async function farmWithParents(client: DeadlineClient, name = 'ingest'): Promise<FarmParents> {
+  const { farmId } = await client.send(new CreateFarmCommand({ displayName: name }));
+  const { queueId } = await whenServed(() => client.send(new CreateQueueCommand({ farmId, displayName: `${name} queue` })));
+  const { fleetId } = await whenServed(() =>
+    client.send(
+      new CreateFleetCommand({
+        farmId,
+        displayName: `${name} fleet`,
+        roleArn: 'arn:aws:iam::123456789012:role/FleetRole',
+        maxWorkerCount: 4,
+        configuration: {
+          customerManaged: {
+            mode: 'NO_SCALING',
+            workerCapabilities: { vCpuCount: { min: 1 }, memoryMiB: { min: 1024 }, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' },
+          },
+        },
+      }),
+    ),
+  );
+  return { farmId: farmId!, queueId: queueId!, fleetId: fleetId! };
+}
+
+/** A finished session with fresh session, job and worker IDs, unless overridden. */
+export function sessionRecord(parents: FarmParents, overrides: Partial<IngestRecord> = {}): IngestRecord {
+  return {
+    sessionId: newId('session'),
+    queueId: parents.queueId,
+    jobId: newId('job'),
+    jobName: 'shot_010 comp',
+    userId: 'ana',
+    fleetId: parents.fleetId,
+    workerId: newId('worker'),
+    instanceType: 'c5.4xlarge',
+    startedAt: '2025-03-01T10:00:00Z',
+    endedAt: '2025-03-01T11:00:00Z',
+    ...overrides,
+  };
+}
+
+/** The i-th of a numbered series: IDs derived from i, so a series can be regenerated. */
+export function numberedRecord(parents: FarmParents, i: number, seed = 0): IngestRecord {
+  const hex = (n: number) => n.toString(16).padStart(32, '0');
+  const start = Date.UTC(2025, 0, 1) + i * 60_000;
+  return {
+    sessionId: `session-${hex(seed * 1e9 + i)}`,
+    queueId: parents.queueId,
+    jobId: `job-${hex(seed * 1e9 + Math.floor(i / 100))}`,
+    jobName: `job ${Math.floor(i / 100)}`,
+    userId: `user${i % 7}`,
+    fleetId: parents.fleetId,
+    workerId: `worker-${hex(i % 50)}`,
+    instanceType: 'c5.4xlarge',
+    startedAt: new Date(start).toISOString(),
+    endedAt: new Date(start + 3_600_000).toISOString(),
+    ...(i % 3 === 0 ? { licenseProducts: ['maya'] } : {}),
+  };
+}
+
+export const toNdjson = (records: readonly object[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+const CSV_COLUMNS = ['sessionId', 'queueId', 'jobId', 'jobName', 'userId', 'fleetId', 'workerId', 'instanceType', 'startedAt', 'endedAt', 'licenseProducts'] as const;
+
+function csvCell(value: string | string[] | undefined): string {
+  const text = Array.isArray(value) ? value.join(';') : (value ?? '');
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv(records: readonly IngestRecord[], columns: readonly string[] = CSV_COLUMNS, lineEnd = '\n'): string {
+  const rows = records.map((r) => columns.map((c) => csvCell(r[c as keyof IngestRecord])).join(','));
+  return [columns.join(','), ...rows].join(lineEnd) + lineEnd;
+}
+
+export interface IngestCounts {
+  received: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export function postSessions(url: string, farmId: string, body: string, contentType = 'application/x-ndjson'): Promise<RawResponse> {
+  return http(url, 'POST', `/ingest/v1/farms/${farmId}/sessions`, { body, headers: { 'content-type': contentType } });
+}
