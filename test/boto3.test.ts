@@ -3,57 +3,25 @@
 // Skipped, saying why, when boto3 or the model is missing, unless FARMTALLY_REQUIRE_BOTO3=1
 // (CI), where that is a failure.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
+import { boto3Gate, layOutModels, runBoto3Script } from './support/boto3.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
 
-const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const PYTHON = process.env.FARMTALLY_PYTHON ?? '/usr/bin/python3';
-const SCRIPT = join(REPO, 'test', 'support', 'boto3_client.py');
-/** A folder with the model files as published: deadline-2023-10-12.service-2.json and .paginators-1.json. */
-const MODELS = resolve(process.env.FARMTALLY_MODELS_DIR ?? join(REPO, '..', 'shared', 'reference'));
-const MODEL_FILES = { 'service-2.json': 'deadline-2023-10-12.service-2.json', 'paginators-1.json': 'deadline-2023-10-12.paginators-1.json' };
-
-function missing(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import boto3'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    return `boto3 is not importable by ${PYTHON} (${probe.error?.message ?? probe.stderr.trim()}); install it with apt-get install -y python3-boto3`;
-  }
-  const absent = Object.values(MODEL_FILES).filter((f) => !existsSync(join(MODELS, f)));
-  if (absent.length) return `the Deadline Cloud model is missing from ${MODELS} (${absent.join(', ')}); set FARMTALLY_MODELS_DIR to a folder that has it`;
-  return undefined;
-}
-
-/** The search-path layout botocore expects: <dir>/deadline/2023-10-12/service-2.json. */
-function layOutModels(): string {
-  const root = mkdtempSync(join(tmpdir(), 'farmtally-models-'));
-  const dir = join(root, 'deadline', '2023-10-12');
-  mkdirSync(dir, { recursive: true });
-  for (const [laidOut, published] of Object.entries(MODEL_FILES)) copyFileSync(join(MODELS, published), join(dir, laidOut));
-  return root;
-}
-
-const why = missing();
-const required = process.env.FARMTALLY_REQUIRE_BOTO3 === '1';
+const boto3 = boto3Gate();
 const cleanup: (() => Promise<unknown> | void)[] = [];
 after(async () => {
   for (const step of cleanup.reverse()) await step();
 });
 
-test('boto3 creates, reads and pages farms, queues and fleets of both kinds', { skip: why && !required ? why : false }, async () => {
-  assert.equal(why, undefined, `boto3 is required here (FARMTALLY_REQUIRE_BOTO3=1) but ${why}`);
+test('boto3 creates, reads and pages farms, queues and fleets of both kinds', { skip: boto3.skip }, async () => {
+  boto3.assertAvailable();
   const ft: Farmtally = await startFarmtally();
   cleanup.push(() => ft.stop());
   const models = layOutModels();
   cleanup.push(() => rmSync(models, { recursive: true, force: true }));
 
-  const run = spawnSync(PYTHON, [SCRIPT, ft.url, models], { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(run.status, 0, `boto3 script failed:\n${run.stderr}\n${run.error?.message ?? ''}`);
-  const seen = JSON.parse(run.stdout);
+  const seen = runBoto3Script('boto3_client.py', [ft.url, models]);
   const startedAt = Date.now();
 
   assert.match(seen.farmId, /^farm-[0-9a-f]{32}$/);

@@ -158,6 +158,7 @@ describe('ingest: a batch is all or nothing', () => {
       ['sessionId with a tail', { ...r(), sessionId: `${newId('session')}x` }, ['records.2.sessionId']],
       ['bad workerId and queueId', { ...r(), workerId: 'worker-XYZ', queueId: 'queue-1' }, ['records.2.queueId', 'records.2.workerId']],
       ['endedAt before startedAt', { ...r(), startedAt: '2025-03-01T10:00:00Z', endedAt: '2025-03-01T09:59:59.999Z' }, ['records.2.endedAt']],
+      ['every problem of a record at once', { ...r(), workerId: 'w', fleetId: newId('fleet'), endedAt: '2025-03-01T09:00:00Z' }, ['records.2.workerId', 'records.2.endedAt', 'records.2.fleetId']],
       ['not a timestamp', { ...r(), startedAt: 'yesterday' }, ['records.2.startedAt']],
       ['no such day', { ...r(), endedAt: '2025-02-30T00:00:00Z' }, ['records.2.endedAt']],
       ['epoch number', { ...r(), startedAt: 1740000000 }, ['records.2.startedAt']],

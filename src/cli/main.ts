@@ -1,5 +1,6 @@
 // The `farmtally` command line: one subcommand per module.
 import { Command } from 'commander';
+import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
@@ -10,5 +11,6 @@ const program = new Command('farmtally')
 program.addCommand(serveCommand());
 program.addCommand(importCommand());
 program.addCommand(statsCommand());
+program.addCommand(demoCommand());
 
 await program.parseAsync(process.argv);

@@ -23,8 +23,13 @@ function listOf(allowed: string[]) {
 
 const ids = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
 
+/**
+ * An ISO 8601 instant. A date-time without an offset is read as UTC, like a bare date
+ * (JavaScript would read `2025-01-01T00:00` in the machine's zone but `2025-01-01` in UTC).
+ */
 function time(text: string): Date {
-  const d = new Date(text);
+  const trimmed = text.trim();
+  const d = new Date(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/i.test(trimmed) ? `${trimmed}Z` : trimmed);
   if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('use an ISO 8601 date-time such as 2025-01-01T00:00:00Z (or a date, 2025-01-01).');
   return d;
 }
@@ -44,20 +49,32 @@ interface StatsOptions {
   format: 'table' | 'csv' | 'json';
 }
 
-const FIELDS: [string, keyof Statistics][] = [
-  ['queueId', 'queueId'], ['fleetId', 'fleetId'], ['jobId', 'jobId'], ['jobName', 'jobName'], ['userId', 'userId'],
-  ['usageType', 'usageType'], ['instanceType', 'instanceType'], ['licenseProduct', 'licenseProduct'],
-];
+/** The row member each group-by field fills (JOB_ID also fills jobName). */
+const FIELD_OF: Record<string, (keyof Statistics)[]> = {
+  QUEUE_ID: ['queueId'], FLEET_ID: ['fleetId'], JOB_ID: ['jobId', 'jobName'], USER_ID: ['userId'],
+  USAGE_TYPE: ['usageType'], INSTANCE_TYPE: ['instanceType'], LICENSE_PRODUCT: ['licenseProduct'],
+};
 
-/** Flat records: start, end, the group fields present in any row, count, then each statistic. */
-export function flatten(rows: Statistics[], statistics: string[]): Record<string, string | number>[] {
-  const groupFields = FIELDS.filter(([, k]) => rows.some((r) => r[k] !== undefined));
+/** The columns of `flatten`: start, end, the requested group fields (in request order), count, then each statistic. */
+export function columns(groupBy: string[], statistics: string[]): string[] {
+  return [
+    'start', 'end', ...groupBy.flatMap((g) => FIELD_OF[g] ?? []), 'count',
+    ...statistics.map((s) => `runtime_${s.toLowerCase()}_s`), ...statistics.map((s) => `cost_${s.toLowerCase()}_usd`),
+  ];
+}
+
+/**
+ * Flat records with the columns of `columns`: the same columns whatever the rows hold (a
+ * group with no value for a field, such as the instance type of LICENSE usage, has '').
+ */
+export function flatten(rows: Statistics[], groupBy: string[], statistics: string[]): Record<string, string | number>[] {
+  const groupFields = groupBy.flatMap((g) => FIELD_OF[g] ?? []);
   return rows.map((r) => {
     const out: Record<string, string | number> = {
       start: r.aggregationStartTime!.toISOString(),
       end: r.aggregationEndTime!.toISOString(),
     };
-    for (const [name, k] of groupFields) out[name] = (r[k] as string | undefined) ?? '';
+    for (const k of groupFields) out[k] = (r[k] as string | undefined) ?? '';
     out.count = r.count!;
     for (const s of statistics) out[`runtime_${s.toLowerCase()}_s`] = round(r.runtimeInSeconds![s.toLowerCase() as 'sum']!, 3);
     for (const s of statistics) out[`cost_${s.toLowerCase()}_usd`] = round(r.costInUsd![s.toLowerCase() as 'sum']!, 6);
@@ -116,9 +133,10 @@ async function run(o: StatsOptions): Promise<void> {
   }
   progress.done(`${rows.length} rows`);
   if (page.statusMessage) console.error(`note: ${page.statusMessage}`);
-  const records = flatten(rows, o.statistics);
+  const records = flatten(rows, o.groupBy, o.statistics);
   if (o.format === 'json') console.log(JSON.stringify(rows, null, 2));
-  else if (o.format === 'csv') process.stdout.write(stringify(records, { header: true, columns: records.length ? Object.keys(records[0]!) : [] }));
+  // The header even with no rows, so a script reading the file always finds its columns.
+  else if (o.format === 'csv') process.stdout.write(stringify(records, { header: true, columns: columns(o.groupBy, o.statistics) }));
   else console.log(table(records));
 }
 
@@ -130,8 +148,8 @@ export function statsCommand(): Command {
     .requiredOption('--farm <farmId>', 'farm ID')
     .option('--queues <ids>', 'comma-separated queue IDs (or use --fleets)', ids)
     .option('--fleets <ids>', 'comma-separated fleet IDs (or use --queues)', ids)
-    .requiredOption('--start <time>', 'start of the range, inclusive (ISO 8601)', time)
-    .requiredOption('--end <time>', 'end of the range, exclusive (ISO 8601)', time)
+    .requiredOption('--start <time>', 'start of the range, inclusive (ISO 8601; UTC unless it has an offset)', time)
+    .requiredOption('--end <time>', 'end of the range, exclusive (ISO 8601; UTC unless it has an offset)', time)
     .addOption(new Option('--period <period>', 'bucket size; omit for one bucket over the range').choices(['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY']))
     .option('--timezone <zone>', 'time zone of the buckets: UTC+08:00, UTC-03:30 (farmtally also: UTC, Asia/Singapore)')
     .requiredOption('--group-by <fields>', `1 or 2 of ${GROUP_BY.join(', ')} (comma-separated)`, listOf(GROUP_BY))

@@ -178,3 +178,44 @@ function dedupeSorted(values: number[]): void {
   for (const v of values) if (n === 0 || values[n - 1] !== v) values[n++] = v;
   values.length = n;
 }
+
+/** Buckets of one fixed width: bucket i is [originMs + i*widthMs, + widthMs), clipped to the range. */
+export interface UniformGrid {
+  originMs: number;
+  widthMs: number;
+}
+
+const FIXED_WIDTH_MS: Partial<Record<Period, number>> = { HOURLY: HOUR_MS, DAILY: DAY_MS, WEEKLY: WEEK_MS };
+
+/**
+ * The buckets of bucketBoundaries as arithmetic, where they have one width: fixed offsets
+ * with HOURLY, DAILY or WEEKLY, and no period (one bucket). Bucket i holds the instants t with
+ * floor((t - originMs) / widthMs) = i, the same i as the boundaries' index. Undefined for
+ * MONTHLY and for IANA zones, whose buckets vary in length: those need the boundaries.
+ */
+export function uniformGrid(startMs: number, endMs: number, tz: TimeZone, period: Period | undefined): UniformGrid | undefined {
+  if (period === undefined) return { originMs: startMs, widthMs: endMs - startMs };
+  const widthMs = FIXED_WIDTH_MS[period];
+  if (widthMs === undefined || tz.kind !== 'fixed') return undefined;
+  return { originMs: floorToBucket(startMs, tz, period), widthMs };
+}
+
+/** MONTHLY buckets in a fixed offset: bucket i holds the instants whose local month number is firstMonth + i. */
+export interface MonthGrid {
+  offsetMs: number;
+  /** Local year * 12 + month (0-based) of the range's start. */
+  firstMonth: number;
+}
+
+/** The month number (year * 12 + 0-based month) of a local wall-clock time given as epoch ms. */
+export function monthNumber(wallMs: number): number {
+  const d = new Date(wallMs);
+  return d.getUTCFullYear() * 12 + d.getUTCMonth();
+}
+
+/** MONTHLY buckets of a fixed offset as arithmetic on local month numbers; undefined otherwise. */
+export function monthGrid(startMs: number, tz: TimeZone, period: Period | undefined): MonthGrid | undefined {
+  if (period !== 'MONTHLY' || tz.kind !== 'fixed') return undefined;
+  const offsetMs = tz.offsetMinutes * 60_000;
+  return { offsetMs, firstMonth: monthNumber(startMs + offsetMs) };
+}

@@ -10,7 +10,7 @@ import { FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from './co
 import type { OperationContext } from './context.js';
 import { validationError, type FieldFailure } from './errors.js';
 import { requireFarm } from './support.js';
-import { list, optional, required, string, structure, timestamp } from './validation/shapes.js';
+import { list, optional, required, string, structure, timestamp, type Infer } from './validation/shapes.js';
 import { validate } from './validation/validate.js';
 
 /** A session record's members and their constraints (the model's where it has them). */
@@ -33,8 +33,6 @@ export const SessionRecordShape = structure({
 export const MAX_LISTED_FAILURES = 100;
 /** How many failures the rejection's message spells out. */
 const FAILURES_IN_MESSAGE = 3;
-/** Records staged per store call: bounds memory without a store round trip per record. */
-const STAGE_CHUNK = 2048;
 
 export class SessionIngest {
   private received = 0;
@@ -63,29 +61,21 @@ export class SessionIngest {
 
   /** A record read from body line `line`: validated, and staged while the batch is clean. */
   record(line: number, value: unknown): void {
-    const position = ++this.received;
-    const path = `records.${position}`;
-    const { value: r, failures } = validate(SessionRecordShape, value, path);
-    if (failures.length) return this.reject(line, failures);
-    const record: SessionRecord = {
-      ...r,
-      startedAt: r.startedAt.getTime(),
-      endedAt: r.endedAt?.getTime(),
-      licenseProducts: licenseProductSet(r.licenseProducts),
-    };
-    const problems: FieldFailure[] = [];
-    if (endsBeforeItStarts(record)) {
-      problems.push({ name: `${path}.endedAt`, message: `endedAt ${new Date(record.endedAt!).toISOString()} is before startedAt ${new Date(record.startedAt).toISOString()}` });
-    }
-    if (!this.queueIds.has(record.queueId)) {
-      problems.push({ name: `${path}.queueId`, message: `queue ${record.queueId} does not exist in farm ${this.farmId}; create it (CreateQueue) or fix the record` });
-    }
-    if (!this.fleetIds.has(record.fleetId)) {
-      problems.push({ name: `${path}.fleetId`, message: `fleet ${record.fleetId} does not exist in farm ${this.farmId}; create it (CreateFleet) or fix the record` });
-    }
+    const path = `records.${++this.received}`;
+    const checked = validate(SessionRecordShape, value, path);
+    // Members that passed their own checks are set even when others failed: the rules across
+    // members run on those, so one rejection lists all of a record's problems.
+    const problems = [...checked.failures, ...this.crossChecks(checked.value ?? {}, path)];
     if (problems.length) return this.reject(line, problems);
     // Once the batch is lost there is no point staging more of it; reading on only counts failures.
-    if (!this.lost) this.pending.push(record);
+    if (this.lost) return;
+    const valid = checked.value;
+    this.pending.push({
+      ...valid,
+      startedAt: valid.startedAt.getTime(),
+      endedAt: valid.endedAt?.getTime(),
+      licenseProducts: licenseProductSet(valid.licenseProducts),
+    });
   }
 
   /** A record that could not be read at all (bad JSON, a malformed CSV row, too long). */
@@ -101,13 +91,12 @@ export class SessionIngest {
     this.note([{ name, message }]);
   }
 
-  /** Hands the records validated so far to the store. Call between body chunks. */
+  /** Hands the records validated so far to the store. Called between body chunks, so memory holds one chunk's records. */
   async stage(): Promise<void> {
-    while (this.pending.length) {
-      const chunk = this.pending.length > STAGE_CHUNK ? this.pending.splice(0, STAGE_CHUNK) : this.pending;
-      if (chunk === this.pending) this.pending = [];
-      await this.staged.append(chunk);
-    }
+    if (this.pending.length === 0) return;
+    const records = this.pending;
+    this.pending = [];
+    await this.staged.append(records);
   }
 
   /** Writes the batch if every record passed; otherwise one ValidationException naming them. */
@@ -133,6 +122,20 @@ export class SessionIngest {
 
   private get lost(): boolean {
     return this.badRecords > 0 || this.bodyProblems > 0;
+  }
+
+  private crossChecks(r: Partial<Infer<typeof SessionRecordShape>>, path: string): FieldFailure[] {
+    const problems: FieldFailure[] = [];
+    if (r.startedAt && r.endedAt && endsBeforeItStarts({ startedAt: r.startedAt.getTime(), endedAt: r.endedAt.getTime() })) {
+      problems.push({ name: `${path}.endedAt`, message: `endedAt ${r.endedAt.toISOString()} is before startedAt ${r.startedAt.toISOString()}` });
+    }
+    if (r.queueId && !this.queueIds.has(r.queueId)) {
+      problems.push({ name: `${path}.queueId`, message: `queue ${r.queueId} does not exist in farm ${this.farmId}; create it (CreateQueue) or fix the record` });
+    }
+    if (r.fleetId && !this.fleetIds.has(r.fleetId)) {
+      problems.push({ name: `${path}.fleetId`, message: `fleet ${r.fleetId} does not exist in farm ${this.farmId}; create it (CreateFleet) or fix the record` });
+    }
+    return problems;
   }
 
   private reject(line: number, failures: FieldFailure[]): void {

@@ -1,6 +1,7 @@
 // What the statistics operations need from storage: run one aggregation to completion in
 // the engine, keep its rows there, and page through them later.
 import type { GroupByField, Statistic } from '../domain/aggregation-rules.js';
+import type { MonthGrid, UniformGrid } from '../domain/buckets.js';
 import type { RateCard } from '../domain/pricing.js';
 
 export type AggregationStatus = 'IN_PROGRESS' | 'TIMEOUT' | 'FAILED' | 'COMPLETED';
@@ -12,6 +13,10 @@ export interface AggregationQuery {
   resourceIds: string[];
   /** Bucket edges from the domain: first = startTime, last = endTime (half-open buckets). */
   boundaries: number[];
+  /** The same buckets as arithmetic, where they all have one width (faster than a lookup). */
+  grid?: UniformGrid;
+  /** MONTHLY buckets of a fixed offset as arithmetic on local month numbers. */
+  months?: MonthGrid;
   groupBy: GroupByField[];
   /** Running sessions count up to this instant (when Start was called). */
   asOfMs: number;

@@ -1,4 +1,4 @@
-import { bucketBoundaries } from '../../domain/buckets.js';
+import { bucketBoundaries, monthGrid, uniformGrid } from '../../domain/buckets.js';
 import { newId } from '../../domain/resources.js';
 import { parseTimezone, type TimeZone } from '../../domain/timezone.js';
 import { farmIdInPath } from '../common-shapes.js';
@@ -79,6 +79,8 @@ export const startSessionsStatisticsAggregation = defineOperation({
       resourceKind: kind,
       resourceIds,
       boundaries: bucketBoundaries(input.startTime.getTime(), input.endTime.getTime(), zone, input.period),
+      grid: uniformGrid(input.startTime.getTime(), input.endTime.getTime(), zone, input.period),
+      months: monthGrid(input.startTime.getTime(), zone, input.period),
       groupBy: input.groupBy,
       asOfMs: now,
       costScaleFactor: farm.costScaleFactor,

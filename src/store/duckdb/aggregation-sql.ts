@@ -2,13 +2,16 @@
 // domain/pricing) at speed; the tests hold the two, and an independent reference, together.
 //
 // Steps: pick the sessions that overlap [start, end) (running ones up to asOf), clip them to
-// the range, expand each into usage records (one COMPUTE, one LICENSE per product), price
-// them, find each record's first and last bucket with ASOF joins against the domain's bucket
-// edges, split it into one piece per bucket, and group the pieces.
+// the range, expand each into usage records (one COMPUTE, one LICENSE per product), find each
+// record's first and last bucket (arithmetic on a uniform grid, else ASOF joins against the
+// domain's bucket edges), split it into one piece per bucket, and group the pieces finely
+// enough that the rate is constant in each group (ft_fine). Pricing then touches only those
+// groups: a piece's cost is ms × rate, so per group sum = rate × Σms, min = rate × min ms,
+// max = rate × max ms (rates are never negative).
 import type { GroupByField } from '../../domain/aggregation-rules.js';
 import type { AggregationQuery } from '../aggregation-store.js';
 
-/** The sessions column (or usage column) each group-by field reads. */
+/** The usage column each group-by field reads. */
 export const GROUP_COLUMN: Record<GroupByField, string> = {
   QUEUE_ID: 'queue_id',
   FLEET_ID: 'fleet_id',
@@ -18,6 +21,9 @@ export const GROUP_COLUMN: Record<GroupByField, string> = {
   INSTANCE_TYPE: 'instance_type',
   LICENSE_PRODUCT: 'license_product',
 };
+
+/** What decides a usage record's rate (domain/pricing.hourlyRate). */
+const RATE_KEYS = ['usage_type', 'fleet_id', 'instance_type', 'license_product'];
 
 /** A SQL string literal. Values reaching here are validated IDs or rate-card keys. */
 export const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -43,20 +49,18 @@ export function rateTableStatements(q: AggregationQuery): string[] {
   ];
 }
 
-/** The usage records of the selected sessions, clipped to the range, priced (rate may be NULL). */
-export function pricedUsageSql(q: AggregationQuery): string {
+/** The usage records of the selected sessions, clipped to [start, end) as s0, e0 (ms). */
+function usageSql(q: AggregationQuery): string {
   const start = int(q.boundaries[0]!);
   const end = int(q.boundaries[q.boundaries.length - 1]!);
   const asOf = int(q.asOfMs);
-  const farm = literal(q.farmId);
   const column = q.resourceKind === 'queue' ? 'queue_id' : 'fleet_id';
-  const ids = q.resourceIds.map(literal).join(', ');
   return `
     live AS (
       SELECT queue_id, fleet_id, job_id, user_id, instance_type, license_products,
              greatest(started_at, ${start}) AS s0, least(coalesce(ended_at, ${asOf}), ${end}) AS e0
       FROM sessions
-      WHERE farm_id = ${farm} AND ${column} IN (${ids})
+      WHERE farm_id = ${literal(q.farmId)} AND ${column} IN (${q.resourceIds.map(literal).join(', ')})
         AND started_at < ${end} AND coalesce(ended_at, ${asOf}) > ${start}
         AND least(coalesce(ended_at, ${asOf}), ${end}) > greatest(started_at, ${start})
     ),
@@ -65,46 +69,95 @@ export function pricedUsageSql(q: AggregationQuery): string {
       UNION ALL
       SELECT queue_id, fleet_id, job_id, user_id, 'LICENSE' AS usage_type, NULL::VARCHAR AS instance_type, unnest(license_products) AS license_product, s0, e0
       FROM live WHERE len(license_products) > 0
-    ),
-    priced AS (
-      SELECT u.*, f.kind AS fleet_kind,
-             CASE WHEN u.usage_type = 'LICENSE' THEN lr.rate
-                  WHEN f.kind = 'customerManaged' THEN coalesce(fr.rate, ${Number(q.rateCard.customerManagedWorkerHour)}::DOUBLE)
-                  ELSE ir.rate END AS rate
-      FROM usage u
-      LEFT JOIN fleets f ON f.farm_id = ${farm} AND f.fleet_id = u.fleet_id
-      LEFT JOIN ft_license_rates lr ON lr.k = u.license_product
-      LEFT JOIN ft_instance_rates ir ON ir.k = u.instance_type
-      LEFT JOIN ft_fleet_rates fr ON fr.k = u.fleet_id
     )`;
 }
 
-/** Groups every bucket piece into ft_groups: one row per (bucket, group values). */
-export function groupsSql(q: AggregationQuery): string {
-  const keys = q.groupBy.map((f) => GROUP_COLUMN[f]);
-  const keyList = keys.map((k) => `, ${k}`).join('');
-  const msPerHour = 3_600_000;
+/** One row per bucket piece of each usage record: bucket index i and its milliseconds. */
+function piecesSql(q: AggregationQuery): string {
+  if (q.grid) {
+    const [o, w] = [int(q.grid.originMs), int(q.grid.widthMs)];
+    // Times are whole milliseconds, so e0 - 1 is the record's last instant.
+    return `
+    pieces AS (
+      SELECT *, least(e0, ${o} + (i + 1) * ${w}) - greatest(s0, ${o} + i * ${w}) AS ms
+      FROM (SELECT *, unnest(generate_series((s0 - ${o}) // ${w}, (e0 - 1 - ${o}) // ${w})) AS i FROM usage)
+    )`;
+  }
+  // Otherwise each record's first and last bucket index comes from local month numbers
+  // (MONTHLY in a fixed offset) or from ASOF joins on the bucket edges (IANA zones).
+  let spans: string;
+  if (q.months) {
+    const [off, first] = [int(q.months.offsetMs), int(q.months.firstMonth)];
+    const month = (t: string) => `(year(epoch_ms(${t} + ${off})) * 12 + month(epoch_ms(${t} + ${off})) - 1 - ${first})`;
+    spans = `spans AS (SELECT u.*, ${month('u.s0')} AS first_i, ${month('u.e0 - 1')} AS last_i FROM usage u)`;
+  } else {
+    spans = `spans AS (
+      SELECT u.*, b1.i AS first_i, b2.i AS last_i
+      FROM usage u
+      ASOF JOIN ft_buckets b1 ON u.s0 >= b1.b_start
+      ASOF JOIN ft_buckets b2 ON u.e0 > b2.b_start
+    )`;
+  }
   return `
-    CREATE OR REPLACE TEMP TABLE ft_groups AS
-    WITH ${pricedUsageSql(q)},
-    spans AS (
-      SELECT p.*, b1.i AS first_i, b2.i AS last_i
-      FROM priced p
-      ASOF JOIN ft_buckets b1 ON p.s0 >= b1.b_start
-      ASOF JOIN ft_buckets b2 ON p.e0 > b2.b_start
-    ),
+    ${spans},
     pieces AS (
       SELECT s.*, b.i, least(s.e0, b.b_end) - greatest(s.s0, b.b_start) AS ms
       FROM (SELECT *, unnest(generate_series(first_i, last_i)) AS bucket_i FROM spans) s
       JOIN ft_buckets b ON b.i = s.bucket_i
-    )
-    SELECT i${keyList}, count(*) AS n,
-           sum(ms)::HUGEINT AS runtime_ms_sum, min(ms) AS runtime_ms_min, max(ms) AS runtime_ms_max,
-           sum(ms * coalesce(rate, 0) / ${msPerHour}) * ${Number(q.costScaleFactor)} AS cost_sum,
-           min(ms * coalesce(rate, 0) / ${msPerHour}) * ${Number(q.costScaleFactor)} AS cost_min,
-           max(ms * coalesce(rate, 0) / ${msPerHour}) * ${Number(q.costScaleFactor)} AS cost_max
-    FROM pieces
-    GROUP BY i${keyList}`;
+    )`;
+}
+
+const groupColumns = (q: AggregationQuery) => q.groupBy.map((f) => GROUP_COLUMN[f]);
+
+/** ft_fine: pieces grouped by bucket, requested fields and the rate's keys. */
+export function fineGroupsSql(q: AggregationQuery): string {
+  const columns = ['i', ...new Set([...groupColumns(q), ...RATE_KEYS])].join(', ');
+  return `
+    CREATE OR REPLACE TEMP TABLE ft_fine AS
+    WITH ${usageSql(q)}, ${piecesSql(q)}
+    SELECT ${columns}, count(*) AS n, sum(ms)::HUGEINT AS ms_sum, min(ms) AS ms_min, max(ms) AS ms_max
+    FROM pieces GROUP BY ${columns}`;
+}
+
+/** The rate of each fine group (NULL where the card has none), by the domain's pricing rule. */
+function pricedSql(q: AggregationQuery): string {
+  return `
+    priced AS (
+      SELECT g.*, f.kind AS fleet_kind,
+             CASE WHEN g.usage_type = 'LICENSE' THEN lr.rate
+                  WHEN f.kind = 'customerManaged' THEN coalesce(fr.rate, ${Number(q.rateCard.customerManagedWorkerHour)}::DOUBLE)
+                  ELSE ir.rate END AS rate
+      FROM ft_fine g
+      LEFT JOIN fleets f ON f.farm_id = ${literal(q.farmId)} AND f.fleet_id = g.fleet_id
+      LEFT JOIN ft_license_rates lr ON lr.k = g.license_product
+      LEFT JOIN ft_instance_rates ir ON ir.k = g.instance_type
+      LEFT JOIN ft_fleet_rates fr ON fr.k = g.fleet_id
+    )`;
+}
+
+/** ft_groups: one row per (bucket, requested group values), priced. */
+export function groupsSql(q: AggregationQuery): string {
+  const keys = ['i', ...groupColumns(q)].join(', ');
+  const usd = `/ 3600000 * ${Number(q.costScaleFactor)}`;
+  return `
+    CREATE OR REPLACE TEMP TABLE ft_groups AS
+    WITH ${pricedSql(q)}
+    SELECT ${keys}, sum(n)::BIGINT AS n,
+           sum(ms_sum)::HUGEINT AS runtime_ms_sum, min(ms_min) AS runtime_ms_min, max(ms_max) AS runtime_ms_max,
+           sum(ms_sum::DOUBLE * coalesce(rate, 0)) ${usd} AS cost_sum,
+           min(ms_min * coalesce(rate, 0)) ${usd} AS cost_min,
+           max(ms_max * coalesce(rate, 0)) ${usd} AS cost_max
+    FROM priced GROUP BY ${keys}`;
+}
+
+/** What had no rate among the records that counted: named in the statusMessage. */
+export function missingRatesSql(q: AggregationQuery): string {
+  return `
+    WITH ${pricedSql(q)}
+    SELECT DISTINCT usage_type, instance_type, license_product, fleet_id
+    FROM priced WHERE rate IS NULL
+    ORDER BY usage_type, instance_type NULLS FIRST, license_product, fleet_id
+    LIMIT 50`;
 }
 
 /**
@@ -133,12 +186,7 @@ export function storeRowsSql(aggregationId: string, q: AggregationQuery): string
     ORDER BY 2`;
 }
 
-/** What had no rate among the records that counted: named in the statusMessage. */
-export function missingRatesSql(q: AggregationQuery): string {
-  return `
-    WITH ${pricedUsageSql(q)}
-    SELECT DISTINCT usage_type, fleet_kind, instance_type, license_product, fleet_id
-    FROM priced WHERE rate IS NULL
-    ORDER BY usage_type, instance_type NULLS FIRST, license_product, fleet_id
-    LIMIT 50`;
+/** The statements of one aggregation run, in order (after the bucket tables exist). */
+export function aggregationStatements(q: AggregationQuery): string[] {
+  return [...rateTableStatements(q), fineGroupsSql(q), groupsSql(q)];
 }

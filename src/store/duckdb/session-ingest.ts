@@ -2,8 +2,8 @@
 // on the batch's own connection, in an in-memory database attached to the instance: every
 // connection can read it, readers of `sessions` never see it, and nothing of it reaches
 // the data file. Commit merges the staging table into `sessions` and `jobs` with set-based
-// statements in one transaction on the main connection: one join against `sessions` per
-// batch, never a statement per record.
+// statements in one transaction on the main connection: one pass over the keys of
+// `sessions` per batch, never a statement per record.
 import { randomBytes } from 'node:crypto';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { SessionRecord } from '../../domain/resources.js';

@@ -1,0 +1,176 @@
+// One full benchmark at one size: ingest (two ways), the four aggregations end to end and in
+// the engine, the typed-array floor, and the server's peak memory. Every baseline a ratio
+// uses is measured here, in the same run, on the same data.
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { clientFor } from '../src/cli/client.js';
+import { createDemoFarm } from '../src/demo/create-farm.js';
+import { demoRateCard } from '../src/demo/farm.js';
+import { generateSessions, type DemoIds } from '../src/demo/generate.js';
+import { seedOf } from '../src/demo/random.js';
+import { sendRecords } from '../src/demo/send.js';
+import { writeNdjson } from '../src/demo/write-file.js';
+import { loadRateCard } from '../src/server.js';
+import { Database } from '../src/store/duckdb/database.js';
+import { endToEnd } from './end-to-end.js';
+import { runEngine } from './engine.js';
+import { loadUsage, scanQ1 } from './floor.js';
+import { engineQuery, QUERIES, sdkInput, zoneOf } from './queries.js';
+import { BIN, memoryOf, startServer } from './server.js';
+
+export const BATCH = 100_000;
+const SEED = seedOf('1');
+
+export interface Ingest {
+  records: number;
+  seconds: number;
+  /** Route only: waiting for the answers after each batch's last byte (the server's commits). */
+  commitWaitSeconds?: number;
+}
+
+export interface QueryResult {
+  name: string;
+  what: string;
+  rows: number;
+  pages: number;
+  e2eMs: number[];
+  doneMs: number[];
+  engineMs: number[];
+  engineAllMs: number[];
+  engineRows: number;
+}
+
+export interface Measured {
+  sessions: number;
+  usageRecords: number;
+  fileMiB: number;
+  generateRps: number;
+  route: Ingest;
+  importCli: Ingest;
+  queries: QueryResult[];
+  floorMs: number[];
+  floorCheck: string;
+  memory: { serverPeakMiB: number; serverAfterIngestMiB: number; importServerPeakMiB: number; benchPeakMiB: number };
+  seconds: number;
+}
+
+export type Log = (line: string) => void;
+
+async function runImportCli(file: string, farmId: string, url: string): Promise<Ingest> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [BIN, 'import', file, '--farm', farmId, '--endpoint', url, '--batch-size', String(BATCH)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const seconds = (performance.now() - started) / 1000;
+  const received = /received (\d+)/.exec(output);
+  if (code !== 0 || !received) throw new Error(`farmtally import failed (${code}):\n${output}`);
+  return { records: Number(received[1]), seconds };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+export async function measure(sessions: number, runs: number, dir: string, log: Log): Promise<Measured> {
+  const began = performance.now();
+  mkdirSync(dir, { recursive: true });
+  const records = (ids: DemoIds) => generateSessions(ids, { sessions, seed: SEED });
+
+  // 1. `farmtally import` of a file, into a farm of its own on a server of its own.
+  log(`import: writing ${sessions} generated sessions to a file`);
+  const importServer = await startServer(join(dir, 'import-data'));
+  const imported = await createDemoFarm(clientFor(importServer.url), 'Bench import');
+  const file = join(dir, 'sessions.ndjson');
+  let t = performance.now();
+  await writeNdjson(file, records(imported.ids));
+  const generateRps = sessions / ((performance.now() - t) / 1000);
+  const fileMiB = statSync(file).size / 2 ** 20;
+  log(`import: farmtally import ${fileMiB.toFixed(0)} MiB in batches of ${BATCH}`);
+  const importCli = await runImportCli(file, imported.farmId, importServer.url);
+  const importServerPeakMiB = importServer.peakMiB();
+  await importServer.stop();
+  rmSync(file);
+  rmSync(join(dir, 'import-data'), { recursive: true, force: true });
+  log(`import: ${Math.round(importCli.records / importCli.seconds)} records/s`);
+
+  // 2. The main server: the farm first, then a restart with its rate card (it names a fleet ID).
+  const data = join(dir, 'data');
+  let server = await startServer(data);
+  const { farmId, ids } = await createDemoFarm(clientFor(server.url), 'Bench');
+  await server.stop();
+  const pricing = join(dir, 'pricing.json');
+  writeFileSync(pricing, JSON.stringify(demoRateCard(ids.fleetIds)));
+  server = await startServer(data, ['--pricing', pricing]);
+  log(`ingest: POST /ingest/v1 NDJSON, ${sessions} sessions in batches of ${BATCH}`);
+  t = performance.now();
+  const counts = await sendRecords(server.url, farmId, records(ids), { batchSize: BATCH });
+  const route = { records: counts.received, seconds: (performance.now() - t) / 1000, commitWaitSeconds: counts.commitWaitMs / 1000 };
+  const serverAfterIngestMiB = server.peakMiB();
+  log(`ingest: ${Math.round(route.records / route.seconds)} records/s (created ${counts.created})`);
+
+  // 3. End to end through the SDK.
+  const client = clientFor(server.url);
+  const queries: QueryResult[] = [];
+  for (const q of QUERIES) {
+    const result: QueryResult = { name: q.name, what: q.what, rows: 0, pages: 0, e2eMs: [], doneMs: [], engineMs: [], engineAllMs: [], engineRows: 0 };
+    for (let r = 0; r < runs; r++) {
+      const e = await endToEnd(client, sdkInput(q, farmId, ids));
+      Object.assign(result, { rows: e.rows, pages: e.pages });
+      result.e2eMs.push(e.totalMs);
+      result.doneMs.push(e.doneMs);
+    }
+    log(`end to end: ${q.name} ${Math.round(median(result.e2eMs))} ms median, ${result.rows} rows in ${result.pages} pages`);
+    queries.push(result);
+  }
+  const serverPeakMiB = server.peakMiB();
+  await server.stop();
+
+  // 4. The engine alone, on the same file, then the floor.
+  const db = await Database.open({ dataDir: data });
+  const rateCard = loadRateCard(pricing);
+  const farm = (await db.one(`SELECT cost_scale_factor FROM farms WHERE farm_id = $1`, [farmId]))!;
+  const costScaleFactor = Number(farm.cost_scale_factor);
+  const asOfMs = Date.now();
+  let floorCheck = '';
+  for (const [i, q] of QUERIES.entries()) {
+    const query = engineQuery(q, farmId, ids, rateCard, costScaleFactor, asOfMs);
+    for (let r = 0; r < runs; r++) {
+      const e = await runEngine(db, query);
+      queries[i]!.engineMs.push(e.groupsAndStoreMs);
+      queries[i]!.engineAllMs.push(e.allMs);
+      queries[i]!.engineRows = e.rows;
+      if (q.name === 'Q1') floorCheck = `${e.rows} rows, ${e.count} records, ${e.runtimeMs} ms`;
+    }
+    log(`engine: ${q.name} ${Math.round(median(queries[i]!.engineMs))} ms median (${queries[i]!.engineRows} rows)`);
+  }
+  log('floor: loading usage records into typed arrays (not timed)');
+  const usage = await loadUsage(db, farmId, ids.queueIds, rateCard, costScaleFactor, asOfMs);
+  db.close();
+  const q1 = QUERIES[0]!;
+  const zone = zoneOf(q1);
+  const offsetMs = zone.kind === 'fixed' ? zone.offsetMinutes * 60_000 : 0;
+  const floorMs: number[] = [];
+  let floor = scanQ1(usage, Date.parse(q1.start), Date.parse(q1.end), offsetMs, 86_400_000, ids.queueIds.length); // warm-up (JIT)
+  for (let r = 0; r < runs; r++) floorMs.push((floor = scanQ1(usage, Date.parse(q1.start), Date.parse(q1.end), offsetMs, 86_400_000, ids.queueIds.length)).ms);
+  const floorSays = `${floor.rows} rows, ${floor.count} records, ${floor.runtimeMs} ms`;
+  floorCheck = floorSays === floorCheck ? `matches the engine (${floorSays})` : `DIFFERS: floor ${floorSays}, engine ${floorCheck}`;
+  log(`floor: Q1 ${median(floorMs).toFixed(1)} ms median; ${floorCheck}`);
+  rmSync(data, { recursive: true, force: true });
+
+  return {
+    sessions,
+    usageRecords: usage.length,
+    fileMiB,
+    generateRps,
+    route,
+    importCli,
+    queries,
+    floorMs,
+    floorCheck,
+    memory: { serverPeakMiB, serverAfterIngestMiB, importServerPeakMiB, benchPeakMiB: memoryOf(process.pid)?.peakMiB ?? NaN },
+    seconds: (performance.now() - began) / 1000,
+  };
+}
+
+export { median };

@@ -1,0 +1,135 @@
+// The results as Markdown, written between two markers in BENCHMARKS.md so that the rest of
+// the file (how to read it, "What was tried") stays as people wrote it.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { version as duckdbVersion } from '@duckdb/node-api';
+import { BATCH, median, type Measured } from './measure.js';
+
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
+const ms = (n: number) => (n >= 100 ? int(n) : n.toFixed(1));
+const ratio = (a: number, b: number) => `${(a / b).toFixed(a / b >= 10 ? 0 : 1)}×`;
+const rate = (i: { records: number; seconds: number }) => int(i.records / i.seconds);
+
+export interface RunInfo {
+  runs: number;
+  loadStart: number[];
+  totalSeconds: number;
+  packageVersion: string;
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function results(m: Measured): string {
+  const q1 = m.queries[0]!;
+  const floor = median(m.floorMs);
+  return [
+    '#### Ingest',
+    '',
+    table(['path', 'what it measures', 'records', 'seconds', 'records/s'], [
+      ['`POST /ingest/v1/farms/{farmId}/sessions`', `NDJSON generated in the bench process and streamed as it is made, one request per ${int(BATCH)} records, into a fresh farm (all \`created\`); the generator and JSON share the 2 cores with the server. Of the time, ${m.route.commitWaitSeconds!.toFixed(1)} s went waiting for answers after each batch's last byte (the server's commits)`, int(m.route.records), m.route.seconds.toFixed(1), rate(m.route)],
+      ['`farmtally import FILE`', `the CLI streaming a ${int(m.fileMiB)} MiB NDJSON file, ${int(BATCH)} records per request, into a fresh farm on a fresh server (CLI start-up included)`, int(m.importCli.records), m.importCli.seconds.toFixed(1), rate(m.importCli)],
+      ['generator alone', 'src/demo writing that file: how fast the test data is made, for comparison', int(m.sessions), '', int(m.generateRps)],
+    ]),
+    '',
+    '#### Aggregations (median of the runs; min–max in brackets)',
+    '',
+    table(['query', 'rows', 'pages', 'end to end ms', 'of which until COMPLETED', 'engine ms: groups + store', 'engine ms: all statements', 'end to end / engine'], m.queries.map((q) => [
+      `**${q.name}** ${q.what}`,
+      int(q.rows) + (q.rows === q.engineRows ? '' : ` (engine: ${int(q.engineRows)})`),
+      int(q.pages),
+      `${ms(median(q.e2eMs))} (${ms(Math.min(...q.e2eMs))}–${ms(Math.max(...q.e2eMs))})`,
+      ms(median(q.doneMs)),
+      `${ms(median(q.engineMs))} (${ms(Math.min(...q.engineMs))}–${ms(Math.max(...q.engineMs))})`,
+      ms(median(q.engineAllMs)),
+      ratio(median(q.e2eMs), median(q.engineMs)),
+    ])),
+    '',
+    '#### The floor: Q1 as one typed-array loop in JS (one core, columns loaded beforehand)',
+    '',
+    table(['floor ms', 'engine / floor', 'end to end / floor', 'check against the engine'], [
+      [`${ms(floor)} (${ms(Math.min(...m.floorMs))}–${ms(Math.max(...m.floorMs))})`, ratio(median(q1.engineMs), floor), ratio(median(q1.e2eMs), floor), m.floorCheck],
+    ]),
+    '',
+    '#### Peak memory (VmHWM, resident)',
+    '',
+    table(['process', 'MiB'], [
+      ['server: ingest, then all aggregations', int(m.memory.serverPeakMiB)],
+      ['server: after ingest', int(m.memory.serverAfterIngestMiB)],
+      ['import server (`farmtally import` run)', int(m.memory.importServerPeakMiB)],
+      ['bench process (generator, SDK client, engine run, floor arrays)', int(m.memory.benchPeakMiB)],
+    ]),
+  ].join('\n');
+}
+
+function growth(small: Measured, big: Measured): string {
+  const row = (what: string, a: number, b: number, unit: string) => [what, `${ms(a)} ${unit}`, `${ms(b)} ${unit}`, `${(b / a).toFixed(1)}×`];
+  const rows = [
+    row('ingest, route (seconds)', small.route.seconds, big.route.seconds, 's'),
+    row('ingest, import (seconds)', small.importCli.seconds, big.importCli.seconds, 's'),
+    ...big.queries.flatMap((q, i) => [
+      row(`${q.name} end to end`, median(small.queries[i]!.e2eMs), median(q.e2eMs), 'ms'),
+      row(`${q.name} engine`, median(small.queries[i]!.engineMs), median(q.engineMs), 'ms'),
+    ]),
+    row('Q1 floor', median(small.floorMs), median(big.floorMs), 'ms'),
+    row('server peak memory', small.memory.serverPeakMiB, big.memory.serverPeakMiB, 'MiB'),
+  ];
+  return [`#### Growth from ${int(small.sessions)} to ${int(big.sessions)} sessions (10× the data; 10× the time is linear)`, '', table(['measure', int(small.sessions), int(big.sessions), 'growth'], rows)].join('\n');
+}
+
+export function markdown(all: Measured[], info: RunInfo): string {
+  const big = all[all.length - 1]!;
+  const cpu = cpus();
+  const lines = [
+    START,
+    `### Latest run: ${new Date().toISOString().slice(0, 10)}, ${int(big.sessions)} sessions`,
+    '',
+    `- Data: the demo generator (src/demo, seed 1): ${int(big.sessions)} sessions = ${int(big.usageRecords)} usage records (COMPUTE + LICENSE), 10 queues, 5 fleets, 20 000 jobs, 200 users, all of 2025.`,
+    `- Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Linux ${release()}. Load average (1 min) at the start ${info.loadStart[0]!.toFixed(1)}, at the end ${loadavg()[0]!.toFixed(1)}: other work on the machine slows every number.`,
+    `- Software: farmtally ${info.packageVersion}, Node ${process.version}, DuckDB ${duckdbVersion()} (@duckdb/node-api); the server's DuckDB settings (threads 2, memory_limit 2GB, src/store/duckdb/database.ts) for both the server and the engine runs.`,
+    `- ${info.runs} runs of each aggregation, medians quoted; ingest measured once per path. The whole benchmark took ${int(info.totalSeconds)} s.`,
+    '',
+    results(big),
+  ];
+  if (all.length > 1) lines.push('', growth(all[0]!, big), '', `<details><summary>The ${int(all[0]!.sessions)}-session run</summary>`, '', results(all[0]!), '', '</details>');
+  lines.push(END);
+  return lines.join('\n');
+}
+
+const TEMPLATE = `# Benchmarks
+
+\`npm run bench\` (default 1 000 000 sessions, 5 runs) generates a realistic farm, starts a
+real server (\`bin/farmtally.js serve\`), and measures, on the same data in the same run:
+
+- **ingest**: records per second through the ingest route, and through \`farmtally import\` of
+  a file into a fresh server;
+- **end to end**: four aggregations through the official SDK (Start, poll every 10 ms, every
+  page of 100 rows), as a client sees them;
+- **engine**: the same aggregations as the SQL the server runs, on the server's data file in
+  the bench process once the server has stopped; \`end to end / engine\` is what the API,
+  the polling and the paging add;
+- **floor**: Q1 as one single-threaded typed-array loop in JS, the practical floor for this
+  work on this machine;
+- **peak memory** of the server process (VmHWM from /proc).
+
+Options: \`npm run bench -- --sessions 20000\` (a quick smoke run), \`--runs 3\`, \`--scale\` (also
+run at a tenth of the sessions and report how times grow; automatic from 2 000 000 sessions).
+
+${START}
+${END}
+
+## What was tried
+
+Record here what was changed to make these numbers better (or worse), with the numbers
+before and after, so nobody tries the same thing twice.
+`;
+
+export function writeReport(file: string, section: string): void {
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : TEMPLATE;
+  if (!text.includes(START) || !text.includes(END)) text = `${text.trimEnd()}\n\n${START}\n${END}\n`;
+  writeFileSync(file, text.slice(0, text.indexOf(START)) + section + text.slice(text.indexOf(END) + END.length));
+}

@@ -1,0 +1,52 @@
+// `npm run bench -- [--sessions N] [--runs R] [--scale] [--no-write]`: the benchmark suite.
+// Prints a line per phase (it runs for minutes), then writes the results into BENCHMARKS.md.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { measure, type Measured } from './measure.js';
+import { markdown, writeReport } from './report.js';
+import { ensureBuilt, ROOT } from './server.js';
+
+function whole(min: number) {
+  return (text: string): number => {
+    const n = Number(text.replace(/_/g, ''));
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`give a whole number, at least ${min}.`);
+    return n;
+  };
+}
+
+const options = new Command('bench')
+  .description('Benchmark farmtally: ingest, aggregations end to end and in the engine, a JS floor, peak memory.')
+  .option('--sessions <n>', 'sessions to generate', whole(100), 1_000_000)
+  .option('--runs <n>', 'runs of each aggregation (the median is quoted)', whole(1), 5)
+  .option('--scale', 'also run at a tenth of the sessions and report the growth (automatic from 2 000 000)', false)
+  .option('--no-write', 'print the results without writing BENCHMARKS.md')
+  .parse(process.argv)
+  .opts<{ sessions: number; runs: number; scale: boolean; write: boolean }>();
+
+const began = performance.now();
+const loadStart = loadavg();
+const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1)} s] ${line}\n`);
+
+ensureBuilt(log);
+const dir = mkdtempSync(join(tmpdir(), 'farmtally-bench-'));
+const sizes = options.scale || options.sessions >= 2_000_000 ? [Math.round(options.sessions / 10), options.sessions] : [options.sessions];
+const all: Measured[] = [];
+try {
+  for (const sessions of sizes) {
+    log(`=== ${sessions} sessions, ${options.runs} runs per aggregation (load average ${loadavg()[0]!.toFixed(1)})`);
+    all.push(await measure(sessions, options.runs, join(dir, String(sessions)), (line) => log(`${sessions}: ${line}`)));
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const section = markdown(all, { runs: options.runs, loadStart, totalSeconds: (performance.now() - began) / 1000, packageVersion: pkg.version });
+process.stdout.write(`${section}\n`);
+if (options.write) {
+  writeReport(join(ROOT, 'BENCHMARKS.md'), section);
+  log('results written to BENCHMARKS.md');
+}
+log(`done in ${((performance.now() - began) / 1000).toFixed(0)} s`);

@@ -1,0 +1,94 @@
+// `farmtally demo`: fills a new farm "Demo studio" with a generated year of render farm
+// sessions (src/demo), so a newcomer sees numbers in a minute; or, with --out, writes the
+// records to an NDJSON file for `farmtally import`. Either way it writes the matching rate
+// card, for `serve --pricing`.
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { createDemoFarm } from '../demo/create-farm.js';
+import { demoRateCard } from '../demo/farm.js';
+import { generateSessions, placeholderIds, type DemoIds } from '../demo/generate.js';
+import { seedOf } from '../demo/random.js';
+import { sendRecords } from '../demo/send.js';
+import { writeNdjson } from '../demo/write-file.js';
+import { clientFor, fail } from './client.js';
+import { Progress } from './progress.js';
+
+interface DemoOptions {
+  endpoint?: string;
+  region: string;
+  sessions: number;
+  seed: string;
+  out?: string;
+  pricingOut?: string;
+  batchSize: number;
+}
+
+function wholeNumber(min: number) {
+  return (text: string): number => {
+    const n = Number(text.replace(/_/g, ''));
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`give a whole number, at least ${min}.`);
+    return n;
+  };
+}
+
+/** A progress callback that shows records done, rate and share of the total. */
+function reporter(progress: Progress, total: number, verb: string) {
+  const started = Date.now();
+  return (n: number) => {
+    const rate = Math.round(n / Math.max((Date.now() - started) / 1000, 0.001));
+    progress.update(`${n} of ${total} sessions ${verb} (${Math.floor((n / total) * 100)}%, ${rate} records/s)`);
+  };
+}
+
+async function run(o: DemoOptions): Promise<void> {
+  if (!o.endpoint && !o.out) fail('give --endpoint URL (fill a farm on a running server) or --out FILE (write the sessions to a file), or both.');
+  const seed = seedOf(o.seed);
+  let farmId: string | undefined;
+  let ids: DemoIds;
+  if (o.endpoint) {
+    ({ farmId, ids } = await createDemoFarm(clientFor(o.endpoint, o.region)));
+    console.error(`created farm ${farmId} "Demo studio" with ${ids.queueIds.length} queues and ${ids.fleetIds.length} fleets`);
+  } else {
+    ids = placeholderIds(seed);
+  }
+  const pricing = o.pricingOut ?? (o.out ? `${o.out.slice(0, o.out.length - extname(o.out).length)}.pricing.json` : 'demo-pricing.json');
+  writeFileSync(pricing, `${JSON.stringify(demoRateCard(ids.fleetIds), null, 2)}\n`);
+  const sessions = generateSessions(ids, { sessions: o.sessions, seed });
+
+  if (o.out) {
+    const progress = new Progress(`writing ${o.out}`);
+    await writeNdjson(o.out, sessions, reporter(progress, o.sessions, 'written'));
+    progress.done(`${o.sessions} sessions written`);
+  } else {
+    const progress = new Progress('sending sessions');
+    const totals = await sendRecords(o.endpoint!, farmId!, sessions, { batchSize: o.batchSize, onProgress: reporter(progress, o.sessions, 'sent') });
+    progress.done(`${totals.received} sessions sent (created ${totals.created}, updated ${totals.updated}, unchanged ${totals.unchanged})`);
+  }
+
+  console.log(`rate card: ${pricing} (restart the server with \`npx farmtally serve --pricing ${pricing}\` to see costs)`);
+  if (!farmId) {
+    console.log(`${o.out} names stand-in queue and fleet IDs that no server knows, so it cannot be imported as is.`);
+    console.log('To get a file for your own farm, run the demo with --endpoint as well: it creates the farm and writes its IDs into the file.');
+    return;
+  }
+  console.log(`farm: ${farmId}`);
+  if (o.out) console.log(`import it:\n  npx farmtally import ${o.out} --farm ${farmId} --endpoint ${o.endpoint}`);
+  console.log(
+    `see the year by fleet and usage type (COMPUTE, LICENSE):\n  npx farmtally stats --endpoint ${o.endpoint} --farm ${farmId} --fleets ${ids.fleetIds.join(',')} ` +
+      '--start 2025-01-01T00:00:00Z --end 2026-01-01T00:00:00Z --period MONTHLY --group-by FLEET_ID,USAGE_TYPE --statistics SUM,AVG',
+  );
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('Fill a new farm "Demo studio" with a generated, realistic year (2025) of render farm sessions, or write them to a file.')
+    .option('--endpoint <url>', 'the farmtally server to fill, e.g. http://127.0.0.1:8080')
+    .option('--region <region>', 'region for the SDK client', 'us-west-2')
+    .option('--sessions <n>', 'how many sessions to generate', wholeNumber(1), 200_000)
+    .option('--seed <seed>', 'the same seed gives the same sessions', '1')
+    .option('--out <file>', 'write the sessions to this NDJSON file instead of sending them (with --endpoint: for that farm)')
+    .option('--pricing-out <file>', 'where to write the matching rate card (default demo-pricing.json, or next to --out)')
+    .option('--batch-size <n>', 'records per ingest request', wholeNumber(1), 50_000)
+    .action((o: DemoOptions) => run(o).catch((err) => fail(err)));
+}

@@ -1,0 +1,260 @@
+// `farmtally stats` as a user runs it: a child process against a real server holding a few
+// sessions whose totals are worked out by hand below, judged by its exit code, its stdout
+// (only the data: CSV, JSON or a table) and its stderr (progress, notes, errors).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CreateQueueCommand } from '@aws-sdk/client-deadline';
+import { parse } from 'csv-parse/sync';
+import { BIN, startFarmtally, type Farmtally } from './support/server.js';
+import { farmWithParents, sessionRecord, type FarmParents } from './support/session-records.js';
+import { postSessions, runAggregation } from './support/statistics-farm.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `farmtally stats ARGS`; with `stdoutFile`, stdout goes to that file as `> FILE` would send it. */
+function stats(args: string[], options: { env?: NodeJS.ProcessEnv; stdoutFile?: string } = {}): Promise<Run> {
+  const fd = options.stdoutFile ? openSync(options.stdoutFile, 'w') : undefined;
+  const child = spawn(process.execPath, [BIN, 'stats', ...args], { stdio: ['ignore', fd ?? 'pipe', 'pipe'], env: options.env ?? process.env });
+  if (fd !== undefined) closeSync(fd);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout: options.stdoutFile ? readFileSync(options.stdoutFile, 'utf8') : stdout, stderr })),
+  );
+}
+
+const HOUR = 3600;
+const RANGE = { start: '2025-03-01T00:00:00Z', end: '2025-03-03T00:00:00Z' };
+const DAY1 = { start: '2025-03-01T00:00:00.000Z', end: '2025-03-02T00:00:00.000Z' };
+const DAY2 = { start: '2025-03-02T00:00:00.000Z', end: '2025-03-03T00:00:00.000Z' };
+
+let ft: Farmtally;
+let farm: FarmParents;
+let queueB: string;
+let dir: string;
+
+/**
+ * The sessions, all on the farm's customer-managed fleet (1 USD per worker-hour by default,
+ * no rate card, cost scale 1) and without an instance type:
+ *   A1 queue A  03-01 10:00 to 11:00              3600 s on day 1
+ *   A2 queue A  03-01 23:30 to 03-02 00:30        1800 s on day 1, 1800 s on day 2
+ *   B1 queue B  03-02 12:00 to 12:30, uses nuke   1800 s on day 2, as COMPUTE and as LICENSE
+ *   A3 queue A  03-03 00:00 to 01:00              at the range's (exclusive) end: nothing
+ *   A4 queue A  02-28 22:00 to 03-01 00:00        ends where the range starts: nothing
+ * nuke has no rate, so its LICENSE usage costs 0 and the aggregation says so.
+ */
+function sessions() {
+  const a = farm;
+  const b = { ...farm, queueId: queueB };
+  const at = (startedAt: string, endedAt: string) => ({ startedAt, endedAt, instanceType: undefined });
+  return [
+    sessionRecord(a, at('2025-03-01T10:00:00Z', '2025-03-01T11:00:00Z')),
+    sessionRecord(a, at('2025-03-01T23:30:00Z', '2025-03-02T00:30:00Z')),
+    sessionRecord(b, { ...at('2025-03-02T12:00:00Z', '2025-03-02T12:30:00Z'), licenseProducts: ['nuke'] }),
+    sessionRecord(a, at('2025-03-03T00:00:00Z', '2025-03-03T01:00:00Z')),
+    sessionRecord(a, at('2025-02-28T22:00:00Z', '2025-03-01T00:00:00Z')),
+  ];
+}
+
+interface Expected {
+  start: string;
+  end: string;
+  queueId: string;
+  usageType: string;
+  count: number;
+  runtimeSum: number;
+  costSum: number;
+}
+
+/** The table above, DAILY by QUEUE_ID and USAGE_TYPE, in the API's row order (bucket, then queue ID, then usage type). */
+function expectedDaily(): Expected[] {
+  const rows: Expected[] = [
+    { ...DAY1, queueId: farm.queueId, usageType: 'COMPUTE', count: 2, runtimeSum: HOUR + HOUR / 2, costSum: 1 + 0.5 },
+    { ...DAY2, queueId: farm.queueId, usageType: 'COMPUTE', count: 1, runtimeSum: HOUR / 2, costSum: 0.5 },
+    { ...DAY2, queueId: queueB, usageType: 'COMPUTE', count: 1, runtimeSum: HOUR / 2, costSum: 0.5 },
+    { ...DAY2, queueId: queueB, usageType: 'LICENSE', count: 1, runtimeSum: HOUR / 2, costSum: 0 },
+  ];
+  const ordinal = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return rows.sort((x, y) => ordinal(x.start, y.start) || ordinal(x.queueId, y.queueId) || ordinal(x.usageType, y.usageType));
+}
+
+const HEADER = ['start', 'end', 'queueId', 'usageType', 'count', 'runtime_sum_s', 'runtime_avg_s', 'cost_sum_usd', 'cost_avg_usd'];
+const asCells = (e: Expected) => [e.start, e.end, e.queueId, e.usageType, e.count, e.runtimeSum, e.runtimeSum / e.count, e.costSum, e.costSum / e.count];
+
+const common = () => ['--endpoint', ft.url, '--farm', farm.farmId, '--start', RANGE.start, '--end', RANGE.end];
+const daily = (format: string) => [...common(), '--queues', `${farm.queueId},${queueB}`, '--period', 'DAILY', '--group-by', 'QUEUE_ID,USAGE_TYPE', '--statistics', 'SUM,AVG', '--format', format];
+
+/** Exit 0; progress and the missing-rate note on stderr. */
+function assertSucceeded(run: Run, rows: number): void {
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, new RegExp(`aggregation: ${rows} rows in `));
+}
+
+/** A failure a user can read: non-zero exit, nothing on stdout, one `farmtally:`/`error:` line and no stack trace. */
+function assertFailed(run: Run, message: RegExp): void {
+  assert.notEqual(run.code, 0, `expected a failure:\n${run.stdout}\n${run.stderr}`);
+  assert.equal(run.stdout, '');
+  assert.match(run.stderr, message);
+  assert.doesNotMatch(run.stderr, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
+}
+
+before(async () => {
+  ft = await startFarmtally();
+  farm = await farmWithParents(ft.client, 'stats');
+  queueB = (await ft.client.send(new CreateQueueCommand({ farmId: farm.farmId, displayName: 'stats queue B' }))).queueId!;
+  await postSessions(ft.url, farm.farmId, sessions());
+  dir = mkdtempSync(join(tmpdir(), 'farmtally-stats-'));
+});
+after(async () => {
+  await ft?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('farmtally stats prints the rows', () => {
+  test('CSV to a file (> file.csv): the header and the hand-computed values, progress and notes on stderr', async () => {
+    const file = join(dir, 'daily.csv');
+    const run = await stats(daily('csv'), { stdoutFile: file });
+    assertSucceeded(run, 4);
+    assert.match(run.stderr, /note: .*nuke/);
+    const text = readFileSync(file, 'utf8');
+    const [header, ...records] = parse(text) as string[][];
+    assert.deepEqual(header, HEADER);
+    const expected = expectedDaily();
+    assert.equal(records.length, expected.length, text);
+    records.forEach((cells, i) => {
+      const want = asCells(expected[i]!);
+      assert.deepEqual(cells.slice(0, 4), want.slice(0, 4), `row ${i}`);
+      assert.deepEqual(cells.slice(4).map(Number), want.slice(4), `row ${i}: ${cells.join(',')}`);
+    });
+  });
+
+  test('JSON: exactly the rows the SDK gets for the same request', async () => {
+    const run = await stats(daily('json'));
+    assertSucceeded(run, 4);
+    const printed = JSON.parse(run.stdout);
+    const sdk = await runAggregation(ft.client, {
+      farmId: farm.farmId, resourceIds: { queueIds: [farm.queueId, queueB] }, startTime: new Date(RANGE.start), endTime: new Date(RANGE.end),
+      period: 'DAILY', groupBy: ['QUEUE_ID', 'USAGE_TYPE'], statistics: ['SUM', 'AVG'],
+    });
+    assert.equal(sdk.status, 'COMPLETED');
+    assert.deepEqual(printed, sdk.rows);
+    // And they are the hand-computed ones.
+    assert.deepEqual(
+      printed.map((r: any) => [r.aggregationStartTime, r.queueId, r.usageType, r.count, r.runtimeInSeconds.sum, r.costInUsd.avg]),
+      expectedDaily().map((e) => [e.start, e.queueId, e.usageType, e.count, e.runtimeSum, e.costSum / e.count]),
+    );
+  });
+
+  test('table: a header, a rule, one line per row; text columns left-aligned, numbers right-aligned', async () => {
+    const run = await stats(daily('table'));
+    assertSucceeded(run, 4);
+    const lines = run.stdout.replace(/\n$/, '').split('\n');
+    const expected = expectedDaily();
+    assert.equal(lines.length, 2 + expected.length, run.stdout);
+    // The rule under the header marks each column's extent.
+    const spans = [...lines[1]!.matchAll(/-+/g)].map((m) => [m.index!, m.index! + m[0].length] as const);
+    assert.equal(spans.length, HEADER.length, lines[1]);
+    const cellsOf = (line: string) => spans.map(([from, to]) => line.padEnd(to).slice(from, to));
+    const numeric = HEADER.map((_, i) => i >= 4);
+    const check = (line: string, want: (string | number)[], what: string) => {
+      const cells = cellsOf(line);
+      cells.forEach((cell, i) => {
+        const value = String(want[i]);
+        assert.equal(cell.trim(), value, `${what}, column ${HEADER[i]}: ${JSON.stringify(line)}`);
+        if (numeric[i]) assert.ok(cell.endsWith(value), `${what}: ${HEADER[i]} should be right-aligned: ${JSON.stringify(cell)}`);
+        else assert.ok(cell.startsWith(value), `${what}: ${HEADER[i]} should be left-aligned: ${JSON.stringify(cell)}`);
+      });
+      // Columns are separated: nothing is written between two spans.
+      for (let i = 1; i < spans.length; i++) assert.equal(line.slice(spans[i - 1]![1], spans[i]![0]).trim(), '', `${what}: ${JSON.stringify(line)}`);
+    };
+    check(lines[0]!, HEADER, 'header');
+    expected.forEach((e, i) => check(lines[2 + i]!, asCells(e), `row ${i}`));
+  });
+
+  test('CSV columns follow the request, not the data: order, jobName beside jobId, absent values, no rows', async () => {
+    // USAGE_TYPE first: rows are ordered by usage type, and so are the columns.
+    const swapped = await stats([...common(), '--queues', farm.queueId, '--group-by', 'usage_type,QUEUE_ID', '--format', 'csv']);
+    assertSucceeded(swapped, 1);
+    assert.deepEqual(parse(swapped.stdout), [
+      ['start', 'end', 'usageType', 'queueId', 'count', 'runtime_sum_s', 'cost_sum_usd'],
+      [RANGE.start.replace('Z', '.000Z'), RANGE.end.replace('Z', '.000Z'), 'COMPUTE', farm.queueId, '2', String(2 * HOUR), '2'],
+    ]);
+    // No session has an instance type: the column is there, empty.
+    const byInstance = await stats([...common(), '--fleets', farm.fleetId, '--group-by', 'INSTANCE_TYPE,USAGE_TYPE', '--statistics', 'MAX', '--format', 'csv']);
+    assertSucceeded(byInstance, 2);
+    assert.deepEqual(parse(byInstance.stdout, { columns: true }), [
+      { start: '2025-03-01T00:00:00.000Z', end: '2025-03-03T00:00:00.000Z', instanceType: '', usageType: 'COMPUTE', count: '3', runtime_max_s: String(HOUR), cost_max_usd: '1' },
+      { start: '2025-03-01T00:00:00.000Z', end: '2025-03-03T00:00:00.000Z', instanceType: '', usageType: 'LICENSE', count: '1', runtime_max_s: String(HOUR / 2), cost_max_usd: '0' },
+    ]);
+    const byJob = await stats([...common(), '--queues', queueB, '--group-by', 'JOB_ID', '--format', 'csv']);
+    assertSucceeded(byJob, 1);
+    const [jobHeader, jobRow] = parse(byJob.stdout) as string[][];
+    assert.deepEqual(jobHeader, ['start', 'end', 'jobId', 'jobName', 'count', 'runtime_sum_s', 'cost_sum_usd']);
+    assert.deepEqual(jobRow!.slice(3, 5), ['shot_010 comp', '2']);
+    // A range with no sessions: the header alone, so a script still finds its columns.
+    const empty = await stats(['--endpoint', ft.url, '--farm', farm.farmId, '--queues', farm.queueId, '--start', '2026-01-01', '--end', '2026-01-02', '--group-by', 'QUEUE_ID', '--format', 'csv']);
+    assertSucceeded(empty, 0);
+    assert.deepEqual(parse(empty.stdout), [['start', 'end', 'queueId', 'count', 'runtime_sum_s', 'cost_sum_usd']]);
+  });
+
+  test('times without an offset are UTC, whatever the machine\'s time zone', async () => {
+    const inUtc = await stats(daily('csv'));
+    assertSucceeded(inUtc, 4);
+    const args = daily('csv');
+    args[args.indexOf('--start') + 1] = '2025-03-01T00:00:00';
+    args[args.indexOf('--end') + 1] = '2025-03-03T00:00';
+    const local = await stats(args, { env: { ...process.env, TZ: 'Asia/Kolkata' } });
+    assertSucceeded(local, 4);
+    assert.equal(local.stdout, inUtc.stdout);
+    // A bare date too.
+    args[args.indexOf('--start') + 1] = '2025-03-01';
+    assert.equal((await stats(args, { env: { ...process.env, TZ: 'America/New_York' } })).stdout, inUtc.stdout);
+  });
+});
+
+describe('farmtally stats says what went wrong', () => {
+  test('both --queues and --fleets, or neither', async () => {
+    const both = await stats([...common(), '--queues', farm.queueId, '--fleets', farm.fleetId, '--group-by', 'QUEUE_ID']);
+    assertFailed(both, /exactly one of --queues or --fleets/);
+    const neither = await stats([...common(), '--group-by', 'QUEUE_ID']);
+    assertFailed(neither, /exactly one of --queues or --fleets/);
+  });
+
+  test('a group-by field that does not exist: the message lists the valid ones', async () => {
+    const run = await stats([...common(), '--queues', farm.queueId, '--group-by', 'QUEUE_ID,PROJECT']);
+    assertFailed(run, /PROJECT/);
+    for (const field of ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT']) assert.match(run.stderr, new RegExp(`\\b${field}\\b`));
+  });
+
+  test('an endpoint where nothing listens: start the server', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    const run = await stats(['--endpoint', `http://127.0.0.1:${port}`, '--farm', farm.farmId, '--queues', farm.queueId, '--start', RANGE.start, '--end', RANGE.end, '--group-by', 'QUEUE_ID']);
+    assertFailed(run, /cannot reach the server/);
+    assert.match(run.stderr, /farmtally serve/);
+    assert.match(run.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`));
+  });
+
+  test('the server refuses the request: its error, readably', async () => {
+    const backwards = await stats(['--endpoint', ft.url, '--farm', farm.farmId, '--queues', farm.queueId, '--start', RANGE.end, '--end', RANGE.start, '--group-by', 'QUEUE_ID']);
+    assertFailed(backwards, /^farmtally: ValidationException: .*endTime.*startTime/m);
+    const unknown = `queue-${'0'.repeat(32)}`;
+    const missing = await stats([...common(), '--queues', unknown, '--group-by', 'QUEUE_ID']);
+    assertFailed(missing, new RegExp(`^farmtally: ResourceNotFoundException: .*${unknown}`, 'm'));
+  });
+});
