@@ -1,7 +1,8 @@
 // boto3 (a second, independent client: SPEC section 10) runs the statistics operations end
-// to end with botocore's own waiter-less polling and paginator, and gets the same rows, field
-// by field, as the JS SDK gets for the same request; botocore also parses farmtally's
-// ValidationException (fieldList) and ThrottlingException (Retry-After header) as modeled.
+// to end (Start, poll Get, then botocore's own paginator over several pages) and gets the
+// same rows, field by field, as the JS SDK gets for the same request; botocore also parses
+// farmtally's ValidationException (fieldList) and ThrottlingException (Retry-After header)
+// into its modeled exceptions.
 // Skipped, saying why, when boto3 or the model is missing, unless FARMTALLY_REQUIRE_BOTO3=1.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
