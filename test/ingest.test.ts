@@ -3,11 +3,12 @@
 // unchanged say what the store holds).
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { GetFarmCommand, GetJobCommand, GetSessionCommand, ListSessionsCommand } from '@aws-sdk/client-deadline';
 import { newId } from '../src/domain/resources.js';
 import { rejectsNotFound } from './support/service-errors.js';
-import { startFarmtally, type Farmtally, type RawResponse } from './support/server.js';
+import { http, startFarmtally, type Farmtally, type RawResponse } from './support/server.js';
 import {
   farmWithParents, numberedRecord, postSessions, sessionRecord, toCsv, toNdjson, type FarmParents, type IngestCounts, type IngestRecord,
 } from './support/session-records.js';
@@ -131,6 +132,18 @@ describe('ingest: NDJSON and CSV', () => {
     assert.deepEqual(await ingest(spaced, 'text/csv'), { received: 1, created: 0, updated: 0, unchanged: 1 });
   });
 
+  test('a gzip body is unzipped as it streams; a corrupt one is refused', async () => {
+    const records = Array.from({ length: 500 }, () => sessionRecord(farm));
+    const send = (body: Uint8Array) =>
+      fetch(`${ft.url}/ingest/v1/farms/${farm.farmId}/sessions`, { method: 'POST', body, headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip' } });
+    const ok = await send(gzipSync(toCsv(records)));
+    assert.deepEqual(await ok.json(), { received: 500, created: 500, updated: 0, unchanged: 0 });
+    const corrupt = await send(gzipSync(toCsv(records)).subarray(0, 200));
+    assert.equal(corrupt.status, 400);
+    assert.match(((await corrupt.json()) as { message: string }).message, /could not be unzipped.*nothing was written/);
+    assert.doesNotMatch(ft.output(), /internal error/);
+  });
+
   test('an empty body is an empty batch; unknown NDJSON members are ignored', async () => {
     assert.deepEqual(await ingest(''), { received: 0, created: 0, updated: 0, unchanged: 0 });
     assert.deepEqual(await ingest('', 'text/csv'), { received: 0, created: 0, updated: 0, unchanged: 0 });
@@ -220,13 +233,22 @@ describe('ingest: a batch is all or nothing', () => {
 });
 
 describe('ingest: requests it refuses', () => {
-  test('an unsupported content type names the two accepted ones', async () => {
+  test('an unsupported or missing content type names the two accepted ones; an unknown encoding is refused', async () => {
     for (const contentType of ['application/json', 'text/plain']) {
       const res = await postSessions(ft.url, farm.farmId, toNdjson([sessionRecord(farm)]), contentType);
       assert.equal(res.status, 400);
       assert.equal(res.headers.get('x-amzn-errortype'), 'ValidationException');
-      assert.match(res.body.message, /application\/x-ndjson.*text\/csv/);
+      assert.match(res.body.message, new RegExp(`Unsupported content-type '${contentType}'.*application/x-ndjson.*text/csv`));
     }
+    const untyped = await fetch(`${ft.url}/ingest/v1/farms/${farm.farmId}/sessions`, { method: 'POST', body: Buffer.from(toNdjson([sessionRecord(farm)])) });
+    assert.equal(untyped.status, 400);
+    assert.match(((await untyped.json()) as { message: string }).message, /no content-type.*application\/x-ndjson.*text\/csv/);
+    const res = await http(ft.url, 'POST', `/ingest/v1/farms/${farm.farmId}/sessions`, {
+      body: toNdjson([sessionRecord(farm)]),
+      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'br' },
+    });
+    assert.equal(res.status, 400);
+    assert.match(res.body.message, /Unsupported content-encoding 'br'/);
   });
 
   test('an unknown farm is ResourceNotFoundException; a malformed farm ID a ValidationException', async () => {

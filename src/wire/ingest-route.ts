@@ -2,6 +2,8 @@
 // streams in (no body size limit, bounded memory: one body chunk and one line at a time),
 // answered with {received, created, updated, unchanged}. The route lives outside the API's
 // JSON body handling, in its own plugin scope.
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FarmId } from '../operations/common-shapes.js';
 import type { OperationContext } from '../operations/context.js';
@@ -33,11 +35,27 @@ function formatOf(contentType: string | undefined): 'ndjson' | 'csv' {
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   const format = FORMATS[mediaType];
   if (format) return format;
+  const given = mediaType ? `Unsupported content-type '${mediaType}'` : 'The request has no content-type';
   throw validationError(
-    `Unsupported content-type '${mediaType}'. Send session records as application/x-ndjson (one JSON object per line) or text/csv (a header row of field names, then one record per row).`,
+    `${given}. Send session records as application/x-ndjson (one JSON object per line) or text/csv (a header row of field names, then one record per row).`,
     [],
     'CANNOT_PARSE',
   );
+}
+
+function gzipped(request: FastifyRequest): boolean {
+  const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === 'gzip') return encoding === 'gzip';
+  throw validationError(`Unsupported content-encoding '${encoding}'. Send the body as is, or compressed with gzip.`, [], 'CANNOT_PARSE');
+}
+
+/** The body as sent: gzip (large files travel well compressed) is undone as it streams. */
+function decoded(request: FastifyRequest, gzip: boolean): AsyncIterable<Buffer> {
+  if (!gzip) return request.raw;
+  // pipeline, not pipe: a request that breaks off must end the reading with an error too.
+  const gunzip = createGunzip();
+  pipeline(request.raw, gunzip, () => undefined);
+  return gunzip;
 }
 
 async function readBody(body: AsyncIterable<Buffer>, format: 'ndjson' | 'csv', ingest: SessionIngest): Promise<void> {
@@ -51,9 +69,12 @@ async function readBody(body: AsyncIterable<Buffer>, format: 'ndjson' | 'csv', i
   csv?.end();
 }
 
-/** A body that stopped arriving is the client's doing, not a server fault to log. */
+/** A body that stopped arriving, or does not unzip, is the client's doing, not a server fault to log. */
 function interrupted(err: unknown): ServiceError | undefined {
   const code = (err as { code?: string }).code;
+  if (code?.startsWith('Z_')) {
+    return validationError(`The gzip body could not be unzipped (${(err as Error).message}); nothing was written.`, [], 'CANNOT_PARSE');
+  }
   if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err instanceof Error && err.message === 'aborted')) {
     return validationError('The request body ended before it was complete; nothing was written. Send the batch again.', [], 'CANNOT_PARSE');
   }
@@ -73,9 +94,10 @@ export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance)
       const { failures } = validate(FarmId, farmId, 'farmId');
       if (failures.length) throw fieldValidationError(failures);
       const format = formatOf(request.headers['content-type']);
+      const gzip = gzipped(request);
       const ingest = await SessionIngest.begin(options.context(caller), farmId);
       try {
-        await readBody(request.raw, format, ingest);
+        await readBody(decoded(request, gzip), format, ingest);
       } catch (err) {
         await ingest.abandon();
         throw interrupted(err) ?? err;
