@@ -23,8 +23,12 @@ export function parseIsoTimestamp(text: string): number | undefined {
   return year < 1000 || !Number.isFinite(utc) ? undefined : utc;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in a month (1-based), Gregorian leap years. Arithmetic: ingest calls it per record. */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1]!;
 }
 
 export function formatIsoTimestamp(epochMs: number): string {

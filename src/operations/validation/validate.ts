@@ -26,6 +26,14 @@ function codePoints(s: string): number {
   return n;
 }
 
+/**
+ * Whether counting code points could break the bounds. A string has between length/2 and
+ * length code points, so most strings are settled without counting (ingest checks millions).
+ */
+function lengthInDoubt(s: string, min: number | undefined, max: number | undefined): boolean {
+  return (max !== undefined && s.length > max) || (min !== undefined && s.length / 2 < min);
+}
+
 function describe(v: unknown): string {
   const text = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
@@ -77,7 +85,7 @@ class Walker {
     if (typeof value !== 'string') return this.fail(path, `Value at '${path}' must be a string`);
     if (shape.enum && !shape.enum.includes(value)) return this.constraint(path, value, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
     let ok = true;
-    if (shape.min !== undefined || shape.max !== undefined) {
+    if (lengthInDoubt(value, shape.min, shape.max)) {
       const n = codePoints(value);
       if ((shape.min !== undefined && n < shape.min) || (shape.max !== undefined && n > shape.max)) {
         this.constraint(path, value, lengthRule(shape.min, shape.max), n <= 200);
