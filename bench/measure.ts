@@ -57,17 +57,35 @@ export interface Measured {
 
 export type Log = (line: string) => void;
 
-async function runImportCli(file: string, farmId: string, url: string): Promise<Ingest> {
+async function runImportCli(file: string, farmId: string, url: string, log: Log): Promise<Ingest> {
   const started = performance.now();
   const child = spawn(process.execPath, [BIN, 'import', file, '--farm', farmId, '--endpoint', url, '--batch-size', String(BATCH)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  let shown = performance.now();
+  child.stderr.on('data', (d) => {
+    output += d;
+    // The CLI's own progress lines, passed on every 10 s or so.
+    const lines = String(d).trim().split('\n');
+    if (performance.now() - shown < 10_000) return;
+    shown = performance.now();
+    log(lines[lines.length - 1]!.trim());
+  });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const seconds = (performance.now() - started) / 1000;
   const received = /received (\d+)/.exec(output);
   if (code !== 0 || !received) throw new Error(`farmtally import failed (${code}):\n${output}`);
   return { records: Number(received[1]), seconds };
+}
+
+/** A progress callback that logs at most every 10 s, for the phases that take minutes. */
+function every10s(log: Log, total: number, what: string): (n: number) => void {
+  let last = performance.now();
+  return (n) => {
+    if (performance.now() - last < 10_000) return;
+    last = performance.now();
+    log(`${what}: ${n} of ${total}`);
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
@@ -83,11 +101,11 @@ export async function measure(sessions: number, runs: number, dir: string, log: 
   const imported = await createDemoFarm(clientFor(importServer.url), 'Bench import');
   const file = join(dir, 'sessions.ndjson');
   let t = performance.now();
-  await writeNdjson(file, records(imported.ids));
+  await writeNdjson(file, records(imported.ids), every10s(log, sessions, 'import: sessions written to the file'));
   const generateRps = sessions / ((performance.now() - t) / 1000);
   const fileMiB = statSync(file).size / 2 ** 20;
   log(`import: farmtally import ${fileMiB.toFixed(0)} MiB in batches of ${BATCH}`);
-  const importCli = await runImportCli(file, imported.farmId, importServer.url);
+  const importCli = await runImportCli(file, imported.farmId, importServer.url, log);
   const importServerPeakMiB = importServer.peakMiB();
   await importServer.stop();
   rmSync(file);
@@ -104,7 +122,7 @@ export async function measure(sessions: number, runs: number, dir: string, log: 
   server = await startServer(data, ['--pricing', pricing]);
   log(`ingest: POST /ingest/v1 NDJSON, ${sessions} sessions in batches of ${BATCH}`);
   t = performance.now();
-  const counts = await sendRecords(server.url, farmId, records(ids), { batchSize: BATCH });
+  const counts = await sendRecords(server.url, farmId, records(ids), { batchSize: BATCH, onProgress: every10s(log, sessions, 'ingest: sessions sent') });
   const route = { records: counts.received, seconds: (performance.now() - t) / 1000, commitWaitSeconds: counts.commitWaitMs / 1000 };
   const serverAfterIngestMiB = server.peakMiB();
   log(`ingest: ${Math.round(route.records / route.seconds)} records/s (created ${counts.created})`);

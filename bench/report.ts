@@ -38,12 +38,13 @@ function results(m: Measured): string {
     '',
     '#### Aggregations (median of the runs; min–max in brackets)',
     '',
-    table(['query', 'rows', 'pages', 'end to end ms', 'of which until COMPLETED', 'engine ms: groups + store', 'engine ms: all statements', 'end to end / engine'], m.queries.map((q) => [
+    table(['query', 'rows', 'pages', 'end to end ms', 'of which until COMPLETED', 'paging ms per page', 'engine ms: groups + store', 'engine ms: all statements', 'end to end / engine'], m.queries.map((q) => [
       `**${q.name}** ${q.what}`,
       int(q.rows) + (q.rows === q.engineRows ? '' : ` (engine: ${int(q.engineRows)})`),
       int(q.pages),
       `${ms(median(q.e2eMs))} (${ms(Math.min(...q.e2eMs))}–${ms(Math.max(...q.e2eMs))})`,
       ms(median(q.doneMs)),
+      ((median(q.e2eMs) - median(q.doneMs)) / Math.max(q.pages - 1, 1)).toFixed(1),
       `${ms(median(q.engineMs))} (${ms(Math.min(...q.engineMs))}–${ms(Math.max(...q.engineMs))})`,
       ms(median(q.engineAllMs)),
       ratio(median(q.e2eMs), median(q.engineMs)),

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { startServer } from '../server.js';
+import { startServer, type RunningServer } from '../server.js';
 
 interface ServeOptions {
   host: string;
@@ -38,7 +38,19 @@ export function serveCommand(): Command {
     .option('--max-result-rows <n>', 'an aggregation with more rows ends FAILED', positive('--max-result-rows'), 1_000_000)
     .option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300)
     .action(async (opts: ServeOptions) => {
-      let server;
+      // Signals are taken before start-up, so a stop that arrives early still ends cleanly.
+      let server: RunningServer | undefined;
+      let stopRequested: string | undefined;
+      const stop = async (signal: string) => {
+        if (stopRequested) return;
+        stopRequested = signal;
+        if (!server) return; // start-up finishes first, then stops
+        console.error(`farmtally: ${signal} received, stopping`);
+        await server.close();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
       try {
         server = await startServer({
           host: opts.host,
@@ -55,15 +67,10 @@ export function serveCommand(): Command {
         process.exit(1);
       }
       console.log(`farmtally listening on ${server.url}`);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        console.error(`farmtally: ${signal} received, stopping`);
-        await server.close();
-        process.exit(0);
-      };
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-      process.on('SIGINT', () => void stop('SIGINT'));
+      if (stopRequested) {
+        const signal = stopRequested;
+        stopRequested = undefined;
+        await stop(signal);
+      }
     });
 }

@@ -46,9 +46,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: false,
     bodyLimit: options.bodyLimit,
     genReqId: () => randomUUID(),
-    ignoreTrailingSlash: true,
     // Long IDs and tokens ride in the URL; Fastify's default (100) is too short for some.
-    routerOptions: { maxParamLength: 512 },
+    routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
   });
 
   // The API reads bodies itself, so malformed JSON becomes CANNOT_PARSE in the model's shape
