@@ -4,7 +4,7 @@
 // and memory_limit). Run after the server has stopped: DuckDB allows one process per file.
 import { BIGINT, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
-import { fineGroupsSql, groupsSql, missingRatesSql, rateTableStatements, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
+import { fineGroupsSql, groupsSql, missingRatesSql, rateTableStatements, resultTable, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
 import type { Database } from '../src/store/duckdb/database.js';
 
 export interface EngineRun {
@@ -42,7 +42,7 @@ export async function runEngine(db: Database, q: AggregationQuery): Promise<Engi
     const t3 = performance.now();
     await conn.run(storeRowsSql(id, q));
     const t4 = performance.now();
-    await conn.run(`DELETE FROM aggregation_rows WHERE aggregation_id = $1`, [id]);
+    await conn.run(`DROP TABLE IF EXISTS ${resultTable(id)}`);
     return {
       groupsAndStoreMs: t2 - t1 + (t4 - t3),
       allMs: t4 - t0,

@@ -167,23 +167,33 @@ export function missingRatesSql(q: AggregationQuery): string {
  */
 export const ordinalKey = (column: string): string => `regexp_replace(${column}, '([\\x{E000}-\\x{FFFF}])', chr(1114111) || '\\1', 'g')`;
 
-/** Copies ft_groups into aggregation_rows, numbered in the API's order (SPEC rule 12). */
+/**
+ * Each aggregation keeps its rows in a table of its own, stored in page order: a page read
+ * then touches one stretch of one small table, and expiry is a DROP.
+ */
+export function resultTable(aggregationId: string): string {
+  if (!/^[0-9a-f]{32}$/.test(aggregationId)) throw new Error(`not an aggregation ID: ${aggregationId}`);
+  return `agg_rows_${aggregationId}`;
+}
+
+/** Copies ft_groups into the aggregation's result table, numbered in the API's order (SPEC rule 12). */
 export function storeRowsSql(aggregationId: string, q: AggregationQuery): string {
   const has = (f: GroupByField) => q.groupBy.includes(f);
   const col = (f: GroupByField) => (has(f) ? `g.${GROUP_COLUMN[f]}` : 'NULL');
   const order = ['g.i', ...q.groupBy.map((f) => `${ordinalKey(`g.${GROUP_COLUMN[f]}`)} NULLS FIRST`)].join(', ');
   return `
-    INSERT INTO aggregation_rows
-    SELECT ${literal(aggregationId)}, row_number() OVER (ORDER BY ${order}) - 1,
-           b.b_start, b.b_end,
-           ${col('QUEUE_ID')}, ${col('FLEET_ID')}, ${col('JOB_ID')}, ${has('JOB_ID') ? 'j.name' : 'NULL'}, ${col('USER_ID')},
-           ${col('USAGE_TYPE')}, ${col('INSTANCE_TYPE')}, ${col('LICENSE_PRODUCT')},
+    CREATE OR REPLACE TABLE ${resultTable(aggregationId)} AS
+    SELECT row_number() OVER (ORDER BY ${order}) - 1 AS row_index,
+           b.b_start AS bucket_start, b.b_end AS bucket_end,
+           ${col('QUEUE_ID')}::VARCHAR AS queue_id, ${col('FLEET_ID')}::VARCHAR AS fleet_id, ${col('JOB_ID')}::VARCHAR AS job_id,
+           ${has('JOB_ID') ? 'j.name' : 'NULL'}::VARCHAR AS job_name, ${col('USER_ID')}::VARCHAR AS user_id,
+           ${col('USAGE_TYPE')}::VARCHAR AS usage_type, ${col('INSTANCE_TYPE')}::VARCHAR AS instance_type,
+           ${col('LICENSE_PRODUCT')}::VARCHAR AS license_product,
            g.n, g.runtime_ms_sum, g.runtime_ms_min, g.runtime_ms_max, g.cost_sum, g.cost_min, g.cost_max
     FROM ft_groups g
     JOIN ft_buckets b ON b.i = g.i
     ${has('JOB_ID') ? `LEFT JOIN jobs j ON j.farm_id = ${literal(q.farmId)} AND j.job_id = g.job_id` : ''}
-    -- Stored in page order, so a page read touches one stretch of the table (zone maps).
-    ORDER BY 2`;
+    ORDER BY row_index`;
 }
 
 /** The statements of one aggregation run, in order (after the bucket tables exist). */

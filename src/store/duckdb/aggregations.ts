@@ -1,10 +1,11 @@
 // Aggregations on DuckDB: each runs on a connection of its own (so the API keeps answering
-// while it works), writes its rows into aggregation_rows and its outcome into aggregations.
+// while it works), writes its rows into a result table of its own and its outcome into
+// the aggregations table.
 import { BIGINT, LIST, listValue } from '@duckdb/node-api';
 import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationLimits, AggregationQuery, AggregationRecord, AggregationRow, AggregationStore } from '../aggregation-store.js';
 import type { Database, Row } from './database.js';
-import { fineGroupsSql, groupsSql, missingRatesSql, rateTableStatements, storeRowsSql } from './aggregation-sql.js';
+import { fineGroupsSql, groupsSql, missingRatesSql, rateTableStatements, resultTable, storeRowsSql } from './aggregation-sql.js';
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
@@ -37,11 +38,12 @@ const toRow = (r: Row): AggregationRow => ({
 });
 
 function describeMissing(rows: Row[]): string[] {
-  return rows.map((r) => {
+  const names = rows.map((r) => {
     if (r.usage_type === 'LICENSE') return `license product ${r.license_product}`;
     if (r.instance_type == null) return `instance type (unknown) on service-managed fleet ${r.fleet_id}`;
     return `instance type ${r.instance_type}`;
   });
+  return [...new Set(names)];
 }
 
 export function duckDbAggregations(db: Database): AggregationStore {
@@ -95,7 +97,7 @@ export function duckDbAggregations(db: Database): AggregationStore {
         return await finish(id, 'COMPLETED', message, count);
       } catch (err) {
         if (timedOut) {
-          await conn.run(`DELETE FROM aggregation_rows WHERE aggregation_id = $1`, [id]).catch(() => undefined);
+          await conn.run(`DROP TABLE IF EXISTS ${resultTable(id)}`).catch(() => undefined);
           return await finish(id, 'TIMEOUT', `The aggregation ran past this server's limit of ${limits.timeoutMs / 1000} s. Narrow the time range, select fewer queues or fleets, or group by fewer fields.`, 0);
         }
         throw err;
@@ -106,7 +108,7 @@ export function duckDbAggregations(db: Database): AggregationStore {
     },
 
     async failAggregation(id, message) {
-      await db.run(`DELETE FROM aggregation_rows WHERE aggregation_id = $1`, [id]);
+      await db.run(`DROP TABLE IF EXISTS ${resultTable(id)}`);
       await finish(id, 'FAILED', message, 0);
     },
 
@@ -117,21 +119,23 @@ export function duckDbAggregations(db: Database): AggregationStore {
 
     async readAggregationRows(id, offset, limit) {
       const rows = await db.all(
-        `SELECT * FROM aggregation_rows WHERE aggregation_id = $1 AND row_index >= $2 AND row_index < $3 ORDER BY row_index`,
-        [id, offset, offset + limit],
+        `SELECT * FROM ${resultTable(id)} WHERE row_index >= $1 AND row_index < $2 ORDER BY row_index`,
+        [offset, offset + limit],
       );
       return rows.map(toRow);
     },
 
     async failInterruptedAggregations(message) {
       const rows = await db.all(`UPDATE aggregations SET status = 'FAILED', status_message = $1 WHERE status = 'IN_PROGRESS' RETURNING aggregation_id`, [message]);
+      // A crash while the rows were being written can leave part of a result table behind.
+      for (const r of rows) await db.run(`DROP TABLE IF EXISTS ${resultTable(r.aggregation_id as string)}`);
       return rows.length;
     },
 
     async deleteExpiredAggregations(nowMs) {
       return db.transaction(async () => {
-        await db.run(`DELETE FROM aggregation_rows WHERE aggregation_id IN (SELECT aggregation_id FROM aggregations WHERE expires_at <= $1)`, [nowMs]);
         const gone = await db.all(`DELETE FROM aggregations WHERE expires_at <= $1 RETURNING aggregation_id`, [nowMs]);
+        for (const r of gone) await db.run(`DROP TABLE IF EXISTS ${resultTable(r.aggregation_id as string)}`);
         return gone.length;
       });
     },

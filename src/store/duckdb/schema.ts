@@ -34,11 +34,4 @@ export const SCHEMA: string[] = [
      aggregation_id VARCHAR PRIMARY KEY, farm_id VARCHAR NOT NULL, status VARCHAR NOT NULL, status_message VARCHAR,
      group_by VARCHAR[] NOT NULL, statistics VARCHAR[] NOT NULL,
      created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, row_count BIGINT NOT NULL DEFAULT 0)`,
-  // One row per result row, numbered in the API's order so a page is a range of row_index.
-  `CREATE TABLE IF NOT EXISTS aggregation_rows (
-     aggregation_id VARCHAR NOT NULL, row_index BIGINT NOT NULL, bucket_start BIGINT NOT NULL, bucket_end BIGINT NOT NULL,
-     queue_id VARCHAR, fleet_id VARCHAR, job_id VARCHAR, job_name VARCHAR, user_id VARCHAR, usage_type VARCHAR,
-     instance_type VARCHAR, license_product VARCHAR, n BIGINT NOT NULL,
-     runtime_ms_sum HUGEINT NOT NULL, runtime_ms_min BIGINT NOT NULL, runtime_ms_max BIGINT NOT NULL,
-     cost_sum DOUBLE NOT NULL, cost_min DOUBLE NOT NULL, cost_max DOUBLE NOT NULL)`,
 ];
