@@ -47,6 +47,10 @@ function describeMissing(rows: Row[]): string[] {
 }
 
 export function duckDbAggregations(db: Database): AggregationStore {
+  // Finished aggregations' records (a few small fields each) are remembered once read: every
+  // page of a result asks for its record. The rows themselves stay in the engine.
+  const finished = new Map<string, AggregationRecord>();
+
   async function finish(id: string, status: AggregationRecord['status'], message: string | undefined, rowCount: number): Promise<AggregationRecord> {
     await db.run(`UPDATE aggregations SET status = $2, status_message = $3, row_count = $4 WHERE aggregation_id = $1`, [id, status, message ?? null, rowCount]);
     return toRecord((await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]))!);
@@ -113,8 +117,13 @@ export function duckDbAggregations(db: Database): AggregationStore {
     },
 
     async getAggregation(id) {
+      const known = finished.get(id);
+      if (known) return { ...known };
       const r = await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]);
-      return r && toRecord(r);
+      if (!r) return undefined;
+      const record = toRecord(r);
+      if (record.status !== 'IN_PROGRESS') finished.set(id, record);
+      return { ...record };
     },
 
     async readAggregationRows(id, offset, limit) {
@@ -135,7 +144,10 @@ export function duckDbAggregations(db: Database): AggregationStore {
     async deleteExpiredAggregations(nowMs) {
       return db.transaction(async () => {
         const gone = await db.all(`DELETE FROM aggregations WHERE expires_at <= $1 RETURNING aggregation_id`, [nowMs]);
-        for (const r of gone) await db.run(`DROP TABLE IF EXISTS ${resultTable(r.aggregation_id as string)}`);
+        for (const r of gone) {
+          finished.delete(r.aggregation_id as string);
+          await db.run(`DROP TABLE IF EXISTS ${resultTable(r.aggregation_id as string)}`);
+        }
         return gone.length;
       });
     },

@@ -130,6 +130,10 @@ async function deleteUnlessUsed(db: Database, table: string, idColumn: string, f
 const auditValues = (a: Farm | Queue | Fleet): DuckDBValue[] => [a.createdAt, a.createdBy, a.updatedAt ?? null, a.updatedBy ?? null];
 
 export function duckDbResources(db: Database): ResourceStore {
+  // Every request names its farm, so farms are remembered once read (a DuckDB round trip
+  // costs about a millisecond; a statistics page makes several). Only this store writes
+  // them, and it updates the memory on each write. Unknown IDs are not remembered.
+  const farms = new Map<string, Farm>();
   return {
     async createFarm(f) {
       await db.run(`INSERT INTO farms VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
@@ -137,22 +141,29 @@ export function duckDbResources(db: Database): ResourceStore {
       ]);
     },
     async putFarm(f) {
+      farms.delete(f.farmId);
       await db.run(
         `UPDATE farms SET display_name = $2, description = $3, cost_scale_factor = $4, updated_at = $5, updated_by = $6 WHERE farm_id = $1`,
         [f.farmId, f.displayName, f.description ?? null, f.costScaleFactor, f.updatedAt ?? null, f.updatedBy ?? null],
       );
     },
     getFarm: async (farmId) => {
+      const known = farms.get(farmId);
+      if (known) return structuredClone(known);
       const r = await db.one(`SELECT * FROM farms WHERE farm_id = $1`, [farmId]);
-      return r && toFarm(r);
+      if (!r) return undefined;
+      farms.set(farmId, toFarm(r));
+      return toFarm(r);
     },
     listFarms: (req) => page(db, 'farms', {}, 'created_at', 'farm_id', req, toFarm),
-    deleteFarm: (farmId) =>
-      deleteUnlessUsed(db, 'farms', 'farm_id', farmId, farmId, [
+    async deleteFarm(farmId) {
+      farms.delete(farmId);
+      return deleteUnlessUsed(db, 'farms', 'farm_id', farmId, farmId, [
         `DELETE FROM queues WHERE farm_id = $1`,
         `DELETE FROM fleets WHERE farm_id = $1`,
         `DELETE FROM jobs WHERE farm_id = $1`,
-      ]),
+      ]);
+    },
 
     async createQueue(q) {
       await db.run(`INSERT INTO queues VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
