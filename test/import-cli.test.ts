@@ -58,6 +58,8 @@ describe('farmtally import', () => {
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /received 100000, created 100000, updated 0, unchanged 0 \(2 batches,/);
     assert.match(first.stderr, /100000 records sent/);
+    // Nothing but progress on stderr: no warnings from the upload's stream handling.
+    assert.doesNotMatch(first.stderr, /Warning/);
     t.diagnostic(first.stdout.trim());
     const again = await importFile(file);
     assert.equal(again.code, 0, again.stderr);

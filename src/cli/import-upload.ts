@@ -60,9 +60,15 @@ class BatchRequest {
   async write(bytes: Buffer): Promise<boolean> {
     if (this.answered) return false;
     if (!this.request.write(bytes)) {
+      // Wait for either; remove the other listener, or every slow write would leave one behind.
       await new Promise<void>((resolve) => {
-        this.request.once('drain', resolve);
-        this.request.once('close', resolve);
+        const done = () => {
+          this.request.off('drain', done);
+          this.request.off('close', done);
+          resolve();
+        };
+        this.request.on('drain', done);
+        this.request.on('close', done);
       });
     }
     return !this.answered;
