@@ -8,6 +8,7 @@ import {
   paginateListSessions, type CreateFleetCommandInput,
 } from '@aws-sdk/client-deadline';
 import { newId } from '../src/domain/resources.js';
+import type { SessionRecordJson } from '../src/domain/session-record.js';
 import { absentId, rejectsConflict, rejectsNotFound } from './support/service-errors.js';
 import { http, startFarmtally, type Farmtally } from './support/server.js';
 
@@ -15,21 +16,8 @@ let ft: Farmtally;
 before(async () => (ft = await startFarmtally()));
 after(async () => ft.stop());
 
-interface IngestRecord {
-  sessionId: string;
-  queueId: string;
-  jobId: string;
-  jobName: string;
-  userId: string;
-  fleetId: string;
-  workerId: string;
-  instanceType?: string;
-  startedAt: string;
-  endedAt?: string;
-  licenseProducts?: string[];
-}
 
-async function ingest(farmId: string, records: IngestRecord[]) {
+async function ingest(farmId: string, records: SessionRecordJson[]) {
   const res = await http(ft.url, 'POST', `/ingest/v1/farms/${farmId}/sessions`, {
     body: records.map((r) => JSON.stringify(r)).join('\n') + '\n',
     headers: { 'content-type': 'application/x-ndjson' },
@@ -60,24 +48,24 @@ async function farmWithSessions() {
   const big = { jobId: newId('job'), name: 'shot_020 lighting', userId: 'ben' };
   const other = { jobId: newId('job'), name: 'sim cache', userId: 'cy' };
   const worker = newId('worker');
-  const ended: IngestRecord = {
+  const ended: SessionRecordJson = {
     sessionId: newId('session'), queueId: queueA, jobId: small.jobId, jobName: small.name, userId: small.userId, fleetId: serviceFleet,
     workerId: worker, instanceType: 'g6.xlarge', startedAt: '2025-03-01T10:00:00Z', endedAt: '2025-03-01T11:30:00.250Z', licenseProducts: ['nuke'],
   };
-  const running: IngestRecord = {
+  const running: SessionRecordJson = {
     sessionId: newId('session'), queueId: queueA, jobId: small.jobId, jobName: small.name, userId: small.userId, fleetId: customerFleet,
     workerId: newId('worker'), startedAt: '2025-03-01T09:00:00Z',
   };
   // Start times are shuffled so that listing in start order is the store's doing, not the batch's.
   const bigStart = Date.parse('2025-03-02T00:00:00Z');
-  const bigSessions: IngestRecord[] = Array.from({ length: 250 }, (_, i) => {
+  const bigSessions: SessionRecordJson[] = Array.from({ length: 250 }, (_, i) => {
     const minute = (i * 97) % 250;
     return {
       sessionId: newId('session'), queueId: queueA, jobId: big.jobId, jobName: big.name, userId: big.userId, fleetId: serviceFleet, workerId: worker,
       instanceType: 'c5.4xlarge', startedAt: new Date(bigStart + minute * 60_000).toISOString(), endedAt: new Date(bigStart + minute * 60_000 + 45_000).toISOString(),
     };
   });
-  const otherSession: IngestRecord = {
+  const otherSession: SessionRecordJson = {
     sessionId: newId('session'), queueId: queueB, jobId: other.jobId, jobName: other.name, userId: other.userId, fleetId: customerFleet,
     workerId: newId('worker'), startedAt: '2025-03-03T00:00:00Z', endedAt: '2025-03-03T01:00:00Z',
   };

@@ -7,24 +7,13 @@
 // few hours to days after it; jobs differ a lot in size (lognormal weights); session lengths
 // are lognormal around the department's median, clamped to 1 minute .. 12 hours; about 20 %
 // of sessions hold 1 or 2 licenses; the last few sessions are still running at the year's end.
+import type { SessionRecordJson } from '../domain/session-record.js';
 import { DEMO_FLEETS, DEMO_QUEUES } from './farm.js';
 import { hex8, isoTime } from './format.js';
 import { mix32, Random, WeightedPicker } from './random.js';
 
 /** A session record in the ingest format (SPEC section 4). */
-export interface DemoSession {
-  sessionId: string;
-  queueId: string;
-  jobId: string;
-  jobName: string;
-  userId: string;
-  fleetId: string;
-  workerId: string;
-  instanceType?: string;
-  startedAt: string;
-  endedAt?: string;
-  licenseProducts?: string[];
-}
+export type DemoSession = SessionRecordJson;
 
 /** The server's IDs of the demo queues and fleets, in DEMO_QUEUES / DEMO_FLEETS order. */
 export interface DemoIds {

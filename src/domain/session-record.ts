@@ -21,6 +21,9 @@ export const SESSION_RECORD_FIELDS = [
 
 export type SessionRecordField = (typeof SESSION_RECORD_FIELDS)[number];
 
+/** A session record as NDJSON carries it: SessionRecord with ISO 8601 timestamps. */
+export type SessionRecordJson = Omit<SessionRecord, 'startedAt' | 'endedAt'> & { startedAt: string; endedAt?: string };
+
 /** How a CSV cell lists several license products. */
 export const LICENSE_PRODUCT_SEPARATOR = ';';
 

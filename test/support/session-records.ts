@@ -3,21 +3,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import { newId } from '../../src/domain/resources.js';
+import type { SessionRecordJson } from '../../src/domain/session-record.js';
 import { http, type RawResponse } from './server.js';
 
-export interface IngestRecord {
-  sessionId: string;
-  queueId: string;
-  jobId: string;
-  jobName: string;
-  userId: string;
-  fleetId: string;
-  workerId: string;
-  instanceType?: string;
-  startedAt: string;
-  endedAt?: string;
-  licenseProducts?: string[];
-}
+export type IngestRecord = SessionRecordJson;
 
 export interface FarmParents {
   farmId: string;
