@@ -1,6 +1,5 @@
 // Session records for ingest tests: a farm with a queue and a fleet to name, records with
 // fresh IDs, their NDJSON and CSV forms, and a POST to the ingest route.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import { newId } from '../../src/domain/resources.js';
 import type { SessionRecordJson } from '../../src/domain/session-record.js';
@@ -14,23 +13,10 @@ export interface FarmParents {
   fleetId: string;
 }
 
-/** Retries while an operation is not served yet (another engineer may still be adding it). */
-async function whenServed<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if ((err as { reason?: string }).reason !== 'UNKNOWN_OPERATION' || attempt >= 20) throw err;
-      await sleep(60_000);
-    }
-  }
-}
-
 export async function farmWithParents(client: DeadlineClient, name = 'ingest'): Promise<FarmParents> {
   const { farmId } = await client.send(new CreateFarmCommand({ displayName: name }));
-  const { queueId } = await whenServed(() => client.send(new CreateQueueCommand({ farmId, displayName: `${name} queue` })));
-  const { fleetId } = await whenServed(() =>
-    client.send(
+  const { queueId } = await client.send(new CreateQueueCommand({ farmId, displayName: `${name} queue` }));
+  const { fleetId } = await client.send(
       new CreateFleetCommand({
         farmId,
         displayName: `${name} fleet`,
@@ -43,7 +29,6 @@ export async function farmWithParents(client: DeadlineClient, name = 'ingest'): 
           },
         },
       }),
-    ),
   );
   return { farmId: farmId!, queueId: queueId!, fleetId: fleetId! };
 }
