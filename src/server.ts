@@ -24,6 +24,10 @@ export interface ServerOptions {
   maxResultRows?: number;
   /** Seconds past which an aggregation ends TIMEOUT (default 300). */
   aggregationTimeoutSeconds?: number;
+  /** DuckDB's memory_limit (its own syntax: 2GB, 512MB); the process needs a few hundred MB more. */
+  memoryLimit?: string;
+  /** DuckDB worker threads (default 2, the cores of the machines this was measured on). */
+  threads?: number;
   /** Largest JSON request body in bytes (API routes; ingest streams). */
   bodyLimit?: number;
   log?: (line: string) => void;
@@ -63,7 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? 300) * 1000,
   };
   const log = options.log ?? ((line: string) => console.error(line));
-  const store = await openDuckDbStore({ dataDir: options.dataDir });
+  const store = await openDuckDbStore({ dataDir: options.dataDir, memoryLimit: options.memoryLimit, threads: options.threads });
   await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');
   const tokens = new PageTokens(await store.serverSecret());
   const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);

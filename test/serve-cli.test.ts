@@ -52,6 +52,7 @@ test('a bad pricing file is refused at start, saying what is wrong', () => {
 test('bad numbers in options are refused with the rule', () => {
   assert.match(serve(['--port', 'eighty']).stderr, /port is a whole number/);
   assert.match(serve(['--max-result-rows', '0']).stderr, /greater than 0/);
+  assert.match(serve(['--data', newDataDir(), '--memory-limit', 'lots']).stderr, /--memory-limit/);
 });
 
 test('a second server on the same data folder says why it cannot start', async () => {

@@ -10,6 +10,8 @@ interface ServeOptions {
   aggregationTtl: number;
   maxResultRows: number;
   aggregationTimeout: number;
+  memoryLimit: string;
+  threads: number;
 }
 
 export function parsePort(text: string): number {
@@ -36,6 +38,8 @@ export function serveCommand(): Command {
     .option('--strict', 'reject exactly what the real service rejects (no extensions)', false)
     .option('--aggregation-ttl <seconds>', 'how long aggregation results stay readable', positive('--aggregation-ttl'), 3600)
     .option('--max-result-rows <n>', 'an aggregation with more rows ends FAILED', positive('--max-result-rows'), 1_000_000)
+    .option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", '2GB')
+    .option('--threads <n>', 'engine worker threads', positive('--threads'), 2)
     .option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300)
     .action(async (opts: ServeOptions) => {
       // Signals are taken before start-up, so a stop that arrives early still ends cleanly.
@@ -61,6 +65,8 @@ export function serveCommand(): Command {
           aggregationTtlSeconds: opts.aggregationTtl,
           maxResultRows: opts.maxResultRows,
           aggregationTimeoutSeconds: opts.aggregationTimeout,
+          memoryLimit: opts.memoryLimit,
+          threads: Math.floor(opts.threads),
         });
       } catch (err) {
         console.error(`farmtally: ${err instanceof Error ? err.message : String(err)}`);

@@ -41,7 +41,10 @@ export class Database {
       instance = await DuckDBInstance.create(path, config);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new Error(`cannot open the data store at ${path}: ${why}. Is another farmtally server using this --data folder? Stop it or pick another folder.`);
+      const hint = /lock/i.test(why)
+        ? 'Is another farmtally server using this --data folder? Stop it or pick another folder.'
+        : 'Check --data, --memory-limit (e.g. 1GB) and --threads.';
+      throw new Error(`cannot open the data store at ${path}: ${why}. ${hint}`);
     }
     const main = await instance.connect();
     const db = new Database(instance, main);
