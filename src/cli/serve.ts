@@ -55,6 +55,8 @@ export function serveCommand(): Command {
       };
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
+      // A promise nobody awaited must not take every client's server down: log it, serve on.
+      process.on('unhandledRejection', (err) => console.error(`farmtally: unexpected error (please report it): ${err instanceof Error ? err.stack : String(err)}`));
       try {
         server = await startServer({
           host: opts.host,
