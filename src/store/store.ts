@@ -117,8 +117,6 @@ export interface SessionStore {
   sessionParentIds(farmId: string): Promise<{ queueIds: string[]; fleetIds: string[] }>;
   /** Opens a staging area for one batch of the farm's session records. */
   stageSessions(farmId: string): Promise<StagedSessions>;
-  /** Stages and commits `records` as one batch (for callers that hold a batch in memory). */
-  ingestSessions(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<IngestCounts>;
 }
 
 export interface Store extends ResourceStore, ClientTokenStore, SessionStore, AggregationStore {

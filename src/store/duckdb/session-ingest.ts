@@ -199,15 +199,5 @@ export function duckDbSessionIngest(db: Database): SessionStore {
       return { queueIds: queues.map((r) => r.queue_id as string), fleetIds: fleets.map((r) => r.fleet_id as string) };
     },
     stageSessions: (farmId) => openStaging(db, farmId),
-    async ingestSessions(farmId, records, nowMs) {
-      const staged = await openStaging(db, farmId);
-      try {
-        await staged.append(records);
-      } catch (err) {
-        await staged.discard();
-        throw err;
-      }
-      return { received: records.length, ...(await staged.commit(nowMs)) };
-    },
   };
 }
