@@ -72,11 +72,34 @@ function usageSql(q: AggregationQuery): string {
     )`;
 }
 
-/** One row per bucket piece of each usage record: bucket index i and its milliseconds. */
-function piecesSql(q: AggregationQuery): string {
+/**
+ * Up to this many buckets per record, pieces come from a join with range(0, K), which
+ * measured about a quarter faster than a list per record; past it the list form wins.
+ */
+export const SMALL_SPAN = 4;
+
+/** On a uniform grid: the most buckets any selected record spans (k), to choose the plan. */
+export function longestSpanSql(q: AggregationQuery): string {
+  const [o, w] = [int(q.grid!.originMs), int(q.grid!.widthMs)];
+  return `WITH ${usageSql(q)} SELECT coalesce(max((e0 - 1 - ${o}) // ${w} - (s0 - ${o}) // ${w}), 0) + 1 AS k FROM live`;
+}
+
+/**
+ * One row per bucket piece of each usage record: bucket index i and its milliseconds.
+ * `longestSpan` (from longestSpanSql) picks the range-join plan when it is small.
+ */
+function piecesSql(q: AggregationQuery, longestSpan?: number): string {
   if (q.grid) {
     const [o, w] = [int(q.grid.originMs), int(q.grid.widthMs)];
     // Times are whole milliseconds, so e0 - 1 is the record's last instant.
+    if (longestSpan !== undefined && longestSpan <= SMALL_SPAN) {
+      return `
+    spans AS (SELECT *, (s0 - ${o}) // ${w} AS first_i, (e0 - 1 - ${o}) // ${w} AS last_i FROM usage),
+    pieces AS (
+      SELECT s.*, first_i + r.k AS i, least(e0, ${o} + (first_i + r.k + 1) * ${w}) - greatest(s0, ${o} + (first_i + r.k) * ${w}) AS ms
+      FROM spans s JOIN range(0, ${int(longestSpan)}) r(k) ON r.k <= s.last_i - s.first_i
+    )`;
+    }
     return `
     pieces AS (
       SELECT *, least(e0, ${o} + (i + 1) * ${w}) - greatest(s0, ${o} + i * ${w}) AS ms
@@ -110,11 +133,11 @@ function piecesSql(q: AggregationQuery): string {
 const groupColumns = (q: AggregationQuery) => q.groupBy.map((f) => GROUP_COLUMN[f]);
 
 /** ft_fine: pieces grouped by bucket, requested fields and the rate's keys. */
-export function fineGroupsSql(q: AggregationQuery): string {
+export function fineGroupsSql(q: AggregationQuery, longestSpan?: number): string {
   const columns = ['i', ...new Set([...groupColumns(q), ...RATE_KEYS])].join(', ');
   return `
     CREATE OR REPLACE TEMP TABLE ft_fine AS
-    WITH ${usageSql(q)}, ${piecesSql(q)}
+    WITH ${usageSql(q)}, ${piecesSql(q, longestSpan)}
     SELECT ${columns}, count(*) AS n, sum(ms)::HUGEINT AS ms_sum, min(ms) AS ms_min, max(ms) AS ms_max
     FROM pieces GROUP BY ${columns}`;
 }
