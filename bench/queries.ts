@@ -3,7 +3,7 @@
 // domain bucketBoundaries and uniformGrid from the parsed time zone).
 import type { StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/client-deadline';
 import type { GroupByField } from '../src/domain/aggregation-rules.js';
-import { bucketBoundaries, monthGrid, uniformGrid, type Period } from '../src/domain/buckets.js';
+import { bucketLayout, type Period } from '../src/domain/buckets.js';
 import type { RateCard } from '../src/domain/pricing.js';
 import { parseTimezone, type TimeZone } from '../src/domain/timezone.js';
 import type { DemoIds } from '../src/demo/generate.js';
@@ -80,9 +80,7 @@ export function engineQuery(q: BenchQuery, farmId: string, ids: DemoIds, rateCar
     farmId,
     resourceKind: q.resourceKind,
     resourceIds: idsOf(q, ids),
-    boundaries: bucketBoundaries(start, end, zone, q.period),
-    grid: uniformGrid(start, end, zone, q.period),
-    months: monthGrid(start, zone, q.period),
+    ...bucketLayout(start, end, zone, q.period),
     groupBy: q.groupBy,
     asOfMs,
     costScaleFactor,

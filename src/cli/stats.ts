@@ -6,13 +6,13 @@ import {
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
+import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { clientFor, fail } from './client.js';
 import { Progress } from './progress.js';
 
-const GROUP_BY = ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT'];
-const STATISTICS = ['SUM', 'MIN', 'MAX', 'AVG'];
+const GROUP_BY = GROUP_BY_FIELDS;
 
-function listOf(allowed: string[]) {
+function listOf(allowed: readonly string[]) {
   return (text: string): string[] => {
     const items = text.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
     const bad = items.filter((i) => !allowed.includes(i));

@@ -8,6 +8,9 @@ import type { TimeZone } from './timezone.js';
 
 export type GroupByField = 'QUEUE_ID' | 'FLEET_ID' | 'JOB_ID' | 'USER_ID' | 'USAGE_TYPE' | 'INSTANCE_TYPE' | 'LICENSE_PRODUCT';
 export type Statistic = 'SUM' | 'MIN' | 'MAX' | 'AVG';
+/** Every group-by field and statistic, in the model's order (for validation and help texts). */
+export const GROUP_BY_FIELDS = ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT'] as const satisfies readonly GroupByField[];
+export const STATISTICS = ['SUM', 'MIN', 'MAX', 'AVG'] as const satisfies readonly Statistic[];
 export type UsageType = 'COMPUTE' | 'LICENSE';
 
 /** Rule 8: what is counted. A COMPUTE record has no licenseProduct, a LICENSE one no instanceType. */

@@ -219,3 +219,16 @@ export function monthGrid(startMs: number, tz: TimeZone, period: Period | undefi
   const offsetMs = tz.offsetMinutes * 60_000;
   return { offsetMs, firstMonth: monthNumber(startMs + offsetMs) };
 }
+
+/**
+ * The buckets of a request in every form the engine uses: the boundaries, and the
+ * arithmetic grid (uniform or monthly) where one exists. The Start operation and the
+ * benchmark both build their engine query from this, so they run the same plan.
+ */
+export function bucketLayout(startMs: number, endMs: number, tz: TimeZone, period: Period | undefined) {
+  return {
+    boundaries: bucketBoundaries(startMs, endMs, tz, period),
+    grid: uniformGrid(startMs, endMs, tz, period),
+    months: monthGrid(startMs, tz, period),
+  };
+}

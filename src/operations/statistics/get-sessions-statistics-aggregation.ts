@@ -1,22 +1,10 @@
-import type { Statistic } from '../../domain/aggregation-rules.js';
-import type { AggregationRow, MinMaxSum } from '../../store/aggregation-store.js';
+import { statsObject, type Statistic } from '../../domain/aggregation-rules.js';
+import type { AggregationRow } from '../../store/aggregation-store.js';
 import { AggregationId, farmIdInPath, paging } from '../common-shapes.js';
 import { notFound } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { requireFarm } from '../support.js';
 import { query, structure } from '../validation/shapes.js';
-
-/** Only the requested statistics, as the model's Stats members; avg = sum / count. */
-function stats(s: MinMaxSum, count: number, wanted: Statistic[]) {
-  const out: Partial<Record<'sum' | 'min' | 'max' | 'avg', number>> = {};
-  for (const w of wanted) {
-    if (w === 'SUM') out.sum = s.sum;
-    else if (w === 'MIN') out.min = s.min;
-    else if (w === 'MAX') out.max = s.max;
-    else out.avg = s.sum / count;
-  }
-  return out;
-}
 
 function toStatistics(row: AggregationRow, statistics: Statistic[]) {
   return {
@@ -29,8 +17,8 @@ function toStatistics(row: AggregationRow, statistics: Statistic[]) {
     licenseProduct: row.licenseProduct,
     instanceType: row.instanceType,
     count: row.count,
-    costInUsd: stats(row.costUsd, row.count, statistics),
-    runtimeInSeconds: stats(row.runtimeSeconds, row.count, statistics),
+    costInUsd: statsObject({ ...row.costUsd, count: row.count }, statistics),
+    runtimeInSeconds: statsObject({ ...row.runtimeSeconds, count: row.count }, statistics),
     aggregationStartTime: new Date(row.bucketStart),
     aggregationEndTime: new Date(row.bucketEnd),
   };

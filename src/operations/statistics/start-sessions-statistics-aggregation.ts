@@ -1,6 +1,6 @@
-import { bucketBoundaries, monthGrid, uniformGrid } from '../../domain/buckets.js';
+import { bucketLayout } from '../../domain/buckets.js';
 import { newId } from '../../domain/resources.js';
-import { parseTimezone, type TimeZone } from '../../domain/timezone.js';
+import { parseTimezone, UTC_ZONE, type TimeZone } from '../../domain/timezone.js';
 import { farmIdInPath } from '../common-shapes.js';
 import type { OperationContext } from '../context.js';
 import { notFound, type FieldFailure } from '../errors.js';
@@ -12,7 +12,7 @@ import { GroupBy, Period, ResourceIds, Statistics, STRICT_TIMEZONE, strictGroupB
 
 /** The zone a request names: the model's form in strict mode, farmtally's extensions otherwise. */
 function zoneOf(text: string | undefined, strict: boolean): TimeZone | FieldFailure {
-  if (text === undefined) return { kind: 'fixed', offsetMinutes: 0, name: 'UTC' };
+  if (text === undefined) return UTC_ZONE;
   if (strict) {
     const { failures } = validate(STRICT_TIMEZONE, text, 'timezone');
     if (failures.length) return failures[0]!;
@@ -78,9 +78,7 @@ export const startSessionsStatisticsAggregation = defineOperation({
       farmId: farm.farmId,
       resourceKind: kind,
       resourceIds,
-      boundaries: bucketBoundaries(input.startTime.getTime(), input.endTime.getTime(), zone, input.period),
-      grid: uniformGrid(input.startTime.getTime(), input.endTime.getTime(), zone, input.period),
-      months: monthGrid(input.startTime.getTime(), zone, input.period),
+      ...bucketLayout(input.startTime.getTime(), input.endTime.getTime(), zone, input.period),
       groupBy: input.groupBy,
       asOfMs: now,
       costScaleFactor: farm.costScaleFactor,

@@ -1,13 +1,10 @@
 // The statistics operations' members, with the model's constraints. Where farmtally's
 // extensions accept more (time zones, group-by fields), the shape holds the extended limit
 // and `strictChecks` restores the model's, so strict mode rejects exactly what the service does.
-import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
+import { GROUP_BY_FIELDS, STATISTICS } from '../../domain/aggregation-rules.js';
 import { FleetId, QueueId } from '../common-shapes.js';
 import type { FieldFailure } from '../errors.js';
 import { enumOf, list, optional, string, union } from '../validation/shapes.js';
-
-export const GROUP_BY_FIELDS = ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT'] as const satisfies readonly GroupByField[];
-export const STATISTICS = ['SUM', 'MIN', 'MAX', 'AVG'] as const satisfies readonly Statistic[];
 
 export const ResourceIds = union({
   queueIds: optional(list(QueueId, { min: 1, max: 10, unique: true })),
