@@ -1,0 +1,112 @@
+// The merge of a staged batch into `sessions` and `jobs`: set-based statements in one
+// transaction on the main connection, one pass over the keys of `sessions` per batch, never
+// a statement per record. The staging table's columns are session-ingest's STAGING_COLUMNS.
+import { MissingParentsError } from '../store.js';
+import type { Database } from './database.js';
+
+// Absent values are staged as values no record can hold instead of NULLs (see session-ingest).
+export const NO_INSTANCE_TYPE = ''; // instanceType has at least one character
+export const NO_END = -(2n ** 63n); // BIGINT's minimum, far before any ISO 8601 date-time
+const NO_END_SQL = '(-9223372036854775807 - 1)';
+export const NO_PRODUCTS = ''; // otherwise a JSON array of the record's license products
+
+/** What a record says about its session; a stored session equal in all of them is `unchanged`. */
+const RECORD_COLUMNS = ['queue_id', 'job_id', 'job_name', 'user_id', 'fleet_id', 'worker_id', 'instance_type', 'started_at', 'ended_at', 'license_products'];
+
+/** The last record of each session in the batch (by position in the batch). */
+const latestRecords = (staging: string) => `CREATE OR REPLACE TEMP TABLE ingest_latest AS
+  SELECT pos, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id,
+    NULLIF(instance_type, '') AS instance_type, started_at, NULLIF(ended_at, ${NO_END_SQL}) AS ended_at,
+    CASE WHEN license_products = '' THEN NULL ELSE CAST(license_products AS JSON)::VARCHAR[] END AS license_products
+  FROM ${staging}
+  QUALIFY row_number() OVER (PARTITION BY session_id ORDER BY pos DESC) = 1`;
+
+// Finding the stored sessions takes two steps: a semi-join that reads only the key columns of
+// every session, then a fetch of the whole rows found, by rowid. One join reading every
+// column of every session costs about half as much again on 10 M sessions (measured).
+const FIND_STORED = `CREATE OR REPLACE TEMP TABLE ingest_found AS
+  SELECT rowid AS stored_rowid FROM sessions WHERE farm_id = $1 AND session_id IN (SELECT session_id FROM ingest_latest)`;
+
+/** The batch as it will be written: each latest record, its stored session if any, and the outcome. */
+const CLASSIFY_AGAINST_FOUND = `CREATE OR REPLACE TEMP TABLE ingest_batch AS
+  WITH stored AS (
+    SELECT rowid AS stored_rowid, session_id, ${RECORD_COLUMNS.join(', ')} FROM sessions
+    WHERE rowid IN (SELECT stored_rowid FROM ingest_found))
+  SELECT latest.*, stored.stored_rowid, stored.job_id AS stored_job_id,
+    CASE WHEN stored.session_id IS NULL THEN 'created'
+      WHEN ${RECORD_COLUMNS.map((c) => `latest.${c} IS NOT DISTINCT FROM stored.${c}`).join(' AND ')} THEN 'unchanged'
+      ELSE 'updated' END AS outcome
+  FROM ingest_latest latest LEFT JOIN stored ON stored.session_id = latest.session_id`;
+
+// With nothing found the fetch by rowid would still read every session (measured), so a batch
+// of new sessions only is classified without it.
+const CLASSIFY_ALL_NEW = `CREATE OR REPLACE TEMP TABLE ingest_batch AS
+  SELECT *, NULL::BIGINT AS stored_rowid, NULL::VARCHAR AS stored_job_id, 'created' AS outcome FROM ingest_latest`;
+
+const MISSING_PARENTS = `
+  SELECT 'queue' AS kind, queue_id AS id FROM (SELECT DISTINCT queue_id FROM ingest_batch WHERE outcome <> 'unchanged')
+    WHERE queue_id NOT IN (SELECT queue_id FROM queues WHERE farm_id = $1)
+  UNION ALL
+  SELECT 'fleet', fleet_id FROM (SELECT DISTINCT fleet_id FROM ingest_batch WHERE outcome <> 'unchanged')
+    WHERE fleet_id NOT IN (SELECT fleet_id FROM fleets WHERE farm_id = $1)`;
+
+const UPDATE_SESSIONS = `UPDATE sessions SET ${RECORD_COLUMNS.map((c) => `${c} = b.${c}`).join(', ')}, updated_at = $1
+  FROM ingest_batch b WHERE b.outcome = 'updated' AND sessions.rowid = b.stored_rowid`;
+
+const INSERT_SESSIONS = `INSERT INTO sessions (farm_id, session_id, ${RECORD_COLUMNS.join(', ')}, updated_at)
+  SELECT $1, session_id, ${RECORD_COLUMNS.join(', ')}, $2 FROM ingest_batch WHERE outcome = 'created'`;
+
+// The jobs the changed records name take queue, name and user from their last record in the
+// batch; their span is recomputed from all their sessions (the batch may have closed the
+// last running one). A job whose sessions all moved to other jobs is left with none: removed.
+const JOB_CHANGES = `CREATE OR REPLACE TEMP TABLE ingest_jobs AS
+  WITH named AS (
+    SELECT job_id, arg_max(queue_id, pos) AS queue_id, arg_max(job_name, pos) AS name, arg_max(user_id, pos) AS user_id
+    FROM ingest_batch WHERE outcome <> 'unchanged' GROUP BY job_id),
+  touched AS (
+    SELECT job_id FROM named
+    UNION SELECT stored_job_id FROM ingest_batch WHERE outcome = 'updated' AND stored_job_id <> job_id),
+  spans AS (
+    SELECT job_id, min(started_at) AS started_at, CASE WHEN count(ended_at) = count(*) THEN max(ended_at) END AS ended_at
+    FROM sessions WHERE farm_id = $1 AND job_id IN (SELECT job_id FROM touched) GROUP BY job_id)
+  SELECT job_id, named.queue_id, named.name, named.user_id, spans.started_at, spans.ended_at, spans.started_at IS NULL AS emptied
+  FROM touched LEFT JOIN named USING (job_id) LEFT JOIN spans USING (job_id)`;
+
+const DELETE_EMPTIED_JOBS = `DELETE FROM jobs WHERE farm_id = $1 AND job_id IN (SELECT job_id FROM ingest_jobs WHERE emptied)`;
+
+const UPSERT_NAMED_JOBS = `INSERT INTO jobs (farm_id, queue_id, job_id, name, user_id, created_at, updated_at, started_at, ended_at)
+  SELECT $1, queue_id, job_id, name, user_id, $2, $2, started_at, ended_at FROM ingest_jobs WHERE name IS NOT NULL
+  ON CONFLICT (farm_id, job_id) DO UPDATE SET queue_id = excluded.queue_id, name = excluded.name, user_id = excluded.user_id,
+    updated_at = excluded.updated_at, started_at = excluded.started_at, ended_at = excluded.ended_at`;
+
+const RESPAN_LEFT_JOBS = `UPDATE jobs SET started_at = j.started_at, ended_at = j.ended_at, updated_at = $2 FROM ingest_jobs j
+  WHERE jobs.farm_id = $1 AND jobs.job_id = j.job_id AND j.name IS NULL AND NOT j.emptied`;
+
+/** The merge, run inside one transaction on the main connection. */
+export async function mergeStagedSessions(db: Database, farmId: string, staging: string, nowMs: number) {
+  await db.run(latestRecords(staging));
+  await db.run(FIND_STORED, [farmId]);
+  const found = Number((await db.one(`SELECT count(*) AS n FROM ingest_found`))!.n);
+  await db.run(found > 0 ? CLASSIFY_AGAINST_FOUND : CLASSIFY_ALL_NEW);
+  await db.run(`DROP TABLE ingest_latest`);
+  await db.run(`DROP TABLE ingest_found`);
+  const counts = (await db.one(`SELECT count(*) FILTER (outcome = 'created') AS created, count(*) FILTER (outcome = 'updated') AS updated,
+    count(*) FILTER (outcome = 'unchanged') AS unchanged FROM ingest_batch`))!;
+  const result = { created: Number(counts.created), updated: Number(counts.updated), unchanged: Number(counts.unchanged) };
+  if (result.created + result.updated > 0) {
+    const missing = await db.all(MISSING_PARENTS, [farmId]);
+    if (missing.length) {
+      const ids = (kind: string) => missing.filter((m) => m.kind === kind).map((m) => m.id as string);
+      throw new MissingParentsError(ids('queue'), ids('fleet'));
+    }
+    if (result.updated > 0) await db.run(UPDATE_SESSIONS, [nowMs]);
+    if (result.created > 0) await db.run(INSERT_SESSIONS, [farmId, nowMs]);
+    await db.run(JOB_CHANGES, [farmId]);
+    await db.run(DELETE_EMPTIED_JOBS, [farmId]);
+    await db.run(UPSERT_NAMED_JOBS, [farmId, nowMs]);
+    await db.run(RESPAN_LEFT_JOBS, [farmId, nowMs]);
+    await db.run(`DROP TABLE ingest_jobs`);
+  }
+  await db.run(`DROP TABLE ingest_batch`);
+  return result;
+}
