@@ -4,7 +4,7 @@
 // and memory_limit). Run after the server has stopped: DuckDB allows one process per file.
 import { BIGINT, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
-import { fineGroupsSql, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resultTable, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
+import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resultTable, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
 import type { Database } from '../src/store/duckdb/database.js';
 
 export interface EngineRun {
@@ -36,7 +36,7 @@ export async function runEngine(db: Database, q: AggregationQuery): Promise<Engi
     const t1 = performance.now();
     // As the server does: the longest span picks the plan on a uniform grid.
     const longestSpan = q.grid ? Number((await conn.runAndReadAll(longestSpanSql(q))).getRowObjectsJS()[0]!.k) : undefined;
-    await conn.run(fineGroupsSql(q, longestSpan));
+    for (const statement of fineGroupsStatements(q, longestSpan)) await conn.run(statement);
     await conn.run(groupsSql(q));
     const t2 = performance.now();
     const totals = (await db.all(`SELECT count(*) AS rows, sum(n) AS count, sum(runtime_ms_sum)::DOUBLE AS runtime_ms FROM ft_groups`, [], conn))[0]!;

@@ -67,7 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? 300) * 1000,
   };
   const log = options.log ?? ((line: string) => console.error(line));
-  const store = await openDuckDbStore({ dataDir: options.dataDir, memoryLimit: options.memoryLimit, threads: options.threads });
+  const store = await openDuckDbStore({ dataDir: options.dataDir, memoryLimit: options.memoryLimit, threads: options.threads, log });
   await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');
   const tokens = new PageTokens(await store.serverSecret());
   const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);

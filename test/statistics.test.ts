@@ -7,6 +7,7 @@ import type { StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/cl
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefRow, type RefStatistic } from './reference/aggregate-reference.js';
 import type { Farmtally } from './support/server.js';
 import { readAggregation, runAggregation, serveGeneratedFarm } from './support/statistics-farm.js';
+import { assertSameRows, close } from './support/same-rows.js';
 
 let ft: Farmtally;
 let farm: GeneratedFarm;
@@ -14,29 +15,6 @@ before(async () => ({ ft, farm } = await serveGeneratedFarm(generateFarm(2025112
 after(async () => ft.stop());
 
 const DAY = 86_400_000;
-
-function close(a: number, b: number): boolean {
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-
-/** Field-by-field equality; numbers to 1e-9 relative (sums run in another order). */
-function assertSameRows(actual: RefRow[], expected: RefRow[], what: string): void {
-  for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
-    const [a, e] = [actual[i], expected[i]];
-    const show = () => `${what}: row ${i} of ${expected.length} (server has ${actual.length})\n  server:    ${JSON.stringify(a)}\n  reference: ${JSON.stringify(e)}`;
-    assert.ok(a && e, show());
-    assert.deepEqual(Object.keys(a).sort(), Object.keys(e).sort(), show());
-    for (const k of Object.keys(e) as (keyof RefRow)[]) {
-      const x: unknown = a[k];
-      const y: unknown = e[k];
-      if (typeof y === 'object' && y !== null) {
-        const [xs, ys] = [x as Record<string, number>, y as Record<string, number>];
-        assert.deepEqual(Object.keys(xs).sort(), Object.keys(ys).sort(), show());
-        for (const s of Object.keys(ys)) assert.ok(close(xs[s]!, ys[s]!), `${show()}\n  field ${k}.${s}`);
-      } else assert.equal(x, y, `${show()}\n  field ${k}`);
-    }
-  }
-}
 
 interface Case {
   period?: RefPeriod;

@@ -2,14 +2,17 @@
 // domain/pricing) at speed; the tests hold the two, and an independent reference, together.
 //
 // Steps: pick the sessions that overlap [start, end) (running ones up to asOf), clip them to
-// the range, expand each into usage records (one COMPUTE, one LICENSE per product), find each
-// record's first and last bucket (arithmetic on a uniform grid, else ASOF joins against the
-// domain's bucket edges), split it into one piece per bucket, and group the pieces finely
-// enough that the rate is constant in each group (ft_fine). Pricing then touches only those
+// the range, find each one's first and last bucket (arithmetic on a uniform grid, else ASOF
+// joins against the domain's bucket edges), split it into one piece per bucket, and group the
+// pieces by integer codes finely enough that the rate is constant in each group (what
+// decides a rate, domain/pricing.hourlyRate: usage type, fleet, instance type, license
+// product). Only then are the groups expanded into usage records (one COMPUTE, one LICENSE
+// per product) with their identifiers as strings (ft_fine). Pricing touches only those
 // groups: a piece's cost is ms × rate, so per group sum = rate × Σms, min = rate × min ms,
 // max = rate × max ms (rates are never negative).
 import type { GroupByField } from '../../domain/aggregation-rules.js';
 import type { AggregationQuery } from '../aggregation-store.js';
+import { licenseSetProducts } from './value-codes.js';
 
 /** The usage column each group-by field reads. */
 export const GROUP_COLUMN: Record<GroupByField, string> = {
@@ -21,9 +24,6 @@ export const GROUP_COLUMN: Record<GroupByField, string> = {
   INSTANCE_TYPE: 'instance_type',
   LICENSE_PRODUCT: 'license_product',
 };
-
-/** What decides a usage record's rate (domain/pricing.hourlyRate). */
-const RATE_KEYS = ['usage_type', 'fleet_id', 'instance_type', 'license_product'];
 
 /** A SQL string literal. Values reaching here are validated IDs or rate-card keys. */
 export const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -49,26 +49,28 @@ export function rateTableStatements(q: AggregationQuery): string[] {
   ];
 }
 
-/** The usage records of the selected sessions, clipped to [start, end) as s0, e0 (ms). */
-function usageSql(q: AggregationQuery): string {
+/** The integer code column of each identifier a session is grouped by (value-codes.ts). */
+const CODE_COLUMN: Partial<Record<GroupByField, string>> = { QUEUE_ID: 'queue_code', JOB_ID: 'job_code', USER_ID: 'user_code' };
+
+/**
+ * The selected sessions, clipped to [start, end) as s0, e0 (ms), with the codes of their
+ * identifiers. Each session stands for its usage records: COMPUTE, and one LICENSE per
+ * product of its license set, all over the same time; they are told apart after grouping.
+ */
+function liveSql(q: AggregationQuery): string {
   const start = int(q.boundaries[0]!);
   const end = int(q.boundaries[q.boundaries.length - 1]!);
   const asOf = int(q.asOfMs);
-  const column = q.resourceKind === 'queue' ? 'queue_id' : 'fleet_id';
+  const [column, kind] = q.resourceKind === 'queue' ? ['queue_code', 'queue'] : ['fleet_code', 'fleet'];
   return `
     live AS (
-      SELECT queue_id, fleet_id, job_id, user_id, instance_type, license_products,
+      SELECT queue_code, fleet_code, job_code, user_code, instance_type_code, license_set_code,
              greatest(started_at, ${start}) AS s0, least(coalesce(ended_at, ${asOf}), ${end}) AS e0
       FROM sessions
-      WHERE farm_id = ${literal(q.farmId)} AND ${column} IN (${q.resourceIds.map(literal).join(', ')})
+      WHERE farm_id = ${literal(q.farmId)}
+        AND ${column} IN (SELECT code FROM value_codes WHERE kind = '${kind}' AND value IN (${q.resourceIds.map(literal).join(', ')}))
         AND started_at < ${end} AND coalesce(ended_at, ${asOf}) > ${start}
         AND least(coalesce(ended_at, ${asOf}), ${end}) > greatest(started_at, ${start})
-    ),
-    usage AS (
-      SELECT queue_id, fleet_id, job_id, user_id, 'COMPUTE' AS usage_type, instance_type, NULL::VARCHAR AS license_product, s0, e0 FROM live
-      UNION ALL
-      SELECT queue_id, fleet_id, job_id, user_id, 'LICENSE' AS usage_type, NULL::VARCHAR AS instance_type, unnest(license_products) AS license_product, s0, e0
-      FROM live WHERE len(license_products) > 0
     )`;
 }
 
@@ -78,10 +80,17 @@ function usageSql(q: AggregationQuery): string {
  */
 export const SMALL_SPAN = 4;
 
-/** On a uniform grid: the most buckets any selected record spans (k), to choose the plan. */
+/**
+ * On a uniform grid: at most how many buckets one selected record spans (k), to choose the
+ * plan. From the farm's session length bounds (farm_session_spans), not a scan: a record of
+ * length L touches at most floor(L / width) + 2 buckets, and never more than there are.
+ */
 export function longestSpanSql(q: AggregationQuery): string {
-  const [o, w] = [int(q.grid!.originMs), int(q.grid!.widthMs)];
-  return `WITH ${usageSql(q)} SELECT coalesce(max((e0 - 1 - ${o}) // ${w} - (s0 - ${o}) // ${w}), 0) + 1 AS k FROM live`;
+  const w = int(q.grid!.widthMs);
+  const buckets = int(q.boundaries.length - 1);
+  return `SELECT greatest(1, least(${buckets}, coalesce(greatest(longest_closed_ms, ${int(q.asOfMs)} - earliest_running_start) // ${w} + 2, 1))) AS k
+    FROM (SELECT any_value(longest_closed_ms) AS longest_closed_ms, any_value(earliest_running_start) AS earliest_running_start
+          FROM farm_session_spans WHERE farm_id = ${literal(q.farmId)})`;
 }
 
 /**
@@ -94,7 +103,7 @@ function piecesSql(q: AggregationQuery, longestSpan?: number): string {
     // Times are whole milliseconds, so e0 - 1 is the record's last instant.
     if (longestSpan !== undefined && longestSpan <= SMALL_SPAN) {
       return `
-    spans AS (SELECT *, (s0 - ${o}) // ${w} AS first_i, (e0 - 1 - ${o}) // ${w} AS last_i FROM usage),
+    spans AS (SELECT *, (s0 - ${o}) // ${w} AS first_i, (e0 - 1 - ${o}) // ${w} AS last_i FROM live),
     pieces AS (
       SELECT s.*, first_i + r.k AS i, least(e0, ${o} + (first_i + r.k + 1) * ${w}) - greatest(s0, ${o} + (first_i + r.k) * ${w}) AS ms
       FROM spans s JOIN range(0, ${int(longestSpan)}) r(k) ON r.k <= s.last_i - s.first_i
@@ -103,7 +112,7 @@ function piecesSql(q: AggregationQuery, longestSpan?: number): string {
     return `
     pieces AS (
       SELECT *, least(e0, ${o} + (i + 1) * ${w}) - greatest(s0, ${o} + i * ${w}) AS ms
-      FROM (SELECT *, unnest(generate_series((s0 - ${o}) // ${w}, (e0 - 1 - ${o}) // ${w})) AS i FROM usage)
+      FROM (SELECT *, unnest(generate_series((s0 - ${o}) // ${w}, (e0 - 1 - ${o}) // ${w})) AS i FROM live)
     )`;
   }
   // Otherwise each record's first and last bucket index comes from local month numbers
@@ -112,11 +121,11 @@ function piecesSql(q: AggregationQuery, longestSpan?: number): string {
   if (q.months) {
     const [off, first] = [int(q.months.offsetMs), int(q.months.firstMonth)];
     const month = (t: string) => `(year(epoch_ms(${t} + ${off})) * 12 + month(epoch_ms(${t} + ${off})) - 1 - ${first})`;
-    spans = `spans AS (SELECT u.*, ${month('u.s0')} AS first_i, ${month('u.e0 - 1')} AS last_i FROM usage u)`;
+    spans = `spans AS (SELECT u.*, ${month('u.s0')} AS first_i, ${month('u.e0 - 1')} AS last_i FROM live u)`;
   } else {
     spans = `spans AS (
       SELECT u.*, b1.i AS first_i, b2.i AS last_i
-      FROM usage u
+      FROM live u
       ASOF JOIN ft_buckets b1 ON u.s0 >= b1.b_start
       ASOF JOIN ft_buckets b2 ON u.e0 > b2.b_start
     )`;
@@ -132,14 +141,45 @@ function piecesSql(q: AggregationQuery, longestSpan?: number): string {
 
 const groupColumns = (q: AggregationQuery) => q.groupBy.map((f) => GROUP_COLUMN[f]);
 
-/** ft_fine: pieces grouped by bucket, requested fields and the rate's keys. */
-export function fineGroupsSql(q: AggregationQuery, longestSpan?: number): string {
-  const columns = ['i', ...new Set([...groupColumns(q), ...RATE_KEYS])].join(', ');
-  return `
-    CREATE OR REPLACE TEMP TABLE ft_fine AS
-    WITH ${usageSql(q)}, ${piecesSql(q, longestSpan)}
-    SELECT ${columns}, count(*) AS n, sum(ms)::HUGEINT AS ms_sum, min(ms) AS ms_min, max(ms) AS ms_max
-    FROM pieces GROUP BY ${columns}`;
+/** Code columns and the string column each turns back into (value-codes.ts CODED_COLUMNS). */
+const DECODES = [
+  { kind: 'queue', code: 'queue_code', name: 'queue_id' },
+  { kind: 'job', code: 'job_code', name: 'job_id' },
+  { kind: 'user', code: 'user_code', name: 'user_id' },
+  { kind: 'fleet', code: 'fleet_code', name: 'fleet_id' },
+  { kind: 'instance_type', code: 'instance_type_code', name: 'instance_type' },
+  { kind: 'license_set', code: 'license_set_code', name: 'license_set' },
+];
+
+/**
+ * ft_fine: pieces grouped by bucket, requested fields and the rate's keys, in two steps.
+ * First the sessions' pieces by integer codes (ft_coded, the heavy part), then, on those few
+ * groups, codes back to strings and each group into its usage records: a COMPUTE row, and a
+ * LICENSE row per product of its license set (a session's license usage has its pieces).
+ */
+export function fineGroupsStatements(q: AggregationQuery, longestSpan?: number): string[] {
+  const requested = q.groupBy.flatMap((f) => CODE_COLUMN[f] ?? []);
+  const codes = [...requested, 'fleet_code', 'instance_type_code', 'license_set_code'];
+  const coded = ['i', ...codes].join(', ');
+  const decodes = DECODES.filter((d) => codes.includes(d.code));
+  // Carried as they are into both kinds of usage row; instance type and license set are not.
+  const keep = ['i', ...decodes.filter((d) => d.kind !== 'instance_type' && d.kind !== 'license_set').map((d) => d.name)].join(', ');
+  return [
+    `CREATE OR REPLACE TEMP TABLE ft_coded AS
+    WITH ${liveSql(q)}, ${piecesSql(q, longestSpan)}
+    SELECT ${coded}, count(*) AS n, sum(ms)::HUGEINT AS ms_sum, min(ms) AS ms_min, max(ms) AS ms_max
+    FROM pieces GROUP BY ${coded}`,
+    `CREATE OR REPLACE TEMP TABLE ft_fine AS
+    WITH decoded AS (
+      SELECT c.i, ${decodes.map((d) => `d_${d.kind}.value AS ${d.name}`).join(', ')}, c.n, c.ms_sum, c.ms_min, c.ms_max
+      FROM ft_coded c
+      ${decodes.map((d) => `LEFT JOIN value_codes d_${d.kind} ON d_${d.kind}.kind = '${d.kind}' AND d_${d.kind}.code = c.${d.code}`).join('\n      ')}
+    )
+    SELECT ${keep}, 'COMPUTE' AS usage_type, instance_type, NULL::VARCHAR AS license_product, n, ms_sum, ms_min, ms_max FROM decoded
+    UNION ALL
+    SELECT ${keep}, 'LICENSE' AS usage_type, NULL::VARCHAR AS instance_type, unnest(${licenseSetProducts('license_set')}) AS license_product, n, ms_sum, ms_min, ms_max
+    FROM decoded WHERE license_set IS NOT NULL`,
+  ];
 }
 
 /** The rate of each fine group (NULL where the card has none), by the domain's pricing rule. */
@@ -221,5 +261,5 @@ export function storeRowsSql(aggregationId: string, q: AggregationQuery): string
 
 /** The statements of one aggregation run, in order (after the bucket tables exist). */
 export function aggregationStatements(q: AggregationQuery): string[] {
-  return [...rateTableStatements(q), fineGroupsSql(q), groupsSql(q)];
+  return [...rateTableStatements(q), ...fineGroupsStatements(q), groupsSql(q)];
 }

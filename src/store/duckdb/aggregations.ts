@@ -5,7 +5,7 @@ import { BIGINT, LIST, listValue } from '@duckdb/node-api';
 import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationLimits, AggregationQuery, AggregationRecord, AggregationRow, AggregationStore } from '../aggregation-store.js';
 import type { Database, Row } from './database.js';
-import { fineGroupsSql, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resultTable, storeRowsSql } from './aggregation-sql.js';
+import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resultTable, storeRowsSql } from './aggregation-sql.js';
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
@@ -87,7 +87,7 @@ export function duckDbAggregations(db: Database): AggregationStore {
         );
         await step(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
         const longestSpan = q.grid ? Number((await db.all(longestSpanSql(q), [], conn))[0]!.k) : undefined;
-        await step(fineGroupsSql(q, longestSpan));
+        for (const statement of fineGroupsStatements(q, longestSpan)) await step(statement);
         await step(groupsSql(q));
         const count = Number((await db.all(`SELECT count(*) AS n FROM ft_groups`, [], conn))[0]!.n);
         if (count > limits.maxRows) {

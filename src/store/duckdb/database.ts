@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { migrate } from './migrations.js';
 import { SCHEMA } from './schema.js';
 
 export interface DatabaseOptions {
@@ -11,6 +12,8 @@ export interface DatabaseOptions {
   dataDir: string;
   threads?: number;
   memoryLimit?: string;
+  /** Where to say what opening the store does that takes a while (a schema upgrade). */
+  log?: (message: string) => void;
 }
 
 export type Row = Record<string, unknown>;
@@ -49,6 +52,7 @@ export class Database {
     const main = await instance.connect();
     const db = new Database(instance, main);
     for (const statement of SCHEMA) await main.run(statement);
+    await migrate(db, options.log);
     return db;
   }
 

@@ -1,7 +1,10 @@
 // The DuckDB schema. Times are BIGINT epoch milliseconds: the aggregation does its time
 // zone arithmetic on integers (SPEC section 9), and they compare and subtract exactly.
 // Sessions have no primary key on purpose: an ART index over tens of millions of rows costs
-// memory and ingest speed, and ingest finds existing sessions with one join per batch.
+// memory and ingest speed, and ingest finds existing sessions with one join per batch, on
+// session_key (a fixed-width digest of session_id) rather than the 40-character string.
+// Beside each identifier a session carries its integer code (value-codes.ts): aggregations
+// group by the codes, about twice as fast as by the strings (measured on 10 M sessions).
 
 export const SCHEMA: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -26,7 +29,13 @@ export const SCHEMA: string[] = [
      farm_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, queue_id VARCHAR NOT NULL, job_id VARCHAR NOT NULL,
      job_name VARCHAR NOT NULL, user_id VARCHAR NOT NULL, fleet_id VARCHAR NOT NULL, worker_id VARCHAR NOT NULL,
      instance_type VARCHAR, started_at BIGINT NOT NULL, ended_at BIGINT, license_products VARCHAR[],
-     updated_at BIGINT NOT NULL)`,
+     updated_at BIGINT NOT NULL,
+     session_key UBIGINT, queue_code INTEGER, fleet_code INTEGER, job_code INTEGER, user_code INTEGER,
+     instance_type_code INTEGER, license_set_code INTEGER)`,
+  // Bounds on how long a farm's sessions are, kept by ingest (only ever widened): how many
+  // buckets one session can touch, which picks the aggregation's plan without a scan.
+  `CREATE TABLE IF NOT EXISTS farm_session_spans (farm_id VARCHAR PRIMARY KEY, longest_closed_ms BIGINT, earliest_running_start BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS value_codes (kind VARCHAR NOT NULL, value VARCHAR NOT NULL, code INTEGER NOT NULL, PRIMARY KEY (kind, value))`,
   `CREATE TABLE IF NOT EXISTS client_tokens (
      scope VARCHAR NOT NULL, token VARCHAR NOT NULL, resource_id VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL,
      created_at BIGINT NOT NULL, PRIMARY KEY (scope, token))`,

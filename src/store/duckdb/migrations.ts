@@ -1,0 +1,34 @@
+// Brings a data file written by an earlier farmtally up to the current schema, once, when the
+// server opens it. Each step is one transaction: a crash part way leaves the file as it was.
+import type { Database } from './database.js';
+import { SCHEMA } from './schema.js';
+import { widenSpansSql } from './session-merge.js';
+import { assignCodesSql, codeLookup, sessionKey } from './value-codes.js';
+
+const SESSIONS_DDL = SCHEMA.find((s) => /CREATE TABLE IF NOT EXISTS sessions /.test(s))!;
+
+/** Columns every version of `sessions` has had. */
+const FIRST_COLUMNS = `farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at`;
+
+/** 0.1.0 kept sessions without session_key, codes and span bounds: rebuild the table with them. */
+async function addSessionCodes(db: Database): Promise<void> {
+  const { columns, joins } = codeLookup('s');
+  await db.transaction(async () => {
+    await db.run(`ALTER TABLE sessions RENAME TO sessions_before_codes`);
+    await db.run(SESSIONS_DDL);
+    await db.run(assignCodesSql('sessions_before_codes'));
+    await db.run(`INSERT INTO sessions SELECT ${FIRST_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, ${sessionKey('s.session_id')}, ${columns}
+      FROM sessions_before_codes s ${joins}`);
+    await db.run(`DROP TABLE sessions_before_codes`);
+    await db.run(widenSpansSql('sessions'));
+  });
+}
+
+export async function migrate(db: Database, log: (message: string) => void = () => undefined): Promise<void> {
+  const columns = await db.all(`SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'sessions'`);
+  if (!columns.some((c) => c.column_name === 'session_key')) {
+    const n = Number((await db.one(`SELECT count(*) AS n FROM sessions`))!.n);
+    log(`Upgrading the data file: coding ${n} sessions for faster aggregations (once; a few seconds per million sessions)...`);
+    await addSessionCodes(db);
+  }
+}

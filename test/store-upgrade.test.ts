@@ -1,0 +1,106 @@
+// What the store keeps beside the sessions for speed (integer codes, session keys, session
+// length bounds) must never change an answer: a data file written before they existed is
+// upgraded on start, and bounds widened by later ingest still split every session fully.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/client-deadline';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefSession } from './reference/aggregate-reference.js';
+import { assertSameRows } from './support/same-rows.js';
+import { startFarmtally, type Farmtally } from './support/server.js';
+import { postSessions, runAggregation, serveGeneratedFarm } from './support/statistics-farm.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+async function agreesWithReference(ft: Farmtally, farm: GeneratedFarm, period: RefPeriod, groupBy: RefGroupBy[], timezone?: string): Promise<void> {
+  const queueIds = farm.queues.map((q) => q.queueId);
+  const input: StartSessionsStatisticsAggregationCommandInput = {
+    farmId: farm.farmId,
+    resourceIds: { queueIds },
+    startTime: new Date(farm.spanStartMs),
+    endTime: new Date(farm.spanEndMs),
+    timezone,
+    period,
+    groupBy,
+    statistics: ['SUM', 'MIN', 'MAX', 'AVG'],
+  };
+  const got = await runAggregation(ft.client, input);
+  const what = `${period} ${timezone ?? 'UTC'} by ${groupBy.join('+')}`;
+  assert.equal(got.status, 'COMPLETED', `${what}: ${got.statusMessage}`);
+  const expected = referenceAggregate(farm.sessions, farm.rateCard, farm.costScaleFactor, {
+    startMs: farm.spanStartMs, endMs: farm.spanEndMs, timezone, period, groupBy, statistics: input.statistics!, queueIds, asOfMs: Date.now(),
+  });
+  assert.ok(expected.rows.length > 0, what);
+  assertSameRows(got.rows, expected.rows, what);
+}
+
+/** Rewrites a data file's sessions table to farmtally 0.1.0's layout (no keys, codes or bounds). */
+async function downgradeToFirstLayout(dataDir: string): Promise<void> {
+  const instance = await DuckDBInstance.create(join(dataDir, 'farmtally.duckdb'));
+  const c = await instance.connect();
+  await c.run(`CREATE TABLE sessions_first AS SELECT farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id,
+    instance_type, started_at, ended_at, license_products, updated_at FROM sessions`);
+  await c.run(`DROP TABLE sessions`);
+  await c.run(`ALTER TABLE sessions_first RENAME TO sessions`);
+  await c.run(`DROP TABLE value_codes`);
+  await c.run(`DROP TABLE farm_session_spans`);
+  c.closeSync();
+  instance.closeSync();
+}
+
+const toWire = (s: RefSession) => ({
+  ...s,
+  fleetKind: undefined,
+  startedAt: new Date(s.startedAt).toISOString(),
+  endedAt: s.endedAt === undefined ? undefined : new Date(s.endedAt).toISOString(),
+});
+
+test('a data file from before session codes is upgraded on start and gives the same rows', async () => {
+  const served = await serveGeneratedFarm(generateFarm(4401, { sessions: 250 }));
+  const { farm } = served;
+  await served.ft.stop(false);
+  await downgradeToFirstLayout(served.ft.dataDir);
+
+  const ft = await startFarmtally({ dataDir: served.ft.dataDir, args: ['--pricing', join(served.ft.dataDir, 'pricing.json')] });
+  try {
+    assert.match(ft.output(), /Upgrading the data file: coding \d+ sessions/);
+    await agreesWithReference(ft, farm, 'DAILY', ['QUEUE_ID', 'LICENSE_PRODUCT']);
+    await agreesWithReference(ft, farm, 'WEEKLY', ['JOB_ID', 'USER_ID', 'INSTANCE_TYPE'], 'UTC+05:30');
+    await agreesWithReference(ft, farm, 'MONTHLY', ['FLEET_ID', 'USAGE_TYPE'], 'America/New_York');
+    // The upgraded sessions are found again by their keys: sending them again changes nothing.
+    const again = await postSessions(ft.url, farm.farmId, farm.sessions.map(toWire));
+    assert.deepEqual(again, { received: farm.sessions.length, created: 0, updated: 0, unchanged: farm.sessions.length });
+  } finally {
+    await ft.stop();
+  }
+});
+
+test('sessions that grow long after the first aggregation are still split over every bucket', async () => {
+  // Only short, finished sessions at first: the server's bound on session length picks the
+  // plan for short spans. Then one session grows to ten days and one starts running.
+  const generated = generateFarm(4402, { sessions: 300 });
+  const short = generated.sessions.filter((s) => s.endedAt !== undefined && s.endedAt - s.startedAt < 6 * HOUR);
+  const served = await serveGeneratedFarm({ ...generated, sessions: short });
+  let farm = served.farm;
+  const ft = served.ft;
+  try {
+    await agreesWithReference(ft, farm, 'HOURLY', ['QUEUE_ID']);
+    await agreesWithReference(ft, farm, 'DAILY', ['USAGE_TYPE', 'LICENSE_PRODUCT'], 'UTC-03:30');
+
+    const [grown, running] = [farm.sessions[0]!, farm.sessions[1]!];
+    const changed: RefSession[] = [
+      { ...grown, endedAt: grown.startedAt + 10 * DAY + 7 * HOUR },
+      { ...running, startedAt: farm.spanEndMs - 9 * DAY - 5 * HOUR, endedAt: undefined },
+    ];
+    assert.deepEqual(await postSessions(ft.url, farm.farmId, changed.map(toWire)), { received: 2, created: 0, updated: 2, unchanged: 0 });
+    farm = { ...farm, sessions: [...changed, ...farm.sessions.slice(2)] };
+
+    await agreesWithReference(ft, farm, 'HOURLY', ['QUEUE_ID']);
+    await agreesWithReference(ft, farm, 'DAILY', ['USAGE_TYPE', 'LICENSE_PRODUCT'], 'UTC-03:30');
+    await agreesWithReference(ft, farm, 'WEEKLY', ['JOB_ID']);
+  } finally {
+    await ft.stop();
+  }
+});
