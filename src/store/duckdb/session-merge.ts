@@ -14,14 +14,19 @@ export const NO_PRODUCTS = ''; // otherwise a JSON array of the record's license
 /** What a record says about its session; a stored session equal in all of them is `unchanged`. */
 const RECORD_COLUMNS = ['queue_id', 'job_id', 'job_name', 'user_id', 'fleet_id', 'worker_id', 'instance_type', 'started_at', 'ended_at', 'license_products'];
 
-/** The last record of each session in the batch (by position in the batch). */
-const latestRecords = (staging: string) => `CREATE OR REPLACE TEMP TABLE ingest_latest AS
+/**
+ * The last record of each session in the batch (by position in the batch). Most batches name
+ * each session once: then this is a view on the staging table, and the common case (new
+ * sessions only) reaches `sessions` without copying the batch on the way (measured: about a
+ * quarter of a 100 000-record merge into 10 M sessions went to those copies).
+ */
+const latestRecords = (staging: string, repeats: boolean) => `CREATE OR REPLACE TEMP ${repeats ? 'TABLE' : 'VIEW'} ingest_latest AS
   SELECT pos, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id,
     NULLIF(instance_type, '') AS instance_type, started_at, NULLIF(ended_at, ${NO_END_SQL}) AS ended_at,
     CASE WHEN license_products = '' THEN NULL ELSE CAST(license_products AS JSON)::VARCHAR[] END AS license_products,
     ${sessionKey('session_id')} AS session_key
   FROM ${staging}
-  QUALIFY row_number() OVER (PARTITION BY session_id ORDER BY pos DESC) = 1`;
+  ${repeats ? 'QUALIFY row_number() OVER (PARTITION BY session_id ORDER BY pos DESC) = 1' : ''}`;
 
 // Finding the stored sessions takes two steps: a semi-join that reads only the key columns of
 // every session, then a fetch of the whole rows found, by rowid. One join reading every
@@ -44,8 +49,8 @@ const CLASSIFY_AGAINST_FOUND = `CREATE OR REPLACE TEMP TABLE ingest_batch AS
   FROM ingest_latest latest LEFT JOIN stored ON stored.session_id = latest.session_id`;
 
 // With nothing found the fetch by rowid would still read every session (measured), so a batch
-// of new sessions only is classified without it.
-const CLASSIFY_ALL_NEW = `CREATE OR REPLACE TEMP TABLE ingest_batch AS
+// of new sessions only is classified without it, as a view.
+const CLASSIFY_ALL_NEW = `CREATE OR REPLACE TEMP VIEW ingest_batch AS
   SELECT *, NULL::BIGINT AS stored_rowid, NULL::VARCHAR AS stored_job_id, 'created' AS outcome FROM ingest_latest`;
 
 const MISSING_PARENTS = `
@@ -114,11 +119,11 @@ const RESPAN_LEFT_JOBS = `UPDATE jobs SET started_at = j.started_at, ended_at = 
 
 /** The merge, run inside one transaction on the main connection. */
 export async function mergeStagedSessions(db: Database, farmId: string, staging: string, nowMs: number) {
-  await db.run(latestRecords(staging));
+  const repeats = Boolean((await db.one(`SELECT count(*) <> count(DISTINCT session_id) AS repeats FROM ${staging}`))!.repeats);
+  await db.run(latestRecords(staging, repeats));
   await db.run(FIND_STORED, [farmId]);
   const found = Number((await db.one(`SELECT count(*) AS n FROM ingest_found`))!.n);
   await db.run(found > 0 ? CLASSIFY_AGAINST_FOUND : CLASSIFY_ALL_NEW);
-  await db.run(`DROP TABLE ingest_latest`);
   await db.run(`DROP TABLE ingest_found`);
   const counts = (await db.one(`SELECT count(*) FILTER (outcome = 'created') AS created, count(*) FILTER (outcome = 'updated') AS updated,
     count(*) FILTER (outcome = 'unchanged') AS unchanged FROM ingest_batch`))!;
@@ -139,6 +144,8 @@ export async function mergeStagedSessions(db: Database, farmId: string, staging:
     await db.run(RESPAN_LEFT_JOBS, [farmId, nowMs]);
     await db.run(`DROP TABLE ingest_jobs`);
   }
-  await db.run(`DROP TABLE ingest_batch`);
+  // The batch may be a view on ingest_latest, so it goes first.
+  await db.run(`DROP ${found > 0 ? 'TABLE' : 'VIEW'} ingest_batch`);
+  await db.run(`DROP ${repeats ? 'TABLE' : 'VIEW'} ingest_latest`);
   return result;
 }
