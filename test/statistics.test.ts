@@ -7,6 +7,7 @@ import type { StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/cl
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefRow, type RefStatistic } from './reference/aggregate-reference.js';
 import type { Farmtally } from './support/server.js';
 import { readAggregation, runAggregation, serveGeneratedFarm } from './support/statistics-farm.js';
+import { RESULT_CHUNK_ROWS } from '../src/store/duckdb/aggregations.js';
 import { assertSameRows, close } from './support/same-rows.js';
 
 let ft: Farmtally;
@@ -145,5 +146,10 @@ describe('aggregations agree with the reference, row by row', () => {
       assert.equal(paged.pages, Math.ceil(all.rows.length / size));
       assert.deepEqual(paged.rows, all.rows, `maxResults ${size}`);
     }
+  });
+
+  test('a result longer than one engine read pages every row once, as the reference has them', async () => {
+    const rows = await check({ period: 'HOURLY', groupBy: ['JOB_ID'], statistics: ['SUM', 'MAX'], startMs: farm.spanStartMs, endMs: farm.spanEndMs });
+    assert.ok(rows.length > 2 * RESULT_CHUNK_ROWS, `want rows from three chunks, got ${rows.length}`);
   });
 });

@@ -117,7 +117,9 @@ export async function readAggregation(client: DeadlineClient, farmId: string, ag
   let pages = 1;
   while (page.nextToken) {
     page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId, aggregationId, maxResults, nextToken: page.nextToken }));
-    rows.push(...(page.statistics ?? []).map(wireRow));
+    // A page with no rows but another token would have the client read forever.
+    if (!page.statistics?.length) throw new Error(`page ${pages + 1} of ${aggregationId} has no rows${page.nextToken ? ' but a nextToken' : ''}`);
+    rows.push(...page.statistics.map(wireRow));
     pages++;
   }
   return { aggregationId, status: page.status!, statusMessage: page.statusMessage, rows, pages };
