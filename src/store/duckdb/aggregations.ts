@@ -57,8 +57,11 @@ export const CACHED_RESULT_ROWS = 100_000;
 
 export function duckDbAggregations(db: Database): AggregationStore {
   // Finished aggregations' records (a few small fields each) are remembered once read: every
-  // page of a result asks for its record.
+  // page of a result asks for its record. Running ones are answered from memory too: a
+  // client polls while its aggregation runs, and each poll's query on the engine slowed the
+  // aggregation itself (Q1 at 10 M sessions: about 1.7 s polled every 500 ms, 2.4 s every 10 ms).
   const finished = new Map<string, AggregationRecord>();
+  const running = new Map<string, AggregationRecord>();
   // Chunks of results by `${aggregationId}:${chunk}`, least recently used first (a Map keeps insertion order).
   const chunks = new Map<string, AggregationRow[]>();
   let cachedRows = 0;
@@ -97,7 +100,10 @@ export function duckDbAggregations(db: Database): AggregationStore {
 
   async function finish(id: string, status: AggregationRecord['status'], message: string | undefined, rowCount: number): Promise<AggregationRecord> {
     await db.run(`UPDATE aggregations SET status = $2, status_message = $3, row_count = $4 WHERE aggregation_id = $1`, [id, status, message ?? null, rowCount]);
-    return toRecord((await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]))!);
+    const record = toRecord((await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]))!);
+    finished.set(id, record);
+    running.delete(id);
+    return { ...record };
   }
 
   return {
@@ -105,6 +111,7 @@ export function duckDbAggregations(db: Database): AggregationStore {
       await db.run(`INSERT INTO aggregations VALUES ($1, $2, 'IN_PROGRESS', NULL, $3::VARCHAR[], $4::VARCHAR[], $5, $6, 0)`, [
         rec.aggregationId, rec.farmId, listValue(rec.groupBy), listValue(rec.statistics), rec.createdAt, rec.expiresAt,
       ]);
+      running.set(rec.aggregationId, { ...rec, status: 'IN_PROGRESS', rowCount: 0 });
     },
 
     async runAggregation(id: string, q: AggregationQuery, limits: AggregationLimits) {
@@ -162,7 +169,7 @@ export function duckDbAggregations(db: Database): AggregationStore {
     },
 
     async getAggregation(id) {
-      const known = finished.get(id);
+      const known = finished.get(id) ?? running.get(id);
       if (known) return { ...known };
       const r = await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]);
       if (!r) return undefined;
