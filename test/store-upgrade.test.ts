@@ -46,6 +46,7 @@ async function downgradeToFirstLayout(dataDir: string): Promise<void> {
   await c.run(`ALTER TABLE sessions_first RENAME TO sessions`);
   await c.run(`DROP TABLE value_codes`);
   await c.run(`DROP TABLE farm_session_spans`);
+  await c.run(`DROP TABLE running_sessions`);
   c.closeSync();
   instance.closeSync();
 }
@@ -79,7 +80,7 @@ test('a data file from before session codes is upgraded on start and gives the s
 
 test('sessions that grow long after the first aggregation are still split over every bucket', async () => {
   // Only short, finished sessions at first: the server's bound on session length picks the
-  // plan for short spans. Then one session grows to ten days and one starts running.
+  // plan for short spans. Then one session starts running, and one grows to ten days.
   const generated = generateFarm(4402, { sessions: 300 });
   const short = generated.sessions.filter((s) => s.endedAt !== undefined && s.endedAt - s.startedAt < 6 * HOUR);
   const served = await serveGeneratedFarm({ ...generated, sessions: short });
@@ -89,14 +90,18 @@ test('sessions that grow long after the first aggregation are still split over e
     await agreesWithReference(ft, farm, 'HOURLY', ['QUEUE_ID']);
     await agreesWithReference(ft, farm, 'DAILY', ['USAGE_TYPE', 'LICENSE_PRODUCT'], 'UTC-03:30');
 
+    // A running session over parts of four days: within the short-span plan, but only if the
+    // server counts it (finished sessions alone would allow two days).
     const [grown, running] = [farm.sessions[0]!, farm.sessions[1]!];
-    const changed: RefSession[] = [
-      { ...grown, endedAt: grown.startedAt + 10 * DAY + 7 * HOUR },
-      { ...running, startedAt: farm.spanEndMs - 9 * DAY - 5 * HOUR, endedAt: undefined },
-    ];
-    assert.deepEqual(await postSessions(ft.url, farm.farmId, changed.map(toWire)), { received: 2, created: 0, updated: 2, unchanged: 0 });
-    farm = { ...farm, sessions: [...changed, ...farm.sessions.slice(2)] };
+    const runningNow: RefSession = { ...running, startedAt: farm.spanEndMs - 3 * DAY - 5 * HOUR, endedAt: undefined };
+    assert.deepEqual(await postSessions(ft.url, farm.farmId, [toWire(runningNow)]), { received: 1, created: 0, updated: 1, unchanged: 0 });
+    farm = { ...farm, sessions: farm.sessions.map((s) => (s.sessionId === running.sessionId ? runningNow : s)) };
+    await agreesWithReference(ft, farm, 'DAILY', ['USAGE_TYPE', 'LICENSE_PRODUCT']);
+    await agreesWithReference(ft, farm, 'DAILY', ['QUEUE_ID'], 'UTC-03:30');
 
+    const grownLong: RefSession = { ...grown, endedAt: grown.startedAt + 10 * DAY + 7 * HOUR };
+    assert.deepEqual(await postSessions(ft.url, farm.farmId, [toWire(grownLong)]), { received: 1, created: 0, updated: 1, unchanged: 0 });
+    farm = { ...farm, sessions: farm.sessions.map((s) => (s.sessionId === grown.sessionId ? grownLong : s)) };
     await agreesWithReference(ft, farm, 'HOURLY', ['QUEUE_ID']);
     await agreesWithReference(ft, farm, 'DAILY', ['USAGE_TYPE', 'LICENSE_PRODUCT'], 'UTC-03:30');
     await agreesWithReference(ft, farm, 'WEEKLY', ['JOB_ID']);

@@ -82,15 +82,20 @@ export const SMALL_SPAN = 4;
 
 /**
  * On a uniform grid: at most how many buckets one selected record spans (k), to choose the
- * plan. From the farm's session length bounds (farm_session_spans), not a scan: a record of
- * length L touches at most floor(L / width) + 2 buckets, and never more than there are.
+ * plan, without a scan of the sessions (value-codes, schema). A finished session of length
+ * L touches at most floor(L / width) + 2 buckets (farm_session_spans keeps a bound on L);
+ * running ones are few and kept apart (running_sessions), so theirs is counted exactly,
+ * clipped to the range and to asOf as the aggregation clips them.
  */
 export function longestSpanSql(q: AggregationQuery): string {
-  const w = int(q.grid!.widthMs);
-  const buckets = int(q.boundaries.length - 1);
-  return `SELECT greatest(1, least(${buckets}, coalesce(greatest(longest_closed_ms, ${int(q.asOfMs)} - earliest_running_start) // ${w} + 2, 1))) AS k
-    FROM (SELECT any_value(longest_closed_ms) AS longest_closed_ms, any_value(earliest_running_start) AS earliest_running_start
-          FROM farm_session_spans WHERE farm_id = ${literal(q.farmId)})`;
+  const [o, w] = [int(q.grid!.originMs), int(q.grid!.widthMs)];
+  const start = int(q.boundaries[0]!);
+  const until = int(Math.min(q.asOfMs, q.boundaries[q.boundaries.length - 1]!));
+  const farm = literal(q.farmId);
+  return `SELECT greatest(1, least(${int(q.boundaries.length - 1)}, greatest(
+      coalesce((SELECT longest_closed_ms // ${w} + 2 FROM farm_session_spans WHERE farm_id = ${farm}), 0),
+      coalesce((SELECT max((${until} - 1 - ${o}) // ${w} - (greatest(started_at, ${start}) - ${o}) // ${w}) + 1
+                FROM running_sessions WHERE farm_id = ${farm} AND started_at < ${until}), 0)))) AS k`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // server opens it. Each step is one transaction: a crash part way leaves the file as it was.
 import type { Database } from './database.js';
 import { SCHEMA } from './schema.js';
-import { widenSpansSql } from './session-merge.js';
+import { addRunningSql, widenSpansSql } from './session-merge.js';
 import { assignCodesSql, codeLookup, sessionKey } from './value-codes.js';
 
 const SESSIONS_DDL = SCHEMA.find((s) => /CREATE TABLE IF NOT EXISTS sessions /.test(s))!;
@@ -10,7 +10,7 @@ const SESSIONS_DDL = SCHEMA.find((s) => /CREATE TABLE IF NOT EXISTS sessions /.t
 /** Columns every version of `sessions` has had. */
 const FIRST_COLUMNS = `farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at`;
 
-/** 0.1.0 kept sessions without session_key, codes and span bounds: rebuild the table with them. */
+/** 0.1.0 kept sessions without session_key, codes and span bounds: rebuild the table, and add them. */
 async function addSessionCodes(db: Database): Promise<void> {
   const { columns, joins } = codeLookup('s');
   await db.transaction(async () => {
@@ -21,6 +21,7 @@ async function addSessionCodes(db: Database): Promise<void> {
       FROM sessions_before_codes s ${joins}`);
     await db.run(`DROP TABLE sessions_before_codes`);
     await db.run(widenSpansSql('sessions'));
+    await db.run(addRunningSql('sessions'));
   });
 }
 

@@ -32,9 +32,11 @@ export const SCHEMA: string[] = [
      updated_at BIGINT NOT NULL,
      session_key UBIGINT, queue_code INTEGER, fleet_code INTEGER, job_code INTEGER, user_code INTEGER,
      instance_type_code INTEGER, license_set_code INTEGER)`,
-  // Bounds on how long a farm's sessions are, kept by ingest (only ever widened): how many
-  // buckets one session can touch, which picks the aggregation's plan without a scan.
-  `CREATE TABLE IF NOT EXISTS farm_session_spans (farm_id VARCHAR PRIMARY KEY, longest_closed_ms BIGINT, earliest_running_start BIGINT)`,
+  // How many buckets one session can touch picks the aggregation's plan, without a scan of
+  // the sessions: finished sessions by a bound on their length (only ever widened), running
+  // ones exactly, from the few that are running (both kept by ingest).
+  `CREATE TABLE IF NOT EXISTS farm_session_spans (farm_id VARCHAR PRIMARY KEY, longest_closed_ms BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS running_sessions (farm_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, started_at BIGINT NOT NULL, PRIMARY KEY (farm_id, session_id))`,
   `CREATE TABLE IF NOT EXISTS value_codes (kind VARCHAR NOT NULL, value VARCHAR NOT NULL, code INTEGER NOT NULL, PRIMARY KEY (kind, value))`,
   `CREATE TABLE IF NOT EXISTS client_tokens (
      scope VARCHAR NOT NULL, token VARCHAR NOT NULL, resource_id VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL,

@@ -78,17 +78,19 @@ const INSERT_SESSIONS = `INSERT INTO sessions (farm_id, session_id, ${RECORD_COL
   SELECT $1, session_id, ${RECORD_COLUMNS.join(', ')}, $2, session_key, ${CODE_COLUMNS.join(', ')} FROM ${changed('created')} b`;
 
 /**
- * Widens the farm's session length bounds by the written records. Never narrowed (an update
- * that shortens a session leaves it): a bound that is too wide only costs a little speed.
+ * Widens the farm's bound on finished sessions' length by the written records. Never
+ * narrowed (an update that shortens a session leaves it): a bound too wide only costs speed.
  */
 export const widenSpansSql = (source: string) => `INSERT INTO farm_session_spans
-  SELECT farm_id, max(ended_at - started_at) FILTER (ended_at IS NOT NULL), min(started_at) FILTER (ended_at IS NULL)
-  FROM ${source} GROUP BY farm_id
-  ON CONFLICT (farm_id) DO UPDATE SET
-    longest_closed_ms = greatest(farm_session_spans.longest_closed_ms, excluded.longest_closed_ms),
-    earliest_running_start = least(farm_session_spans.earliest_running_start, excluded.earliest_running_start)`;
+  SELECT farm_id, max(ended_at - started_at) FROM ${source} WHERE ended_at IS NOT NULL GROUP BY farm_id
+  ON CONFLICT (farm_id) DO UPDATE SET longest_closed_ms = greatest(farm_session_spans.longest_closed_ms, excluded.longest_closed_ms)`;
 
 const WIDEN_SPANS = widenSpansSql(`(SELECT $1 AS farm_id, started_at, ended_at FROM ingest_batch WHERE outcome <> 'unchanged')`);
+
+/** The farm's running sessions, exactly: the written records replace what was known of theirs. */
+const FORGET_RUNNING = `DELETE FROM running_sessions WHERE farm_id = $1 AND session_id IN (SELECT session_id FROM ingest_batch WHERE outcome <> 'unchanged')`;
+export const addRunningSql = (source: string) => `INSERT INTO running_sessions SELECT farm_id, session_id, started_at FROM ${source} WHERE ended_at IS NULL`;
+const ADD_RUNNING = addRunningSql(`(SELECT $1 AS farm_id, session_id, started_at, ended_at FROM ingest_batch WHERE outcome <> 'unchanged')`);
 
 // The jobs the changed records name take queue, name and user from their last record in the
 // batch; their span is recomputed from all their sessions (the batch may have closed the
@@ -138,6 +140,8 @@ export async function mergeStagedSessions(db: Database, farmId: string, staging:
     if (result.updated > 0) await db.run(UPDATE_SESSIONS, [nowMs]);
     if (result.created > 0) await db.run(INSERT_SESSIONS, [farmId, nowMs]);
     await db.run(WIDEN_SPANS, [farmId]);
+    await db.run(FORGET_RUNNING, [farmId]);
+    await db.run(ADD_RUNNING, [farmId]);
     await db.run(JOB_CHANGES, [farmId]);
     await db.run(DELETE_EMPTIED_JOBS, [farmId]);
     await db.run(UPSERT_NAMED_JOBS, [farmId, nowMs]);
