@@ -2,20 +2,20 @@
 // the engine, the typed-array floor, and the server's peak memory. Every baseline a ratio
 // uses is measured here, in the same run, on the same data.
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clientFor } from '../src/cli/client.js';
 import { createDemoFarm } from '../src/demo/create-farm.js';
 import { demoRateCard } from '../src/demo/farm.js';
 import { generateSessions, type DemoIds } from '../src/demo/generate.js';
 import { seedOf } from '../src/demo/random.js';
-import { sendRecords } from '../src/demo/send.js';
 import { writeNdjson } from '../src/demo/write-file.js';
 import { loadRateCard } from '../src/server.js';
 import { Database } from '../src/store/duckdb/database.js';
 import { endToEnd } from './end-to-end.js';
 import { runEngine } from './engine.js';
 import { loadUsage, scanQ1 } from './floor.js';
+import { postFile } from './post-file.js';
 import { engineQuery, QUERIES, sdkInput, zoneOf } from './queries.js';
 import { BIN, memoryOf, startServer } from './server.js';
 
@@ -25,7 +25,7 @@ const SEED = seedOf('1');
 export interface Ingest {
   records: number;
   seconds: number;
-  /** Route only: waiting for the answers after each batch's last byte (the server's commits). */
+  /** Route only: waiting for the answers after each batch's last byte (the server's work after the upload). */
   commitWaitSeconds?: number;
 }
 
@@ -95,39 +95,45 @@ export async function measure(sessions: number, runs: number, dir: string, log: 
   mkdirSync(dir, { recursive: true });
   const records = (ids: DemoIds) => generateSessions(ids, { sessions, seed: SEED });
 
-  // 1. `farmtally import` of a file, into a farm of its own on a server of its own.
-  log(`import: writing ${sessions} generated sessions to a file`);
-  const importServer = await startServer(join(dir, 'import-data'));
-  const imported = await createDemoFarm(clientFor(importServer.url), 'Bench import');
-  const file = join(dir, 'sessions.ndjson');
-  let t = performance.now();
-  await writeNdjson(file, records(imported.ids), every10s(log, sessions, 'import: sessions written to the file'));
-  const generateRps = sessions / ((performance.now() - t) / 1000);
-  const fileMiB = statSync(file).size / 2 ** 20;
-  log(`import: farmtally import ${fileMiB.toFixed(0)} MiB in batches of ${BATCH}`);
-  const importCli = await runImportCli(file, imported.farmId, importServer.url, log);
-  const importServerPeakMiB = importServer.peakMiB();
-  await importServer.stop();
-  rmSync(file);
-  rmSync(join(dir, 'import-data'), { recursive: true, force: true });
-  log(`import: ${Math.round(importCli.records / importCli.seconds)} records/s`);
-
-  // 2. The main server: the farm first, then a restart with its rate card (it names a fleet ID).
+  // 1. The farm, on the main server: created through the SDK, then the server stops.
   const data = join(dir, 'data');
   let server = await startServer(data);
   const { farmId, ids } = await createDemoFarm(clientFor(server.url), 'Bench');
   await server.stop();
+  // One file of sessions serves both ingest measurements: the import server starts on a copy
+  // of this data folder, so it has the same farm, queues and fleets (and no sessions).
+  log(`ingest: writing ${sessions} generated sessions to a file`);
+  const file = join(dir, 'sessions.ndjson');
+  let t = performance.now();
+  await writeNdjson(file, records(ids), every10s(log, sessions, 'ingest: sessions written to the file'));
+  const generateRps = sessions / ((performance.now() - t) / 1000);
+  const fileMiB = statSync(file).size / 2 ** 20;
+
+  // 2. `farmtally import` of the file, into a fresh server (a copy of the empty farm).
+  const importData = join(dir, 'import-data');
+  cpSync(data, importData, { recursive: true });
+  const importServer = await startServer(importData);
+  log(`import: farmtally import ${fileMiB.toFixed(0)} MiB in batches of ${BATCH}`);
+  const importCli = await runImportCli(file, farmId, importServer.url, log);
+  const importServerPeakMiB = importServer.peakMiB();
+  await importServer.stop();
+  rmSync(importData, { recursive: true, force: true });
+  log(`import: ${Math.round(importCli.records / importCli.seconds)} records/s`);
+
+  // 3. The main server again, with the rate card (it names a fleet ID): the same file posted to
+  // the route by a lean client, so the client takes almost nothing from the server's cores.
   const pricing = join(dir, 'pricing.json');
   writeFileSync(pricing, JSON.stringify(demoRateCard(ids.fleetIds)));
   server = await startServer(data, ['--pricing', pricing]);
-  log(`ingest: POST /ingest/v1 NDJSON, ${sessions} sessions in batches of ${BATCH}`);
+  log(`ingest: POST /ingest/v1 the file, batches of ${BATCH}`);
   t = performance.now();
-  const counts = await sendRecords(server.url, farmId, records(ids), { batchSize: BATCH, onProgress: every10s(log, sessions, 'ingest: sessions sent') });
+  const counts = await postFile(server.url, farmId, file, BATCH, every10s(log, sessions, 'ingest: sessions posted'));
   const route = { records: counts.received, seconds: (performance.now() - t) / 1000, commitWaitSeconds: counts.commitWaitMs / 1000 };
+  rmSync(file);
   const serverAfterIngestMiB = server.peakMiB();
   log(`ingest: ${Math.round(route.records / route.seconds)} records/s (created ${counts.created})`);
 
-  // 3. End to end through the SDK.
+  // 4. End to end through the SDK.
   const client = clientFor(server.url);
   const queries: QueryResult[] = [];
   for (const q of QUERIES) {
@@ -144,7 +150,7 @@ export async function measure(sessions: number, runs: number, dir: string, log: 
   const serverPeakMiB = server.peakMiB();
   await server.stop();
 
-  // 4. The engine alone, on the same file, then the floor.
+  // 5. The engine alone, on the same file, then the floor.
   const db = await Database.open({ dataDir: data });
   const rateCard = loadRateCard(pricing);
   const farm = (await db.one(`SELECT cost_scale_factor FROM farms WHERE farm_id = $1`, [farmId]))!;

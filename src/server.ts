@@ -1,6 +1,7 @@
 // The composition root: opens the store, builds the HTTP app with every operation and
 // plugin, and listens. The CLI's `serve` and the tests both start servers through here.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
 import type { OperationContext, ServerSettings } from './operations/context.js';
@@ -30,6 +31,12 @@ export interface ServerOptions {
   threads?: number;
   /** Largest JSON request body in bytes (API routes; ingest streams). */
   bodyLimit?: number;
+  /** NDJSON ingest's fast path (a spooled body staged by the store in one go); default on. */
+  bulkIngest?: boolean;
+  /** Folder for spooled ingest bodies (default: `spool` in the data folder, or the system's temporary folder for `:memory:`). */
+  spoolDir?: string;
+  /** Log one line per NDJSON batch: which path staged it, and why the careful one when it did. */
+  traceIngest?: boolean;
   log?: (line: string) => void;
 }
 
@@ -65,6 +72,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     aggregationTtlMs: (options.aggregationTtlSeconds ?? 3600) * 1000,
     maxResultRows: options.maxResultRows ?? 1_000_000,
     aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? 300) * 1000,
+    bulkIngest: options.bulkIngest ?? true,
   };
   const log = options.log ?? ((line: string) => console.error(line));
   const store = await openDuckDbStore({ dataDir: options.dataDir, memoryLimit: options.memoryLimit, threads: options.threads, log });
@@ -77,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     operations: OPERATIONS,
     context,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    plugins: [ingestRoute({ context })],
+    plugins: [ingestRoute({ context, spoolDir: options.spoolDir ?? (options.dataDir === ':memory:' ? undefined : join(options.dataDir, 'spool')), trace: options.traceIngest ? log : undefined })],
     onInternalError: (err, request) => log(`internal error on ${request.method} ${request.url} (request ${request.id}): ${err instanceof Error ? err.stack : String(err)}`),
   });
   let address: string;

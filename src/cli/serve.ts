@@ -69,6 +69,9 @@ export function serveCommand(): Command {
           aggregationTimeoutSeconds: opts.aggregationTimeout,
           memoryLimit: opts.memoryLimit,
           threads: Math.floor(opts.threads),
+          // Internal switches, for tests and diagnosis (docs/DECISIONS.md, session ingest).
+          bulkIngest: process.env.FARMTALLY_INGEST_FAST_PATH !== 'off',
+          traceIngest: Boolean(process.env.FARMTALLY_INGEST_TRACE),
         });
       } catch (err) {
         console.error(`farmtally: ${err instanceof Error ? err.message : String(err)}`);

@@ -2,7 +2,13 @@
 // fraction digits and a `Z` or `±HH:MM` offset; the value is kept as epoch milliseconds
 // (digits past the millisecond are dropped, toward the past). Output is always UTC with `Z`.
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+/**
+ * The accepted form, whole (anchored), with its groups: year, month, day, hour, minute,
+ * second, fraction digits, `Z`, offset sign, offset hours, offset minutes. Exported as text
+ * so the store's bulk ingest checks timestamps with this same pattern (RE2 reads it alike).
+ */
+export const ISO_TIMESTAMP_PATTERN = '^(\\d{4})-(\\d{2})-(\\d{2})[Tt ](\\d{2}):(\\d{2}):(\\d{2})(?:\\.(\\d+))?(?:([Zz])|([+-])(\\d{2}):(\\d{2}))$';
+const ISO = new RegExp(ISO_TIMESTAMP_PATTERN);
 
 /** Epoch milliseconds, or undefined when the text is not a valid date-time. */
 export function parseIsoTimestamp(text: string): number | undefined {

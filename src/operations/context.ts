@@ -14,6 +14,11 @@ export interface ServerSettings {
   maxResultRows: number;
   /** An aggregation running longer than this ends TIMEOUT. */
   aggregationTimeoutMs: number;
+  /**
+   * Whether NDJSON ingest tries the store's bulk load first (the fast path); off, every
+   * batch is read record by record as it streams in. `FARMTALLY_INGEST_FAST_PATH=off`.
+   */
+  bulkIngest: boolean;
 }
 
 export interface OperationContext {

@@ -2,14 +2,18 @@
 // time from a streamed body; each is validated against the shape below and the farm's
 // queues and fleets, and staged. The batch is written only if every record passed, in one
 // transaction: all or nothing. Failures name the record (`records.<n>.<field>`) and, in the
-// message, the body line it came from.
+// message, the body line it came from. A whole NDJSON body spooled to a file may instead be
+// staged by the store in one go (`loadSpooledNdjson`, the fast path), checked against the
+// same constraints handed over as data; when the store cannot vouch for every record, the
+// file is read record by record here, which alone words rejections.
 import { endsBeforeItStarts, licenseProductSet } from '../domain/session-record.js';
 import type { SessionRecord } from '../domain/resources.js';
-import { MissingParentsError, type IngestCounts, type StagedSessions } from '../store/store.js';
+import { MissingParentsError, type IngestCounts, type SessionRecordRules, type StagedSessions } from '../store/store.js';
 import { FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from './common-shapes.js';
 import type { OperationContext } from './context.js';
 import { validationError, type FieldFailure } from './errors.js';
 import { requireFarm } from './support.js';
+import { memberRules } from './validation/member-rules.js';
 import { list, optional, required, string, structure, timestamp, type Infer } from './validation/shapes.js';
 import { validate } from './validation/validate.js';
 
@@ -28,6 +32,12 @@ export const SessionRecordShape = structure({
   endedAt: optional(timestamp()),
   licenseProducts: optional(list(string({ min: 1, max: 100 }), { max: 100 })),
 });
+
+/** The shape's constraints as data for the store's bulk load: licenseProducts is kept as a set (licenseProductSet). */
+const RECORD_MEMBER_RULES = memberRules(SessionRecordShape.members, ['licenseProducts']);
+
+/** What `loadSpooledNdjson` did: staged the whole body, or left it to the careful path, and why. */
+export type SpooledLoad = { staged: true; records: number } | { staged: false; why: string };
 
 /** How many failures a rejection lists in its fieldList; the message gives the total. */
 export const MAX_LISTED_FAILURES = 100;
@@ -76,6 +86,28 @@ export class SessionIngest {
       endedAt: valid.endedAt?.getTime(),
       licenseProducts: licenseProductSet(valid.licenseProducts),
     });
+  }
+
+  /**
+   * The fast path: the whole body, spooled to an NDJSON file, handed to the store to check
+   * and stage in one go against the record rules and the farm's queues and fleets. When the
+   * store cannot vouch for every record it stages nothing; the caller then reads the file
+   * through `record` and `unreadable`, which give the exact answer (the only one that words
+   * rejections). Only before anything was read.
+   */
+  async loadSpooledNdjson(file: string): Promise<SpooledLoad> {
+    if (!this.ctx.settings.bulkIngest) return { staged: false, why: 'the fast path is switched off' };
+    if (!this.staged.loadNdjson || !RECORD_MEMBER_RULES) return { staged: false, why: 'the store or the record shape has no bulk load' };
+    if (this.received > 0 || this.lost) return { staged: false, why: 'records were read already' };
+    const rules: SessionRecordRules = {
+      members: RECORD_MEMBER_RULES,
+      notBefore: [['endedAt', 'startedAt']],
+      oneOf: { queueId: [...this.queueIds], fleetId: [...this.fleetIds] },
+    };
+    const loaded = await this.staged.loadNdjson(file, rules);
+    if ('careful' in loaded) return { staged: false, why: loaded.careful };
+    this.received = loaded.staged;
+    return { staged: true, records: loaded.staged };
   }
 
   /** A record that could not be read at all (bad JSON, a malformed CSV row, too long). */

@@ -82,6 +82,39 @@ export interface IngestCounts {
   unchanged: number;
 }
 
+/** A string member's constraints: length in code points, and a pattern matched whole. */
+export interface StringRule {
+  min?: number;
+  max?: number;
+  pattern?: string;
+}
+
+/** One record member's constraints, as a bulk load checks them. */
+export type MemberRule = { required: boolean } & (
+  | ({ type: 'string' } & StringRule)
+  /** An ISO 8601 date-time (domain/iso-time), staged as epoch milliseconds. */
+  | { type: 'timestamp' }
+  /** A list of strings taken as a set (domain/session-record licenseProductSet): repeats dropped, order ignored, empty is none. */
+  | { type: 'string-set'; min?: number; max?: number; item: StringRule }
+);
+
+/**
+ * What a session record must satisfy, as data: the operations layer derives it from the
+ * record's declared shape (the one source of these constraints) and the farm, and an engine
+ * that checks a whole batch itself (`loadNdjson`) turns it into its own checks.
+ */
+export interface SessionRecordRules {
+  /** Every member a record may carry, by its wire name; other members are ignored. */
+  members: Record<string, MemberRule>;
+  /** [later, earlier] timestamp members: `later`, when set, is not before `earlier`. */
+  notBefore: [later: string, earlier: string][];
+  /** Members whose value must be one of these (the farm's queues and fleets when the batch began). */
+  oneOf: Record<string, readonly string[]>;
+}
+
+/** How a bulk load went: every record staged, or nothing staged and why the careful path must read the file. */
+export type BulkLoad = { staged: number } | { careful: string };
+
 /**
  * One batch of session records on its way in. Records are staged apart from the sessions
  * table (readers never see them) while the body streams in, so memory stays bounded; only
@@ -90,6 +123,15 @@ export interface IngestCounts {
 export interface StagedSessions {
   /** Adds validated records, in the order the batch lists them. */
   append(records: readonly SessionRecord[]): Promise<void>;
+  /**
+   * The fast path: stages a whole NDJSON file (a spooled request body) in one go, but only
+   * when the engine can show that the record-by-record path would accept every record and
+   * stage exactly the same values. Anything it finds wrong, or cannot judge, stages nothing
+   * and answers `careful`: the caller then reads the file record by record for the exact
+   * answer. Only on a batch with nothing staged yet. An engine without a bulk reader leaves
+   * it out, and every batch takes the careful path.
+   */
+  loadNdjson?(file: string, rules: SessionRecordRules): Promise<BulkLoad>;
   /**
    * Writes everything staged in one transaction: sessions are keyed by farm and sessionId,
    * the last of duplicates in the batch wins, and a record equal to the stored session

@@ -32,10 +32,12 @@ export function sdkClient(url: string): DeadlineClient {
   });
 }
 
-export async function startFarmtally(options: { args?: string[]; dataDir?: string } = {}): Promise<Farmtally> {
+/** `env` adds to the server's environment (FARMTALLY_INGEST_FAST_PATH, FARMTALLY_INGEST_TRACE). */
+export async function startFarmtally(options: { args?: string[]; dataDir?: string; env?: Record<string, string> } = {}): Promise<Farmtally> {
   const dataDir = options.dataDir ?? newDataDir();
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

@@ -1,12 +1,15 @@
 // Session ingest on DuckDB. A batch streams into its own staging table, through an Appender
 // on the batch's own connection, in an in-memory database attached to the instance: every
 // connection can read it, readers of `sessions` never see it, and nothing of it reaches
-// the data file. Commit merges the staging table into `sessions` and `jobs` (session-merge).
+// the data file. Or, on the fast path, DuckDB reads a spooled NDJSON body into that table
+// itself (session-bulk-load). Commit merges the staging table into `sessions` and `jobs`
+// (session-merge).
 import { randomBytes } from 'node:crypto';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { SessionRecord } from '../../domain/resources.js';
 import type { SessionStore, StagedSessions } from '../store.js';
 import type { Database } from './database.js';
+import { bulkLoadNdjson } from './session-bulk-load.js';
 import { mergeStagedSessions, NO_END, NO_INSTANCE_TYPE, NO_PRODUCTS } from './session-merge.js';
 
 const STAGING_DB = 'ingest_staging';
@@ -52,7 +55,8 @@ async function openStaging(db: Database, farmId: string): Promise<StagedSessions
   const table = `batch_${randomBytes(12).toString('hex')}`;
   const staging = `${STAGING_DB}.main.${table}`;
   await connection.run(`CREATE TABLE ${staging} (${STAGING_COLUMNS})`);
-  const appender = await connection.createAppender(table, 'main', STAGING_DB);
+  // Opened by the first append: a batch the bulk load stages never needs one.
+  let appender: DuckDBAppender | undefined;
   let open = true;
   // The record's position in the batch: the last of a session's records wins. (Not the
   // staging table's rowid: DuckDB 1.5 mis-evaluates rowid under QUALIFY.)
@@ -62,7 +66,7 @@ async function openStaging(db: Database, farmId: string): Promise<StagedSessions
     if (!open) return;
     open = false;
     try {
-      appender.closeSync();
+      appender?.closeSync();
     } catch {
       // Closing flushes; when we are throwing the batch away a failed flush does not matter.
     }
@@ -72,11 +76,17 @@ async function openStaging(db: Database, farmId: string): Promise<StagedSessions
 
   return {
     async append(records) {
+      if (records.length === 0) return;
+      appender ??= await connection.createAppender(table, 'main', STAGING_DB);
       for (const record of records) appendRecord(appender, ++position, record);
+    },
+    async loadNdjson(file, rules) {
+      if (position > 0) return { careful: 'records were staged already' };
+      return bulkLoadNdjson(connection, staging, file, rules);
     },
     async commit(nowMs) {
       try {
-        appender.flushSync();
+        appender?.flushSync();
         return await db.transaction(() => mergeStagedSessions(db, farmId, staging, nowMs));
       } finally {
         await release();
