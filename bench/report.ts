@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { version as duckdbVersion } from '@duckdb/node-api';
 import { BATCH, median, type Measured } from './measure.js';
+import { DEFAULT_MEMORY_LIMIT } from '../src/store/duckdb/database.js';
 
 const START = '<!-- bench:results:start -->';
 const END = '<!-- bench:results:end -->';
@@ -91,7 +92,7 @@ export function markdown(all: Measured[], info: RunInfo): string {
     '',
     `- Data: the demo generator (src/demo, seed 1): ${int(big.sessions)} sessions = ${int(big.usageRecords)} usage records (COMPUTE + LICENSE), 10 queues, 5 fleets, 20 000 jobs, 200 users, all of 2025.`,
     `- Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Linux ${release()}. Load average (1 min) at the start ${info.loadStart[0]!.toFixed(1)}, at the end ${loadavg()[0]!.toFixed(1)}: other work on the machine slows every number.`,
-    `- Software: farmtally ${info.packageVersion}, Node ${process.version}, DuckDB ${duckdbVersion()} (@duckdb/node-api); the server's DuckDB settings (threads 2, memory_limit 2GB, src/store/duckdb/database.ts) for both the server and the engine runs.`,
+    `- Software: farmtally ${info.packageVersion}, Node ${process.version}, DuckDB ${duckdbVersion()} (@duckdb/node-api); the server's DuckDB settings (threads 2, memory_limit ${DEFAULT_MEMORY_LIMIT}, src/store/duckdb/database.ts) for both the server and the engine runs.`,
     `- ${info.runs} runs of each aggregation, medians quoted; ingest measured once per path. The whole benchmark took ${int(info.totalSeconds)} s.`,
     '',
     results(big),

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer, type RunningServer } from '../server.js';
+import { DEFAULT_MEMORY_LIMIT } from '../store/duckdb/database.js';
 
 interface ServeOptions {
   host: string;
@@ -38,7 +39,7 @@ export function serveCommand(): Command {
     .option('--strict', 'reject exactly what the real service rejects (no extensions)', false)
     .option('--aggregation-ttl <seconds>', 'how long aggregation results stay readable', positive('--aggregation-ttl'), 3600)
     .option('--max-result-rows <n>', 'an aggregation with more rows ends FAILED', positive('--max-result-rows'), 1_000_000)
-    .option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", '2GB')
+    .option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", DEFAULT_MEMORY_LIMIT)
     .option('--threads <n>', 'engine worker threads', positive('--threads'), 2)
     .option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300)
     .action(async (opts: ServeOptions) => {

@@ -16,6 +16,13 @@ export interface DatabaseOptions {
   log?: (message: string) => void;
 }
 
+/**
+ * The engine's memory limit unless --memory-limit says otherwise. The process needs a few
+ * hundred MB beside it (Node, the engine's own structures); with 1.5GB a server holding
+ * 10 M sessions stayed under 2 GB through ingest and aggregations (BENCHMARKS.md).
+ */
+export const DEFAULT_MEMORY_LIMIT = '1.5GB';
+
 export type Row = Record<string, unknown>;
 
 /** BIGINT comes back as bigint; every integer we keep (epoch ms, counts) fits a double. */
@@ -38,7 +45,7 @@ export class Database {
       mkdirSync(options.dataDir, { recursive: true });
       path = join(options.dataDir, 'farmtally.duckdb');
     }
-    const config: Record<string, string> = { threads: String(options.threads ?? 2), memory_limit: options.memoryLimit ?? '2GB' };
+    const config: Record<string, string> = { threads: String(options.threads ?? 2), memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT };
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, config);
