@@ -12,6 +12,8 @@ export class AggregationRunner {
   /** farmId → the aggregation holding the farm's one slot. */
   private readonly running = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** aggregationId → its background work, while it runs. */
+  private readonly byId = new Map<string, Promise<void>>();
   private sweeper?: NodeJS.Timeout;
 
   constructor(
@@ -50,7 +52,20 @@ export class AggregationRunner {
       }
     })();
     this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    this.byId.set(aggregationId, work);
+    void work.finally(() => {
+      this.inFlight.delete(work);
+      this.byId.delete(aggregationId);
+    });
+  }
+
+  /** Resolves when the aggregation's work has ended, or after `withinMs`, whichever is first. */
+  async settled(aggregationId: string, withinMs: number): Promise<void> {
+    const work = this.byId.get(aggregationId);
+    if (!work) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+    clearTimeout(timer);
   }
 
   startSweeping(now: () => number, everyMs = 60_000): void {

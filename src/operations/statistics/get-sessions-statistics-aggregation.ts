@@ -6,6 +6,9 @@ import { defineOperation } from '../operation.js';
 import { requireFarm } from '../support.js';
 import { query, structure } from '../validation/shapes.js';
 
+/** How long a Get on a running aggregation waits for it to end before answering IN_PROGRESS. */
+export const IN_PROGRESS_HOLD_MS = 250;
+
 function toStatistics(row: AggregationRow, statistics: Statistic[]) {
   return {
     queueId: row.queueId,
@@ -31,13 +34,19 @@ export const getSessionsStatisticsAggregation = defineOperation({
   input: structure({ farmId: farmIdInPath, aggregationId: query(AggregationId, true), ...paging }),
   async handle(input, ctx) {
     await requireFarm(ctx, input.farmId);
-    const record = await ctx.store.getAggregation(input.aggregationId);
+    let record = await ctx.store.getAggregation(input.aggregationId);
     if (!record || record.farmId !== input.farmId || record.expiresAt <= ctx.now()) {
       throw notFound('aggregation', input.aggregationId, `Aggregation ${input.aggregationId} does not exist in farm ${input.farmId}, or its results have expired (they are kept ${ctx.settings.aggregationTtlMs / 60000} minutes). Start a new one.`);
     }
     // The token is checked whatever the status (a bad token is an error even while IN_PROGRESS).
     const scope = `aggregation:${record.aggregationId}`;
     const offset = input.nextToken !== undefined ? Number(ctx.tokens.open(scope, input.nextToken)) : 0;
+    if (record.status === 'IN_PROGRESS') {
+      // Held briefly: the caller learns of the end as soon as it comes, and a client polling
+      // in a tight loop does not take the cores the aggregation runs on.
+      await ctx.aggregations.settled(record.aggregationId, IN_PROGRESS_HOLD_MS);
+      record = (await ctx.store.getAggregation(record.aggregationId)) ?? record;
+    }
     if (record.status !== 'COMPLETED') return { status: record.status, statusMessage: record.statusMessage };
     const limit = input.maxResults ?? 100;
     const rows = await ctx.store.readAggregationRows(record.aggregationId, offset, limit);
