@@ -35,7 +35,8 @@ export async function runEngine(db: Database, q: AggregationQuery): Promise<Engi
     await conn.run(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
     const t1 = performance.now();
     // As the server does: the longest span picks the plan on a uniform grid.
-    const longestSpan = q.grid ? Number((await conn.runAndReadAll(longestSpanSql(q))).getRowObjectsJS()[0]!.k) : undefined;
+    const spanSql = longestSpanSql(q);
+    const longestSpan = spanSql ? Number((await conn.runAndReadAll(spanSql)).getRowObjectsJS()[0]!.k) : undefined;
     for (const statement of fineGroupsStatements(q, longestSpan)) await conn.run(statement);
     await conn.run(groupsSql(q));
     const t2 = performance.now();

@@ -89,6 +89,7 @@ test('sessions that grow long after the first aggregation are still split over e
   try {
     await agreesWithReference(ft, farm, 'HOURLY', ['QUEUE_ID']);
     await agreesWithReference(ft, farm, 'DAILY', ['USAGE_TYPE', 'LICENSE_PRODUCT'], 'UTC-03:30');
+    await agreesWithReference(ft, farm, 'MONTHLY', ['FLEET_ID', 'INSTANCE_TYPE'], 'UTC+05:45');
 
     // A running session over parts of four days: within the short-span plan, but only if the
     // server counts it (finished sessions alone would allow two days).
@@ -105,6 +106,7 @@ test('sessions that grow long after the first aggregation are still split over e
     await agreesWithReference(ft, farm, 'HOURLY', ['QUEUE_ID']);
     await agreesWithReference(ft, farm, 'DAILY', ['USAGE_TYPE', 'LICENSE_PRODUCT'], 'UTC-03:30');
     await agreesWithReference(ft, farm, 'WEEKLY', ['JOB_ID']);
+    await agreesWithReference(ft, farm, 'MONTHLY', ['QUEUE_ID', 'USAGE_TYPE'], 'UTC-09:30');
   } finally {
     await ft.stop();
   }

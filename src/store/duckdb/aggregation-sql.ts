@@ -80,22 +80,63 @@ function liveSql(q: AggregationQuery): string {
  */
 export const SMALL_SPAN = 4;
 
+const DAY_MS = 86_400_000;
+/** A month in a fixed offset is at least this long. */
+const SHORTEST_MONTH_MS = 28 * DAY_MS;
+
 /**
- * On a uniform grid: at most how many buckets one selected record spans (k), to choose the
- * plan, without a scan of the sessions (value-codes, schema). A finished session of length
- * L touches at most floor(L / width) + 2 buckets (farm_session_spans keeps a bound on L);
- * running ones are few and kept apart (running_sessions), so theirs is counted exactly,
- * clipped to the range and to asOf as the aggregation clips them.
+ * At most how many buckets one selected record spans (k), to choose the plan, without a
+ * scan of the sessions (schema). A finished session of length L touches at most
+ * floor(L / width) + 2 buckets, width being the shortest bucket a session can cover whole
+ * (the range's cut first and last buckets can only be a record's first and last);
+ * farm_session_spans keeps a bound on L. Running sessions are few and kept apart
+ * (running_sessions), so theirs is counted from their clipped length. Undefined where the
+ * plan does not depend on it (IANA zones).
  */
-export function longestSpanSql(q: AggregationQuery): string {
-  const [o, w] = [int(q.grid!.originMs), int(q.grid!.widthMs)];
+export function longestSpanSql(q: AggregationQuery): string | undefined {
+  const w = q.grid ? int(q.grid.widthMs) : q.months ? int(SHORTEST_MONTH_MS) : undefined;
+  if (w === undefined) return undefined;
   const start = int(q.boundaries[0]!);
   const until = int(Math.min(q.asOfMs, q.boundaries[q.boundaries.length - 1]!));
   const farm = literal(q.farmId);
+  // On a uniform grid the running sessions' count is exact; on months a bound like the above.
+  const running = q.grid
+    ? `(${until} - 1 - ${int(q.grid.originMs)}) // ${w} - (greatest(started_at, ${start}) - ${int(q.grid.originMs)}) // ${w} + 1`
+    : `(${until} - greatest(started_at, ${start})) // ${w} + 2`;
   return `SELECT greatest(1, least(${int(q.boundaries.length - 1)}, greatest(
       coalesce((SELECT longest_closed_ms // ${w} + 2 FROM farm_session_spans WHERE farm_id = ${farm}), 0),
-      coalesce((SELECT max((${until} - 1 - ${o}) // ${w} - (greatest(started_at, ${start}) - ${o}) // ${w}) + 1
-                FROM running_sessions WHERE farm_id = ${farm} AND started_at < ${until}), 0)))) AS k`;
+      coalesce((SELECT max(${running}) FROM running_sessions WHERE farm_id = ${farm} AND started_at < ${until}), 0)))) AS k`;
+}
+
+/** Past this many days in the range, MONTHLY buckets are found by month arithmetic instead of a day lookup. */
+const MAX_LOOKUP_DAYS = 40_000;
+
+/**
+ * MONTHLY in a fixed offset: the bucket of each local day of the range, as a list. Every
+ * edge but the range's own falls on a local midnight, so all of a day's instants within the
+ * range share a bucket. A list lookup per record measured about 1.7× faster than month
+ * arithmetic with a join on the bucket table (Q4, 10 M sessions).
+ */
+function dayBuckets(q: AggregationQuery): { at: (t: string) => string; start: (i: string) => string; end: (i: string) => string } | undefined {
+  const off = q.months!.offsetMs;
+  const [start, end] = [q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!];
+  const firstDay = Math.floor((start + off) / DAY_MS);
+  const lastDay = Math.floor((end - 1 + off) / DAY_MS);
+  if (lastDay - firstDay + 1 > MAX_LOOKUP_DAYS) return undefined;
+  const buckets: number[] = [];
+  for (let d = firstDay, i = 0; d <= lastDay; d++) {
+    const t = Math.max(d * DAY_MS - off, start);
+    while (q.boundaries[i + 1]! <= t) i++;
+    buckets.push(i);
+  }
+  const list = (xs: number[]) => `[${xs.map(int).join(', ')}]::BIGINT[]`;
+  const firstDayStart = int(firstDay * DAY_MS - off);
+  return {
+    // t - firstDayStart is never negative: t is within the range.
+    at: (t) => `list_element(${list(buckets)}, ((${t} - ${firstDayStart}) // ${DAY_MS} + 1)::INTEGER)`,
+    start: (i) => `list_element(${list(q.boundaries.slice(0, -1))}, (${i} + 1)::INTEGER)`,
+    end: (i) => `list_element(${list(q.boundaries.slice(1))}, (${i} + 1)::INTEGER)`,
+  };
 }
 
 /**
@@ -120,8 +161,27 @@ function piecesSql(q: AggregationQuery, longestSpan?: number): string {
       FROM (SELECT *, unnest(generate_series((s0 - ${o}) // ${w}, (e0 - 1 - ${o}) // ${w})) AS i FROM live)
     )`;
   }
+  const days = q.months && dayBuckets(q);
+  if (days) {
+    const spans = `spans AS (SELECT u.*, ${days.at('u.s0')} AS first_i, ${days.at('u.e0 - 1')} AS last_i FROM live u)`;
+    if (longestSpan !== undefined && longestSpan <= SMALL_SPAN) {
+      return `
+    ${spans},
+    pieces AS (
+      SELECT s.*, first_i + r.k AS i, least(e0, ${days.end('first_i + r.k')}) - greatest(s0, ${days.start('first_i + r.k')}) AS ms
+      FROM spans s JOIN range(0, ${int(longestSpan)}) r(k) ON r.k <= s.last_i - s.first_i
+    )`;
+    }
+    return `
+    ${spans},
+    pieces AS (
+      SELECT *, least(e0, ${days.end('i')}) - greatest(s0, ${days.start('i')}) AS ms
+      FROM (SELECT *, unnest(generate_series(first_i, last_i)) AS i FROM spans)
+    )`;
+  }
   // Otherwise each record's first and last bucket index comes from local month numbers
-  // (MONTHLY in a fixed offset) or from ASOF joins on the bucket edges (IANA zones).
+  // (MONTHLY in a fixed offset over a very long range) or from ASOF joins on the bucket
+  // edges (IANA zones).
   let spans: string;
   if (q.months) {
     const [off, first] = [int(q.months.offsetMs), int(q.months.firstMonth)];

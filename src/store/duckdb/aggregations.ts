@@ -137,7 +137,8 @@ export function duckDbAggregations(db: Database): AggregationStore {
           [LIST(BIGINT)],
         );
         await step(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
-        const longestSpan = q.grid ? Number((await db.all(longestSpanSql(q), [], conn))[0]!.k) : undefined;
+        const spanSql = longestSpanSql(q);
+        const longestSpan = spanSql ? Number((await db.all(spanSql, [], conn))[0]!.k) : undefined;
         for (const statement of fineGroupsStatements(q, longestSpan)) await step(statement);
         await step(groupsSql(q));
         const count = Number((await db.all(`SELECT count(*) AS n FROM ft_groups`, [], conn))[0]!.n);
