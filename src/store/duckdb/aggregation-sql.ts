@@ -12,7 +12,7 @@
 // max = rate × max ms (rates are never negative).
 import type { GroupByField } from '../../domain/aggregation-rules.js';
 import type { AggregationQuery } from '../aggregation-store.js';
-import { licenseSetProducts } from './value-codes.js';
+import { CODED_COLUMNS, licenseSetProducts } from './value-codes.js';
 
 /** The usage column each group-by field reads. */
 export const GROUP_COLUMN: Record<GroupByField, string> = {
@@ -48,9 +48,6 @@ export function rateTableStatements(q: AggregationQuery): string[] {
     ratesTable('ft_fleet_rates', q.rateCard.customerManagedFleets),
   ];
 }
-
-/** The integer code column of each identifier a session is grouped by (value-codes.ts). */
-const CODE_COLUMN: Partial<Record<GroupByField, string>> = { QUEUE_ID: 'queue_code', JOB_ID: 'job_code', USER_ID: 'user_code' };
 
 /**
  * The selected sessions, clipped to [start, end) as s0, e0 (ms), with the codes of their
@@ -206,15 +203,10 @@ function piecesSql(q: AggregationQuery, longestSpan?: number): string {
 
 const groupColumns = (q: AggregationQuery) => q.groupBy.map((f) => GROUP_COLUMN[f]);
 
-/** Code columns and the string column each turns back into (value-codes.ts CODED_COLUMNS). */
-const DECODES = [
-  { kind: 'queue', code: 'queue_code', name: 'queue_id' },
-  { kind: 'job', code: 'job_code', name: 'job_id' },
-  { kind: 'user', code: 'user_code', name: 'user_id' },
-  { kind: 'fleet', code: 'fleet_code', name: 'fleet_id' },
-  { kind: 'instance_type', code: 'instance_type_code', name: 'instance_type' },
-  { kind: 'license_set', code: 'license_set_code', name: 'license_set' },
-];
+/** The coded kinds every fine group keeps, requested or not: with the usage type, they decide the rate. */
+const RATE_KINDS = new Set(['fleet', 'instance_type', 'license_set']);
+/** Coded kinds that are not carried as they are into both kinds of usage row. */
+const PER_USAGE_KINDS = new Set(['instance_type', 'license_set']);
 
 /**
  * ft_fine: pieces grouped by bucket, requested fields and the rate's keys, in two steps.
@@ -223,12 +215,10 @@ const DECODES = [
  * LICENSE row per product of its license set (a session's license usage has its pieces).
  */
 export function fineGroupsStatements(q: AggregationQuery, longestSpan?: number): string[] {
-  const requested = q.groupBy.flatMap((f) => CODE_COLUMN[f] ?? []);
-  const codes = [...requested, 'fleet_code', 'instance_type_code', 'license_set_code'];
-  const coded = ['i', ...codes].join(', ');
-  const decodes = DECODES.filter((d) => codes.includes(d.code));
-  // Carried as they are into both kinds of usage row; instance type and license set are not.
-  const keep = ['i', ...decodes.filter((d) => d.kind !== 'instance_type' && d.kind !== 'license_set').map((d) => d.name)].join(', ');
+  const requested = new Set(groupColumns(q));
+  const decodes = CODED_COLUMNS.filter((c) => RATE_KINDS.has(c.kind) || requested.has(c.decodedAs));
+  const coded = ['i', ...decodes.map((d) => d.code)].join(', ');
+  const keep = ['i', ...decodes.filter((d) => !PER_USAGE_KINDS.has(d.kind)).map((d) => d.decodedAs)].join(', ');
   return [
     `CREATE OR REPLACE TEMP TABLE ft_coded AS
     WITH ${liveSql(q)}, ${piecesSql(q, longestSpan)}
@@ -236,7 +226,7 @@ export function fineGroupsStatements(q: AggregationQuery, longestSpan?: number):
     FROM pieces GROUP BY ${coded}`,
     `CREATE OR REPLACE TEMP TABLE ft_fine AS
     WITH decoded AS (
-      SELECT c.i, ${decodes.map((d) => `d_${d.kind}.value AS ${d.name}`).join(', ')}, c.n, c.ms_sum, c.ms_min, c.ms_max
+      SELECT c.i, ${decodes.map((d) => `d_${d.kind}.value AS ${d.decodedAs}`).join(', ')}, c.n, c.ms_sum, c.ms_min, c.ms_max
       FROM ft_coded c
       ${decodes.map((d) => `LEFT JOIN value_codes d_${d.kind} ON d_${d.kind}.kind = '${d.kind}' AND d_${d.kind}.code = c.${d.code}`).join('\n      ')}
     )

@@ -13,18 +13,20 @@ export interface CodedColumn {
   /** SQL for the value to code, over a relation with session columns (NULL: no code). */
   value: (alias: string) => string;
   code: string;
+  /** The column name of the value once decoded (an aggregation's; the session column for plain identifiers). */
+  decodedAs: string;
 }
 
 /**
  * A session's license products are coded as one set: a session's usage pieces are grouped by
  * the set, and each group is expanded into one LICENSE row per product afterwards.
  */
-export const licenseSetValue = (products: string) => `CASE WHEN len(${products}) > 0 THEN to_json(${products})::VARCHAR END`;
+const licenseSetValue = (products: string) => `CASE WHEN len(${products}) > 0 THEN to_json(${products})::VARCHAR END`;
 
 /** The set's products again, from its coded value. */
 export const licenseSetProducts = (value: string) => `from_json(${value}, '["VARCHAR"]')`;
 
-const plain = (kind: string, column: string): CodedColumn => ({ kind, value: (a) => `${a}.${column}`, code: `${column.replace(/_id$/, '')}_code` });
+const plain = (kind: string, column: string): CodedColumn => ({ kind, value: (a) => `${a}.${column}`, code: `${column.replace(/_id$/, '')}_code`, decodedAs: column });
 
 export const CODED_COLUMNS: CodedColumn[] = [
   plain('queue', 'queue_id'),
@@ -32,7 +34,7 @@ export const CODED_COLUMNS: CodedColumn[] = [
   plain('job', 'job_id'),
   plain('user', 'user_id'),
   plain('instance_type', 'instance_type'),
-  { kind: 'license_set', value: (a) => licenseSetValue(`${a}.license_products`), code: 'license_set_code' },
+  { kind: 'license_set', value: (a) => licenseSetValue(`${a}.license_products`), code: 'license_set_code', decodedAs: 'license_set' },
 ];
 
 /** A fixed-width key for finding a session: the low 64 bits of its ID's MD5 (stable across DuckDB versions, unlike hash()). */
@@ -54,6 +56,3 @@ export function codeLookup(alias: string): { columns: string; joins: string } {
     joins: CODED_COLUMNS.map((c) => `LEFT JOIN value_codes c_${c.kind} ON c_${c.kind}.kind = '${c.kind}' AND c_${c.kind}.value = ${c.value(alias)}`).join('\n    '),
   };
 }
-
-/** SQL for the value a code stands for. */
-export const decode = (kind: string, code: string) => `(SELECT value FROM value_codes WHERE kind = '${kind}' AND code = ${code})`;
