@@ -24,7 +24,7 @@ import { ISO_TIMESTAMP_PATTERN } from '../../domain/iso-time.js';
 import type { BulkLoad, MemberRule, SessionRecordRules, StringRule } from '../store.js';
 import { NO_END, NO_INSTANCE_TYPE, NO_PRODUCTS } from './session-merge.js';
 
-/** Each staged column (session-ingest's STAGING_COLUMNS, after `pos`), the member it holds, and how an absent one is staged. */
+/** Each staged column (after `pos`, in the staging table's order), the member it holds, and how an absent one is staged. */
 const STAGED = [
   { member: 'sessionId', column: 'session_id', type: 'string' },
   { member: 'queueId', column: 'queue_id', type: 'string' },
@@ -40,6 +40,13 @@ const STAGED = [
 ] as const satisfies readonly { member: string; column: string; type: MemberRule['type']; absent?: string }[];
 
 type Staged = (typeof STAGED)[number];
+
+/**
+ * The staging table's columns: the record's position in the batch, then STAGED in order
+ * (timestamps as epoch ms, a license set as JSON text). session-ingest's Appender appends
+ * in this order.
+ */
+export const STAGING_COLUMNS = ['pos BIGINT', ...STAGED.map((s) => `${s.column} ${s.type === 'timestamp' ? 'BIGINT' : 'VARCHAR'}`)].join(', ');
 
 function sqlText(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;

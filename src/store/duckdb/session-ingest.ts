@@ -9,17 +9,10 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { SessionRecord } from '../../domain/resources.js';
 import type { SessionStore, StagedSessions } from '../store.js';
 import type { Database } from './database.js';
-import { bulkLoadNdjson } from './session-bulk-load.js';
+import { bulkLoadNdjson, STAGING_COLUMNS } from './session-bulk-load.js';
 import { mergeStagedSessions, NO_END, NO_INSTANCE_TYPE, NO_PRODUCTS } from './session-merge.js';
 
 const STAGING_DB = 'ingest_staging';
-
-// Absent values are staged as values no record can hold instead of NULLs: the Appender's
-// appendNull costs several times a value append (measured), and the merge turns them back.
-
-const STAGING_COLUMNS = `pos BIGINT, session_id VARCHAR, queue_id VARCHAR, job_id VARCHAR, job_name VARCHAR, user_id VARCHAR, fleet_id VARCHAR,
-  worker_id VARCHAR, instance_type VARCHAR, started_at BIGINT, ended_at BIGINT, license_products VARCHAR`;
-
 
 const attached = new WeakMap<Database, Promise<void>>();
 
@@ -33,6 +26,9 @@ function attachStaging(db: Database, connection: DuckDBConnection): Promise<void
   return done;
 }
 
+// In STAGING_COLUMNS order. Absent values are staged as values no record can hold instead of
+// NULLs: the Appender's appendNull costs several times a value append (measured), and the
+// merge turns them back.
 function appendRecord(appender: DuckDBAppender, position: number, r: SessionRecord): void {
   appender.appendBigInt(BigInt(position));
   appender.appendVarchar(r.sessionId);

@@ -1,6 +1,6 @@
 // The merge of a staged batch into `sessions` and `jobs`: set-based statements in one
 // transaction on the main connection, one pass over the keys of `sessions` per batch, never
-// a statement per record. The staging table's columns are session-ingest's STAGING_COLUMNS.
+// a statement per record. The staging table's columns are session-bulk-load's STAGING_COLUMNS.
 import { MissingParentsError } from '../store.js';
 import type { Database } from './database.js';
 import { assignCodesSql, CODED_COLUMNS, codeLookup, sessionKey } from './value-codes.js';
