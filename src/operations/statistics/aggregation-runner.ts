@@ -11,9 +11,8 @@ export interface RunnerLimits {
 export class AggregationRunner {
   /** farmId → the aggregation holding the farm's one slot. */
   private readonly running = new Map<string, string>();
-  private readonly inFlight = new Set<Promise<void>>();
   /** aggregationId → its background work, while it runs. */
-  private readonly byId = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, Promise<void>>();
   private sweeper?: NodeJS.Timeout;
 
   constructor(
@@ -51,17 +50,13 @@ export class AggregationRunner {
         this.release(farmId, aggregationId);
       }
     })();
-    this.inFlight.add(work);
-    this.byId.set(aggregationId, work);
-    void work.finally(() => {
-      this.inFlight.delete(work);
-      this.byId.delete(aggregationId);
-    });
+    this.inFlight.set(aggregationId, work);
+    void work.finally(() => this.inFlight.delete(aggregationId));
   }
 
   /** Resolves when the aggregation's work has ended, or after `withinMs`, whichever is first. */
   async settled(aggregationId: string, withinMs: number): Promise<void> {
-    const work = this.byId.get(aggregationId);
+    const work = this.inFlight.get(aggregationId);
     if (!work) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
@@ -78,6 +73,6 @@ export class AggregationRunner {
   /** Waits for running aggregations (for a clean stop; each is bounded by the timeout). */
   async drain(): Promise<void> {
     clearInterval(this.sweeper);
-    await Promise.all([...this.inFlight]);
+    await Promise.all([...this.inFlight.values()]);
   }
 }
