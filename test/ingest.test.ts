@@ -101,6 +101,37 @@ describe('ingest: NDJSON and CSV', () => {
     assert.equal((await getSession(running)).endedAt, undefined);
   });
 
+  test("a job's span follows its sessions batch by batch: new ones extend it, updates recompute it", async () => {
+    const jobId = newId('job');
+    const at = (hhmm: string) => `2025-05-01T${hhmm}:00Z`;
+    const session = (started: string, ended?: string) => sessionRecord(farm, { jobId, startedAt: at(started), endedAt: ended && at(ended) });
+    const a = session('10:00', '11:00');
+    const span = async () => {
+      const job = await getJob(a);
+      return [job.startedAt?.toISOString().slice(11, 16), job.endedAt?.toISOString().slice(11, 16)];
+    };
+    await ingest(toNdjson([a]));
+    assert.deepEqual(await span(), ['10:00', '11:00']);
+    await ingest(toNdjson([session('09:00', '10:30')])); // starts earlier, ends inside
+    assert.deepEqual(await span(), ['09:00', '11:00']);
+    await ingest(toNdjson([session('12:00', '13:00')]));
+    assert.deepEqual(await span(), ['09:00', '13:00']);
+    const running = session('14:00');
+    await ingest(toNdjson([running]));
+    assert.deepEqual(await span(), ['09:00', undefined]);
+    const e = session('15:00', '16:00'); // ends, but the running one still runs
+    await ingest(toNdjson([e]));
+    assert.deepEqual(await span(), ['09:00', undefined]);
+    await ingest(toNdjson([{ ...running, endedAt: at('17:00') }]));
+    assert.deepEqual(await span(), ['09:00', '17:00']);
+    // An update that shortens the last session, and a move that takes the running one away.
+    await ingest(toNdjson([{ ...running, jobId: newId('job') }, { ...e, endedAt: at('15:30') }]));
+    assert.deepEqual(await span(), ['09:00', '15:30']);
+    // A batch of new sessions and an update of the same job at once.
+    await ingest(toNdjson([session('08:00', '08:30'), { ...a, endedAt: at('18:00') }]));
+    assert.deepEqual(await span(), ['08:00', '18:00']);
+  });
+
   test('a session moved to another job leaves its old job (now without sessions) behind: the old job is gone', async () => {
     const record = sessionRecord(farm);
     await ingest(toNdjson([record]));

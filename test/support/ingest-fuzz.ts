@@ -99,6 +99,8 @@ export class FuzzRecords {
       const again = { ...sent.record };
       if (r.chance(0.5)) again.endedAt = isoForm(r, sent.startMs + 3_600_000 + r.int(1000), plain);
       if (r.chance(0.3)) again.licenseProducts = [...((again.licenseProducts as string[]) ?? []), r.pick(PRODUCTS)].reverse();
+      // Now and then to another job (its old one may be left without sessions).
+      if (this.jobs.length > 1 && r.chance(0.1)) Object.assign(again, r.pick(this.jobs));
       return again;
     }
     if (!this.jobs.length || r.chance(0.3)) this.jobs.push({ jobId: `job-${hex(r, 32)}`, queueId: r.pick(this.parents.queueIds) });

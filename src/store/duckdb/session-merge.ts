@@ -93,21 +93,33 @@ export const addRunningSql = (source: string) => `INSERT INTO running_sessions S
 const ADD_RUNNING = addRunningSql(`(SELECT $1 AS farm_id, session_id, started_at, ended_at FROM ingest_batch WHERE outcome <> 'unchanged')`);
 
 // The jobs the changed records name take queue, name and user from their last record in the
-// batch; their span is recomputed from all their sessions (the batch may have closed the
-// last running one). A job whose sessions all moved to other jobs is left with none: removed.
+// batch. A job's span is min(started_at) and max(ended_at) over its sessions, or no end while
+// one of them runs. Jobs that only gained sessions extend their stored span by the new ones:
+// recomputing every touched job from all its sessions read most of `sessions` per batch
+// once sessions spread over many jobs (measured: 0.55 s of a 100 000-record merge into 10 M).
+// Jobs an updated record names or leaves are recomputed from their sessions (an update may
+// shorten a span or close the last running session); one left with none is removed.
 const JOB_CHANGES = `CREATE OR REPLACE TEMP TABLE ingest_jobs AS
   WITH named AS (
-    SELECT job_id, arg_max(queue_id, pos) AS queue_id, arg_max(job_name, pos) AS name, arg_max(user_id, pos) AS user_id
+    SELECT job_id, arg_max(queue_id, pos) AS queue_id, arg_max(job_name, pos) AS name, arg_max(user_id, pos) AS user_id,
+      min(started_at) AS started_at, max(ended_at) AS ended_at, count(ended_at) = count(*) AS all_ended
     FROM ingest_batch WHERE outcome <> 'unchanged' GROUP BY job_id),
-  touched AS (
-    SELECT job_id FROM named
-    UNION SELECT stored_job_id FROM ingest_batch WHERE outcome = 'updated' AND stored_job_id <> job_id),
-  spans AS (
+  updated AS (
+    SELECT job_id FROM ingest_batch WHERE outcome = 'updated'
+    UNION SELECT stored_job_id FROM ingest_batch WHERE outcome = 'updated'),
+  recomputed AS (
     SELECT job_id, min(started_at) AS started_at, CASE WHEN count(ended_at) = count(*) THEN max(ended_at) END AS ended_at
-    FROM sessions WHERE farm_id = $1 AND job_code IN (SELECT code FROM value_codes WHERE kind = 'job' AND value IN (SELECT job_id FROM touched))
-    GROUP BY job_id)
-  SELECT job_id, named.queue_id, named.name, named.user_id, spans.started_at, spans.ended_at, spans.started_at IS NULL AS emptied
-  FROM touched LEFT JOIN named USING (job_id) LEFT JOIN spans USING (job_id)`;
+    FROM sessions WHERE farm_id = $1 AND job_code IN (SELECT code FROM value_codes WHERE kind = 'job' AND value IN (SELECT job_id FROM updated))
+    GROUP BY job_id),
+  extended AS (
+    SELECT named.job_id, least(stored.started_at, named.started_at) AS started_at,
+      CASE WHEN named.all_ended AND (stored.job_id IS NULL OR stored.ended_at IS NOT NULL) THEN greatest(stored.ended_at, named.ended_at) END AS ended_at
+    FROM named LEFT JOIN jobs stored ON stored.farm_id = $1 AND stored.job_id = named.job_id
+    WHERE named.job_id NOT IN (SELECT job_id FROM updated))
+  SELECT job_id, named.queue_id, named.name, named.user_id, span.started_at, span.ended_at, span.started_at IS NULL AS emptied
+  FROM (SELECT job_id FROM named UNION SELECT job_id FROM updated) touched
+  LEFT JOIN named USING (job_id)
+  LEFT JOIN (SELECT * FROM extended UNION ALL SELECT * FROM recomputed) span USING (job_id)`;
 
 const DELETE_EMPTIED_JOBS = `DELETE FROM jobs WHERE farm_id = $1 AND job_id IN (SELECT job_id FROM ingest_jobs WHERE emptied)`;
 
