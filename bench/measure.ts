@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clientFor } from '../src/cli/client.js';
+import { DEFAULT_BATCH_SIZE } from '../src/cli/import-upload.js';
 import { createDemoFarm } from '../src/demo/create-farm.js';
 import { demoRateCard } from '../src/demo/farm.js';
 import { generateSessions, type DemoIds } from '../src/demo/generate.js';
@@ -19,7 +20,8 @@ import { postFile } from './post-file.js';
 import { engineQuery, QUERIES, sdkInput, zoneOf } from './queries.js';
 import { BIN, memoryOf, startServer } from './server.js';
 
-export const BATCH = 100_000;
+/** Records per ingest request: what `farmtally import` sends by default. */
+export const DEFAULT_BATCH = DEFAULT_BATCH_SIZE;
 const SEED = seedOf('1');
 
 export interface Ingest {
@@ -43,6 +45,8 @@ export interface QueryResult {
 
 export interface Measured {
   sessions: number;
+  /** Records per ingest request. */
+  batch: number;
   usageRecords: number;
   fileMiB: number;
   generateRps: number;
@@ -57,9 +61,9 @@ export interface Measured {
 
 export type Log = (line: string) => void;
 
-async function runImportCli(file: string, farmId: string, url: string, log: Log): Promise<Ingest> {
+async function runImportCli(file: string, farmId: string, url: string, batch: number, log: Log): Promise<Ingest> {
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'import', file, '--farm', farmId, '--endpoint', url, '--batch-size', String(BATCH)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'import', file, '--farm', farmId, '--endpoint', url, '--batch-size', String(batch)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   let shown = performance.now();
@@ -90,7 +94,7 @@ function every10s(log: Log, total: number, what: string): (n: number) => void {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
-export async function measure(sessions: number, runs: number, dir: string, log: Log): Promise<Measured> {
+export async function measure(sessions: number, runs: number, batch: number, dir: string, log: Log): Promise<Measured> {
   const began = performance.now();
   mkdirSync(dir, { recursive: true });
   const records = (ids: DemoIds) => generateSessions(ids, { sessions, seed: SEED });
@@ -113,8 +117,8 @@ export async function measure(sessions: number, runs: number, dir: string, log: 
   const importData = join(dir, 'import-data');
   cpSync(data, importData, { recursive: true });
   const importServer = await startServer(importData);
-  log(`import: farmtally import ${fileMiB.toFixed(0)} MiB in batches of ${BATCH}`);
-  const importCli = await runImportCli(file, farmId, importServer.url, log);
+  log(`import: farmtally import ${fileMiB.toFixed(0)} MiB in batches of ${batch}`);
+  const importCli = await runImportCli(file, farmId, importServer.url, batch, log);
   const importServerPeakMiB = importServer.peakMiB();
   await importServer.stop();
   rmSync(importData, { recursive: true, force: true });
@@ -125,9 +129,9 @@ export async function measure(sessions: number, runs: number, dir: string, log: 
   const pricing = join(dir, 'pricing.json');
   writeFileSync(pricing, JSON.stringify(demoRateCard(ids.fleetIds)));
   server = await startServer(data, ['--pricing', pricing]);
-  log(`ingest: POST /ingest/v1 the file, batches of ${BATCH}`);
+  log(`ingest: POST /ingest/v1 the file, batches of ${batch}`);
   t = performance.now();
-  const counts = await postFile(server.url, farmId, file, BATCH, every10s(log, sessions, 'ingest: sessions posted'));
+  const counts = await postFile(server.url, farmId, file, batch, every10s(log, sessions, 'ingest: sessions posted'));
   const route = { records: counts.received, seconds: (performance.now() - t) / 1000, commitWaitSeconds: counts.commitWaitMs / 1000 };
   rmSync(file);
   const serverAfterIngestMiB = server.peakMiB();
@@ -184,6 +188,7 @@ export async function measure(sessions: number, runs: number, dir: string, log: 
 
   return {
     sessions,
+    batch,
     usageRecords: usage.length,
     fileMiB,
     generateRps,

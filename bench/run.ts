@@ -1,10 +1,10 @@
-// `npm run bench -- [--sessions N] [--runs R] [--scale] [--no-write]`: the benchmark suite.
+// `npm run bench -- [--sessions N] [--runs R] [--batch-size B] [--scale] [--no-write]`: the benchmark suite.
 // Prints a line per phase (it runs for minutes), then writes the results into BENCHMARKS.md.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { measure, type Measured } from './measure.js';
+import { DEFAULT_BATCH, measure, type Measured } from './measure.js';
 import { markdown, writeReport } from './report.js';
 import { ensureBuilt, ROOT } from './server.js';
 
@@ -20,10 +20,11 @@ const options = new Command('bench')
   .description('Benchmark farmtally: ingest, aggregations end to end and in the engine, a JS floor, peak memory.')
   .option('--sessions <n>', 'sessions to generate', whole(100), 1_000_000)
   .option('--runs <n>', 'runs of each aggregation (the median is quoted)', whole(1), 5)
+  .option('--batch-size <n>', 'records per ingest request', whole(1), DEFAULT_BATCH)
   .option('--scale', 'also run at a tenth of the sessions and report the growth (automatic from 2 000 000)', false)
   .option('--no-write', 'print the results without writing BENCHMARKS.md')
   .parse(process.argv)
-  .opts<{ sessions: number; runs: number; scale: boolean; write: boolean }>();
+  .opts<{ sessions: number; runs: number; batchSize: number; scale: boolean; write: boolean }>();
 
 // As bin/farmtally.js does: the SDK's notice that its 2027 releases need Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -39,7 +40,7 @@ const all: Measured[] = [];
 try {
   for (const sessions of sizes) {
     log(`=== ${sessions} sessions, ${options.runs} runs per aggregation (load average ${loadavg()[0]!.toFixed(1)})`);
-    all.push(await measure(sessions, options.runs, join(dir, String(sessions)), (line) => log(`${sessions}: ${line}`)));
+    all.push(await measure(sessions, options.runs, options.batchSize, join(dir, String(sessions)), (line) => log(`${sessions}: ${line}`)));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -52,9 +52,9 @@ async function writeNdjson(name: string, count: number, seed: number, edit = (r:
 }
 
 describe('farmtally import', () => {
-  test('100 000 NDJSON records in two batches, then again: all unchanged', async (t) => {
+  test('100 000 NDJSON records in two batches, then again (in one, the default size): all unchanged', async (t) => {
     const file = await writeNdjson('sessions.ndjson', 100_000, 1);
-    const first = await importFile(file);
+    const first = await importFile(file, '--batch-size', '50000');
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /received 100000, created 100000, updated 0, unchanged 0 \(2 batches,/);
     assert.match(first.stderr, /100000 records sent/);
@@ -63,7 +63,7 @@ describe('farmtally import', () => {
     t.diagnostic(first.stdout.trim());
     const again = await importFile(file);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /received 100000, created 0, updated 0, unchanged 100000/);
+    assert.match(again.stdout, /received 100000, created 0, updated 0, unchanged 100000 \(1 batch,/);
     const last = numberedRecord(farm, 99_999, 1);
     const session = await ft.client.send(new GetSessionCommand({ farmId: farm.farmId, queueId: last.queueId, jobId: last.jobId, sessionId: last.sessionId }));
     assert.deepEqual(session.endedAt, new Date(last.endedAt!));
@@ -87,7 +87,7 @@ describe('farmtally import', () => {
   test('a bad record in the second batch: exit 1, the batch and file line named, the first batch kept', async () => {
     const bad = 75_000; // record index, on file line 75 001
     const file = await writeNdjson('bad.ndjson', 100_000, 3, (r, i) => (i === bad ? { ...r, endedAt: '2020-01-01T00:00:00Z' } : r));
-    const run = await importFile(file);
+    const run = await importFile(file, '--batch-size', '50000');
     assert.equal(run.code, 1);
     assert.match(run.stderr, /batch 2 \(file lines 50001 to 100000\) was rejected/);
     assert.match(run.stderr, /file line 75001, records\.25001\.endedAt: endedAt 2020-01-01T00:00:00\.000Z is before startedAt/);
@@ -95,7 +95,7 @@ describe('farmtally import', () => {
     assert.doesNotMatch(run.stdout, /received/);
     // Fixed, the same file goes in: the first batch was kept, the second written now.
     const fixed = await writeNdjson('bad.ndjson', 100_000, 3);
-    const rerun = await importFile(fixed);
+    const rerun = await importFile(fixed, '--batch-size', '50000');
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.match(rerun.stdout, /received 100000, created 50000, updated 0, unchanged 50000/);
   });

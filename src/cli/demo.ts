@@ -12,6 +12,7 @@ import { seedOf } from '../demo/random.js';
 import { sendRecords } from '../demo/send.js';
 import { writeNdjson } from '../demo/write-file.js';
 import { clientFor, fail } from './client.js';
+import { DEFAULT_BATCH_SIZE } from './import-upload.js';
 import { Progress } from './progress.js';
 
 interface DemoOptions {
@@ -89,6 +90,6 @@ export function demoCommand(): Command {
     .option('--seed <seed>', 'the same seed gives the same sessions', '1')
     .option('--out <file>', 'write the sessions to this NDJSON file instead of sending them (with --endpoint: for that farm)')
     .option('--pricing-out <file>', 'where to write the matching rate card (default demo-pricing.json, or next to --out)')
-    .option('--batch-size <n>', 'records per ingest request', wholeNumber(1), 50_000)
+    .option('--batch-size <n>', 'records per ingest request', wholeNumber(1), DEFAULT_BATCH_SIZE)
     .action((o: DemoOptions) => run(o).catch((err) => fail(err)));
 }

@@ -6,6 +6,16 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type In
 import { request as httpsRequest } from 'node:https';
 
 export type Format = 'ndjson' | 'csv';
+
+/**
+ * Records per request unless --batch-size says otherwise. A request is one transaction, and
+ * its work on the server has a part that does not grow with the batch (one pass over the
+ * stored session keys, a commit); from about 122 880 records (a DuckDB row group) the engine
+ * also writes the batch straight to the data file and uses both cores. Into 10 M sessions,
+ * 250 000 took 1 M records in about 11 s where 100 000 took 18 s; 500 000 and 1 000 000
+ * gained no more (BENCHMARKS.md). A rejected batch is sent again whole, so not larger.
+ */
+export const DEFAULT_BATCH_SIZE = 250_000;
 const CONTENT_TYPES: Record<Format, string> = { ndjson: 'application/x-ndjson', csv: 'text/csv' };
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;

@@ -8,7 +8,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { extname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BatchFailed, fileLine, Upload, uploadFile, type Answer, type Batch, type Format } from './import-upload.js';
+import { BatchFailed, DEFAULT_BATCH_SIZE, fileLine, Upload, uploadFile, type Answer, type Batch, type Format } from './import-upload.js';
 import { Progress } from './progress.js';
 
 const FORMAT_OF_EXTENSION: Record<string, Format> = { '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.csv': 'csv' };
@@ -109,7 +109,7 @@ export function importCommand(): Command {
     .requiredOption('--farm <farmId>', 'the farm the records belong to')
     .requiredOption('--endpoint <url>', 'the farmtally server, e.g. http://127.0.0.1:8080')
     .addOption(new Option('--format <format>', 'the file format (default: from the extension)').choices(['ndjson', 'csv']))
-    .option('--batch-size <n>', 'records per batch (one request, one transaction)', positiveInteger, 50_000)
+    .option('--batch-size <n>', 'records per batch (one request, one transaction)', positiveInteger, DEFAULT_BATCH_SIZE)
     .action(async (file: string, o: ImportOptions) => {
       try {
         await runImport(file, o);
