@@ -112,6 +112,15 @@ describe('ingest fast path: the same answers as the careful path', () => {
     assert.equal(bulkLoads(careful), 0, 'the server without the fast path staged a batch by the bulk load');
   });
 
+  test('a body of one digit and no line end is refused as the careful path refuses it (DuckDB reads it as no records)', async () => {
+    for (const body of ['1', '0', ' 7 ', '\n\n5']) {
+      const answer = await both(Buffer.from(body), JSON.stringify(body));
+      assert.equal(answer.status, 400, `${JSON.stringify(body)}: ${answer.text}`);
+      assert.match(answer.text, /not a JSON object/);
+    }
+    assert.match(fast.output(), /read record by record: the reader found 0 records in 1 lines that are not blank/);
+  });
+
   test('seeded batches, valid and subtly invalid, get the same answers from both paths', async (t) => {
     const outcomes = new Map<string, number>();
     let plain = 0;
