@@ -4,7 +4,7 @@
 // and memory_limit). Run after the server has stopped: DuckDB allows one process per file.
 import { BIGINT, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
-import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resultTable, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
+import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resourceCodesSql, resultTable, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
 import type { Database } from '../src/store/duckdb/database.js';
 
 export interface EngineRun {
@@ -35,9 +35,10 @@ export async function runEngine(db: Database, q: AggregationQuery): Promise<Engi
     await conn.run(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
     const t1 = performance.now();
     // As the server does: the longest span picks the plan on a uniform grid.
+    const resourceCodes = (await conn.runAndReadAll(resourceCodesSql(q))).getRowObjectsJS().map((r) => Number(r.code));
     const spanSql = longestSpanSql(q);
     const longestSpan = spanSql ? Number((await conn.runAndReadAll(spanSql)).getRowObjectsJS()[0]!.k) : undefined;
-    for (const statement of fineGroupsStatements(q, longestSpan)) await conn.run(statement);
+    for (const statement of fineGroupsStatements(q, { resourceCodes, longestSpan })) await conn.run(statement);
     await conn.run(groupsSql(q));
     const t2 = performance.now();
     const totals = (await db.all(`SELECT count(*) AS rows, sum(n) AS count, sum(runtime_ms_sum)::DOUBLE AS runtime_ms FROM ft_groups`, [], conn))[0]!;

@@ -49,23 +49,33 @@ export function rateTableStatements(q: AggregationQuery): string[] {
   ];
 }
 
+/** The codes of the selected queues or fleets (value-codes), read before the plan is built. */
+export function resourceCodesSql(q: AggregationQuery): string {
+  return `SELECT code FROM value_codes WHERE kind = '${q.resourceKind}' AND value IN (${q.resourceIds.map(literal).join(', ')})`;
+}
+
 /**
  * The selected sessions, clipped to [start, end) as s0, e0 (ms), with the codes of their
  * identifiers. Each session stands for its usage records: COMPUTE, and one LICENSE per
  * product of its license set, all over the same time; they are told apart after grouping.
+ * The selected queues or fleets come as their codes, a constant list: the engine checks it
+ * in the scan, where a subquery on value_codes made a semi-join over every session (about
+ * 7 % of Q1's CPU on 10 M sessions, measured).
  */
-function liveSql(q: AggregationQuery): string {
+function liveSql(q: AggregationQuery, resourceCodes: readonly number[]): string {
   const start = int(q.boundaries[0]!);
   const end = int(q.boundaries[q.boundaries.length - 1]!);
   const asOf = int(q.asOfMs);
-  const [column, kind] = q.resourceKind === 'queue' ? ['queue_code', 'queue'] : ['fleet_code', 'fleet'];
+  const column = q.resourceKind === 'queue' ? 'queue_code' : 'fleet_code';
+  // No code: no session ever named them, and IN (NULL) selects none.
+  const codes = resourceCodes.length ? resourceCodes.map(int).join(', ') : 'NULL';
   return `
     live AS (
       SELECT queue_code, fleet_code, job_code, user_code, instance_type_code, license_set_code,
              greatest(started_at, ${start}) AS s0, least(coalesce(ended_at, ${asOf}), ${end}) AS e0
       FROM sessions
       WHERE farm_id = ${literal(q.farmId)}
-        AND ${column} IN (SELECT code FROM value_codes WHERE kind = '${kind}' AND value IN (${q.resourceIds.map(literal).join(', ')}))
+        AND ${column} IN (${codes})
         AND started_at < ${end} AND coalesce(ended_at, ${asOf}) > ${start}
         AND least(coalesce(ended_at, ${asOf}), ${end}) > greatest(started_at, ${start})
     )`;
@@ -214,14 +224,14 @@ const PER_USAGE_KINDS = new Set(['instance_type', 'license_set']);
  * groups, codes back to strings and each group into its usage records: a COMPUTE row, and a
  * LICENSE row per product of its license set (a session's license usage has its pieces).
  */
-export function fineGroupsStatements(q: AggregationQuery, longestSpan?: number): string[] {
+export function fineGroupsStatements(q: AggregationQuery, plan: { resourceCodes: readonly number[]; longestSpan?: number }): string[] {
   const requested = new Set(groupColumns(q));
   const decodes = CODED_COLUMNS.filter((c) => RATE_KINDS.has(c.kind) || requested.has(c.decodedAs));
   const coded = ['i', ...decodes.map((d) => d.code)].join(', ');
   const keep = ['i', ...decodes.filter((d) => !PER_USAGE_KINDS.has(d.kind)).map((d) => d.decodedAs)].join(', ');
   return [
     `CREATE OR REPLACE TEMP TABLE ft_coded AS
-    WITH ${liveSql(q)}, ${piecesSql(q, longestSpan)}
+    WITH ${liveSql(q, plan.resourceCodes)}, ${piecesSql(q, plan.longestSpan)}
     SELECT ${coded}, count(*) AS n, sum(ms)::HUGEINT AS ms_sum, min(ms) AS ms_min, max(ms) AS ms_max
     FROM pieces GROUP BY ${coded}`,
     `CREATE OR REPLACE TEMP TABLE ft_fine AS
@@ -312,9 +322,4 @@ export function storeRowsSql(aggregationId: string, q: AggregationQuery): string
     JOIN ft_buckets b ON b.i = g.i
     ${has('JOB_ID') ? `LEFT JOIN jobs j ON j.farm_id = ${literal(q.farmId)} AND j.job_id = g.job_id` : ''}
     ORDER BY row_index`;
-}
-
-/** The statements of one aggregation run, in order (after the bucket tables exist). */
-export function aggregationStatements(q: AggregationQuery): string[] {
-  return [...rateTableStatements(q), ...fineGroupsStatements(q), groupsSql(q)];
 }

@@ -5,7 +5,7 @@ import { BIGINT, LIST, listValue } from '@duckdb/node-api';
 import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationLimits, AggregationQuery, AggregationRecord, AggregationRow, AggregationStore } from '../aggregation-store.js';
 import type { Database, Row } from './database.js';
-import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resultTable, storeRowsSql } from './aggregation-sql.js';
+import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resourceCodesSql, resultTable, storeRowsSql } from './aggregation-sql.js';
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
@@ -137,9 +137,10 @@ export function duckDbAggregations(db: Database): AggregationStore {
           [LIST(BIGINT)],
         );
         await step(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
+        const resourceCodes = (await db.all(resourceCodesSql(q), [], conn)).map((r) => Number(r.code));
         const spanSql = longestSpanSql(q);
         const longestSpan = spanSql ? Number((await db.all(spanSql, [], conn))[0]!.k) : undefined;
-        for (const statement of fineGroupsStatements(q, longestSpan)) await step(statement);
+        for (const statement of fineGroupsStatements(q, { resourceCodes, longestSpan })) await step(statement);
         await step(groupsSql(q));
         const count = Number((await db.all(`SELECT count(*) AS n FROM ft_groups`, [], conn))[0]!.n);
         if (count > limits.maxRows) {
