@@ -2,8 +2,12 @@
 // Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx).
 // Node 20's runner does not expand globs itself, hence this small finder.
 // Extra arguments are passed on: `npm test -- --test-name-pattern=paging`.
+// The tests and the servers they start put their data folders and files in a temporary
+// folder of this run's own (TMPDIR), removed when the run ends however it went: some tests
+// keep a folder on purpose (a restart, an upgrade, a copy), and a failed test keeps all.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function find(dir) {
@@ -16,5 +20,14 @@ const args = process.argv.slice(2);
 const picked = args.filter((a) => !a.startsWith('-'));
 const files = picked.length ? picked : find('test').sort();
 const flags = args.filter((a) => a.startsWith('-'));
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], { stdio: 'inherit' });
+const runTmp = mkdtempSync(join(tmpdir(), 'farmtally-tests-'));
+let result;
+try {
+  result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, TMPDIR: runTmp },
+  });
+} finally {
+  rmSync(runTmp, { recursive: true, force: true });
+}
 process.exit(result.status ?? 1);
