@@ -79,7 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');
   const tokens = new PageTokens(await store.serverSecret());
   const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);
-  aggregations.startSweeping(Date.now);
+  aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
   const context = (caller: string): OperationContext => ({ store, settings, tokens, aggregations, caller, now: Date.now });
   const app = await buildApp({
     operations: OPERATIONS,

@@ -2,6 +2,9 @@
 // FAILED past the row cap, TIMEOUT past the time budget, FAILED after a crash, running
 // sessions counted up to the Start call, and page tokens checked whatever the status.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetSessionsStatisticsAggregationCommand,
@@ -157,6 +160,31 @@ describe('limits: rows, time, retention', () => {
     } finally {
       await ft.stop();
     }
+  });
+
+  test('expired results are deleted from the data file: the record and its result table', async () => {
+    const ft = await startFarmtally({ args: ['--aggregation-ttl', '1'] });
+    let aggregationId: string | undefined;
+    try {
+      const farm = await createFarm(ft);
+      await postSessions(ft.url, farm.farmId, sessions(farm, 50, 5));
+      ({ aggregationId } = await startAgg(ft, { ...heavy(farm), period: undefined, groupBy: ['QUEUE_ID'] }));
+      assert.equal((await readAggregation(ft.client, farm.farmId, aggregationId!)).status, 'COMPLETED');
+      // Expired after 1 s; swept within a second after that.
+      await new Promise((r) => setTimeout(r, 2500));
+    } finally {
+      await ft.stop(false);
+    }
+    const instance = await DuckDBInstance.create(join(ft.dataDir, 'farmtally.duckdb'), { access_mode: 'READ_ONLY' });
+    const c = await instance.connect();
+    const read = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJS();
+    const tables = await read(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'agg_rows_%'`);
+    const records = await read(`SELECT aggregation_id FROM aggregations`);
+    c.closeSync();
+    instance.closeSync();
+    rmSync(ft.dataDir, { recursive: true, force: true });
+    assert.deepEqual(tables, [], `result tables left: ${JSON.stringify(tables)}`);
+    assert.deepEqual(records, []);
   });
 
   test('past --aggregation-timeout: TIMEOUT saying what to reduce', async () => {

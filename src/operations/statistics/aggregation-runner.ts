@@ -63,10 +63,15 @@ export class AggregationRunner {
     clearTimeout(timer);
   }
 
-  startSweeping(now: () => number, everyMs = 60_000): void {
-    this.sweeper = setInterval(() => {
-      this.store.deleteExpiredAggregations(now()).catch((err) => this.log(`sweeping expired aggregations failed: ${String(err)}`));
-    }, everyMs);
+  /**
+   * Deletes expired aggregations and their result tables now (what a previous run left), then
+   * every minute, or every `ttlMs` when results live shorter than that (at least every
+   * second): a table outlives its results by at most one interval.
+   */
+  startSweeping(now: () => number, ttlMs: number): void {
+    const sweep = () => this.store.deleteExpiredAggregations(now()).catch((err) => this.log(`sweeping expired aggregations failed: ${String(err)}`));
+    void sweep();
+    this.sweeper = setInterval(sweep, Math.min(60_000, Math.max(1_000, ttlMs)));
     this.sweeper.unref();
   }
 

@@ -201,7 +201,8 @@ export function duckDbAggregations(db: Database): AggregationStore {
 
     async deleteExpiredAggregations(nowMs) {
       return db.transaction(async () => {
-        const gone = await db.all(`DELETE FROM aggregations WHERE expires_at <= $1 RETURNING aggregation_id`, [nowMs]);
+        // A running one is left to finish (its table is not written yet); the next sweep takes it.
+        const gone = await db.all(`DELETE FROM aggregations WHERE expires_at <= $1 AND status <> 'IN_PROGRESS' RETURNING aggregation_id`, [nowMs]);
         for (const r of gone) {
           finished.delete(r.aggregation_id as string);
           forgetResult(r.aggregation_id as string);
