@@ -37,6 +37,8 @@ export interface ServerOptions {
   spoolDir?: string;
   /** Log one line per NDJSON batch: which path staged it, and why the careful one when it did. */
   traceIngest?: boolean;
+  /** Log each aggregation's statements with their times, and its time until COMPLETED. */
+  traceAggregations?: boolean;
   log?: (line: string) => void;
 }
 
@@ -75,7 +77,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     bulkIngest: options.bulkIngest ?? true,
   };
   const log = options.log ?? ((line: string) => console.error(line));
-  const store = await openDuckDbStore({ dataDir: options.dataDir, memoryLimit: options.memoryLimit, threads: options.threads, log });
+  const store = await openDuckDbStore({
+    dataDir: options.dataDir,
+    memoryLimit: options.memoryLimit,
+    threads: options.threads,
+    log,
+    traceAggregations: options.traceAggregations ? log : undefined,
+  });
   await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');
   const tokens = new PageTokens(await store.serverSecret());
   const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);

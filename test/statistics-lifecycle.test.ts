@@ -187,6 +187,21 @@ describe('limits: rows, time, retention', () => {
     assert.deepEqual(records, []);
   });
 
+  test('FARMTALLY_AGGREGATION_TRACE logs each statement of an aggregation with its time, then the total', async () => {
+    const ft = await startFarmtally({ env: { FARMTALLY_AGGREGATION_TRACE: '1' } });
+    try {
+      const farm = await createFarm(ft);
+      await postSessions(ft.url, farm.farmId, sessions(farm, 50, 5));
+      const { aggregationId } = await startAgg(ft, { ...heavy(farm), period: undefined, groupBy: ['QUEUE_ID'] });
+      assert.equal((await readAggregation(ft.client, farm.farmId, aggregationId!)).status, 'COMPLETED');
+      const lines = ft.output().split('\n').filter((l) => l.includes(`aggregation ${aggregationId}: `));
+      assert.ok(lines.some((l) => /: \d+ ms CREATE OR REPLACE TEMP TABLE ft_coded/.test(l)), lines.join('\n'));
+      assert.match(lines[lines.length - 1]!, /: COMPLETED in \d+ ms$/);
+    } finally {
+      await ft.stop();
+    }
+  });
+
   test('past --aggregation-timeout: TIMEOUT saying what to reduce', async () => {
     const ft = await startFarmtally({ args: ['--aggregation-timeout', '0.001'] });
     try {

@@ -73,6 +73,7 @@ export function serveCommand(): Command {
           // Internal switches, for tests and diagnosis (docs/DECISIONS.md, session ingest).
           bulkIngest: process.env.FARMTALLY_INGEST_FAST_PATH !== 'off',
           traceIngest: Boolean(process.env.FARMTALLY_INGEST_TRACE),
+          traceAggregations: Boolean(process.env.FARMTALLY_AGGREGATION_TRACE),
         });
       } catch (err) {
         console.error(`farmtally: ${err instanceof Error ? err.message : String(err)}`);

@@ -55,7 +55,7 @@ function describeMissing(rows: Row[]): string[] {
 export const RESULT_CHUNK_ROWS = 2_000;
 export const CACHED_RESULT_ROWS = 100_000;
 
-export function duckDbAggregations(db: Database): AggregationStore {
+export function duckDbAggregations(db: Database, trace?: (line: string) => void): AggregationStore {
   // Finished aggregations' records (a few small fields each) are remembered once read: every
   // page of a result asks for its record. Running ones are answered from memory too: a
   // client polls while its aggregation runs, and each poll's query on the engine slowed the
@@ -124,11 +124,20 @@ export function duckDbAggregations(db: Database): AggregationStore {
         timedOut = true;
         conn.interrupt();
       }, limits.timeoutMs);
+      const began = performance.now();
+      const traced = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+        if (!trace) return run();
+        const started = performance.now();
+        const result = await run();
+        trace(`aggregation ${id}: ${Math.round(performance.now() - started)} ms ${sql.replace(/\s+/g, ' ').trim().slice(0, 60)}`);
+        return result;
+      };
       const step = async (sql: string, ...args: Parameters<typeof conn.run> extends [string, ...infer R] ? R : never) => {
         if (Date.now() >= deadline) timedOut = true;
         if (timedOut) throw new Error('aggregation timed out');
-        await conn.run(sql, ...args);
+        await traced(sql, () => conn.run(sql, ...args));
       };
+      const read = (sql: string) => traced(sql, () => db.all(sql, [], conn));
       try {
         for (const statement of rateTableStatements(q)) await step(statement);
         await step(
@@ -137,22 +146,24 @@ export function duckDbAggregations(db: Database): AggregationStore {
           [LIST(BIGINT)],
         );
         await step(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
-        const resourceCodes = (await db.all(resourceCodesSql(q), [], conn)).map((r) => Number(r.code));
+        const resourceCodes = (await read(resourceCodesSql(q))).map((r) => Number(r.code));
         const spanSql = longestSpanSql(q);
-        const longestSpan = spanSql ? Number((await db.all(spanSql, [], conn))[0]!.k) : undefined;
+        const longestSpan = spanSql ? Number((await read(spanSql))[0]!.k) : undefined;
         for (const statement of fineGroupsStatements(q, { resourceCodes, longestSpan })) await step(statement);
         await step(groupsSql(q));
-        const count = Number((await db.all(`SELECT count(*) AS n FROM ft_groups`, [], conn))[0]!.n);
+        const count = Number((await read(`SELECT count(*) AS n FROM ft_groups`))[0]!.n);
         if (count > limits.maxRows) {
           return await finish(id, 'FAILED', `The aggregation would return ${count} rows, more than this server's limit of ${limits.maxRows}. Narrow the time range, choose a longer period, select fewer queues or fleets, or group by fewer fields.`, 0);
         }
-        const missing = describeMissing(await db.all(missingRatesSql(q), [], conn)).sort();
+        const missing = describeMissing(await read(missingRatesSql(q))).sort();
         await step(storeRowsSql(id, q));
         clearTimeout(timer);
         const message = missing.length
           ? `No rate for ${missing.join(', ')}: that usage counts 0 USD. Add the rates to the pricing file (serve --pricing FILE).`
           : undefined;
-        return await finish(id, 'COMPLETED', message, count);
+        const done = await finish(id, 'COMPLETED', message, count);
+        trace?.(`aggregation ${id}: COMPLETED in ${Math.round(performance.now() - began)} ms`);
+        return done;
       } catch (err) {
         if (timedOut) {
           await conn.run(`DROP TABLE IF EXISTS ${resultTable(id)}`).catch(() => undefined);

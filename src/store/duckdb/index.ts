@@ -8,13 +8,18 @@ import { duckDbSessionIngest } from './session-ingest.js';
 
 export type DuckDbStore = Store & { readonly db: Database };
 
-export async function openDuckDbStore(options: DatabaseOptions): Promise<DuckDbStore> {
+export interface DuckDbStoreOptions extends DatabaseOptions {
+  /** Where to log each aggregation's statements with their times (diagnosis). */
+  traceAggregations?: (line: string) => void;
+}
+
+export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const db = await Database.open(options);
   return {
     db,
     ...duckDbResources(db),
     ...duckDbSessionIngest(db),
-    ...duckDbAggregations(db),
+    ...duckDbAggregations(db, options.traceAggregations),
     async findClientToken(scope, token) {
       const r = await db.one(`SELECT resource_id, fingerprint FROM client_tokens WHERE scope = $1 AND token = $2`, [scope, token]);
       return r && { resourceId: r.resource_id as string, fingerprint: r.fingerprint as string };
