@@ -115,6 +115,12 @@ export function longestSpanSql(q: AggregationQuery): string | undefined {
       coalesce((SELECT max(${running}) FROM running_sessions WHERE farm_id = ${farm} AND started_at < ${until}), 0)))) AS k`;
 }
 
+/** A bucket's edges in ms as SQL expressions of its index. */
+interface BucketEdges {
+  start: (i: string) => string;
+  end: (i: string) => string;
+}
+
 /** Past this many days in the range, MONTHLY buckets are found by month arithmetic instead of a day lookup. */
 const MAX_LOOKUP_DAYS = 40_000;
 
@@ -124,7 +130,7 @@ const MAX_LOOKUP_DAYS = 40_000;
  * range share a bucket. A list lookup per record measured about 1.7× faster than month
  * arithmetic with a join on the bucket table (Q4, 10 M sessions).
  */
-function dayBuckets(q: AggregationQuery): { at: (t: string) => string; start: (i: string) => string; end: (i: string) => string } | undefined {
+function dayBuckets(q: AggregationQuery): (BucketEdges & { at: (t: string) => string }) | undefined {
   const off = q.months!.offsetMs;
   const [start, end] = [q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!];
   const firstDay = Math.floor((start + off) / DAY_MS);
@@ -147,6 +153,28 @@ function dayBuckets(q: AggregationQuery): { at: (t: string) => string; start: (i
 }
 
 /**
+ * Pieces from `spans` (each record with its first and last bucket index, first_i and last_i)
+ * where the bucket edges are expressions of the index: by the range join when records span
+ * few buckets (`longestSpan`), else by a list of bucket indexes per record.
+ */
+function splitSpans(spans: string, edges: BucketEdges, longestSpan?: number): string {
+  if (longestSpan !== undefined && longestSpan <= SMALL_SPAN) {
+    return `
+    ${spans},
+    pieces AS (
+      SELECT s.*, first_i + r.k AS i, least(e0, ${edges.end('first_i + r.k')}) - greatest(s0, ${edges.start('first_i + r.k')}) AS ms
+      FROM spans s JOIN range(0, ${int(longestSpan)}) r(k) ON r.k <= s.last_i - s.first_i
+    )`;
+  }
+  return `
+    ${spans},
+    pieces AS (
+      SELECT *, least(e0, ${edges.end('i')}) - greatest(s0, ${edges.start('i')}) AS ms
+      FROM (SELECT *, unnest(generate_series(first_i, last_i)) AS i FROM spans)
+    )`;
+}
+
+/**
  * One row per bucket piece of each usage record: bucket index i and its milliseconds.
  * `longestSpan` (from longestSpanSql) picks the range-join plan when it is small.
  */
@@ -154,37 +182,13 @@ function piecesSql(q: AggregationQuery, longestSpan?: number): string {
   if (q.grid) {
     const [o, w] = [int(q.grid.originMs), int(q.grid.widthMs)];
     // Times are whole milliseconds, so e0 - 1 is the record's last instant.
-    if (longestSpan !== undefined && longestSpan <= SMALL_SPAN) {
-      return `
-    spans AS (SELECT *, (s0 - ${o}) // ${w} AS first_i, (e0 - 1 - ${o}) // ${w} AS last_i FROM live),
-    pieces AS (
-      SELECT s.*, first_i + r.k AS i, least(e0, ${o} + (first_i + r.k + 1) * ${w}) - greatest(s0, ${o} + (first_i + r.k) * ${w}) AS ms
-      FROM spans s JOIN range(0, ${int(longestSpan)}) r(k) ON r.k <= s.last_i - s.first_i
-    )`;
-    }
-    return `
-    pieces AS (
-      SELECT *, least(e0, ${o} + (i + 1) * ${w}) - greatest(s0, ${o} + i * ${w}) AS ms
-      FROM (SELECT *, unnest(generate_series((s0 - ${o}) // ${w}, (e0 - 1 - ${o}) // ${w})) AS i FROM live)
-    )`;
+    const spans = `spans AS (SELECT *, (s0 - ${o}) // ${w} AS first_i, (e0 - 1 - ${o}) // ${w} AS last_i FROM live)`;
+    return splitSpans(spans, { start: (i) => `${o} + (${i}) * ${w}`, end: (i) => `${o} + (${i} + 1) * ${w}` }, longestSpan);
   }
   const days = q.months && dayBuckets(q);
   if (days) {
     const spans = `spans AS (SELECT u.*, ${days.at('u.s0')} AS first_i, ${days.at('u.e0 - 1')} AS last_i FROM live u)`;
-    if (longestSpan !== undefined && longestSpan <= SMALL_SPAN) {
-      return `
-    ${spans},
-    pieces AS (
-      SELECT s.*, first_i + r.k AS i, least(e0, ${days.end('first_i + r.k')}) - greatest(s0, ${days.start('first_i + r.k')}) AS ms
-      FROM spans s JOIN range(0, ${int(longestSpan)}) r(k) ON r.k <= s.last_i - s.first_i
-    )`;
-    }
-    return `
-    ${spans},
-    pieces AS (
-      SELECT *, least(e0, ${days.end('i')}) - greatest(s0, ${days.start('i')}) AS ms
-      FROM (SELECT *, unnest(generate_series(first_i, last_i)) AS i FROM spans)
-    )`;
+    return splitSpans(spans, days, longestSpan);
   }
   // Otherwise each record's first and last bucket index comes from local month numbers
   // (MONTHLY in a fixed offset over a very long range) or from ASOF joins on the bucket
