@@ -12,7 +12,6 @@ import { pipeline } from 'node:stream/promises';
 
 export interface SpooledBody {
   path: string;
-  bytes: number;
   /**
    * The longest line in bytes, without its `\n` (a `\r` before it counts, one byte over the
    * line readers' measure, which at worst sends a line at the cap to the careful path).
@@ -31,12 +30,10 @@ export function prepareSpoolDir(dir: string): void {
 /** Writes the body to a new file in `dir`; on any failure (a broken upload, a full disk) the file is gone and the error thrown. */
 export async function spoolBody(body: AsyncIterable<Buffer>, dir: string): Promise<SpooledBody> {
   const path = join(dir, `ingest-${randomBytes(12).toString('hex')}.ndjson`);
-  let bytes = 0;
   let longestLine = 0;
   let line = 0; // bytes of the current line so far
   async function* measured(source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
-      bytes += chunk.length;
       let start = 0;
       for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
         longestLine = Math.max(longestLine, line + nl - start);
@@ -54,5 +51,5 @@ export async function spoolBody(body: AsyncIterable<Buffer>, dir: string): Promi
     await rm(path, { force: true }).catch(() => undefined);
     throw err;
   }
-  return { path, bytes, longestLine };
+  return { path, longestLine };
 }
