@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { CreateFleetCommand, CreateQueueCommand, GetSessionCommand, paginateListJobs, paginateListSessions, type DeadlineClient } from '@aws-sdk/client-deadline';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { fuzzBatches, random, type FuzzParents } from './support/ingest-fuzz.js';
-import { newDataDir, startFarmtally, type Farmtally } from './support/server.js';
+import { newDataDir, readDataFile, startFarmtally, type Farmtally } from './support/server.js';
 import { farmWithParents, numberedRecord, toNdjson, type FarmParents } from './support/session-records.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
@@ -227,24 +226,21 @@ describe('ingest fast path: the same answers as the careful path', () => {
     // License products are in no SDK output: the stored rows themselves, once both have stopped.
     await fast.stop(false);
     await careful.stop(false);
-    const rows = async (dataDir: string) => {
-      const instance = await DuckDBInstance.create(join(dataDir, 'farmtally.duckdb'), { access_mode: 'READ_ONLY' });
-      const c = await instance.connect();
-      const read = async (sql: string) => JSON.stringify((await c.runAndReadAll(sql)).getRowObjectsJson());
-      const sessions = await read(`SELECT farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at,
-        license_products FROM sessions ORDER BY farm_id, session_id`);
-      const jobs = await read(`SELECT farm_id, queue_id, job_id, name, user_id, started_at, ended_at FROM jobs ORDER BY farm_id, job_id`);
-      // Every job with sessions, and no other, spans its sessions: the first start, and the
-      // last end unless one of them runs (ingest extends spans batch by batch).
-      const offSpan = await read(`SELECT * FROM (
-          SELECT farm_id, job_id, min(started_at) AS started_at, CASE WHEN count(ended_at) = count(*) THEN max(ended_at) END AS ended_at
-          FROM sessions GROUP BY farm_id, job_id) spanned
-        FULL JOIN jobs USING (farm_id, job_id)
-        WHERE spanned.started_at IS DISTINCT FROM jobs.started_at OR spanned.ended_at IS DISTINCT FROM jobs.ended_at LIMIT 5`);
-      c.closeSync();
-      instance.closeSync();
-      return { sessions, jobs, offSpan };
-    };
+    const rows = (dataDir: string) =>
+      readDataFile(dataDir, async (query) => {
+        const read = async (sql: string) => JSON.stringify(await query(sql));
+        const sessions = await read(`SELECT farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at,
+          license_products FROM sessions ORDER BY farm_id, session_id`);
+        const jobs = await read(`SELECT farm_id, queue_id, job_id, name, user_id, started_at, ended_at FROM jobs ORDER BY farm_id, job_id`);
+        // Every job with sessions, and no other, spans its sessions: the first start, and the
+        // last end unless one of them runs (ingest extends spans batch by batch).
+        const offSpan = await read(`SELECT * FROM (
+            SELECT farm_id, job_id, min(started_at) AS started_at, CASE WHEN count(ended_at) = count(*) THEN max(ended_at) END AS ended_at
+            FROM sessions GROUP BY farm_id, job_id) spanned
+          FULL JOIN jobs USING (farm_id, job_id)
+          WHERE spanned.started_at IS DISTINCT FROM jobs.started_at OR spanned.ended_at IS DISTINCT FROM jobs.ended_at LIMIT 5`);
+        return { sessions, jobs, offSpan };
+      });
     const [x, y] = [await rows(fast.dataDir), await rows(careful.dataDir)];
     rmSync(fast.dataDir, { recursive: true, force: true });
     rmSync(careful.dataDir, { recursive: true, force: true });

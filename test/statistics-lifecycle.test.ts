@@ -3,8 +3,6 @@
 // sessions counted up to the Start call, and page tokens checked whatever the status.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetSessionsStatisticsAggregationCommand,
@@ -12,7 +10,7 @@ import {
 } from '@aws-sdk/client-deadline';
 import { mulberry32 } from './reference/generate-farm.js';
 import { rejectsNaming, rejectsNotFound } from './support/service-errors.js';
-import { http, startFarmtally, type Farmtally } from './support/server.js';
+import { http, readDataFile, startFarmtally, type Farmtally } from './support/server.js';
 import { postSessions, readAggregation, waitForAggregation } from './support/statistics-farm.js';
 
 const HOUR = 3_600_000;
@@ -175,13 +173,10 @@ describe('limits: rows, time, retention', () => {
     } finally {
       await ft.stop(false);
     }
-    const instance = await DuckDBInstance.create(join(ft.dataDir, 'farmtally.duckdb'), { access_mode: 'READ_ONLY' });
-    const c = await instance.connect();
-    const read = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJS();
-    const tables = await read(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'agg_rows_%'`);
-    const records = await read(`SELECT aggregation_id FROM aggregations`);
-    c.closeSync();
-    instance.closeSync();
+    const [tables, records] = await readDataFile(ft.dataDir, async (query) => [
+      await query(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'agg_rows_%'`),
+      await query(`SELECT aggregation_id FROM aggregations`),
+    ]);
     rmSync(ft.dataDir, { recursive: true, force: true });
     assert.deepEqual(tables, [], `result tables left: ${JSON.stringify(tables)}`);
     assert.deepEqual(records, []);

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeadlineClient } from '@aws-sdk/client-deadline';
+import { DuckDBInstance } from '@duckdb/node-api';
 
 export const BIN = new URL('../../bin/farmtally.js', import.meta.url).pathname;
 
@@ -20,6 +21,18 @@ export interface Farmtally {
 
 export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'farmtally-test-'));
+}
+
+/** Reads a stopped server's data file (read-only): `query` gives each statement's rows as JSON values. */
+export async function readDataFile<T>(dataDir: string, read: (query: (sql: string) => Promise<unknown[]>) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(join(dataDir, 'farmtally.duckdb'), { access_mode: 'READ_ONLY' });
+  const connection = await instance.connect();
+  try {
+    return await read(async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson());
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
 }
 
 export function sdkClient(url: string): DeadlineClient {
