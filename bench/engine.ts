@@ -1,10 +1,11 @@
-// The engine's own time: the same SQL the server runs for an aggregation (the builders of
-// src/store/duckdb/aggregation-sql.ts, in the order of aggregations.ts runAggregation), on
+// The engine's own time: the same statements the server runs for an aggregation (the steps
+// of src/store/duckdb/aggregations.ts, then the same count, rate check and row storage), on
 // the server's data file, opened the way the server opens it (Database.open: same threads
 // and memory_limit). Run after the server has stopped: DuckDB allows one process per file.
-import { BIGINT, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
-import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resourceCodesSql, resultTable, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
+import { missingRatesSql, resultTable, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
+import { computeGroups, prepareBuckets, type Statements } from '../src/store/duckdb/aggregations.js';
 import type { Database } from '../src/store/duckdb/database.js';
 
 export interface EngineRun {
@@ -25,21 +26,12 @@ export async function runEngine(db: Database, q: AggregationQuery): Promise<Engi
   const conn: DuckDBConnection = await db.connect();
   const id = `${'be7c4'}${String(++runs).padStart(27, '0')}`; // 32 hex digits, like a real aggregation ID
   try {
+    // The server's own steps (aggregations.ts), timed here instead of bounded and traced.
+    const statements: Statements = { run: (sql, ...args) => conn.run(sql, ...args), read: (sql) => db.all(sql, [], conn) };
     const t0 = performance.now();
-    for (const statement of rateTableStatements(q)) await conn.run(statement);
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE ft_edges AS SELECT (generate_subscripts(e, 1) - 1)::INTEGER AS i, unnest(e) AS b FROM (SELECT $1::BIGINT[] AS e)`,
-      [listValue(q.boundaries)],
-      [LIST(BIGINT)],
-    );
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
+    await prepareBuckets(q, statements);
     const t1 = performance.now();
-    // As the server does: the longest span picks the plan on a uniform grid.
-    const resourceCodes = (await conn.runAndReadAll(resourceCodesSql(q))).getRowObjectsJS().map((r) => Number(r.code));
-    const spanSql = longestSpanSql(q);
-    const longestSpan = spanSql ? Number((await conn.runAndReadAll(spanSql)).getRowObjectsJS()[0]!.k) : undefined;
-    for (const statement of fineGroupsStatements(q, { resourceCodes, longestSpan })) await conn.run(statement);
-    await conn.run(groupsSql(q));
+    await computeGroups(q, statements);
     const t2 = performance.now();
     const totals = (await db.all(`SELECT count(*) AS rows, sum(n) AS count, sum(runtime_ms_sum)::DOUBLE AS runtime_ms FROM ft_groups`, [], conn))[0]!;
     await db.all(missingRatesSql(q), [], conn);

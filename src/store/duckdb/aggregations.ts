@@ -1,7 +1,7 @@
 // Aggregations on DuckDB: each runs on a connection of its own (so the API keeps answering
 // while it works), writes its rows into a result table of its own and its outcome into
 // the aggregations table.
-import { BIGINT, LIST, listValue } from '@duckdb/node-api';
+import { BIGINT, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationLimits, AggregationQuery, AggregationRecord, AggregationRow, AggregationStore } from '../aggregation-store.js';
 import type { Database, Row } from './database.js';
@@ -54,6 +54,38 @@ function describeMissing(rows: Row[]): string[] {
  */
 export const RESULT_CHUNK_ROWS = 2_000;
 export const CACHED_RESULT_ROWS = 100_000;
+
+/** What a statement takes besides its text: parameters, and their types. */
+type RunArgs = Parameters<DuckDBConnection['run']> extends [string, ...infer R] ? R : never;
+
+/**
+ * How an aggregation's statements are carried out, on its own connection: the server bounds
+ * and traces them, the benchmark (bench/engine.ts) times them.
+ */
+export interface Statements {
+  run(sql: string, ...args: RunArgs): Promise<unknown>;
+  read(sql: string): Promise<Row[]>;
+}
+
+/** The tables every plan reads: the rate tables, and the buckets (ft_edges, ft_buckets). */
+export async function prepareBuckets(q: AggregationQuery, x: Statements): Promise<void> {
+  for (const statement of rateTableStatements(q)) await x.run(statement);
+  await x.run(
+    `CREATE OR REPLACE TEMP TABLE ft_edges AS SELECT (generate_subscripts(e, 1) - 1)::INTEGER AS i, unnest(e) AS b FROM (SELECT $1::BIGINT[] AS e)`,
+    [listValue(q.boundaries)],
+    [LIST(BIGINT)],
+  );
+  await x.run(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
+}
+
+/** ft_groups, the priced groups: the plan's facts are read first (the selected codes, the longest span), then the grouping. */
+export async function computeGroups(q: AggregationQuery, x: Statements): Promise<void> {
+  const resourceCodes = (await x.read(resourceCodesSql(q))).map((r) => Number(r.code));
+  const spanSql = longestSpanSql(q);
+  const longestSpan = spanSql ? Number((await x.read(spanSql))[0]!.k) : undefined;
+  for (const statement of fineGroupsStatements(q, { resourceCodes, longestSpan })) await x.run(statement);
+  await x.run(groupsSql(q));
+}
 
 export function duckDbAggregations(db: Database, trace?: (line: string) => void): AggregationStore {
   // Finished aggregations' records (a few small fields each) are remembered once read: every
@@ -132,25 +164,16 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
         trace(`aggregation ${id}: ${Math.round(performance.now() - started)} ms ${sql.replace(/\s+/g, ' ').trim().slice(0, 60)}`);
         return result;
       };
-      const step = async (sql: string, ...args: Parameters<typeof conn.run> extends [string, ...infer R] ? R : never) => {
+      const step = async (sql: string, ...args: RunArgs) => {
         if (Date.now() >= deadline) timedOut = true;
         if (timedOut) throw new Error('aggregation timed out');
         await traced(sql, () => conn.run(sql, ...args));
       };
       const read = (sql: string) => traced(sql, () => db.all(sql, [], conn));
       try {
-        for (const statement of rateTableStatements(q)) await step(statement);
-        await step(
-          `CREATE OR REPLACE TEMP TABLE ft_edges AS SELECT (generate_subscripts(e, 1) - 1)::INTEGER AS i, unnest(e) AS b FROM (SELECT $1::BIGINT[] AS e)`,
-          [listValue(q.boundaries)],
-          [LIST(BIGINT)],
-        );
-        await step(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
-        const resourceCodes = (await read(resourceCodesSql(q))).map((r) => Number(r.code));
-        const spanSql = longestSpanSql(q);
-        const longestSpan = spanSql ? Number((await read(spanSql))[0]!.k) : undefined;
-        for (const statement of fineGroupsStatements(q, { resourceCodes, longestSpan })) await step(statement);
-        await step(groupsSql(q));
+        const statements: Statements = { run: step, read };
+        await prepareBuckets(q, statements);
+        await computeGroups(q, statements);
         const count = Number((await read(`SELECT count(*) AS n FROM ft_groups`))[0]!.n);
         if (count > limits.maxRows) {
           return await finish(id, 'FAILED', `The aggregation would return ${count} rows, more than this server's limit of ${limits.maxRows}. Narrow the time range, choose a longer period, select fewer queues or fleets, or group by fewer fields.`, 0);
