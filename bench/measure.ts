@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clientFor } from '../src/cli/client.js';
-import { DEFAULT_BATCH_SIZE } from '../src/cli/import-upload.js';
 import { createDemoFarm } from '../src/demo/create-farm.js';
 import { demoRateCard } from '../src/demo/farm.js';
 import { generateSessions, type DemoIds } from '../src/demo/generate.js';
@@ -20,8 +19,6 @@ import { postFile } from './post-file.js';
 import { engineQuery, QUERIES, sdkInput, zoneOf } from './queries.js';
 import { BIN, memoryOf, startServer } from './server.js';
 
-/** Records per ingest request: what `farmtally import` sends by default. */
-export const DEFAULT_BATCH = DEFAULT_BATCH_SIZE;
 const SEED = seedOf('1');
 
 export interface Ingest {

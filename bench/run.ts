@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_BATCH, measure, type Measured } from './measure.js';
+import { DEFAULT_BATCH_SIZE } from '../src/cli/import-upload.js';
+import { measure, type Measured } from './measure.js';
 import { markdown, writeReport } from './report.js';
 import { ensureBuilt, ROOT } from './server.js';
 
@@ -20,7 +21,7 @@ const options = new Command('bench')
   .description('Benchmark farmtally: ingest, aggregations end to end and in the engine, a JS floor, peak memory.')
   .option('--sessions <n>', 'sessions to generate', whole(100), 1_000_000)
   .option('--runs <n>', 'runs of each aggregation (the median is quoted)', whole(1), 5)
-  .option('--batch-size <n>', 'records per ingest request', whole(1), DEFAULT_BATCH)
+  .option('--batch-size <n>', 'records per ingest request', whole(1), DEFAULT_BATCH_SIZE)
   .option('--scale', 'also run at a tenth of the sessions and report the growth (automatic from 2 000 000)', false)
   .option('--no-write', 'print the results without writing BENCHMARKS.md')
   .parse(process.argv)
