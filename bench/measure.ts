@@ -171,7 +171,7 @@ export async function measure(sessions: number, runs: number, batch: number, dir
   }
   log('floor: loading usage records into typed arrays (not timed)');
   const usage = await loadUsage(db, farmId, ids.queueIds, rateCard, costScaleFactor, asOfMs);
-  db.close();
+  await db.close();
   const q1 = QUERIES[0]!;
   const zone = zoneOf(q1);
   const offsetMs = zone.kind === 'fixed' ? zone.offsetMinutes * 60_000 : 0;

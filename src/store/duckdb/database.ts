@@ -104,7 +104,9 @@ export class Database {
     return next;
   }
 
-  close(): void {
+  /** Closes once every queued transaction has ended: closing under one crashes the engine. */
+  async close(): Promise<void> {
+    await this.writeQueue;
     this.main.closeSync();
     this.instance.closeSync();
   }

@@ -35,7 +35,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
       return Buffer.from((await db.one(`SELECT value FROM meta WHERE key = 'server-secret'`))!.value as string, 'base64');
     },
     async close() {
-      db.close();
+      await db.close();
     },
   };
 }
