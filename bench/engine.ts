@@ -2,7 +2,6 @@
 // of src/store/duckdb/aggregations.ts, then the same count, rate check and row storage), on
 // the server's data file, opened the way the server opens it (Database.open: same threads
 // and memory_limit). Run after the server has stopped: DuckDB allows one process per file.
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
 import { missingRatesSql, resultTable, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
 import { computeGroups, prepareBuckets, type Statements } from '../src/store/duckdb/aggregations.js';
@@ -23,18 +22,18 @@ let runs = 0;
 
 export async function runEngine(db: Database, q: AggregationQuery): Promise<EngineRun> {
   // Its own connection, as the server gives each aggregation (temp tables are per connection).
-  const conn: DuckDBConnection = await db.connect();
+  const conn = await db.lease();
   const id = `${'be7c4'}${String(++runs).padStart(27, '0')}`; // 32 hex digits, like a real aggregation ID
   try {
     // The server's own steps (aggregations.ts), timed here instead of bounded and traced.
-    const statements: Statements = { run: (sql, ...args) => conn.run(sql, ...args), read: (sql) => db.all(sql, [], conn) };
+    const statements: Statements = { run: (sql, ...args) => conn.run(sql, ...args), read: (sql) => conn.all(sql) };
     const t0 = performance.now();
     await prepareBuckets(q, statements);
     const t1 = performance.now();
     await computeGroups(q, statements);
     const t2 = performance.now();
-    const totals = (await db.all(`SELECT count(*) AS rows, sum(n) AS count, sum(runtime_ms_sum)::DOUBLE AS runtime_ms FROM ft_groups`, [], conn))[0]!;
-    await db.all(missingRatesSql(q), [], conn);
+    const totals = (await conn.all(`SELECT count(*) AS rows, sum(n) AS count, sum(runtime_ms_sum)::DOUBLE AS runtime_ms FROM ft_groups`))[0]!;
+    await conn.all(missingRatesSql(q));
     const t3 = performance.now();
     await conn.run(storeRowsSql(id, q));
     const t4 = performance.now();
@@ -47,6 +46,6 @@ export async function runEngine(db: Database, q: AggregationQuery): Promise<Engi
       runtimeMs: Number(totals.runtime_ms),
     };
   } finally {
-    conn.closeSync();
+    conn.close();
   }
 }

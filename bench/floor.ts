@@ -3,6 +3,7 @@
 // Loading the columns is not timed; only the scan is. Times are integer milliseconds held
 // in doubles (exact up to 2^53), bucketed by shifting by the offset, as SPEC section 9 says.
 import { hourlyRate, type RateCard } from '../src/domain/pricing.js';
+import type { Lease } from '../src/store/duckdb/connections.js';
 import type { Database } from '../src/store/duckdb/database.js';
 
 /** One usage record per row: a session's COMPUTE record and one LICENSE record per product. */
@@ -25,7 +26,21 @@ export async function loadUsage(db: Database, farmId: string, queueIds: readonly
     SELECT started_at::DOUBLE AS s, coalesce(ended_at, $2)::DOUBLE AS e, queue_id, fleet_id, 'COMPUTE' AS usage_type, instance_type, NULL AS license_product FROM s
     UNION ALL
     SELECT started_at::DOUBLE, coalesce(ended_at, $2)::DOUBLE, queue_id, fleet_id, 'LICENSE', NULL, unnest(license_products) FROM s WHERE len(license_products) > 0`;
-  const result = await db.main.stream(sql, [farmId, asOfMs]);
+  const lease = await db.lease();
+  try {
+    return await readUsage(await lease.stream(sql, [farmId, asOfMs]), kinds, queueIndex, rateCard, costScaleFactor);
+  } finally {
+    lease.close();
+  }
+}
+
+async function readUsage(
+  result: Awaited<ReturnType<Lease['stream']>>,
+  kinds: Map<string, 'customerManaged'>,
+  queueIndex: Map<string, number>,
+  rateCard: RateCard,
+  costScaleFactor: number,
+): Promise<UsageColumns> {
   let capacity = 1 << 16;
   let cols = allocate(capacity);
   let n = 0;

@@ -11,6 +11,7 @@ import { OPERATIONS } from './operations/registry.js';
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp } from './wire/app.js';
+import { healthRoute } from './wire/health-route.js';
 import { ingestRoute } from './wire/ingest-route.js';
 
 export interface ServerOptions {
@@ -93,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     operations: OPERATIONS,
     context,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    plugins: [ingestRoute({ context, spoolDir: options.spoolDir ?? (options.dataDir === ':memory:' ? undefined : join(options.dataDir, 'spool')), trace: options.traceIngest ? log : undefined })],
+    plugins: [healthRoute(() => store.health()), ingestRoute({ context, spoolDir: options.spoolDir ?? (options.dataDir === ':memory:' ? undefined : join(options.dataDir, 'spool')), trace: options.traceIngest ? log : undefined })],
     onInternalError: (err, request) => log(`internal error on ${request.method} ${request.url} (request ${request.id}): ${err instanceof Error ? err.stack : String(err)}`),
   });
   let address: string;

@@ -2,6 +2,7 @@
 // Each carries the status the model gives it; the wire layer turns a ServiceError into the
 // status, x-amzn-errortype and a JSON body, and anything else that escapes into
 // InternalServerErrorException.
+import { StorageFault } from '../store/store.js';
 
 export interface FieldFailure {
   name: string;
@@ -67,4 +68,20 @@ export function accessDenied(message: string): ServiceError {
 
 export function internalError(message = 'An internal error occurred. Retry the request; if it keeps failing, check the server log.'): ServiceError {
   return new ServiceError('InternalServerErrorException', 500, message, {}, 1);
+}
+
+/**
+ * A fault of the storage, not of the request, as InternalServerErrorException: a full disk
+ * is 507 and not worth retrying until someone frees space (no Retry-After); an engine that
+ * is reopening is 503, worth a retry in a few seconds.
+ */
+export function storageFaultError(err: unknown): ServiceError | undefined {
+  if (!(err instanceof StorageFault)) return undefined;
+  if (err.kind === 'no-space') return new ServiceError('InternalServerErrorException', 507, err.message);
+  return new ServiceError('InternalServerErrorException', 503, err.message, {}, 5);
+}
+
+/** A full disk met outside the engine (spooling a body): the same answer as the engine's. */
+export function noSpaceError(cause: string): ServiceError {
+  return storageFaultError(StorageFault.noSpace(cause))!;
 }

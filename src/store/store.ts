@@ -161,8 +161,39 @@ export interface SessionStore {
   stageSessions(farmId: string): Promise<StagedSessions>;
 }
 
+/**
+ * The storage itself failed, not the request: its disk is full (`no-space`; nothing was
+ * written), or the engine is out of service until it has reopened its data (`unavailable`).
+ * The message says what happened and what to do.
+ */
+export class StorageFault extends Error {
+  constructor(
+    readonly kind: 'no-space' | 'unavailable',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageFault';
+  }
+
+  static noSpace(cause: string): StorageFault {
+    return new StorageFault('no-space', `The server's disk is full, so nothing was written (${cause}). Free disk space where the server keeps its data, then send the request again.`);
+  }
+
+  static unavailable(cause: string): StorageFault {
+    return new StorageFault(
+      'unavailable',
+      `The storage engine stopped after a fatal error (${cause}); farmtally is reopening its data file. If the disk is full, free space; then retry in a few seconds.`,
+    );
+  }
+}
+
+/** Whether the engine can read and write now, and if not, why. */
+export type StoreHealth = { ok: true } | { ok: false; problem: string };
+
 export interface Store extends ResourceStore, ClientTokenStore, SessionStore, AggregationStore {
   /** Persistent server secret (for page tokens), created on first use. */
   serverSecret(): Promise<Buffer>;
+  /** Reads and writes a little, to tell a load balancer the truth (GET /health). */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { OperationContext } from '../operations/context.js';
-import { fieldValidationError, internalError, ServiceError, validationError } from '../operations/errors.js';
+import { fieldValidationError, internalError, ServiceError, storageFaultError, validationError } from '../operations/errors.js';
 import type { AnyOperation } from '../operations/operation.js';
 import { bindInput } from './rest-json.js';
 
@@ -61,6 +61,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof ServiceError) return sendError(reply, err);
+    const fault = storageFaultError(err);
+    if (fault) return sendError(reply, fault);
     const mapped = fromFramework(err as { code?: string; statusCode?: number; message: string }, options.bodyLimit);
     if (mapped) return sendError(reply, mapped);
     options.onInternalError?.(err, request);

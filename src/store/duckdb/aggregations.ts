@@ -130,13 +130,42 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
     return rows;
   }
 
-  async function finish(id: string, status: AggregationRecord['status'], message: string | undefined, rowCount: number): Promise<AggregationRecord> {
-    await db.run(`UPDATE aggregations SET status = $2, status_message = $3, row_count = $4 WHERE aggregation_id = $1`, [id, status, message ?? null, rowCount]);
-    const record = toRecord((await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]))!);
+  /** The record as it now stands, kept in memory for the polls and pages that follow. */
+  function remember(id: string, base: AggregationRecord, status: AggregationRecord['status'], message: string | undefined, rowCount: number): AggregationRecord {
+    const record: AggregationRecord = { ...base, status, statusMessage: message, rowCount };
     finished.set(id, record);
     running.delete(id);
     return { ...record };
   }
+
+  async function finish(id: string, status: AggregationRecord['status'], message: string | undefined, rowCount: number): Promise<AggregationRecord> {
+    const base = running.get(id) ?? finished.get(id) ?? toRecord((await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]))!);
+    try {
+      await db.run(`UPDATE aggregations SET status = $2, status_message = $3, row_count = $4 WHERE aggregation_id = $1`, [id, status, message ?? null, rowCount]);
+    } catch (err) {
+      // The outcome could not be stored (the engine failed): callers see FAILED at once; the
+      // data file says so once the engine is back (failInterruptedAggregations).
+      remember(id, base, 'FAILED', `The aggregation's outcome could not be stored: ${err instanceof Error ? err.message : String(err)} Start it again.`, 0);
+      throw err;
+    }
+    return remember(id, base, status, message, rowCount);
+  }
+
+  /** Aggregations the data file says are running, started before `before`, end FAILED: at start-up, or after a reopen, none of them can be. */
+  async function failInterrupted(message: string, before = Number.MAX_SAFE_INTEGER): Promise<number> {
+    const rows = await db.write(`UPDATE aggregations SET status = 'FAILED', status_message = $1 WHERE status = 'IN_PROGRESS' AND created_at < $2 RETURNING aggregation_id`, [message, before]);
+    for (const r of rows) {
+      const id = r.aggregation_id as string;
+      running.delete(id);
+      finished.delete(id);
+      // A crash while the rows were being written can leave part of a result table behind.
+      await db.run(`DROP TABLE IF EXISTS ${resultTable(id)}`);
+    }
+    return rows.length;
+  }
+  // A reopened engine cut short every aggregation that was running on the old one.
+  // (A Start answered after the reopen is newer than the hook's call, and left alone.)
+  db.onReopen(() => failInterrupted('The storage engine failed and was reopened while this aggregation ran. Start it again.', Date.now()));
 
   return {
     async insertAggregation(rec) {
@@ -147,7 +176,7 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
     },
 
     async runAggregation(id: string, q: AggregationQuery, limits: AggregationLimits) {
-      const conn = await db.connect();
+      const conn = await db.lease();
       const deadline = Date.now() + limits.timeoutMs;
       let timedOut = false;
       // interrupt() stops the statement running now; the check in step() catches the time
@@ -169,7 +198,7 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
         if (timedOut) throw new Error('aggregation timed out');
         await traced(sql, () => conn.run(sql, ...args));
       };
-      const read = (sql: string) => traced(sql, () => db.all(sql, [], conn));
+      const read = (sql: string) => traced(sql, () => conn.all(sql));
       try {
         const statements: Statements = { run: step, read };
         await prepareBuckets(q, statements);
@@ -195,7 +224,7 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
         throw err;
       } finally {
         clearTimeout(timer);
-        conn.closeSync();
+        conn.close();
       }
     },
 
@@ -226,21 +255,16 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
       return rows;
     },
 
-    async failInterruptedAggregations(message) {
-      const rows = await db.all(`UPDATE aggregations SET status = 'FAILED', status_message = $1 WHERE status = 'IN_PROGRESS' RETURNING aggregation_id`, [message]);
-      // A crash while the rows were being written can leave part of a result table behind.
-      for (const r of rows) await db.run(`DROP TABLE IF EXISTS ${resultTable(r.aggregation_id as string)}`);
-      return rows.length;
-    },
+    failInterruptedAggregations: (message) => failInterrupted(message),
 
     async deleteExpiredAggregations(nowMs) {
-      return db.transaction(async () => {
+      return db.transaction(async (tx) => {
         // A running one is left to finish (its table is not written yet); the next sweep takes it.
-        const gone = await db.all(`DELETE FROM aggregations WHERE expires_at <= $1 AND status <> 'IN_PROGRESS' RETURNING aggregation_id`, [nowMs]);
+        const gone = await tx.all(`DELETE FROM aggregations WHERE expires_at <= $1 AND status <> 'IN_PROGRESS' RETURNING aggregation_id`, [nowMs]);
         for (const r of gone) {
           finished.delete(r.aggregation_id as string);
           forgetResult(r.aggregation_id as string);
-          await db.run(`DROP TABLE IF EXISTS ${resultTable(r.aggregation_id as string)}`);
+          await tx.run(`DROP TABLE IF EXISTS ${resultTable(r.aggregation_id as string)}`);
         }
         return gone.length;
       });

@@ -1,113 +1,243 @@
-// One DuckDB instance per data directory, with a connection for writes and small reads and
-// a way to open more (background aggregations run on their own connection so the API stays
-// responsive while they work: measured in SPEC section 9).
+// One DuckDB instance per data folder, used so that every write stands on its own:
+// - writes go through one queue, each in a transaction of its own on the writer connection,
+//   so no request's fate depends on another's (a batch that rolls back takes only itself);
+// - reads run on a pool of reader connections in auto-commit: they see what is committed,
+//   never a writer's open transaction, and do not wait behind it;
+// - long work (an aggregation, a batch's staging) leases a connection of its own.
+// A fatal engine error (DuckDB invalidates a database whose checkpoint could not write) is
+// seen on any of them: from then on every call fails at once with a StorageFault saying so,
+// while the database takes its connections back and reopens the file, retrying until it can.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import { migrate } from './migrations.js';
-import { SCHEMA } from './schema.js';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { StorageFault } from '../store.js';
+import { Lease, ReaderPool, readRows, sqlOn, type Row, type Sql } from './connections.js';
+import { engineCause, faultKind } from './engine-faults.js';
+
+export type { Row, Sql } from './connections.js';
 
 export interface DatabaseOptions {
   /** Folder of the database file; `:memory:` keeps everything in memory. */
   dataDir: string;
   threads?: number;
   memoryLimit?: string;
-  /** Where to say what opening the store does that takes a while (a schema upgrade). */
+  /** Where to say what opening the store does that takes a while, and what recovery does. */
   log?: (message: string) => void;
 }
 
 /**
  * The engine's memory limit unless --memory-limit says otherwise. The process needs a few
- * hundred MB beside it (Node, the engine's own structures); with 1.5GB a server holding
- * 10 M sessions stayed under 2 GB through ingest and aggregations (BENCHMARKS.md).
+ * hundred MB beside it (Node, the engine's own structures); BENCHMARKS.md has what a server
+ * holding 10 M sessions took with this limit.
  */
 export const DEFAULT_MEMORY_LIMIT = '1.5GB';
 
-export type Row = Record<string, unknown>;
+/** Readers open at most: enough for concurrent pages and lists, each a connection's worth of engine memory. */
+const MAX_READERS = 4;
 
-/** BIGINT comes back as bigint; every integer we keep (epoch ms, counts) fits a double. */
-function plain(value: unknown): unknown {
-  return typeof value === 'bigint' ? Number(value) : value;
+interface Engine {
+  instance: DuckDBInstance;
+  writer: DuckDBConnection;
+  readers: ReaderPool;
+  leases: Set<Lease>;
 }
 
-export class Database {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Database implements Sql {
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Set while the engine is out of service (failed, reopening); every call throws it. */
+  private fault?: StorageFault;
+  private recovering?: Promise<void>;
+  private closed = false;
+  private noSpaceLoggedAt = 0;
+  private readonly reopenHooks: (() => Promise<unknown>)[] = [];
+  private readonly log: (message: string) => void;
 
   private constructor(
-    readonly instance: DuckDBInstance,
-    /** The connection for writes and small reads; transactions on it are serialized. */
-    readonly main: DuckDBConnection,
-  ) {}
+    private engine: Engine,
+    private readonly path: string,
+    private readonly options: DatabaseOptions,
+    /** Statements run on every open of the file (schema, attachments), in order. */
+    private readonly setup: readonly string[],
+  ) {
+    this.log = options.log ?? (() => undefined);
+  }
 
-  static async open(options: DatabaseOptions): Promise<Database> {
+  static async open(options: DatabaseOptions, setup: readonly string[] = []): Promise<Database> {
     let path = ':memory:';
     if (options.dataDir !== ':memory:') {
       mkdirSync(options.dataDir, { recursive: true });
       path = join(options.dataDir, 'farmtally.duckdb');
     }
-    const config: Record<string, string> = { threads: String(options.threads ?? 2), memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT };
-    let instance: DuckDBInstance;
+    let engine: Engine;
     try {
-      instance = await DuckDBInstance.create(path, config);
+      engine = await openEngine(path, options, setup);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       const hint = /lock/i.test(why)
         ? 'Is another farmtally server using this --data folder? Stop it or pick another folder.'
-        : 'Check --data, --memory-limit (e.g. 1GB) and --threads.';
+        : /No space left|ENOSPC/i.test(why)
+          ? 'The disk is full: free space there.'
+          : 'Check --data, --memory-limit (e.g. 1GB) and --threads.';
       throw new Error(`cannot open the data store at ${path}: ${why}. ${hint}`);
     }
-    const main = await instance.connect();
-    const db = new Database(instance, main);
-    for (const statement of SCHEMA) await main.run(statement);
-    await migrate(db, options.log);
-    return db;
+    return new Database(engine, path, options, setup);
   }
 
-  async connect(): Promise<DuckDBConnection> {
-    return this.instance.connect();
-  }
-
-  async all(sql: string, params: DuckDBValue[] = [], connection = this.main): Promise<Row[]> {
-    const reader = await connection.runAndReadAll(sql, params);
-    return reader.getRowObjectsJS().map((row) => {
-      const out: Row = {};
-      for (const [k, v] of Object.entries(row)) out[k] = plain(v);
-      return out;
-    });
+  /** A read of committed data. */
+  all(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+    return this.guard(() => this.engine.readers.with((connection) => readRows(connection, sql, params)));
   }
 
   async one(sql: string, params: DuckDBValue[] = []): Promise<Row | undefined> {
     return (await this.all(sql, params))[0];
   }
 
+  /** One write statement, queued behind the writes before it, committed on its own. */
   async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
-    await this.main.run(sql, params);
+    await this.queued((writer) => writer.run(sql, params));
+  }
+
+  /** One write statement that returns rows (`RETURNING`), committed on its own. */
+  write(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+    return this.queued((writer) => readRows(writer, sql, params));
   }
 
   /**
-   * Runs `work` alone on the main connection inside BEGIN/COMMIT (ROLLBACK on any error), so
-   * a batch is all or nothing and writers never interleave their statements.
+   * Runs `work` alone on the writer inside BEGIN/COMMIT (ROLLBACK on any error): a batch is
+   * all or nothing, and no other request's statements fall inside it. `work` must run its
+   * statements on `tx`, which sees the transaction's own writes.
    */
-  transaction<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.writeQueue.then(async () => {
-      await this.main.run('BEGIN TRANSACTION');
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.queued(async (writer) => {
+      await writer.run('BEGIN TRANSACTION');
       try {
-        const result = await work();
-        await this.main.run('COMMIT');
+        const result = await work(sqlOn(writer));
+        await writer.run('COMMIT');
         return result;
       } catch (err) {
-        await this.main.run('ROLLBACK').catch(() => undefined);
+        await writer.run('ROLLBACK').catch(() => undefined);
         throw err;
       }
     });
+  }
+
+  /** A connection of its own for long work; close it when done. */
+  async lease(): Promise<Lease> {
+    return this.guard(async () => {
+      const engine = this.engine;
+      const lease = new Lease(await engine.instance.connect(), (work) => this.guard(work), (l) => engine.leases.delete(l));
+      engine.leases.add(lease);
+      return lease;
+    });
+  }
+
+  /** Work to do after the engine was reopened (the old connections' work was cut short). */
+  onReopen(hook: () => Promise<unknown>): void {
+    this.reopenHooks.push(hook);
+  }
+
+  /** Closes once every queued write has ended and the leases are back: closing under one crashes the engine. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.recovering;
+    await this.writeQueue;
+    await closeEngine(this.engine);
+  }
+
+  private queued<T>(work: (writer: DuckDBConnection) => Promise<T>): Promise<T> {
+    const next = this.writeQueue.then(() => this.guard(() => work(this.engine.writer)));
     this.writeQueue = next.catch(() => undefined);
     return next;
   }
 
-  /** Closes once every queued transaction has ended: closing under one crashes the engine. */
-  async close(): Promise<void> {
-    await this.writeQueue;
-    this.main.closeSync();
-    this.instance.closeSync();
+  /** Runs engine work, failing fast while the engine is out of service and turning storage faults into StorageFault. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    if (this.fault) throw this.fault;
+    try {
+      return await work();
+    } catch (err) {
+      throw this.examine(err);
+    }
+  }
+
+  private examine(err: unknown): unknown {
+    switch (faultKind(err)) {
+      case 'invalidated':
+        this.recover(engineCause(err));
+        return this.fault ?? err;
+      case 'no-space': {
+        const fault = StorageFault.noSpace(engineCause(err));
+        // Said once a minute at most: every write fails alike until someone frees space.
+        if (Date.now() - this.noSpaceLoggedAt > 60_000) {
+          this.noSpaceLoggedAt = Date.now();
+          this.log(`a write failed for want of disk space: ${engineCause(err)}. Free disk space where ${this.path} lives.`);
+        }
+        return fault;
+      }
+      case 'disconnected':
+        return this.fault ?? err;
+      default:
+        return err;
+    }
+  }
+
+  /** Takes every connection back from the failed engine and opens the file again, until it opens. */
+  private recover(cause: string): void {
+    if (this.fault) return;
+    this.fault = StorageFault.unavailable(cause);
+    this.log(`the storage engine failed: ${cause}. Reopening the data file ${this.path}.`);
+    const failed = this.engine;
+    this.recovering = (async () => {
+      // The write under way fails at once on the failed engine; those queued behind it fail on the fault.
+      failed.writer.interrupt();
+      await this.writeQueue;
+      await closeEngine(failed);
+      if (this.path === ':memory:') {
+        this.log('an in-memory store cannot be reopened: restart the server.');
+        return;
+      }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          this.engine = await openEngine(this.path, this.options, this.setup);
+          break;
+        } catch (err) {
+          if (this.closed) return;
+          const wait = Math.min(10, attempt) * 1000;
+          this.log(`reopening the data file failed (attempt ${attempt}): ${engineCause(err)}. Trying again in ${wait / 1000} s; if the disk is full, free space.`);
+          await sleep(wait);
+        }
+      }
+      this.fault = undefined;
+      for (const hook of this.reopenHooks) await hook().catch((err) => this.log(`after reopening: ${engineCause(err)}`));
+      this.log('the storage engine was reopened; serving again.');
+    })().finally(() => (this.recovering = undefined));
+  }
+}
+
+async function openEngine(path: string, options: DatabaseOptions, setup: readonly string[]): Promise<Engine> {
+  const config: Record<string, string> = { threads: String(options.threads ?? 2), memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT };
+  const instance = await DuckDBInstance.create(path, config);
+  try {
+    const writer = await instance.connect();
+    for (const statement of setup) await writer.run(statement);
+    return { instance, writer, readers: new ReaderPool(instance, MAX_READERS), leases: new Set() };
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+}
+
+/** Takes back every lease (stopping their statements), waits for the reads, then closes. */
+async function closeEngine(engine: Engine): Promise<void> {
+  await Promise.all([...engine.leases].map((lease) => lease.revoke()));
+  await engine.readers.close();
+  for (const close of [() => engine.writer.closeSync(), () => engine.instance.closeSync()]) {
+    try {
+      close();
+    } catch {
+      // A failed engine may refuse to close cleanly; its file is released either way.
+    }
   }
 }

@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../store.js';
 import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
+import { migrate } from './migrations.js';
 import { duckDbResources } from './resources.js';
-import { duckDbSessionIngest } from './session-ingest.js';
+import { SCHEMA } from './schema.js';
+import { ATTACH_STAGING, duckDbSessionIngest } from './session-ingest.js';
 
 export type DuckDbStore = Store & { readonly db: Database };
 
@@ -13,8 +15,12 @@ export interface DuckDbStoreOptions extends DatabaseOptions {
   traceAggregations?: (line: string) => void;
 }
 
+/** How long a health check may wait for the writer (behind a batch's merge) before it says the engine is not answering. */
+const HEALTH_WAIT_MS = 5_000;
+
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-  const db = await Database.open(options);
+  const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
+  await migrate(db, options.log);
   return {
     db,
     ...duckDbResources(db),
@@ -33,6 +39,25 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
       const secret = randomBytes(32);
       await db.run(`INSERT OR IGNORE INTO meta VALUES ('server-secret', $1)`, [secret.toString('base64')]);
       return Buffer.from((await db.one(`SELECT value FROM meta WHERE key = 'server-secret'`))!.value as string, 'base64');
+    },
+    async health() {
+      let timer: NodeJS.Timeout | undefined;
+      const check = (async () => {
+        // A real write (through the WAL to the disk) and a read: a full disk or a failed engine shows in one of them.
+        await db.run(`INSERT OR REPLACE INTO meta VALUES ('health-checked-at', $1)`, [String(Date.now())]);
+        await db.one(`SELECT value FROM meta WHERE key = 'health-checked-at'`);
+        return { ok: true as const };
+      })();
+      const late = new Promise<{ ok: false; problem: string }>((resolve) => {
+        timer = setTimeout(() => resolve({ ok: false, problem: `the storage engine did not answer within ${HEALTH_WAIT_MS / 1000} s` }), HEALTH_WAIT_MS);
+      });
+      try {
+        return await Promise.race([check, late]);
+      } catch (err) {
+        return { ok: false, problem: err instanceof Error ? err.message : String(err) };
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       await db.close();

@@ -13,15 +13,15 @@ const FIRST_COLUMNS = `farm_id, session_id, queue_id, job_id, job_name, user_id,
 /** 0.1.0 kept sessions without session_key, codes and span bounds: rebuild the table, and add them. */
 async function addSessionCodes(db: Database): Promise<void> {
   const { columns, joins } = codeLookup('s');
-  await db.transaction(async () => {
-    await db.run(`ALTER TABLE sessions RENAME TO sessions_before_codes`);
-    await db.run(SESSIONS_DDL);
-    await db.run(assignCodesSql('sessions_before_codes'));
-    await db.run(`INSERT INTO sessions SELECT ${FIRST_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, ${sessionKey('s.session_id')}, ${columns}
+  await db.transaction(async (tx) => {
+    await tx.run(`ALTER TABLE sessions RENAME TO sessions_before_codes`);
+    await tx.run(SESSIONS_DDL);
+    await tx.run(assignCodesSql('sessions_before_codes'));
+    await tx.run(`INSERT INTO sessions SELECT ${FIRST_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, ${sessionKey('s.session_id')}, ${columns}
       FROM sessions_before_codes s ${joins}`);
-    await db.run(`DROP TABLE sessions_before_codes`);
-    await db.run(widenSpansSql('sessions'));
-    await db.run(addRunningSql('sessions'));
+    await tx.run(`DROP TABLE sessions_before_codes`);
+    await tx.run(widenSpansSql('sessions'));
+    await tx.run(addRunningSql('sessions'));
   });
 }
 

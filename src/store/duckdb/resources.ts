@@ -1,6 +1,6 @@
-// Farms, queues, fleets, jobs and sessions on DuckDB: small reads and writes on the main
-// connection. Lists page by keyset on (creation or start time, ID), so a page boundary
-// stays put while other rows are added.
+// Farms, queues, fleets, jobs and sessions on DuckDB: small reads of committed data, and
+// writes each committed on its own (database.ts). Lists page by keyset on (creation or
+// start time, ID), so a page boundary stays put while other rows are added.
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Farm, Fleet, FleetKind, Job, Queue, Session } from '../../domain/resources.js';
 import type { DeleteOutcome, FleetStatus, FleetWithStatus, Page, PageRequest, QueueStatus, QueueWithStatus, ResourceStore } from '../store.js';
@@ -116,13 +116,13 @@ async function page<T>(
 }
 
 async function deleteUnlessUsed(db: Database, table: string, idColumn: string, farmId: string, id: string, extra: string[] = []): Promise<DeleteOutcome> {
-  return db.transaction(async () => {
-    const found = await db.one(`SELECT 1 AS x FROM ${table} WHERE farm_id = $1 AND ${idColumn} = $2`, [farmId, id]);
+  return db.transaction(async (tx) => {
+    const found = await tx.one(`SELECT 1 AS x FROM ${table} WHERE farm_id = $1 AND ${idColumn} = $2`, [farmId, id]);
     if (!found) return 'not-found';
-    const used = await db.one(`SELECT 1 AS x FROM sessions WHERE farm_id = $1 AND ${idColumn} = $2 LIMIT 1`, [farmId, id]);
+    const used = await tx.one(`SELECT 1 AS x FROM sessions WHERE farm_id = $1 AND ${idColumn} = $2 LIMIT 1`, [farmId, id]);
     if (used) return 'has-sessions';
-    for (const statement of extra) await db.run(statement, [farmId]);
-    await db.run(`DELETE FROM ${table} WHERE farm_id = $1 AND ${idColumn} = $2`, [farmId, id]);
+    for (const statement of extra) await tx.run(statement, [farmId]);
+    await tx.run(`DELETE FROM ${table} WHERE farm_id = $1 AND ${idColumn} = $2`, [farmId, id]);
     return 'deleted';
   });
 }

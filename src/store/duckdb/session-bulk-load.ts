@@ -19,9 +19,9 @@
 // - timestamp forms DuckDB's own parser reads differently or not at all (`t`, `z`, hour 24).
 // Blank lines and CRLF line ends need nothing: both readers skip the one and trim the other.
 import { open } from 'node:fs/promises';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { ISO_TIMESTAMP_PATTERN } from '../../domain/iso-time.js';
-import type { BulkLoad, MemberRule, SessionRecordRules, StringRule } from '../store.js';
+import { StorageFault, type BulkLoad, type MemberRule, type SessionRecordRules, type StringRule } from '../store.js';
+import type { Sql } from './database.js';
 import { NO_END, NO_INSTANCE_TYPE, NO_PRODUCTS } from './session-merge.js';
 
 /** Each staged column (after `pos`, in the staging table's order), the member it holds, and how an absent one is staged. */
@@ -270,19 +270,23 @@ async function scanBytes(file: string): Promise<{ verticalTabOrFormFeed: boolean
   return { verticalTabOrFormFeed: false, lines: lines + (lineHasContent ? 1 : 0) };
 }
 
-const why = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+/** Why the careful path must read the file; a fault of the storage itself is no such reason, and is thrown. */
+function why(err: unknown): string {
+  if (err instanceof StorageFault) throw err;
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+}
 
 /**
  * Stages the NDJSON file into `staging` (empty, with STAGING_COLUMNS) on `connection` if every
  * record passes the rules; otherwise leaves it empty and says why.
  */
-export async function bulkLoadNdjson(connection: DuckDBConnection, staging: string, file: string, rules: SessionRecordRules): Promise<BulkLoad> {
+export async function bulkLoadNdjson(connection: Sql, staging: string, file: string, rules: SessionRecordRules): Promise<BulkLoad> {
   const p = plan(rules);
   if (typeof p === 'string') return { careful: p };
   // DuckDB expands glob characters in a path; a spool folder with them is read record by record.
   if (/[*?[\]{}]/.test(file)) return { careful: 'the spool path holds glob characters' };
-  const order = await connection.runAndReadAll(`SELECT current_setting('preserve_insertion_order') AS preserved`);
-  if (order.getRowObjectsJS()[0]?.preserved !== true) return { careful: 'the engine may reorder an insert (preserve_insertion_order is off)' };
+  const order = await connection.one(`SELECT current_setting('preserve_insertion_order') AS preserved`);
+  if (order?.preserved !== true) return { careful: 'the engine may reorder an insert (preserve_insertion_order is off)' };
   const bytes = await scanBytes(file);
   if (bytes.verticalTabOrFormFeed) return { careful: 'a vertical tab or form feed' };
 
@@ -291,9 +295,8 @@ export async function bulkLoadNdjson(connection: DuckDBConnection, staging: stri
   const path = sqlText(file);
   let records: number;
   try {
-    const raw = await connection.runAndReadAll(`SELECT count(*) AS records, count(*) FILTER (${ODD_LINE} OR regexp_matches(json, ${sqlText(p.oddLine)})) AS odd
-      FROM read_json_objects(${path}, ${READER})`);
-    const row = raw.getRowObjectsJS()[0]!;
+    const row = (await connection.one(`SELECT count(*) AS records, count(*) FILTER (${ODD_LINE} OR regexp_matches(json, ${sqlText(p.oddLine)})) AS odd
+      FROM read_json_objects(${path}, ${READER})`))!;
     if (Number(row.odd) > 0) return { careful: `${row.odd} line(s) with escapes, non-ASCII, lenient JSON, a mistyped member or no object` };
     records = Number(row.records);
   } catch (err) {
@@ -316,11 +319,12 @@ export async function bulkLoadNdjson(connection: DuckDBConnection, staging: stri
   }
   try {
     await connection.run(`UPDATE ${staging} SET pos = rowid + 1`);
-    const staged = Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM ${staging}`)).getRowObjectsJS()[0]!.n);
+    const staged = Number((await connection.one(`SELECT count(*) AS n FROM ${staging}`))!.n);
     if (staged !== records) throw new Error(`the two reads of the file disagree (${records} and ${staged} records)`);
   } catch (err) {
+    const careful = why(err);
     await connection.run(`DELETE FROM ${staging}`);
-    return { careful: why(err) };
+    return { careful };
   }
   return { staged: records };
 }

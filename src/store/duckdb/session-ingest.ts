@@ -5,7 +5,7 @@
 // itself (session-bulk-load). Commit merges the staging table into `sessions` and `jobs`
 // (session-merge).
 import { randomBytes } from 'node:crypto';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBAppender } from '@duckdb/node-api';
 import type { SessionRecord } from '../../domain/resources.js';
 import type { SessionStore, StagedSessions } from '../store.js';
 import type { Database } from './database.js';
@@ -14,17 +14,8 @@ import { mergeStagedSessions, NO_END, NO_INSTANCE_TYPE, NO_PRODUCTS } from './se
 
 const STAGING_DB = 'ingest_staging';
 
-const attached = new WeakMap<Database, Promise<void>>();
-
-/** Attaches the staging database once per instance (attachments are instance-wide). */
-function attachStaging(db: Database, connection: DuckDBConnection): Promise<void> {
-  let done = attached.get(db);
-  if (!done) {
-    done = connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${STAGING_DB}`).then(() => undefined);
-    attached.set(db, done);
-  }
-  return done;
-}
+/** Run on every opening of the engine (attachments are instance-wide, and gone with it). */
+export const ATTACH_STAGING = `ATTACH IF NOT EXISTS ':memory:' AS ${STAGING_DB}`;
 
 // In STAGING_COLUMNS order. Absent values are staged as values no record can hold instead of
 // NULLs: the Appender's appendNull costs several times a value append (measured), and the
@@ -46,8 +37,7 @@ function appendRecord(appender: DuckDBAppender, position: number, r: SessionReco
 }
 
 async function openStaging(db: Database, farmId: string): Promise<StagedSessions> {
-  const connection = await db.connect();
-  await attachStaging(db, connection);
+  const connection = await db.lease();
   const table = `batch_${randomBytes(12).toString('hex')}`;
   const staging = `${STAGING_DB}.main.${table}`;
   await connection.run(`CREATE TABLE ${staging} (${STAGING_COLUMNS})`);
@@ -67,14 +57,16 @@ async function openStaging(db: Database, farmId: string): Promise<StagedSessions
       // Closing flushes; when we are throwing the batch away a failed flush does not matter.
     }
     await connection.run(`DROP TABLE IF EXISTS ${staging}`).catch(() => undefined);
-    connection.closeSync();
+    connection.close();
   };
 
   return {
     async append(records) {
       if (records.length === 0) return;
-      appender ??= await connection.createAppender(table, 'main', STAGING_DB);
-      for (const record of records) appendRecord(appender, ++position, record);
+      const to = (appender ??= await connection.createAppender(table, 'main', STAGING_DB));
+      await connection.use(async () => {
+        for (const record of records) appendRecord(to, ++position, record);
+      });
     },
     async loadNdjson(file, rules) {
       if (position > 0) return { careful: 'records were staged already' };
@@ -82,8 +74,8 @@ async function openStaging(db: Database, farmId: string): Promise<StagedSessions
     },
     async commit(nowMs) {
       try {
-        appender?.flushSync();
-        return await db.transaction(() => mergeStagedSessions(db, farmId, staging, nowMs));
+        await connection.use(async () => appender?.flushSync());
+        return await db.transaction((tx) => mergeStagedSessions(tx, farmId, staging, nowMs));
       } finally {
         await release();
       }

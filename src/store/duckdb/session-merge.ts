@@ -1,8 +1,8 @@
 // The merge of a staged batch into `sessions` and `jobs`: set-based statements in one
-// transaction on the main connection, one pass over the keys of `sessions` per batch, never
+// transaction on the writer, one pass over the keys of `sessions` per batch, never
 // a statement per record. The staging table's columns are session-bulk-load's STAGING_COLUMNS.
 import { MissingParentsError } from '../store.js';
-import type { Database } from './database.js';
+import type { Sql } from './database.js';
 import { assignCodesSql, CODED_COLUMNS, codeLookup, sessionKey } from './value-codes.js';
 
 // Absent values are staged as values no record can hold instead of NULLs (see session-ingest).
@@ -131,8 +131,8 @@ const UPSERT_NAMED_JOBS = `INSERT INTO jobs (farm_id, queue_id, job_id, name, us
 const RESPAN_LEFT_JOBS = `UPDATE jobs SET started_at = j.started_at, ended_at = j.ended_at, updated_at = $2 FROM ingest_jobs j
   WHERE jobs.farm_id = $1 AND jobs.job_id = j.job_id AND j.name IS NULL AND NOT j.emptied`;
 
-/** The merge, run inside one transaction on the main connection. */
-export async function mergeStagedSessions(db: Database, farmId: string, staging: string, nowMs: number) {
+/** The merge, run inside one transaction on the writer (`db` is the transaction's). */
+export async function mergeStagedSessions(db: Sql, farmId: string, staging: string, nowMs: number) {
   const repeats = Boolean((await db.one(`SELECT count(*) <> count(DISTINCT session_id) AS repeats FROM ${staging}`))!.repeats);
   await db.run(latestRecords(staging, repeats));
   await db.run(FIND_STORED, [farmId]);

@@ -1,0 +1,19 @@
+// GET /health, for load balancers and supervisors: 200 only while the storage engine can
+// read and write; 503 with the problem otherwise (a full disk, an engine reopening).
+import type { FastifyInstance } from 'fastify';
+
+export type HealthCheck = () => Promise<{ ok: true } | { ok: false; problem: string }>;
+
+export const HEALTH_ROUTE = '/health';
+
+export function healthRoute(check: HealthCheck): (app: FastifyInstance) => Promise<void> {
+  return async (app) => {
+    app.get(HEALTH_ROUTE, async (_request, reply) => {
+      const health = await check();
+      reply.header('content-type', 'application/json').header('cache-control', 'no-store');
+      if (health.ok) return JSON.stringify({ status: 'ok' });
+      reply.code(503);
+      return JSON.stringify({ status: 'unavailable', problem: health.problem });
+    });
+  };
+}
