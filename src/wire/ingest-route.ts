@@ -17,7 +17,7 @@ import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FarmId } from '../operations/common-shapes.js';
 import type { OperationContext } from '../operations/context.js';
-import { fieldValidationError, ServiceError, validationError } from '../operations/errors.js';
+import { fieldValidationError, noSpaceError, ServiceError, validationError } from '../operations/errors.js';
 import { SessionIngest } from '../operations/ingest-sessions.js';
 import { validate } from '../operations/validation/validate.js';
 import { CsvReader } from './ingest/csv.js';
@@ -108,9 +108,10 @@ async function readSpooled(body: AsyncIterable<Buffer>, ingest: SessionIngest, s
   }
 }
 
-/** A body that stopped arriving, or does not unzip, is the client's doing, not a server fault to log. */
+/** A body that stopped arriving, or does not unzip, is the client's doing, not a server fault to log; a full disk is the operator's. */
 function interrupted(err: unknown): ServiceError | undefined {
   const code = (err as { code?: string }).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') return noSpaceError(`spooling the body: ${(err as Error).message}`);
   if (code?.startsWith('Z_')) {
     return validationError(`The gzip body could not be unzipped (${(err as Error).message}); nothing was written.`, [], 'CANNOT_PARSE');
   }
