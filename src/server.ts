@@ -32,6 +32,14 @@ export interface ServerOptions {
   threads?: number;
   /** Largest JSON request body in bytes (API routes; ingest streams). */
   bodyLimit?: number;
+  /** The most records one ingest request may hold (default 1 000 000). */
+  maxBatchRecords?: number;
+  /** The most bytes one ingest request may hold once unzipped (default 512 MiB). */
+  maxBatchBytes?: number;
+  /** Seconds a request body may stop arriving; past them, or slower than MIN_BODY_BYTES_PER_SECOND on average after twice as long, it is refused (default 30). */
+  bodyTimeoutSeconds?: number;
+  /** Ingest batches taken at once (default 4); more wait a little, then are throttled. */
+  concurrentBatches?: number;
   /** NDJSON ingest's fast path (a spooled body staged by the store in one go); default on. */
   bulkIngest?: boolean;
   /** Folder for spooled ingest bodies (default: `spool` in the data folder, or the system's temporary folder for `:memory:`). */
@@ -51,6 +59,15 @@ export interface RunningServer {
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/;
+
+export const DEFAULT_MAX_BATCH_RECORDS = 1_000_000;
+export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024 * 1024;
+/** A body slower than this on average (after twice the body timeout) is refused: a trickle, not a slow link. */
+const MIN_BODY_BYTES_PER_SECOND = 8 * 1024;
+/** A gzip body may not inflate more than this many times (record files do about tenfold). */
+const MAX_GZIP_INFLATION = 200;
+/** How long stopping waits for requests under way (commits, aggregations' answers) before it closes their connections. */
+const STOP_GRACE_MS = 30_000;
 
 export function loadRateCard(file: string | undefined): RateCard {
   if (!file) return DEFAULT_RATE_CARD;
@@ -76,7 +93,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxResultRows: options.maxResultRows ?? 1_000_000,
     aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? 300) * 1000,
     bulkIngest: options.bulkIngest ?? true,
+    maxBatchRecords: options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
   };
+  const bodyPace = { idleMs: (options.bodyTimeoutSeconds ?? 30) * 1000, minBytesPerSecond: MIN_BODY_BYTES_PER_SECOND };
+  const stopping = new AbortController();
   const log = options.log ?? ((line: string) => console.error(line));
   const store = await openDuckDbStore({
     dataDir: options.dataDir,
@@ -94,7 +114,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     operations: OPERATIONS,
     context,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    plugins: [healthRoute(() => store.health()), ingestRoute({ context, spoolDir: options.spoolDir ?? (options.dataDir === ':memory:' ? undefined : join(options.dataDir, 'spool')), trace: options.traceIngest ? log : undefined })],
+    bodyPace,
+    stopping: stopping.signal,
+    plugins: [
+      healthRoute(() => store.health()),
+      ingestRoute({
+        context,
+        stopping: stopping.signal,
+        limits: {
+          ...bodyPace,
+          maxBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+          maxInflation: MAX_GZIP_INFLATION,
+          concurrentBatches: options.concurrentBatches ?? 4,
+          slotWaitMs: 10_000,
+        },
+        spoolDir: options.spoolDir ?? (options.dataDir === ':memory:' ? undefined : join(options.dataDir, 'spool')),
+        trace: options.traceIngest ? log : undefined,
+      }),
+    ],
     onInternalError: (err, request) => log(`internal error on ${request.method} ${request.url} (request ${request.id}): ${err instanceof Error ? err.stack : String(err)}`),
   });
   let address: string;
@@ -111,7 +148,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app,
     store,
     async close() {
-      await app.close();
+      // Bodies still arriving are refused whole, new requests too; what is past its body
+      // (a commit, say) finishes and answers, unless it takes longer than the grace.
+      stopping.abort();
+      const grace = setTimeout(() => app.server.closeAllConnections(), STOP_GRACE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(grace);
+      }
       await aggregations.drain();
       await store.close();
     },

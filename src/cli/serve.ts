@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { startServer, type RunningServer } from '../server.js';
+import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, startServer, type RunningServer } from '../server.js';
 import { DEFAULT_MEMORY_LIMIT } from '../store/duckdb/database.js';
 
 interface ServeOptions {
@@ -13,6 +13,10 @@ interface ServeOptions {
   aggregationTimeout: number;
   memoryLimit: string;
   threads: number;
+  maxBatchRecords: number;
+  maxBatchBytes: number;
+  bodyTimeout: number;
+  maxConcurrentBatches: number;
 }
 
 export function parsePort(text: string): number {
@@ -29,6 +33,16 @@ function positive(what: string) {
   };
 }
 
+const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A byte count: a number with an optional unit (512MiB, 1GB, 100000). */
+export function parseBytes(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined || Number(m[1]) * unit < 1) throw new InvalidArgumentError('give a size such as 512MiB, 1GB or 100000 (bytes).');
+  return Math.floor(Number(m[1]) * unit);
+}
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description('Serve the Deadline Cloud API (and session ingest) on an embedded store.')
@@ -42,6 +56,10 @@ export function serveCommand(): Command {
     .option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", DEFAULT_MEMORY_LIMIT)
     .option('--threads <n>', 'engine worker threads', positive('--threads'), 2)
     .option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300)
+    .option('--max-batch-records <n>', 'the most records one ingest request may hold', positive('--max-batch-records'), DEFAULT_MAX_BATCH_RECORDS)
+    .option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped', parseBytes, DEFAULT_MAX_BATCH_BYTES)
+    .option('--body-timeout <seconds>', 'a request body that stops arriving this long (or averages under 8 KiB/s after twice as long) is refused', positive('--body-timeout'), 30)
+    .option('--max-concurrent-batches <n>', 'ingest batches taken at once; more wait, then are throttled', positive('--max-concurrent-batches'), 4)
     .action(async (opts: ServeOptions) => {
       // Signals are taken before start-up, so a stop that arrives early still ends cleanly.
       let server: RunningServer | undefined;
@@ -70,6 +88,10 @@ export function serveCommand(): Command {
           aggregationTimeoutSeconds: opts.aggregationTimeout,
           memoryLimit: opts.memoryLimit,
           threads: Math.floor(opts.threads),
+          maxBatchRecords: Math.floor(opts.maxBatchRecords),
+          maxBatchBytes: opts.maxBatchBytes,
+          bodyTimeoutSeconds: opts.bodyTimeout,
+          concurrentBatches: Math.floor(opts.maxConcurrentBatches),
           // Internal switches, for tests and diagnosis (docs/DECISIONS.md, session ingest).
           bulkIngest: process.env.FARMTALLY_INGEST_FAST_PATH !== 'off',
           traceIngest: Boolean(process.env.FARMTALLY_INGEST_TRACE),

@@ -42,3 +42,16 @@ export function licenseProductSet(products: readonly string[] | undefined): stri
 export function endsBeforeItStarts(record: Pick<SessionRecord, 'startedAt' | 'endedAt'>): boolean {
   return record.endedAt !== undefined && record.endedAt < record.startedAt;
 }
+
+/**
+ * When a record's times may lie: from 2000 (older history is no render farm's session log
+ * worth importing, and a year like 0999 or 1969 is a typo) to a day past the server's clock
+ * (a session record describes work that has happened; a day covers any clock skew, and
+ * 2099 is a typo too).
+ */
+export const EARLIEST_SESSION_MS = Date.UTC(2000, 0, 1);
+export const CLOCK_ALLOWANCE_MS = 24 * 3600 * 1000;
+
+export function sessionTimeRange(nowMs: number): { from: number; to: number } {
+  return { from: EARLIEST_SESSION_MS, to: nowMs + CLOCK_ALLOWANCE_MS };
+}

@@ -19,6 +19,8 @@ export interface ServerSettings {
    * batch is read record by record as it streams in. `FARMTALLY_INGEST_FAST_PATH=off`.
    */
   bulkIngest: boolean;
+  /** The most records one ingest request may hold (--max-batch-records); past it the batch is refused at once. */
+  maxBatchRecords: number;
 }
 
 export interface OperationContext {

@@ -40,6 +40,11 @@ export function validationError(
   return new ServiceError('ValidationException', 400, message, fieldList.length ? { reason, fieldList } : { reason });
 }
 
+/** A request larger than the server takes (413): what to send instead goes in the message. */
+export function tooLarge(message: string): ServiceError {
+  return new ServiceError('ValidationException', 413, message, { reason: 'OTHER' });
+}
+
 /** One ValidationException for a list of failures, in the AWS "N validation errors detected" style. */
 export function fieldValidationError(failures: FieldFailure[]): ServiceError {
   const n = failures.length;

@@ -6,12 +6,12 @@
 // staged by the store in one go (`loadSpooledNdjson`, the fast path), checked against the
 // same constraints handed over as data; when the store cannot vouch for every record, the
 // file is read record by record here, which alone words rejections.
-import { endsBeforeItStarts, licenseProductSet } from '../domain/session-record.js';
+import { CLOCK_ALLOWANCE_MS, endsBeforeItStarts, licenseProductSet, sessionTimeRange } from '../domain/session-record.js';
 import type { SessionRecord } from '../domain/resources.js';
 import { MissingParentsError, type IngestCounts, type SessionRecordRules, type StagedSessions } from '../store/store.js';
 import { FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from './common-shapes.js';
 import type { OperationContext } from './context.js';
-import { validationError, type FieldFailure } from './errors.js';
+import { tooLarge, validationError, type FieldFailure } from './errors.js';
 import { requireFarm } from './support.js';
 import { memberRules } from './validation/member-rules.js';
 import { list, optional, required, string, structure, timestamp, type Infer } from './validation/shapes.js';
@@ -39,6 +39,11 @@ const RECORD_MEMBER_RULES = memberRules(SessionRecordShape.members, ['licensePro
 /** What `loadSpooledNdjson` did: staged the whole body, or left it to the careful path, and why. */
 export type SpooledLoad = { staged: true; records: number } | { staged: false; why: string };
 
+/** A batch past the server's record limit (--max-batch-records), refused as soon as it is seen. */
+export function tooManyRecords(max: number) {
+  return tooLarge(`The batch holds more than ${max} records, this server's limit per request; nothing was written. Send fewer records per request (farmtally import --batch-size).`);
+}
+
 /** How many failures a rejection lists in its fieldList; the message gives the total. */
 export const MAX_LISTED_FAILURES = 100;
 /** How many failures the rejection's message spells out. */
@@ -59,6 +64,8 @@ export class SessionIngest {
     private readonly queueIds: ReadonlySet<string>,
     private readonly fleetIds: ReadonlySet<string>,
     private readonly staged: StagedSessions,
+    /** When the batch's timestamps may lie, fixed when the batch began. */
+    private readonly timeRange = sessionTimeRange(ctx.now()),
   ) {}
 
   /** Starts a batch for the farm: ResourceNotFoundException when there is no such farm. */
@@ -71,7 +78,7 @@ export class SessionIngest {
 
   /** A record read from body line `line`: validated, and staged while the batch is clean. */
   record(line: number, value: unknown): void {
-    const path = `records.${++this.received}`;
+    const path = `records.${this.count()}`;
     const checked = validate(SessionRecordShape, value, path);
     // Members that passed their own checks are set even when others failed: the rules across
     // members run on those, so one rejection lists all of a record's problems.
@@ -103,6 +110,7 @@ export class SessionIngest {
       members: RECORD_MEMBER_RULES,
       notBefore: [['endedAt', 'startedAt']],
       oneOf: { queueId: [...this.queueIds], fleetId: [...this.fleetIds] },
+      timeRange: this.timeRange,
     };
     const loaded = await this.staged.loadNdjson(file, rules);
     if ('careful' in loaded) return { staged: false, why: loaded.careful };
@@ -112,7 +120,7 @@ export class SessionIngest {
 
   /** A record that could not be read at all (bad JSON, a malformed CSV row, too long). */
   unreadable(line: number, why: string): void {
-    const position = ++this.received;
+    const position = this.count();
     this.reject(line, [{ name: `records.${position}`, message: why }]);
   }
 
@@ -152,6 +160,12 @@ export class SessionIngest {
     await this.staged.discard();
   }
 
+  /** One more record read: its position in the batch, or the batch refused past the record limit. */
+  private count(): number {
+    if (++this.received > this.ctx.settings.maxBatchRecords) throw tooManyRecords(this.ctx.settings.maxBatchRecords);
+    return this.received;
+  }
+
   private get lost(): boolean {
     return this.badRecords > 0 || this.bodyProblems > 0;
   }
@@ -160,6 +174,15 @@ export class SessionIngest {
     const problems: FieldFailure[] = [];
     if (r.startedAt && r.endedAt && endsBeforeItStarts({ startedAt: r.startedAt.getTime(), endedAt: r.endedAt.getTime() })) {
       problems.push({ name: `${path}.endedAt`, message: `endedAt ${r.endedAt.toISOString()} is before startedAt ${r.startedAt.toISOString()}` });
+    }
+    for (const member of ['startedAt', 'endedAt'] as const) {
+      const at = r[member]?.getTime();
+      if (at === undefined) continue;
+      if (at < this.timeRange.from) {
+        problems.push({ name: `${path}.${member}`, message: `${member} ${r[member]!.toISOString()} is before ${new Date(this.timeRange.from).toISOString()}, the earliest a session record may hold; check the date` });
+      } else if (at > this.timeRange.to) {
+        problems.push({ name: `${path}.${member}`, message: `${member} ${r[member]!.toISOString()} is more than a day past the server's clock (${new Date(this.timeRange.to - CLOCK_ALLOWANCE_MS).toISOString()}); a session record holds work that has happened: check the date and the clocks` });
+      }
     }
     if (r.queueId && !this.queueIds.has(r.queueId)) {
       problems.push({ name: `${path}.queueId`, message: `queue ${r.queueId} does not exist in farm ${this.farmId}; create it (CreateQueue) or fix the record` });

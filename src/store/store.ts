@@ -110,6 +110,8 @@ export interface SessionRecordRules {
   notBefore: [later: string, earlier: string][];
   /** Members whose value must be one of these (the farm's queues and fleets when the batch began). */
   oneOf: Record<string, readonly string[]>;
+  /** Epoch ms every timestamp member, when set, lies within (both ends included). */
+  timeRange: { from: number; to: number };
 }
 
 /** How a bulk load went: every record staged, or nothing staged and why the careful path must read the file. */

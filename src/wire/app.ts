@@ -2,10 +2,12 @@
 // x-amzn-requestid, every error in the model's shapes (x-amzn-errortype + JSON body), and
 // nothing a client sends able to take the process down.
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { OperationContext } from '../operations/context.js';
-import { fieldValidationError, internalError, ServiceError, storageFaultError, validationError } from '../operations/errors.js';
+import { fieldValidationError, internalError, ServiceError, storageFaultError, tooLarge, validationError } from '../operations/errors.js';
 import type { AnyOperation } from '../operations/operation.js';
+import { BodyRefused, pacedBody, stoppingRefusal, type BodyPace } from './body-guard.js';
 import { bindInput } from './rest-json.js';
 
 export interface AppOptions {
@@ -14,6 +16,10 @@ export interface AppOptions {
   context: (caller: string) => OperationContext;
   /** Largest accepted JSON body, in bytes. */
   bodyLimit: number;
+  /** How a request body must keep arriving (API bodies here; the ingest route guards its own). */
+  bodyPace: BodyPace;
+  /** Aborted when the server begins to stop: requests from then on are refused, bodies still arriving too. */
+  stopping: AbortSignal;
   /** Extra route plugins (ingest, web page), registered in their own encapsulated scope. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Called with each unexpected error (a bug, not bad input), for the server's log. */
@@ -29,7 +35,7 @@ export function sendError(reply: FastifyReply, err: ServiceError): FastifyReply 
 /** Fastify's own errors (body too large, bad headers...) mapped to the model's shapes. */
 function fromFramework(err: { code?: string; statusCode?: number; message: string }, bodyLimit: number): ServiceError | undefined {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new ServiceError('ValidationException', 413, `The request body is larger than the ${bodyLimit}-byte limit. Send less per request.`, { reason: 'OTHER' });
+    return tooLarge(`The request body is larger than the ${bodyLimit}-byte limit. Send less per request.`);
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return validationError(`The request could not be read: ${err.message}`, [], 'CANNOT_PARSE');
@@ -48,6 +54,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     // Long IDs and tokens ride in the URL; Fastify's default (100) is too short for some.
     routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
+    // Requests that arrive while stopping get the model's error shape (onRequest below), not Fastify's own 503.
+    return503OnClosing: false,
   });
 
   // The API reads bodies itself, so malformed JSON becomes CANNOT_PARSE in the model's shape
@@ -57,10 +65,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-amzn-requestid', request.id);
+    if (options.stopping.aborted) {
+      reply.header('connection', 'close');
+      throw stoppingRefusal();
+    }
   });
 
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof ServiceError) return sendError(reply, err);
+    if (err instanceof BodyRefused) return sendError(reply, err.answer);
     const fault = storageFaultError(err);
     if (fault) return sendError(reply, fault);
     const mapped = fromFramework(err as { code?: string; statusCode?: number; message: string }, options.bodyLimit);
@@ -75,6 +88,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => {
+    // A JSON body must keep arriving like any other; a refused one ends the connection.
+    api.addHook('preParsing', async (_request, _reply, payload) => Readable.from(pacedBody(payload, options.bodyPace, options.stopping), { objectMode: false }));
+    api.addHook('onSend', async (request, reply) => {
+      if (!request.raw.complete) reply.header('connection', 'close');
+    });
     for (const op of options.operations) {
       api.route({
         method: op.method,

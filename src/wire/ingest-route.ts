@@ -3,6 +3,11 @@
 // answered with {received, created, updated, unchanged}. The route lives outside the API's
 // JSON body handling, in its own plugin scope.
 //
+// The body is bounded (body-guard): it must keep arriving, stops when the server stops, and
+// may hold so many bytes once unzipped and so many records; a few batches are taken at once
+// (batch-slots). An answer sent before the body is whole closes the connection, so the rest
+// is never read.
+//
 // NDJSON takes the fast path when it is on: the body is spooled to a file as it streams in,
 // and the store stages the whole file in one go if it can vouch for every record; if not, the
 // careful reader below reads the same file record by record, which alone words the answer to
@@ -20,6 +25,8 @@ import type { OperationContext } from '../operations/context.js';
 import { fieldValidationError, noSpaceError, ServiceError, validationError } from '../operations/errors.js';
 import { SessionIngest } from '../operations/ingest-sessions.js';
 import { validate } from '../operations/validation/validate.js';
+import { BatchSlots } from './ingest/batch-slots.js';
+import { BodyRefused, pacedBody, sizedBody, type BodyPace, type BodySize } from './body-guard.js';
 import { CsvReader } from './ingest/csv.js';
 import { readLines } from './ingest/lines.js';
 import { readNdjson } from './ingest/ndjson.js';
@@ -32,8 +39,17 @@ export const INGEST_ACTION = 'deadline:IngestSessions';
 
 const FORMATS: Record<string, 'ndjson' | 'csv'> = { 'application/x-ndjson': 'ndjson', 'text/csv': 'csv' };
 
+export interface IngestLimits extends BodyPace, BodySize {
+  /** Batches taken at once; more wait up to `slotWaitMs`, then are throttled. */
+  concurrentBatches: number;
+  slotWaitMs: number;
+}
+
 export interface IngestRouteOptions {
   context: (caller: string) => OperationContext;
+  limits: IngestLimits;
+  /** Aborted when the server begins to stop: bodies still arriving are refused whole. */
+  stopping: AbortSignal;
   /**
    * Who is calling, once allowed to perform `action` on the farm; throws a ServiceError
    * otherwise. This is the seam for authenticated modes; without it (open mode, the only
@@ -64,13 +80,21 @@ function gzipped(request: FastifyRequest): boolean {
   throw validationError(`Unsupported content-encoding '${encoding}'. Send the body as is, or compressed with gzip.`, [], 'CANNOT_PARSE');
 }
 
-/** The body as sent: gzip (large files travel well compressed) is undone as it streams. */
-function decoded(request: FastifyRequest, gzip: boolean): AsyncIterable<Buffer> {
-  if (!gzip) return request.raw;
+/** The body as sent, within the limits: gzip (large files travel well compressed) is undone as it streams. */
+function decoded(request: FastifyRequest, gzip: boolean, limits: IngestLimits, stopping: AbortSignal): AsyncIterable<Buffer> {
+  let sent = 0;
+  const paced = pacedBody(request.raw, limits, stopping);
+  if (!gzip) return sizedBody(paced, limits);
+  const counted = (async function* () {
+    for await (const chunk of paced) {
+      sent += chunk.length;
+      yield chunk;
+    }
+  })();
   // pipeline, not pipe: a request that breaks off must end the reading with an error too.
   const gunzip = createGunzip();
-  pipeline(request.raw, gunzip, () => undefined);
-  return gunzip;
+  pipeline(counted, gunzip, () => undefined);
+  return sizedBody(gunzip, limits, () => sent);
 }
 
 async function readBody(body: AsyncIterable<Buffer>, format: 'ndjson' | 'csv', ingest: SessionIngest): Promise<void> {
@@ -85,8 +109,8 @@ async function readBody(body: AsyncIterable<Buffer>, format: 'ndjson' | 'csv', i
 }
 
 /** NDJSON through the spool: the store's bulk load when it vouches for the batch, else the careful reader on the same bytes. */
-async function readSpooled(body: AsyncIterable<Buffer>, ingest: SessionIngest, spoolDir: string, trace: ((why: string) => void) | undefined): Promise<void> {
-  const spooled = await spoolBody(body, spoolDir);
+async function readSpooled(body: AsyncIterable<Buffer>, ingest: SessionIngest, spoolDir: string, maxRecords: number, trace: ((why: string) => void) | undefined): Promise<void> {
+  const spooled = await spoolBody(body, spoolDir, maxRecords);
   try {
     let careful: string;
     const started = performance.now();
@@ -110,6 +134,7 @@ async function readSpooled(body: AsyncIterable<Buffer>, ingest: SessionIngest, s
 
 /** A body that stopped arriving, or does not unzip, is the client's doing, not a server fault to log; a full disk is the operator's. */
 function interrupted(err: unknown): ServiceError | undefined {
+  if (err instanceof BodyRefused) return err.answer;
   const code = (err as { code?: string }).code;
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') return noSpaceError(`spooling the body: ${(err as Error).message}`);
   if (code?.startsWith('Z_')) {
@@ -136,6 +161,14 @@ export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance)
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
+    const slots = new BatchSlots(options.limits.concurrentBatches, options.limits.slotWaitMs);
+
+    // An answer sent before the body was read to its end (a refusal, a cap): close the
+    // connection rather than let Node drain the rest of an unbounded body.
+    app.addHook('onSend', async (request, reply) => {
+      if (!request.raw.complete) reply.header('connection', 'close');
+    });
+
     app.post(INGEST_ROUTE, async (request, reply) => {
       const { farmId } = request.params as { farmId: string };
       const caller = await authorize(request, INGEST_ACTION, farmId);
@@ -144,20 +177,26 @@ export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance)
       const format = formatOf(request.headers['content-type']);
       const gzip = gzipped(request);
       const ctx = options.context(caller);
-      const ingest = await SessionIngest.begin(ctx, farmId);
-      const trace = options.trace && ((what: string) => options.trace!(`ingest into ${farmId} (request ${request.id}): ${what}`));
+      const release = await slots.take();
       try {
-        if (format === 'ndjson' && ctx.settings.bulkIngest) await readSpooled(decoded(request, gzip), ingest, spool, trace);
-        else await readBody(decoded(request, gzip), format, ingest);
-      } catch (err) {
-        await ingest.abandon();
-        throw interrupted(err) ?? err;
+        const ingest = await SessionIngest.begin(ctx, farmId);
+        const trace = options.trace && ((what: string) => options.trace!(`ingest into ${farmId} (request ${request.id}): ${what}`));
+        const body = decoded(request, gzip, options.limits, options.stopping);
+        try {
+          if (format === 'ndjson' && ctx.settings.bulkIngest) await readSpooled(body, ingest, spool, ctx.settings.maxBatchRecords, trace);
+          else await readBody(body, format, ingest);
+        } catch (err) {
+          await ingest.abandon();
+          throw interrupted(err) ?? err;
+        }
+        const finishing = performance.now();
+        const counts = await ingest.finish();
+        trace?.(`${counts.received} records committed (${Math.round(performance.now() - finishing)} ms)`);
+        reply.header('content-type', 'application/json');
+        return JSON.stringify(counts);
+      } finally {
+        release();
       }
-      const finishing = performance.now();
-      const counts = await ingest.finish();
-      trace?.(`${counts.received} records committed (${Math.round(performance.now() - finishing)} ms)`);
-      reply.header('content-type', 'application/json');
-      return JSON.stringify(counts);
     });
   };
 }

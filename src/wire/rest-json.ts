@@ -18,11 +18,42 @@ function fromText(shape: Shape, text: string): unknown {
   return text;
 }
 
+/** Deeper than any input shape of the model goes; deeper bodies are refused before parsing, so nothing recurses over them. */
+export const MAX_JSON_DEPTH = 32;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const [QUOTE, BACKSLASH, OPEN_BRACE, OPEN_BRACKET, CLOSE_BRACE, CLOSE_BRACKET] = [0x22, 0x5c, 0x7b, 0x5b, 0x7d, 0x5d];
+
+/** Whether the JSON text nests objects and arrays deeper than `max` (brackets inside strings do not count). */
+function nestsDeeperThan(body: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > max) return true;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+  }
+  return false;
+}
+
 function parseBody(body: Buffer | undefined): Record<string, unknown> {
   if (!body || body.length === 0) return {};
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw validationError('The request body is not valid UTF-8. Send JSON text encoded as UTF-8.', [], 'CANNOT_PARSE');
+  }
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw validationError(`The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels, more than any input of this API. Send the operation's input members.`, [], 'CANNOT_PARSE');
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     const why = err instanceof Error ? err.message : 'invalid JSON';
     throw validationError(`The request body is not valid JSON (${why}). Send a JSON object.`, [], 'CANNOT_PARSE');

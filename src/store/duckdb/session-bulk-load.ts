@@ -166,7 +166,7 @@ function addMember(out: Plan, staged: Staged, rule: MemberRule, rules: SessionRe
     case 'timestamp': {
       if (ISO_TIMESTAMP_PATTERN !== ISO_FORM) return 'the timestamp form is not the one the fast path reads';
       out.derived.push(`${timestampMs(v)} AS ms${k}`);
-      present = [`ms${k} IS NOT NULL`];
+      present = [`ms${k} IS NOT NULL`, `ms${k} BETWEEN ${Math.trunc(rules.timeRange.from)} AND ${Math.trunc(rules.timeRange.to)}`];
       out.values.push(`coalesce(ms${k}, ${absent})`);
       break;
     }

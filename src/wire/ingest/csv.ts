@@ -5,7 +5,7 @@
 import { LICENSE_PRODUCT_SEPARATOR, SESSION_RECORD_FIELDS } from '../../domain/session-record.js';
 import { SessionRecordShape } from '../../operations/ingest-sessions.js';
 import type { Line } from './lines.js';
-import { tooLong, type RecordSink } from './ndjson.js';
+import { unreadableLine, type RecordSink } from './ndjson.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -69,8 +69,8 @@ export class CsvReader {
 
   read(lines: readonly Line[]): void {
     for (const line of lines) {
-      if (!('text' in line)) {
-        this.unreadable(this.open?.number ?? line.number, tooLong(this.maxRecordBytes));
+      if ('problem' in line) {
+        this.unreadable(this.open?.number ?? line.number, unreadableLine(line.problem, this.maxRecordBytes));
         this.open = undefined;
         continue;
       }
@@ -83,7 +83,7 @@ export class CsvReader {
       }
       if (countQuotes(text) % 2 === 1) {
         // Inside a quoted cell: the record goes on on the next line.
-        if (Buffer.byteLength(text) > this.maxRecordBytes) this.unreadable(number, tooLong(this.maxRecordBytes));
+        if (Buffer.byteLength(text) > this.maxRecordBytes) this.unreadable(number, unreadableLine('too-long', this.maxRecordBytes));
         else this.open = { number, text };
         continue;
       }

@@ -1,11 +1,18 @@
 // Splits a streamed body into numbered lines, a body chunk at a time, holding at most one
 // partial line (capped) in memory whatever the body's size. `\n` ends a line and a `\r`
-// before it is dropped; a line longer than the cap is reported, not kept.
+// before it is dropped; a line longer than the cap, or not UTF-8, is reported, not kept
+// (decoding would quietly turn broken bytes into replacement characters and store them).
+import { isUtf8 } from 'node:buffer';
 
 export type Line =
   | { number: number; text: string }
-  /** Longer than the cap: its bytes were dropped as they came. */
-  | { number: number; tooLong: true };
+  /** Longer than the cap (its bytes were dropped as they came), or not valid UTF-8. */
+  | { number: number; problem: 'too-long' | 'not-utf8' };
+
+function decoded(number: number, bytes: Buffer, start: number, end: number): Line {
+  const line = bytes.subarray(start, end);
+  return isUtf8(line) ? { number, text: line.toString('utf8') } : { number, problem: 'not-utf8' };
+}
 
 export async function* readLines(body: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<Line[]> {
   let carry: Buffer[] = [];
@@ -16,14 +23,14 @@ export async function* readLines(body: AsyncIterable<Buffer | string>, maxLineBy
   const finish = (lines: Line[], tail: Buffer | undefined) => {
     number++;
     if (overflowing) {
-      lines.push({ number, tooLong: true });
+      lines.push({ number, problem: 'too-long' });
     } else {
       const bytes = carry.length ? Buffer.concat(tail ? [...carry, tail] : carry) : tail ?? Buffer.alloc(0);
       if (bytes.length > maxLineBytes) {
-        lines.push({ number, tooLong: true });
+        lines.push({ number, problem: 'too-long' });
       } else {
         const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
-        lines.push({ number, text: bytes.toString('utf8', 0, end) });
+        lines.push(decoded(number, bytes, 0, end));
       }
     }
     carry = [];
@@ -40,7 +47,7 @@ export async function* readLines(body: AsyncIterable<Buffer | string>, maxLineBy
         // The common case: a whole line inside this chunk, decoded straight from it.
         number++;
         const end = nl > start && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
-        lines.push(end - start > maxLineBytes ? { number, tooLong: true } : { number, text: chunk.toString('utf8', start, end) });
+        lines.push(end - start > maxLineBytes ? { number, problem: 'too-long' } : decoded(number, chunk, start, end));
       } else {
         finish(lines, chunk.subarray(start, nl));
       }

@@ -6,7 +6,12 @@ import type { Line } from './lines.js';
 
 export type RecordSink = Pick<SessionIngest, 'record' | 'unreadable' | 'problem'>;
 
-export const tooLong = (maxBytes: number) => `longer than ${maxBytes} bytes, the most one record may take; split or shorten it`;
+/** Why a line the reader could not keep is no record. */
+export function unreadableLine(problem: 'too-long' | 'not-utf8', maxBytes: number): string {
+  return problem === 'too-long'
+    ? `longer than ${maxBytes} bytes, the most one record may take; split or shorten it`
+    : 'not valid UTF-8; send the records as UTF-8 text';
+}
 
 function isBlank(text: string): boolean {
   return text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim().length === 0);
@@ -14,8 +19,8 @@ function isBlank(text: string): boolean {
 
 export function readNdjson(lines: readonly Line[], sink: RecordSink, maxLineBytes: number): void {
   for (const line of lines) {
-    if (!('text' in line)) {
-      sink.unreadable(line.number, tooLong(maxLineBytes));
+    if ('problem' in line) {
+      sink.unreadable(line.number, unreadableLine(line.problem, maxLineBytes));
       continue;
     }
     // A byte order mark some editors put first is not part of the JSON.

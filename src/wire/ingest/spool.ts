@@ -9,6 +9,8 @@ import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { tooManyRecords } from '../../operations/ingest-sessions.js';
+import { BodyRefused } from '../body-guard.js';
 
 export interface SpooledBody {
   path: string;
@@ -27,16 +29,23 @@ export function prepareSpoolDir(dir: string): void {
   for (const name of readdirSync(dir)) if (SPOOLED.test(name)) rmSync(join(dir, name), { force: true });
 }
 
-/** Writes the body to a new file in `dir`; on any failure (a broken upload, a full disk) the file is gone and the error thrown. */
-export async function spoolBody(body: AsyncIterable<Buffer>, dir: string): Promise<SpooledBody> {
+/**
+ * Writes the body to a new file in `dir`, refusing it (BodyRefused) as soon as it has more
+ * than `maxRecords` lines that are not empty; on any failure (a broken upload, a full disk)
+ * the file is gone and the error thrown.
+ */
+export async function spoolBody(body: AsyncIterable<Buffer>, dir: string, maxRecords: number): Promise<SpooledBody> {
   const path = join(dir, `ingest-${randomBytes(12).toString('hex')}.ndjson`);
   let longestLine = 0;
   let line = 0; // bytes of the current line so far
+  let lines = 0; // lines ended that were not empty: records, but for lines of spaces
   async function* measured(source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
       let start = 0;
       for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-        longestLine = Math.max(longestLine, line + nl - start);
+        const length = line + nl - start;
+        longestLine = Math.max(longestLine, length);
+        if (length > 0 && ++lines > maxRecords) throw new BodyRefused(tooManyRecords(maxRecords));
         line = 0;
         start = nl + 1;
       }
@@ -44,6 +53,7 @@ export async function spoolBody(body: AsyncIterable<Buffer>, dir: string): Promi
       yield chunk;
     }
     longestLine = Math.max(longestLine, line);
+    if (line > 0 && ++lines > maxRecords) throw new BodyRefused(tooManyRecords(maxRecords));
   }
   try {
     await pipeline(body, measured, createWriteStream(path, { flags: 'wx', mode: 0o600 }));

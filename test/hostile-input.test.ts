@@ -1,0 +1,213 @@
+// What a hostile or broken client sends, each answered in the model's error shape with
+// nothing written, quickly and in bounded memory: gzip bombs, too many records, bodies
+// that stop or trickle, invalid UTF-8, deep JSON, timestamps nobody's farm produced.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { CreateFarmCommand, ListFarmsCommand, ListJobsCommand } from '@aws-sdk/client-deadline';
+import { rawRequest, type RawAnswer } from './support/raw-http.js';
+import { http, startFarmtally, type Farmtally } from './support/server.js';
+import { farmWithParents, numberedRecord, sessionRecord, toCsv, toNdjson, type FarmParents } from './support/session-records.js';
+
+const ingestPath = (farmId: string) => `/ingest/v1/farms/${farmId}/sessions`;
+
+async function post(ft: Farmtally, farmId: string, body: Buffer | string, headers: Record<string, string> = {}) {
+  const res = await fetch(ft.url + ingestPath(farmId), { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson', ...headers } });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('x-amzn-errortype'), connection: res.headers.get('connection'), body: JSON.parse(text) };
+}
+
+function rssMiB(ft: Farmtally): number {
+  const status = readFileSync(`/proc/${ft.process.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** Each sessionRecord has a job of its own: the farm's jobs count its sessions. */
+async function sessionCount(ft: Farmtally, farm: FarmParents): Promise<number> {
+  const jobs = await ft.client.send(new ListJobsCommand({ farmId: farm.farmId, queueId: farm.queueId }));
+  return jobs.jobs?.length ?? 0;
+}
+
+describe('ingest bodies past the limits', () => {
+  let ft: Farmtally;
+  let farm: FarmParents;
+  before(async () => {
+    ft = await startFarmtally({ args: ['--max-batch-records', '20000', '--max-batch-bytes', '10MB'] });
+    farm = await farmWithParents(ft.client, 'limits');
+  });
+  after(() => ft.stop());
+
+  test('a gzip bomb is refused once it inflates past 200-fold, without spooling it, and memory stays bounded', async () => {
+    // 200 MB of line ends in about 200 KB: nothing a record file looks like.
+    const bomb = gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x0a), { level: 9 });
+    const wide = await startFarmtally({ args: ['--max-batch-bytes', '1GB'] });
+    try {
+      const parents = await farmWithParents(wide.client, 'bomb');
+      const answer = await post(wide, parents.farmId, bomb, { 'content-encoding': 'gzip' });
+      assert.equal(answer.status, 413);
+      assert.equal(answer.type, 'ValidationException');
+      assert.match(answer.body.message, /inflates more than 200-fold.*nothing was written/);
+      assert.ok(rssMiB(wide) < 600, `server RSS ${rssMiB(wide)} MiB`);
+      assert.deepEqual(readdirSync(join(wide.dataDir, 'spool')), [], 'the spooled part is deleted');
+    } finally {
+      await wide.stop();
+    }
+  });
+
+  test('a small gzip of empty records is refused at the record limit as it streams, on both paths, CSV too', async () => {
+    const empties = gzipSync(Buffer.from('{}\n'.repeat(1_000_000)));
+    assert.ok(empties.length < 100_000);
+    for (const server of [ft, await startFarmtally({ args: ['--max-batch-records', '20000'], env: { FARMTALLY_INGEST_FAST_PATH: 'off' } })]) {
+      const parents = server === ft ? farm : await farmWithParents(server.client, 'careful');
+      const answer = await post(server, parents.farmId, empties, { 'content-encoding': 'gzip' });
+      assert.equal(answer.status, 413, JSON.stringify(answer.body));
+      assert.match(answer.body.message, /more than 20000 records.*--batch-size/);
+      const csv = toCsv(Array.from({ length: 20_001 }, (_, i) => numberedRecord(parents, i)));
+      const csvAnswer = await post(server, parents.farmId, csv, { 'content-type': 'text/csv' });
+      assert.equal(csvAnswer.status, 413, JSON.stringify(csvAnswer.body));
+      if (server !== ft) await server.stop();
+    }
+    const atTheLimit = await post(ft, farm.farmId, toNdjson(Array.from({ length: 20_000 }, (_, i) => numberedRecord(farm, i, 9))));
+    assert.equal(atTheLimit.status, 200, JSON.stringify(atTheLimit.body));
+  });
+
+  test('a body past the byte limit is refused as soon as it passes it, and the connection is closed', async () => {
+    // Long names: the bytes pass their limit before the records pass theirs.
+    const big = toNdjson(Array.from({ length: 20_000 }, () => sessionRecord(farm, { jobName: 'j'.repeat(128), userId: 'u'.repeat(128) })));
+    assert.ok(big.length > 10e6);
+    const answer = await post(ft, farm.farmId, big);
+    assert.equal(answer.status, 413);
+    assert.match(answer.body.message, /larger than this server's limit of 10000000 bytes/);
+    assert.equal(answer.connection, 'close');
+  });
+});
+
+describe('bodies that stop or trickle', () => {
+  let ft: Farmtally;
+  let farm: FarmParents;
+  before(async () => {
+    ft = await startFarmtally({ args: ['--body-timeout', '2', '--max-concurrent-batches', '1'] });
+    farm = await farmWithParents(ft.client, 'slow');
+  });
+  after(() => ft.stop());
+
+  const record = () => Buffer.from(toNdjson([sessionRecord(farm)]));
+
+  test('an ingest body that stops arriving is answered 408 after the body timeout, nothing written', async () => {
+    const body = record();
+    const answer = await rawRequest(ft.url, {
+      method: 'POST', path: ingestPath(farm.farmId),
+      headers: { 'content-type': 'application/x-ndjson', 'content-length': String(body.length) },
+      pieces: [body.subarray(0, 20)],
+      gapMs: 10,
+    });
+    assert.notEqual(answer, 'no answer');
+    const { status, headers, body: error, endedAfterMs } = answer as RawAnswer;
+    assert.equal(status, 408);
+    assert.equal(headers['x-amzn-errortype'], 'RequestTimeoutException');
+    assert.match(error.message, /stopped arriving \(nothing for 2 s\); nothing was written/);
+    assert.ok(endedAfterMs < 10_000, `answered after ${endedAfterMs} ms`);
+  });
+
+  test('a body that trickles in a byte at a time is refused once it falls under the least rate, and frees its batch slot', async () => {
+    const body = record();
+    const trickle = rawRequest(ft.url, {
+      method: 'POST', path: ingestPath(farm.farmId),
+      headers: { 'content-type': 'application/x-ndjson', 'content-length': String(body.length) },
+      pieces: Array.from(body.subarray(0, 60), (b) => Buffer.from([b])),
+      gapMs: 250,
+    });
+    // With one slot, this batch waits for the trickle to be refused, then goes through.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const waiting = post(ft, farm.farmId, record());
+    const refused = (await trickle) as RawAnswer;
+    assert.equal(refused.status, 408);
+    assert.match(refused.body.message, /arrived slower than 8192 bytes\/s/);
+    assert.equal((await waiting).status, 200);
+    assert.equal(await sessionCount(ft, farm), 1);
+  });
+
+  test('a JSON API body that stops arriving is answered 408 too', async () => {
+    const answer = (await rawRequest(ft.url, {
+      method: 'POST', path: '/2023-10-12/farms',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+      pieces: [Buffer.from('{"displayName":')],
+      gapMs: 10,
+    })) as RawAnswer;
+    assert.equal(answer.status, 408);
+    assert.equal(answer.headers['x-amzn-errortype'], 'RequestTimeoutException');
+  });
+});
+
+describe('text and times no client should send', () => {
+  let fast: Farmtally;
+  let careful: Farmtally;
+  before(async () => {
+    fast = await startFarmtally();
+    careful = await startFarmtally({ env: { FARMTALLY_INGEST_FAST_PATH: 'off' } });
+  });
+  after(async () => {
+    await fast.stop();
+    await careful.stop();
+  });
+
+  test('invalid UTF-8 in an API body is refused, not stored as replacement characters', async () => {
+    const body = Buffer.concat([Buffer.from('{"displayName":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await fetch(`${fast.url}/2023-10-12/farms`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const error = (await res.json()) as { reason: string; message: string };
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('x-amzn-errortype'), 'ValidationException');
+    assert.equal(error.reason, 'CANNOT_PARSE');
+    assert.match(error.message, /not valid UTF-8/);
+    const farms = await fast.client.send(new ListFarmsCommand({}));
+    assert.equal(farms.farms?.some((f) => f.displayName?.startsWith('bad')), false);
+  });
+
+  test('invalid UTF-8 in a session record is refused naming its line, on both paths', async () => {
+    for (const ft of [fast, careful]) {
+      const farm = await farmWithParents(ft.client, 'utf8');
+      const good = toNdjson([sessionRecord(farm)]);
+      const bad = Buffer.from(toNdjson([sessionRecord(farm, { jobName: 'shot \u00e9' })]).replace('\u00e9', '\u0001'), 'utf8');
+      bad[bad.indexOf(0x01)] = 0xc3; // a lead byte with no continuation
+      const answer = await post(ft, farm.farmId, Buffer.concat([Buffer.from(good), bad]));
+      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.deepEqual(answer.body.fieldList, [{ name: 'records.2', message: 'line 2: not valid UTF-8; send the records as UTF-8 text' }]);
+      assert.equal(await sessionCount(ft, farm), 0);
+    }
+  });
+
+  test('JSON nested deeper than any input is refused before parsing', async () => {
+    const deep = `{"displayName":"deep","tags":${'['.repeat(40)}${']'.repeat(40)}}`;
+    const res = await http(fast.url, 'POST', '/2023-10-12/farms', { body: deep });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.reason, 'CANNOT_PARSE');
+    assert.match(res.body.message, /deeper than 32 levels/);
+    // Brackets inside strings do not count.
+    const fine = await fast.client.send(new CreateFarmCommand({ displayName: '['.repeat(40) }));
+    assert.match(fine.farmId!, /^farm-/);
+  });
+
+  test('session times before 2000 or more than a day ahead of the server are refused, on both paths alike', async () => {
+    for (const ft of [fast, careful]) {
+      const farm = await farmWithParents(ft.client, 'times');
+      const records = [
+        sessionRecord(farm, { startedAt: '2099-01-01T00:00:00Z', endedAt: '2099-01-01T01:00:00Z' }),
+        sessionRecord(farm, { startedAt: '1999-12-31T23:00:00Z', endedAt: '2000-01-01T01:00:00Z' }),
+        sessionRecord(farm, { startedAt: new Date(Date.now() - 3600_000).toISOString(), endedAt: new Date(Date.now() + 2 * 86_400_000).toISOString() }),
+        sessionRecord(farm, { startedAt: '2000-01-01T00:00:00Z', endedAt: new Date(Date.now() + 3600_000).toISOString() }),
+      ];
+      const answer = await post(ft, farm.farmId, toNdjson(records));
+      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.deepEqual(
+        answer.body.fieldList.map((f: { name: string }) => f.name),
+        ['records.1.startedAt', 'records.1.endedAt', 'records.2.startedAt', 'records.3.endedAt'],
+      );
+      assert.match(answer.body.fieldList[0].message, /2099-01-01T00:00:00.000Z is more than a day past the server's clock/);
+      assert.match(answer.body.fieldList[2].message, /1999-12-31T23:00:00.000Z is before 2000-01-01T00:00:00.000Z/);
+      const edges = await post(ft, farm.farmId, toNdjson([records[3]!]));
+      assert.equal(edges.status, 200, JSON.stringify(edges.body));
+    }
+  });
+});
