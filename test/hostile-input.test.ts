@@ -178,6 +178,17 @@ describe('text and times no client should send', () => {
     }
   });
 
+  test('headers past the size limit, and bytes that are no HTTP, are answered in the model shape before any route', async () => {
+    const big = (await rawRequest(fast.url, { method: 'GET', path: '/2023-10-12/farms', headers: { 'x-filler': 'f'.repeat(20_000) } })) as RawAnswer;
+    assert.equal(big.status, 431);
+    assert.equal(big.headers['x-amzn-errortype'], 'ValidationException');
+    assert.match(big.body.message, /headers are larger than 16384 bytes/);
+    const garbage = (await rawRequest(fast.url, { method: 'NOT HTTP AT ALL', path: '\u0000', headers: {} })) as RawAnswer;
+    assert.equal(garbage.status, 400);
+    assert.equal(garbage.headers['x-amzn-errortype'], 'ValidationException');
+    assert.equal((await fast.client.send(new ListFarmsCommand({}))).$metadata.httpStatusCode, 200);
+  });
+
   test('JSON nested deeper than any input is refused before parsing', async () => {
     const deep = `{"displayName":"deep","tags":${'['.repeat(40)}${']'.repeat(40)}}`;
     const res = await http(fast.url, 'POST', '/2023-10-12/farms', { body: deep });

@@ -8,6 +8,7 @@ import type { OperationContext } from '../operations/context.js';
 import { fieldValidationError, internalError, ServiceError, storageFaultError, tooLarge, validationError } from '../operations/errors.js';
 import type { AnyOperation } from '../operations/operation.js';
 import { BodyRefused, pacedBody, stoppingRefusal, type BodyPace } from './body-guard.js';
+import { onClientError } from './client-errors.js';
 import { bindInput } from './rest-json.js';
 
 export interface AppOptions {
@@ -56,6 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
     // Requests that arrive while stopping get the model's error shape (onRequest below), not Fastify's own 503.
     return503OnClosing: false,
+    clientErrorHandler: onClientError,
   });
 
   // The API reads bodies itself, so malformed JSON becomes CANNOT_PARSE in the model's shape
