@@ -40,6 +40,13 @@ describe('farms through the SDK', () => {
     });
   });
 
+  test('CreateFarm calls sent at once with one client token create one farm', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => ft.client.send(new CreateFarmCommand({ displayName: 'At once', clientToken: 'token-at-once' }))));
+    assert.equal(new Set(answers.map((a) => a.farmId)).size, 1);
+    const farms = await ft.client.send(new ListFarmsCommand({ maxResults: 100 }));
+    assert.equal(farms.farms!.filter((f) => f.displayName === 'At once').length, 1);
+  });
+
   test('a client token makes CreateFarm idempotent', async () => {
     const a = await ft.client.send(new CreateFarmCommand({ displayName: 'Idem', clientToken: 'token-1' }));
     const b = await ft.client.send(new CreateFarmCommand({ displayName: 'Idem', clientToken: 'token-1' }));

@@ -19,9 +19,13 @@ export async function requireQueue(ctx: OperationContext, farmId: string, queueI
   return queue;
 }
 
+/** Creates under way, by scope and client token: a retry sent while the first is still running waits for it. */
+const creating = new Map<string, Promise<unknown>>();
+
 /**
  * Runs `create` once per client token: a retry with the same token and the same request
  * gets the first call's ID back; the same token with a different request is a conflict.
+ * Calls with the same token take turns, so two sent at once cannot both create.
  */
 export async function idempotentCreate(
   ctx: OperationContext,
@@ -31,6 +35,18 @@ export async function idempotentCreate(
   create: () => Promise<string>,
 ): Promise<string> {
   if (clientToken === undefined) return create();
+  const key = `${scope}\n${clientToken}`;
+  const before = creating.get(key) ?? Promise.resolve();
+  const turn = before.catch(() => undefined).then(() => createOnce(ctx, scope, clientToken, request, create));
+  creating.set(key, turn);
+  try {
+    return await turn;
+  } finally {
+    if (creating.get(key) === turn) creating.delete(key);
+  }
+}
+
+async function createOnce(ctx: OperationContext, scope: string, clientToken: string, request: unknown, create: () => Promise<string>): Promise<string> {
   const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('hex');
   const seen = await ctx.store.findClientToken(scope, clientToken);
   if (seen) {
