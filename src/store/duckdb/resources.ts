@@ -132,8 +132,15 @@ const auditValues = (a: Farm | Queue | Fleet): DuckDBValue[] => [a.createdAt, a.
 export function duckDbResources(db: Database): ResourceStore {
   // Every request names its farm, so farms are remembered once read (a DuckDB round trip
   // costs about a millisecond; a statistics page makes several). Only this store writes
-  // them, and it updates the memory on each write. Unknown IDs are not remembered.
+  // them, and it forgets a farm on each write. A read that began before a write may return
+  // the old row; it is then not remembered (`writes` moved on), or it would stay stale.
+  // Unknown IDs are not remembered.
   const farms = new Map<string, Farm>();
+  let writes = 0;
+  const forget = (farmId: string) => {
+    writes++;
+    farms.delete(farmId);
+  };
   return {
     async createFarm(f) {
       await db.run(`INSERT INTO farms VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
@@ -141,28 +148,37 @@ export function duckDbResources(db: Database): ResourceStore {
       ]);
     },
     async putFarm(f) {
-      farms.delete(f.farmId);
-      await db.run(
-        `UPDATE farms SET display_name = $2, description = $3, cost_scale_factor = $4, updated_at = $5, updated_by = $6 WHERE farm_id = $1`,
-        [f.farmId, f.displayName, f.description ?? null, f.costScaleFactor, f.updatedAt ?? null, f.updatedBy ?? null],
-      );
+      forget(f.farmId);
+      try {
+        await db.run(
+          `UPDATE farms SET display_name = $2, description = $3, cost_scale_factor = $4, updated_at = $5, updated_by = $6 WHERE farm_id = $1`,
+          [f.farmId, f.displayName, f.description ?? null, f.costScaleFactor, f.updatedAt ?? null, f.updatedBy ?? null],
+        );
+      } finally {
+        forget(f.farmId);
+      }
     },
     getFarm: async (farmId) => {
       const known = farms.get(farmId);
       if (known) return structuredClone(known);
+      const before = writes;
       const r = await db.one(`SELECT * FROM farms WHERE farm_id = $1`, [farmId]);
       if (!r) return undefined;
-      farms.set(farmId, toFarm(r));
+      if (writes === before) farms.set(farmId, toFarm(r));
       return toFarm(r);
     },
     listFarms: (req) => page(db, 'farms', {}, 'created_at', 'farm_id', req, toFarm),
     async deleteFarm(farmId) {
-      farms.delete(farmId);
-      return deleteUnlessUsed(db, 'farms', 'farm_id', farmId, farmId, [
-        `DELETE FROM queues WHERE farm_id = $1`,
-        `DELETE FROM fleets WHERE farm_id = $1`,
-        `DELETE FROM jobs WHERE farm_id = $1`,
-      ]);
+      forget(farmId);
+      try {
+        return await deleteUnlessUsed(db, 'farms', 'farm_id', farmId, farmId, [
+          `DELETE FROM queues WHERE farm_id = $1`,
+          `DELETE FROM fleets WHERE farm_id = $1`,
+          `DELETE FROM jobs WHERE farm_id = $1`,
+        ]);
+      } finally {
+        forget(farmId);
+      }
     },
 
     async createQueue(q) {
