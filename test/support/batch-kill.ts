@@ -3,7 +3,7 @@
 // large one, which must be wholly present or wholly absent. The large batch's body is built
 // once with placeholder queue and fleet IDs and given each farm's own.
 import assert from 'node:assert/strict';
-import { GetFarmCommand, GetFleetCommand, GetQueueCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
+import { GetFarmCommand, GetFleetCommand, GetQueueCommand, GetSessionCommand, ResourceNotFoundException, type DeadlineClient } from '@aws-sdk/client-deadline';
 import { jobExists, killHard, sessionCount, spooledSizes, whenOutput } from './crash.js';
 import type { Farmtally } from './server.js';
 import { farmWithParents, numberedRecord, postSessions, toCsv, toNdjson, type FarmParents } from './session-records.js';
@@ -14,22 +14,36 @@ const EARLIER_SEED = 1;
 const BATCH_SEED = 2;
 const PLACEHOLDER: FarmParents = { farmId: 'farm-placeholder', queueId: `queue-${'f'.repeat(32)}`, fleetId: `fleet-${'f'.repeat(32)}` };
 
-const jobOf = (seed: number, i: number) => numberedRecord(PLACEHOLDER, i, seed).jobId;
 
 export type Format = 'ndjson' | 'csv';
 export const CONTENT_TYPE: Record<Format, string> = { ndjson: 'application/x-ndjson', csv: 'text/csv' };
 
-/** The large batch: `records` new sessions (about 400 bytes each as NDJSON) in jobs of 100. */
+/**
+ * The batch's i-th record: a new session, in jobs of two sessions. Many jobs make the merge's
+ * job statements, which come after its session statement, take a good part of the commit:
+ * a kill lands between the two often enough to catch a merge that is not one transaction.
+ */
+function batchRecord(parents: FarmParents, i: number) {
+  const job = Math.floor(i / 2);
+  return { ...numberedRecord(parents, i, BATCH_SEED), jobId: `job-${(BATCH_SEED * 1e9 + job).toString(16).padStart(32, '0')}`, jobName: `job ${job}` };
+}
+
+/** The large batch: `records` new sessions (about 400 bytes each as NDJSON). */
 export class LargeBatch {
   private readonly template: string;
   readonly firstJob: string;
   readonly lastJob: string;
 
   constructor(readonly records: number, readonly format: Format = 'ndjson') {
-    const all = Array.from({ length: records }, (_, i) => numberedRecord(PLACEHOLDER, i, BATCH_SEED));
+    const all = Array.from({ length: records }, (_, i) => batchRecord(PLACEHOLDER, i));
     this.template = format === 'ndjson' ? toNdjson(all) : toCsv(all);
-    this.firstJob = jobOf(BATCH_SEED, 0);
-    this.lastJob = jobOf(BATCH_SEED, records - 1);
+    this.firstJob = batchRecord(PLACEHOLDER, 0).jobId;
+    this.lastJob = batchRecord(PLACEHOLDER, records - 1).jobId;
+  }
+
+  /** The batch's first record in the farm, to look for through the API. */
+  firstRecord(farm: FarmParents) {
+    return batchRecord(farm, 0);
   }
 
   bodyFor(farm: FarmParents): Buffer {
@@ -64,13 +78,22 @@ export type KillPlan =
   | { at: 'after-body'; delayMs: number }
   | { at: 'after-staged'; delayMs: number }
   /** Right after the 200: an acknowledged batch must survive the kill. */
-  | { at: 'after-answer' };
+  | { at: 'after-answer' }
+  /**
+   * As soon as the batch's first session can be read through the API (GetSession, polled
+   * while the batch is sent): what a reader saw of the batch.
+   */
+  | { at: 'when-visible' };
 
 export interface KillOutcome {
   phase: Phase;
   answer: UploadAnswer;
   /** The server said the batch is in (answered 200, or printed it committed): it must be there after the restart. */
   mustBePresent: boolean;
+  /** A reader saw the batch's first session before the kill (plan `when-visible`). */
+  seen: boolean;
+  /** How long the commit took, from its staging to its end, when the server got that far. */
+  commitMs?: number;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,6 +106,7 @@ export async function killDuringBatch(ft: Farmtally, farm: FarmParents, batch: L
   const committed = tracePattern(farm.farmId, batch.records, 'committed');
   const body = batch.bodyFor(farm);
   const upload = new Upload(ft.url, ingestPath(farm.farmId), body, CONTENT_TYPE[batch.format]);
+  let seen = false;
   if (plan.at === 'mid-body') {
     await upload.sendUntil(Math.floor(body.length * plan.fraction));
     await killHard(ft);
@@ -90,6 +114,11 @@ export async function killDuringBatch(ft: Farmtally, farm: FarmParents, batch: L
     await upload.finish();
     await pause(plan.delayMs);
     await killHard(ft);
+  } else if (plan.at === 'when-visible') {
+    const sending = upload.finish();
+    seen = await waitUntilVisible(ft.client, farm.farmId, batch.firstRecord(farm), upload);
+    await killHard(ft);
+    await sending;
   } else if (plan.at === 'after-answer') {
     await upload.finish();
     const answer = await upload.answer;
@@ -116,7 +145,22 @@ export async function killDuringBatch(ft: Farmtally, farm: FarmParents, batch: L
     const spooled = spooledSizes(ft.dataDir);
     phase = spooled === undefined || spooled.includes(body.length) ? 'staging' : 'streaming';
   }
-  return { phase, answer, mustBePresent: answer.status === 200 || phase === 'committed' };
+  const commitMs = Number(new RegExp(`${committed.source} \\((\\d+) ms\\)`).exec(output)?.[1] ?? NaN);
+  return { phase, answer, seen, mustBePresent: answer.status === 200 || phase === 'committed', commitMs: Number.isFinite(commitMs) ? commitMs : undefined };
+}
+
+/** Polls GetSession for the record until it is found (true) or the upload has its answer first (false). */
+async function waitUntilVisible(client: DeadlineClient, farmId: string, r: ReturnType<LargeBatch['firstRecord']>, upload: Upload): Promise<boolean> {
+  for (;;) {
+    try {
+      await client.send(new GetSessionCommand({ farmId, queueId: r.queueId, jobId: r.jobId, sessionId: r.sessionId }));
+      return true;
+    } catch (err) {
+      if (!(err instanceof ResourceNotFoundException)) throw err;
+    }
+    if (upload.done) return false;
+    await pause(5);
+  }
 }
 
 /**
@@ -128,7 +172,7 @@ export async function largeBatchPresent(client: DeadlineClient, farm: FarmParent
   await client.send(new GetFarmCommand({ farmId }));
   await client.send(new GetQueueCommand({ farmId, queueId }));
   await client.send(new GetFleetCommand({ farmId, fleetId }));
-  assert.ok(await jobExists(client, farmId, queueId, jobOf(EARLIER_SEED, 0)), `the earlier batch's first job is missing in ${farmId}`);
+  assert.ok(await jobExists(client, farmId, queueId, numberedRecord(farm, 0, EARLIER_SEED).jobId), `the earlier batch's first job is missing in ${farmId}`);
   const count = await sessionCount(client, farmId, fleetId);
   assert.ok(
     count === EARLIER_RECORDS || count === EARLIER_RECORDS + batch.records,
