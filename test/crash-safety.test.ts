@@ -85,8 +85,7 @@ test('kill -9 while a large NDJSON batch streams, is staged and is committed: al
     () => ({ at: 'after-answer' }),
     () => ({ at: 'mid-body', fraction: 0.4 }),
     () => ({ at: 'after-body', delayMs: 200 }),
-    (p) => intoCommit(p, 0.3),
-    (p) => intoCommit(p, 0.7),
+    (p) => intoCommit(p, 0.6),
     (p) => intoCommit(p, 0.95),
     () => ({ at: 'when-visible' }),
     ...Array.from({ length: EXTRA_RUNS }, (_, i) => (p: Progress): KillPlan => {

@@ -134,7 +134,7 @@ export async function killDuringBatch(ft: Farmtally, farm: FarmParents, batch: L
   const answer = await upload.answer;
   const output = ft.output();
   let phase: Phase;
-  if (committed.test(output)) phase = 'committed';
+  if (answer.status === 200 || committed.test(output)) phase = 'committed';
   else if (staged.test(output)) phase = 'commit';
   else if (!upload.finished) phase = 'streaming';
   else if (path === 'careful') phase = 'after-body';

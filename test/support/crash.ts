@@ -40,11 +40,15 @@ export function whenOutput(ft: Farmtally, pattern: RegExp, timeoutMs = 120_000):
   });
 }
 
-/** Resolves when the server process has exited (at once if it has). */
+/**
+ * Resolves when the server process has exited and its output is all read (at once if so):
+ * 'close', not 'exit', which may come before the last lines it printed.
+ */
 export function exited(ft: Farmtally): Promise<void> {
   const p = ft.process;
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => p.once('exit', () => resolve()));
+  const gone = p.exitCode !== null || p.signalCode !== null;
+  if (gone && [p.stdout, p.stderr].every((s) => !s || s.readableEnded || s.destroyed)) return Promise.resolve();
+  return new Promise((resolve) => p.once('close', () => resolve()));
 }
 
 /** kill -9, and waits for the process to be gone (its output has all it printed by then). */
