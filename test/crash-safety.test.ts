@@ -1,12 +1,12 @@
 // kill -9 during a large ingest batch (issue 9, item 7): wherever the kill lands (while the
 // body streams, while it is staged, during the commit, right after the answer), after a
-// restart on the same data folder the batch is wholly present or wholly absent, and
-// everything acknowledged before it (farms, queues, fleets, earlier batches, earlier runs'
-// outcomes) is intact. One kill comes as soon as a reader can see the batch's first session
-// through the API (with the merge's statements committed one by one, that is the moment a
-// half-written batch would be caught). The server's trace (FARMTALLY_INGEST_TRACE) says which phase each kill
-// hit; each phase must be hit. Kills during the commit are spread over the commit's length
-// as the last finished commit measured it.
+// restart on the same data folder the batch is wholly present or wholly absent (its sessions
+// counted by an aggregation, its jobs by GetJob), and everything acknowledged before it
+// (farms, queues, fleets, earlier batches, earlier runs' outcomes) is intact.
+// The server's trace (FARMTALLY_INGEST_TRACE) says which phase each kill hit; each phase must
+// be hit. Kills during the commit are spread over it as the last finished commit timed it,
+// and one comes as soon as GetSession finds the batch's first session: a merge written in
+// several commits would show its sessions before its jobs.
 // CRASH_RUNS=N adds N kills at varied points (`npm run test:crash`); CRASH_BATCH sets the
 // batch's size (default 100 000 records, about 40 MB of NDJSON).
 import assert from 'node:assert/strict';
@@ -89,7 +89,7 @@ test('kill -9 while a large NDJSON batch streams, is staged and is committed: al
     (p) => intoCommit(p, 0.95),
     () => ({ at: 'when-visible' }),
     ...Array.from({ length: EXTRA_RUNS }, (_, i) => (p: Progress): KillPlan => {
-      const r = ((i * 7919) % 101) / 100; // spread without a random seed to report
+      const r = ((i * 7919) % 101) / 100; // a fixed spread: a failing run is told again as it was
       const plans: KillPlan[] = [{ at: 'mid-body', fraction: 0.05 + 0.9 * r }, { at: 'after-body', delayMs: Math.round(600 * r) }, intoCommit(p, r), { at: 'when-visible' }];
       return plans[i % plans.length]!;
     }),
@@ -109,6 +109,7 @@ test('kill -9 while a large NDJSON batch streams, is staged and is committed: al
 });
 
 test('kill -9 on the careful path (fast path off; CSV) mid-body, after the body and after the answer: all or nothing after a restart', { timeout: 10 * 60_000 }, async () => {
+  // Read record by record, the batch takes longer: a smaller one keeps the test short.
   const records = Math.min(BATCH_RECORDS, 60_000);
   const planned: NonNullable<NextKill>[] = [
     { plan: { at: 'mid-body', fraction: 0.5 }, format: 'ndjson' },

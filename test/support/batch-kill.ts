@@ -14,7 +14,6 @@ const EARLIER_SEED = 1;
 const BATCH_SEED = 2;
 const PLACEHOLDER: FarmParents = { farmId: 'farm-placeholder', queueId: `queue-${'f'.repeat(32)}`, fleetId: `fleet-${'f'.repeat(32)}` };
 
-
 export type Format = 'ndjson' | 'csv';
 export const CONTENT_TYPE: Record<Format, string> = { ndjson: 'application/x-ndjson', csv: 'text/csv' };
 
@@ -74,14 +73,17 @@ export type Phase = 'streaming' | 'staging' | 'commit' | 'after-body' | 'committ
 export type IngestPath = 'fast' | 'careful';
 
 export type KillPlan =
+  /** With that fraction of the body sent, the rest held back. */
   | { at: 'mid-body'; fraction: number }
+  /** That long after the whole body was sent. */
   | { at: 'after-body'; delayMs: number }
+  /** That long after the server printed the batch staged (its commit starts then). */
   | { at: 'after-staged'; delayMs: number }
   /** Right after the 200: an acknowledged batch must survive the kill. */
   | { at: 'after-answer' }
   /**
    * As soon as the batch's first session can be read through the API (GetSession, polled
-   * while the batch is sent): what a reader saw of the batch.
+   * while the batch is sent): when a half-written batch would first show.
    */
   | { at: 'when-visible' };
 
@@ -90,8 +92,6 @@ export interface KillOutcome {
   answer: UploadAnswer;
   /** The server said the batch is in (answered 200, or printed it committed): it must be there after the restart. */
   mustBePresent: boolean;
-  /** A reader saw the batch's first session before the kill (plan `when-visible`). */
-  seen: boolean;
   /** How long the commit took, from its staging to its end, when the server got that far. */
   commitMs?: number;
 }
@@ -106,7 +106,6 @@ export async function killDuringBatch(ft: Farmtally, farm: FarmParents, batch: L
   const committed = tracePattern(farm.farmId, batch.records, 'committed');
   const body = batch.bodyFor(farm);
   const upload = new Upload(ft.url, ingestPath(farm.farmId), body, CONTENT_TYPE[batch.format]);
-  let seen = false;
   if (plan.at === 'mid-body') {
     await upload.sendUntil(Math.floor(body.length * plan.fraction));
     await killHard(ft);
@@ -116,7 +115,7 @@ export async function killDuringBatch(ft: Farmtally, farm: FarmParents, batch: L
     await killHard(ft);
   } else if (plan.at === 'when-visible') {
     const sending = upload.finish();
-    seen = await waitUntilVisible(ft.client, farm.farmId, batch.firstRecord(farm), upload);
+    await waitUntilVisible(ft.client, farm.farmId, batch.firstRecord(farm), upload);
     await killHard(ft);
     await sending;
   } else if (plan.at === 'after-answer') {
@@ -146,19 +145,18 @@ export async function killDuringBatch(ft: Farmtally, farm: FarmParents, batch: L
     phase = spooled === undefined || spooled.includes(body.length) ? 'staging' : 'streaming';
   }
   const commitMs = Number(new RegExp(`${committed.source} \\((\\d+) ms\\)`).exec(output)?.[1] ?? NaN);
-  return { phase, answer, seen, mustBePresent: answer.status === 200 || phase === 'committed', commitMs: Number.isFinite(commitMs) ? commitMs : undefined };
+  return { phase, answer, mustBePresent: answer.status === 200 || phase === 'committed', commitMs: Number.isFinite(commitMs) ? commitMs : undefined };
 }
 
-/** Polls GetSession for the record until it is found (true) or the upload has its answer first (false). */
-async function waitUntilVisible(client: DeadlineClient, farmId: string, r: ReturnType<LargeBatch['firstRecord']>, upload: Upload): Promise<boolean> {
-  for (;;) {
+/** Polls GetSession for the record until it is found, or the upload has its answer first. */
+async function waitUntilVisible(client: DeadlineClient, farmId: string, r: ReturnType<LargeBatch['firstRecord']>, upload: Upload): Promise<void> {
+  while (!upload.done) {
     try {
       await client.send(new GetSessionCommand({ farmId, queueId: r.queueId, jobId: r.jobId, sessionId: r.sessionId }));
-      return true;
+      return;
     } catch (err) {
       if (!(err instanceof ResourceNotFoundException)) throw err;
     }
-    if (upload.done) return false;
     await pause(5);
   }
 }
