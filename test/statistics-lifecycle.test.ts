@@ -9,6 +9,7 @@ import {
   StartSessionsStatisticsAggregationCommand, ThrottlingException, type StartSessionsStatisticsAggregationCommandInput,
 } from '@aws-sdk/client-deadline';
 import { mulberry32 } from './reference/generate-farm.js';
+import { killHard } from './support/crash.js';
 import { rejectsNaming, rejectsNotFound } from './support/service-errors.js';
 import { http, readDataFile, startFarmtally, type Farmtally } from './support/server.js';
 import { postSessions, readAggregation, waitForAggregation } from './support/statistics-farm.js';
@@ -63,7 +64,8 @@ describe('one aggregation per farm, tokens, crashes', () => {
   let ft: Farmtally;
   let farm: SmallFarm;
   before(async () => {
-    ft = await startFarmtally();
+    // The trace tells the crash test below whether its aggregation completed before the kill.
+    ft = await startFarmtally({ env: { FARMTALLY_AGGREGATION_TRACE: '1' } });
     farm = await createFarm(ft);
     await postSessions(ft.url, farm.farmId, sessions(farm, 60_000, 3000));
   });
@@ -121,11 +123,14 @@ describe('one aggregation per farm, tokens, crashes', () => {
     assert.notDeepEqual(page2.statistics, page1.statistics);
   });
 
-  test('an aggregation cut short by a crash is FAILED after restart, with what to do', async () => {
+  test('an aggregation cut short by a crash (kill -9 while IN_PROGRESS) is FAILED after restart, with what to do', async () => {
     const { aggregationId } = await startAgg(ft, heavy(farm));
-    ft.process.kill('SIGKILL');
-    await new Promise((r) => ft.process.once('exit', r));
-    ft = await startFarmtally({ dataDir: ft.dataDir });
+    // Running when killed: the server says so just before, and its trace never said COMPLETED.
+    const running = await ft.client.send(new GetSessionsStatisticsAggregationCommand({ farmId: farm.farmId, aggregationId }));
+    assert.equal(running.status, 'IN_PROGRESS');
+    await killHard(ft);
+    assert.doesNotMatch(ft.output(), new RegExp(`aggregation ${aggregationId}: COMPLETED`), 'the aggregation completed before the kill: nothing was cut short');
+    ft = await startFarmtally({ dataDir: ft.dataDir, env: { FARMTALLY_AGGREGATION_TRACE: '1' } });
     const page = await ft.client.send(new GetSessionsStatisticsAggregationCommand({ farmId: farm.farmId, aggregationId }));
     assert.equal(page.status, 'FAILED');
     assert.match(page.statusMessage!, /Start it again/);
