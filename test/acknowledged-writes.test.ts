@@ -16,7 +16,6 @@ import { startFarmtally, type Farmtally } from './support/server.js';
 import { farmWithParents, numberedRecord, postSessions, toNdjson, type FarmParents } from './support/session-records.js';
 import { ingestPath, Upload } from './support/upload.js';
 
-const TODO = 'needs per-request transactions (issue 9: acknowledged writes lost)';
 const BATCH_RECORDS = 100_000;
 const HOUR = 3_600_000;
 const YEAR = Date.UTC(2025, 0, 1);
@@ -108,7 +107,7 @@ async function aggregationOutcome(c: DeadlineClient, farmId: string, aggregation
 const fail = (when: string, lost: string[], w: Acknowledged) =>
   assert.fail(`${when}, acknowledged writes are lost (answered before the batch: ${w.beforeBatch.join(', ') || 'none'}):\n  ${lost.join('\n  ')}`);
 
-test('writes answered while a batch merges stay when the batch is rolled back (its queue deleted mid-upload)', { todo: TODO, timeout: 5 * 60_000 }, async () => {
+test('writes answered while a batch merges stay when the batch is rolled back (its queue deleted mid-upload)', { timeout: 5 * 60_000 }, async () => {
   let ft = await startFarmtally({ env: { FARMTALLY_INGEST_TRACE: '1' } });
   try {
     const c = ft.client;
@@ -142,7 +141,7 @@ test('writes answered while a batch merges stay when the batch is rolled back (i
   }
 });
 
-test('writes answered while a batch merges survive kill -9 before the batch ends; the aggregation is FAILED, not unknown', { todo: TODO, timeout: 5 * 60_000 }, async () => {
+test('writes answered while a batch merges survive kill -9 before the batch ends; the aggregation is FAILED, not unknown', { timeout: 5 * 60_000 }, async () => {
   let ft = await startFarmtally({ env: { FARMTALLY_INGEST_TRACE: '1' } });
   const dataDir = ft.dataDir;
   try {
@@ -176,7 +175,7 @@ test('writes answered while a batch merges survive kill -9 before the batch ends
   }
 });
 
-test('an UpdateFarm answered while other requests read the farm is what GetFarm answers afterwards', { todo: 'farm cache race (src/store/duckdb/resources.ts): a read that misses the cache while UpdateFarm runs caches the old row again', timeout: 2 * 60_000 }, async () => {
+test('an UpdateFarm answered while other requests read the farm is what GetFarm answers afterwards', { timeout: 2 * 60_000 }, async () => {
   const ft = await startFarmtally();
   try {
     const c = ft.client;
