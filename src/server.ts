@@ -3,15 +3,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
-import type { OperationContext, ServerSettings } from './operations/context.js';
+import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
 import { AggregationRunner } from './operations/statistics/aggregation-runner.js';
 import { OPERATIONS } from './operations/registry.js';
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp } from './wire/app.js';
-import { ingestRoute } from './wire/ingest-route.js';
+import { Access, type AuthMode } from './wire/auth/access.js';
+import { INGEST_ACTION, INGEST_ROUTE, ingestRoute } from './wire/ingest-route.js';
+import { createLogger, type LogLevel } from './wire/request-log.js';
+import { readTls, type TlsFiles } from './wire/tls.js';
 
 export interface ServerOptions {
   host: string;
@@ -40,12 +44,24 @@ export interface ServerOptions {
   /** Log each aggregation's statements with their times, and its time until COMPLETED. */
   traceAggregations?: boolean;
   log?: (line: string) => void;
+  /** `open` (the default: loopback only, every caller is `farmtally`) or `sigv4`. */
+  auth?: AuthMode;
+  /** sigv4: the credentials file (SPEC section 8). */
+  credentialsFile?: string;
+  /** Serve HTTPS with these PEM files. */
+  tls?: TlsFiles;
+  /** Requests per second per principal, burst the same; off when undefined. */
+  rateLimit?: number;
+  /** The log's level (default info); ignored when `logger` is given. */
+  logLevel?: LogLevel;
+  logger?: Logger;
 }
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
   store: Store;
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -65,9 +81,12 @@ export function loadRateCard(file: string | undefined): RateCard {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  if (!LOOPBACK.test(options.host)) {
-    throw new Error(`open mode (no authentication) only listens on a loopback address, not ${options.host}. Use --host 127.0.0.1.`);
+  const auth = options.auth ?? 'open';
+  if (auth === 'open' && !LOOPBACK.test(options.host)) {
+    throw new Error(`open mode (no authentication) only listens on a loopback address, not ${options.host}. Use --host 127.0.0.1, or --auth sigv4 --credentials FILE to let in only signed requests.`);
   }
+  const https = options.tls ? readTls(options.tls) : undefined;
+  const logger = options.logger ?? createLogger(options.logLevel);
   const settings: ServerSettings = {
     strict: options.strict ?? false,
     rateCard: loadRateCard(options.pricingFile),
@@ -76,7 +95,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? 300) * 1000,
     bulkIngest: options.bulkIngest ?? true,
   };
-  const log = options.log ?? ((line: string) => console.error(line));
+  const log = options.log ?? ((line: string) => logger.info(line));
+  const access = new Access({
+    mode: auth,
+    credentialsFile: options.credentialsFile,
+    knownActions: [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_ACTION],
+    rateLimit: options.rateLimit,
+    streamingRoutes: [`POST ${INGEST_ROUTE}`],
+    publicRoutes: ['GET /health'],
+    log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+  });
   const store = await openDuckDbStore({
     dataDir: options.dataDir,
     memoryLimit: options.memoryLimit,
@@ -88,28 +116,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tokens = new PageTokens(await store.serverSecret());
   const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);
   aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
-  const context = (caller: string): OperationContext => ({ store, settings, tokens, aggregations, caller, now: Date.now });
+  const context = (caller: string, grantedFarms: FarmGrant = '*'): OperationContext => ({ store, settings, tokens, aggregations, caller, grantedFarms, now: Date.now });
   const app = await buildApp({
     operations: OPERATIONS,
     context,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    plugins: [ingestRoute({ context, spoolDir: options.spoolDir ?? (options.dataDir === ':memory:' ? undefined : join(options.dataDir, 'spool')), trace: options.traceIngest ? log : undefined })],
-    onInternalError: (err, request) => log(`internal error on ${request.method} ${request.url} (request ${request.id}): ${err instanceof Error ? err.stack : String(err)}`),
+    access,
+    logger,
+    https,
+    routeOperations: { [`POST ${INGEST_ROUTE}`]: INGEST_ACTION.replace('deadline:', '') },
+    plugins: [ingestRoute({ context, authorize: (request, action, farmId) => access.ingest(request, action, farmId), spoolDir: options.spoolDir ?? (options.dataDir === ':memory:' ? undefined : join(options.dataDir, 'spool')), trace: options.traceIngest ? log : undefined })],
+    onInternalError: (err, request) => request.log.error({ err }, `internal error on ${request.method} ${request.url.split('?')[0]}`),
   });
   let address: string;
   try {
     address = await app.listen({ host: options.host, port: options.port });
   } catch (err) {
+    access.close();
     await store.close();
     throw err;
   }
   const port = new URL(address).port;
   const hostInUrl = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${hostInUrl}:${port}`,
+    url: `${https ? 'https' : 'http'}://${hostInUrl}:${port}`,
     app,
     store,
+    logger,
     async close() {
+      access.close();
       await app.close();
       await aggregations.drain();
       await store.close();

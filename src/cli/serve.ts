@@ -1,6 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { startServer, type RunningServer } from '../server.js';
 import { DEFAULT_MEMORY_LIMIT } from '../store/duckdb/database.js';
+import type { AuthMode } from '../wire/auth/access.js';
+import { LOG_LEVELS, type LogLevel } from '../wire/request-log.js';
+import { DEFAULT_CREDENTIALS_FILE } from './credentials.js';
 
 interface ServeOptions {
   host: string;
@@ -13,6 +16,12 @@ interface ServeOptions {
   aggregationTimeout: number;
   memoryLimit: string;
   threads: number;
+  auth: AuthMode;
+  credentials: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  rateLimit?: number;
+  logLevel: LogLevel;
 }
 
 export function parsePort(text: string): number {
@@ -29,6 +38,21 @@ function positive(what: string) {
   };
 }
 
+function atLeastOne(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError('a rate is requests per second per principal, at least 1.');
+  return n;
+}
+
+const EXAMPLES = `
+Examples:
+  $ farmtally serve                                   # open mode on 127.0.0.1:8080, data in ./data
+  $ farmtally serve --port 0 --data /tmp/ft           # a free port, another folder
+  $ farmtally credentials add --name admin --allow 'deadline:*' --farms '*'
+  $ farmtally serve --auth sigv4 --credentials farmtally-credentials.json \\
+      --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem --rate-limit 50
+`;
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description('Serve the Deadline Cloud API (and session ingest) on an embedded store.')
@@ -42,6 +66,13 @@ export function serveCommand(): Command {
     .option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", DEFAULT_MEMORY_LIMIT)
     .option('--threads <n>', 'engine worker threads', positive('--threads'), 2)
     .option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300)
+    .addOption(new Option('--auth <mode>', 'open: no checks, loopback only; sigv4: AWS Signature Version 4 against the credentials file').choices(['open', 'sigv4']).default('open'))
+    .option('--credentials <file>', 'sigv4: principals, keys and grants (farmtally credentials add writes it; re-read when it changes)', DEFAULT_CREDENTIALS_FILE)
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--rate-limit <n>', 'requests per second per principal, burst n (ThrottlingException past it); off by default', atLeastOne)
+    .addOption(new Option('--log-level <level>', 'the log (JSON lines on stderr, one per request at info)').choices([...LOG_LEVELS]).default('info'))
+    .addHelpText('after', EXAMPLES)
     .action(async (opts: ServeOptions) => {
       // Signals are taken before start-up, so a stop that arrives early still ends cleanly.
       let server: RunningServer | undefined;
@@ -50,7 +81,7 @@ export function serveCommand(): Command {
         if (stopRequested) return;
         stopRequested = signal;
         if (!server) return; // start-up finishes first, then stops
-        console.error(`farmtally: ${signal} received, stopping`);
+        server.logger.info(`farmtally: ${signal} received, stopping`);
         await server.close();
         process.exit(0);
       };
@@ -58,6 +89,10 @@ export function serveCommand(): Command {
       process.on('SIGINT', () => void stop('SIGINT'));
       // A promise nobody awaited must not take every client's server down: log it, serve on.
       process.on('unhandledRejection', (err) => console.error(`farmtally: unexpected error (please report it): ${err instanceof Error ? err.stack : String(err)}`));
+      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+        console.error('farmtally: HTTPS needs both --tls-cert FILE and --tls-key FILE.');
+        process.exit(1);
+      }
       try {
         server = await startServer({
           host: opts.host,
@@ -70,6 +105,11 @@ export function serveCommand(): Command {
           aggregationTimeoutSeconds: opts.aggregationTimeout,
           memoryLimit: opts.memoryLimit,
           threads: Math.floor(opts.threads),
+          auth: opts.auth,
+          credentialsFile: opts.credentials,
+          tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
+          rateLimit: opts.rateLimit,
+          logLevel: opts.logLevel,
           // Internal switches, for tests and diagnosis (docs/DECISIONS.md, session ingest).
           bulkIngest: process.env.FARMTALLY_INGEST_FAST_PATH !== 'off',
           traceIngest: Boolean(process.env.FARMTALLY_INGEST_TRACE),

@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FarmId } from '../operations/common-shapes.js';
@@ -35,15 +35,24 @@ const FORMATS: Record<string, 'ndjson' | 'csv'> = { 'application/x-ndjson': 'ndj
 export interface IngestRouteOptions {
   context: (caller: string) => OperationContext;
   /**
-   * Who is calling, once allowed to perform `action` on the farm; throws a ServiceError
-   * otherwise. This is the seam for authenticated modes; without it (open mode, the only
-   * mode today) every caller is `farmtally`.
+   * Who is calling, once allowed to perform `action` on the farm, and the body to read;
+   * throws a ServiceError otherwise (wire/auth/access.ts). Without it every caller is
+   * `farmtally` and the body is read as received.
    */
-  authorize?: (request: FastifyRequest, action: string, farmId: string) => Promise<string>;
+  authorize?: (request: FastifyRequest, action: string, farmId: string) => IngestAccess;
   /** Folder for spooled NDJSON bodies; without it, a private one in the system's temporary folder. */
   spoolDir?: string;
   /** Told which path staged each NDJSON batch, and why the careful one when it did. */
   trace?: (line: string) => void;
+}
+
+/** The caller of one ingest request and its body, as the authorization seam gives them. */
+export interface IngestAccess {
+  caller: string;
+  /** The body as received (the request itself, or a stream that checks it as it passes). */
+  body: Readable;
+  /** Throws when the bytes read differ from what the client signed; before the commit. */
+  checkBody(): Promise<void>;
 }
 
 function formatOf(contentType: string | undefined): 'ndjson' | 'csv' {
@@ -65,11 +74,11 @@ function gzipped(request: FastifyRequest): boolean {
 }
 
 /** The body as sent: gzip (large files travel well compressed) is undone as it streams. */
-function decoded(request: FastifyRequest, gzip: boolean): AsyncIterable<Buffer> {
-  if (!gzip) return request.raw;
+function decoded(body: Readable, gzip: boolean): AsyncIterable<Buffer> {
+  if (!gzip) return body;
   // pipeline, not pipe: a request that breaks off must end the reading with an error too.
   const gunzip = createGunzip();
-  pipeline(request.raw, gunzip, () => undefined);
+  pipeline(body, gunzip, () => undefined);
   return gunzip;
 }
 
@@ -121,7 +130,7 @@ function interrupted(err: unknown): ServiceError | undefined {
 }
 
 export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance) => Promise<void> {
-  const authorize = options.authorize ?? (async () => 'farmtally');
+  const authorize = options.authorize ?? ((request: FastifyRequest): IngestAccess => ({ caller: 'farmtally', body: request.raw, checkBody: async () => undefined }));
   return async (app) => {
     let spoolDir = options.spoolDir;
     if (spoolDir) {
@@ -137,17 +146,18 @@ export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance)
 
     app.post(INGEST_ROUTE, async (request, reply) => {
       const { farmId } = request.params as { farmId: string };
-      const caller = await authorize(request, INGEST_ACTION, farmId);
+      const access = authorize(request, INGEST_ACTION, farmId);
       const { failures } = validate(FarmId, farmId, 'farmId');
       if (failures.length) throw fieldValidationError(failures);
       const format = formatOf(request.headers['content-type']);
       const gzip = gzipped(request);
-      const ctx = options.context(caller);
+      const ctx = options.context(access.caller);
       const ingest = await SessionIngest.begin(ctx, farmId);
       const trace = options.trace && ((what: string) => options.trace!(`ingest into ${farmId} (request ${request.id}): ${what}`));
       try {
-        if (format === 'ndjson' && ctx.settings.bulkIngest) await readSpooled(decoded(request, gzip), ingest, spool, trace);
-        else await readBody(decoded(request, gzip), format, ingest);
+        if (format === 'ndjson' && ctx.settings.bulkIngest) await readSpooled(decoded(access.body, gzip), ingest, spool, trace);
+        else await readBody(decoded(access.body, gzip), format, ingest);
+        await access.checkBody();
       } catch (err) {
         await ingest.abandon();
         throw interrupted(err) ?? err;

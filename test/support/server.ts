@@ -58,7 +58,7 @@ export async function startFarmtally(options: { args?: string[]; dataDir?: strin
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
     const onData = () => {
-      const m = /farmtally listening on (http:\/\/\S+)/.exec(output);
+      const m = /farmtally listening on (https?:\/\/\S+)/.exec(output);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
