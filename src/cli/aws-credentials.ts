@@ -22,14 +22,18 @@ const PLACEHOLDERS: Credentials = { accessKeyId: 'farmtally', secretAccessKey: '
 export function credentialsFor(region: string, profile?: string): CredentialsProvider {
   // A client built without credentials holds the SDK's default chain, refreshing as it must.
   const chain = new DeadlineClient({ region, ...(profile ? { profile } : {}) }).config.credentials;
-  const named = Boolean(profile ?? process.env.AWS_PROFILE);
+  const named = profile ?? process.env.AWS_PROFILE;
   let fallback = false;
   return async () => {
     if (fallback) return PLACEHOLDERS;
     try {
       return await chain();
     } catch (err) {
-      if (named || (err as Error).name !== 'CredentialsProviderError') throw err;
+      if ((err as Error).name !== 'CredentialsProviderError') throw err;
+      if (named) {
+        const files = `${process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'} or ${process.env.AWS_CONFIG_FILE ?? '~/.aws/config'}`;
+        throw Object.assign(new Error(`the profile ${named} has no keys in ${files}: ${(err as Error).message}`), { name: 'CredentialsProviderError' });
+      }
       fallback = true;
       return PLACEHOLDERS;
     }

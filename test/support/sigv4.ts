@@ -88,7 +88,7 @@ export interface SignedRequest {
   method: string;
   path: string;
   query?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   headers?: Record<string, string>;
   signingDate?: Date;
   /** Sign like botocore (no x-amz-content-sha256 header) instead of like the JS SDK. */
@@ -100,7 +100,7 @@ export async function signedFetch(
   url: string,
   keys: { accessKeyId: string; secretAccessKey: string },
   request: SignedRequest,
-  change: (sent: { path: string; body?: string; headers: Record<string, string> }) => void = () => undefined,
+  change: (sent: { path: string; body?: string | Buffer; headers: Record<string, string> }) => void = () => undefined,
 ): Promise<RawResponse> {
   const target = new URL(url);
   const signer = new SignatureV4({
