@@ -87,6 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const https = options.tls ? readTls(options.tls) : undefined;
   const logger = options.logger ?? createLogger(options.logLevel);
+  if (!https && !LOOPBACK.test(options.host)) logger.warn(`serving plain HTTP on ${options.host}: signatures stop forged requests, not eavesdroppers; add --tls-cert and --tls-key`);
   const settings: ServerSettings = {
     strict: options.strict ?? false,
     rateCard: loadRateCard(options.pricingFile),
