@@ -162,10 +162,10 @@ describe('principals', () => {
     assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')).principals.map((p: { name: string }) => p.name), ['first']);
   });
 
-  test('every credentials subcommand shows an example in its help', () => {
-    for (const sub of ['add', 'list', 'remove']) {
-      const help = spawnSync(process.execPath, [BIN, 'credentials', sub, '--help'], { encoding: 'utf8' });
-      assert.match(help.stdout, /Examples?:\n\s+\$ farmtally credentials/, sub);
+  test('every subcommand shows an example in its help', () => {
+    for (const sub of [['serve'], ['import'], ['stats'], ['demo'], ['credentials'], ['credentials', 'add'], ['credentials', 'list'], ['credentials', 'remove']]) {
+      const help = spawnSync(process.execPath, [BIN, ...sub, '--help'], { encoding: 'utf8' });
+      assert.match(help.stdout, new RegExp(`Examples?:\\n\\s+\\$ (AWS_PROFILE=\\w+ )?farmtally ${sub[0]}`), sub.join(' '));
     }
   });
 });

@@ -132,7 +132,9 @@ const required = (what: string) => (text: string) => {
 
 export function credentialsCommand(): Command {
   const fileOption = ['--file <file>', 'the credentials file (serve --credentials)', DEFAULT_CREDENTIALS_FILE] as const;
-  const command = new Command('credentials').description('Manage the principals of sigv4 mode: access keys, the actions and the farms each may use.');
+  const command = new Command('credentials')
+    .description('Manage the principals of sigv4 mode: access keys, the actions and the farms each may use.')
+    .addHelpText('after', `\nExamples:\n  $ farmtally credentials add --name admin --allow 'deadline:*' --farms '*'\n  $ farmtally credentials list\n  $ farmtally credentials remove --name admin\n`);
   command
     .command('add')
     .description('Create an access key pair for a new principal, add it to the credentials file (created 0600 if absent), and print the secret once.')
