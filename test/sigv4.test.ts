@@ -21,7 +21,7 @@ const farmCount = async () => (await clientAs(url, admin).send(new ListFarmsComm
 describe('sigv4 mode', () => {
   test('the SDK signing with a key from the credentials file works, and pages with signed tokens', async () => {
     const client = clientAs(url, admin);
-    const created = [];
+    const created: string[] = [];
     for (const name of ['one', 'two', 'three']) created.push((await client.send(new CreateFarmCommand({ displayName: name }))).farmId!);
     const farm = await client.send(new GetFarmCommand({ farmId: created[0] }));
     assert.equal(farm.createdBy, 'admin');
@@ -49,7 +49,7 @@ describe('sigv4 mode', () => {
       const res = await fetch(url + path, { method, body: method === 'POST' ? '{}\n' : undefined, headers: { 'content-type': 'application/x-ndjson' } });
       assert.equal(res.status, 403, path);
       assert.equal(res.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException', path);
-      assert.match((await res.json()).message, /^Missing Authentication Token/);
+      assert.match(((await res.json()) as { message: string }).message, /^Missing Authentication Token/);
     }
   });
 

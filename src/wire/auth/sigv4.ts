@@ -152,11 +152,17 @@ export async function verifySignature(claim: SignatureClaim, secretAccessKey: st
     // Only what the client signed: the signer must not add a payload hash header of its own.
     applyChecksum: false,
   });
-  const signed = await signer.sign(
-    { method: request.method, protocol: 'http:', hostname: '', path, query, headers, body: request.body },
-    { signingDate: claim.signingDate, signableHeaders: new Set(claim.signedHeaders) },
-  );
-  const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization))?.[1] ?? '';
+  let expected: string;
+  try {
+    const signed = await signer.sign(
+      { method: request.method, protocol: 'http:', hostname: '', path, query, headers, body: request.body },
+      { signingDate: claim.signingDate, signableHeaders: new Set(claim.signedHeaders) },
+    );
+    expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization))?.[1] ?? '';
+  } catch {
+    // Whatever a client sends that the signer cannot take is a request it did not sign as we would.
+    throw invalidSignature(SIGNATURE_MISMATCH);
+  }
   const given = Buffer.from(claim.signature);
   const ours = Buffer.from(expected);
   if (given.length !== ours.length || !timingSafeEqual(given, ours)) throw invalidSignature(SIGNATURE_MISMATCH);
