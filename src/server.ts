@@ -3,16 +3,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
-import type { OperationContext, ServerSettings } from './operations/context.js';
+import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
 import { AggregationRunner } from './operations/statistics/aggregation-runner.js';
 import { OPERATIONS } from './operations/registry.js';
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp } from './wire/app.js';
+import { Access, type AuthMode } from './wire/auth/access.js';
 import { healthRoute } from './wire/health-route.js';
-import { ingestRoute } from './wire/ingest-route.js';
+import { INGEST_ACTION, INGEST_ROUTE, ingestRoute } from './wire/ingest-route.js';
+import { createLogger, type LogLevel } from './wire/request-log.js';
+import { readTls, type TlsFiles } from './wire/tls.js';
 
 export interface ServerOptions {
   host: string;
@@ -49,12 +53,24 @@ export interface ServerOptions {
   /** Log each aggregation's statements with their times, and its time until COMPLETED. */
   traceAggregations?: boolean;
   log?: (line: string) => void;
+  /** `open` (the default: loopback only, every caller is `farmtally`) or `sigv4`. */
+  auth?: AuthMode;
+  /** sigv4: the credentials file (SPEC section 8). */
+  credentialsFile?: string;
+  /** Serve HTTPS with these PEM files. */
+  tls?: TlsFiles;
+  /** Requests per second per principal, burst the same; off when undefined. */
+  rateLimit?: number;
+  /** The log's level (default info); ignored when `logger` is given. */
+  logLevel?: LogLevel;
+  logger?: Logger;
 }
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
   store: Store;
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -83,9 +99,13 @@ export function loadRateCard(file: string | undefined): RateCard {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  if (!LOOPBACK.test(options.host)) {
-    throw new Error(`open mode (no authentication) only listens on a loopback address, not ${options.host}. Use --host 127.0.0.1.`);
+  const auth = options.auth ?? 'open';
+  if (auth === 'open' && !LOOPBACK.test(options.host)) {
+    throw new Error(`open mode (no authentication) only listens on a loopback address, not ${options.host}. Use --host 127.0.0.1, or --auth sigv4 --credentials FILE to let in only signed requests.`);
   }
+  const https = options.tls ? readTls(options.tls) : undefined;
+  const logger = options.logger ?? createLogger(options.logLevel);
+  if (!https && !LOOPBACK.test(options.host)) logger.warn(`serving plain HTTP on ${options.host}: signatures stop forged requests, not eavesdroppers; add --tls-cert and --tls-key`);
   const settings: ServerSettings = {
     strict: options.strict ?? false,
     rateCard: loadRateCard(options.pricingFile),
@@ -97,7 +117,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const bodyPace = { idleMs: (options.bodyTimeoutSeconds ?? 30) * 1000, minBytesPerSecond: MIN_BODY_BYTES_PER_SECOND };
   const stopping = new AbortController();
-  const log = options.log ?? ((line: string) => console.error(line));
+  const log = options.log ?? ((line: string) => logger.info(line));
+  const access = new Access({
+    mode: auth,
+    credentialsFile: options.credentialsFile,
+    knownActions: [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_ACTION],
+    rateLimit: options.rateLimit,
+    streamingRoutes: [`POST ${INGEST_ROUTE}`],
+    publicRoutes: ['GET /health'],
+    log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+  });
   const store = await openDuckDbStore({
     dataDir: options.dataDir,
     memoryLimit: options.memoryLimit,
@@ -109,17 +138,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tokens = new PageTokens(await store.serverSecret());
   const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);
   aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
-  const context = (caller: string): OperationContext => ({ store, settings, tokens, aggregations, caller, now: Date.now });
+  const context = (caller: string, grantedFarms: FarmGrant = '*'): OperationContext => ({ store, settings, tokens, aggregations, caller, grantedFarms, now: Date.now });
   const app = await buildApp({
     operations: OPERATIONS,
     context,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     bodyPace,
     stopping: stopping.signal,
+    access,
+    logger,
+    https,
+    routeOperations: { [`POST ${INGEST_ROUTE}`]: INGEST_ACTION.replace('deadline:', '') },
     plugins: [
       healthRoute(() => store.health()),
       ingestRoute({
         context,
+        authorize: (request, action, farmId) => access.ingest(request, action, farmId),
         stopping: stopping.signal,
         limits: {
           ...bodyPace,
@@ -132,25 +166,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         trace: options.traceIngest ? log : undefined,
       }),
     ],
-    onInternalError: (err, request) => log(`internal error on ${request.method} ${request.url} (request ${request.id}): ${err instanceof Error ? err.stack : String(err)}`),
+    onInternalError: (err, request) => request.log.error({ err }, `internal error on ${request.method} ${request.url.split('?')[0]}`),
   });
   let address: string;
   try {
     address = await app.listen({ host: options.host, port: options.port });
   } catch (err) {
+    access.close();
     await store.close();
     throw err;
   }
   const port = new URL(address).port;
   const hostInUrl = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${hostInUrl}:${port}`,
+    url: `${https ? 'https' : 'http'}://${hostInUrl}:${port}`,
     app,
     store,
+    logger,
     async close() {
       // Bodies still arriving are refused whole, new requests too; what is past its body
       // (a commit, say) finishes and answers, unless it takes longer than the grace.
       stopping.abort();
+      access.close();
       const grace = setTimeout(() => app.server.closeAllConnections(), STOP_GRACE_MS);
       try {
         await app.close();

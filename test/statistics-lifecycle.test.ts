@@ -194,7 +194,8 @@ describe('limits: rows, time, retention', () => {
       await postSessions(ft.url, farm.farmId, sessions(farm, 50, 5));
       const { aggregationId } = await startAgg(ft, { ...heavy(farm), period: undefined, groupBy: ['QUEUE_ID'] });
       assert.equal((await readAggregation(ft.client, farm.farmId, aggregationId!)).status, 'COMPLETED');
-      const lines = ft.output().split('\n').filter((l) => l.includes(`aggregation ${aggregationId}: `));
+      // The server's log is JSON lines; the trace is in their messages.
+      const lines = ft.output().split('\n').filter((l) => l.includes(`aggregation ${aggregationId}: `)).map((l) => JSON.parse(l).msg as string);
       assert.ok(lines.some((l) => /: \d+ ms CREATE OR REPLACE TEMP TABLE ft_coded/.test(l)), lines.join('\n'));
       assert.match(lines[lines.length - 1]!, /: COMPLETED in \d+ ms$/);
     } finally {

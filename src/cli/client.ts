@@ -1,25 +1,43 @@
 // The official SDK client as the CLI uses it, and the CLI's one way to fail.
 import { DeadlineClient, DeadlineServiceException } from '@aws-sdk/client-deadline';
+import { credentialsFor } from './aws-credentials.js';
 
-/**
- * A client for `endpoint`. Credentials come from the usual AWS environment when set;
- * otherwise placeholders, which a farmtally server in open mode accepts.
- */
-export function clientFor(endpoint: string, region = 'us-west-2'): DeadlineClient {
-  const fromEnv = process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY;
-  return new DeadlineClient({
-    endpoint,
-    region,
-    disableHostPrefix: true,
-    ...(fromEnv ? {} : { credentials: { accessKeyId: 'farmtally', secretAccessKey: 'farmtally' } }),
-  });
+/** A client for `endpoint`, signing with the credentials the AWS way finds (aws-credentials.ts). */
+export function clientFor(endpoint: string, region = 'us-west-2', profile?: string): DeadlineClient {
+  return new DeadlineClient({ endpoint, region, disableHostPrefix: true, credentials: credentialsFor(region, profile) });
+}
+
+const SET_CREDENTIALS =
+  'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to a key pair that `farmtally credentials add` made on the server, or put the pair in ~/.aws/credentials and give --profile NAME.';
+
+/** What to do about an error a sigv4-mode server answers, by its type; undefined for other errors. */
+export function authHint(errorType: string | undefined): string | undefined {
+  switch (errorType) {
+    case 'UnrecognizedClientException':
+      return `The server does not know this access key. ${SET_CREDENTIALS}`;
+    case 'MissingAuthenticationTokenException':
+      return `The server runs in sigv4 mode and the request was not signed. ${SET_CREDENTIALS}`;
+    case 'InvalidSignatureException':
+    case 'IncompleteSignatureException':
+      return "Check that the secret access key belongs to the access key ID (the server keeps the pair `farmtally credentials add` printed), and that this machine's clock is right (within 15 minutes).";
+    case 'AccessDeniedException':
+      return "This key's principal is not granted that; ask the server's operator (its grants are in the server's credentials file: farmtally credentials list).";
+    case 'ThrottlingException':
+      return "The server's --rate-limit was reached; wait a moment and run it again.";
+    default:
+      return undefined;
+  }
 }
 
 /** Prints what went wrong, and what to do, then exits non-zero. */
 export function fail(err: unknown): never {
   let text = err instanceof Error ? err.message : String(err);
-  if (err instanceof DeadlineServiceException) text = `${err.name}: ${err.message}`;
-  else if (err instanceof Error && /ECONNREFUSED|fetch failed|ENOTFOUND/.test(`${text} ${(err as { code?: string }).code ?? ''}`)) {
+  if (err instanceof DeadlineServiceException) {
+    const hint = authHint(err.name);
+    text = `${err.name}: ${err.message}${hint ? `\n${hint}` : ''}`;
+  } else if (err instanceof Error && err.name === 'CredentialsProviderError') {
+    text = `no AWS credentials found (${text}). ${SET_CREDENTIALS}`;
+  } else if (err instanceof Error && /ECONNREFUSED|fetch failed|ENOTFOUND/.test(`${text} ${(err as { code?: string }).code ?? ''}`)) {
     text = `cannot reach the server (${text}). Is farmtally running there? Start it with \`npx farmtally serve\`.`;
   }
   console.error(`farmtally: ${text}`);

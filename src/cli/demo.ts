@@ -11,6 +11,7 @@ import { generateSessions, placeholderIds, type DemoIds } from '../demo/generate
 import { seedOf } from '../demo/random.js';
 import { sendRecords } from '../demo/send.js';
 import { writeNdjson } from '../demo/write-file.js';
+import { credentialsFor, signStreamingPost } from './aws-credentials.js';
 import { clientFor, fail } from './client.js';
 import { DEFAULT_BATCH_SIZE } from './import-upload.js';
 import { Progress } from './progress.js';
@@ -18,6 +19,7 @@ import { Progress } from './progress.js';
 interface DemoOptions {
   endpoint?: string;
   region: string;
+  profile?: string;
   sessions: number;
   seed: string;
   out?: string;
@@ -48,7 +50,7 @@ async function run(o: DemoOptions): Promise<void> {
   let farmId: string | undefined;
   let ids: DemoIds;
   if (o.endpoint) {
-    ({ farmId, ids } = await createDemoFarm(clientFor(o.endpoint, o.region)));
+    ({ farmId, ids } = await createDemoFarm(clientFor(o.endpoint, o.region, o.profile)));
     console.error(`created farm ${farmId} "Demo studio" with ${ids.queueIds.length} queues and ${ids.fleetIds.length} fleets`);
   } else {
     ids = placeholderIds(seed);
@@ -63,7 +65,9 @@ async function run(o: DemoOptions): Promise<void> {
     progress.done(`${o.sessions} sessions written`);
   } else {
     const progress = new Progress('sending sessions');
-    const totals = await sendRecords(o.endpoint!, farmId!, sessions, { batchSize: o.batchSize, onProgress: reporter(progress, o.sessions, 'sent') });
+    const credentials = credentialsFor(o.region, o.profile);
+    const sign = (url: URL, headers: Record<string, string>) => signStreamingPost(url, headers, credentials, o.region);
+    const totals = await sendRecords(o.endpoint!, farmId!, sessions, { batchSize: o.batchSize, onProgress: reporter(progress, o.sessions, 'sent'), sign });
     progress.done(`${totals.received} sessions sent (created ${totals.created}, updated ${totals.updated}, unchanged ${totals.unchanged})`);
   }
 
@@ -86,10 +90,21 @@ export function demoCommand(): Command {
     .description('Fill a new farm "Demo studio" with a generated, realistic year (2025) of render farm sessions, or write them to a file.')
     .option('--endpoint <url>', 'the farmtally server to fill, e.g. http://127.0.0.1:8080')
     .option('--region <region>', 'region for the SDK client', 'us-west-2')
+    .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)')
     .option('--sessions <n>', 'how many sessions to generate', wholeNumber(1), 200_000)
     .option('--seed <seed>', 'the same seed gives the same sessions', '1')
     .option('--out <file>', 'write the sessions to this NDJSON file instead of sending them (with --endpoint: for that farm)')
     .option('--pricing-out <file>', 'where to write the matching rate card (default demo-pricing.json, or next to --out)')
     .option('--batch-size <n>', 'records per ingest request', wholeNumber(1), DEFAULT_BATCH_SIZE)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ farmtally demo --endpoint http://127.0.0.1:8080 --sessions 100000
+  $ farmtally demo --endpoint http://127.0.0.1:8080 --sessions 100000 --out demo.ndjson
+  $ farmtally demo --out demo.ndjson --seed 7                # a file only, no server
+  $ AWS_PROFILE=admin farmtally demo --endpoint https://farmtally.example:8443
+`,
+    )
     .action((o: DemoOptions) => run(o).catch((err) => fail(err)));
 }

@@ -40,9 +40,9 @@ class BatchRequest {
   readonly answer: Promise<Answer>;
   private answered = false;
 
-  constructor(url: URL, contentType: string, agent: HttpAgent) {
+  constructor(url: URL, headers: Record<string, string>, agent: HttpAgent) {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    this.request = send(url, { method: 'POST', agent, headers: { 'content-type': contentType } });
+    this.request = send(url, { method: 'POST', agent, headers });
     this.answer = new Promise<Answer>((resolve, reject) => {
       this.request.on('response', (res: IncomingMessage) => {
         this.answered = true;
@@ -146,6 +146,8 @@ export class Upload {
     private readonly format: Format,
     private readonly batchSize: number,
     private readonly agent: HttpAgent,
+    /** Adds the signature's headers to a batch's (sigv4 mode); the body goes unsigned, as it streams. */
+    private readonly sign: (url: URL, headers: Record<string, string>) => Promise<Record<string, string>> = async (_url, headers) => headers,
   ) {}
 
   async send(bytes: Buffer): Promise<void> {
@@ -186,7 +188,7 @@ export class Upload {
   }
 
   private async open(): Promise<Batch> {
-    const request = new BatchRequest(this.url, CONTENT_TYPES[this.format], this.agent);
+    const request = new BatchRequest(this.url, await this.sign(this.url, { 'content-type': CONTENT_TYPES[this.format] }), this.agent);
     this.batch = { number: this.committed.batches + 1, firstLine: this.nextFirstLine, lastLine: this.nextFirstLine, records: 0, request };
     if (this.header) await request.write(this.header);
     return this.batch;

@@ -8,6 +8,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { extname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { credentialsFor, signStreamingPost } from './aws-credentials.js';
+import { authHint, fail } from './client.js';
 import { BatchFailed, DEFAULT_BATCH_SIZE, fileLine, Upload, uploadFile, type Answer, type Batch, type Format } from './import-upload.js';
 import { Progress } from './progress.js';
 
@@ -18,6 +20,8 @@ interface ImportOptions {
   endpoint: string;
   format?: Format;
   batchSize: number;
+  region: string;
+  profile?: string;
 }
 
 class ImportFailed extends Error {}
@@ -26,7 +30,8 @@ function rejection(answer: Answer, batch: Batch, format: Format, headerLine: num
   const where = `batch ${batch.number} (file lines ${batch.firstLine} to ${batch.lastLine})`;
   const fields = answer.body.fieldList ?? [];
   if (answer.errorType !== 'ValidationException' || fields.length === 0) {
-    return `${where} failed: ${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}`;
+    const hint = authHint(answer.errorType);
+    return `${where} failed: ${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}${hint ? `\n${hint}` : ''}`;
   }
   const lines = fields.map((f) => {
     const m = /^line (\d+): (.*)$/s.exec(f.message);
@@ -63,7 +68,8 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
   }
   const url = new URL(`${o.endpoint.replace(/\/+$/, '')}/ingest/v1/farms/${encodeURIComponent(o.farm)}/sessions`);
   const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const batches = new Upload(url, format, o.batchSize, agent);
+  const credentials = credentialsFor(o.region, o.profile);
+  const batches = new Upload(url, format, o.batchSize, agent, (target, headers) => signStreamingPost(target, headers, credentials, o.region));
   const progress = new Progress(`import ${file}`);
   const started = Date.now();
   let lastShown = 0;
@@ -110,11 +116,22 @@ export function importCommand(): Command {
     .requiredOption('--endpoint <url>', 'the farmtally server, e.g. http://127.0.0.1:8080')
     .addOption(new Option('--format <format>', 'the file format (default: from the extension)').choices(['ndjson', 'csv']))
     .option('--batch-size <n>', 'records per batch (one request, one transaction)', positiveInteger, DEFAULT_BATCH_SIZE)
+    .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)')
+    .option('--region <region>', 'the region requests are signed for (any: farmtally serves every region)', 'us-west-2')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ farmtally import sessions.ndjson --farm farm-0123456789abcdef0123456789abcdef --endpoint http://127.0.0.1:8080
+  $ farmtally import week.txt --format csv --farm farm-... --endpoint https://farmtally.example:8443 --profile render-wrangler
+`,
+    )
     .action(async (file: string, o: ImportOptions) => {
       try {
         await runImport(file, o);
       } catch (err) {
-        console.error(`farmtally: ${err instanceof Error ? err.message : String(err)}`);
+        if (!(err instanceof ImportFailed)) fail(err);
+        console.error(`farmtally: ${err.message}`);
         process.exit(1);
       }
     });

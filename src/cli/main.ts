@@ -1,5 +1,6 @@
 // The `farmtally` command line: one subcommand per module.
 import { Command } from 'commander';
+import { credentialsCommand } from './credentials.js';
 import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';
 import { serveCommand } from './serve.js';
@@ -12,5 +13,6 @@ program.addCommand(serveCommand());
 program.addCommand(importCommand());
 program.addCommand(statsCommand());
 program.addCommand(demoCommand());
+program.addCommand(credentialsCommand());
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, startServer, type RunningServer } from '../server.js';
 import { DEFAULT_MEMORY_LIMIT } from '../store/duckdb/database.js';
+import type { AuthMode } from '../wire/auth/access.js';
+import { LOG_LEVELS, type LogLevel } from '../wire/request-log.js';
+import { DEFAULT_CREDENTIALS_FILE } from './credentials.js';
 
 interface ServeOptions {
   host: string;
@@ -17,6 +20,12 @@ interface ServeOptions {
   maxBatchBytes: number;
   bodyTimeout: number;
   maxConcurrentBatches: number;
+  auth: AuthMode;
+  credentials: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  rateLimit?: number;
+  logLevel: LogLevel;
 }
 
 export function parsePort(text: string): number {
@@ -43,6 +52,21 @@ export function parseBytes(text: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
+function atLeastOne(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError('a rate is requests per second per principal, at least 1.');
+  return n;
+}
+
+const EXAMPLES = `
+Examples:
+  $ farmtally serve                                   # open mode on 127.0.0.1:8080, data in ./data
+  $ farmtally serve --port 0 --data /tmp/ft           # a free port, another folder
+  $ farmtally credentials add --name admin --allow 'deadline:*' --farms '*'
+  $ farmtally serve --auth sigv4 --credentials farmtally-credentials.json \\
+      --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem --rate-limit 50
+`;
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description('Serve the Deadline Cloud API (and session ingest) on an embedded store.')
@@ -60,6 +84,13 @@ export function serveCommand(): Command {
     .option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped', parseBytes, DEFAULT_MAX_BATCH_BYTES)
     .option('--body-timeout <seconds>', 'a request body that stops arriving this long (or averages under 8 KiB/s after twice as long) is refused', positive('--body-timeout'), 30)
     .option('--max-concurrent-batches <n>', 'ingest batches taken at once; more wait, then are throttled', positive('--max-concurrent-batches'), 4)
+    .addOption(new Option('--auth <mode>', 'open: no checks, loopback only; sigv4: AWS Signature Version 4 against the credentials file').choices(['open', 'sigv4']).default('open'))
+    .option('--credentials <file>', 'sigv4: principals, keys and grants (farmtally credentials add writes it; re-read when it changes)', DEFAULT_CREDENTIALS_FILE)
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--rate-limit <n>', 'requests per second per principal, burst n (ThrottlingException past it); off by default', atLeastOne)
+    .addOption(new Option('--log-level <level>', 'the log (JSON lines on stderr, one per request at info)').choices([...LOG_LEVELS]).default('info'))
+    .addHelpText('after', EXAMPLES)
     .action(async (opts: ServeOptions) => {
       // Signals are taken before start-up, so a stop that arrives early still ends cleanly.
       let server: RunningServer | undefined;
@@ -68,7 +99,7 @@ export function serveCommand(): Command {
         if (stopRequested) return;
         stopRequested = signal;
         if (!server) return; // start-up finishes first, then stops
-        console.error(`farmtally: ${signal} received, stopping`);
+        server.logger.info(`farmtally: ${signal} received, stopping`);
         await server.close();
         process.exit(0);
       };
@@ -76,6 +107,10 @@ export function serveCommand(): Command {
       process.on('SIGINT', () => void stop('SIGINT'));
       // A promise nobody awaited must not take every client's server down: log it, serve on.
       process.on('unhandledRejection', (err) => console.error(`farmtally: unexpected error (please report it): ${err instanceof Error ? err.stack : String(err)}`));
+      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+        console.error('farmtally: HTTPS needs both --tls-cert FILE and --tls-key FILE.');
+        process.exit(1);
+      }
       try {
         server = await startServer({
           host: opts.host,
@@ -92,6 +127,11 @@ export function serveCommand(): Command {
           maxBatchBytes: opts.maxBatchBytes,
           bodyTimeoutSeconds: opts.bodyTimeout,
           concurrentBatches: Math.floor(opts.maxConcurrentBatches),
+          auth: opts.auth,
+          credentialsFile: opts.credentials,
+          tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
+          rateLimit: opts.rateLimit,
+          logLevel: opts.logLevel,
           // Internal switches, for tests and diagnosis (docs/DECISIONS.md, session ingest).
           bulkIngest: process.env.FARMTALLY_INGEST_FAST_PATH !== 'off',
           traceIngest: Boolean(process.env.FARMTALLY_INGEST_TRACE),

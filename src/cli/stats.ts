@@ -37,6 +37,7 @@ function time(text: string): Date {
 interface StatsOptions {
   endpoint: string;
   region: string;
+  profile?: string;
   farm: string;
   queues?: string[];
   fleets?: string[];
@@ -96,7 +97,7 @@ export function table(records: Record<string, string | number>[]): string {
 
 async function run(o: StatsOptions): Promise<void> {
   if (!!o.queues === !!o.fleets) fail('give exactly one of --queues or --fleets.');
-  const client = clientFor(o.endpoint, o.region);
+  const client = clientFor(o.endpoint, o.region, o.profile);
   const progress = new Progress('aggregation');
   const { aggregationId } = await client.send(
     new StartSessionsStatisticsAggregationCommand({
@@ -145,6 +146,7 @@ export function statsCommand(): Command {
     .description('Run a session statistics aggregation through the official SDK and print its rows.')
     .requiredOption('--endpoint <url>', 'farmtally (or Deadline Cloud) endpoint, e.g. http://127.0.0.1:8080')
     .option('--region <region>', 'region for the SDK client', 'us-west-2')
+    .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)')
     .requiredOption('--farm <farmId>', 'farm ID')
     .option('--queues <ids>', 'comma-separated queue IDs (or use --fleets)', ids)
     .option('--fleets <ids>', 'comma-separated fleet IDs (or use --queues)', ids)
@@ -155,5 +157,15 @@ export function statsCommand(): Command {
     .requiredOption('--group-by <fields>', `1 or 2 of ${GROUP_BY.join(', ')} (comma-separated)`, listOf(GROUP_BY))
     .option('--statistics <stats>', `any of ${STATISTICS.join(', ')} (comma-separated)`, listOf(STATISTICS), ['SUM'])
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ farmtally stats --endpoint http://127.0.0.1:8080 --farm farm-... --queues queue-...,queue-... \\
+      --start 2025-01-01 --end 2025-04-01 --period DAILY --group-by QUEUE_ID,USAGE_TYPE --statistics SUM,AVG
+  $ farmtally stats --endpoint https://farmtally.example:8443 --profile viewer --farm farm-... --fleets fleet-... \\
+      --start 2025-01-01 --end 2026-01-01 --period MONTHLY --group-by FLEET_ID --format csv > fleets.csv
+`,
+    )
     .action((o: StatsOptions) => run(o).catch((err) => fail(err)));
 }

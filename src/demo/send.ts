@@ -4,12 +4,15 @@
 // one megabyte of records whatever the count.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { authHint } from '../cli/client.js';
 import { BatchFailed, Upload, type Counts } from '../cli/import-upload.js';
 
 export interface SendOptions {
   batchSize: number;
   /** Called about every megabyte sent, with the records sent so far. */
   onProgress?: (records: number) => void;
+  /** Adds the signature's headers to each batch's request (sigv4 servers). */
+  sign?: (url: URL, headers: Record<string, string>) => Promise<Record<string, string>>;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -21,7 +24,8 @@ function describe(err: BatchFailed, endpoint: string): string {
     return `batch ${batch.number} got no answer from ${endpoint} (${why}). Is the server running there?`;
   }
   const fields = (answer.body.fieldList ?? []).slice(0, 5).map((f) => `\n  ${f.name}: ${f.message}`).join('');
-  return `batch ${batch.number} was rejected: ${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}${fields}`;
+  const hint = authHint(answer.errorType);
+  return `batch ${batch.number} was rejected: ${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}${fields}${hint ? `\n${hint}` : ''}`;
 }
 
 export interface Sent extends Counts {
@@ -32,7 +36,7 @@ export interface Sent extends Counts {
 export async function sendRecords(endpoint: string, farmId: string, records: Iterable<object>, options: SendOptions): Promise<Sent> {
   const url = new URL(`${endpoint.replace(/\/+$/, '')}/ingest/v1/farms/${encodeURIComponent(farmId)}/sessions`);
   const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const upload = new Upload(url, 'ndjson', options.batchSize, agent);
+  const upload = new Upload(url, 'ndjson', options.batchSize, agent, options.sign);
   let chunk = '';
   let line = 0;
   let commitWaitMs = 0;

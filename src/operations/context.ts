@@ -23,6 +23,9 @@ export interface ServerSettings {
   maxBatchRecords: number;
 }
 
+/** The farms a caller may see: every farm, or these. */
+export type FarmGrant = '*' | ReadonlySet<string>;
+
 export interface OperationContext {
   store: Store;
   settings: ServerSettings;
@@ -30,5 +33,7 @@ export interface OperationContext {
   aggregations: AggregationRunner;
   /** Who is calling: the principal's name, or `farmtally` in open mode. */
   caller: string;
+  /** The farms the caller may see (ListFarms shows only these); `*` in open mode. */
+  grantedFarms: FarmGrant;
   now(): number;
 }

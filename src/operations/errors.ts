@@ -67,8 +67,9 @@ export function throttling(message: string, retryAfterSeconds: number, quotaCode
   return new ServiceError('ThrottlingException', 429, message, { serviceCode: 'deadline', ...(quotaCode ? { quotaCode } : {}) }, retryAfterSeconds);
 }
 
-export function accessDenied(message: string): ServiceError {
-  return new ServiceError('AccessDeniedException', 403, message);
+/** `context` (the model's member) names who was refused what, for scripts. */
+export function accessDenied(message: string, context?: Record<string, string>): ServiceError {
+  return new ServiceError('AccessDeniedException', 403, message, context ? { context } : {});
 }
 
 export function internalError(message = 'An internal error occurred. Retry the request; if it keeps failing, check the server log.'): ServiceError {

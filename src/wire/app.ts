@@ -3,18 +3,28 @@
 // nothing a client sends able to take the process down.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { OperationContext } from '../operations/context.js';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FarmGrant, OperationContext } from '../operations/context.js';
 import { fieldValidationError, internalError, ServiceError, storageFaultError, tooLarge, validationError } from '../operations/errors.js';
 import type { AnyOperation } from '../operations/operation.js';
+import type { Access } from './auth/access.js';
 import { BodyRefused, pacedBody, stoppingRefusal, type BodyPace } from './body-guard.js';
 import { onClientError } from './client-errors.js';
+import { logRequests } from './request-log.js';
 import { bindInput } from './rest-json.js';
 
 export interface AppOptions {
   operations: readonly AnyOperation[];
-  /** The per-request context; `caller` is filled in by the auth step. */
-  context: (caller: string) => OperationContext;
+  /** The per-request context, for the caller the auth step let in. */
+  context: (caller: string, grantedFarms?: FarmGrant) => OperationContext;
+  /** Authentication, rate limits and authorization, for every route (wire/auth/access.ts). */
+  access: Access;
+  /** Fastify's logger: one line per request (request-log.ts), and the server's own messages. */
+  logger: FastifyBaseLogger;
+  /** Operation names of plugin routes for the request log, by 'METHOD /path' as registered. */
+  routeOperations?: Record<string, string>;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: Buffer; key: Buffer };
   /** Largest accepted JSON body, in bytes. */
   bodyLimit: number;
   /** How a request body must keep arriving (API bodies here; the ingest route guards its own). */
@@ -50,7 +60,10 @@ export function toPath(template: string): string {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: false,
+    loggerInstance: options.logger,
+    // request-log.ts writes one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    ...(options.https ? { https: options.https } : {}),
     bodyLimit: options.bodyLimit,
     genReqId: () => randomUUID(),
     // Long IDs and tokens ride in the URL; Fastify's default (100) is too short for some.
@@ -71,6 +84,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       reply.header('connection', 'close');
       throw stoppingRefusal();
     }
+  });
+  options.access.install(app);
+  const operationOfRoute = new Map(Object.entries(options.routeOperations ?? {}));
+  for (const op of options.operations) operationOfRoute.set(`${op.method} ${toPath(op.path)}`, op.name);
+  logRequests(app, (request) => {
+    const { principal, action, farmId } = options.access.describe(request);
+    const operation = action?.replace(/^deadline:/, '') ?? operationOfRoute.get(`${request.method} ${request.routeOptions.url ?? ''}`);
+    return { principal, operation, farmId };
   });
 
   app.setErrorHandler((err, request, reply) => {
@@ -106,8 +127,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             headers: request.headers,
             body: request.body as Buffer | undefined,
           };
+          // Authorization comes before any look at the input: who may not call learns nothing from it.
+          const caller = options.access.authorize(request, `deadline:${op.name}`, raw.params.farmId);
           const input = bindInput(op, raw);
-          const ctx = options.context('farmtally');
+          const ctx = options.context(caller.name, caller.farms);
           if (op.check) {
             const failures = op.check(input as never, ctx);
             if (failures.length) throw fieldValidationError(failures);

@@ -17,7 +17,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FarmId } from '../operations/common-shapes.js';
@@ -51,15 +51,24 @@ export interface IngestRouteOptions {
   /** Aborted when the server begins to stop: bodies still arriving are refused whole. */
   stopping: AbortSignal;
   /**
-   * Who is calling, once allowed to perform `action` on the farm; throws a ServiceError
-   * otherwise. This is the seam for authenticated modes; without it (open mode, the only
-   * mode today) every caller is `farmtally`.
+   * Who is calling, once allowed to perform `action` on the farm, and the body to read;
+   * throws a ServiceError otherwise (wire/auth/access.ts). Without it every caller is
+   * `farmtally` and the body is read as received.
    */
-  authorize?: (request: FastifyRequest, action: string, farmId: string) => Promise<string>;
+  authorize?: (request: FastifyRequest, action: string, farmId: string) => IngestAccess;
   /** Folder for spooled NDJSON bodies; without it, a private one in the system's temporary folder. */
   spoolDir?: string;
   /** Told which path staged each NDJSON batch, and why the careful one when it did. */
   trace?: (line: string) => void;
+}
+
+/** The caller of one ingest request and its body, as the authorization seam gives them. */
+export interface IngestAccess {
+  caller: string;
+  /** The body as received (the request itself, or a stream that checks it as it passes). */
+  body: Readable;
+  /** Throws when the bytes read differ from what the client signed; before the commit. */
+  checkBody(): Promise<void>;
 }
 
 function formatOf(contentType: string | undefined): 'ndjson' | 'csv' {
@@ -81,9 +90,9 @@ function gzipped(request: FastifyRequest): boolean {
 }
 
 /** The body as sent, within the limits: gzip (large files travel well compressed) is undone as it streams. */
-function decoded(request: FastifyRequest, gzip: boolean, limits: IngestLimits, stopping: AbortSignal): AsyncIterable<Buffer> {
+function decoded(received: AsyncIterable<Buffer>, gzip: boolean, limits: IngestLimits, stopping: AbortSignal): AsyncIterable<Buffer> {
   let sent = 0;
-  const paced = pacedBody(request.raw, limits, stopping);
+  const paced = pacedBody(received, limits, stopping);
   if (!gzip) return sizedBody(paced, limits);
   const counted = (async function* () {
     for await (const chunk of paced) {
@@ -147,7 +156,7 @@ function interrupted(err: unknown): ServiceError | undefined {
 }
 
 export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance) => Promise<void> {
-  const authorize = options.authorize ?? (async () => 'farmtally');
+  const authorize = options.authorize ?? ((request: FastifyRequest): IngestAccess => ({ caller: 'farmtally', body: request.raw, checkBody: async () => undefined }));
   return async (app) => {
     let spoolDir = options.spoolDir;
     if (spoolDir) {
@@ -171,20 +180,21 @@ export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance)
 
     app.post(INGEST_ROUTE, async (request, reply) => {
       const { farmId } = request.params as { farmId: string };
-      const caller = await authorize(request, INGEST_ACTION, farmId);
+      const access = authorize(request, INGEST_ACTION, farmId);
       const { failures } = validate(FarmId, farmId, 'farmId');
       if (failures.length) throw fieldValidationError(failures);
       const format = formatOf(request.headers['content-type']);
       const gzip = gzipped(request);
-      const ctx = options.context(caller);
+      const ctx = options.context(access.caller);
       const release = await slots.take();
       try {
         const ingest = await SessionIngest.begin(ctx, farmId);
         const trace = options.trace && ((what: string) => options.trace!(`ingest into ${farmId} (request ${request.id}): ${what}`));
-        const body = decoded(request, gzip, options.limits, options.stopping);
+        const body = decoded(access.body, gzip, options.limits, options.stopping);
         try {
           if (format === 'ndjson' && ctx.settings.bulkIngest) await readSpooled(body, ingest, spool, ctx.settings.maxBatchRecords, trace);
           else await readBody(body, format, ingest);
+          await access.checkBody();
         } catch (err) {
           await ingest.abandon();
           throw interrupted(err) ?? err;

@@ -15,6 +15,8 @@ export interface Farmtally {
   client: DeadlineClient;
   process: ChildProcess;
   output(): string;
+  /** stdout alone (the listening line, nothing else). */
+  stdout(): string;
   /** SIGTERM, then waits for the exit code. The data folder stays unless `clean`. */
   stop(clean?: boolean): Promise<number | null>;
 }
@@ -53,12 +55,14 @@ export async function startFarmtally(options: { args?: string[]; dataDir?: strin
     env: { ...process.env, ...options.env },
   });
   let output = '';
+  let stdout = '';
   child.stdout!.on('data', (d) => (output += d));
+  child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (output += d));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
     const onData = () => {
-      const m = /farmtally listening on (http:\/\/\S+)/.exec(output);
+      const m = /farmtally listening on (https?:\/\/\S+)/.exec(output);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
@@ -77,6 +81,7 @@ export async function startFarmtally(options: { args?: string[]; dataDir?: strin
     client: sdkClient(url),
     process: child,
     output: () => output,
+    stdout: () => stdout,
     async stop(clean = true) {
       child.kill('SIGTERM');
       const code = await exited;

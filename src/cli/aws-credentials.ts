@@ -1,0 +1,58 @@
+// The credentials the CLI signs with, found the standard AWS way: the SDK's default provider
+// chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile of --profile or AWS_PROFILE in
+// ~/.aws/credentials and ~/.aws/config, SSO, ...). When the chain finds nothing and no
+// profile was named, placeholders stand in: an open-mode server checks no signature, so the
+// commands work there with no setup. Also signs the ingest route's requests, which the CLI
+// sends itself (the SDK has no operation for them), with the same credentials.
+import { DeadlineClient } from '@aws-sdk/client-deadline';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../wire/auth/node-sha256.js';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export type CredentialsProvider = () => Promise<Credentials>;
+
+const PLACEHOLDERS: Credentials = { accessKeyId: 'farmtally', secretAccessKey: 'farmtally' };
+
+/** The default chain for `profile` (or AWS_PROFILE), falling back to placeholders as above. */
+export function credentialsFor(region: string, profile?: string): CredentialsProvider {
+  // A client built without credentials holds the SDK's default chain, refreshing as it must.
+  const chain = new DeadlineClient({ region, ...(profile ? { profile } : {}) }).config.credentials;
+  const named = profile ?? process.env.AWS_PROFILE;
+  let fallback = false;
+  return async () => {
+    if (fallback) return PLACEHOLDERS;
+    try {
+      return await chain();
+    } catch (err) {
+      if ((err as Error).name !== 'CredentialsProviderError') throw err;
+      if (named) {
+        const files = `${process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'} or ${process.env.AWS_CONFIG_FILE ?? '~/.aws/config'}`;
+        throw Object.assign(new Error(`the profile ${named} has no keys in ${files}: ${(err as Error).message}`), { name: 'CredentialsProviderError' });
+      }
+      fallback = true;
+      return PLACEHOLDERS;
+    }
+  };
+}
+
+/**
+ * Signs a POST to `url` whose body streams (UNSIGNED-PAYLOAD): answers `headers` plus the
+ * host, x-amz-date, x-amz-content-sha256 and Authorization headers to send with it.
+ */
+export async function signStreamingPost(url: URL, headers: Record<string, string>, credentials: CredentialsProvider, region: string): Promise<Record<string, string>> {
+  const signer = new SignatureV4({ credentials, region, service: 'deadline', sha256: NodeSha256, uriEscapePath: true });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: { ...headers, host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+  });
+  return signed.headers as Record<string, string>;
+}

@@ -1,0 +1,188 @@
+// The ingest route and the CLI clients in sigv4 mode: `farmtally import`, `stats` and
+// `demo` signing with credentials found the AWS way (environment, a profile in the shared
+// files, --profile), placeholders refused with what to do, and a streamed body signed with
+// its SHA-256 refused whole, before anything is committed, when the bytes differ.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, test } from 'node:test';
+import { GetSessionCommand } from '@aws-sdk/client-deadline';
+import { BIN } from './support/server.js';
+import { farmWithParents, sessionRecord, toNdjson, type FarmParents, type IngestRecord } from './support/session-records.js';
+import { clientAs, principal, sdkError, signedFetch, startSigv4, type Sigv4Server } from './support/sigv4.js';
+
+const wrangler = principal('wrangler', ['deadline:IngestSessions', 'deadline:Get*', 'deadline:List*', 'deadline:StartSessionsStatisticsAggregation'], ['*']);
+const admin = principal('admin');
+const reader = principal('reader', ['deadline:Get*'], ['*']);
+let server: Sigv4Server;
+let farm: FarmParents;
+let home: string;
+
+before(async () => {
+  server = await startSigv4([admin, wrangler, reader]);
+  farm = await farmWithParents(clientAs(server.ft.url, admin), 'sigv4 ingest');
+  home = mkdtempSync(join(tmpdir(), 'farmtally-home-'));
+});
+after(() => server.ft.stop());
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI with no AWS settings but `env`: a home of its own, nothing from this machine's environment. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...clean, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+const keysEnv = (p: { accessKeyId: string; secretAccessKey: string }) => ({ AWS_ACCESS_KEY_ID: p.accessKeyId, AWS_SECRET_ACCESS_KEY: p.secretAccessKey });
+
+function recordsFile(records: IngestRecord[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'farmtally-records-')), 'sessions.ndjson');
+  writeFileSync(file, toNdjson(records));
+  return file;
+}
+
+/** Whether the session is stored, read as admin. */
+async function stored(r: IngestRecord): Promise<boolean> {
+  try {
+    await clientAs(server.ft.url, admin).send(new GetSessionCommand({ farmId: farm.farmId, queueId: r.queueId, jobId: r.jobId, sessionId: r.sessionId }));
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'ResourceNotFoundException') return false;
+    throw err;
+  }
+}
+
+describe('ingest and the CLI in sigv4 mode', () => {
+  test('farmtally import signs with keys from the environment', async () => {
+    const records = [sessionRecord(farm), sessionRecord(farm)];
+    const run = await cli(['import', recordsFile(records), '--farm', farm.farmId, '--endpoint', server.ft.url], keysEnv(wrangler));
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /received 2, created 2/);
+    assert.deepEqual(await Promise.all(records.map(stored)), [true, true]);
+  });
+
+  test('farmtally import signs with a profile from the shared files (--profile, and AWS_PROFILE)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'farmtally-aws-'));
+    writeFileSync(join(dir, 'credentials'), `[other]\naws_access_key_id = ${reader.accessKeyId}\naws_secret_access_key = ${reader.secretAccessKey}\n\n[wrangler]\naws_access_key_id = ${wrangler.accessKeyId}\naws_secret_access_key = ${wrangler.secretAccessKey}\n`);
+    writeFileSync(join(dir, 'config'), '[default]\nregion = eu-west-1\n');
+    const files = { AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config') };
+    for (const [how, args, env] of [['--profile', ['--profile', 'wrangler'], files], ['AWS_PROFILE', [], { ...files, AWS_PROFILE: 'wrangler' }]] as const) {
+      const record = sessionRecord(farm);
+      const run = await cli(['import', recordsFile([record]), '--farm', farm.farmId, '--endpoint', server.ft.url, ...args], env);
+      assert.equal(run.code, 0, `${how}: ${run.stderr}`);
+      assert.ok(await stored(record), how);
+    }
+    // The other profile's key may not ingest: the import says so, and what to do.
+    const record = sessionRecord(farm);
+    const denied = await cli(['import', recordsFile([record]), '--farm', farm.farmId, '--endpoint', server.ft.url, '--profile', 'other'], files);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /AccessDeniedException: User: reader is not authorized to perform: deadline:IngestSessions/);
+    assert.match(denied.stderr, /ask the server's operator/);
+    assert.equal(await stored(record), false);
+    const missing = await cli(['import', recordsFile([record]), '--farm', farm.farmId, '--endpoint', server.ft.url, '--profile', 'nobody'], files);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no AWS credentials found .*nobody/s);
+  });
+
+  test('without credentials the CLI sends placeholders, which a sigv4 server refuses; the error says how to set them', async () => {
+    const run = await cli(['import', recordsFile([sessionRecord(farm)]), '--farm', farm.farmId, '--endpoint', server.ft.url]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /UnrecognizedClientException: The security token included in the request is invalid\./);
+    assert.match(run.stderr, /Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    const stats = await cli(['stats', '--endpoint', server.ft.url, '--farm', farm.farmId, '--queues', farm.queueId, '--start', '2025-01-01', '--end', '2025-02-01', '--group-by', 'QUEUE_ID']);
+    assert.equal(stats.code, 1);
+    assert.match(stats.stderr, /UnrecognizedClientException[^\n]*\n.*Set AWS_ACCESS_KEY_ID/);
+  });
+
+  test('farmtally stats and demo sign through the SDK and the ingest route alike', async () => {
+    const stats = await cli(
+      ['stats', '--endpoint', server.ft.url, '--farm', farm.farmId, '--queues', farm.queueId, '--start', '2025-03-01', '--end', '2025-03-02', '--group-by', 'QUEUE_ID', '--format', 'json'],
+      keysEnv(wrangler),
+    );
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.ok(JSON.parse(stats.stdout).length > 0, stats.stdout);
+    const pricing = join(mkdtempSync(join(tmpdir(), 'farmtally-demo-')), 'pricing.json');
+    const demo = await cli(['demo', '--endpoint', server.ft.url, '--sessions', '300', '--pricing-out', pricing], keysEnv(admin));
+    assert.equal(demo.code, 0, demo.stderr);
+    assert.match(demo.stderr, /300 sessions sent \(created 300/);
+  });
+
+  test('a streamed body signed with its SHA-256 is taken as sent (gzip too), refused whole when the bytes differ', async () => {
+    const path = `/ingest/v1/farms/${farm.farmId}/sessions`;
+    const post = (body: Buffer, headers: Record<string, string>, change?: Parameters<typeof signedFetch>[3]) =>
+      signedFetch(server.ft.url, wrangler, { method: 'POST', path, body, headers: { 'content-type': 'application/x-ndjson', ...headers } }, change);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+    const plain = [sessionRecord(farm)];
+    const plainBody = Buffer.from(toNdjson(plain));
+    assert.equal((await post(plainBody, { 'x-amz-content-sha256': sha(plainBody) })).status, 200);
+    const zipped = [sessionRecord(farm)];
+    const zippedBody = gzipSync(toNdjson(zipped));
+    const gz = await post(zippedBody, { 'x-amz-content-sha256': sha(zippedBody), 'content-encoding': 'gzip' });
+    assert.equal(gz.status, 200, gz.text);
+    const unsigned = [sessionRecord(farm)];
+    assert.equal((await post(Buffer.from(toNdjson(unsigned)), { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' })).status, 200);
+    assert.deepEqual(await Promise.all([...plain, ...zipped, ...unsigned].map(stored)), [true, true, true]);
+
+    // The hash of other bytes: every record valid, the batch read to its end, then refused.
+    const refused = [sessionRecord(farm), sessionRecord(farm)];
+    const refusedBody = Buffer.from(toNdjson(refused));
+    const wrong = await post(refusedBody, { 'x-amz-content-sha256': sha(Buffer.from('other bytes')) });
+    assert.deepEqual([wrong.status, wrong.headers.get('x-amzn-errortype')], [403, 'InvalidSignatureException']);
+    assert.match(wrong.body.message, /x-amz-content-sha256' header does not match what was computed; nothing was written/);
+    // The right hash, and the body changed after signing.
+    const swapped = await post(refusedBody, { 'x-amz-content-sha256': sha(refusedBody) }, (r) => (r.body = Buffer.from(toNdjson([refused[0]!]))));
+    assert.deepEqual([swapped.status, swapped.headers.get('x-amzn-errortype')], [403, 'InvalidSignatureException']);
+    assert.deepEqual(await Promise.all(refused.map(stored)), [false, false]);
+  });
+
+  test('a streamed body needs a signed x-amz-content-sha256: without one it is refused, saying which values to use', async () => {
+    const record = sessionRecord(farm);
+    const res = await signedFetch(server.ft.url, wrangler, {
+      method: 'POST',
+      path: `/ingest/v1/farms/${farm.farmId}/sessions`,
+      body: toNdjson([record]),
+      headers: { 'content-type': 'application/x-ndjson' },
+      withoutPayloadHeader: true,
+    });
+    assert.deepEqual([res.status, res.headers.get('x-amzn-errortype')], [403, 'InvalidSignatureException']);
+    assert.match(res.body.message, /sign the x-amz-content-sha256 header, set to UNSIGNED-PAYLOAD or to the body's SHA-256/);
+    assert.equal(await stored(record), false);
+  });
+
+  test('the ingest route is authorized like any operation: by action and by farm', async () => {
+    const other = await farmWithParents(clientAs(server.ft.url, admin), 'not granted');
+    const limited = principal('limited', ['deadline:IngestSessions'], [farm.farmId]);
+    const sigv4 = await startSigv4([limited]);
+    try {
+      const post = (farmId: string) =>
+        signedFetch(sigv4.ft.url, limited, { method: 'POST', path: `/ingest/v1/farms/${farmId}/sessions`, body: '', headers: { 'content-type': 'application/x-ndjson', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+      const denied = await post(other.farmId);
+      assert.deepEqual([denied.status, denied.headers.get('x-amzn-errortype')], [403, 'AccessDeniedException']);
+      assert.match(denied.body.message, new RegExp(`deadline:IngestSessions on resource: farm/${other.farmId}`));
+      // The granted farm gets past authorization (this server has no such farm: a 404, not a 403).
+      const allowed = await post(farm.farmId);
+      assert.notEqual(allowed.status, 403, allowed.text);
+      const readDenied = await sdkError(clientAs(sigv4.ft.url, limited).send(new GetSessionCommand({ farmId: farm.farmId, queueId: farm.queueId, jobId: 'job-x', sessionId: 'session-x' })));
+      assert.equal(readDenied.name, 'AccessDeniedException');
+    } finally {
+      await sigv4.ft.stop();
+    }
+  });
+});
