@@ -186,6 +186,12 @@ describe('text and times no client should send', () => {
     const garbage = (await rawRequest(fast.url, { method: 'NOT HTTP AT ALL', path: '\u0000', headers: {} })) as RawAnswer;
     assert.equal(garbage.status, 400);
     assert.equal(garbage.headers['x-amzn-errortype'], 'ValidationException');
+    for (const path of ['/2023-10-12/farms/%E0%A4%A', `/2023-10-12/farms/farm-${'a'.repeat(600)}`]) {
+      const answer = await http(fast.url, 'GET', path);
+      assert.equal(answer.status, 400, `${path}: ${answer.text}`);
+      assert.equal(answer.headers.get('x-amzn-errortype'), 'ValidationException');
+      assert.equal(answer.body.reason, 'CANNOT_PARSE');
+    }
     assert.equal((await fast.client.send(new ListFarmsCommand({}))).$metadata.httpStatusCode, 200);
   });
 

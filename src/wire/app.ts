@@ -71,6 +71,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Requests that arrive while stopping get the model's error shape (onRequest below), not Fastify's own 503.
     return503OnClosing: false,
     clientErrorHandler: onClientError,
+    // Paths the router cannot take apart, answered in the model's shape like any bad input.
+    frameworkErrors: (err, request, reply) => {
+      reply.header('x-amzn-requestid', request.id);
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      sendError(
+        reply,
+        validationError(
+          tooLong ? 'A member in the request path is longer than 512 characters, more than any ID or token of this API.' : 'The request path is not valid percent-encoding. Encode reserved characters in IDs as %XX.',
+          [],
+          'CANNOT_PARSE',
+        ),
+      );
+    },
   });
 
   // The API reads bodies itself, so malformed JSON becomes CANNOT_PARSE in the model's shape
