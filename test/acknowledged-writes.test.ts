@@ -11,7 +11,8 @@ import {
   ResourceNotFoundException, StartSessionsStatisticsAggregationCommand, UpdateFarmCommand, type DeadlineClient,
 } from '@aws-sdk/client-deadline';
 import { farmWithEarlierBatch, largeBatchPresent, LargeBatch } from './support/batch-kill.js';
-import { eventually, killHard, whenOutput } from './support/crash.js';
+import { killHard, whenOutput } from './support/crash.js';
+import { eventually } from './support/eventually.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
 import { farmWithParents, numberedRecord, postSessions, toNdjson, type FarmParents } from './support/session-records.js';
 import { ingestPath, Upload } from './support/upload.js';

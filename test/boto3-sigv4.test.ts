@@ -7,7 +7,8 @@ import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { CreateFarmCommand, ListFarmsCommand } from '@aws-sdk/client-deadline';
 import { boto3Gate, layOutModels, runBoto3Script } from './support/boto3.js';
-import { clientAs, eventually, principal, startSigv4, writeCredentials } from './support/sigv4.js';
+import { eventually } from './support/eventually.js';
+import { clientAs, principal, startSigv4, writeCredentials } from './support/sigv4.js';
 
 const boto3 = boto3Gate();
 const cleanup: (() => Promise<unknown> | void)[] = [];
@@ -27,7 +28,7 @@ test('boto3 signs with real keys: allowed calls work, others are AccessDenied, a
   const [granted, other] = [(await js.send(new CreateFarmCommand({ displayName: 'granted' }))).farmId!, (await js.send(new CreateFarmCommand({ displayName: 'other' }))).farmId!];
   const viewer = principal('viewer', ['deadline:Get*', 'deadline:List*'], [granted]);
   writeCredentials(credentialsFile, [admin, viewer]);
-  assert.ok(await eventually(() => clientAs(ft.url, viewer).send(new ListFarmsCommand({})).then(() => true, () => false)), 'the viewer was not taken');
+  await eventually('the viewer taken', () => clientAs(ft.url, viewer).send(new ListFarmsCommand({})).then(() => true, () => false), 10_000);
 
   const seen = runBoto3Script('boto3_sigv4.py', [], {
     input: JSON.stringify({ endpoint: ft.url, models, admin: { key: admin.accessKeyId, secret: admin.secretAccessKey }, viewer: { key: viewer.accessKeyId, secret: viewer.secretAccessKey }, viewerFarm: granted, otherFarm: other }),

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateFarmCommand, GetFarmCommand } from '@aws-sdk/client-deadline';
+import { eventually } from './support/eventually.js';
 import { http, readDataFile, startFarmtally } from './support/server.js';
 import { farmWithParents, numberedRecord, postSessions, toCsv, toNdjson } from './support/session-records.js';
 import { mountSmallDisk, type SmallDisk } from './support/small-disk.js';
@@ -13,13 +14,6 @@ import { mountSmallDisk, type SmallDisk } from './support/small-disk.js';
 const disk = mountSmallDisk(64);
 const skip = typeof disk === 'string' ? disk : false;
 
-async function until(what: string, check: () => Promise<boolean>, withinMs = 30_000): Promise<void> {
-  const end = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${withinMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const sessionsOf = (dataDir: string, farmId: string) =>
   readDataFile(dataDir, async (query) => Number(((await query(`SELECT count(*) AS n FROM sessions WHERE farm_id = '${farmId}'`))[0] as { n: unknown }).n));
@@ -81,7 +75,7 @@ describe('a full disk', { skip }, () => {
       assert.equal(health.body.status, 'unavailable');
 
       small.makeRoom();
-      await until('/health answers 200 once there is room', async () => (await http(ft.url, 'GET', '/health')).status === 200);
+      await eventually('/health answers 200 once there is room', async () => (await http(ft.url, 'GET', '/health')).status === 200, 30_000);
       assert.match(ft.output(), /the storage engine was reopened; serving again/);
       const { farmId } = await ft.client.send(new CreateFarmCommand({ displayName: 'after the reopen' }));
       assert.equal((await ft.client.send(new GetFarmCommand({ farmId }))).displayName, 'after the reopen');

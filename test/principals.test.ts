@@ -11,7 +11,8 @@ import {
   type DeadlineClient,
 } from '@aws-sdk/client-deadline';
 import { BIN, startFarmtally } from './support/server.js';
-import { clientAs, eventually, principal, sdkError, startSigv4, writeCredentials, type Sigv4Server, type TestPrincipal } from './support/sigv4.js';
+import { eventually } from './support/eventually.js';
+import { clientAs, principal, sdkError, startSigv4, writeCredentials, type Sigv4Server, type TestPrincipal } from './support/sigv4.js';
 
 const admin = principal('admin', ['deadline:*'], ['*']);
 let server: Sigv4Server;
@@ -42,7 +43,7 @@ before(async () => {
   creator = principal('creator', ['deadline:CreateFarm'], [farms[0]!]);
   writeCredentials(server.credentialsFile, [admin, viewer, writer, creator]);
   // The running server takes the new file: the new keys start working without a restart.
-  assert.ok(await eventually(() => works(clientAs(server.ft.url, viewer))), `the new principals were not taken:\n${server.ft.output().slice(-2000)}`);
+  await eventually('the new principals taken', () => works(clientAs(server.ft.url, viewer)), 10_000);
 });
 after(() => server.ft.stop());
 
@@ -103,9 +104,9 @@ describe('principals', () => {
   test('the file is re-read while the server runs: a removed key stops working, a broken file keeps the last good one and is logged', async () => {
     const url = server.ft.url;
     writeCredentials(server.credentialsFile, [admin, writer, creator]);
-    assert.ok(await eventually(async () => !(await works(clientAs(url, viewer)))), 'the removed key still works');
+    await eventually('the removed key refused', async () => !(await works(clientAs(url, viewer))), 10_000);
 
-    const logged = (pattern: RegExp) => eventually(async () => pattern.test(server.ft.output()));
+    const logged = (pattern: RegExp) => eventually(`${pattern} in the log`, async () => pattern.test(server.ft.output()), 10_000);
     writeCredentials(server.credentialsFile, '{"principals": [');
     assert.ok(await logged(/credentials: the credentials file \S+ is not valid JSON.*The principals read before stay in force/), server.ft.output().slice(-1500));
     const duplicate = { ...principal('copy'), accessKeyId: admin.accessKeyId };
@@ -134,7 +135,7 @@ describe('principals', () => {
     const stored = JSON.parse(readFileSync(file, 'utf8')).principals.find((p: { name: string }) => p.name === 'analyst');
     assert.deepEqual(stored.allow, ['deadline:GetFarm', 'deadline:List*']);
     const analyst = clientAs(server.ft.url, { accessKeyId: keyId, secretAccessKey: secret });
-    assert.ok(await eventually(() => works(analyst)), 'the added key was not taken');
+    await eventually('the added key taken', () => works(analyst), 10_000);
     assert.deepEqual((await analyst.send(new ListFarmsCommand({}))).farms!.map((f) => f.farmId), [farms[2]]);
 
     const listed = cli('list');
@@ -151,7 +152,7 @@ describe('principals', () => {
 
     const removed = cli('remove', '--name', 'analyst');
     assert.equal(removed.status, 0, removed.stderr);
-    assert.ok(await eventually(async () => !(await works(analyst))), 'the removed key still works');
+    await eventually('the removed key refused', async () => !(await works(analyst)), 10_000);
   });
 
   test('credentials add creates a missing file readable by its owner only', () => {

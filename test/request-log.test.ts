@@ -7,7 +7,8 @@ import { after, before, test } from 'node:test';
 import { CreateFarmCommand, GetFarmCommand, ListFarmsCommand } from '@aws-sdk/client-deadline';
 import { startFarmtally } from './support/server.js';
 import { farmWithParents, sessionRecord, toNdjson } from './support/session-records.js';
-import { clientAs, eventually, principal, signedFetch, startSigv4, type Sigv4Server } from './support/sigv4.js';
+import { eventually } from './support/eventually.js';
+import { clientAs, principal, signedFetch, startSigv4, type Sigv4Server } from './support/sigv4.js';
 
 const admin = principal('admin');
 let server: Sigv4Server;
@@ -22,7 +23,7 @@ const requestLines = (output: string): Record<string, unknown>[] =>
   output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
 
 async function lineOf(requestId: string): Promise<Record<string, unknown>[]> {
-  await eventually(async () => requestLines(server.ft.output()).some((l) => l.requestId === requestId), 5000);
+  await eventually(`the log line of request ${requestId}`, async () => requestLines(server.ft.output()).some((l) => l.requestId === requestId), 5000);
   return requestLines(server.ft.output()).filter((l) => l.requestId === requestId);
 }
 

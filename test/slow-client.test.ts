@@ -3,7 +3,8 @@
 // answered 408 in the end, and frees its batch slot, is in hostile-input.test.ts.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, killHard, stopWithin } from './support/crash.js';
+import { killHard, stopWithin } from './support/crash.js';
+import { eventually } from './support/eventually.js';
 import { startFarmtally } from './support/server.js';
 import { farmWithParents, sessionRecord, toNdjson } from './support/session-records.js';
 import { ingestPath, Upload } from './support/upload.js';

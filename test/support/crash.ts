@@ -7,6 +7,7 @@ import {
   GetJobCommand, GetSessionsStatisticsAggregationCommand, ResourceNotFoundException, StartSessionsStatisticsAggregationCommand,
   type DeadlineClient,
 } from '@aws-sdk/client-deadline';
+import { eventually } from './eventually.js';
 import type { Farmtally } from './server.js';
 
 /** Resolves with the first match of `pattern` in the server's output, as soon as it is printed. */
@@ -83,16 +84,6 @@ export function spooledSizes(dataDir: string): number[] | undefined {
     .map((n) => statSync(join(dir, n)).size);
 }
 
-/** Polls `check` until it answers something other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const RANGE = { startTime: new Date(Date.UTC(2024, 0, 1)), endTime: new Date(Date.UTC(2027, 0, 1)) };
 

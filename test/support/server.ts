@@ -100,7 +100,11 @@ export interface RawResponse {
 
 /** A plain HTTP request, for what the SDK cannot send (malformed JSON, unknown routes). */
 export async function http(url: string, method: string, path: string, options: { body?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
-  const res = await fetch(url + path, { method, body: options.body, headers: { 'content-type': 'application/json', ...options.headers } });
+  return readResponse(await fetch(url + path, { method, body: options.body, headers: { 'content-type': 'application/json', ...options.headers } }));
+}
+
+/** A fetch answer with its body read, and parsed when it is JSON. */
+export async function readResponse(res: Response): Promise<RawResponse> {
   const text = await res.text();
   let body: any;
   try {

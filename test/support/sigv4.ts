@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeadlineClient, type DeadlineClientConfig } from '@aws-sdk/client-deadline';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { startFarmtally, type Farmtally, type RawResponse } from './server.js';
+import { readResponse, startFarmtally, type Farmtally, type RawResponse } from './server.js';
 
 /** The signer's SHA-256, written here apart from the server's own, so a fault in one is not hidden by the other. */
 class TestSha256 {
@@ -128,21 +128,6 @@ export async function signedFetch(
   const sent = { path: request.path, body: request.body, headers };
   change(sent);
   const query = new URLSearchParams(request.query ?? {}).toString().replace(/\+/g, '%20');
-  const res = await fetch(`${url}${sent.path}${query ? `?${query}` : ''}`, { method: request.method, headers: sent.headers, body: sent.body });
-  const text = await res.text();
-  let body: any;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, headers: res.headers, body, text };
+  return readResponse(await fetch(`${url}${sent.path}${query ? `?${query}` : ''}`, { method: request.method, headers: sent.headers, body: sent.body }));
 }
 
-/** Retries `check` (a condition the server reaches on its own, e.g. after re-reading a file) for up to `ms`. */
-export async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
-  for (const started = Date.now(); Date.now() - started < ms; await new Promise((r) => setTimeout(r, 100))) {
-    if (await check()) return true;
-  }
-  return check();
-}
