@@ -3,7 +3,7 @@
 // the server's data file, opened the way the server opens it (Database.open: same threads
 // and memory_limit). Run after the server has stopped: DuckDB allows one process per file.
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
-import { missingRatesSql, resultTable, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
+import { missingRatesSql, RESULT_ROWS_TABLE, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
 import { computeGroups, prepareBuckets, type Statements } from '../src/store/duckdb/aggregations.js';
 import type { Database } from '../src/store/duckdb/database.js';
 
@@ -37,7 +37,7 @@ export async function runEngine(db: Database, q: AggregationQuery): Promise<Engi
     const t3 = performance.now();
     await conn.run(storeRowsSql(id, q));
     const t4 = performance.now();
-    await conn.run(`DROP TABLE IF EXISTS ${resultTable(id)}`);
+    await conn.run(`DELETE FROM ${RESULT_ROWS_TABLE} WHERE aggregation_id = '${id}'`);
     return {
       groupsAndStoreMs: t2 - t1 + (t4 - t3),
       allMs: t4 - t0,

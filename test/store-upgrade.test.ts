@@ -9,7 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefSession } from './reference/aggregate-reference.js';
 import { assertSameRows } from './support/same-rows.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
-import { postSessions, runAggregation, serveGeneratedFarm } from './support/statistics-farm.js';
+import { postSessions, readAggregation, runAggregation, serveGeneratedFarm } from './support/statistics-farm.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -73,6 +73,37 @@ test('a data file from before session codes is upgraded on start and gives the s
     // The upgraded sessions are found again by their keys: sending them again changes nothing.
     const again = await postSessions(ft.url, farm.farmId, farm.sessions.map(toWire));
     assert.deepEqual(again, { received: farm.sessions.length, created: 0, updated: 0, unchanged: farm.sessions.length });
+  } finally {
+    await ft.stop();
+  }
+});
+
+/** Moves an aggregation's rows to a table of its own, as farmtally kept them before 0.2. */
+async function downgradeResultRows(dataDir: string, aggregationId: string): Promise<void> {
+  const instance = await DuckDBInstance.create(join(dataDir, 'farmtally.duckdb'));
+  const c = await instance.connect();
+  await c.run(`CREATE TABLE agg_rows_${aggregationId} AS SELECT * EXCLUDE (aggregation_id) FROM aggregation_rows WHERE aggregation_id = '${aggregationId}' ORDER BY row_index`);
+  await c.run(`DROP TABLE aggregation_rows`);
+  c.closeSync();
+  instance.closeSync();
+}
+
+test('aggregation results kept in a table each (before 0.2) are moved into one table on start, and read the same', async () => {
+  const served = await serveGeneratedFarm(generateFarm(4403, { sessions: 200 }));
+  const { farm } = served;
+  const before = await runAggregation(served.ft.client, {
+    farmId: farm.farmId, resourceIds: { queueIds: farm.queues.map((q) => q.queueId) }, startTime: new Date(farm.spanStartMs), endTime: new Date(farm.spanEndMs),
+    period: 'DAILY', groupBy: ['QUEUE_ID', 'USAGE_TYPE'], statistics: ['SUM', 'MIN', 'MAX', 'AVG'],
+  }, 7);
+  assert.ok(before.rows.length > 20, `${before.rows.length} rows`);
+  await served.ft.stop(false);
+  await downgradeResultRows(served.ft.dataDir, before.aggregationId);
+
+  const ft = await startFarmtally({ dataDir: served.ft.dataDir });
+  try {
+    assert.match(ft.output(), /moving the rows of 1 aggregations into one table/);
+    const after = await readAggregation(ft.client, farm.farmId, before.aggregationId, 7);
+    assert.deepEqual(after, before);
   } finally {
     await ft.stop();
   }

@@ -5,7 +5,7 @@ import { BIGINT, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api
 import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationLimits, AggregationQuery, AggregationRecord, AggregationRow, AggregationStore } from '../aggregation-store.js';
 import type { Database, Row } from './database.js';
-import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resourceCodesSql, resultTable, storeRowsSql } from './aggregation-sql.js';
+import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resourceCodesSql, RESULT_ROWS_TABLE, storeRowsSql } from './aggregation-sql.js';
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
@@ -116,8 +116,8 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
     }
     const from = chunk * RESULT_CHUNK_ROWS;
     const rows = (await db.all(
-      `SELECT * FROM ${resultTable(id)} WHERE row_index >= $1 AND row_index < $2 ORDER BY row_index`,
-      [from, from + RESULT_CHUNK_ROWS],
+      `SELECT * FROM ${RESULT_ROWS_TABLE} WHERE aggregation_id = $1 AND row_index >= $2 AND row_index < $3 ORDER BY row_index`,
+      [id, from, from + RESULT_CHUNK_ROWS],
     )).map(toRow);
     if (chunks.has(key)) return chunks.get(key)!; // another page request read it meanwhile
     for (const [oldest, old] of chunks) {
@@ -158,8 +158,8 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
       const id = r.aggregation_id as string;
       running.delete(id);
       finished.delete(id);
-      // A crash while the rows were being written can leave part of a result table behind.
-      await db.run(`DROP TABLE IF EXISTS ${resultTable(id)}`);
+      // Its rows, if they were stored before its outcome could be (the engine failed in between).
+      await db.run(`DELETE FROM ${RESULT_ROWS_TABLE} WHERE aggregation_id = $1`, [id]);
     }
     return rows.length;
   }
@@ -218,7 +218,7 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
         return done;
       } catch (err) {
         if (timedOut) {
-          await conn.run(`DROP TABLE IF EXISTS ${resultTable(id)}`).catch(() => undefined);
+          await conn.run(`DELETE FROM ${RESULT_ROWS_TABLE} WHERE aggregation_id = $1`, [id]).catch(() => undefined);
           return await finish(id, 'TIMEOUT', `The aggregation ran past this server's limit of ${limits.timeoutMs / 1000} s. Narrow the time range, select fewer queues or fleets, or group by fewer fields.`, 0);
         }
         throw err;
@@ -229,7 +229,7 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
     },
 
     async failAggregation(id, message) {
-      await db.run(`DROP TABLE IF EXISTS ${resultTable(id)}`);
+      await db.run(`DELETE FROM ${RESULT_ROWS_TABLE} WHERE aggregation_id = $1`, [id]);
       await finish(id, 'FAILED', message, 0);
     },
 
@@ -259,13 +259,15 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
 
     async deleteExpiredAggregations(nowMs) {
       return db.transaction(async (tx) => {
-        // A running one is left to finish (its table is not written yet); the next sweep takes it.
+        // A running one is left to finish (its rows are not stored yet); the next sweep takes it.
         const gone = await tx.all(`DELETE FROM aggregations WHERE expires_at <= $1 AND status <> 'IN_PROGRESS' RETURNING aggregation_id`, [nowMs]);
         for (const r of gone) {
           finished.delete(r.aggregation_id as string);
           forgetResult(r.aggregation_id as string);
-          await tx.run(`DROP TABLE IF EXISTS ${resultTable(r.aggregation_id as string)}`);
         }
+        // Rows whose aggregation is gone, in one pass. A running aggregation has its record
+        // already, and rows it stores meanwhile are not in this transaction's view.
+        if (gone.length) await tx.run(`DELETE FROM ${RESULT_ROWS_TABLE} WHERE aggregation_id NOT IN (SELECT aggregation_id FROM aggregations)`);
         return gone.length;
       });
     },

@@ -2,6 +2,7 @@
 // server opens it. Each step is one transaction: a crash part way leaves the file as it was.
 import type { Database } from './database.js';
 import { SCHEMA } from './schema.js';
+import { OLD_RESULT_TABLE, RESULT_ROWS_TABLE } from './aggregation-sql.js';
 import { addRunningSql, widenSpansSql } from './session-merge.js';
 import { assignCodesSql, codeLookup, sessionKey } from './value-codes.js';
 
@@ -25,7 +26,25 @@ async function addSessionCodes(db: Database): Promise<void> {
   });
 }
 
+/** Before 0.2 each aggregation kept its rows in a table of its own: move them into the one table. */
+async function gatherResultRows(db: Database, tables: string[]): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const table of tables) {
+      const id = OLD_RESULT_TABLE.exec(table)![1]!;
+      await tx.run(`INSERT INTO ${RESULT_ROWS_TABLE} SELECT '${id}', * FROM ${table}`);
+      await tx.run(`DROP TABLE ${table}`);
+    }
+  });
+}
+
 export async function migrate(db: Database, log: (message: string) => void = () => undefined): Promise<void> {
+  const resultTables = (await db.all(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'`))
+    .map((t) => t.table_name as string)
+    .filter((name) => OLD_RESULT_TABLE.test(name));
+  if (resultTables.length) {
+    log(`Upgrading the data file: moving the rows of ${resultTables.length} aggregations into one table (once)...`);
+    await gatherResultRows(db, resultTables);
+  }
   const columns = await db.all(`SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'sessions'`);
   if (!columns.some((c) => c.column_name === 'session_key')) {
     const n = Number((await db.one(`SELECT count(*) AS n FROM sessions`))!.n);
