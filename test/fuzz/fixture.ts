@@ -1,12 +1,10 @@
 // What a fuzz run's server holds before the first generated request: a farm with queues, a
 // fleet, jobs, sessions and a finished aggregation for the API requests to name; a farm of
 // parents for ingest batches (and another farm's queue and fleet, valid IDs but not its own);
-// and a farm, queue and fleet that deletes may remove. Plus the session count of a farm,
-// through the SDK (an aggregation), to see what a batch wrote.
-import {
-  CreateQueueCommand, GetSessionsStatisticsAggregationCommand, StartSessionsStatisticsAggregationCommand, ThrottlingException, type DeadlineClient,
-} from '@aws-sdk/client-deadline';
+// and a farm, queue and fleet that deletes may remove.
+import { CreateQueueCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import { newId } from '../../src/domain/resources.js';
+import { countSessions } from '../support/count-sessions.js';
 import { http } from '../support/server.js';
 import { farmWithParents, postSessions, sessionRecord, toNdjson } from '../support/session-records.js';
 
@@ -41,6 +39,8 @@ async function secondQueue(client: DeadlineClient, farmId: string): Promise<stri
   return (await client.send(new CreateQueueCommand({ farmId, displayName: 'second queue' }))).queueId!;
 }
 
+export { countSessions };
+
 export async function apiFixture(url: string, client: DeadlineClient): Promise<ApiFixture> {
   const main = await farmWithParents(client, 'fuzz api');
   const queueIds = [main.queueId, await secondQueue(client, main.farmId)];
@@ -74,44 +74,6 @@ export async function ingestFixture(client: DeadlineClient): Promise<IngestFixtu
     foreignFleetId: foreign.fleetId,
     jobs: Array.from({ length: 4 }, (_, i) => ({ jobId: newId('job'), queueId: queueIds[i % queueIds.length]! })),
   };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Sessions of the farm's queues that overlap 1970..2100: the COMPUTE records' count of one
- * aggregation grouped by usage type (one COMPUTE record per session). Waits its turn when
- * another aggregation of the farm is running.
- */
-export async function countSessions(client: DeadlineClient, farmId: string, queueIds: string[]): Promise<{ count: number; aggregationId: string }> {
-  let aggregationId: string | undefined;
-  for (let attempt = 0; !aggregationId; attempt++) {
-    try {
-      ({ aggregationId } = await client.send(
-        new StartSessionsStatisticsAggregationCommand({
-          farmId,
-          resourceIds: { queueIds },
-          startTime: new Date('1970-01-01T00:00:00Z'),
-          endTime: new Date('2100-01-01T00:00:00Z'),
-          groupBy: ['USAGE_TYPE'],
-          statistics: ['SUM'],
-        }),
-      ));
-    } catch (err) {
-      if (!(err instanceof ThrottlingException) || attempt > 200) throw err;
-      await sleep(50);
-    }
-  }
-  let count = 0;
-  let nextToken: string | undefined;
-  for (;;) {
-    const page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId, aggregationId, nextToken }));
-    if (page.status === 'IN_PROGRESS') continue;
-    if (page.status !== 'COMPLETED') throw new Error(`the counting aggregation ended ${page.status}: ${page.statusMessage}`);
-    for (const row of page.statistics ?? []) if (row.usageType === 'COMPUTE') count += row.count ?? 0;
-    nextToken = page.nextToken;
-    if (!nextToken) return { count, aggregationId };
-  }
 }
 
 /** The server answers a plain ListFarms: the liveness probe after each case. */
