@@ -13,6 +13,7 @@ import { apiFixture, type ApiFixture } from './fuzz/fixture.js';
 import { NO_HAZARDS, type Hazard } from './fuzz/framing.js';
 import { apiProperty, checkProperty, stalledProperty } from './fuzz/properties.js';
 import { NoAnswer } from './fuzz/raw-http.js';
+import { sdkAggregationProperty } from './fuzz/sdk-aggregations.js';
 import { fuzzRunSettings, replayHint } from './fuzz/settings.js';
 import { FuzzFailure, FuzzTarget } from './fuzz/target.js';
 
@@ -34,6 +35,11 @@ describe('fuzz: every API operation', () => {
   test('random and malformed requests get answers in the model shape, never a 5xx; the server stays up within its memory', async () => {
     const settings = fuzzRunSettings(250);
     await checkProperty(apiProperty(target, fixture, NO_HAZARDS), settings, replayHint(settings, FILE));
+  });
+
+  test('valid random aggregations through the SDK complete, and count the sessions that overlap their range', async () => {
+    const settings = fuzzRunSettings(25);
+    await checkProperty(sdkAggregationProperty(ft.client, fixture), settings, replayHint(settings, FILE));
   });
 
   // Each hazard below is answered outside the model's shape today (see the reasons); a todo

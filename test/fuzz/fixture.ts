@@ -17,9 +17,20 @@ export interface FarmIds {
   aggregationIds: string[];
 }
 
+/** A session of the API fixture's farm, as an aggregation sees it. */
+export interface FixtureSession {
+  queueId: string;
+  fleetId: string;
+  startedAt: number;
+  /** Absent while it runs. */
+  endedAt?: number;
+}
+
 export interface ApiFixture {
   /** The farm most requests name: queues, a fleet, jobs, sessions, a finished aggregation. */
   farm: FarmIds;
+  /** Its sessions, to know what an aggregation over them must count. */
+  sessions: FixtureSession[];
   /** What deletes name, so the farm above keeps its resources for the other requests. */
   disposable: FarmIds;
 }
@@ -58,6 +69,7 @@ export async function apiFixture(url: string, client: DeadlineClient): Promise<A
   const spare = await farmWithParents(client, 'fuzz disposable');
   return {
     farm: { farmId: main.farmId, queueIds, fleetIds: [main.fleetId], jobs, aggregationIds: [counted.aggregationId] },
+    sessions: records.map((r) => ({ queueId: r.queueId, fleetId: r.fleetId, startedAt: Date.parse(r.startedAt), endedAt: r.endedAt === undefined ? undefined : Date.parse(r.endedAt) })),
     disposable: { farmId: spare.farmId, queueIds: [spare.queueId], fleetIds: [spare.fleetId], jobs: [], aggregationIds: [] },
   };
 }

@@ -153,9 +153,12 @@ function csvBatch(parents: IngestFixture): fc.Arbitrary<Batch> {
         case 5:
           if (rows.length) {
             const row = rows[which % rows.length]!;
-            const col = cols.indexOf(pick(required));
-            row[col] = pick(['', 'nope', '2025-13-01T00:00:00Z', 'session-XYZ', `${row[col]}x`]);
-            [verdict, note] = ['invalid', `${cols[col]} '${row[col]}' in a row`];
+            const column = pick(required);
+            const col = cols.indexOf(column);
+            // A value its column cannot take: any text is a name, but not an ID or an instant.
+            const broken = column === 'jobName' || column === 'userId' ? ['', 'x'.repeat(129)] : column === 'startedAt' ? ['', 'nope', '2025-13-01T00:00:00Z'] : ['', 'nope', 'session-XYZ', `${row[col]}0`];
+            row[col] = pick(broken);
+            [verdict, note] = ['invalid', `${column} '${row[col]!.slice(0, 40)}' in a row`];
           }
           break;
         case 6:
