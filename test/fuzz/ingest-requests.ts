@@ -249,7 +249,7 @@ function farmPath(parents: IngestFixture): fc.Arbitrary<{ segment: string; verdi
   return fc.oneof(
     { weight: 20, arbitrary: fc.constant({ segment: parents.farmId, verdict: 'valid' as Verdict, note: '' }) },
     { weight: 1, arbitrary: fc.stringMatching(/^[0-9a-f]{32}$/).map((h) => ({ segment: `farm-${h}`, verdict: 'invalid' as Verdict, note: 'a farm nobody has' })) },
-    { weight: 1, arbitrary: fc.constantFrom(parents.farmId.toUpperCase(), `${parents.farmId}x`, 'farm-', '..', 'x'.repeat(600), '%00').map((s) => ({ segment: s === '%00' ? s : percentEncode(s), verdict: 'invalid' as Verdict, note: `the farm '${s.slice(0, 40)}'` })) },
+    { weight: 1, arbitrary: fc.constantFrom(parents.farmId.toUpperCase(), `${parents.farmId}x`, 'farm-', '..', 'x'.repeat(512), '%00').map((s) => ({ segment: s === '%00' ? s : percentEncode(s), verdict: 'invalid' as Verdict, note: `the farm '${s.slice(0, 40)}'` })) },
   );
 }
 
