@@ -14,7 +14,7 @@ import { NO_HAZARDS, type Hazard } from './fuzz/framing.js';
 import { apiProperty, checkProperty, stalledProperty } from './fuzz/properties.js';
 import { NoAnswer } from './fuzz/raw-http.js';
 import { sdkAggregationProperty } from './fuzz/sdk-aggregations.js';
-import { fuzzRunSettings, replayHint } from './fuzz/settings.js';
+import { FUZZ_SERVER_ARGS, fuzzRunSettings, replayHint } from './fuzz/settings.js';
 import { FuzzFailure, FuzzTarget } from './fuzz/target.js';
 
 const FILE = 'test/fuzz-api.test.ts';
@@ -25,7 +25,7 @@ let fixture: ApiFixture;
 let target: FuzzTarget;
 
 before(async () => {
-  ft = await startFarmtally();
+  ft = await startFarmtally({ args: FUZZ_SERVER_ARGS });
   fixture = await apiFixture(ft.url, ft.client);
   target = new FuzzTarget(ft);
 });

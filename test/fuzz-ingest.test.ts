@@ -16,7 +16,7 @@ import { farTimestampRecord, invalidUtf8Record } from './fuzz/ingest-records.js'
 import { ingestCase, oneDefectCase } from './fuzz/ingest-requests.js';
 import { checkProperty, ingestProperty, stalledProperty } from './fuzz/properties.js';
 import { describeAnswer } from './fuzz/reproduction.js';
-import { fuzzRunSettings, replayHint } from './fuzz/settings.js';
+import { FUZZ_SERVER_ARGS, fuzzRunSettings, replayHint } from './fuzz/settings.js';
 import { FuzzTarget } from './fuzz/target.js';
 
 const FILE = 'test/fuzz-ingest.test.ts';
@@ -32,7 +32,7 @@ let fixture: IngestFixture;
 let target: FuzzTarget;
 
 before(async () => {
-  ft = await startFarmtally();
+  ft = await startFarmtally({ args: FUZZ_SERVER_ARGS });
   fixture = await ingestFixture(ft.client);
   target = new FuzzTarget(ft);
 });

@@ -16,11 +16,17 @@ import { FuzzFailure, type Answer, type FuzzTarget } from './target.js';
 import type { FuzzRunSettings } from './settings.js';
 
 /**
- * Once the server has died every request fails, so the case that killed it is the one to
- * report: later cases (and shrinking's attempts) are skipped rather than failed.
+ * Once the server has died, or its memory is past the bound (rarely given back), every case
+ * fails alike: the case that did it is the one to report, so later cases (and shrinking's
+ * attempts) are skipped rather than failed.
  */
 function skipIfDead(target: FuzzTarget): void {
-  fc.pre(target.alive());
+  fc.pre(target.alive() && !target.overBound());
+}
+
+/** The server's log, when the answer was a server error: it names the cause. */
+function serverSide(target: FuzzTarget, answer: Answer | undefined): string[] {
+  return answer instanceof NoAnswer || (answer && answer.status >= 500) ? [target.logTail()] : [];
 }
 
 function problemsOf(method: string, answer: Answer, hungUp: boolean): string[] {
@@ -33,7 +39,7 @@ export function apiProperty(target: FuzzTarget, fixture: ApiFixture, hazards: Ha
     skipIfDead(target);
     const answer = await target.send(request, answerWithinMs);
     const problems = [...problemsOf(request.raw.method, answer, request.raw.endAfterBody), ...(await target.health())];
-    if (problems.length) throw new FuzzFailure(problems, request, answer);
+    if (problems.length) throw new FuzzFailure(problems, request, answer, serverSide(target, answer));
   });
 }
 
@@ -66,11 +72,11 @@ export function ingestProblems(c: IngestCase, answer: Answer, before: number, af
 }
 
 /** The ingest property over `cases` (ingestCase, or a narrower generator); `count` is the farm's session count before the first case. */
-export function ingestProperty(target: FuzzTarget, client: DeadlineClient, fixture: IngestFixture, cases: fc.Arbitrary<IngestCase>, count: number, answerWithinMs?: number) {
+export function ingestProperty(target: FuzzTarget, client: DeadlineClient, fixture: IngestFixture, cases: fc.Arbitrary<IngestCase>, count: number, trace?: (line: string) => void) {
   const state = { count };
   return fc.asyncProperty(cases, async (c) => {
     skipIfDead(target);
-    const answer = await target.send(c.request, answerWithinMs);
+    const answer = await target.send(c.request);
     const health = await target.health();
     if (health.length) throw new FuzzFailure(health, c.request, answer);
     const before = state.count;
@@ -78,11 +84,13 @@ export function ingestProperty(target: FuzzTarget, client: DeadlineClient, fixtu
     try {
       after = (await countSessions(client, fixture.farmId, fixture.queueIds)).count;
     } catch (err) {
-      throw new FuzzFailure([`the farm's sessions could not be counted after the case: ${err instanceof Error ? err.message : String(err)}`], c.request, answer);
+      throw new FuzzFailure([`the farm's sessions could not be counted after the case: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`], c.request, answer, [target.logTail()]);
     }
     state.count = after;
+    trace?.(`${answer instanceof NoAnswer ? 'no answer' : `${answer.status} ${answer.text.slice(0, 80)}`}; sessions ${before} -> ${after}; ${c.verdict}; ${c.request.notes.join('; ').slice(0, 160)}`);
     const problems = ingestProblems(c, answer, before, after);
-    if (problems.length) throw new FuzzFailure(problems, c.request, answer, [`the batch ${c.verdict === 'valid' ? 'is valid' : c.verdict === 'invalid' ? 'must be refused' : 'may go either way'}`]);
+    const verdict = `the batch ${c.verdict === 'valid' ? 'is valid' : c.verdict === 'invalid' ? 'must be refused' : 'may go either way'}`;
+    if (problems.length) throw new FuzzFailure(problems, c.request, answer, [verdict, ...serverSide(target, answer)]);
   });
 }
 
@@ -108,7 +116,7 @@ export function stalledProperty(target: FuzzTarget, requests: fc.Arbitrary<FuzzR
     problems.push(...(await target.health()));
     const after = count ? await count() : 0;
     if (after !== before) problems.push(`the farm's session count changed by ${after - before}`);
-    if (problems.length) throw new FuzzFailure(problems, request, answer);
+    if (problems.length) throw new FuzzFailure(problems, request, answer, serverSide(target, answer));
   });
 }
 

@@ -9,6 +9,7 @@ import { apiFixture, countSessions, ingestFixture } from './fixture.js';
 import { ALL_HAZARDS, HAZARDS, type Hazard, type HazardChoice } from './framing.js';
 import { ingestCase } from './ingest-requests.js';
 import { apiProperty, checkProperty, ingestProperty } from './properties.js';
+import { FUZZ_SERVER_ARGS } from './settings.js';
 import { FuzzTarget, residentMiB } from './target.js';
 
 const ROUTES = ['api', 'ingest'] as const;
@@ -49,6 +50,7 @@ const options = new Command('fuzz')
   // Every live aggregation holds about 0.75 MiB of the server's memory until it expires, and
   // the run counts sessions with one per ingest case: with the default hour they would
   // outgrow the memory bound in minutes (a finding of its own, see docs/DECISIONS.md).
+  .option('--trace', 'print every ingest case: the answer, and the session count before and after', false)
   .option('--aggregation-ttl <seconds>', "the server's --aggregation-ttl", whole(1), 60)
   .option(
     '--hazards <list>',
@@ -57,7 +59,7 @@ const options = new Command('fuzz')
     [] as Hazard[],
   )
   .parse(process.argv)
-  .opts<{ seed?: number; duration: number; rounds?: number; routes: Route[]; apiRuns: number; ingestRuns: number; aggregationTtl: number; hazards: Hazard[] }>();
+  .opts<{ seed?: number; duration: number; rounds?: number; routes: Route[]; apiRuns: number; ingestRuns: number; aggregationTtl: number; trace: boolean; hazards: Hazard[] }>();
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const seed = options.seed ?? Date.now() % 2 ** 31;
@@ -67,7 +69,7 @@ const log = (line: string) => process.stderr.write(`[fuzz ${elapsed().toFixed(1)
 const choice: HazardChoice = { allowed: options.hazards };
 
 log(`seed ${seed}, ${options.duration} s, routes ${options.routes.join(', ')}, hazards ${options.hazards.join(', ') || 'none'}`);
-const server = await startFarmtally({ args: ['--aggregation-ttl', String(options.aggregationTtl)] });
+const server = await startFarmtally({ args: [...FUZZ_SERVER_ARGS, '--aggregation-ttl', String(options.aggregationTtl)] });
 let failed = false;
 try {
   const api = await apiFixture(server.url, server.client);
@@ -81,7 +83,7 @@ try {
     for (const route of options.routes) {
       const runs = route === 'api' ? options.apiRuns : options.ingestRuns;
       const replay = `replay this round: npm run fuzz -- --seed ${roundSeed} --rounds 1 --routes ${route} --${route}-runs ${runs}${options.hazards.length ? ` --hazards ${options.hazards.join(',')}` : ''}`;
-      const property = route === 'api' ? apiProperty(target, api, choice) : ingestProperty(target, server.client, ingest, ingestCase(ingest, choice), sessions);
+      const property = route === 'api' ? apiProperty(target, api, choice) : ingestProperty(target, server.client, ingest, ingestCase(ingest, choice), sessions, options.trace ? (line) => log(`  ${line}`) : undefined);
       try {
         await checkProperty(property as fc.IAsyncProperty<unknown>, { seed: roundSeed, runs }, replay);
       } catch (err) {

@@ -27,3 +27,9 @@ export function fuzzRunSettings(defaultRuns: number): FuzzRunSettings {
 export function replayHint(settings: FuzzRunSettings, testFile: string): string {
   return `replay with: FUZZ_SEED=${settings.seed} FUZZ_RUNS=${settings.runs} npm test -- ${testFile}`;
 }
+
+/**
+ * How fuzz servers are started: the engine's buffer pool capped well below the memory bound
+ * (target.ts), so resident memory past it is the process's own doing, not cached data.
+ */
+export const FUZZ_SERVER_ARGS = ['--memory-limit', '256MB'];

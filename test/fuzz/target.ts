@@ -36,6 +36,8 @@ export function residentMiB(pid: number): number {
 export class FuzzTarget {
   readonly baselineMiB: number;
   peakMiB: number;
+  /** Resident memory when the last request went out: what the case added is told apart from what came before. */
+  beforeMiB = 0;
   cases = 0;
 
   constructor(readonly server: Farmtally) {
@@ -55,14 +57,26 @@ export class FuzzTarget {
     return this.baselineMiB + RSS_GROWTH_MIB;
   }
 
+  /** Over the bound already: resident memory is rarely given back, so later cases would all fail for it. */
+  overBound(): boolean {
+    return residentMiB(this.pid) > this.limitMiB;
+  }
+
   async send(request: FuzzRequest, timeoutMs = ANSWER_WITHIN_MS): Promise<Answer> {
     this.cases++;
+    this.beforeMiB = residentMiB(this.pid);
     try {
       return await sendRaw(this.url, request.raw, timeoutMs);
     } catch (err) {
       if (err instanceof NoAnswer) return err;
       throw err;
     }
+  }
+
+  /** The server's last log lines: what it said about an internal error. */
+  logTail(): string {
+    const lines = this.server.output().trimEnd().split('\n');
+    return `server log, last lines:\n    ${lines.slice(-12).join('\n    ').slice(-3000)}`;
   }
 
   /** The server process is still running. */
@@ -83,7 +97,9 @@ export class FuzzTarget {
     const problems = probe ? [probe] : [];
     const rss = residentMiB(this.pid);
     this.peakMiB = Math.max(this.peakMiB, rss);
-    if (rss > this.limitMiB) problems.push(`the server's resident memory is ${Math.round(rss)} MiB, past ${Math.round(this.limitMiB)} MiB (${Math.round(this.baselineMiB)} MiB once set up + ${RSS_GROWTH_MIB})`);
+    if (rss > this.limitMiB) {
+      problems.push(`the server's resident memory is ${Math.round(rss)} MiB (${Math.round(this.beforeMiB)} MiB before this case), past ${Math.round(this.limitMiB)} MiB (${Math.round(this.baselineMiB)} MiB once set up + ${RSS_GROWTH_MIB})`);
+    }
     return problems;
   }
 }
