@@ -12,7 +12,7 @@ import { countSessions, type ApiFixture, type IngestFixture } from './fixture.js
 import type { FuzzRequest, HazardChoice } from './framing.js';
 import type { IngestCase } from './ingest-requests.js';
 import { NoAnswer } from './raw-http.js';
-import { FuzzFailure, type Answer, type FuzzTarget } from './target.js';
+import { FuzzFailure, residentMiB, type Answer, type FuzzTarget } from './target.js';
 import type { FuzzRunSettings } from './settings.js';
 
 /**
@@ -87,7 +87,7 @@ export function ingestProperty(target: FuzzTarget, client: DeadlineClient, fixtu
       throw new FuzzFailure([`the farm's sessions could not be counted after the case: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`], c.request, answer, [target.logTail()]);
     }
     state.count = after;
-    trace?.(`${answer instanceof NoAnswer ? 'no answer' : `${answer.status} ${answer.text.slice(0, 80)}`}; sessions ${before} -> ${after}; ${c.verdict}; ${c.request.notes.join('; ').slice(0, 160)}`);
+    trace?.(`${answer instanceof NoAnswer ? 'no answer' : `${answer.status} ${answer.text.slice(0, 80)}`}; sessions ${before} -> ${after}; ${Math.round(target.beforeMiB)} -> ${Math.round(residentMiB(target.pid))} MiB resident; ${c.verdict}; ${c.request.notes.join('; ').slice(0, 160)}`);
     const problems = ingestProblems(c, answer, before, after);
     const verdict = `the batch ${c.verdict === 'valid' ? 'is valid' : c.verdict === 'invalid' ? 'must be refused' : 'may go either way'}`;
     if (problems.length) throw new FuzzFailure(problems, c.request, answer, [verdict, ...serverSide(target, answer)]);
