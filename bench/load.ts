@@ -1,0 +1,73 @@
+// `npm run load -- [--clients 50] [--duration 30] [--endpoint URL] [--farms N] [--batch-min 50] [--batch-max 500] [--seed S]`:
+// N concurrent clients ingest distinct small batches, list farms, queues and sessions, and run
+// aggregations for the duration, against the endpoint or a server of its own on a temporary
+// data folder. Prints per-operation latencies and throughput, then checks that every farm
+// stores exactly the sessions acknowledged and that nothing but throttling failed; exits 1 if not.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadProblems, runLoad } from './load/run-load.js';
+import { statsTable } from './load/stats.js';
+import { ensureBuilt, startServer, type BenchServer } from './server.js';
+
+function whole(min: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`give a whole number, at least ${min}.`);
+    return n;
+  };
+}
+
+const options = new Command('load')
+  .description('Load a farmtally server with concurrent clients, then check that it stored exactly what it acknowledged.')
+  .option('--clients <n>', 'concurrent clients', whole(1), 50)
+  .option('--duration <seconds>', 'how long the clients run', whole(1), 30)
+  .option('--endpoint <url>', 'a running server (default: start one on a temporary data folder)')
+  .option('--farms <n>', 'farms the clients share (default: one per five clients)', whole(1))
+  .option('--batch-min <n>', 'fewest records per ingest batch', whole(1), 50)
+  .option('--batch-max <n>', 'most records per ingest batch', whole(1), 500)
+  .option('--seed <n>', 'seed of the clients\' choices', whole(0), 1)
+  .parse(process.argv)
+  .opts<{ clients: number; duration: number; endpoint?: string; farms?: number; batchMin: number; batchMax: number; seed: number }>();
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const began = performance.now();
+const log = (line: string) => process.stderr.write(`[load ${((performance.now() - began) / 1000).toFixed(1)} s] ${line}\n`);
+
+let server: BenchServer | undefined;
+let dataDir: string | undefined;
+if (!options.endpoint) {
+  ensureBuilt(log);
+  dataDir = mkdtempSync(join(tmpdir(), 'farmtally-load-'));
+  server = await startServer(dataDir);
+  log(`server ${server.url} on ${dataDir}`);
+}
+const url = options.endpoint ?? server!.url;
+const loadBefore = loadavg()[0]!;
+let problems: string[];
+try {
+  const result = await runLoad({ url, clients: options.clients, durationMs: options.duration * 1000, farms: options.farms, batchMin: options.batchMin, batchMax: options.batchMax, seed: options.seed, log });
+  problems = loadProblems(result);
+  const calls = result.summaries.reduce((n, s) => n + s.calls, 0);
+  const lines = [
+    `### ${options.clients} clients, ${options.duration} s, ${result.farms.length} farms, batches of ${options.batchMin}-${options.batchMax} records`,
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; load average (1 min) ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after. Node ${process.version}.`,
+    '',
+    statsTable(result.summaries, result.seconds),
+    '',
+    `Throughput: ${(calls / result.seconds).toFixed(1)} calls/s in all; ${result.acknowledged} sessions acknowledged (${(result.acknowledged / result.seconds).toFixed(0)} records/s ingested).`,
+    `Stored = acknowledged: ${result.farms.every((f) => f.stored === f.acknowledged) ? `yes, on all ${result.farms.length} farms` : 'NO (see below)'}.`,
+    `Errors other than throttling: ${result.unexpected.length ? result.unexpected.reduce((n, e) => n + e.count, 0) : 'none'}.`,
+  ];
+  if (server) lines.push(`Peak resident memory of the server (VmHWM): ${Math.round(server.peakMiB())} MiB.`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await server?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
+if (problems.length) {
+  process.stdout.write(`\nFAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  process.exit(1);
+}
