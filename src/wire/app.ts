@@ -63,7 +63,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger,
     // request-log.ts writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-    ...(options.https ? { https: options.https } : {}),
+    // An HTTP/1.1 request without Host is let through to be answered like any other (Node's
+    // own refusal is a bare 400 outside the model's shape); nothing here routes by host, and
+    // in sigv4 mode a request whose host is not signed is refused anyway.
+    ...(options.https ? { https: { ...options.https, requireHostHeader: false } } : { http: { requireHostHeader: false } }),
     bodyLimit: options.bodyLimit,
     genReqId: () => randomUUID(),
     // Long IDs and tokens ride in the URL; Fastify's default (100) is too short for some.

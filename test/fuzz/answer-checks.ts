@@ -4,11 +4,15 @@
 // with a JSON body. Returns the broken promises as sentences, none when all hold.
 import type { RawHttpResponse } from './raw-http.js';
 
-/** Error shapes a client may see: the model's, and the authentication errors of sigv4 mode. */
+/**
+ * Error shapes a client may see: the model's, the authentication errors of sigv4 mode, and
+ * AWS's common RequestTimeoutException for a body that stopped arriving (the SDKs retry it).
+ */
 export const ERROR_SHAPES: ReadonlySet<string> = new Set([
   'ValidationException', 'AccessDeniedException', 'ResourceNotFoundException', 'ConflictException', 'ThrottlingException',
   'ServiceQuotaExceededException', 'InternalServerErrorException',
-  'UnrecognizedClientException', 'InvalidSignatureException', 'MissingAuthenticationTokenException',
+  'UnrecognizedClientException', 'InvalidSignatureException', 'MissingAuthenticationTokenException', 'IncompleteSignatureException',
+  'RequestTimeoutException',
 ]);
 export const VALIDATION_REASONS: ReadonlySet<string> = new Set(['UNKNOWN_OPERATION', 'CANNOT_PARSE', 'FIELD_VALIDATION_FAILED', 'OTHER']);
 

@@ -1,7 +1,8 @@
 // A generated request as bytes on the wire: its headers and body framed by a content-length
 // or chunked encoding, and the hazards a run may add on top. Hazards are the kinds of input
-// that the server is known to answer outside the model's error shape (or not at all) today;
-// `npm test` keeps them out of its green properties and checks each in a test of its own.
+// that a plain HTTP client never sends and that the server must refuse before any route
+// (Node's parser, the router) or by its body timeout. Each is checked in a test of its own;
+// the stall, which takes the body timeout to answer, stays out of the main property.
 import fc from 'fast-check';
 import type { RawHttpRequest } from './raw-http.js';
 
@@ -22,6 +23,8 @@ export interface HazardChoice {
   forced?: Hazard;
 }
 export const NO_HAZARDS: HazardChoice = { allowed: [] };
+/** The hazards answered at once, mixed into the main properties. */
+export const QUICK_HAZARDS: HazardChoice = { allowed: ['malformed-http', 'oversized-headers', 'unroutable-path'] };
 
 /** A request before it is framed: what the generators build. */
 export interface RequestParts {

@@ -32,4 +32,6 @@ export function replayHint(settings: FuzzRunSettings, testFile: string): string 
  * How fuzz servers are started: the engine's buffer pool capped well below the memory bound
  * (target.ts), so resident memory past it is the process's own doing, not cached data.
  */
-export const FUZZ_SERVER_ARGS = ['--memory-limit', '256MB'];
+/** The fuzz servers' --body-timeout: a stalled body is answered within it (and the stall tests wait a few times as long). */
+export const FUZZ_BODY_TIMEOUT_S = 3;
+export const FUZZ_SERVER_ARGS = ['--memory-limit', '256MB', '--body-timeout', String(FUZZ_BODY_TIMEOUT_S)];
