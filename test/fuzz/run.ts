@@ -48,13 +48,12 @@ const options = new Command('fuzz')
   .option('--api-runs <n>', 'API requests per round', whole(1), 200)
   .option('--ingest-runs <n>', 'ingest batches per round (each counted by an aggregation)', whole(1), 40)
   .option('--trace', 'print every ingest case: the answer, the session count and resident memory before and after', false)
-  // Every live aggregation pins about 0.5 MiB of the engine's memory until it expires, and the
-  // run counts sessions with one per ingest case: with the default hour the engine runs out
-  // of memory within minutes (a finding of its own, see docs/DECISIONS.md).
+  // The run counts sessions with one aggregation per ingest case: a short TTL keeps a long
+  // run's stored results small.
   .option('--aggregation-ttl <seconds>', "the server's --aggregation-ttl", whole(1), 20)
   .option(
     '--hazards <list>',
-    `also send these hazards, known to fail today (see test/fuzz/framing.ts): ${ALL_HAZARDS.join(', ')}; or all`,
+    `also send these hazards (see test/fuzz/framing.ts): ${ALL_HAZARDS.join(', ')}; or all (a stalled body waits out the server's body timeout)`,
     hazards,
     [] as Hazard[],
   )
