@@ -101,6 +101,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       throw stoppingRefusal();
     }
   });
+  // An answer sent before the body was read to its end (a refusal, a cap, a timeout): close
+  // the connection rather than let Node drain the rest of a body that may never end.
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.raw.complete) reply.header('connection', 'close');
+  });
   options.access.install(app);
   const operationOfRoute = new Map(Object.entries(options.routeOperations ?? {}));
   for (const op of options.operations) operationOfRoute.set(`${op.method} ${toPath(op.path)}`, op.name);
@@ -127,11 +132,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => {
-    // A JSON body must keep arriving like any other; a refused one ends the connection.
+    // A JSON body must keep arriving like any other.
     api.addHook('preParsing', async (_request, _reply, payload) => Readable.from(pacedBody(payload, options.bodyPace, options.stopping), { objectMode: false }));
-    api.addHook('onSend', async (request, reply) => {
-      if (!request.raw.complete) reply.header('connection', 'close');
-    });
     for (const op of options.operations) {
       api.route({
         method: op.method,

@@ -5,8 +5,8 @@
 //
 // The body is bounded (body-guard): it must keep arriving, stops when the server stops, and
 // may hold so many bytes once unzipped and so many records; a few batches are taken at once
-// (batch-slots). An answer sent before the body is whole closes the connection, so the rest
-// is never read.
+// (batch-slots). An answer sent before the body is whole closes the connection (app.ts), so
+// the rest is never read.
 //
 // NDJSON takes the fast path when it is on: the body is spooled to a file as it streams in,
 // and the store stages the whole file in one go if it can vouch for every record; if not, the
@@ -171,12 +171,6 @@ export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance)
     app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
     const slots = new BatchSlots(options.limits.concurrentBatches, options.limits.slotWaitMs);
-
-    // An answer sent before the body was read to its end (a refusal, a cap): close the
-    // connection rather than let Node drain the rest of an unbounded body.
-    app.addHook('onSend', async (request, reply) => {
-      if (!request.raw.complete) reply.header('connection', 'close');
-    });
 
     app.post(INGEST_ROUTE, async (request, reply) => {
       const { farmId } = request.params as { farmId: string };
