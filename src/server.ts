@@ -132,6 +132,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     memoryLimit: options.memoryLimit,
     threads: options.threads,
     log,
+    warn: options.log ?? ((line: string) => logger.error(line)),
     traceAggregations: options.traceAggregations ? log : undefined,
   });
   await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');

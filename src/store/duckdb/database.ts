@@ -21,8 +21,10 @@ export interface DatabaseOptions {
   dataDir: string;
   threads?: number;
   memoryLimit?: string;
-  /** Where to say what opening the store does that takes a while, and what recovery does. */
+  /** Where to say what opening the store does that takes a while, and that a recovery ended. */
   log?: (message: string) => void;
+  /** Where to say what goes wrong with the engine (a full disk, a failure, a reopening that fails); `log` unless given. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -53,6 +55,7 @@ export class Database implements Sql {
   private noSpaceLoggedAt = 0;
   private readonly reopenHooks: (() => Promise<unknown>)[] = [];
   private readonly log: (message: string) => void;
+  private readonly warn: (message: string) => void;
 
   private constructor(
     private engine: Engine,
@@ -62,6 +65,7 @@ export class Database implements Sql {
     private readonly setup: readonly string[],
   ) {
     this.log = options.log ?? (() => undefined);
+    this.warn = options.warn ?? this.log;
   }
 
   static async open(options: DatabaseOptions, setup: readonly string[] = []): Promise<Database> {
@@ -172,7 +176,7 @@ export class Database implements Sql {
         // Said once a minute at most: every write fails alike until someone frees space.
         if (Date.now() - this.noSpaceLoggedAt > 60_000) {
           this.noSpaceLoggedAt = Date.now();
-          this.log(`a write failed for want of disk space: ${engineCause(err)}. Free disk space where ${this.path} lives.`);
+          this.warn(`a write failed for want of disk space: ${engineCause(err)}. Free disk space where ${this.path} lives.`);
         }
         return fault;
       }
@@ -187,7 +191,7 @@ export class Database implements Sql {
   private recover(cause: string): void {
     if (this.fault) return;
     this.fault = StorageFault.unavailable(cause);
-    this.log(`the storage engine failed: ${cause}. Reopening the data file ${this.path}.`);
+    this.warn(`the storage engine failed: ${cause}. Reopening the data file ${this.path}.`);
     const failed = this.engine;
     this.recovering = (async () => {
       // The write under way fails at once on the failed engine; those queued behind it fail on the fault.
@@ -195,7 +199,7 @@ export class Database implements Sql {
       await this.writeQueue;
       await closeEngine(failed);
       if (this.path === ':memory:') {
-        this.log('an in-memory store cannot be reopened: restart the server.');
+        this.warn('an in-memory store cannot be reopened: restart the server.');
         return;
       }
       for (let attempt = 1; ; attempt++) {
@@ -205,12 +209,12 @@ export class Database implements Sql {
         } catch (err) {
           if (this.closed) return;
           const wait = Math.min(10, attempt) * 1000;
-          this.log(`reopening the data file failed (attempt ${attempt}): ${engineCause(err)}. Trying again in ${wait / 1000} s; if the disk is full, free space.`);
+          this.warn(`reopening the data file failed (attempt ${attempt}): ${engineCause(err)}. Trying again in ${wait / 1000} s; if the disk is full, free space.`);
           await sleep(wait);
         }
       }
       this.fault = undefined;
-      for (const hook of this.reopenHooks) await hook().catch((err) => this.log(`after reopening: ${engineCause(err)}`));
+      for (const hook of this.reopenHooks) await hook().catch((err) => this.warn(`after reopening: ${engineCause(err)}`));
       this.log('the storage engine was reopened; serving again.');
     })().finally(() => (this.recovering = undefined));
   }
