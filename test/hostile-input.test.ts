@@ -73,14 +73,32 @@ describe('ingest bodies past the limits', () => {
     assert.equal(atTheLimit.status, 200, JSON.stringify(atTheLimit.body));
   });
 
-  test('a body past the byte limit is refused as soon as it passes it, and the connection is closed', async () => {
+  test('a body past the byte limit is refused as soon as it passes it; a client still sending gets the answer', async () => {
     // Long names: the bytes pass their limit before the records pass theirs.
-    const big = toNdjson(Array.from({ length: 20_000 }, () => sessionRecord(farm, { jobName: 'j'.repeat(128), userId: 'u'.repeat(128) })));
+    const big = Buffer.from(toNdjson(Array.from({ length: 20_000 }, () => sessionRecord(farm, { jobName: 'j'.repeat(128), userId: 'u'.repeat(128) }))));
     assert.ok(big.length > 10e6);
-    const answer = await post(ft, farm.farmId, big);
+    const pieces = Array.from({ length: Math.ceil(big.length / 1e6) }, (_, i) => big.subarray(i * 1e6, (i + 1) * 1e6));
+    const answer = (await rawRequest(ft.url, {
+      method: 'POST', path: ingestPath(farm.farmId),
+      headers: { 'content-type': 'application/x-ndjson', 'content-length': String(big.length), connection: 'close' },
+      pieces,
+      gapMs: 5,
+    })) as RawAnswer;
     assert.equal(answer.status, 413);
+    assert.equal(answer.headers['x-amzn-errortype'], 'ValidationException');
     assert.match(answer.body.message, /larger than this server's limit of 10000000 bytes/);
-    assert.equal(answer.connection, 'close');
+  });
+
+  test('an API body refused by its declared length before any of it is read still gets its answer to a client sending 40 MB', async () => {
+    const pieces = Array.from({ length: 40 }, () => Buffer.alloc(1e6, 0x20));
+    const answer = (await rawRequest(ft.url, {
+      method: 'POST', path: '/2023-10-12/farms',
+      headers: { 'content-type': 'application/json', 'content-length': String(40e6), connection: 'close' },
+      pieces,
+      gapMs: 5,
+    })) as RawAnswer;
+    assert.equal(answer.status, 413);
+    assert.equal(answer.headers['x-amzn-errortype'], 'ValidationException');
   });
 });
 

@@ -10,6 +10,7 @@ import type { AnyOperation } from '../operations/operation.js';
 import type { Access } from './auth/access.js';
 import { BodyRefused, pacedBody, stoppingRefusal, type BodyPace } from './body-guard.js';
 import { onClientError } from './client-errors.js';
+import { lingerAfterEarlyAnswers } from './early-answers.js';
 import { logRequests } from './request-log.js';
 import { bindInput } from './rest-json.js';
 
@@ -101,11 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       throw stoppingRefusal();
     }
   });
-  // An answer sent before the body was read to its end (a refusal, a cap, a timeout): close
-  // the connection rather than let Node drain the rest of a body that may never end.
-  app.addHook('onSend', async (request, reply) => {
-    if (!request.raw.complete) reply.header('connection', 'close');
-  });
+  lingerAfterEarlyAnswers(app);
   options.access.install(app);
   const operationOfRoute = new Map(Object.entries(options.routeOperations ?? {}));
   for (const op of options.operations) operationOfRoute.set(`${op.method} ${toPath(op.path)}`, op.name);

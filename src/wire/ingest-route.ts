@@ -5,8 +5,8 @@
 //
 // The body is bounded (body-guard): it must keep arriving, stops when the server stops, and
 // may hold so many bytes once unzipped and so many records; a few batches are taken at once
-// (batch-slots). An answer sent before the body is whole closes the connection (app.ts), so
-// the rest is never read.
+// (batch-slots). An answer sent before the body is whole reaches the client; the rest of the
+// body is then dropped within bounds (early-answers.ts), never read as records.
 //
 // NDJSON takes the fast path when it is on: the body is spooled to a file as it streams in,
 // and the store stages the whole file in one go if it can vouch for every record; if not, the
