@@ -93,6 +93,16 @@ export function floorToBucket(epochMs: number, tz: TimeZone, period: Period): nu
   }
 }
 
+/**
+ * The instant a local wall-clock time means in the zone: the first instant whose local time
+ * is at or past it, as buckets start (the earlier of a time a fall-back repeats; for a time
+ * a jump forward skips, the jump itself).
+ */
+export function instantOfWall(tz: TimeZone, wall: number): number {
+  if (tz.kind === 'fixed') return wall - tz.offsetMinutes * 60_000;
+  return instantsAtWall(tz, wall)[0] ?? firstInstantPastWall(tz, wall);
+}
+
 /** Bucket starts produced by one nominal local start, ascending (one, or two for an HOURLY repeat). */
 function bucketStartsAtWall(tz: TimeZone, wall: number, period: Period): number[] {
   const exact = instantsAtWall(tz, wall);
