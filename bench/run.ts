@@ -1,8 +1,10 @@
-// `npm run bench -- [--sessions N] [--runs R] [--batch-size B] [--scale] [--no-write]`: the benchmark suite.
-// Prints a line per phase (it runs for minutes), then writes the results into BENCHMARKS.md.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// `npm run bench -- [--sessions N] [--runs R] [--batch-size B] [--scale] [--write-docs]`: the benchmark suite.
+// Prints a line per phase (it runs for minutes), then the results, which it also writes to
+// .bench/results-<sessions>.md (not tracked), and into BENCHMARKS.md only with --write-docs:
+// a run for a look does not change the checkout.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_BATCH_SIZE } from '../src/cli/import-upload.js';
 import { measure, type Measured } from './measure.js';
@@ -23,9 +25,9 @@ const options = new Command('bench')
   .option('--runs <n>', 'runs of each aggregation (the median is quoted)', whole(1), 5)
   .option('--batch-size <n>', 'records per ingest request', whole(1), DEFAULT_BATCH_SIZE)
   .option('--scale', 'also run at a tenth of the sessions and report the growth (automatic from 2 000 000)', false)
-  .option('--no-write', 'print the results without writing BENCHMARKS.md')
+  .option('--write-docs', 'also write the results into BENCHMARKS.md (between its bench:results markers)', false)
   .parse(process.argv)
-  .opts<{ sessions: number; runs: number; batchSize: number; scale: boolean; write: boolean }>();
+  .opts<{ sessions: number; runs: number; batchSize: number; scale: boolean; writeDocs: boolean }>();
 
 // As bin/farmtally.js does: the SDK's notice that its 2027 releases need Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -50,7 +52,11 @@ try {
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const section = markdown(all, { runs: options.runs, loadStart, totalSeconds: (performance.now() - began) / 1000, packageVersion: pkg.version });
 process.stdout.write(`${section}\n`);
-if (options.write) {
+const own = join(ROOT, '.bench', `results-${options.sessions}.md`);
+mkdirSync(dirname(own), { recursive: true });
+writeFileSync(own, `${section}\n`);
+log(`results written to ${own}`);
+if (options.writeDocs) {
   writeReport(join(ROOT, 'BENCHMARKS.md'), section);
   log('results written to BENCHMARKS.md');
 }
