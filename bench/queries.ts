@@ -3,10 +3,11 @@
 // domain bucketBoundaries and uniformGrid from the parsed time zone).
 import type { StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/client-deadline';
 import type { GroupByField } from '../src/domain/aggregation-rules.js';
-import { bucketLayout, type Period } from '../src/domain/buckets.js';
+import type { Period } from '../src/domain/buckets.js';
 import type { RateCard } from '../src/domain/pricing.js';
 import { parseTimezone, type TimeZone } from '../src/domain/timezone.js';
 import type { DemoIds } from '../src/demo/generate.js';
+import { aggregationQuery } from '../src/operations/statistics/aggregation-query.js';
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
 
 export interface BenchQuery {
@@ -66,24 +67,18 @@ export function zoneOf(q: BenchQuery): TimeZone {
   return zone;
 }
 
-/**
- * Every member of T, optional ones included (as possibly undefined): a member added to
- * AggregationQuery later fails the type check here until the bench sets it too, instead of
- * the bench quietly timing a slower plan than the server's.
- */
-type EveryMember<T> = { [K in keyof Required<T>]: T[K] };
-
-/** What StartSessionsStatisticsAggregation builds for the engine from the same request (keep the two alike). */
-export function engineQuery(q: BenchQuery, farmId: string, ids: DemoIds, rateCard: RateCard, costScaleFactor: number, asOfMs: number): EveryMember<AggregationQuery> {
-  const [start, end, zone] = [Date.parse(q.start), Date.parse(q.end), zoneOf(q)];
-  return {
-    farmId,
+/** What StartSessionsStatisticsAggregation builds for the engine from the same request: the same builder. */
+export function engineQuery(q: BenchQuery, farmId: string, ids: DemoIds, rateCard: RateCard, costScaleFactor: number, asOfMs: number): AggregationQuery {
+  return aggregationQuery({
+    farm: { farmId, costScaleFactor },
     resourceKind: q.resourceKind,
     resourceIds: idsOf(q, ids),
-    ...bucketLayout(start, end, zone, q.period),
+    startMs: Date.parse(q.start),
+    endMs: Date.parse(q.end),
+    zone: zoneOf(q),
+    period: q.period,
     groupBy: q.groupBy,
     asOfMs,
-    costScaleFactor,
     rateCard,
-  };
+  });
 }

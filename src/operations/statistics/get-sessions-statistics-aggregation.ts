@@ -1,31 +1,12 @@
-import { statsObject, type Statistic } from '../../domain/aggregation-rules.js';
-import type { AggregationRow } from '../../store/aggregation-store.js';
 import { AggregationId, farmIdInPath, paging } from '../common-shapes.js';
 import { notFound } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { requireFarm } from '../support.js';
 import { query, structure } from '../validation/shapes.js';
+import { toStatistics } from './statistics-output.js';
 
 /** How long a Get on a running aggregation waits for it to end before answering IN_PROGRESS. */
 export const IN_PROGRESS_HOLD_MS = 250;
-
-function toStatistics(row: AggregationRow, statistics: Statistic[]) {
-  return {
-    queueId: row.queueId,
-    fleetId: row.fleetId,
-    jobId: row.jobId,
-    jobName: row.jobName,
-    userId: row.userId,
-    usageType: row.usageType,
-    licenseProduct: row.licenseProduct,
-    instanceType: row.instanceType,
-    count: row.count,
-    costInUsd: statsObject({ ...row.costUsd, count: row.count }, statistics),
-    runtimeInSeconds: statsObject({ ...row.runtimeSeconds, count: row.count }, statistics),
-    aggregationStartTime: new Date(row.bucketStart),
-    aggregationEndTime: new Date(row.bucketEnd),
-  };
-}
 
 export const getSessionsStatisticsAggregation = defineOperation({
   name: 'GetSessionsStatisticsAggregation',

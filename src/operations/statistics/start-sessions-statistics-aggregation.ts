@@ -1,4 +1,3 @@
-import { bucketLayout } from '../../domain/buckets.js';
 import { newId } from '../../domain/resources.js';
 import { parseTimezone, UTC_ZONE, type TimeZone } from '../../domain/timezone.js';
 import { farmIdInPath } from '../common-shapes.js';
@@ -8,6 +7,7 @@ import { defineOperation } from '../operation.js';
 import { requireFarm } from '../support.js';
 import { optional, required, structure, timestamp } from '../validation/shapes.js';
 import { validate } from '../validation/validate.js';
+import { aggregationQuery } from './aggregation-query.js';
 import { GroupBy, Period, ResourceIds, Statistics, STRICT_TIMEZONE, strictGroupByLimit, Timezone } from './statistics-shapes.js';
 
 /** The zone a request names: the model's form in strict mode, farmtally's extensions otherwise. */
@@ -74,16 +74,20 @@ export const startSessionsStatisticsAggregation = defineOperation({
       ctx.aggregations.release(farm.farmId, aggregationId);
       throw err;
     }
-    ctx.aggregations.start(farm.farmId, aggregationId, () => ({
-      farmId: farm.farmId,
-      resourceKind: kind,
-      resourceIds,
-      ...bucketLayout(input.startTime.getTime(), input.endTime.getTime(), zone, input.period),
-      groupBy: input.groupBy,
-      asOfMs: now,
-      costScaleFactor: farm.costScaleFactor,
-      rateCard: ctx.settings.rateCard,
-    }));
+    ctx.aggregations.start(farm.farmId, aggregationId, () =>
+      aggregationQuery({
+        farm,
+        resourceKind: kind,
+        resourceIds,
+        startMs: input.startTime.getTime(),
+        endMs: input.endTime.getTime(),
+        zone,
+        period: input.period,
+        groupBy: input.groupBy,
+        asOfMs: now,
+        rateCard: ctx.settings.rateCard,
+      }),
+    );
     return { aggregationId };
   },
 });

@@ -1,0 +1,137 @@
+// The contract's aggregations: run through the Store interface alone on a generated farm,
+// every row equal to the independent reference (test/reference), read back in any pages,
+// held to their row and time limits, and swept when expired.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import type { GroupByField, Statistic } from '../../src/domain/aggregation-rules.js';
+import type { Period } from '../../src/domain/buckets.js';
+import { newId } from '../../src/domain/resources.js';
+import { parseTimezone, type TimeZone } from '../../src/domain/timezone.js';
+import { aggregationQuery } from '../../src/operations/statistics/aggregation-query.js';
+import { toStatistics } from '../../src/operations/statistics/statistics-output.js';
+import type { AggregationLimits } from '../../src/store/aggregation-store.js';
+import type { Store } from '../../src/store/store.js';
+import { generateFarm, referenceAggregate, type GeneratedFarm, type RefRow } from '../reference/aggregate-reference.js';
+import { assertSameRows } from '../support/same-rows.js';
+import { fleet, queue, tick } from './fixtures.js';
+
+const DAY = 86_400_000;
+const NO_LIMITS: AggregationLimits = { maxRows: 1_000_000, timeoutMs: 60_000 };
+
+interface Case {
+  what: string;
+  kind: 'queue' | 'fleet';
+  from?: number;
+  to?: number;
+  timezone?: string;
+  period?: Period;
+  groupBy: GroupByField[];
+  statistics: Statistic[];
+}
+
+/** The generated farm's resources and sessions, put in through the store; the farm's own IDs are kept. */
+async function store_(store: Store, farm: GeneratedFarm): Promise<void> {
+  await store.createFarm({ farmId: farm.farmId, displayName: 'generated', costScaleFactor: farm.costScaleFactor, createdAt: tick(), createdBy: 'contract' });
+  for (const q of farm.queues) await store.createQueue(queue(farm.farmId, { queueId: q.queueId, displayName: q.displayName }));
+  for (const f of farm.fleets) await store.createFleet(fleet(farm.farmId, f.kind, { fleetId: f.fleetId, displayName: f.displayName }));
+  const staged = await store.stageSessions(farm.farmId);
+  await staged.append(farm.sessions.map(({ fleetKind: _kind, ...record }) => record));
+  await staged.commit(tick());
+}
+
+const wire = (row: ReturnType<typeof toStatistics>): RefRow => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (v !== undefined) out[k] = v instanceof Date ? v.toISOString() : v;
+  return out as unknown as RefRow;
+};
+
+export function aggregationContract(store: () => Store): void {
+  describe('aggregations', () => {
+    const farm = generateFarm(9101, { sessions: 250 });
+
+    before(async () => store_(store(), farm));
+
+    async function run(c: Case, limits: AggregationLimits = NO_LIMITS) {
+      const zone = parseTimezone(c.timezone ?? 'UTC', false) as TimeZone;
+      const resourceIds = c.kind === 'queue' ? farm.queues.map((q) => q.queueId) : farm.fleets.map((f) => f.fleetId);
+      const [startMs, endMs] = [c.from ?? farm.spanStartMs, c.to ?? farm.spanEndMs];
+      const aggregationId = newId('');
+      const now = tick();
+      await store().insertAggregation({ aggregationId, farmId: farm.farmId, groupBy: c.groupBy, statistics: c.statistics, createdAt: now, expiresAt: now + 3_600_000 });
+      const query = aggregationQuery({
+        farm: { farmId: farm.farmId, costScaleFactor: farm.costScaleFactor },
+        resourceKind: c.kind,
+        resourceIds,
+        startMs,
+        endMs,
+        zone,
+        period: c.period,
+        groupBy: c.groupBy,
+        asOfMs: farm.asOfMs,
+        rateCard: farm.rateCard,
+      });
+      const record = await store().runAggregation(aggregationId, query, limits);
+      const expected = referenceAggregate(farm.sessions, farm.rateCard, farm.costScaleFactor, {
+        startMs, endMs, timezone: c.timezone, period: c.period, groupBy: c.groupBy, statistics: c.statistics, asOfMs: farm.asOfMs,
+        ...(c.kind === 'queue' ? { queueIds: resourceIds } : { fleetIds: resourceIds }),
+      });
+      return { aggregationId, record, expected };
+    }
+
+    const CASES: Case[] = [
+      { what: 'DAILY in UTC+05:30 by queue and usage type, every statistic', kind: 'queue', timezone: 'UTC+05:30', period: 'DAILY', groupBy: ['QUEUE_ID', 'USAGE_TYPE'], statistics: ['SUM', 'MIN', 'MAX', 'AVG'] },
+      { what: 'HOURLY across a fall-back in America/New_York by job', kind: 'queue', from: Date.UTC(2024, 10, 2), to: Date.UTC(2024, 10, 5), timezone: 'America/New_York', period: 'HOURLY', groupBy: ['JOB_ID'], statistics: ['SUM'] },
+      { what: 'WEEKLY in UTC-03:30 by user and license product, over fleets', kind: 'fleet', timezone: 'UTC-03:30', period: 'WEEKLY', groupBy: ['USER_ID', 'LICENSE_PRODUCT'], statistics: ['SUM', 'AVG'] },
+      { what: 'MONTHLY in Europe/London by fleet and instance type', kind: 'fleet', timezone: 'Europe/London', period: 'MONTHLY', groupBy: ['FLEET_ID', 'INSTANCE_TYPE'], statistics: ['MIN', 'MAX'] },
+      { what: 'MONTHLY in UTC+08:00 by all seven fields', kind: 'queue', timezone: 'UTC+08:00', period: 'MONTHLY', groupBy: ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT'], statistics: ['SUM'] },
+      { what: 'one bucket (no period) by instance type', kind: 'queue', groupBy: ['INSTANCE_TYPE'], statistics: ['SUM', 'AVG'] },
+    ];
+
+    for (const c of CASES) {
+      test(`${c.what}: every row as the reference has it`, async () => {
+        const { aggregationId, record, expected } = await run(c);
+        assert.equal(record.status, 'COMPLETED', record.statusMessage);
+        assert.equal(record.rowCount, expected.rows.length);
+        assert.ok(expected.rows.length > 0, 'the case has rows');
+        const rows = (await store().readAggregationRows(aggregationId, 0, record.rowCount + 5)).map((r) => wire(toStatistics(r, c.statistics)));
+        assertSameRows(rows, expected.rows, c.what);
+        for (const name of expected.missingRates) assert.ok(record.statusMessage?.includes(name), `${c.what}: the message names ${name}: ${record.statusMessage}`);
+        assert.deepEqual({ ...(await store().getAggregation(aggregationId)) }, { ...record });
+      });
+    }
+
+    test('rows read in pages of any size are the rows read at once', async () => {
+      const { aggregationId, record } = await run(CASES[0]!);
+      const whole = await store().readAggregationRows(aggregationId, 0, record.rowCount);
+      const paged = [];
+      for (let offset = 0; offset < record.rowCount; offset += 7) paged.push(...(await store().readAggregationRows(aggregationId, offset, 7)));
+      assert.deepEqual(paged, whole);
+      assert.deepEqual(await store().readAggregationRows(aggregationId, record.rowCount, 10), []);
+    });
+
+    test('past the row limit it ends FAILED with no rows; past the time limit, TIMEOUT', async () => {
+      const many = await run(CASES[0]!, { maxRows: 3, timeoutMs: 60_000 });
+      assert.equal(many.record.status, 'FAILED');
+      assert.match(many.record.statusMessage!, /more than this server's limit of 3/);
+      assert.deepEqual(await store().readAggregationRows(many.aggregationId, 0, 10), []);
+      const slow = await run(CASES[1]!, { maxRows: 1_000_000, timeoutMs: 1 });
+      assert.equal(slow.record.status, 'TIMEOUT');
+      assert.deepEqual(await store().readAggregationRows(slow.aggregationId, 0, 10), []);
+    });
+
+    test('a started aggregation is IN_PROGRESS; one cut short by a stop is FAILED; expired ones are swept with their rows', async () => {
+      const id = newId('');
+      const now = tick();
+      await store().insertAggregation({ aggregationId: id, farmId: farm.farmId, groupBy: ['QUEUE_ID'], statistics: ['SUM'], createdAt: now, expiresAt: now + DAY });
+      assert.equal((await store().getAggregation(id))!.status, 'IN_PROGRESS');
+      assert.ok((await store().failInterruptedAggregations('stopped; start it again')) >= 1);
+      assert.deepEqual([(await store().getAggregation(id))!.status, (await store().getAggregation(id))!.statusMessage], ['FAILED', 'stopped; start it again']);
+
+      const done = await run(CASES[5]!);
+      assert.ok(done.record.rowCount > 0);
+      assert.ok((await store().deleteExpiredAggregations(done.record.expiresAt + 1)) >= 1);
+      assert.equal(await store().getAggregation(done.aggregationId), undefined);
+      assert.deepEqual(await store().readAggregationRows(done.aggregationId, 0, 10), []);
+    });
+  });
+}

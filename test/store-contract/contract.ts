@@ -1,0 +1,34 @@
+// The store contract: what any engine behind src/store/store.ts must do, driven through the
+// interface alone (no HTTP, no operations but the aggregation query builder). DuckDB runs it
+// today (duckdb.test.ts); another engine adds a file of its own that opens its store and
+// calls storeContract.
+import { after, before, describe } from 'node:test';
+import type { Store } from '../../src/store/store.js';
+import { aggregationContract } from './aggregations.js';
+import { ingestContract } from './ingest.js';
+import { resourceContract } from './resources.js';
+
+export interface ContractEngine {
+  name: string;
+  /** A fresh, empty store. */
+  open(): Promise<Store>;
+  /** Removes what the store left behind once closed (its files), if anything. */
+  cleanUp?(): void;
+}
+
+export function storeContract(engine: ContractEngine): void {
+  describe(`store contract: ${engine.name}`, () => {
+    let store: Store | undefined;
+    before(async () => {
+      store = await engine.open();
+    });
+    after(async () => {
+      await store?.close();
+      engine.cleanUp?.();
+    });
+    const current = () => store!;
+    resourceContract(current);
+    ingestContract(current);
+    aggregationContract(current);
+  });
+}

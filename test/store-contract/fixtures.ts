@@ -1,0 +1,62 @@
+// What the store contract tests put into a store: farms, queues and fleets as the operations
+// would build them, and session records, through the Store interface alone.
+import { newId, type Farm, type Fleet, type FleetKind, type Queue, type SessionRecord } from '../../src/domain/resources.js';
+import type { IngestCounts, Store } from '../../src/store/store.js';
+
+let clock = Date.UTC(2026, 0, 1);
+/** Creation times that strictly increase, so creation order is also time order. */
+export const tick = () => (clock += 1000);
+
+export function farm(overrides: Partial<Farm> = {}): Farm {
+  return { farmId: newId('farm'), displayName: 'contract', costScaleFactor: 1, createdAt: tick(), createdBy: 'contract', ...overrides };
+}
+
+export function queue(farmId: string, overrides: Partial<Queue> = {}): Queue {
+  return { farmId, queueId: newId('queue'), displayName: 'q', details: {}, createdAt: tick(), createdBy: 'contract', ...overrides };
+}
+
+export function fleet(farmId: string, kind: FleetKind = 'customerManaged', overrides: Partial<Fleet> = {}): Fleet {
+  return { farmId, fleetId: newId('fleet'), displayName: 'f', kind, details: { maxWorkerCount: 1 }, createdAt: tick(), createdBy: 'contract', ...overrides };
+}
+
+export interface Parents {
+  farmId: string;
+  queueId: string;
+  fleetId: string;
+}
+
+export async function parents(store: Store, kind: FleetKind = 'customerManaged'): Promise<Parents> {
+  const f = farm();
+  await store.createFarm(f);
+  const q = queue(f.farmId);
+  await store.createQueue(q);
+  const fl = fleet(f.farmId, kind);
+  await store.createFleet(fl);
+  return { farmId: f.farmId, queueId: q.queueId, fleetId: fl.fleetId };
+}
+
+const HOUR = 3_600_000;
+
+export function record(p: Parents, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const startedAt = Date.UTC(2025, 2, 1, 10);
+  return {
+    sessionId: newId('session'),
+    queueId: p.queueId,
+    fleetId: p.fleetId,
+    jobId: newId('job'),
+    jobName: 'shot_010',
+    userId: 'ana',
+    workerId: newId('worker'),
+    instanceType: 'c5.4xlarge',
+    startedAt,
+    endedAt: startedAt + HOUR,
+    ...overrides,
+  };
+}
+
+/** One batch, appended in the order given, then committed. */
+export async function ingest(store: Store, farmId: string, records: readonly SessionRecord[], nowMs = tick()): Promise<Omit<IngestCounts, 'received'>> {
+  const staged = await store.stageSessions(farmId);
+  await staged.append(records);
+  return staged.commit(nowMs);
+}

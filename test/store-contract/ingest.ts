@@ -1,0 +1,144 @@
+// The contract's ingest: a batch staged and committed whole or not at all, keyed by farm and
+// sessionId (the last record of a session in a batch wins), unchanged records left alone,
+// jobs kept spanning their sessions, and nothing written by a discarded or failed batch.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { MissingParentsError, type SessionRecordRules, type Store } from '../../src/store/store.js';
+import { memberRules } from '../../src/operations/validation/member-rules.js';
+import { SessionRecordShape } from '../../src/operations/ingest-sessions.js';
+import { ingest, parents, queue, record, tick } from './fixtures.js';
+
+const HOUR = 3_600_000;
+
+export function ingestContract(store: () => Store): void {
+  describe('ingest', () => {
+    test('a session reads back as ingested; the parents a record may name are the farm own', async () => {
+      const p = await parents(store());
+      const r = record(p, { licenseProducts: ['maya', 'nuke'], instanceType: undefined });
+      assert.deepEqual(await ingest(store(), p.farmId, [r]), { created: 1, updated: 0, unchanged: 0 });
+      const got = await store().getSession(p.farmId, p.queueId, r.jobId, r.sessionId);
+      assert.deepEqual({ ...got, updatedAt: undefined }, { ...r, farmId: p.farmId, instanceType: undefined, updatedAt: undefined });
+      assert.deepEqual(await store().sessionParentIds(p.farmId), { queueIds: [p.queueId], fleetIds: [p.fleetId] });
+    });
+
+    test('sending again is unchanged, a changed record is updated, and the counts say which', async () => {
+      const p = await parents(store());
+      const records = [record(p), record(p), record(p)];
+      assert.deepEqual(await ingest(store(), p.farmId, records), { created: 3, updated: 0, unchanged: 0 });
+      assert.deepEqual(await ingest(store(), p.farmId, records), { created: 0, updated: 0, unchanged: 3 });
+      const changed = { ...records[1]!, userId: 'bob' };
+      assert.deepEqual(await ingest(store(), p.farmId, [records[0]!, changed, record(p)]), { created: 1, updated: 1, unchanged: 1 });
+      assert.equal((await store().getSession(p.farmId, p.queueId, changed.jobId, changed.sessionId))!.userId, 'bob');
+    });
+
+    test('the last record of a session in one batch wins, counted once', async () => {
+      const p = await parents(store());
+      const first = record(p, { jobName: 'first' });
+      const last = { ...first, jobName: 'last', endedAt: first.startedAt + 2 * HOUR };
+      assert.deepEqual(await ingest(store(), p.farmId, [first, last]), { created: 1, updated: 0, unchanged: 0 });
+      const got = await store().getSession(p.farmId, p.queueId, first.jobId, first.sessionId);
+      assert.equal(got!.jobName, 'last');
+      assert.equal(got!.endedAt, last.endedAt);
+    });
+
+    test('sessions are keyed by farm: the same sessionId in two farms is two sessions', async () => {
+      const [a, b] = [await parents(store()), await parents(store())];
+      const r = record(a);
+      await ingest(store(), a.farmId, [r]);
+      assert.deepEqual(await ingest(store(), b.farmId, [{ ...r, queueId: b.queueId, fleetId: b.fleetId }]), { created: 1, updated: 0, unchanged: 0 });
+    });
+
+    test('a discarded batch writes nothing', async () => {
+      const p = await parents(store());
+      const staged = await store().stageSessions(p.farmId);
+      await staged.append([record(p), record(p)]);
+      await staged.discard();
+      assert.deepEqual((await store().listJobs(p.farmId, p.queueId, { limit: 10 })).items, []);
+    });
+
+    test('a batch whose queue was deleted while it was staged fails whole with MissingParentsError', async () => {
+      const p = await parents(store());
+      const spare = queue(p.farmId);
+      await store().createQueue(spare);
+      const kept = record(p);
+      const gone = record({ ...p, queueId: spare.queueId });
+      const staged = await store().stageSessions(p.farmId);
+      await staged.append([kept, gone]);
+      assert.equal(await store().deleteQueue(p.farmId, spare.queueId), 'deleted');
+      await assert.rejects(staged.commit(tick()), (err: unknown) => err instanceof MissingParentsError && err.queueIds.includes(spare.queueId));
+      assert.equal(await store().getSession(p.farmId, p.queueId, kept.jobId, kept.sessionId), undefined, 'nothing of the batch was written');
+    });
+
+    test('a job spans its sessions: open while one runs, closed when it ends, recomputed when a session leaves', async () => {
+      const p = await parents(store());
+      const jobId = record(p).jobId;
+      const t0 = Date.UTC(2025, 5, 1);
+      const a = record(p, { jobId, jobName: 'A', startedAt: t0, endedAt: t0 + HOUR });
+      const b = record(p, { jobId, jobName: 'B', userId: 'bob', startedAt: t0 + 2 * HOUR, endedAt: undefined });
+      await ingest(store(), p.farmId, [a, b]);
+      let job = await store().getJob(p.farmId, p.queueId, jobId);
+      assert.deepEqual([job!.name, job!.userId, job!.startedAt, job!.endedAt], ['B', 'bob', t0, undefined]);
+      await ingest(store(), p.farmId, [{ ...b, endedAt: t0 + 5 * HOUR }]);
+      job = await store().getJob(p.farmId, p.queueId, jobId);
+      assert.equal(job!.endedAt, t0 + 5 * HOUR);
+      // b moves to another job: the first is recomputed from a alone, the other made.
+      const other = record(p).jobId;
+      await ingest(store(), p.farmId, [{ ...b, jobId: other, endedAt: t0 + 5 * HOUR }]);
+      job = await store().getJob(p.farmId, p.queueId, jobId);
+      assert.deepEqual([job!.startedAt, job!.endedAt], [t0, t0 + HOUR]);
+      assert.ok(await store().getJob(p.farmId, p.queueId, other));
+      // a moves too: the first job has no session left and is gone.
+      await ingest(store(), p.farmId, [{ ...a, jobId: other }]);
+      assert.equal(await store().getJob(p.farmId, p.queueId, jobId), undefined);
+    });
+
+    test('sessions list by start time, in pages', async () => {
+      const p = await parents(store());
+      const jobId = record(p).jobId;
+      const t0 = Date.UTC(2025, 6, 1);
+      const records = [3, 1, 2, 0].map((i) => record(p, { jobId, startedAt: t0 + i * HOUR, endedAt: t0 + i * HOUR + 60_000 }));
+      await ingest(store(), p.farmId, records);
+      const first = await store().listSessions(p.farmId, p.queueId, jobId, { limit: 3 });
+      const rest = await store().listSessions(p.farmId, p.queueId, jobId, { limit: 3, after: first.nextAfter });
+      assert.deepEqual([...first.items, ...rest.items].map((s) => s.startedAt), [0, 1, 2, 3].map((i) => t0 + i * HOUR));
+      assert.equal(rest.nextAfter, undefined);
+    });
+
+    test('a bulk load, where the engine has one, stages what record-by-record staging would, and nothing when it cannot vouch', async (t) => {
+      const p = await parents(store());
+      const probe = await store().stageSessions(p.farmId);
+      const bulk = probe.loadNdjson;
+      await probe.discard();
+      if (!bulk) return t.skip('this engine has no bulk load');
+      const dir = mkdtempSync(join(tmpdir(), 'contract-bulk-'));
+      try {
+        const rules: SessionRecordRules = {
+          members: memberRules(SessionRecordShape.members, ['licenseProducts'])!,
+          notBefore: [['endedAt', 'startedAt']],
+          oneOf: { queueId: [p.queueId], fleetId: [p.fleetId] },
+          timeRange: { from: Date.UTC(2000, 0, 1), to: Date.UTC(2100, 0, 1) },
+        };
+        const records = [record(p, { licenseProducts: ['nuke', 'maya', 'nuke'] }), record(p, { endedAt: undefined, instanceType: undefined })];
+        const file = join(dir, 'batch.ndjson');
+        const json = (r: (typeof records)[number]) => JSON.stringify({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString() });
+        writeFileSync(file, `${records.map(json).join('\n')}\n`);
+        const staged = await store().stageSessions(p.farmId);
+        assert.deepEqual(await staged.loadNdjson!(file, rules), { staged: 2 });
+        assert.deepEqual(await staged.commit(tick()), { created: 2, updated: 0, unchanged: 0 });
+        // Stored exactly as the record-by-record path stores them: sending those is unchanged.
+        assert.deepEqual(await ingest(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
+
+        writeFileSync(file, `${json(record(p))}\n${json(record(p, { queueId: queue(p.farmId).queueId }))}\n`);
+        const refused = await store().stageSessions(p.farmId);
+        const answer = await refused.loadNdjson!(file, rules);
+        assert.ok('careful' in answer, JSON.stringify(answer));
+        await refused.discard();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
