@@ -22,31 +22,9 @@ import { open } from 'node:fs/promises';
 import { ISO_TIMESTAMP_PATTERN } from '../../domain/iso-time.js';
 import { StorageFault, type BulkLoad, type MemberRule, type SessionRecordRules, type StringRule } from '../store.js';
 import type { Sql } from './database.js';
-import { NO_END, NO_INSTANCE_TYPE, NO_PRODUCTS } from './session-merge.js';
+import { STAGED, type StagedMember } from './staging.js';
 
-/** Each staged column (after `pos`, in the staging table's order), the member it holds, and how an absent one is staged. */
-const STAGED = [
-  { member: 'sessionId', column: 'session_id', type: 'string' },
-  { member: 'queueId', column: 'queue_id', type: 'string' },
-  { member: 'jobId', column: 'job_id', type: 'string' },
-  { member: 'jobName', column: 'job_name', type: 'string' },
-  { member: 'userId', column: 'user_id', type: 'string' },
-  { member: 'fleetId', column: 'fleet_id', type: 'string' },
-  { member: 'workerId', column: 'worker_id', type: 'string' },
-  { member: 'instanceType', column: 'instance_type', type: 'string', absent: sqlText(NO_INSTANCE_TYPE) },
-  { member: 'startedAt', column: 'started_at', type: 'timestamp' },
-  { member: 'endedAt', column: 'ended_at', type: 'timestamp', absent: `CAST('${NO_END}' AS BIGINT)` },
-  { member: 'licenseProducts', column: 'license_products', type: 'string-set', absent: sqlText(NO_PRODUCTS) },
-] as const satisfies readonly { member: string; column: string; type: MemberRule['type']; absent?: string }[];
-
-type Staged = (typeof STAGED)[number];
-
-/**
- * The staging table's columns: the record's position in the batch, then STAGED in order
- * (timestamps as epoch ms, a license set as JSON text). session-ingest's Appender appends
- * in this order.
- */
-export const STAGING_COLUMNS = ['pos BIGINT', ...STAGED.map((s) => `${s.column} ${s.type === 'timestamp' ? 'BIGINT' : 'VARCHAR'}`)].join(', ');
+type Staged = StagedMember;
 
 function sqlText(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
@@ -149,9 +127,9 @@ function mistyped(rules: SessionRecordRules): string[] {
 
 function addMember(out: Plan, staged: Staged, rule: MemberRule, rules: SessionRecordRules, k: number): string | undefined {
   if (rule.type !== staged.type) return `the rule of ${staged.member} is not a ${staged.type}`;
-  if (!rule.required && !('absent' in staged)) return `${staged.member} is optional but always staged`;
+  if (!rule.required && staged.absentSql === undefined) return `${staged.member} is optional but always staged`;
   const v = quoted(staged.member);
-  const absent = 'absent' in staged ? staged.absent : 'NULL';
+  const absent = staged.absentSql ?? 'NULL';
   let present: string[];
   switch (rule.type) {
     case 'string': {

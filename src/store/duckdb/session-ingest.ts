@@ -6,35 +6,16 @@
 // (session-merge).
 import { randomBytes } from 'node:crypto';
 import type { DuckDBAppender } from '@duckdb/node-api';
-import type { SessionRecord } from '../../domain/resources.js';
 import type { SessionStore, StagedSessions } from '../store.js';
 import type { Database } from './database.js';
-import { bulkLoadNdjson, STAGING_COLUMNS } from './session-bulk-load.js';
-import { mergeStagedSessions, NO_END, NO_INSTANCE_TYPE, NO_PRODUCTS } from './session-merge.js';
+import { bulkLoadNdjson } from './session-bulk-load.js';
+import { mergeStagedSessions } from './session-merge.js';
+import { appendRecord, STAGING_COLUMNS } from './staging.js';
 
 const STAGING_DB = 'ingest_staging';
 
 /** Run on every opening of the engine (attachments are instance-wide, and gone with it). */
 export const ATTACH_STAGING = `ATTACH IF NOT EXISTS ':memory:' AS ${STAGING_DB}`;
-
-// In STAGING_COLUMNS order. Absent values are staged as values no record can hold instead of
-// NULLs: the Appender's appendNull costs several times a value append (measured), and the
-// merge turns them back.
-function appendRecord(appender: DuckDBAppender, position: number, r: SessionRecord): void {
-  appender.appendBigInt(BigInt(position));
-  appender.appendVarchar(r.sessionId);
-  appender.appendVarchar(r.queueId);
-  appender.appendVarchar(r.jobId);
-  appender.appendVarchar(r.jobName);
-  appender.appendVarchar(r.userId);
-  appender.appendVarchar(r.fleetId);
-  appender.appendVarchar(r.workerId);
-  appender.appendVarchar(r.instanceType ?? NO_INSTANCE_TYPE);
-  appender.appendBigInt(BigInt(r.startedAt));
-  appender.appendBigInt(r.endedAt === undefined ? NO_END : BigInt(r.endedAt));
-  appender.appendVarchar(r.licenseProducts ? JSON.stringify(r.licenseProducts) : NO_PRODUCTS);
-  appender.endRow();
-}
 
 async function openStaging(db: Database, farmId: string): Promise<StagedSessions> {
   const connection = await db.lease();

@@ -1,18 +1,13 @@
 // The merge of a staged batch into `sessions` and `jobs`: set-based statements in one
 // transaction on the writer, one pass over the keys of `sessions` per batch, never
-// a statement per record. The staging table's columns are session-bulk-load's STAGING_COLUMNS.
+// a statement per record. The staging table is staging.ts's.
 import { MissingParentsError } from '../store.js';
 import type { Sql } from './database.js';
+import { DECODED_COLUMNS, STAGED } from './staging.js';
 import { assignCodesSql, CODED_COLUMNS, codeLookup, sessionKey } from './value-codes.js';
 
-// Absent values are staged as values no record can hold instead of NULLs (see session-ingest).
-export const NO_INSTANCE_TYPE = ''; // instanceType has at least one character
-export const NO_END = -(2n ** 63n); // BIGINT's minimum, far before any ISO 8601 date-time
-const NO_END_SQL = '(-9223372036854775807 - 1)';
-export const NO_PRODUCTS = ''; // otherwise a JSON array of the record's license products
-
 /** What a record says about its session; a stored session equal in all of them is `unchanged`. */
-const RECORD_COLUMNS = ['queue_id', 'job_id', 'job_name', 'user_id', 'fleet_id', 'worker_id', 'instance_type', 'started_at', 'ended_at', 'license_products'];
+const RECORD_COLUMNS = STAGED.map((s) => s.column).filter((c) => c !== 'session_id');
 
 /**
  * The last record of each session in the batch (by position in the batch). Most batches name
@@ -21,10 +16,7 @@ const RECORD_COLUMNS = ['queue_id', 'job_id', 'job_name', 'user_id', 'fleet_id',
  * quarter of a 100 000-record merge into 10 M sessions went to those copies).
  */
 const latestRecords = (staging: string, repeats: boolean) => `CREATE OR REPLACE TEMP ${repeats ? 'TABLE' : 'VIEW'} ingest_latest AS
-  SELECT pos, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id,
-    NULLIF(instance_type, '') AS instance_type, started_at, NULLIF(ended_at, ${NO_END_SQL}) AS ended_at,
-    CASE WHEN license_products = '' THEN NULL ELSE CAST(license_products AS JSON)::VARCHAR[] END AS license_products,
-    ${sessionKey('session_id')} AS session_key
+  SELECT pos, ${DECODED_COLUMNS}, ${sessionKey('session_id')} AS session_key
   FROM ${staging}
   ${repeats ? 'QUALIFY row_number() OVER (PARTITION BY session_id ORDER BY pos DESC) = 1' : ''}`;
 
