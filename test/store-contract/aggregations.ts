@@ -85,6 +85,7 @@ export function aggregationContract(store: () => Store): void {
       { what: 'MONTHLY in Europe/London by fleet and instance type', kind: 'fleet', timezone: 'Europe/London', period: 'MONTHLY', groupBy: ['FLEET_ID', 'INSTANCE_TYPE'], statistics: ['MIN', 'MAX'] },
       { what: 'MONTHLY in UTC+08:00 by all seven fields', kind: 'queue', timezone: 'UTC+08:00', period: 'MONTHLY', groupBy: ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT'], statistics: ['SUM'] },
       { what: 'one bucket (no period) by instance type', kind: 'queue', groupBy: ['INSTANCE_TYPE'], statistics: ['SUM', 'AVG'] },
+      { what: 'MONTHLY in UTC-03:00 over 120 years (month numbers) by usage type', kind: 'queue', from: Date.UTC(1950, 0, 1), to: Date.UTC(2070, 0, 1), timezone: 'UTC-03:00', period: 'MONTHLY', groupBy: ['USAGE_TYPE'], statistics: ['SUM', 'MAX'] },
     ];
 
     for (const c of CASES) {

@@ -5,7 +5,7 @@ import { BIGINT, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api
 import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationLimits, AggregationQuery, AggregationRecord, AggregationRow, AggregationStore } from '../aggregation-store.js';
 import type { Database, Row } from './database.js';
-import { fineGroupsStatements, groupsSql, longestSpanSql, missingRatesSql, rateTableStatements, resourceCodesSql, RESULT_ROWS_TABLE, storeRowsSql } from './aggregation-sql.js';
+import { chooseAggregationPlan, describePlan, fineGroupsStatements, groupsSql, longestSpanSql, type AggregationPlan, missingRatesSql, rateTableStatements, resourceCodesSql, RESULT_ROWS_TABLE, storeRowsSql } from './aggregation-sql.js';
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
@@ -78,13 +78,14 @@ export async function prepareBuckets(q: AggregationQuery, x: Statements): Promis
   await x.run(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
 }
 
-/** ft_groups, the priced groups: the plan's facts are read first (the selected codes, the longest span), then the grouping. */
-export async function computeGroups(q: AggregationQuery, x: Statements): Promise<void> {
+/** ft_groups, the priced groups: the plan's facts are read first (the selected codes, the longest span), then the grouping. Answers the plan. */
+export async function computeGroups(q: AggregationQuery, x: Statements): Promise<AggregationPlan> {
   const resourceCodes = (await x.read(resourceCodesSql(q))).map((r) => Number(r.code));
   const spanSql = longestSpanSql(q);
-  const longestSpan = spanSql ? Number((await x.read(spanSql))[0]!.k) : undefined;
-  for (const statement of fineGroupsStatements(q, { resourceCodes, longestSpan })) await x.run(statement);
+  const plan = chooseAggregationPlan(q, spanSql ? Number((await x.read(spanSql))[0]!.k) : undefined);
+  for (const statement of fineGroupsStatements(q, { resourceCodes, plan })) await x.run(statement);
   await x.run(groupsSql(q));
+  return plan;
 }
 
 export function duckDbAggregations(db: Database, trace?: (line: string) => void): AggregationStore {
@@ -202,7 +203,8 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
       try {
         const statements: Statements = { run: step, read };
         await prepareBuckets(q, statements);
-        await computeGroups(q, statements);
+        const plan = await computeGroups(q, statements);
+        trace?.(`aggregation ${id}: plan ${describePlan(plan)}`);
         const count = Number((await read(`SELECT count(*) AS n FROM ft_groups`))[0]!.n);
         if (count > limits.maxRows) {
           return await finish(id, 'FAILED', `The aggregation would return ${count} rows, more than this server's limit of ${limits.maxRows}. Narrow the time range, choose a longer period, select fewer queues or fleets, or group by fewer fields.`, 0);
