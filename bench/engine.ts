@@ -1,10 +1,11 @@
 // The engine's own time: the same statements the server runs for an aggregation (the steps
-// of src/store/duckdb/aggregations.ts, then the same count, rate check and row storage), on
+// of src/store/duckdb/aggregation-steps.ts, then the count, rate check and row storage of
+// aggregation-run.ts, timed apart here), on
 // the server's data file, opened the way the server opens it (Database.open: same threads
 // and memory_limit). Run after the server has stopped: DuckDB allows one process per file.
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
 import { missingRatesSql, RESULT_ROWS_TABLE, storeRowsSql } from '../src/store/duckdb/aggregation-sql.js';
-import { computeGroups, prepareBuckets, type Statements } from '../src/store/duckdb/aggregations.js';
+import { computeGroups, prepareBuckets, type Statements } from '../src/store/duckdb/aggregation-steps.js';
 import type { Database } from '../src/store/duckdb/database.js';
 
 export interface EngineRun {

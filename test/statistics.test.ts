@@ -7,7 +7,7 @@ import type { StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/cl
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefRow, type RefStatistic } from './reference/aggregate-reference.js';
 import type { Farmtally } from './support/server.js';
 import { readAggregation, runAggregation, serveGeneratedFarm } from './support/statistics-farm.js';
-import { RESULT_CHUNK_ROWS } from '../src/store/duckdb/aggregations.js';
+import { RESULT_CHUNK_ROWS } from '../src/store/duckdb/result-chunks.js';
 import { assertSameRows, close } from './support/same-rows.js';
 
 let ft: Farmtally;

@@ -1,0 +1,40 @@
+// The statements of one aggregation, in order, on its own connection (temp tables are per
+// connection): the rate and bucket tables, the plan's facts, the grouping, then the count,
+// the missing rates and the stored rows. The server runs them bounded and traced
+// (aggregation-run.ts); the benchmark (bench/engine.ts) runs the same ones timed.
+import { BIGINT, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { AggregationQuery } from '../aggregation-store.js';
+import {
+  chooseAggregationPlan, fineGroupsStatements, groupsSql, longestSpanSql, rateTableStatements, resourceCodesSql, type AggregationPlan,
+} from './aggregation-sql.js';
+import type { Row } from './database.js';
+
+/** What a statement takes besides its text: parameters, and their types. */
+export type RunArgs = Parameters<DuckDBConnection['run']> extends [string, ...infer R] ? R : never;
+
+/** How an aggregation's statements are carried out: bounded and traced by the server, timed by the benchmark. */
+export interface Statements {
+  run(sql: string, ...args: RunArgs): Promise<unknown>;
+  read(sql: string): Promise<Row[]>;
+}
+
+/** The tables every plan reads: the rate tables, and the buckets (ft_edges, ft_buckets). */
+export async function prepareBuckets(q: AggregationQuery, x: Statements): Promise<void> {
+  for (const statement of rateTableStatements(q)) await x.run(statement);
+  await x.run(
+    `CREATE OR REPLACE TEMP TABLE ft_edges AS SELECT (generate_subscripts(e, 1) - 1)::INTEGER AS i, unnest(e) AS b FROM (SELECT $1::BIGINT[] AS e)`,
+    [listValue(q.boundaries)],
+    [LIST(BIGINT)],
+  );
+  await x.run(`CREATE OR REPLACE TEMP TABLE ft_buckets AS SELECT i, b AS b_start, lead(b) OVER (ORDER BY i) AS b_end FROM ft_edges QUALIFY b_end IS NOT NULL`);
+}
+
+/** ft_groups, the priced groups: the plan's facts are read first (the selected codes, the longest span), then the grouping. Answers the plan. */
+export async function computeGroups(q: AggregationQuery, x: Statements): Promise<AggregationPlan> {
+  const resourceCodes = (await x.read(resourceCodesSql(q))).map((r) => Number(r.code));
+  const spanSql = longestSpanSql(q);
+  const plan = chooseAggregationPlan(q, spanSql ? Number((await x.read(spanSql))[0]!.k) : undefined);
+  for (const statement of fineGroupsStatements(q, { resourceCodes, plan })) await x.run(statement);
+  await x.run(groupsSql(q));
+  return plan;
+}
