@@ -1,5 +1,6 @@
 // What the operations need from storage, and nothing about how it is kept. DuckDB
-// (store/duckdb) is the one engine today; another (ClickHouse) implements the same interface.
+// (store/duckdb) is the one engine today; another engine implements this same interface and
+// passes the same contract suite (test/store-contract/).
 import type { AggregationStore } from './aggregation-store.js';
 import type { Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
 
