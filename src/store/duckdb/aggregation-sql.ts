@@ -59,8 +59,8 @@ export function resourceCodesSql(q: AggregationQuery): string {
  * identifiers. Each session stands for its usage records: COMPUTE, and one LICENSE per
  * product of its license set, all over the same time; they are told apart after grouping.
  * The selected queues or fleets come as their codes, a constant list: the engine checks it
- * in the scan, where a subquery on value_codes made a semi-join over every session (about
- * 7 % of Q1's CPU on 10 M sessions, measured).
+ * in the scan, where a subquery on value_codes made a semi-join over every session
+ * (BENCHMARKS.md, What was tried).
  */
 function liveSql(q: AggregationQuery, resourceCodes: readonly number[]): string {
   const start = int(q.boundaries[0]!);
@@ -83,7 +83,7 @@ function liveSql(q: AggregationQuery, resourceCodes: readonly number[]): string 
 
 /**
  * Up to this many buckets per record, pieces come from a join with range(0, K), which
- * measured about a quarter faster than a list per record; past it the list form wins.
+ * measured faster than a list per record; past it the list form wins (BENCHMARKS.md).
  */
 export const SMALL_SPAN = 4;
 
@@ -166,8 +166,8 @@ function localDays(q: AggregationQuery): { first: number; count: number } {
 /**
  * MONTHLY in a fixed offset: the bucket of each local day of the range, as a list. Every
  * edge but the range's own falls on a local midnight, so all of a day's instants within the
- * range share a bucket. A list lookup per record measured about 1.7× faster than month
- * arithmetic with a join on the bucket table (Q4, 10 M sessions).
+ * range share a bucket. A list lookup per record measured faster than month arithmetic with
+ * a join on the bucket table (Q4; BENCHMARKS.md, What was tried).
  */
 function dayBuckets(q: AggregationQuery): BucketEdges & { at: (t: string) => string } {
   const off = q.months!.offsetMs;
@@ -336,9 +336,9 @@ export const ordinalKey = (column: string): string => `regexp_replace(${column},
 
 /**
  * Every aggregation's rows live in one table, `aggregation_rows`, keyed by aggregation and
- * row number (page order). A table per aggregation cost the engine about 0.5 to 0.9 MiB of
- * memory each until it expired (1 500 in an hour took the server from 150 to 830 MiB), and
- * grew the catalog; one table costs what its rows cost.
+ * row number (page order). A table per aggregation held engine memory of its own until it
+ * expired, and grew the catalog; one table costs what its rows cost (docs/DECISIONS.md,
+ * Reliability).
  */
 export const RESULT_ROWS_TABLE = 'aggregation_rows';
 

@@ -1,7 +1,7 @@
-// Result rows for paging, read from the engine in chunks and kept in memory, up to about
-// 40 MB of rows for all aggregations together, least recently used out first. A client reads
-// a result page after page; one query per chunk instead of one per page took Q1's 72 pages at
-// 10 M sessions from about 12 to 5 ms each (BENCHMARKS.md).
+// Result rows for paging, read from the engine in chunks and kept in memory, up to
+// CACHED_RESULT_ROWS for all aggregations together, least recently used out first. A client
+// reads a result page after page; one query per chunk instead of one per page made paging
+// markedly faster (BENCHMARKS.md, What was tried).
 import type { AggregationRow } from '../aggregation-store.js';
 
 export const RESULT_CHUNK_ROWS = 2_000;

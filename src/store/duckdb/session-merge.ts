@@ -12,8 +12,8 @@ const RECORD_COLUMNS = STAGED.map((s) => s.column).filter((c) => c !== 'session_
 /**
  * The last record of each session in the batch (by position in the batch). Most batches name
  * each session once: then this is a view on the staging table, and the common case (new
- * sessions only) reaches `sessions` without copying the batch on the way (measured: about a
- * quarter of a 100 000-record merge into 10 M sessions went to those copies).
+ * sessions only) reaches `sessions` without copying the batch on the way (those copies were
+ * a good part of a large merge: BENCHMARKS.md, What was tried).
  */
 const latestRecords = (staging: string, repeats: boolean) => `CREATE OR REPLACE TEMP ${repeats ? 'TABLE' : 'VIEW'} ingest_latest AS
   SELECT pos, ${DECODED_COLUMNS}, ${sessionKey('session_id')} AS session_key
@@ -22,10 +22,9 @@ const latestRecords = (staging: string, repeats: boolean) => `CREATE OR REPLACE 
 
 // Finding the stored sessions takes two steps: a semi-join that reads only the key columns of
 // every session, then a fetch of the whole rows found, by rowid. One join reading every
-// column of every session costs about half as much again on 10 M sessions (measured). The
-// semi-join is on the fixed-width session_key, about twice as fast as on the ID strings
-// (measured); a digest collision only adds a candidate, which the classification's join on
-// session_id drops.
+// column of every session measured slower, and the semi-join on the fixed-width session_key
+// faster than on the ID strings (BENCHMARKS.md, What was tried); a digest collision only
+// adds a candidate, which the classification's join on session_id drops.
 const FIND_STORED = `CREATE OR REPLACE TEMP TABLE ingest_found AS
   SELECT rowid AS stored_rowid FROM sessions WHERE session_key IN (SELECT session_key FROM ingest_latest) AND farm_id = $1`;
 
@@ -40,7 +39,7 @@ const CLASSIFY_AGAINST_FOUND = `CREATE OR REPLACE TEMP TABLE ingest_batch AS
       ELSE 'updated' END AS outcome
   FROM ingest_latest latest LEFT JOIN stored ON stored.session_id = latest.session_id`;
 
-// With nothing found the fetch by rowid would still read every session (measured), so a batch
+// With nothing found the fetch by rowid would still read every session, so a batch
 // of new sessions only is classified without it, as a view.
 const CLASSIFY_ALL_NEW = `CREATE OR REPLACE TEMP VIEW ingest_batch AS
   SELECT *, NULL::BIGINT AS stored_rowid, NULL::VARCHAR AS stored_job_id, 'created' AS outcome FROM ingest_latest`;
@@ -88,7 +87,7 @@ const ADD_RUNNING = addRunningSql(`(SELECT $1 AS farm_id, session_id, started_at
 // batch. A job's span is min(started_at) and max(ended_at) over its sessions, or no end while
 // one of them runs. Jobs that only gained sessions extend their stored span by the new ones:
 // recomputing every touched job from all its sessions read most of `sessions` per batch
-// once sessions spread over many jobs (measured: 0.55 s of a 100 000-record merge into 10 M).
+// once sessions spread over many jobs (BENCHMARKS.md, What was tried).
 // Jobs an updated record names or leaves are recomputed from their sessions (an update may
 // shorten a span or close the last running session); one left with none is removed.
 const JOB_CHANGES = `CREATE OR REPLACE TEMP TABLE ingest_jobs AS

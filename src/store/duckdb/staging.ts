@@ -4,7 +4,7 @@
 // (session-bulk-load) and the merge's decoding (session-merge) are all derived.
 //
 // An absent value is staged as a sentinel no record can hold rather than NULL: the
-// Appender's appendNull costs several times a value append (measured), and the merge turns
+// Appender's appendNull costs several times a value append (BENCHMARKS.md), and the merge turns
 // the sentinels back into NULLs.
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { SessionRecord } from '../../domain/resources.js';

@@ -1,9 +1,9 @@
-// Integer codes for the identifiers sessions are grouped by. Grouping 10 M usage pieces by
-// six small integers took about half the time of grouping them by the identifier strings
-// (measured), so sessions carry a code beside each identifier and an aggregation turns codes
-// back into strings only on its few thousand result groups.
+// Integer codes for the identifiers sessions are grouped by. Grouping usage pieces by six
+// small integers measured much faster than by the identifier strings (BENCHMARKS.md), so
+// sessions carry a code beside each identifier and an aggregation turns codes back into
+// strings only on its few thousand result groups.
 //
-// Codes are assigned by the ingest merge (serialized on the main connection), per kind and
+// Codes are assigned by the ingest merge (serialized on the writer), per kind and
 // across farms: an identifier string means one thing wherever it appears, and the farm is
 // filtered by its own column.
 
