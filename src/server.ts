@@ -8,13 +8,14 @@ import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricin
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
 import { AggregationRunner } from './operations/statistics/aggregation-runner.js';
+import { INGEST_SESSIONS } from './operations/ingest-sessions.js';
 import { OPERATIONS } from './operations/registry.js';
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp } from './wire/app.js';
 import { Access, type AuthMode } from './wire/auth/access.js';
 import { healthRoute } from './wire/health-route.js';
-import { INGEST_ACTION, INGEST_ROUTE, ingestRoute } from './wire/ingest-route.js';
+import { INGEST_ROUTE, ingestRoute } from './wire/ingest-route.js';
 import { createLogger, type LogLevel } from './wire/request-log.js';
 import { readTls, type TlsFiles } from './wire/tls.js';
 
@@ -121,7 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const access = new Access({
     mode: auth,
     credentialsFile: options.credentialsFile,
-    knownActions: [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_ACTION],
+    knownActions: [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_SESSIONS.action],
     rateLimit: options.rateLimit,
     streamingRoutes: [`POST ${INGEST_ROUTE}`],
     publicRoutes: ['GET /health'],
@@ -149,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     access,
     logger,
     https,
-    routeOperations: { [`POST ${INGEST_ROUTE}`]: INGEST_ACTION.replace('deadline:', '') },
+    routeOperations: { [`POST ${INGEST_ROUTE}`]: INGEST_SESSIONS.name },
     plugins: [
       healthRoute(() => store.health()),
       ingestRoute({

@@ -9,10 +9,10 @@ import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { OPERATIONS } from '../operations/registry.js';
 import { checkCredentials, type Principal } from '../wire/auth/credentials.js';
-import { INGEST_ACTION } from '../wire/ingest-route.js';
+import { INGEST_SESSIONS } from '../operations/ingest-sessions.js';
 
 export const DEFAULT_CREDENTIALS_FILE = 'farmtally-credentials.json';
-const KNOWN_ACTIONS = [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_ACTION];
+const KNOWN_ACTIONS = [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_SESSIONS.action];
 /** Access key IDs look like AWS's: a prefix and 16 characters of base32. */
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 

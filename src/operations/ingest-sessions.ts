@@ -1,17 +1,21 @@
-// IngestSessions, farmtally's extension (SPEC section 4): session records arrive one at a
-// time from a streamed body; each is validated against the shape below and the farm's
-// queues and fleets, and staged. The batch is written only if every record passed, in one
-// transaction: all or nothing. Failures name the record (`records.<n>.<field>`) and, in the
-// message, the body line it came from. A whole NDJSON body spooled to a file may instead be
-// staged by the store in one go (`loadSpooledNdjson`, the fast path), checked against the
-// same constraints handed over as data; when the store cannot vouch for every record, the
-// file is read record by record here, which alone words rejections.
+// IngestSessions, farmtally's extension (SPEC section 4): a batch of session records from a
+// streamed body, all or nothing. The wire layer (wire/ingest-route.ts) takes care of the
+// body (content type, gzip, limits, spooling, the readers of NDJSON and CSV); this operation
+// decides how the batch is staged and writes it.
+//
+// A whole NDJSON body spooled to a file is first offered to the store, which stages it in
+// one go when it can vouch for every record (the fast path), checked against the record
+// shape's constraints handed over as data. Otherwise the body is read record by record here:
+// each record validated against the shape below and the farm's queues and fleets, and
+// staged; this alone words rejections, naming the record (`records.<n>.<field>`) and, in the
+// message, the body line it came from. The batch is written only if every record passed, in
+// one transaction.
 import { CLOCK_ALLOWANCE_MS, endsBeforeItStarts, licenseProductSet, sessionTimeRange } from '../domain/session-record.js';
 import type { SessionRecord } from '../domain/resources.js';
 import { MissingParentsError, type IngestCounts, type SessionRecordRules, type StagedSessions } from '../store/store.js';
-import { FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from './common-shapes.js';
+import { FarmId, FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from './common-shapes.js';
 import type { OperationContext } from './context.js';
-import { tooLarge, validationError, type FieldFailure } from './errors.js';
+import { fieldValidationError, tooLarge, validationError, type FieldFailure } from './errors.js';
 import { requireFarm } from './support.js';
 import { memberRules } from './validation/member-rules.js';
 import { list, optional, required, string, structure, timestamp, type Infer } from './validation/shapes.js';
@@ -36,8 +40,36 @@ export const SessionRecordShape = structure({
 /** The shape's constraints as data for the store's bulk load: licenseProducts is kept as a set (licenseProductSet). */
 const RECORD_MEMBER_RULES = memberRules(SessionRecordShape.members, ['licenseProducts']);
 
-/** What `loadSpooledNdjson` did: staged the whole body, or left it to the careful path, and why. */
-export type SpooledLoad = { staged: true; records: number } | { staged: false; why: string };
+/** The operation as routes and grants name it (the route's method and path are the wire's to serve). */
+export const INGEST_SESSIONS = {
+  name: 'IngestSessions',
+  method: 'POST',
+  path: '/ingest/v1/farms/{farmId}/sessions',
+  action: 'deadline:IngestSessions',
+} as const;
+
+/** The most one line (NDJSON) or record (CSV) may take: a record is a few hundred bytes. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+/** A spooled body: its file, and its longest line in bytes. */
+export interface SpooledFile {
+  path: string;
+  longestLine: number;
+}
+
+/** A batch's body as the wire has it ready. */
+export interface IngestBody {
+  /**
+   * Where the body can be spooled whole to a file (NDJSON): does so, refusing it past
+   * `maxRecords` lines, so the store may stage the file in one go; the careful reading
+   * then reads that file.
+   */
+  spool?(maxRecords: number): Promise<SpooledFile>;
+  /** Feeds the body's records to the batch, record by record, staging between chunks (the careful path). */
+  readRecords(batch: SessionIngest): Promise<void>;
+  /** Throws when the bytes read differ from what the client signed (wire/auth); called before anything is written. */
+  verify(): Promise<void>;
+}
 
 /** A batch past the server's record limit (--max-batch-records), refused as soon as it is seen. */
 export function tooManyRecords(max: number) {
@@ -68,8 +100,10 @@ export class SessionIngest {
     private readonly timeRange = sessionTimeRange(ctx.now()),
   ) {}
 
-  /** Starts a batch for the farm: ResourceNotFoundException when there is no such farm. */
+  /** Starts a batch for the farm: ValidationException for a malformed farm ID, ResourceNotFoundException when there is no such farm. */
   static async begin(ctx: OperationContext, farmId: string): Promise<SessionIngest> {
+    const { failures } = validate(FarmId, farmId, 'farmId');
+    if (failures.length) throw fieldValidationError(failures);
     await requireFarm(ctx, farmId);
     const parents = await ctx.store.sessionParentIds(farmId);
     const staged = await ctx.store.stageSessions(farmId);
@@ -96,26 +130,52 @@ export class SessionIngest {
   }
 
   /**
-   * The fast path: the whole body, spooled to an NDJSON file, handed to the store to check
-   * and stage in one go against the record rules and the farm's queues and fleets. When the
-   * store cannot vouch for every record it stages nothing; the caller then reads the file
-   * through `record` and `unreadable`, which give the exact answer (the only one that words
-   * rejections). Only before anything was read.
+   * Stages the body and writes the batch: through the store's bulk load when the body was
+   * spooled and the store vouches for every record, else record by record. Answers the
+   * counts; on any failure nothing is written and the staging area is released.
    */
-  async loadSpooledNdjson(file: string): Promise<SpooledLoad> {
-    if (!this.ctx.settings.bulkIngest) return { staged: false, why: 'the fast path is switched off' };
-    if (!this.staged.loadNdjson || !RECORD_MEMBER_RULES) return { staged: false, why: 'the store or the record shape has no bulk load' };
-    if (this.received > 0 || this.lost) return { staged: false, why: 'records were read already' };
+  async ingest(body: IngestBody, trace?: (what: string) => void): Promise<IngestCounts> {
+    try {
+      // Spooled only for the fast path: switched off, a body streams straight into the careful reader.
+      const spooled = body.spool && this.ctx.settings.bulkIngest ? await body.spool(this.ctx.settings.maxBatchRecords) : undefined;
+      const started = performance.now();
+      const careful = spooled ? await this.loadSpooled(spooled) : 'not spooled';
+      if (careful === undefined) {
+        trace?.(`${this.received} records staged by the bulk load (${Math.round(performance.now() - started)} ms)`);
+      } else {
+        if (spooled) trace?.(`read record by record: ${careful}`);
+        await body.readRecords(this);
+        if (spooled) trace?.(`read record by record in ${Math.round(performance.now() - started)} ms`);
+      }
+      await body.verify();
+    } catch (err) {
+      await this.abandon();
+      throw err;
+    }
+    const finishing = performance.now();
+    const counts = await this.finish();
+    trace?.(`${counts.received} records committed (${Math.round(performance.now() - finishing)} ms)`);
+    return counts;
+  }
+
+  /**
+   * The fast path: a spooled NDJSON body handed to the store to check and stage in one go,
+   * against the record rules and the farm's queues and fleets. Undefined when it staged the
+   * batch; otherwise why the careful path must read it (nothing was staged then).
+   */
+  private async loadSpooled(spooled: SpooledFile): Promise<string | undefined> {
+    if (!this.staged.loadNdjson || !RECORD_MEMBER_RULES) return 'the store or the record shape has no bulk load';
+    if (spooled.longestLine > MAX_RECORD_BYTES) return `a line is longer than ${MAX_RECORD_BYTES} bytes`;
     const rules: SessionRecordRules = {
       members: RECORD_MEMBER_RULES,
       notBefore: [['endedAt', 'startedAt']],
       oneOf: { queueId: [...this.queueIds], fleetId: [...this.fleetIds] },
       timeRange: this.timeRange,
     };
-    const loaded = await this.staged.loadNdjson(file, rules);
-    if ('careful' in loaded) return { staged: false, why: loaded.careful };
+    const loaded = await this.staged.loadNdjson(spooled.path, rules);
+    if ('careful' in loaded) return loaded.careful;
     this.received = loaded.staged;
-    return { staged: true, records: loaded.staged };
+    return undefined;
   }
 
   /** A record that could not be read at all (bad JSON, a malformed CSV row, too long). */
@@ -140,7 +200,7 @@ export class SessionIngest {
   }
 
   /** Writes the batch if every record passed; otherwise one ValidationException naming them. */
-  async finish(): Promise<IngestCounts> {
+  private async finish(): Promise<IngestCounts> {
     if (this.lost) {
       await this.staged.discard();
       throw this.rejection();
@@ -155,7 +215,7 @@ export class SessionIngest {
   }
 
   /** Drops the batch (the body failed to arrive, or the caller gave up). */
-  async abandon(): Promise<void> {
+  private async abandon(): Promise<void> {
     this.pending = [];
     await this.staged.discard();
   }

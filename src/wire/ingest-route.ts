@@ -8,10 +8,9 @@
 // (batch-slots). An answer sent before the body is whole reaches the client; the rest of the
 // body is then dropped within bounds (early-answers.ts), never read as records.
 //
-// NDJSON takes the fast path when it is on: the body is spooled to a file as it streams in,
-// and the store stages the whole file in one go if it can vouch for every record; if not, the
-// careful reader below reads the same file record by record, which alone words the answer to
-// a bad batch. The file is deleted however the request ends. CSV is always read record by
+// NDJSON bodies are spooled to a file as they stream in when the fast path is on, so the
+// operation (operations/ingest-sessions.ts) can offer the whole file to the store, or read it
+// record by record; the file is deleted however the request ends. CSV is read record by
 // record as it streams.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,22 +19,18 @@ import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { FarmId } from '../operations/common-shapes.js';
 import type { OperationContext } from '../operations/context.js';
-import { fieldValidationError, noSpaceError, ServiceError, validationError } from '../operations/errors.js';
-import { SessionIngest } from '../operations/ingest-sessions.js';
-import { validate } from '../operations/validation/validate.js';
+import { noSpaceError, ServiceError, validationError } from '../operations/errors.js';
+import { INGEST_SESSIONS, MAX_RECORD_BYTES, SessionIngest, type IngestBody } from '../operations/ingest-sessions.js';
+import { toPath } from './app.js';
 import { BatchSlots } from './ingest/batch-slots.js';
 import { BodyRefused, pacedBody, sizedBody, type BodyPace, type BodySize } from './body-guard.js';
 import { CsvReader } from './ingest/csv.js';
 import { readLines } from './ingest/lines.js';
 import { readNdjson } from './ingest/ndjson.js';
-import { prepareSpoolDir, spoolBody } from './ingest/spool.js';
+import { prepareSpoolDir, spoolBody, type SpooledBody } from './ingest/spool.js';
 
-export const INGEST_ROUTE = '/ingest/v1/farms/:farmId/sessions';
-/** The most one line (NDJSON) or record (CSV) may take: a record is a few hundred bytes. */
-export const MAX_RECORD_BYTES = 64 * 1024;
-export const INGEST_ACTION = 'deadline:IngestSessions';
+export const INGEST_ROUTE = toPath(INGEST_SESSIONS.path);
 
 const FORMATS: Record<string, 'ndjson' | 'csv'> = { 'application/x-ndjson': 'ndjson', 'text/csv': 'csv' };
 
@@ -106,39 +101,15 @@ function decoded(received: AsyncIterable<Buffer>, gzip: boolean, limits: IngestL
   return sizedBody(gunzip, limits, () => sent);
 }
 
-async function readBody(body: AsyncIterable<Buffer>, format: 'ndjson' | 'csv', ingest: SessionIngest): Promise<void> {
-  const csv = format === 'csv' ? new CsvReader(ingest, MAX_RECORD_BYTES) : undefined;
+/** The careful path's reading: the body's lines into the batch, staging between chunks so memory holds one chunk's records. */
+async function readRecords(body: AsyncIterable<Buffer>, format: 'ndjson' | 'csv', batch: SessionIngest): Promise<void> {
+  const csv = format === 'csv' ? new CsvReader(batch, MAX_RECORD_BYTES) : undefined;
   for await (const lines of readLines(body, MAX_RECORD_BYTES)) {
     if (csv) csv.read(lines);
-    else readNdjson(lines, ingest, MAX_RECORD_BYTES);
-    // Staging between chunks keeps memory at one chunk's records, whatever the body's size.
-    await ingest.stage();
+    else readNdjson(lines, batch, MAX_RECORD_BYTES);
+    await batch.stage();
   }
   csv?.end();
-}
-
-/** NDJSON through the spool: the store's bulk load when it vouches for the batch, else the careful reader on the same bytes. */
-async function readSpooled(body: AsyncIterable<Buffer>, ingest: SessionIngest, spoolDir: string, maxRecords: number, trace: ((why: string) => void) | undefined): Promise<void> {
-  const spooled = await spoolBody(body, spoolDir, maxRecords);
-  try {
-    let careful: string;
-    const started = performance.now();
-    if (spooled.longestLine > MAX_RECORD_BYTES) {
-      careful = `a line is longer than ${MAX_RECORD_BYTES} bytes`;
-    } else {
-      const loaded = await ingest.loadSpooledNdjson(spooled.path);
-      if (loaded.staged) {
-        trace?.(`${loaded.records} records staged by the bulk load (${Math.round(performance.now() - started)} ms)`);
-        return;
-      }
-      careful = loaded.why;
-    }
-    trace?.(`read record by record: ${careful}`);
-    await readBody(createReadStream(spooled.path, { highWaterMark: 1 << 20 }), 'ndjson', ingest);
-    trace?.(`read record by record in ${Math.round(performance.now() - started)} ms`);
-  } finally {
-    await rm(spooled.path, { force: true }).catch(() => undefined);
-  }
 }
 
 /** A body that stopped arriving, or does not unzip, is the client's doing, not a server fault to log; a full disk is the operator's. */
@@ -174,31 +145,27 @@ export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance)
 
     app.post(INGEST_ROUTE, async (request, reply) => {
       const { farmId } = request.params as { farmId: string };
-      const access = authorize(request, INGEST_ACTION, farmId);
-      const { failures } = validate(FarmId, farmId, 'farmId');
-      if (failures.length) throw fieldValidationError(failures);
+      const access = authorize(request, INGEST_SESSIONS.action, farmId);
       const format = formatOf(request.headers['content-type']);
       const gzip = gzipped(request);
-      const ctx = options.context(access.caller);
       const release = await slots.take();
+      let spooled: SpooledBody | undefined;
       try {
-        const ingest = await SessionIngest.begin(ctx, farmId);
+        const batch = await SessionIngest.begin(options.context(access.caller), farmId);
         const trace = options.trace && ((what: string) => options.trace!(`ingest into ${farmId} (request ${request.id}): ${what}`));
-        const body = decoded(access.body, gzip, options.limits, options.stopping);
-        try {
-          if (format === 'ndjson' && ctx.settings.bulkIngest) await readSpooled(body, ingest, spool, ctx.settings.maxBatchRecords, trace);
-          else await readBody(body, format, ingest);
-          await access.checkBody();
-        } catch (err) {
-          await ingest.abandon();
-          throw interrupted(err) ?? err;
-        }
-        const finishing = performance.now();
-        const counts = await ingest.finish();
-        trace?.(`${counts.received} records committed (${Math.round(performance.now() - finishing)} ms)`);
+        const received = decoded(access.body, gzip, options.limits, options.stopping);
+        const body: IngestBody = {
+          spool: format === 'ndjson' ? async (maxRecords) => (spooled = await spoolBody(received, spool, maxRecords)) : undefined,
+          readRecords: (into) => readRecords(spooled ? createReadStream(spooled.path, { highWaterMark: 1 << 20 }) : received, format, into),
+          verify: access.checkBody,
+        };
+        const counts = await batch.ingest(body, trace);
         reply.header('content-type', 'application/json');
         return JSON.stringify(counts);
+      } catch (err) {
+        throw interrupted(err) ?? err;
       } finally {
+        if (spooled) await rm(spooled.path, { force: true }).catch(() => undefined);
         release();
       }
     });
