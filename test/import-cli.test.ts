@@ -125,7 +125,7 @@ describe('farmtally import', () => {
     const odd = join(dir, 'sessions.txt');
     writeFileSync(odd, '');
     const unknown = await importFile(odd);
-    assert.equal(unknown.code, 1);
+    assert.equal(unknown.code, 2); // bad usage: the command line must say the format
     assert.match(unknown.stderr, /give --format ndjson or --format csv/);
   });
 });

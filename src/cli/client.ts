@@ -1,6 +1,7 @@
 // The official SDK client as the CLI uses it, and the CLI's one way to fail.
 import { DeadlineClient, DeadlineServiceException } from '@aws-sdk/client-deadline';
 import { credentialsFor } from './aws-credentials.js';
+import { EXIT } from './exit.js';
 
 /** A client for `endpoint`, signing with the credentials the AWS way finds (aws-credentials.ts). */
 export function clientFor(endpoint: string, region = 'us-west-2', profile?: string): DeadlineClient {
@@ -29,11 +30,14 @@ export function authHint(errorType: string | undefined): string | undefined {
   }
 }
 
-/** Prints what went wrong, and what to do, then exits non-zero. */
-export function fail(err: unknown): never {
+/**
+ * Prints what went wrong, and what to do, then exits 1. `hintFor` gives the caller's own
+ * advice for a service error of some type (a list command's unknown farm, say).
+ */
+export function fail(err: unknown, hintFor?: (errorType: string) => string | undefined): never {
   let text = err instanceof Error ? err.message : String(err);
   if (err instanceof DeadlineServiceException) {
-    const hint = authHint(err.name);
+    const hint = authHint(err.name) ?? hintFor?.(err.name);
     text = `${err.name}: ${err.message}${hint ? `\n${hint}` : ''}`;
   } else if (err instanceof Error && err.name === 'CredentialsProviderError') {
     text = `no AWS credentials found (${text}). ${SET_CREDENTIALS}`;
@@ -41,5 +45,5 @@ export function fail(err: unknown): never {
     text = `cannot reach the server (${text}). Is farmtally running there? Start it with \`npx farmtally serve\`.`;
   }
   console.error(`farmtally: ${text}`);
-  process.exit(1);
+  process.exit(EXIT.FAILED);
 }
