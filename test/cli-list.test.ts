@@ -3,7 +3,7 @@
 // a page), so a command that stopped after the first page would miss rows; the table and
 // the JSON are compared with what the SDK lists itself.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -159,5 +159,14 @@ describe('farmtally demo', () => {
     });
     assert.equal(year.status, 'COMPLETED');
     assert.ok(year.rows.length > 30, `rows on many days of 2025: ${year.rows.length}`);
+  });
+
+  test('--out alone writes a file and talks to no server: no farm, so no link', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'farmtally-demo-')), 'demo.ndjson');
+    const run = await farmtally(['demo', '--out', out, '--sessions', '20']);
+    assertDone(run);
+    assert.equal(readFileSync(out, 'utf8').trimEnd().split('\n').length, 20);
+    assert.doesNotMatch(run.stdout, /farm-|in a browser|http/);
+    assert.match(run.stdout, /stand-in queue and fleet IDs/);
   });
 });

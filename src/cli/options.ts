@@ -30,10 +30,13 @@ export interface ConnectionOptions {
   profile?: string;
 }
 
-/** Adds --endpoint (defaulting to npm start's address), --region and --profile to `command`. */
-export function withConnectionOptions(command: Command, endpointDefault: string | undefined = DEFAULT_ENDPOINT): Command {
+/**
+ * Adds --endpoint, --region and --profile to `command`. --endpoint defaults to npm start's
+ * address unless `defaultEndpoint` is false (demo: no endpoint means a file only).
+ */
+export function withConnectionOptions(command: Command, { defaultEndpoint = true } = {}): Command {
   return command
-    .option('--endpoint <url>', 'the farmtally server (or Deadline Cloud endpoint)', endpointUrl, endpointDefault)
+    .option('--endpoint <url>', "the farmtally server's URL", endpointUrl, defaultEndpoint ? DEFAULT_ENDPOINT : undefined)
     .option('--region <region>', 'the region requests are signed for (any: farmtally serves every region)', 'us-west-2')
     .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)');
 }

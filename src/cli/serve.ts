@@ -82,7 +82,7 @@ export function serveCommand(): Command {
     .option('--threads <n>', 'engine worker threads', positive('--threads'), 2)
     .option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300)
     .option('--max-batch-records <n>', 'the most records one ingest request may hold', positive('--max-batch-records'), DEFAULT_MAX_BATCH_RECORDS)
-    .option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped', parseBytes, DEFAULT_MAX_BATCH_BYTES)
+    .addOption(new Option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped').argParser(parseBytes).default(DEFAULT_MAX_BATCH_BYTES, '512MiB'))
     .option('--body-timeout <seconds>', 'a request body that stops arriving this long (or averages under 8 KiB/s after twice as long) is refused', positive('--body-timeout'), 30)
     .option('--max-concurrent-batches <n>', 'ingest batches taken at once; more wait, then are throttled', positive('--max-concurrent-batches'), 4)
     .addOption(new Option('--auth <mode>', 'open: no checks, loopback only; sigv4: AWS Signature Version 4 against the credentials file').choices(['open', 'sigv4']).default('open'))

@@ -142,19 +142,16 @@ async function run(o: StatsOptions): Promise<void> {
 }
 
 export function statsCommand(): Command {
-  return withConnectionOptions(
-    new Command('stats')
-      .description('Run a session statistics aggregation through the official SDK and print its rows.')
-      .requiredOption('--farm <farmId>', 'farm ID (farmtally farms list shows them)')
-      .option('--queues <ids>', 'comma-separated queue IDs, 1 to 10 (or use --fleets; farmtally queues list shows them)', ids)
-      .option('--fleets <ids>', 'comma-separated fleet IDs, 1 to 10 (or use --queues; farmtally fleets list shows them)', ids),
-  )
+  return withConnectionOptions(new Command('stats').description('Run a session statistics aggregation through the official SDK and print its rows.'))
+    .requiredOption('--farm <farmId>', 'farm ID (farmtally farms list shows them)')
+    .option('--queues <ids>', 'comma-separated queue IDs, 1 to 10 (or use --fleets; farmtally queues list shows them)', ids)
+    .option('--fleets <ids>', 'comma-separated fleet IDs, 1 to 10 (or use --queues; farmtally fleets list shows them)', ids)
     .requiredOption('--start <time>', 'start of the range, inclusive: a date or date-time, local to --timezone unless it has an offset')
     .requiredOption('--end <time>', 'end of the range, exclusive: a date or date-time, local to --timezone unless it has an offset')
     .addOption(new Option('--period <period>', 'bucket size; omit for one bucket over the range').choices(['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY']))
     .option('--timezone <zone>', 'time zone of the buckets and of --start/--end (default UTC): UTC+08:00, UTC-03:30 (farmtally also: UTC, Asia/Singapore)')
     .requiredOption('--group-by <fields>', `1 to 7 of ${GROUP_BY.join(', ')}, comma-separated, in row order (a --strict server, like Deadline Cloud, takes 1 or 2)`, listOf(GROUP_BY))
-    .option('--statistics <stats>', `any of ${STATISTICS.join(', ')} (comma-separated)`, listOf(STATISTICS), ['SUM'])
+    .addOption(new Option('--statistics <stats>', `any of ${STATISTICS.join(', ')} (comma-separated)`).argParser(listOf(STATISTICS)).default(['SUM'], 'SUM'))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .addHelpText(
       'after',
