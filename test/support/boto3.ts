@@ -1,9 +1,10 @@
 // boto3 as a second, independent client (SPEC section 10), shared by the boto3 tests. Picks
 // a Python whose boto3 knows Deadline Cloud (current releases ship the model), and runs a
 // script there that prints one JSON object. Only an older boto3 (Debian's 1.26) needs the
-// published model laid out on botocore's search path; the model is not in this repository,
-// so that fallback takes it from FARMTALLY_MODELS_DIR, or ../shared/reference beside the
-// repository where there is one. Without either, the tests are skipped saying why, unless
+// published model on botocore's search path; the model is not in this repository, so that
+// fallback takes it from FARMTALLY_MODELS_DIR (botocore's own layout, as a current botocore
+// ships it, or the files as published), or ../shared/reference beside the repository where
+// there is one. Without either, the tests are skipped saying why, unless
 // FARMTALLY_REQUIRE_BOTO3=1 (CI), where that fails.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,9 +16,13 @@ import { fileURLToPath } from 'node:url';
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The Pythons tried, in order: FARMTALLY_PYTHON alone if set, else the one on PATH, then Debian's. */
 const CANDIDATES = process.env.FARMTALLY_PYTHON ? [process.env.FARMTALLY_PYTHON] : ['python3', '/usr/bin/python3'];
-/** A folder with the model files as published: deadline-2023-10-12.service-2.json and .paginators-1.json. */
+/**
+ * Either a botocore search path (deadline/2023-10-12/service-2.json or .json.gz, and
+ * paginators-1.json) or a folder with the files as published (deadline-2023-10-12.service-2.json...).
+ */
 const MODELS = resolve(process.env.FARMTALLY_MODELS_DIR ?? join(REPO, '..', 'shared', 'reference'));
 const MODEL_FILES = { 'service-2.json': 'deadline-2023-10-12.service-2.json', 'paginators-1.json': 'deadline-2023-10-12.paginators-1.json' };
+const LAID_OUT = join(MODELS, 'deadline', '2023-10-12');
 const PROBE = "import json, boto3, botocore.session; print(json.dumps({'version': boto3.__version__, 'deadline': 'deadline' in botocore.session.get_session().get_available_services()}))";
 
 interface Boto3Python {
@@ -34,7 +39,8 @@ function probe(python: string): { version: string; deadline: boolean } | string 
   return JSON.parse(run.stdout) as { version: string; deadline: boolean };
 }
 
-const modelsPresent = () => Object.values(MODEL_FILES).every((f) => existsSync(join(MODELS, f)));
+const searchPathGiven = () => ['service-2.json', 'service-2.json.gz'].some((f) => existsSync(join(LAID_OUT, f))) && existsSync(join(LAID_OUT, 'paginators-1.json'));
+const modelsPresent = () => searchPathGiven() || Object.values(MODEL_FILES).every((f) => existsSync(join(MODELS, f)));
 
 /** The boto3 to use, or why there is none. */
 function findBoto3(): Boto3Python | string {
@@ -67,8 +73,9 @@ export function boto3Gate(): Boto3Gate {
 
 let laidOut: string | undefined;
 
-/** The search-path layout botocore expects, <dir>/deadline/2023-10-12/service-2.json, made once and removed at exit. */
+/** The search-path layout botocore expects, <dir>/deadline/2023-10-12/service-2.json: as given, or made once and removed at exit. */
 function modelsSearchPath(): string {
+  if (searchPathGiven()) return MODELS;
   if (laidOut) return laidOut;
   const root = mkdtempSync(join(tmpdir(), 'farmtally-models-'));
   const dir = join(root, 'deadline', '2023-10-12');
