@@ -9,7 +9,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { extname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { credentialsFor, signStreamingPost } from './aws-credentials.js';
-import { authHint, fail } from './client.js';
+import { authHint, fail, untrustedCertificate } from './client.js';
 import { EXIT, usageError } from './exit.js';
 import { BatchFailed, DEFAULT_BATCH_SIZE, fileLine, Upload, uploadFile, type Answer, type Batch, type Format } from './import-upload.js';
 import { withConnectionOptions, type ConnectionOptions } from './options.js';
@@ -45,6 +45,8 @@ function rejection(answer: Answer, batch: Batch, format: Format, headerLine: num
 function unreachable(err: unknown, endpoint: string, batch: number): string {
   const code = (err as { code?: string }).code ?? '';
   const why = err instanceof Error ? err.message : String(err);
+  const certificate = untrustedCertificate(err);
+  if (certificate) return certificate;
   if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH'].includes(code)) {
     return `cannot reach farmtally at ${endpoint} (${code}). Is the server running there? Start it with \`npx farmtally serve\`, or fix --endpoint.`;
   }
