@@ -94,7 +94,7 @@ async function run(o: DemoOptions): Promise<void> {
 export function demoCommand(): Command {
   return withConnectionOptions(
     new Command('demo').description('Fill a new farm "Demo studio" with a generated, realistic year (2025) of render farm sessions, or write them to a file.'),
-    undefined,
+    { defaultEndpoint: false },
   )
     .option('--sessions <n>', 'how many sessions to generate', wholeNumber(1), 200_000)
     .option('--seed <seed>', 'the same seed gives the same sessions', '1')

@@ -53,6 +53,13 @@ function unreachable(err: unknown, endpoint: string, batch: number): string {
   return `the connection to ${endpoint} broke while sending batch ${batch} (${why}); that batch was not written (a batch is all or nothing). Check the server, then run the import again.`;
 }
 
+/** Whether the server refused the farm itself (malformed or unknown), not a record of the file. */
+function farmRefused(answer: Answer): boolean {
+  const fields = answer.body.fieldList ?? [];
+  if (answer.errorType === 'ValidationException') return fields.length > 0 && fields.every((f) => f.name === 'farmId');
+  return answer.errorType === 'ResourceNotFoundException' && (answer.body as { resourceType?: string }).resourceType === 'farm';
+}
+
 /** What a failed batch means for the user, and what to do. */
 function explain(err: BatchFailed, endpoint: string, format: Format, headerLine: number): string {
   return err.answer ? rejection(err.answer, err.batch, format, headerLine) : unreachable(err.networkError, endpoint, err.batch.number);
@@ -85,6 +92,10 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
   } catch (err) {
     progress.done('stopped');
     if (!(err instanceof BatchFailed)) throw err;
+    if (err.answer && farmRefused(err.answer)) {
+      const why = `${err.answer.errorType}: ${err.answer.body.fieldList?.[0]?.message ?? err.answer.body.message ?? ''}`;
+      throw new ImportFailed(`--farm ${o.farm} was refused, so nothing was written: ${why}\nCheck --farm: \`farmtally farms list\` shows the farms and their IDs.`);
+    }
     const { batches: done, lastLine } = batches.committed;
     const before = done
       ? `Batches 1 to ${done} (file lines up to ${lastLine}) were committed; re-sending them is safe (their records come back unchanged), so fix the file and run the same import again.`
