@@ -118,14 +118,20 @@ describe('farmtally import', () => {
     const down = await runImport([file, '--farm', farm.farmId, '--endpoint', 'http://127.0.0.1:9']);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /cannot reach farmtally at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\. Is the server running there\?/);
+    // A farm the server refuses is --farm's fault, not the file's: the message says which to fix.
     const noFarm = await runImport([file, '--farm', `farm-${'0'.repeat(32)}`, '--endpoint', ft.url]);
     assert.equal(noFarm.code, 1);
-    assert.match(noFarm.stderr, /ResourceNotFoundException: Farm farm-0{32} does not exist/);
-    assert.match(noFarm.stderr, /No batch was committed/);
+    assert.match(noFarm.stderr, /--farm farm-0{32} was refused, so nothing was written: ResourceNotFoundException: Farm farm-0{32} does not exist/);
+    assert.match(noFarm.stderr, /Check --farm: `farmtally farms list` shows the farms/);
+    assert.doesNotMatch(noFarm.stderr, /fix the file/);
+    const badFarm = await runImport([file, '--farm', 'farm-...', '--endpoint', ft.url]);
+    assert.equal(badFarm.code, 1);
+    assert.match(badFarm.stderr, /--farm farm-\.\.\. was refused, so nothing was written: ValidationException: .*farm-\[0-9a-f\]\{32\}/);
+    assert.match(badFarm.stderr, /Check --farm/);
     const odd = join(dir, 'sessions.txt');
     writeFileSync(odd, '');
     const unknown = await importFile(odd);
-    assert.equal(unknown.code, 1);
+    assert.equal(unknown.code, 2); // bad usage: the command line must say the format
     assert.match(unknown.stderr, /give --format ndjson or --format csv/);
   });
 });

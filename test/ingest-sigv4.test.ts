@@ -1,5 +1,5 @@
-// The ingest route and the CLI clients in sigv4 mode: `farmtally import`, `stats` and
-// `demo` signing with credentials found the AWS way (environment, a profile in the shared
+// The ingest route and the CLI clients in sigv4 mode: `farmtally import`, `stats`, `demo`
+// and the list commands signing with credentials found the AWS way (environment, a profile in the shared
 // files, --profile), placeholders refused with what to do, and a streamed body signed with
 // its SHA-256 refused whole, before anything is committed, when the bytes differ.
 import assert from 'node:assert/strict';
@@ -121,6 +121,21 @@ describe('ingest and the CLI in sigv4 mode', () => {
     const demo = await cli(['demo', '--endpoint', server.ft.url, '--sessions', '300', '--pricing-out', pricing], keysEnv(admin));
     assert.equal(demo.code, 0, demo.stderr);
     assert.match(demo.stderr, /300 sessions sent \(created 300/);
+  });
+
+  test('the list commands sign like stats: keys from the environment list, no keys or no grant say what to do', async () => {
+    const listed = await cli(['queues', 'list', '--endpoint', server.ft.url, '--farm', farm.farmId, '--format', 'json'], keysEnv(wrangler));
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout).map((q: { queueId: string }) => q.queueId), [farm.queueId]);
+    const farms = await cli(['farms', 'list', '--endpoint', server.ft.url], keysEnv(wrangler));
+    assert.equal(farms.code, 0, farms.stderr);
+    assert.match(farms.stdout, new RegExp(`^sigv4 ingest +${farm.farmId} `, 'm'));
+    const unsigned = await cli(['farms', 'list', '--endpoint', server.ft.url]);
+    assert.equal(unsigned.code, 1);
+    assert.match(unsigned.stderr, /UnrecognizedClientException[^\n]*\n.*Set AWS_ACCESS_KEY_ID/);
+    const denied = await cli(['fleets', 'list', '--endpoint', server.ft.url, '--farm', farm.farmId], keysEnv(reader));
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /AccessDeniedException: .*reader[^\n]*\n.*not granted/);
   });
 
   test('a streamed body signed with its SHA-256 is taken as sent (gzip too), refused whole when the bytes differ', async () => {

@@ -8,6 +8,8 @@ import {
 } from '@aws-sdk/client-deadline';
 import { absentId, rejectsNaming, rejectsNotFound } from './support/service-errors.js';
 import { http, startFarmtally, type Farmtally } from './support/server.js';
+import { sessionRecord } from './support/session-records.js';
+import { postSessions } from './support/statistics-farm.js';
 
 let ext: Farmtally;
 let strict: Farmtally;
@@ -113,6 +115,23 @@ describe('StartSessionsStatisticsAggregation input', () => {
     for (const zone of ['UTC', 'UTC+8', 'UTC+05:45', 'Asia/Singapore', 'UTC+08:15', 'utc+08:00', 'UTC+20:00', 'UTC+08:00 ']) {
       await rejectsNaming(start(strict, request(s, { timezone: zone })), ['timezone']);
     }
+  });
+
+  test('strict mode runs what the service takes in full: two group-by fields, the model\'s time zone form', async () => {
+    // One 2-hour session with one license product: a COMPUTE and a LICENSE record, both on
+    // local 2025-01-10 in UTC+08:00.
+    const s = await farmWithQueue(strict);
+    await postSessions(strict.url, s.farmId, [sessionRecord(s, { startedAt: '2025-01-10T01:00:00Z', endedAt: '2025-01-10T03:00:00Z', licenseProducts: ['maya'] })]);
+    const { aggregationId } = await start(strict, request(s, { groupBy: ['QUEUE_ID', 'USAGE_TYPE'], statistics: ['SUM', 'MAX'], period: 'DAILY', timezone: 'UTC+08:00' }));
+    const page = await waitDone(strict, s.farmId, aggregationId!);
+    assert.equal(page.status, 'COMPLETED', page.statusMessage);
+    const day = { aggregationStartTime: new Date('2025-01-09T16:00:00Z'), aggregationEndTime: new Date('2025-01-10T16:00:00Z') };
+    assert.deepEqual(
+      page.statistics!.map((r) => ({ ...r, costInUsd: undefined })),
+      ['COMPUTE', 'LICENSE'].map((usageType) => ({
+        ...day, queueId: s.queueId, usageType, count: 1, runtimeInSeconds: { sum: 7200, max: 7200 }, costInUsd: undefined,
+      })),
+    );
   });
 
   test('unknown farm, queue or fleet: ResourceNotFoundException naming it', async () => {

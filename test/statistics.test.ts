@@ -112,6 +112,16 @@ describe('aggregations agree with the reference, row by row', () => {
     await check({ period: 'MONTHLY', groupBy: ['QUEUE_ID', 'FLEET_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT', 'JOB_ID'], statistics: ALL_STATS, ...span });
   });
 
+  test('MONTHLY over more than a century of range, in fixed offsets (months counted by arithmetic, not looked up by day)', async () => {
+    // Past 40 000 days of range the engine finds a record's months from its local year and
+    // month instead of a per-day list; the range starts mid-month, so its first bucket is cut.
+    const range = { startMs: Date.UTC(1909, 6, 14, 5, 17, 3), endMs: farm.spanEndMs - 3 * DAY - 1234 };
+    assert.ok((range.endMs - range.startMs) / DAY > 40_000);
+    for (const [timezone, groupBy] of [['UTC+05:30', ['USAGE_TYPE', 'FLEET_ID']], ['UTC-03:30', ['QUEUE_ID']], [undefined, ['LICENSE_PRODUCT']]] as const) {
+      await check({ period: 'MONTHLY', timezone, groupBy: [...groupBy], statistics: ALL_STATS, ...range });
+    }
+  });
+
   test('bucket sums add up exactly to the whole-range total', async () => {
     const range = { startMs: farm.spanStartMs + 12_345, endMs: farm.spanEndMs - 67_890 };
     const whole = await check({ groupBy: ['USAGE_TYPE'], statistics: ['SUM'], ...range });

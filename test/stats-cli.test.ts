@@ -208,7 +208,7 @@ describe('farmtally stats prints the rows', () => {
     assert.deepEqual(parse(empty.stdout), [['start', 'end', 'queueId', 'count', 'runtime_sum_s', 'cost_sum_usd']]);
   });
 
-  test('times without an offset are UTC, whatever the machine\'s time zone', async () => {
+  test('times without an offset are UTC without --timezone, whatever the machine\'s time zone', async () => {
     const inUtc = await stats(daily('csv'));
     assertSucceeded(inUtc, 4);
     const args = daily('csv');
@@ -220,6 +220,42 @@ describe('farmtally stats prints the rows', () => {
     // A bare date too.
     args[args.indexOf('--start') + 1] = '2025-03-01';
     assert.equal((await stats(args, { env: { ...process.env, TZ: 'America/New_York' } })).stdout, inUtc.stdout);
+  });
+});
+
+describe('farmtally stats reads dates in --timezone', () => {
+  /** JSON rows of queue A, DAILY, from `start` to `end` in UTC+08:00. */
+  const inPlus8 = (start: string, end: string) =>
+    stats(['--endpoint', ft.url, '--farm', farm.farmId, '--queues', farm.queueId, '--timezone', 'UTC+08:00', '--start', start, '--end', end, '--period', 'DAILY', '--group-by', 'QUEUE_ID', '--format', 'json']);
+
+  test('a date is local midnight in the zone, so the first bucket is a whole local day', async () => {
+    const local = await inPlus8('2025-03-01', '2025-03-03');
+    assertSucceeded(local, 2);
+    // Local 03-01 is 02-28T16:00Z to 03-01T16:00Z: A4 (its last 2 hours) and A1 fall in it, A2 in 03-02.
+    assert.deepEqual(
+      JSON.parse(local.stdout).map((r: any) => [r.aggregationStartTime, r.aggregationEndTime, r.count, r.runtimeInSeconds.sum]),
+      [
+        ['2025-02-28T16:00:00.000Z', '2025-03-01T16:00:00.000Z', 2, 3 * HOUR],
+        ['2025-03-01T16:00:00.000Z', '2025-03-02T16:00:00.000Z', 1, HOUR],
+      ],
+    );
+    // The same instants written with their offset give the same rows.
+    const explicit = await inPlus8('2025-03-01T00:00:00+08:00', '2025-03-03T00:00:00+08:00');
+    assertSucceeded(explicit, 2);
+    assert.equal(explicit.stdout, local.stdout);
+  });
+
+  test('a local date-time is that wall-clock time in the zone; Z or an offset names the instant', async () => {
+    // 08:00 local is 00:00Z: the range starts where A4 ends, so only A1 is on the first day.
+    const run = await inPlus8('2025-03-01T08:00', '2025-03-02T00:00:00Z');
+    assertSucceeded(run, 2);
+    assert.deepEqual(
+      JSON.parse(run.stdout).map((r: any) => [r.aggregationStartTime, r.aggregationEndTime, r.runtimeInSeconds.sum]),
+      [
+        ['2025-03-01T00:00:00.000Z', '2025-03-01T16:00:00.000Z', HOUR],
+        ['2025-03-01T16:00:00.000Z', '2025-03-02T00:00:00.000Z', HOUR / 2],
+      ],
+    );
   });
 });
 

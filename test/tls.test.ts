@@ -1,6 +1,7 @@
 // HTTPS with --tls-cert/--tls-key (a self-signed certificate made by openssl for the test),
-// the SDK and `farmtally import` trusting it, and which modes may listen beyond loopback:
-// open mode stays on loopback, sigv4 may take any address.
+// the SDK and `farmtally import` trusting it, the CLI saying how to trust it when it does
+// not, and which modes may listen beyond loopback: open mode stays on loopback, sigv4 may
+// take any address.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CreateFarmCommand, ListFarmsCommand } from '@aws-sdk/client-deadline';
+import { farmtally } from './support/cli.js';
 import { BIN, startFarmtally } from './support/server.js';
 import { farmWithParents, sessionRecord, toNdjson } from './support/session-records.js';
 import { clientAs, principal, sdkError, startSigv4, type Sigv4Server } from './support/sigv4.js';
@@ -60,6 +62,21 @@ test('farmtally import streams over HTTPS with NODE_EXTRA_CA_CERTS, signing the 
   const code = await new Promise((resolve) => child.on('close', resolve));
   assert.equal(code, 0, out);
   assert.match(out, /received 2, created 2/);
+});
+
+test('the CLI with a certificate it does not trust: exit 1, saying how to trust it', async () => {
+  const keys = { AWS_ACCESS_KEY_ID: admin.accessKeyId, AWS_SECRET_ACCESS_KEY: admin.secretAccessKey };
+  const file = join(dir, 'one.ndjson');
+  writeFileSync(file, toNdjson([sessionRecord(await farmWithParents(clientAs(server.ft.url, admin, trusting()), 'untrusted'))]));
+  const env = { ...process.env, ...keys, NODE_EXTRA_CA_CERTS: '' };
+  for (const args of [['farms', 'list', '--endpoint', server.ft.url], ['import', file, '--farm', `farm-${'0'.repeat(32)}`, '--endpoint', server.ft.url]]) {
+    const run = await farmtally(args, env);
+    assert.equal(run.code, 1, `${args[0]}: ${run.stderr}`);
+    assert.match(run.stderr, /certificate is not trusted here \(self[- ]signed certificate\)\. .*NODE_EXTRA_CA_CERTS=ca\.pem/, args[0]);
+  }
+  const trusted = await farmtally(['farms', 'list', '--endpoint', server.ft.url], { ...env, NODE_EXTRA_CA_CERTS: cert });
+  assert.equal(trusted.code, 0, trusted.stderr);
+  assert.match(trusted.stdout, /^untrusted +farm-/m);
 });
 
 test('open mode refuses a non-loopback address; sigv4 listens on 0.0.0.0', async () => {

@@ -10,6 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { OPERATIONS } from '../operations/registry.js';
 import { checkCredentials, type Principal } from '../wire/auth/credentials.js';
 import { INGEST_SESSIONS } from '../operations/ingest-sessions.js';
+import { EXIT } from './exit.js';
 
 export const DEFAULT_CREDENTIALS_FILE = 'farmtally-credentials.json';
 const KNOWN_ACTIONS = [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_SESSIONS.action];
@@ -120,7 +121,7 @@ function run(action: () => void): void {
     action();
   } catch (err) {
     console.error(`farmtally: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    process.exit(EXIT.FAILED);
   }
 }
 

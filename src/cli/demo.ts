@@ -1,7 +1,7 @@
 // `farmtally demo`: fills a new farm "Demo studio" with a generated year of render farm
 // sessions (src/demo), so a newcomer sees numbers in a minute; or, with --out, writes the
 // records to an NDJSON file for `farmtally import`. Either way it writes the matching rate
-// card, for `serve --pricing`.
+// card, for `serve --pricing`, and ends with the usage explorer's link to the farm's year.
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -14,12 +14,12 @@ import { writeNdjson } from '../demo/write-file.js';
 import { credentialsFor, signStreamingPost } from './aws-credentials.js';
 import { clientFor, fail } from './client.js';
 import { DEFAULT_BATCH_SIZE } from './import-upload.js';
+import { DEFAULT_ENDPOINT, withConnectionOptions, type ConnectionOptions } from './options.js';
+import { pageUrl } from './page-url.js';
 import { Progress } from './progress.js';
 
-interface DemoOptions {
+interface DemoOptions extends Omit<ConnectionOptions, 'endpoint'> {
   endpoint?: string;
-  region: string;
-  profile?: string;
   sessions: number;
   seed: string;
   out?: string;
@@ -45,7 +45,8 @@ function reporter(progress: Progress, total: number, verb: string) {
 }
 
 async function run(o: DemoOptions): Promise<void> {
-  if (!o.endpoint && !o.out) fail('give --endpoint URL (fill a farm on a running server) or --out FILE (write the sessions to a file), or both.');
+  // Without --out, the farm goes to a server: npm start's unless --endpoint names another.
+  if (!o.out) o.endpoint ??= DEFAULT_ENDPOINT;
   const seed = seedOf(o.seed);
   let farmId: string | undefined;
   let ids: DemoIds;
@@ -81,16 +82,20 @@ async function run(o: DemoOptions): Promise<void> {
   if (o.out) console.log(`import it:\n  npx farmtally import ${o.out} --farm ${farmId} --endpoint ${o.endpoint}`);
   console.log(
     `see the year by fleet and usage type (COMPUTE, LICENSE):\n  npx farmtally stats --endpoint ${o.endpoint} --farm ${farmId} --fleets ${ids.fleetIds.join(',')} ` +
-      '--start 2025-01-01T00:00:00Z --end 2026-01-01T00:00:00Z --period MONTHLY --group-by FLEET_ID,USAGE_TYPE --statistics SUM,AVG',
+      '--start 2025-01-01 --end 2026-01-01 --period MONTHLY --group-by FLEET_ID,USAGE_TYPE --statistics SUM,AVG',
   );
+  const link = pageUrl(o.endpoint!, {
+    farm: farmId, queues: ids.queueIds, start: '2025-01-01', end: '2026-01-01',
+    period: 'DAILY', tz: 'UTC', groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost',
+  });
+  console.log(`${o.out ? 'once imported, open' : 'open'} the year's daily cost by queue in a browser:\n  ${link}`);
 }
 
 export function demoCommand(): Command {
-  return new Command('demo')
-    .description('Fill a new farm "Demo studio" with a generated, realistic year (2025) of render farm sessions, or write them to a file.')
-    .option('--endpoint <url>', 'the farmtally server to fill, e.g. http://127.0.0.1:8080')
-    .option('--region <region>', 'region for the SDK client', 'us-west-2')
-    .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)')
+  return withConnectionOptions(
+    new Command('demo').description('Fill a new farm "Demo studio" with a generated, realistic year (2025) of render farm sessions, or write them to a file.'),
+    { defaultEndpoint: false },
+  )
     .option('--sessions <n>', 'how many sessions to generate', wholeNumber(1), 200_000)
     .option('--seed <seed>', 'the same seed gives the same sessions', '1')
     .option('--out <file>', 'write the sessions to this NDJSON file instead of sending them (with --endpoint: for that farm)')
@@ -99,8 +104,11 @@ export function demoCommand(): Command {
     .addHelpText(
       'after',
       `
+Without --out, the farm is made on --endpoint (default ${DEFAULT_ENDPOINT}, where npm start serves),
+and the last line printed is the usage explorer's address for the farm's year.
+
 Examples:
-  $ farmtally demo --endpoint http://127.0.0.1:8080 --sessions 100000
+  $ farmtally demo                                             # 200 000 sessions into ${DEFAULT_ENDPOINT}
   $ farmtally demo --endpoint http://127.0.0.1:8080 --sessions 100000 --out demo.ndjson
   $ farmtally demo --out demo.ndjson --seed 7                # a file only, no server
   $ AWS_PROFILE=admin farmtally demo --endpoint https://farmtally.example:8443

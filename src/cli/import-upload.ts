@@ -70,15 +70,16 @@ class BatchRequest {
   async write(bytes: Buffer): Promise<boolean> {
     if (this.answered) return false;
     if (!this.request.write(bytes)) {
-      // Wait for either; remove the other listener, or every slow write would leave one behind.
+      // Wait for any; remove the others, or every slow write would leave listeners behind.
+      // An early answer ends the wait too: the server may read what follows slowly, or not
+      // at all, until it closes the connection (after 10 s), and the answer is all we need.
       await new Promise<void>((resolve) => {
+        const events = ['drain', 'close', 'response'] as const;
         const done = () => {
-          this.request.off('drain', done);
-          this.request.off('close', done);
+          for (const e of events) this.request.off(e, done);
           resolve();
         };
-        this.request.on('drain', done);
-        this.request.on('close', done);
+        for (const e of events) this.request.on(e, done);
       });
     }
     return !this.answered;

@@ -9,19 +9,18 @@ import { Agent as HttpsAgent } from 'node:https';
 import { extname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { credentialsFor, signStreamingPost } from './aws-credentials.js';
-import { authHint, fail } from './client.js';
+import { authHint, fail, untrustedCertificate } from './client.js';
+import { EXIT, usageError } from './exit.js';
 import { BatchFailed, DEFAULT_BATCH_SIZE, fileLine, Upload, uploadFile, type Answer, type Batch, type Format } from './import-upload.js';
+import { withConnectionOptions, type ConnectionOptions } from './options.js';
 import { Progress } from './progress.js';
 
 const FORMAT_OF_EXTENSION: Record<string, Format> = { '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.csv': 'csv' };
 
-interface ImportOptions {
+interface ImportOptions extends ConnectionOptions {
   farm: string;
-  endpoint: string;
   format?: Format;
   batchSize: number;
-  region: string;
-  profile?: string;
 }
 
 class ImportFailed extends Error {}
@@ -46,10 +45,19 @@ function rejection(answer: Answer, batch: Batch, format: Format, headerLine: num
 function unreachable(err: unknown, endpoint: string, batch: number): string {
   const code = (err as { code?: string }).code ?? '';
   const why = err instanceof Error ? err.message : String(err);
+  const certificate = untrustedCertificate(err);
+  if (certificate) return certificate;
   if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH'].includes(code)) {
     return `cannot reach farmtally at ${endpoint} (${code}). Is the server running there? Start it with \`npx farmtally serve\`, or fix --endpoint.`;
   }
   return `the connection to ${endpoint} broke while sending batch ${batch} (${why}); that batch was not written (a batch is all or nothing). Check the server, then run the import again.`;
+}
+
+/** Whether the server refused the farm itself (malformed or unknown), not a record of the file. */
+function farmRefused(answer: Answer): boolean {
+  const fields = answer.body.fieldList ?? [];
+  if (answer.errorType === 'ValidationException') return fields.length > 0 && fields.every((f) => f.name === 'farmId');
+  return answer.errorType === 'ResourceNotFoundException' && (answer.body as { resourceType?: string }).resourceType === 'farm';
 }
 
 /** What a failed batch means for the user, and what to do. */
@@ -59,14 +67,14 @@ function explain(err: BatchFailed, endpoint: string, format: Format, headerLine:
 
 async function runImport(file: string, o: ImportOptions): Promise<void> {
   const format = o.format ?? FORMAT_OF_EXTENSION[extname(file).toLowerCase()];
-  if (!format) throw new ImportFailed(`cannot tell the format of ${file} from its extension; give --format ndjson or --format csv.`);
+  if (!format) usageError(`cannot tell the format of ${file} from its extension; give --format ndjson or --format csv.`, 'import');
   let size: number;
   try {
     size = statSync(file).size;
   } catch (err) {
     throw new ImportFailed(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const url = new URL(`${o.endpoint.replace(/\/+$/, '')}/ingest/v1/farms/${encodeURIComponent(o.farm)}/sessions`);
+  const url = new URL(`${o.endpoint}/ingest/v1/farms/${encodeURIComponent(o.farm)}/sessions`);
   const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const credentials = credentialsFor(o.region, o.profile);
   const batches = new Upload(url, format, o.batchSize, agent, (target, headers) => signStreamingPost(target, headers, credentials, o.region));
@@ -84,6 +92,10 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
   } catch (err) {
     progress.done('stopped');
     if (!(err instanceof BatchFailed)) throw err;
+    if (err.answer && farmRefused(err.answer)) {
+      const why = `${err.answer.errorType}: ${err.answer.body.fieldList?.[0]?.message ?? err.answer.body.message ?? ''}`;
+      throw new ImportFailed(`--farm ${o.farm} was refused, so nothing was written: ${why}\nCheck --farm: \`farmtally farms list\` shows the farms and their IDs.`);
+    }
     const { batches: done, lastLine } = batches.committed;
     const before = done
       ? `Batches 1 to ${done} (file lines up to ${lastLine}) were committed; re-sending them is safe (their records come back unchanged), so fix the file and run the same import again.`
@@ -109,15 +121,13 @@ function positiveInteger(text: string): number {
 }
 
 export function importCommand(): Command {
-  return new Command('import')
+  const command = new Command('import')
     .description('Stream a file of session records (NDJSON or CSV) into a farm, in all-or-nothing batches.')
     .argument('<file>', 'the records: .ndjson/.jsonl (one JSON object per line) or .csv (a header row of field names)')
-    .requiredOption('--farm <farmId>', 'the farm the records belong to')
-    .requiredOption('--endpoint <url>', 'the farmtally server, e.g. http://127.0.0.1:8080')
+    .requiredOption('--farm <farmId>', 'the farm the records belong to (farmtally farms list shows them)');
+  return withConnectionOptions(command)
     .addOption(new Option('--format <format>', 'the file format (default: from the extension)').choices(['ndjson', 'csv']))
     .option('--batch-size <n>', 'records per batch (one request, one transaction)', positiveInteger, DEFAULT_BATCH_SIZE)
-    .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)')
-    .option('--region <region>', 'the region requests are signed for (any: farmtally serves every region)', 'us-west-2')
     .addHelpText(
       'after',
       `
@@ -132,7 +142,7 @@ Examples:
       } catch (err) {
         if (!(err instanceof ImportFailed)) fail(err);
         console.error(`farmtally: ${err.message}`);
-        process.exit(1);
+        process.exit(EXIT.FAILED);
       }
     });
 }

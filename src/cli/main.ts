@@ -2,17 +2,33 @@
 import { Command } from 'commander';
 import { credentialsCommand } from './credentials.js';
 import { demoCommand } from './demo.js';
+import { EXIT_CODES_HELP, exitCodesForUsage } from './exit.js';
 import { importCommand } from './import.js';
+import { farmsCommand, fleetsCommand, queuesCommand } from './list.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 
 const program = new Command('farmtally')
   .description('A self-hostable AWS Deadline Cloud session statistics server, its importer and its client.')
-  .showHelpAfterError();
+  .showHelpAfterError('(farmtally --help shows the commands, examples and exit codes)')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ farmtally serve                       # the server on http://127.0.0.1:8080 (npm start)
+  $ farmtally demo                        # fill it with a year of a studio's sessions
+  $ farmtally farms list
+  $ farmtally stats --help                # each command's options and examples
+${EXIT_CODES_HELP}`,
+  );
 program.addCommand(serveCommand());
 program.addCommand(importCommand());
 program.addCommand(statsCommand());
 program.addCommand(demoCommand());
+program.addCommand(farmsCommand());
+program.addCommand(queuesCommand());
+program.addCommand(fleetsCommand());
 program.addCommand(credentialsCommand());
+exitCodesForUsage(program);
 
 await program.parseAsync(process.argv);

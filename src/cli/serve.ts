@@ -4,6 +4,7 @@ import { DEFAULT_MEMORY_LIMIT } from '../store/duckdb/database.js';
 import type { AuthMode } from '../wire/auth/access.js';
 import { LOG_LEVELS, type LogLevel } from '../wire/request-log.js';
 import { DEFAULT_CREDENTIALS_FILE } from './credentials.js';
+import { EXIT, usageError } from './exit.js';
 
 interface ServeOptions {
   host: string;
@@ -81,7 +82,7 @@ export function serveCommand(): Command {
     .option('--threads <n>', 'engine worker threads', positive('--threads'), 2)
     .option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300)
     .option('--max-batch-records <n>', 'the most records one ingest request may hold', positive('--max-batch-records'), DEFAULT_MAX_BATCH_RECORDS)
-    .option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped', parseBytes, DEFAULT_MAX_BATCH_BYTES)
+    .addOption(new Option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped').argParser(parseBytes).default(DEFAULT_MAX_BATCH_BYTES, '512MiB'))
     .option('--body-timeout <seconds>', 'a request body that stops arriving this long (or averages under 8 KiB/s after twice as long) is refused', positive('--body-timeout'), 30)
     .option('--max-concurrent-batches <n>', 'ingest batches taken at once; more wait, then are throttled', positive('--max-concurrent-batches'), 4)
     .addOption(new Option('--auth <mode>', 'open: no checks, loopback only; sigv4: AWS Signature Version 4 against the credentials file').choices(['open', 'sigv4']).default('open'))
@@ -101,16 +102,13 @@ export function serveCommand(): Command {
         if (!server) return; // start-up finishes first, then stops
         server.logger.info(`farmtally: ${signal} received, stopping`);
         await server.close();
-        process.exit(0);
+        process.exit(EXIT.OK);
       };
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
       // A promise nobody awaited must not take every client's server down: log it, serve on.
       process.on('unhandledRejection', (err) => console.error(`farmtally: unexpected error (please report it): ${err instanceof Error ? err.stack : String(err)}`));
-      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
-        console.error('farmtally: HTTPS needs both --tls-cert FILE and --tls-key FILE.');
-        process.exit(1);
-      }
+      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) usageError('HTTPS needs both --tls-cert FILE and --tls-key FILE.', 'serve');
       try {
         server = await startServer({
           host: opts.host,
@@ -139,7 +137,7 @@ export function serveCommand(): Command {
         });
       } catch (err) {
         console.error(`farmtally: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(1);
+        process.exit(EXIT.FAILED);
       }
       console.log(`farmtally listening on ${server.url}`);
       if (stopRequested) {

@@ -7,8 +7,13 @@ import {
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
+import { parseLocalTime } from '../domain/local-time.js';
+import { parseTimezone, UTC_ZONE } from '../domain/timezone.js';
 import { clientFor, fail } from './client.js';
+import { usageError } from './exit.js';
+import { withConnectionOptions, type ConnectionOptions } from './options.js';
 import { Progress } from './progress.js';
+import { table } from './table.js';
 
 const GROUP_BY = GROUP_BY_FIELDS;
 
@@ -23,26 +28,30 @@ function listOf(allowed: readonly string[]) {
 
 const ids = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
 
+const TIME_FORMS = 'a date (2025-01-01), a local date-time (2025-01-01T08:00) or an instant with an offset (2025-01-01T00:00:00Z)';
+
 /**
- * An ISO 8601 instant. A date-time without an offset is read as UTC, like a bare date
- * (JavaScript would read `2025-01-01T00:00` in the machine's zone but `2025-01-01` in UTC).
+ * --start and --end as instants. Without an offset they are local to --timezone (UTC by
+ * default), read once every option is known: `--start 2025-01-01 --timezone UTC+08:00` is
+ * local midnight, so the first bucket is whole.
  */
-function time(text: string): Date {
-  const trimmed = text.trim();
-  const d = new Date(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/i.test(trimmed) ? `${trimmed}Z` : trimmed);
-  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('use an ISO 8601 date-time such as 2025-01-01T00:00:00Z (or a date, 2025-01-01).');
-  return d;
+function range(o: StatsOptions): { start: Date; end: Date } {
+  const zone = o.timezone === undefined ? UTC_ZONE : parseTimezone(o.timezone, false);
+  if ('error' in zone) usageError(`--timezone ${o.timezone}: ${zone.error}`, 'stats');
+  const at = (option: string, text: string) => {
+    const ms = parseLocalTime(text, zone);
+    if (ms === undefined) usageError(`${option} ${text} is not a time: give ${TIME_FORMS}.`, 'stats');
+    return new Date(ms);
+  };
+  return { start: at('--start', o.start), end: at('--end', o.end) };
 }
 
-interface StatsOptions {
-  endpoint: string;
-  region: string;
-  profile?: string;
+interface StatsOptions extends ConnectionOptions {
   farm: string;
   queues?: string[];
   fleets?: string[];
-  start: Date;
-  end: Date;
+  start: string;
+  end: string;
   period?: string;
   timezone?: string;
   groupBy: string[];
@@ -85,26 +94,17 @@ export function flatten(rows: Statistics[], groupBy: string[], statistics: strin
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export function table(records: Record<string, string | number>[]): string {
-  if (!records.length) return '(no rows: no session records overlap the range)';
-  const columns = Object.keys(records[0]!);
-  const cells = [columns, ...records.map((r) => columns.map((c) => String(r[c])))];
-  const widths = columns.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  const numeric = columns.map((c) => typeof records[0]![c] === 'number');
-  const line = (row: string[]) => row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-}
-
 async function run(o: StatsOptions): Promise<void> {
-  if (!!o.queues === !!o.fleets) fail('give exactly one of --queues or --fleets.');
+  if (!!o.queues === !!o.fleets) usageError('give exactly one of --queues or --fleets.', 'stats');
+  const { start, end } = range(o);
   const client = clientFor(o.endpoint, o.region, o.profile);
   const progress = new Progress('aggregation');
   const { aggregationId } = await client.send(
     new StartSessionsStatisticsAggregationCommand({
       farmId: o.farm,
       resourceIds: o.queues ? { queueIds: o.queues } : { fleetIds: o.fleets! },
-      startTime: o.start,
-      endTime: o.end,
+      startTime: start,
+      endTime: end,
       timezone: o.timezone,
       period: o.period as never,
       groupBy: o.groupBy as never,
@@ -138,33 +138,32 @@ async function run(o: StatsOptions): Promise<void> {
   if (o.format === 'json') console.log(JSON.stringify(rows, null, 2));
   // The header even with no rows, so a script reading the file always finds its columns.
   else if (o.format === 'csv') process.stdout.write(stringify(records, { header: true, columns: columns(o.groupBy, o.statistics) }));
-  else console.log(table(records));
+  else console.log(table(records, '(no rows: no session records overlap the range)'));
 }
 
 export function statsCommand(): Command {
-  return new Command('stats')
-    .description('Run a session statistics aggregation through the official SDK and print its rows.')
-    .requiredOption('--endpoint <url>', 'farmtally (or Deadline Cloud) endpoint, e.g. http://127.0.0.1:8080')
-    .option('--region <region>', 'region for the SDK client', 'us-west-2')
-    .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)')
-    .requiredOption('--farm <farmId>', 'farm ID')
-    .option('--queues <ids>', 'comma-separated queue IDs (or use --fleets)', ids)
-    .option('--fleets <ids>', 'comma-separated fleet IDs (or use --queues)', ids)
-    .requiredOption('--start <time>', 'start of the range, inclusive (ISO 8601; UTC unless it has an offset)', time)
-    .requiredOption('--end <time>', 'end of the range, exclusive (ISO 8601; UTC unless it has an offset)', time)
+  return withConnectionOptions(new Command('stats').description('Run a session statistics aggregation through the official SDK and print its rows.'))
+    .requiredOption('--farm <farmId>', 'farm ID (farmtally farms list shows them)')
+    .option('--queues <ids>', 'comma-separated queue IDs, 1 to 10 (or use --fleets; farmtally queues list shows them)', ids)
+    .option('--fleets <ids>', 'comma-separated fleet IDs, 1 to 10 (or use --queues; farmtally fleets list shows them)', ids)
+    .requiredOption('--start <time>', 'start of the range, inclusive: a date or date-time, local to --timezone unless it has an offset')
+    .requiredOption('--end <time>', 'end of the range, exclusive: a date or date-time, local to --timezone unless it has an offset')
     .addOption(new Option('--period <period>', 'bucket size; omit for one bucket over the range').choices(['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY']))
-    .option('--timezone <zone>', 'time zone of the buckets: UTC+08:00, UTC-03:30 (farmtally also: UTC, Asia/Singapore)')
-    .requiredOption('--group-by <fields>', `1 or 2 of ${GROUP_BY.join(', ')} (comma-separated)`, listOf(GROUP_BY))
-    .option('--statistics <stats>', `any of ${STATISTICS.join(', ')} (comma-separated)`, listOf(STATISTICS), ['SUM'])
+    .option('--timezone <zone>', 'time zone of the buckets and of --start/--end (default UTC): UTC+08:00, UTC-03:30 (farmtally also: UTC, Asia/Singapore)')
+    .requiredOption('--group-by <fields>', `1 to 7 of ${GROUP_BY.join(', ')}, comma-separated, in row order (a --strict server, like Deadline Cloud, takes 1 or 2)`, listOf(GROUP_BY))
+    .addOption(new Option('--statistics <stats>', `any of ${STATISTICS.join(', ')} (comma-separated)`).argParser(listOf(STATISTICS)).default(['SUM'], 'SUM'))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .addHelpText(
       'after',
       `
 Examples:
-  $ farmtally stats --endpoint http://127.0.0.1:8080 --farm farm-... --queues queue-...,queue-... \\
-      --start 2025-01-01 --end 2025-04-01 --period DAILY --group-by QUEUE_ID,USAGE_TYPE --statistics SUM,AVG
+  $ farmtally stats --farm farm-... --queues queue-...,queue-... --start 2025-01-01 --end 2025-04-01 \\
+      --period DAILY --timezone UTC+08:00 --group-by QUEUE_ID,USAGE_TYPE --statistics SUM,AVG
   $ farmtally stats --endpoint https://farmtally.example:8443 --profile viewer --farm farm-... --fleets fleet-... \\
       --start 2025-01-01 --end 2026-01-01 --period MONTHLY --group-by FLEET_ID --format csv > fleets.csv
+
+A date without an offset is local midnight in --timezone: with UTC+08:00, 2025-01-01 is
+2024-12-31T16:00:00Z. Rows go to stdout (csv and json: only data), progress to stderr.
 `,
     )
     .action((o: StatsOptions) => run(o).catch((err) => fail(err)));

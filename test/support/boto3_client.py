@@ -1,18 +1,18 @@
-"""A second, independent client of farmtally's API: boto3, with the Deadline Cloud model
-loaded from a search path (Debian's boto3 predates the service). Creates a farm, a queue
+"""A second, independent client of farmtally's API: boto3 (an older release is given the
+Deadline Cloud model: boto3_session.py). Creates a farm, a queue
 and two fleets (service-managed and customer-managed), reads and lists them (with
 paginators) and provokes two errors, then prints what it saw as one JSON object for
 test/boto3.test.ts to check.
 
-Usage: python3 boto3_client.py ENDPOINT_URL MODELS_DIR
-(MODELS_DIR holds deadline/2023-10-12/service-2.json and paginators-1.json.)
+Usage: python3 boto3_client.py ENDPOINT_URL
 """
 import json
 import sys
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from boto3_session import session
 
 ROLE = "arn:aws:iam::123456789012:role/FleetRole"
 SERVICE_MANAGED = {
@@ -39,13 +39,12 @@ CUSTOMER_MANAGED = {
 }
 
 
-def client(endpoint, models_dir):
-    session = boto3.session.Session(aws_access_key_id="A", aws_secret_access_key="B", region_name="us-west-2")
-    session._loader.search_paths.insert(0, models_dir)
+def client(endpoint):
+    s = session(aws_access_key_id="A", aws_secret_access_key="B", region_name="us-west-2")
     # Validation is the server's job (as for the JS SDK, which validates nothing): botocore's own
     # checks would catch some bad input before it reached farmtally.
     config = Config(inject_host_prefix=False, parameter_validation=False, retries={"max_attempts": 1})
-    return session.client("deadline", endpoint_url=endpoint, config=config)
+    return s.client("deadline", endpoint_url=endpoint, config=config)
 
 
 def stamp(value):
@@ -66,8 +65,8 @@ def error(call):
     return None
 
 
-def main(endpoint, models_dir):
-    c = client(endpoint, models_dir)
+def main(endpoint):
+    c = client(endpoint)
     farm_id = c.create_farm(displayName="boto3 farm")["farmId"]
     queue_id = c.create_queue(farmId=farm_id, displayName="boto3 queue", defaultBudgetAction="NONE")["queueId"]
     second_queue_id = c.create_queue(farmId=farm_id, displayName="boto3 queue 2")["queueId"]
@@ -105,4 +104,4 @@ def main(endpoint, models_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1])

@@ -1,22 +1,22 @@
 """boto3 signing with real credentials against farmtally in sigv4 mode: an allowed principal's
 calls, a limited principal's refusals and filtered list, a wrong secret and an unknown key.
-Reads its settings as JSON on stdin: endpoint, models (a folder with
-deadline/2023-10-12/service-2.json), admin and viewer ({"key", "secret"}), viewerFarm and
-otherFarm. Prints what it saw as one JSON object for test/boto3-sigv4.test.ts.
+Reads its settings as JSON on stdin: endpoint, admin and viewer ({"key", "secret"}),
+viewerFarm and otherFarm (an older boto3 is given the Deadline Cloud model:
+boto3_session.py). Prints what it saw as one JSON object for test/boto3-sigv4.test.ts.
 """
 import json
 import sys
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from boto3_session import session
+
 
 def client(settings, key, secret):
-    session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name="ap-southeast-2")
-    session._loader.search_paths.insert(0, settings["models"])
+    s = session(aws_access_key_id=key, aws_secret_access_key=secret, region_name="ap-southeast-2")
     config = Config(inject_host_prefix=False, retries={"max_attempts": 1})
-    return session.client("deadline", endpoint_url=settings["endpoint"], config=config)
+    return s.client("deadline", endpoint_url=settings["endpoint"], config=config)
 
 
 def error(call):

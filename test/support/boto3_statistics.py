@@ -5,8 +5,8 @@ then provokes a ValidationException (bad time zone) and a ThrottlingException (a
 Start in a farm whose aggregation is still running), and prints what it saw as one JSON
 object. Datetimes are printed as ISO 8601 in UTC with a Z.
 
-Usage: python3 boto3_statistics.py ENDPOINT_URL MODELS_DIR < PLAN_JSON
-(MODELS_DIR holds deadline/2023-10-12/service-2.json and paginators-1.json.)
+Usage: python3 boto3_statistics.py ENDPOINT_URL < PLAN_JSON
+(An older boto3 is given the Deadline Cloud model: boto3_session.py.)
 
 PLAN_JSON: {"aggregations": [{"name", "request", "pageSize"}], "badTimezone": request,
 "throttle": request or null}, where a request is StartSessionsStatisticsAggregation's
@@ -17,18 +17,18 @@ import sys
 import time
 from datetime import datetime, timezone
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from boto3_session import session
 
-def client(endpoint, models_dir):
-    session = boto3.session.Session(aws_access_key_id="A", aws_secret_access_key="B", region_name="us-west-2")
-    session._loader.search_paths.insert(0, models_dir)
+
+def client(endpoint):
+    s = session(aws_access_key_id="A", aws_secret_access_key="B", region_name="us-west-2")
     # One attempt and no client-side validation: a ThrottlingException must reach us as the
     # server sent it (botocore would otherwise retry it), and checks are the server's job.
     config = Config(inject_host_prefix=False, parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"})
-    return session.client("deadline", endpoint_url=endpoint, config=config)
+    return s.client("deadline", endpoint_url=endpoint, config=config)
 
 
 def utc_iso(value):
@@ -122,9 +122,9 @@ def throttle(c, request):
     return {"firstId": first_id, "firstStatus": done["status"], "throttled": throttled, "againId": again_id, "againStatus": again["status"]}
 
 
-def main(endpoint, models_dir):
+def main(endpoint):
     plan = json.load(sys.stdin)
-    c = client(endpoint, models_dir)
+    c = client(endpoint)
     out = {"aggregations": [aggregate(c, p) for p in plan["aggregations"]]}
     out["badTimezone"] = error(lambda: c.start_sessions_statistics_aggregation(**start_input(plan["badTimezone"])))
     if plan.get("throttle"):
@@ -133,4 +133,4 @@ def main(endpoint, models_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1])
