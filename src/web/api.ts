@@ -68,6 +68,7 @@ export async function listFleets(client: DeadlineClient, farmId: string): Promis
 
 export type Progress =
   | { phase: 'starting' }
+  | { phase: 'settling' }
   | { phase: 'waiting'; seconds: number; message: string }
   | { phase: 'running'; aggregationId: string }
   | { phase: 'fetching'; aggregationId: string; rows: number };
@@ -101,6 +102,39 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Aggregations this page cancelled while they ran, by farm: the server finishes them anyway,
+ * and a farm runs one at a time, so the next Start waits for them (asking after them
+ * quietly) instead of being refused.
+ */
+const leftRunning = new Map<string, Promise<void>>();
+
+function letFinish(client: DeadlineClient, farmId: string, aggregationId: string): void {
+  const done = (async () => {
+    const until = performance.now() + 10 * 60_000;
+    while (performance.now() < until) {
+      const asked = performance.now();
+      try {
+        const page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId, aggregationId, maxResults: 1 }));
+        if (page.status !== 'IN_PROGRESS') return;
+      } catch {
+        return; // expired, or the server is gone: nothing left to wait for
+      }
+      if (performance.now() - asked < 200) await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  leftRunning.set(farmId, done);
+  void done.finally(() => leftRunning.get(farmId) === done && leftRunning.delete(farmId));
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    promise.then(resolve, reject);
+  });
+}
+
 const isThrottled = (err: unknown): err is { name: string; retryAfterSeconds?: number; message: string } =>
   (err as { name?: string })?.name === 'ThrottlingException';
 
@@ -110,6 +144,11 @@ const isThrottled = (err: unknown): err is { name: string; retryAfterSeconds?: n
  * throttled and tried again after the Retry-After the server gives.
  */
 export async function runAggregation(client: DeadlineClient, input: StartInput, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<Aggregation> {
+  const cancelled = leftRunning.get(input.farmId);
+  if (cancelled) {
+    onProgress({ phase: 'settling' });
+    await untilAborted(cancelled, signal);
+  }
   onProgress({ phase: 'starting' });
   let aggregationId: string;
   for (;;) {
@@ -126,13 +165,24 @@ export async function runAggregation(client: DeadlineClient, input: StartInput, 
   const get = (nextToken?: string) =>
     client.send(new GetSessionsStatisticsAggregationCommand({ farmId: input.farmId, aggregationId, nextToken, maxResults: 100 }), { abortSignal: signal });
   onProgress({ phase: 'running', aggregationId });
-  // Most aggregations finish in well under a second: ask often at first, then less.
+  // farmtally holds a Get while the aggregation runs (up to 250 ms) and answers as soon as
+  // it is done, so after a held answer the next one is asked at once; a server that
+  // answers at once is asked less and less often.
   let delay = 15;
-  let page = await get();
-  while (page.status === 'IN_PROGRESS') {
-    await pause(delay, signal);
-    delay = Math.min(delay * 2, 500);
+  let asked = performance.now();
+  let page: Awaited<ReturnType<typeof get>>;
+  try {
     page = await get();
+    while (page.status === 'IN_PROGRESS') {
+      const held = performance.now() - asked >= 200;
+      await pause(held ? 0 : delay, signal);
+      if (!held) delay = Math.min(delay * 2, 500);
+      asked = performance.now();
+      page = await get();
+    }
+  } catch (err) {
+    if (signal.aborted) letFinish(client, input.farmId, aggregationId);
+    throw err;
   }
   if (page.status !== 'COMPLETED') throw new AggregationEnded(page.status ?? 'UNKNOWN', page.statusMessage);
   const rows: Statistics[] = [...(page.statistics ?? [])];

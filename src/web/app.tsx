@@ -72,6 +72,7 @@ function progressText(run: RunState): string {
     case 'running': {
       const p = run.progress;
       if (p.phase === 'starting') return 'Starting the aggregation…';
+      if (p.phase === 'settling') return 'Waiting for the cancelled aggregation to end on the server (a farm runs one at a time)…';
       if (p.phase === 'waiting') return `The farm is busy with another aggregation; trying again in ${p.seconds} s…`;
       if (p.phase === 'running') return 'Aggregating…';
       return `Reading rows: ${formatCount(p.rows)}…`;

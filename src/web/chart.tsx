@@ -100,11 +100,11 @@ export function StackedChart(props: Props) {
       hooks: {
         setCursor: [
           (u) => {
-            const { idx, left } = u.cursor;
-            if (idx == null || idx >= buckets || left == null || left < 0) return setTip(null);
+            const idx = bucketAt(u, results);
+            if (idx === undefined) return setTip(null);
             // The pointer's place in the chart's box (the plot area sits right of the y axis).
             const offset = u.over.getBoundingClientRect().left - wrap.current!.getBoundingClientRect().left;
-            setTip({ idx, left: left + offset });
+            setTip({ idx, left: u.cursor.left! + offset });
           },
         ],
         draw: [() => callbacks.current.onDrawn()],
@@ -112,16 +112,16 @@ export function StackedChart(props: Props) {
     };
     const u = new uPlot(opts, data, el);
     plot.current = u;
+    const groupAtCursor = () => {
+      const idx = bucketAt(u, results);
+      return idx === undefined || u.cursor.top == null ? undefined : segmentAt(visible, running, idx, u.posToVal(u.cursor.top, 'y'));
+    };
     u.over.addEventListener('click', () => {
-      const idx = u.cursor.idx;
-      if (idx == null || idx >= buckets || u.cursor.top == null) return;
-      const group = segmentAt(visible, running, idx, u.posToVal(u.cursor.top, 'y'));
+      const group = groupAtCursor();
       if (group) callbacks.current.onDrill(group);
     });
     u.over.addEventListener('mousemove', () => {
-      const idx = u.cursor.idx;
-      const group = idx != null && idx < buckets && u.cursor.top != null ? segmentAt(visible, running, idx, u.posToVal(u.cursor.top, 'y')) : undefined;
-      u.over.style.cursor = group ? 'pointer' : 'default';
+      u.over.style.cursor = groupAtCursor() ? 'pointer' : 'default';
     });
     const resize = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: chartHeight(el) }));
     resize.observe(el);
@@ -171,6 +171,23 @@ export function StackedChart(props: Props) {
       {tip === null && <p class="chart-hint">Point at a bar for its values{visible.some((s) => s.groups[0]?.drill && s.key !== OTHERS_KEY) ? '; click a segment to drill into it' : ''}.</p>}
     </div>
   );
+}
+
+/** The bucket under the cursor: the last one starting at or before it (uPlot's own index is the nearest bar start). */
+function bucketAt(u: uPlot, results: Results): number | undefined {
+  const { left } = u.cursor;
+  if (left == null || left < 0) return undefined;
+  const t = u.posToVal(left, 'x') * 1000;
+  const starts = results.buckets;
+  if (!(t >= starts[0]! && t < results.bucketEnd)) return undefined;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 function chartHeight(el: HTMLElement): number {

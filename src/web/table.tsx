@@ -157,11 +157,11 @@ function BucketTable({ group, columns, zone, period }: { group: Group; columns: 
       </thead>
       <tbody>
         {group.rows.map((r) => (
-          <tr key={r.aggregationStartTime!.getTime()}>
+          <tr key={r.aggregationStartTime!.getTime()} data-start={r.aggregationStartTime!.toISOString()}>
             <th scope="row">{bucketLabel(r.aggregationStartTime!.getTime(), zone, period)}</th>
             {columns.map((c) => {
               const v = c.ofRow(r);
-              return <td class="num" data-value={v} key={c.key}>{v === undefined ? '' : c.format(v)}</td>;
+              return <td class="num" data-column={c.key} data-value={v} key={c.key}>{v === undefined ? '' : c.format(v)}</td>;
             })}
           </tr>
         ))}
