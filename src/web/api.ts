@@ -20,7 +20,8 @@ export function makeClient(keys: Keys | undefined): DeadlineClient {
     endpoint: location.origin,
     region: 'us-west-2',
     disableHostPrefix: true,
-    credentials: keys ?? UNCHECKED_KEYS,
+    // A copy: the SDK writes its own notes into the object it is given.
+    credentials: { ...(keys ?? UNCHECKED_KEYS) },
   });
 }
 

@@ -54,10 +54,10 @@ function defaultQuery(strict: boolean, farm: string): Query {
 
 const defaultIds = (lists: Lists | undefined, kind: ResourceKind) => (lists ? (kind === 'queues' ? lists.queues : lists.fleets).slice(0, MAX_RESOURCES).map((i) => i.id) : []);
 
-/** The element to focus for an error: the first control at fault, in the form's order. */
+/** The element to focus for an error: the first control at fault, in the form's order (a general error is announced, the focus stays). */
 const FOCUS_OF: [Control, string][] = [
   ['farm', '#farm'], ['resources', 'input[name=resource]'], ['start', '#start'], ['end', '#end'], ['period', '#period'],
-  ['tz', '#tz'], ['groupBy', '#group-by-0'], ['stats', 'input[name=stat]'], ['general', '#run-error'],
+  ['tz', '#tz'], ['groupBy', '#group-by-0'], ['stats', 'input[name=stat]'],
 ];
 
 function focusFirstError(errors: FieldErrors): void {
@@ -105,11 +105,9 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   const cache = useRef(new Map<string, Lists>());
   const drawnFor = useRef<Shown | null>(null);
 
+  /** An error once the page is in use: beside its control, and for refused keys a way to enter others (a refusal of the first call opens the sign-in form instead, see `start`). */
   function showProblem(problem: Problem): void {
-    if (problem.auth && sigv4) {
-      setAuthProblem(true);
-      if (!farms) setSignIn({ busy: false, problem: problem.fields.general });
-    }
+    if (problem.auth && sigv4) setAuthProblem(true);
     setErrors(problem.fields);
     focusFirstError(problem.fields);
   }
@@ -218,7 +216,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
       setRun({ state: 'done', rows: agg.rows.length, ms: performance.now() - started });
     } catch (err) {
       if (running.current !== ac) return;
-      const problem = describeError(err);
+      const problem = describeError(err, settings.strict);
       if (problem.cancelled) setRun({ state: 'cancelled' });
       else {
         setRun({ state: 'failed' });

@@ -27,7 +27,13 @@ const AUTH_HINT: Record<string, string> = {
   IncompleteSignatureException: 'The server could not read the signature. Enter the keys again.',
 };
 
-export function describeError(err: unknown): Problem {
+/** What to do next, for a control the server refused on a strict server (its messages name constraints, not fixes). */
+const STRICT_HINTS: FieldErrors = {
+  tz: 'This server runs with --strict and takes only UTC+HH:MM or UTC-HH:MM with minutes 00 or 30, as Deadline Cloud does: pick one from the list.',
+  groupBy: 'This server runs with --strict and takes one or two group-by fields, as Deadline Cloud does.',
+};
+
+export function describeError(err: unknown, strict = false): Problem {
   const e = (err ?? {}) as SdkError;
   if (e.name === 'AbortError' || (err instanceof DOMException && err.name === 'AbortError')) return { fields: {}, cancelled: true };
   if (err instanceof AggregationEnded) {
@@ -41,6 +47,7 @@ export function describeError(err: unknown): Problem {
       const control = controlOfField(f.name ?? '');
       fields[control] = fields[control] ? `${fields[control]} ${f.message ?? ''}` : f.message ?? e.message;
     }
+    if (strict) for (const control of Object.keys(fields) as (keyof FieldErrors)[]) if (STRICT_HINTS[control]) fields[control] += ` ${STRICT_HINTS[control]}`;
     return { fields };
   }
   if (e.name === 'ResourceNotFoundException') {

@@ -15,7 +15,7 @@ export function storedKeys(): Keys | undefined {
 }
 
 export function storeKeys(keys: Keys | undefined): void {
-  if (keys) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(keys));
+  if (keys) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey }));
   else sessionStorage.removeItem(STORAGE_KEY);
 }
 
