@@ -152,6 +152,7 @@ describe('the usage explorer in Chromium', { skip: gate.skip }, () => {
   test('a query run from the controls: the URL holds it, the chart stacks the API\'s groups, the table\'s rows and totals are its sums', async () => {
     await page.goto(`${ft.url}/`);
     await page.locator('#farm option', { hasText: 'Demo studio' }).waitFor({ state: 'attached' });
+    await page.locator('input[name=resource]').first().waitFor(); // the farm's queues, listed after the farms
     assert.equal(await page.inputValue('#tz'), 'America/New_York', 'the default zone is the browser\'s');
     assert.equal(await page.locator('input[name=resource]:checked').count(), 10, 'all ten queues picked by default');
 
