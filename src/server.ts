@@ -18,6 +18,7 @@ import { healthRoute } from './wire/health-route.js';
 import { INGEST_ROUTE, ingestRoute } from './wire/ingest-route.js';
 import { createLogger, type LogLevel } from './wire/request-log.js';
 import { readTls, type TlsFiles } from './wire/tls.js';
+import { WEB_PUBLIC_ROUTES, webRoute } from './wire/web-route.js';
 
 export interface ServerOptions {
   host: string;
@@ -125,7 +126,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     knownActions: [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_SESSIONS.action],
     rateLimit: options.rateLimit,
     streamingRoutes: [`POST ${INGEST_ROUTE}`],
-    publicRoutes: ['GET /health'],
+    publicRoutes: ['GET /health', ...WEB_PUBLIC_ROUTES],
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
   const store = await openDuckDbStore({
@@ -153,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     routeOperations: { [`POST ${INGEST_ROUTE}`]: INGEST_SESSIONS.name },
     plugins: [
       healthRoute(() => store.health()),
+      webRoute({ auth, strict: settings.strict }),
       ingestRoute({
         context,
         authorize: (request, action, farmId) => access.ingest(request, action, farmId),

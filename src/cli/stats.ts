@@ -5,10 +5,10 @@ import {
   type GetSessionsStatisticsAggregationResponse, type Statistics,
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { parseLocalTime } from '../domain/local-time.js';
 import { parseTimezone, UTC_ZONE } from '../domain/timezone.js';
+import { flatten, statsCsv } from '../domain/stats-export.js';
 import { clientFor, fail } from './client.js';
 import { usageError } from './exit.js';
 import { withConnectionOptions, type ConnectionOptions } from './options.js';
@@ -59,41 +59,6 @@ interface StatsOptions extends ConnectionOptions {
   format: 'table' | 'csv' | 'json';
 }
 
-/** The row member each group-by field fills (JOB_ID also fills jobName). */
-const FIELD_OF: Record<string, (keyof Statistics)[]> = {
-  QUEUE_ID: ['queueId'], FLEET_ID: ['fleetId'], JOB_ID: ['jobId', 'jobName'], USER_ID: ['userId'],
-  USAGE_TYPE: ['usageType'], INSTANCE_TYPE: ['instanceType'], LICENSE_PRODUCT: ['licenseProduct'],
-};
-
-/** The columns of `flatten`: start, end, the requested group fields (in request order), count, then each statistic. */
-export function columns(groupBy: string[], statistics: string[]): string[] {
-  return [
-    'start', 'end', ...groupBy.flatMap((g) => FIELD_OF[g] ?? []), 'count',
-    ...statistics.map((s) => `runtime_${s.toLowerCase()}_s`), ...statistics.map((s) => `cost_${s.toLowerCase()}_usd`),
-  ];
-}
-
-/**
- * Flat records with the columns of `columns`: the same columns whatever the rows hold (a
- * group with no value for a field, such as the instance type of LICENSE usage, has '').
- */
-export function flatten(rows: Statistics[], groupBy: string[], statistics: string[]): Record<string, string | number>[] {
-  const groupFields = groupBy.flatMap((g) => FIELD_OF[g] ?? []);
-  return rows.map((r) => {
-    const out: Record<string, string | number> = {
-      start: r.aggregationStartTime!.toISOString(),
-      end: r.aggregationEndTime!.toISOString(),
-    };
-    for (const k of groupFields) out[k] = (r[k] as string | undefined) ?? '';
-    out.count = r.count!;
-    for (const s of statistics) out[`runtime_${s.toLowerCase()}_s`] = round(r.runtimeInSeconds![s.toLowerCase() as 'sum']!, 3);
-    for (const s of statistics) out[`cost_${s.toLowerCase()}_usd`] = round(r.costInUsd![s.toLowerCase() as 'sum']!, 6);
-    return out;
-  });
-}
-
-const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
-
 async function run(o: StatsOptions): Promise<void> {
   if (!!o.queues === !!o.fleets) usageError('give exactly one of --queues or --fleets.', 'stats');
   const { start, end } = range(o);
@@ -134,11 +99,9 @@ async function run(o: StatsOptions): Promise<void> {
   }
   progress.done(`${rows.length} rows`);
   if (page.statusMessage) console.error(`note: ${page.statusMessage}`);
-  const records = flatten(rows, o.groupBy, o.statistics);
   if (o.format === 'json') console.log(JSON.stringify(rows, null, 2));
-  // The header even with no rows, so a script reading the file always finds its columns.
-  else if (o.format === 'csv') process.stdout.write(stringify(records, { header: true, columns: columns(o.groupBy, o.statistics) }));
-  else console.log(table(records, '(no rows: no session records overlap the range)'));
+  else if (o.format === 'csv') process.stdout.write(statsCsv(rows, o.groupBy, o.statistics));
+  else console.log(table(flatten(rows, o.groupBy, o.statistics), '(no rows: no session records overlap the range)'));
 }
 
 export function statsCommand(): Command {

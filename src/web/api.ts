@@ -1,0 +1,197 @@
+// The page's calls, all through the official SDK against the page's own origin: the farm,
+// queue and fleet lists for the pickers, and one aggregation end to end (Start, wait, every
+// page of Get), with progress and cancelling.
+import {
+  DeadlineClient, GetSessionsStatisticsAggregationCommand, ListFarmsCommand, ListFleetsCommand, ListQueuesCommand,
+  StartSessionsStatisticsAggregationCommand, type Statistics,
+} from '@aws-sdk/client-deadline';
+import type { StartInput } from './query.js';
+
+export interface Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Open mode checks no signature; the SDK signs anyway, so it gets stand-in keys. */
+const UNCHECKED_KEYS: Keys = { accessKeyId: 'farmtally-page', secretAccessKey: 'open-mode-checks-no-signature' };
+
+export function makeClient(keys: Keys | undefined): DeadlineClient {
+  return new DeadlineClient({
+    endpoint: location.origin,
+    region: 'us-west-2',
+    disableHostPrefix: true,
+    // A copy: the SDK writes its own notes into the object it is given.
+    credentials: { ...(keys ?? UNCHECKED_KEYS) },
+  });
+}
+
+export interface Named {
+  id: string;
+  name: string;
+}
+
+async function all<T>(page: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string }>): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const { items, nextToken } = await page(token);
+    out.push(...items);
+    token = nextToken;
+  } while (token);
+  return out;
+}
+
+const byName = (a: Named, b: Named) => a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1);
+
+export async function listFarms(client: DeadlineClient): Promise<Named[]> {
+  const farms = await all(async (nextToken) => {
+    const r = await client.send(new ListFarmsCommand({ nextToken, maxResults: 100 }));
+    return { items: (r.farms ?? []).map((f) => ({ id: f.farmId!, name: f.displayName ?? f.farmId! })), nextToken: r.nextToken };
+  });
+  return farms.sort(byName);
+}
+
+export async function listQueues(client: DeadlineClient, farmId: string): Promise<Named[]> {
+  const queues = await all(async (nextToken) => {
+    const r = await client.send(new ListQueuesCommand({ farmId, nextToken, maxResults: 100 }));
+    return { items: (r.queues ?? []).map((q) => ({ id: q.queueId!, name: q.displayName ?? q.queueId! })), nextToken: r.nextToken };
+  });
+  return queues.sort(byName);
+}
+
+export async function listFleets(client: DeadlineClient, farmId: string): Promise<Named[]> {
+  const fleets = await all(async (nextToken) => {
+    const r = await client.send(new ListFleetsCommand({ farmId, nextToken, maxResults: 100 }));
+    return { items: (r.fleets ?? []).map((f) => ({ id: f.fleetId!, name: f.displayName ?? f.fleetId! })), nextToken: r.nextToken };
+  });
+  return fleets.sort(byName);
+}
+
+export type Progress =
+  | { phase: 'starting' }
+  | { phase: 'settling' }
+  | { phase: 'waiting'; seconds: number; message: string }
+  | { phase: 'running'; aggregationId: string }
+  | { phase: 'fetching'; aggregationId: string; rows: number };
+
+export interface Aggregation {
+  rows: Statistics[];
+  /** The server's note on a completed aggregation (a missing rate, say). */
+  statusMessage?: string;
+}
+
+/** An aggregation that ended otherwise than COMPLETED: its status and the server's reason. */
+export class AggregationEnded extends Error {
+  constructor(readonly status: string, readonly statusMessage: string | undefined) {
+    super(`The aggregation ended ${status}: ${statusMessage ?? 'no reason given'}`);
+    this.name = 'AggregationEnded';
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/**
+ * Aggregations this page cancelled while they ran, by farm: the server finishes them anyway,
+ * and a farm runs one at a time, so the next Start waits for them (asking after them
+ * quietly) instead of being refused.
+ */
+const leftRunning = new Map<string, Promise<void>>();
+
+function letFinish(client: DeadlineClient, farmId: string, aggregationId: string): void {
+  const done = (async () => {
+    const until = performance.now() + 10 * 60_000;
+    while (performance.now() < until) {
+      const asked = performance.now();
+      try {
+        const page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId, aggregationId, maxResults: 1 }));
+        if (page.status !== 'IN_PROGRESS') return;
+      } catch {
+        return; // expired, or the server is gone: nothing left to wait for
+      }
+      if (performance.now() - asked < 200) await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  leftRunning.set(farmId, done);
+  void done.finally(() => leftRunning.get(farmId) === done && leftRunning.delete(farmId));
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    promise.then(resolve, reject);
+  });
+}
+
+const isThrottled = (err: unknown): err is { name: string; retryAfterSeconds?: number; message: string } =>
+  (err as { name?: string })?.name === 'ThrottlingException';
+
+/**
+ * Start, poll until it is done, then read every page. A farm runs one aggregation at a
+ * time: while another one runs (a cancelled one still finishes on the server), Start is
+ * throttled and tried again after the Retry-After the server gives.
+ */
+export async function runAggregation(client: DeadlineClient, input: StartInput, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<Aggregation> {
+  const cancelled = leftRunning.get(input.farmId);
+  if (cancelled) {
+    onProgress({ phase: 'settling' });
+    await untilAborted(cancelled, signal);
+  }
+  onProgress({ phase: 'starting' });
+  let aggregationId: string;
+  for (;;) {
+    try {
+      aggregationId = (await client.send(new StartSessionsStatisticsAggregationCommand(input as never), { abortSignal: signal })).aggregationId!;
+      break;
+    } catch (err) {
+      if (!isThrottled(err)) throw err;
+      const seconds = Math.max(1, err.retryAfterSeconds ?? 1);
+      onProgress({ phase: 'waiting', seconds, message: err.message });
+      await pause(seconds * 1000, signal);
+    }
+  }
+  const get = (nextToken?: string) =>
+    client.send(new GetSessionsStatisticsAggregationCommand({ farmId: input.farmId, aggregationId, nextToken, maxResults: 100 }), { abortSignal: signal });
+  onProgress({ phase: 'running', aggregationId });
+  // farmtally holds a Get while the aggregation runs (up to 250 ms) and answers as soon as
+  // it is done, so after a held answer the next one is asked at once; a server that
+  // answers at once is asked less and less often.
+  let delay = 15;
+  let asked = performance.now();
+  let page: Awaited<ReturnType<typeof get>>;
+  try {
+    page = await get();
+    while (page.status === 'IN_PROGRESS') {
+      const held = performance.now() - asked >= 200;
+      await pause(held ? 0 : delay, signal);
+      if (!held) delay = Math.min(delay * 2, 500);
+      asked = performance.now();
+      page = await get();
+    }
+  } catch (err) {
+    if (signal.aborted) letFinish(client, input.farmId, aggregationId);
+    throw err;
+  }
+  if (page.status !== 'COMPLETED') throw new AggregationEnded(page.status ?? 'UNKNOWN', page.statusMessage);
+  const rows: Statistics[] = [...(page.statistics ?? [])];
+  const statusMessage = page.statusMessage;
+  while (page.nextToken) {
+    onProgress({ phase: 'fetching', aggregationId, rows: rows.length });
+    page = await get(page.nextToken);
+    rows.push(...(page.statistics ?? []));
+  }
+  return { rows, statusMessage };
+}

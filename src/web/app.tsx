@@ -1,0 +1,369 @@
+// The usage explorer: the query form on one side, the results (chart, table, CSV) on the
+// other. It owns the flows: sign in (sigv4), list farms, open the query the URL names, run
+// a query (URL updated, progress, cancel), drill into a group, and back/forward.
+import type { DeadlineClient } from '@aws-sdk/client-deadline';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { statsCsv } from '../domain/stats-export.js';
+import { listFarms, listFleets, listQueues, makeClient, runAggregation, type Keys, type Named, type Progress } from './api.js';
+import { Legend, StackedChart } from './chart.js';
+import { Controls, FieldError } from './controls.js';
+import { describeError, type Problem } from './errors.js';
+import { formatCount, formatMeasure, MEASURE_TITLE } from './format.js';
+import {
+  browserZone, checkQuery, isQuery, MAX_RESOURCES, presetOf, presetRange, queryFromUrl, queryToSearch, zoneOf,
+  type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
+} from './query.js';
+import { chartSeries, FIELD_TITLE, groupRows, namesOf, type Group, type Results } from './results.js';
+import { SignIn, storedKeys, storeKeys } from './sign-in.js';
+import { GroupTable } from './table.js';
+
+/** GET /explorer/settings.json (src/wire/web-route.ts). */
+export interface ExplorerSettings {
+  auth: 'open' | 'sigv4';
+  strict: boolean;
+}
+
+interface Lists {
+  farm: string;
+  queues: Named[];
+  fleets: Named[];
+}
+
+type RunState =
+  | { state: 'idle' }
+  | { state: 'running'; progress: Progress; started: number }
+  | { state: 'done'; rows: number; ms: number }
+  | { state: 'cancelled' }
+  | { state: 'failed' };
+
+interface Shown {
+  /** Counts runs: the chart and table start afresh (sort, open rows) for each. */
+  run: number;
+  query: Query;
+  results: Results;
+  statusMessage?: string;
+}
+
+const DRILL_FIELDS = ['JOB_ID', 'USER_ID', 'INSTANCE_TYPE', 'USAGE_TYPE', 'LICENSE_PRODUCT'];
+
+function defaultQuery(strict: boolean, farm: string): Query {
+  const tz = browserZone(strict);
+  const zone = zoneOf(tz) ?? zoneOf('UTC')!;
+  return { farm, kind: 'queues', ids: [], ...presetRange('last30', zone), period: 'DAILY', tz, groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost' };
+}
+
+const defaultIds = (lists: Lists | undefined, kind: ResourceKind) => (lists ? (kind === 'queues' ? lists.queues : lists.fleets).slice(0, MAX_RESOURCES).map((i) => i.id) : []);
+
+/** The element to focus for an error: the first control at fault, in the form's order (a general error is announced, the focus stays). */
+const FOCUS_OF: [Control, string][] = [
+  ['farm', '#farm'], ['resources', 'input[name=resource]'], ['start', '#start'], ['end', '#end'], ['period', '#period'],
+  ['tz', '#tz'], ['groupBy', '#group-by-0'], ['stats', 'input[name=stat]'],
+];
+
+function focusFirstError(errors: FieldErrors): void {
+  const hit = FOCUS_OF.find(([c]) => errors[c]);
+  if (hit) setTimeout(() => document.querySelector<HTMLElement>(hit[1])?.focus());
+}
+
+function progressText(run: RunState): string {
+  switch (run.state) {
+    case 'idle':
+      return '';
+    case 'running': {
+      const p = run.progress;
+      if (p.phase === 'starting') return 'Starting the aggregation…';
+      if (p.phase === 'settling') return 'Waiting for the cancelled aggregation to end on the server (a farm runs one at a time)…';
+      if (p.phase === 'waiting') return `The farm is busy with another aggregation; trying again in ${p.seconds} s…`;
+      if (p.phase === 'running') return 'Aggregating…';
+      return `Reading rows: ${formatCount(p.rows)}…`;
+    }
+    case 'done':
+      return `${formatCount(run.rows)} rows in ${(run.ms / 1000).toFixed(2)} s.`;
+    case 'cancelled':
+      return 'Cancelled.';
+    case 'failed':
+      return 'The query did not run: see the message beside the control at fault.';
+  }
+}
+
+export function App({ settings }: { settings: ExplorerSettings }) {
+  const sigv4 = settings.auth === 'sigv4';
+  const [keys, setKeys] = useState<Keys | undefined>(() => (sigv4 ? storedKeys() : undefined));
+  const [signIn, setSignIn] = useState<{ problem?: string; busy: boolean } | null>(sigv4 && !storedKeys() ? { busy: false } : null);
+  const client = useMemo(() => makeClient(keys), [keys]);
+  const [farms, setFarms] = useState<Named[] | null>(null);
+  const [lists, setLists] = useState<Lists>({ farm: '', queues: [], fleets: [] });
+  const [draft, setDraft] = useState<Query>(() => defaultQuery(settings.strict, ''));
+  const [preset, setPreset] = useState<Preset>('last30');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [authProblem, setAuthProblem] = useState(false);
+  const [run, setRun] = useState<RunState>({ state: 'idle' });
+  const [shown, setShown] = useState<Shown | null>(null);
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const [drillBy, setDrillBy] = useState('JOB_ID');
+  const running = useRef<AbortController | null>(null);
+  const cache = useRef(new Map<string, Lists>());
+  const drawnFor = useRef<Shown | null>(null);
+
+  /** An error once the page is in use: beside its control, and for refused keys a way to enter others (a refusal of the first call opens the sign-in form instead, see `start`). */
+  function showProblem(problem: Problem): void {
+    if (problem.auth && sigv4) setAuthProblem(true);
+    setErrors(problem.fields);
+    focusFirstError(problem.fields);
+  }
+
+  async function loadLists(c: DeadlineClient, farm: string): Promise<Lists | undefined> {
+    if (!farm) return undefined;
+    const known = cache.current.get(farm);
+    if (known) {
+      setLists(known);
+      return known;
+    }
+    try {
+      const [queues, fleets] = await Promise.all([listQueues(c, farm), listFleets(c, farm)]);
+      const loaded = { farm, queues, fleets };
+      cache.current.set(farm, loaded);
+      setLists(loaded);
+      return loaded;
+    } catch (err) {
+      const problem = describeError(err);
+      if (!problem.auth) problem.fields = { farm: `${problem.fields.farm ?? problem.fields.general ?? ''} Pick a farm from the list.`.trim() };
+      showProblem(problem);
+      return undefined;
+    }
+  }
+
+  /** Fills the form from the URL (defaults for what it leaves out) and runs it when it names a query. */
+  async function openUrl(c: DeadlineClient, farmList: Named[]): Promise<void> {
+    const fromUrl = queryFromUrl(location.search, defaultQuery(settings.strict, farmList[0]?.id ?? ''));
+    setDraft(fromUrl);
+    setPreset(presetOf(fromUrl.start, fromUrl.end, zoneOf(fromUrl.tz)));
+    const loaded = await loadLists(c, fromUrl.farm);
+    const hasIds = new URLSearchParams(location.search).has(fromUrl.kind);
+    const q = hasIds ? fromUrl : { ...fromUrl, ids: defaultIds(loaded, fromUrl.kind) };
+    setDraft(q);
+    if (loaded && isQuery(location.search)) await execute(q, 'replace', c, loaded);
+  }
+
+  async function start(c: DeadlineClient): Promise<boolean> {
+    try {
+      const farmList = await listFarms(c);
+      setFarms(farmList);
+      setAuthProblem(false);
+      setErrors({});
+      await openUrl(c, farmList);
+      return true;
+    } catch (err) {
+      const problem = describeError(err);
+      if (problem.auth && sigv4) setSignIn({ busy: false, problem: problem.fields.general });
+      else showProblem(problem);
+      return false;
+    }
+  }
+
+  useEffect(() => {
+    if (!signIn) void start(client);
+  }, []);
+
+  useEffect(() => {
+    const onPop = () => {
+      if (farms) void openUrl(client, farms);
+    };
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, [client, farms]);
+
+  async function submitKeys(k: Keys): Promise<void> {
+    setSignIn({ busy: true });
+    const c = makeClient(k);
+    try {
+      await listFarms(c); // the keys work before they are kept
+    } catch (err) {
+      const problem = describeError(err);
+      setSignIn({ busy: false, problem: problem.fields.general ?? Object.values(problem.fields)[0] });
+      return;
+    }
+    storeKeys(k);
+    setKeys(k);
+    setSignIn(null);
+    await start(c);
+  }
+
+  async function execute(q: Query, history_: 'push' | 'replace', c = client, named: Lists = lists): Promise<void> {
+    const checked = checkQuery(q);
+    if ('errors' in checked) {
+      setErrors(checked.errors);
+      focusFirstError(checked.errors);
+      return;
+    }
+    setErrors({});
+    setAuthProblem(false);
+    const search = queryToSearch(q);
+    if (search !== location.search) history_ === 'push' ? history.pushState(null, '', search) : history.replaceState(null, '', search);
+    running.current?.abort();
+    const ac = new AbortController();
+    running.current = ac;
+    const started = performance.now();
+    performance.clearMarks('farmtally:drawn');
+    performance.mark('farmtally:run');
+    setRun({ state: 'running', progress: { phase: 'starting' }, started });
+    try {
+      const agg = await runAggregation(c, checked.input, ac.signal, (progress) => running.current === ac && setRun({ state: 'running', progress, started }));
+      if (running.current !== ac) return;
+      const results = groupRows(agg.rows, q.groupBy, { queues: namesOf(named.queues), fleets: namesOf(named.fleets) });
+      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, statusMessage: agg.statusMessage }));
+      setHidden(new Set());
+      setRun({ state: 'done', rows: agg.rows.length, ms: performance.now() - started });
+    } catch (err) {
+      if (running.current !== ac) return;
+      const problem = describeError(err, settings.strict);
+      if (problem.cancelled) setRun({ state: 'cancelled' });
+      else {
+        setRun({ state: 'failed' });
+        showProblem(problem);
+      }
+    } finally {
+      if (running.current === ac) running.current = null;
+    }
+  }
+
+  function cancel(): void {
+    running.current?.abort(new DOMException('Cancelled by the user', 'AbortError'));
+    running.current = null;
+    setRun({ state: 'cancelled' });
+  }
+
+  async function pickFarm(farm: string): Promise<void> {
+    setErrors({});
+    setDraft((d) => ({ ...d, farm, ids: [] }));
+    const loaded = await loadLists(client, farm);
+    if (loaded) setDraft((d) => (d.farm === farm ? { ...d, ids: defaultIds(loaded, d.kind) } : d));
+  }
+
+  function pickPreset(p: Preset): void {
+    setPreset(p);
+    const zone = zoneOf(draft.tz);
+    if (p !== 'custom' && zone) setDraft((d) => ({ ...d, ...presetRange(p, zone) }));
+  }
+
+  function change(q: Query): void {
+    setDraft(q);
+    // The measure is a way of looking at the rows already there: no new run, the URL follows.
+    if (shown && q.measure !== shown.query.measure) {
+      const query = { ...shown.query, measure: q.measure };
+      setShown({ ...shown, query });
+      history.replaceState(null, '', queryToSearch(query));
+    }
+  }
+
+  function drill(group: Group): void {
+    if (!shown || !group.drill) return;
+    const q: Query = { ...shown.query, kind: group.drill.kind, ids: [group.drill.id], groupBy: [drillBy] };
+    setDraft(q);
+    void execute(q, 'push');
+  }
+
+  const zone = useMemo(() => (shown ? zoneOf(shown.query.tz) : undefined), [shown?.query.tz]);
+  const series = useMemo(() => (shown ? chartSeries(shown.results, shown.query.measure) : []), [shown?.results, shown?.query.measure]);
+  const csvUrl = useMemo(() => (shown ? URL.createObjectURL(new Blob([statsCsv(shown.results.rows, shown.query.groupBy, shown.query.stats)], { type: 'text/csv;charset=utf-8' })) : undefined), [shown?.results]);
+  useEffect(() => () => csvUrl && URL.revokeObjectURL(csvUrl), [csvUrl]);
+
+  function drawn(): void {
+    if (drawnFor.current === shown) return;
+    drawnFor.current = shown;
+    performance.mark('farmtally:drawn');
+    document.documentElement.dataset.drawn = String(Number(document.documentElement.dataset.drawn ?? 0) + 1);
+  }
+
+  const toggle = (key: string) => setHidden((h) => {
+    const next = new Set(h);
+    if (!next.delete(key)) next.add(key);
+    return next;
+  });
+
+  const isRunning = run.state === 'running';
+  return (
+    <>
+      <header class="top">
+        <h1>
+          farmtally <span class="muted">usage explorer</span>
+        </h1>
+        {sigv4 && keys && !signIn && (
+          <p class="who">
+            Signed with key <code>{keys.accessKeyId}</code>{' '}
+            <button type="button" class="link" onClick={() => { storeKeys(undefined); setSignIn({ busy: false }); }}>Change keys</button>
+          </p>
+        )}
+      </header>
+      {signIn ? (
+        <main class="single">
+          <SignIn busy={signIn.busy} problem={signIn.problem} initial={keys} onSubmit={(k) => void submitKeys(k)} />
+        </main>
+      ) : (
+        <main class="layout">
+          <form class="controls" aria-label="Query" onSubmit={(e) => { e.preventDefault(); void execute(draft, 'push'); }} noValidate>
+            <Controls
+              query={draft} farms={farms ?? []} queues={lists.farm === draft.farm ? lists.queues : []} fleets={lists.farm === draft.farm ? lists.fleets : []}
+              strict={settings.strict} preset={preset} errors={errors} running={isRunning}
+              onChange={change} onPreset={pickPreset} onFarm={(f) => void pickFarm(f)} onCancel={cancel}
+            />
+            <div class="run-status" role="status" aria-live="polite" data-run-state={run.state}>
+              {isRunning && <progress aria-label="Query running" />}
+              <span>{progressText(run)}</span>
+            </div>
+            <FieldError errors={errors} control="general" />
+            {authProblem && sigv4 && (
+              <button type="button" onClick={() => { storeKeys(undefined); setSignIn({ busy: false }); }}>Enter keys again</button>
+            )}
+          </form>
+          <section class="results" aria-label="Results" aria-busy={isRunning}>
+            {farms && farms.length === 0 && (
+              <p class="empty">
+                This server has no farms yet. Fill one with a year of demo sessions: <code>npx farmtally demo --endpoint {location.origin}</code>, then reload.
+              </p>
+            )}
+            {!shown && farms && farms.length > 0 && <p class="empty">Pick a farm, its queues or fleets and a range, then press Run.</p>}
+            {shown && zone && (
+              <>
+                <div class="results-head">
+                  <h2>
+                    {MEASURE_TITLE[shown.query.measure]} by {shown.query.groupBy.map((g) => FIELD_TITLE[g]?.toLowerCase()).join(', then ')}
+                  </h2>
+                  <p class="muted">
+                    {shown.query.start} to {shown.query.end} ({shown.query.tz}), {shown.query.period ? shown.query.period.toLowerCase() : 'one bucket'}: {' '}
+                    <strong data-testid="grand-total">{formatMeasure(shown.query.measure === 'cost' ? shown.results.totals.cost : shown.results.totals.runtime / 3600, shown.query.measure)}</strong>
+                  </p>
+                  <div class="results-actions">
+                    <a class="button" href={csvUrl} download={`farmtally-${shown.query.farm}-${shown.query.start}-${shown.query.end}.csv`} id="download-csv">
+                      Download CSV ({formatCount(shown.results.rows.length)} rows)
+                    </a>
+                    <label class="inline">
+                      Clicking a queue or fleet shows it by{' '}
+                      <select id="drill-by" value={drillBy} onChange={(e) => setDrillBy(e.currentTarget.value)}>
+                        {DRILL_FIELDS.map((f) => <option value={f} key={f}>{FIELD_TITLE[f]?.toLowerCase()}</option>)}
+                      </select>
+                    </label>
+                  </div>
+                  {shown.statusMessage && <p class="note" role="note">{shown.statusMessage}</p>}
+                </div>
+                {shown.results.rows.length === 0 ? (
+                  <p class="empty">No usage in this range: no session records overlap it.</p>
+                ) : (
+                  <>
+                    <Legend series={series} hidden={hidden} measure={shown.query.measure} onToggle={toggle} />
+                    <StackedChart
+                      key={shown.run}
+                      results={shown.results} series={series} measure={shown.query.measure} zone={zone} period={shown.query.period}
+                      hidden={hidden} onToggle={toggle} onDrill={drill} onDrawn={drawn}
+                    />
+                    <GroupTable key={shown.run} results={shown.results} stats={shown.query.stats} measure={shown.query.measure} zone={zone} period={shown.query.period} onDrill={drill} />
+                  </>
+                )}
+              </>
+            )}
+          </section>
+        </main>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,213 @@
+// The query form: farm, queues or fleets, date range with presets, period, time zone,
+// group-by fields, statistics and measure, with Run and Cancel. Each control has a label
+// and an error slot beside it (`<control>-error`) that API errors and the page's own
+// checks fill.
+import type { ComponentChildren } from 'preact';
+import { useMemo } from 'preact/hooks';
+import type { Named } from './api.js';
+import { FIELD_TITLE } from './results.js';
+import {
+  GROUP_BY_FIELDS, MAX_RESOURCES, PERIODS, presetRange, PRESETS, STATISTICS, zoneChoices, zoneOf,
+  type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
+} from './query.js';
+
+interface Props {
+  query: Query;
+  farms: Named[];
+  queues: Named[];
+  fleets: Named[];
+  strict: boolean;
+  preset: Preset;
+  errors: FieldErrors;
+  running: boolean;
+  onChange(q: Query): void;
+  onPreset(p: Preset): void;
+  onFarm(farmId: string): void;
+  onCancel(): void;
+}
+
+const PERIOD_TITLE: Record<string, string> = { '': 'One bucket (the whole range)', HOURLY: 'Hourly', DAILY: 'Daily', WEEKLY: 'Weekly', MONTHLY: 'Monthly' };
+
+/** aria attributes tying a control to its error slot. */
+const invalid = (errors: FieldErrors, control: Control) => (errors[control] ? { 'aria-invalid': true, 'aria-describedby': `${control}-error` } : {});
+/** The same for a group of controls (a fieldset is described by the error, not itself invalid). */
+const described = (errors: FieldErrors, control: Control) => (errors[control] ? { 'aria-describedby': `${control}-error`, class: 'field has-error' } : {});
+
+export function FieldError({ errors, control }: { errors: FieldErrors; control: Control }) {
+  return (
+    <p id={`${control}-error`} class="field-error" role="alert" hidden={!errors[control]}>
+      {errors[control] ?? ''}
+    </p>
+  );
+}
+
+function Field({ label, id, children, errors, control }: { label: string; id: string; children: ComponentChildren; errors: FieldErrors; control: Control }) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children}
+      <FieldError errors={errors} control={control} />
+    </div>
+  );
+}
+
+export function Controls(props: Props) {
+  const { query: q, errors, strict, onChange } = props;
+  const set = (patch: Partial<Query>) => onChange({ ...q, ...patch });
+  const zones = useMemo(() => zoneChoices(strict), [strict]);
+  const items = q.kind === 'queues' ? props.queues : props.fleets;
+  // IDs the URL named that the farm does not list stay visible, so they can be unticked.
+  const listed = [...items, ...q.ids.filter((id) => !items.some((i) => i.id === id)).map((id) => ({ id, name: `${id} (not found)` }))];
+  const withTimes = q.start.includes('T') || q.end.includes('T');
+  const maxGroupBy = strict ? 2 : GROUP_BY_FIELDS.length;
+
+  const toggleId = (id: string, on: boolean) => set({ ids: on ? [...q.ids, id] : q.ids.filter((i) => i !== id) });
+  const setKind = (kind: ResourceKind) => set({ kind, ids: (kind === 'queues' ? props.queues : props.fleets).slice(0, MAX_RESOURCES).map((i) => i.id) });
+  const setTimes = (on: boolean) => {
+    const cut = (t: string) => t.slice(0, 10);
+    props.onPreset('custom');
+    set(on ? { start: `${cut(q.start)}T00:00`, end: `${cut(q.end)}T00:00` } : { start: cut(q.start), end: cut(q.end) });
+  };
+  const setZone = (tz: string) => {
+    const zone = zoneOf(tz);
+    // A preset is about the zone's own calendar: moving zones moves its dates with it.
+    const range = zone && props.preset !== 'custom' ? presetRange(props.preset, zone) : {};
+    set({ tz, ...range });
+  };
+  const setGroupField = (i: number, field: string) => set({ groupBy: q.groupBy.map((g, j) => (j === i ? field : g)) });
+
+  return (
+    <>
+      <Field label="Farm" id="farm" errors={errors} control="farm">
+        <select id="farm" value={q.farm} onChange={(e) => props.onFarm(e.currentTarget.value)} {...invalid(errors, 'farm')}>
+          {props.farms.length === 0 && <option value="">(no farms yet)</option>}
+          {q.farm && !props.farms.some((f) => f.id === q.farm) && <option value={q.farm}>{q.farm} (not found)</option>}
+          {props.farms.map((f) => <option value={f.id} key={f.id}>{f.name}</option>)}
+        </select>
+      </Field>
+
+      <fieldset class="field" {...described(errors, 'resources')}>
+        <legend>Queues or fleets</legend>
+        <div class="segmented">
+          {(['queues', 'fleets'] as const).map((kind) => (
+            <label key={kind}>
+              <input type="radio" name="kind" value={kind} checked={q.kind === kind} onChange={() => setKind(kind)} />
+              {kind === 'queues' ? 'Queues' : 'Fleets'}
+            </label>
+          ))}
+        </div>
+        <div class="picker-actions">
+          <button type="button" class="link" onClick={() => set({ ids: items.slice(0, MAX_RESOURCES).map((i) => i.id) })}>
+            {items.length > MAX_RESOURCES ? `First ${MAX_RESOURCES}` : 'All'}
+          </button>
+          <button type="button" class="link" onClick={() => set({ ids: [] })}>None</button>
+          <span class="muted" id="picked-count">{q.ids.length} of at most {MAX_RESOURCES} picked</span>
+        </div>
+        <ul class="checklist" aria-describedby="picked-count">
+          {listed.map((i) => {
+            const on = q.ids.includes(i.id);
+            return (
+              <li key={i.id}>
+                <label title={i.id}>
+                  <input type="checkbox" name="resource" value={i.id} checked={on} disabled={!on && q.ids.length >= MAX_RESOURCES} onChange={(e) => toggleId(i.id, e.currentTarget.checked)} />
+                  {i.name}
+                </label>
+              </li>
+            );
+          })}
+          {listed.length === 0 && <li class="muted">This farm has no {q.kind}.</li>}
+        </ul>
+        <FieldError errors={errors} control="resources" />
+      </fieldset>
+
+      <fieldset class="field">
+        <legend>Date range</legend>
+        <label for="preset" class="visually-hidden">Range preset</label>
+        <select id="preset" value={props.preset} onChange={(e) => props.onPreset(e.currentTarget.value as Preset)}>
+          {PRESETS.map(([p, title]) => <option value={p} key={p}>{title}</option>)}
+        </select>
+        <div class="range">
+          <div>
+            <label for="start">Start (inclusive)</label>
+            <input id="start" type={withTimes ? 'datetime-local' : 'date'} value={q.start} onInput={(e) => { props.onPreset('custom'); set({ start: e.currentTarget.value }); }} {...invalid(errors, 'start')} />
+          </div>
+          <div>
+            <label for="end">End (exclusive)</label>
+            <input id="end" type={withTimes ? 'datetime-local' : 'date'} value={q.end} onInput={(e) => { props.onPreset('custom'); set({ end: e.currentTarget.value }); }} {...invalid(errors, 'end')} />
+          </div>
+        </div>
+        <label class="inline">
+          <input type="checkbox" checked={withTimes} onChange={(e) => setTimes(e.currentTarget.checked)} /> Times of day
+        </label>
+        <FieldError errors={errors} control="start" />
+        <FieldError errors={errors} control="end" />
+      </fieldset>
+
+      <div class="pair">
+        <Field label="Period" id="period" errors={errors} control="period">
+          <select id="period" value={q.period} onChange={(e) => set({ period: e.currentTarget.value as Query['period'] })} {...invalid(errors, 'period')}>
+            {['', ...PERIODS].map((p) => <option value={p} key={p}>{PERIOD_TITLE[p]}</option>)}
+          </select>
+        </Field>
+        <Field label="Time zone" id="tz" errors={errors} control="tz">
+          <input id="tz" list="tz-choices" value={q.tz} autocomplete="off" spellcheck={false} onChange={(e) => setZone(e.currentTarget.value)} {...invalid(errors, 'tz')} />
+          <datalist id="tz-choices">
+            {zones.map((z) => <option value={z} key={z} />)}
+          </datalist>
+        </Field>
+      </div>
+
+      <fieldset class="field" {...described(errors, 'groupBy')}>
+        <legend>Group by</legend>
+        {q.groupBy.map((field, i) => (
+          <div class="group-by" key={i}>
+            <label for={`group-by-${i}`} class="visually-hidden">{i === 0 ? 'Group by' : `Then by (field ${i + 1})`}</label>
+            <span aria-hidden="true" class="muted group-by-n">{i === 0 ? 'by' : 'then'}</span>
+            <select id={`group-by-${i}`} value={field} onChange={(e) => setGroupField(i, e.currentTarget.value)}>
+              {GROUP_BY_FIELDS.filter((f) => f === field || !q.groupBy.includes(f)).map((f) => <option value={f} key={f}>{FIELD_TITLE[f]}</option>)}
+            </select>
+            {q.groupBy.length > 1 && (
+              <button type="button" class="icon" aria-label={`Remove ${FIELD_TITLE[field] ?? field} from the grouping`} onClick={() => set({ groupBy: q.groupBy.filter((_, j) => j !== i) })}>×</button>
+            )}
+          </div>
+        ))}
+        {q.groupBy.length < maxGroupBy && (
+          <button type="button" class="link" onClick={() => set({ groupBy: [...q.groupBy, GROUP_BY_FIELDS.find((f) => !q.groupBy.includes(f))!] })}>
+            + Add a field{strict ? ' (this server takes 2)' : ''}
+          </button>
+        )}
+        <FieldError errors={errors} control="groupBy" />
+      </fieldset>
+
+      <fieldset class="field" {...described(errors, 'stats')}>
+        <legend>Statistics</legend>
+        <div class="checks">
+          {STATISTICS.map((s) => (
+            <label key={s} class="inline" title={s === 'SUM' ? 'Always: the chart and the totals add up sums' : undefined}>
+              <input type="checkbox" name="stat" value={s} checked={q.stats.includes(s)} disabled={s === 'SUM'} onChange={(e) => set({ stats: STATISTICS.filter((x) => x === 'SUM' || (x === s ? e.currentTarget.checked : q.stats.includes(x))) })} />
+              {s}
+            </label>
+          ))}
+        </div>
+        <FieldError errors={errors} control="stats" />
+      </fieldset>
+
+      <fieldset class="field">
+        <legend>Measure</legend>
+        <div class="segmented">
+          {(['cost', 'runtime'] as const).map((m) => (
+            <label key={m}>
+              <input type="radio" name="measure" value={m} checked={q.measure === m} onChange={() => set({ measure: m })} />
+              {m === 'cost' ? 'Cost' : 'Runtime'}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      <div class="actions">
+        <button type="submit" class="primary" id="run" disabled={props.running}>Run</button>
+        <button type="button" id="cancel" disabled={!props.running} onClick={props.onCancel}>Cancel</button>
+      </div>
+    </>
+  );
+}

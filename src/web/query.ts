@@ -1,0 +1,209 @@
+// The explorer's query: what the controls hold, how it lives in the URL (docs/page-url.md's
+// scheme, shared with `farmtally demo`), the date range presets, and the checks made before
+// anything is sent. Dates and times without an offset mean the query's time zone
+// (parseLocalTime, the same function the CLI uses).
+import type { Period } from '../domain/buckets.js';
+import { parseLocalTime } from '../domain/local-time.js';
+import { formatOffsetName, offsetMsAt, parseTimezone, type TimeZone } from '../domain/timezone.js';
+
+export type ResourceKind = 'queues' | 'fleets';
+export type Measure = 'cost' | 'runtime';
+
+export const PERIODS: readonly Period[] = ['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'];
+export const GROUP_BY_FIELDS = ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT'] as const;
+export const STATISTICS = ['SUM', 'MIN', 'MAX', 'AVG'] as const;
+/** The model's limit of resources per aggregation. */
+export const MAX_RESOURCES = 10;
+
+export interface Query {
+  farm: string;
+  kind: ResourceKind;
+  ids: string[];
+  /** Local date or date-time in `tz`, inclusive. */
+  start: string;
+  /** Local date or date-time in `tz`, exclusive. */
+  end: string;
+  /** '' is one bucket over the whole range. */
+  period: Period | '';
+  tz: string;
+  groupBy: string[];
+  /** Always holds SUM: the chart stacks sums and the table adds them up. */
+  stats: string[];
+  measure: Measure;
+}
+
+/** Controls an error can be shown beside (ids of their error slots in the page). */
+export type Control = 'farm' | 'resources' | 'start' | 'end' | 'period' | 'tz' | 'groupBy' | 'stats' | 'general';
+export type FieldErrors = Partial<Record<Control, string>>;
+
+const list = (text: string | null) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** `SUM` first, then the others in the model's order, each once. */
+export function normalizeStats(stats: readonly string[]): string[] {
+  const upper = new Set(stats.map((s) => s.toUpperCase()));
+  return STATISTICS.filter((s) => s === 'SUM' || upper.has(s));
+}
+
+/** The query a URL names, the defaults standing in for what it leaves out. */
+export function queryFromUrl(search: string, defaults: Query): Query {
+  const p = new URLSearchParams(search);
+  const fleets = p.get('fleets');
+  const kind: ResourceKind = fleets !== null && p.get('queues') === null ? 'fleets' : p.get('queues') !== null ? 'queues' : defaults.kind;
+  const period = (p.get('period') ?? '').toUpperCase();
+  const measure = p.get('measure');
+  return {
+    farm: p.get('farm') ?? defaults.farm,
+    kind,
+    ids: p.has('queues') || p.has('fleets') ? list(kind === 'queues' ? p.get('queues') : fleets) : defaults.ids,
+    start: p.get('start') ?? defaults.start,
+    end: p.get('end') ?? defaults.end,
+    // A URL without `period` asks for one bucket, once it names a query at all.
+    period: p.has('period') || isQuery(search) ? ((PERIODS as readonly string[]).includes(period) ? (period as Period) : '') : defaults.period,
+    tz: p.get('tz') ?? defaults.tz,
+    groupBy: p.has('groupBy') ? list(p.get('groupBy')).map((g) => g.toUpperCase()) : defaults.groupBy,
+    stats: normalizeStats(p.has('stats') ? list(p.get('stats')) : defaults.stats),
+    measure: measure === 'runtime' || measure === 'cost' ? measure : defaults.measure,
+  };
+}
+
+/** Whether the URL names a query to run: it names a farm (the defaults stand in for the rest). */
+export function isQuery(search: string): boolean {
+  return new URLSearchParams(search).has('farm');
+}
+
+/** The URL's query string for a query, every parameter spelled out (a link reproduces the view). */
+export function queryToSearch(q: Query): string {
+  const parts: [string, string][] = [['farm', q.farm], [q.kind, q.ids.join(',')], ['start', q.start], ['end', q.end]];
+  if (q.period) parts.push(['period', q.period]);
+  parts.push(['tz', q.tz], ['groupBy', q.groupBy.join(',')], ['stats', q.stats.join(',')], ['measure', q.measure]);
+  // Commas, colons and slashes stay readable; everything else is encoded as usual.
+  return `?${parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%2F/g, '/')}`).join('&')}`;
+}
+
+/** The browser's own zone as the server takes it: its IANA name, or in strict mode its current offset. */
+export function browserZone(strict: boolean, now = Date.now()): string {
+  const name = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!strict) return name || 'UTC';
+  const offset = -new Date(now).getTimezoneOffset();
+  return offset % 30 === 0 && Math.abs(offset) < 20 * 60 ? formatOffsetName(offset) : 'UTC+00:00';
+}
+
+/** The zone choices offered: the model's fixed offsets, and where the server takes them `UTC` and IANA names. */
+export function zoneChoices(strict: boolean): string[] {
+  const offsets: string[] = [];
+  for (let m = -12 * 60; m <= 14 * 60; m += 30) offsets.push(formatOffsetName(m));
+  if (strict) return offsets;
+  const names = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  return ['UTC', ...offsets, ...names];
+}
+
+export type Preset = 'last7' | 'last30' | 'thisMonth' | 'lastMonth' | 'thisQuarter' | 'thisYear' | 'custom';
+
+export const PRESETS: [Preset, string][] = [
+  ['last7', 'Last 7 days'], ['last30', 'Last 30 days'], ['thisMonth', 'This month'], ['lastMonth', 'Last month'],
+  ['thisQuarter', 'This quarter'], ['thisYear', 'This year'], ['custom', 'Custom'],
+];
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const dateText = (y: number, m: number, d: number) => {
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+};
+
+/** A preset's range as local dates in the zone, the end exclusive (so "last 7 days" ends tomorrow at 00:00, today included). */
+export function presetRange(preset: Exclude<Preset, 'custom'>, zone: TimeZone, now = Date.now()): { start: string; end: string } {
+  const wall = new Date(now + offsetMsAt(zone, now));
+  const y = wall.getUTCFullYear();
+  const m = wall.getUTCMonth() + 1;
+  const d = wall.getUTCDate();
+  switch (preset) {
+    case 'last7':
+      return { start: dateText(y, m, d - 6), end: dateText(y, m, d + 1) };
+    case 'last30':
+      return { start: dateText(y, m, d - 29), end: dateText(y, m, d + 1) };
+    case 'thisMonth':
+      return { start: dateText(y, m, 1), end: dateText(y, m + 1, 1) };
+    case 'lastMonth':
+      return { start: dateText(y, m - 1, 1), end: dateText(y, m, 1) };
+    case 'thisQuarter': {
+      const first = m - ((m - 1) % 3);
+      return { start: dateText(y, first, 1), end: dateText(y, first + 3, 1) };
+    }
+    case 'thisYear':
+      return { start: dateText(y, 1, 1), end: dateText(y + 1, 1, 1) };
+  }
+}
+
+/** The preset a range is, today, or custom. */
+export function presetOf(start: string, end: string, zone: TimeZone | undefined, now = Date.now()): Preset {
+  if (!zone) return 'custom';
+  for (const [preset] of PRESETS) {
+    if (preset === 'custom') continue;
+    const range = presetRange(preset, zone, now);
+    if (range.start === start && range.end === end) return preset;
+  }
+  return 'custom';
+}
+
+/** The zone a query's text names, read the lenient way (the server judges strictness itself). */
+export function zoneOf(tz: string): TimeZone | undefined {
+  const zone = parseTimezone(tz.trim(), false);
+  return 'error' in zone ? undefined : zone;
+}
+
+/** StartSessionsStatisticsAggregation's input for a query. */
+export interface StartInput {
+  farmId: string;
+  resourceIds: { queueIds: string[] } | { fleetIds: string[] };
+  startTime: Date;
+  endTime: Date;
+  timezone: string;
+  period?: Period;
+  groupBy: string[];
+  statistics: string[];
+}
+
+const TIME_HINT = 'a date such as 2025-01-01, or a date and time such as 2025-01-01T08:00';
+
+/** What the page checks itself before sending: what it can say better than the API (an end before the start, a date it cannot read). */
+export function checkQuery(q: Query): { input: StartInput } | { errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  if (!q.farm) errors.farm = 'Pick a farm.';
+  if (q.ids.length === 0) errors.resources = `Pick at least one ${q.kind === 'queues' ? 'queue' : 'fleet'}.`;
+  else if (q.ids.length > MAX_RESOURCES) errors.resources = `Pick at most ${MAX_RESOURCES} ${q.kind}: the API takes ${MAX_RESOURCES} at a time.`;
+  if (q.groupBy.length === 0) errors.groupBy = 'Pick a field to group by.';
+  const zone = zoneOf(q.tz);
+  if (!zone) errors.tz = `"${q.tz}" is not a time zone: use UTC, an offset such as UTC+08:00, or a name such as America/New_York.`;
+  const start = zone ? parseLocalTime(q.start, zone) : undefined;
+  const end = zone ? parseLocalTime(q.end, zone) : undefined;
+  if (zone && start === undefined) errors.start = q.start ? `"${q.start}" is not a date: use ${TIME_HINT}.` : `Give a start: ${TIME_HINT}.`;
+  if (zone && end === undefined) errors.end = q.end ? `"${q.end}" is not a date: use ${TIME_HINT}.` : `Give an end: ${TIME_HINT}.`;
+  if (start !== undefined && end !== undefined && end <= start) {
+    errors.end = end === start
+      ? `The end is the same as the start (${q.start}): the range would be empty. Pick an end after the start.`
+      : `The end (${q.end}) is before the start (${q.start}). Pick an end after the start.`;
+  }
+  if (Object.keys(errors).length) return { errors };
+  return {
+    input: {
+      farmId: q.farm,
+      resourceIds: q.kind === 'queues' ? { queueIds: q.ids } : { fleetIds: q.ids },
+      startTime: new Date(start!),
+      endTime: new Date(end!),
+      timezone: q.tz.trim(),
+      ...(q.period && { period: q.period }),
+      groupBy: q.groupBy,
+      statistics: q.stats,
+    },
+  };
+}
+
+/** The control an API fieldList name points at (`resourceIds.queueIds.2` → the resource picker). */
+export function controlOfField(name: string): Control {
+  const head = name.split('.')[0];
+  const map: Record<string, Control> = {
+    farmId: 'farm', resourceIds: 'resources', startTime: 'start', endTime: 'end',
+    period: 'period', timezone: 'tz', groupBy: 'groupBy', statistics: 'stats',
+  };
+  return map[head ?? ''] ?? 'general';
+}

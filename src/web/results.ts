@@ -1,0 +1,174 @@
+// The API's rows as the page shows them: one group per combination of group-by values, its
+// buckets (the API's rows, in the API's order) and totals added up in that order, so a
+// group's totals, and the grand total, are exactly the sums of the API's rows. Also the
+// chart's view: the top groups by the chosen measure, the rest as "others".
+import type { Statistics } from '@aws-sdk/client-deadline';
+import type { Named } from './api.js';
+import type { Measure, ResourceKind } from './query.js';
+
+type GroupMember = 'queueId' | 'fleetId' | 'jobId' | 'userId' | 'usageType' | 'instanceType' | 'licenseProduct';
+
+export const MEMBER_OF: Record<string, GroupMember> = {
+  QUEUE_ID: 'queueId', FLEET_ID: 'fleetId', JOB_ID: 'jobId', USER_ID: 'userId',
+  USAGE_TYPE: 'usageType', INSTANCE_TYPE: 'instanceType', LICENSE_PRODUCT: 'licenseProduct',
+};
+
+export const FIELD_TITLE: Record<string, string> = {
+  QUEUE_ID: 'Queue', FLEET_ID: 'Fleet', JOB_ID: 'Job', USER_ID: 'User',
+  USAGE_TYPE: 'Usage type', INSTANCE_TYPE: 'Instance type', LICENSE_PRODUCT: 'License product',
+};
+
+/** What a group with no value for a field is called (LICENSE usage has no instance type, COMPUTE no product). */
+const ABSENT: Record<string, string> = {
+  INSTANCE_TYPE: '(no instance type)', LICENSE_PRODUCT: '(no license)', QUEUE_ID: '(no queue)', FLEET_ID: '(no fleet)',
+  JOB_ID: '(no job)', USER_ID: '(no user)', USAGE_TYPE: '(no usage type)',
+};
+
+/** Adds up count, sum, min and max of rows; avg follows from them. */
+export class Totals {
+  count = 0;
+  runtime = 0;
+  cost = 0;
+  runtimeMin = Infinity;
+  runtimeMax = -Infinity;
+  costMin = Infinity;
+  costMax = -Infinity;
+
+  add(row: Statistics): void {
+    this.count += row.count ?? 0;
+    this.runtime += row.runtimeInSeconds?.sum ?? 0;
+    this.cost += row.costInUsd?.sum ?? 0;
+    this.runtimeMin = Math.min(this.runtimeMin, row.runtimeInSeconds?.min ?? Infinity);
+    this.runtimeMax = Math.max(this.runtimeMax, row.runtimeInSeconds?.max ?? -Infinity);
+    this.costMin = Math.min(this.costMin, row.costInUsd?.min ?? Infinity);
+    this.costMax = Math.max(this.costMax, row.costInUsd?.max ?? -Infinity);
+  }
+
+  measure(m: Measure): number {
+    return m === 'cost' ? this.cost : this.runtime;
+  }
+}
+
+/** A queue or fleet a group can be drilled into. */
+export interface DrillTarget {
+  kind: ResourceKind;
+  id: string;
+  name: string;
+}
+
+export interface Group {
+  key: string;
+  /** One label per group-by field, in the query's order. */
+  labels: string[];
+  /** The raw values behind the labels (IDs), for titles and drilling. */
+  values: (string | undefined)[];
+  label: string;
+  drill?: DrillTarget;
+  totals: Totals;
+  /** This group's rows, in the API's order (by bucket). */
+  rows: Statistics[];
+}
+
+export interface Results {
+  rows: Statistics[];
+  groupBy: string[];
+  groups: Group[];
+  /** Bucket starts, ascending, epoch ms; `bucketEnd` is the end of the last one. */
+  buckets: number[];
+  bucketEnd: number;
+  totals: Totals;
+}
+
+export interface Names {
+  queues: ReadonlyMap<string, string>;
+  fleets: ReadonlyMap<string, string>;
+}
+
+export const namesOf = (list: readonly Named[]) => new Map(list.map((n) => [n.id, n.name]));
+
+function labelOf(field: string, row: Statistics, names: Names): string {
+  const value = row[MEMBER_OF[field]!];
+  if (value === undefined) return ABSENT[field] ?? '(none)';
+  if (field === 'QUEUE_ID') return names.queues.get(value) ?? value;
+  if (field === 'FLEET_ID') return names.fleets.get(value) ?? value;
+  if (field === 'JOB_ID') return row.jobName ?? value;
+  return value;
+}
+
+export function groupRows(rows: Statistics[], groupBy: string[], names: Names): Results {
+  const groups = new Map<string, Group>();
+  const buckets = new Set<number>();
+  const totals = new Totals();
+  let bucketEnd = -Infinity;
+  for (const row of rows) {
+    const values = groupBy.map((f) => row[MEMBER_OF[f]!]);
+    const key = JSON.stringify(values);
+    let group = groups.get(key);
+    if (!group) {
+      const labels = groupBy.map((f) => labelOf(f, row, names));
+      group = { key, labels, values, label: labels.join(' · '), totals: new Totals(), rows: [], drill: drillOf(groupBy, row, names) };
+      groups.set(key, group);
+    }
+    group.totals.add(row);
+    group.rows.push(row);
+    totals.add(row);
+    const start = row.aggregationStartTime!.getTime();
+    buckets.add(start);
+    bucketEnd = Math.max(bucketEnd, row.aggregationEndTime!.getTime());
+  }
+  const list = [...groups.values()];
+  disambiguate(list);
+  return { rows, groupBy, groups: list, buckets: [...buckets].sort((a, b) => a - b), bucketEnd, totals };
+}
+
+/** Jobs may share a name: those that do get the start of their ID after it. */
+function disambiguate(groups: Group[]): void {
+  const seen = new Map<string, number>();
+  for (const g of groups) seen.set(g.label, (seen.get(g.label) ?? 0) + 1);
+  for (const g of groups) {
+    if ((seen.get(g.label) ?? 0) < 2) continue;
+    g.labels = g.labels.map((l, i) => (g.values[i] && g.values[i] !== l && !g.values[i]!.startsWith(l) ? `${l} (${g.values[i]!.slice(0, 12)}…)` : l));
+    g.label = g.labels.join(' · ');
+  }
+}
+
+function drillOf(groupBy: string[], row: Statistics, names: Names): DrillTarget | undefined {
+  if (groupBy.includes('QUEUE_ID') && row.queueId) return { kind: 'queues', id: row.queueId, name: names.queues.get(row.queueId) ?? row.queueId };
+  if (groupBy.includes('FLEET_ID') && row.fleetId) return { kind: 'fleets', id: row.fleetId, name: names.fleets.get(row.fleetId) ?? row.fleetId };
+  return undefined;
+}
+
+/** How many groups the chart shows on their own; the rest are one "others" series. */
+export const TOP_GROUPS = 8;
+
+export interface ChartSeries {
+  key: string;
+  label: string;
+  /** The groups it stands for (one, or the rest for "others"). */
+  groups: Group[];
+  /** Its value in each bucket of `Results.buckets`, in the measure's unit (USD, or hours). */
+  values: number[];
+  total: number;
+}
+
+export const OTHERS_KEY = '__others__';
+
+export function measureValue(row: Statistics, measure: Measure): number {
+  return measure === 'cost' ? row.costInUsd?.sum ?? 0 : (row.runtimeInSeconds?.sum ?? 0) / 3600;
+}
+
+/** The chart's series, largest first: the top groups, then "others" when more than one group is left over. */
+export function chartSeries(results: Results, measure: Measure): ChartSeries[] {
+  const ranked = [...results.groups].sort((a, b) => b.totals.measure(measure) - a.totals.measure(measure) || (a.label < b.label ? -1 : 1));
+  const own = ranked.length <= TOP_GROUPS + 1 ? ranked : ranked.slice(0, TOP_GROUPS);
+  const rest = ranked.slice(own.length);
+  const index = new Map(results.buckets.map((b, i) => [b, i]));
+  const series = (key: string, label: string, groups: Group[]): ChartSeries => {
+    const values = new Array<number>(results.buckets.length).fill(0);
+    for (const g of groups) for (const row of g.rows) values[index.get(row.aggregationStartTime!.getTime())!]! += measureValue(row, measure);
+    return { key, label, groups, values, total: values.reduce((a, b) => a + b, 0) };
+  };
+  const out = own.map((g) => series(g.key, g.label, [g]));
+  if (rest.length) out.push(series(OTHERS_KEY, `Others (${rest.length} groups)`, rest));
+  return out;
+}

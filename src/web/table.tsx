@@ -1,0 +1,171 @@
+// The table of groups: one row per group with its totals (the sums of its rows from the API),
+// sortable by any column, each group's buckets one press away, a queue or fleet name a
+// button that drills into it, and the grand total in the footer.
+import { Fragment } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
+import type { Statistics } from '@aws-sdk/client-deadline';
+import type { Period } from '../domain/buckets.js';
+import type { TimeZone } from '../domain/timezone.js';
+import { bucketLabel, formatCost, formatCount, formatHours } from './format.js';
+import type { Measure } from './query.js';
+import { FIELD_TITLE, type Group, type Results, type Totals } from './results.js';
+
+interface Props {
+  results: Results;
+  stats: string[];
+  measure: Measure;
+  zone: TimeZone;
+  period: Period | '';
+  onDrill(group: Group): void;
+}
+
+interface Column {
+  key: string;
+  title: string;
+  /** The group's value for sorting and for the cell's data-value. */
+  value(t: Totals): number;
+  format(n: number): string;
+  /** The same statistic of one API row, for the bucket detail. */
+  ofRow(r: Statistics): number | undefined;
+}
+
+function numberColumns(stats: string[]): Column[] {
+  const cols: Column[] = [
+    { key: 'count', title: 'Usage records', value: (t) => t.count, format: formatCount, ofRow: (r) => r.count },
+    { key: 'runtime', title: 'Runtime', value: (t) => t.runtime, format: formatHours, ofRow: (r) => r.runtimeInSeconds?.sum },
+    { key: 'cost', title: 'Cost', value: (t) => t.cost, format: formatCost, ofRow: (r) => r.costInUsd?.sum },
+  ];
+  // MIN, MAX, AVG over a group's buckets follow exactly from the rows' (avg = sum / count).
+  const more: Record<string, (measure: 'runtime' | 'cost') => Column> = {
+    MIN: (m) => ({ key: `${m}-min`, title: `${m === 'cost' ? 'Cost' : 'Runtime'} min`, value: (t) => (m === 'cost' ? t.costMin : t.runtimeMin), format: m === 'cost' ? formatCost : formatHours, ofRow: (r) => (m === 'cost' ? r.costInUsd : r.runtimeInSeconds)?.min }),
+    MAX: (m) => ({ key: `${m}-max`, title: `${m === 'cost' ? 'Cost' : 'Runtime'} max`, value: (t) => (m === 'cost' ? t.costMax : t.runtimeMax), format: m === 'cost' ? formatCost : formatHours, ofRow: (r) => (m === 'cost' ? r.costInUsd : r.runtimeInSeconds)?.max }),
+    AVG: (m) => ({ key: `${m}-avg`, title: `${m === 'cost' ? 'Cost' : 'Runtime'} avg`, value: (t) => (t.count ? (m === 'cost' ? t.cost : t.runtime) / t.count : 0), format: m === 'cost' ? formatCost : formatHours, ofRow: (r) => (m === 'cost' ? r.costInUsd : r.runtimeInSeconds)?.avg }),
+  };
+  for (const m of ['runtime', 'cost'] as const) for (const s of stats) if (more[s]) cols.push(more[s](m));
+  return cols;
+}
+
+type Sort = { column: string; descending: boolean };
+
+/** Groups are many with JOB_ID: the table shows this many until asked for all. */
+const FIRST_ROWS = 100;
+
+export function GroupTable({ results, stats, measure, zone, period, onDrill }: Props) {
+  const columns = useMemo(() => numberColumns(stats), [stats]);
+  const [sort, setSort] = useState<Sort>({ column: measure, descending: true });
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const [showAll, setShowAll] = useState(false);
+
+  const sorted = useMemo(() => {
+    const field = results.groupBy.indexOf(sort.column);
+    const col = columns.find((c) => c.key === sort.column);
+    const cmp = (a: Group, b: Group) =>
+      field >= 0 ? a.labels[field]!.localeCompare(b.labels[field]!) : col ? col.value(a.totals) - col.value(b.totals) : 0;
+    return [...results.groups].sort((a, b) => (sort.descending ? -cmp(a, b) : cmp(a, b)) || (a.key < b.key ? -1 : 1));
+  }, [results, sort, columns]);
+  const shown = showAll ? sorted : sorted.slice(0, FIRST_ROWS);
+
+  const header = (key: string, title: string, numeric: boolean) => {
+    const active = sort.column === key;
+    return (
+      <th scope="col" class={numeric ? 'num' : undefined} aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : 'none'} key={key}>
+        <button type="button" class="sort" data-column={key} onClick={() => setSort({ column: key, descending: active ? !sort.descending : numeric })}>
+          {title}
+          <span aria-hidden="true" class="sort-mark">{active ? (sort.descending ? ' ▼' : ' ▲') : ''}</span>
+        </button>
+      </th>
+    );
+  };
+  const toggle = (key: string) => setOpen((o) => {
+    const next = new Set(o);
+    if (!next.delete(key)) next.add(key);
+    return next;
+  });
+  const width = results.groupBy.length + columns.length + 1;
+
+  return (
+    <div class="table-scroll">
+      <table class="groups" aria-label={`Groups (${results.groups.length}), with totals`} data-groups={results.groups.length}>
+        <thead>
+          <tr>
+            <th scope="col"><span class="visually-hidden">Buckets</span></th>
+            {results.groupBy.map((f) => header(f, FIELD_TITLE[f] ?? f, false))}
+            {columns.map((c) => header(c.key, c.title, true))}
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((g) => (
+            <Fragment key={g.key}>
+              <tr class="group-row" data-key={g.key}>
+                <td>
+                  <button type="button" class="disclose" aria-expanded={open.has(g.key)} aria-label={`${open.has(g.key) ? 'Hide' : 'Show'} the ${g.rows.length} buckets of ${g.label}`} onClick={() => toggle(g.key)}>
+                    {open.has(g.key) ? '▾' : '▸'}
+                  </button>
+                </td>
+                {g.labels.map((label, i) => (
+                  <th scope="row" class="group-cell" key={i} title={g.values[i]}>
+                    {i === drillField(results, g) ? (
+                      <button type="button" class="drill" onClick={() => onDrill(g)} title={`Drill into ${g.drill!.name}`}>{label}</button>
+                    ) : label}
+                  </th>
+                ))}
+                {columns.map((c) => (
+                  <td class="num" data-column={c.key} data-value={c.value(g.totals)} key={c.key}>{c.format(c.value(g.totals))}</td>
+                ))}
+              </tr>
+              {open.has(g.key) && (
+                <tr class="detail-row">
+                  <td colSpan={width}>
+                    <BucketTable group={g} columns={columns} zone={zone} period={period} />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr class="totals-row">
+            <td />
+            <th scope="row" colSpan={results.groupBy.length}>All {formatCount(results.groups.length)} groups</th>
+            {columns.map((c) => (
+              <td class="num" data-column={c.key} data-value={c.value(results.totals)} key={c.key}>{c.format(c.value(results.totals))}</td>
+            ))}
+          </tr>
+        </tfoot>
+      </table>
+      {sorted.length > shown.length && (
+        <button type="button" class="more" onClick={() => setShowAll(true)}>Show all {formatCount(sorted.length)} groups</button>
+      )}
+    </div>
+  );
+}
+
+/** Which label of a group is its queue or fleet (the one that drills). */
+function drillField(results: Results, g: Group): number {
+  if (!g.drill) return -1;
+  return results.groupBy.indexOf(g.drill.kind === 'queues' ? 'QUEUE_ID' : 'FLEET_ID');
+}
+
+function BucketTable({ group, columns, zone, period }: { group: Group; columns: Column[]; zone: TimeZone; period: Period | '' }) {
+  return (
+    <table class="buckets" aria-label={`Buckets of ${group.label}`}>
+      <thead>
+        <tr>
+          <th scope="col">Bucket</th>
+          {columns.map((c) => <th scope="col" class="num" key={c.key}>{c.title}</th>)}
+        </tr>
+      </thead>
+      <tbody>
+        {group.rows.map((r) => (
+          <tr key={r.aggregationStartTime!.getTime()} data-start={r.aggregationStartTime!.toISOString()}>
+            <th scope="row">{bucketLabel(r.aggregationStartTime!.getTime(), zone, period)}</th>
+            {columns.map((c) => {
+              const v = c.ofRow(r);
+              return <td class="num" data-column={c.key} data-value={v} key={c.key}>{v === undefined ? '' : c.format(v)}</td>;
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
