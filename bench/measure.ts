@@ -4,7 +4,9 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clientFor } from '../src/cli/client.js';
+import { clientFor } from '../src/client/deadline-client.js';
+import { uploadFile } from '../src/client/file-upload.js';
+import { ingestUrl, Upload } from '../src/client/upload.js';
 import { createDemoFarm } from '../src/demo/create-farm.js';
 import { demoRateCard } from '../src/demo/farm.js';
 import { generateSessions, type DemoIds } from '../src/demo/generate.js';
@@ -15,7 +17,6 @@ import { Database } from '../src/store/duckdb/database.js';
 import { endToEnd } from './end-to-end.js';
 import { runEngine } from './engine.js';
 import { loadUsage, scanQ1 } from './floor.js';
-import { postFile } from './post-file.js';
 import { engineQuery, QUERIES, sdkInput, zoneOf } from './queries.js';
 import { BIN, memoryOf, startServer } from './server.js';
 
@@ -122,14 +123,18 @@ export async function measure(sessions: number, runs: number, batch: number, dir
   log(`import: ${Math.round(importCli.records / importCli.seconds)} records/s`);
 
   // 3. The main server again, with the rate card (it names a fleet ID): the same file posted to
-  // the route by a lean client, so the client takes almost nothing from the server's cores.
+  // the route by `farmtally import`'s uploader in this process (no CLI process, no JSON), so the
+  // client takes little from the server's cores.
   const pricing = join(dir, 'pricing.json');
   writeFileSync(pricing, JSON.stringify(demoRateCard(ids.fleetIds)));
   server = await startServer(data, ['--pricing', pricing]);
   log(`ingest: POST /ingest/v1 the file, batches of ${batch}`);
   t = performance.now();
-  const counts = await postFile(server.url, farmId, file, batch, every10s(log, sessions, 'ingest: sessions posted'));
-  const route = { records: counts.received, seconds: (performance.now() - t) / 1000, commitWaitSeconds: counts.commitWaitMs / 1000 };
+  const upload = new Upload(ingestUrl(server.url, farmId), { format: 'ndjson', batchSize: batch });
+  const posted = every10s(log, sessions, 'ingest: sessions posted');
+  await uploadFile(file, upload, (_bytes, records) => posted(records)).finally(() => upload.dispose());
+  const counts = upload.totals;
+  const route = { records: counts.received, seconds: (performance.now() - t) / 1000, commitWaitSeconds: upload.commitWaitMs / 1000 };
   rmSync(file);
   const serverAfterIngestMiB = server.peakMiB();
   log(`ingest: ${Math.round(route.records / route.seconds)} records/s (created ${counts.created})`);

@@ -32,7 +32,7 @@ function results(m: Measured): string {
     '#### Ingest',
     '',
     table(['path', 'what it measures', 'records', 'seconds', 'records/s'], [
-      ['`POST /ingest/v1/farms/{farmId}/sessions`', `the server's ingest: the ${int(m.fileMiB)} MiB NDJSON file below, read from disk by a lean HTTP client in the bench process (a newline count and a socket write per chunk, no JSON), one request per ${int(m.batch)} records, one at a time, into the farm with no sessions yet (all \`created\`). Of the time, ${m.route.commitWaitSeconds!.toFixed(1)} s went waiting for answers after each batch's last byte (the server's work once the body is in)`, int(m.route.records), m.route.seconds.toFixed(1), rate(m.route)],
+      ['`POST /ingest/v1/farms/{farmId}/sessions`', `the server's ingest: the ${int(m.fileMiB)} MiB NDJSON file below, read from disk in the bench process by the uploader \`farmtally import\` uses (src/client: a line scan and a socket write, no JSON), one request per ${int(m.batch)} records, one at a time, into the farm with no sessions yet (all \`created\`). Of the time, ${m.route.commitWaitSeconds!.toFixed(1)} s went waiting for answers after each batch's last byte (the server's work once the body is in)`, int(m.route.records), m.route.seconds.toFixed(1), rate(m.route)],
       ['`farmtally import FILE`', `the CLI streaming that file, ${int(m.batch)} records per request, into the same empty farm on a server of its own (a copy of the data folder before ingest; CLI start-up included)`, int(m.importCli.records), m.importCli.seconds.toFixed(1), rate(m.importCli)],
       ['generator alone', 'src/demo writing that file: how fast the test data is made, for comparison', int(m.sessions), '', int(m.generateRps)],
     ]),

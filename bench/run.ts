@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_BATCH_SIZE } from '../src/cli/import-upload.js';
+import { DEFAULT_BATCH_SIZE } from '../src/client/upload.js';
 import { measure, type Measured } from './measure.js';
 import { markdown, writeReport } from './report.js';
 import { ensureBuilt, ROOT } from './server.js';

@@ -7,6 +7,7 @@ import {
   GetSessionsStatisticsAggregationCommand, ListFarmsCommand, ListQueuesCommand, ListSessionsCommand, StartSessionsStatisticsAggregationCommand, type DeadlineClient,
 } from '@aws-sdk/client-deadline';
 import type { random } from '../../test/support/ingest-fuzz.js';
+import { ingestUrl } from '../../src/client/upload.js';
 import type { LoadStats } from './stats.js';
 
 export interface LoadFarm {
@@ -81,7 +82,7 @@ export async function runClient(plan: ClientPlan): Promise<void> {
       }));
     }
     const counts = await timed(stats, 'IngestSessions', async () => {
-      const res = await fetch(`${plan.url}/ingest/v1/farms/${farm.farmId}/sessions`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${lines.join('\n')}\n` });
+      const res = await fetch(ingestUrl(plan.url, farm.farmId), { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${lines.join('\n')}\n` });
       const text = await res.text();
       if (res.status !== 200) throw new CallError(`${res.status} ${res.headers.get('x-amzn-errortype') ?? ''}: ${text.slice(0, 120)}`);
       const body = JSON.parse(text) as { received: number; created: number };

@@ -7,15 +7,16 @@ import { extname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { createDemoFarm } from '../demo/create-farm.js';
 import { demoRateCard } from '../demo/farm.js';
+import { explorerUrl } from '../domain/explorer-link.js';
 import { generateSessions, placeholderIds, type DemoIds } from '../demo/generate.js';
 import { seedOf } from '../demo/random.js';
-import { sendRecords } from '../demo/send.js';
 import { writeNdjson } from '../demo/write-file.js';
-import { credentialsFor, signStreamingPost } from './aws-credentials.js';
-import { clientFor, fail } from './client.js';
-import { DEFAULT_BATCH_SIZE } from './import-upload.js';
+import { streamingSigner } from '../client/credentials.js';
+import { sendRecords } from '../client/send-records.js';
+import { DEFAULT_BATCH_SIZE } from '../client/upload.js';
+import { clientFor } from '../client/deadline-client.js';
+import { fail } from './client.js';
 import { DEFAULT_ENDPOINT, withConnectionOptions, type ConnectionOptions } from './options.js';
-import { pageUrl } from './page-url.js';
 import { Progress } from './progress.js';
 
 interface DemoOptions extends Omit<ConnectionOptions, 'endpoint'> {
@@ -66,8 +67,7 @@ async function run(o: DemoOptions): Promise<void> {
     progress.done(`${o.sessions} sessions written`);
   } else {
     const progress = new Progress('sending sessions');
-    const credentials = credentialsFor(o.region, o.profile);
-    const sign = (url: URL, headers: Record<string, string>) => signStreamingPost(url, headers, credentials, o.region);
+    const sign = streamingSigner(o.region, o.profile);
     const totals = await sendRecords(o.endpoint!, farmId!, sessions, { batchSize: o.batchSize, onProgress: reporter(progress, o.sessions, 'sent'), sign });
     progress.done(`${totals.received} sessions sent (created ${totals.created}, updated ${totals.updated}, unchanged ${totals.unchanged})`);
   }
@@ -84,8 +84,8 @@ async function run(o: DemoOptions): Promise<void> {
     `see the year by fleet and usage type (COMPUTE, LICENSE):\n  npx farmtally stats --endpoint ${o.endpoint} --farm ${farmId} --fleets ${ids.fleetIds.join(',')} ` +
       '--start 2025-01-01 --end 2026-01-01 --period MONTHLY --group-by FLEET_ID,USAGE_TYPE --statistics SUM,AVG',
   );
-  const link = pageUrl(o.endpoint!, {
-    farm: farmId, queues: ids.queueIds, start: '2025-01-01', end: '2026-01-01',
+  const link = explorerUrl(o.endpoint!, {
+    farm: farmId, kind: 'queues', ids: ids.queueIds, start: '2025-01-01', end: '2026-01-01',
     period: 'DAILY', tz: 'UTC', groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost',
   });
   console.log(`${o.out ? 'once imported, open' : 'open'} the year's daily cost by queue in a browser:\n  ${link}`);

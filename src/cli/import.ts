@@ -1,17 +1,18 @@
 // `farmtally import FILE`: streams a file of session records (NDJSON or CSV) into the ingest
-// route in batches without reading the file whole (see import-upload.ts), with progress on
+// route in batches without reading the file whole (src/client/file-upload.ts), with progress on
 // stderr and the totals on stdout. A batch is all or nothing on the server, so a rejected
 // batch stops the import with the file lines to fix; the batches before it are committed,
 // and re-sending them is harmless (their records come back `unchanged`).
 import { statSync } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { extname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { credentialsFor, signStreamingPost } from './aws-credentials.js';
-import { authHint, fail, untrustedCertificate } from './client.js';
+import { authHint, untrustedCertificate } from '../client/advice.js';
+import { streamingSigner } from '../client/credentials.js';
+import { fileLine, uploadFile } from '../client/file-upload.js';
+import type { Answer } from '../client/ingest-request.js';
+import { BatchFailed, DEFAULT_BATCH_SIZE, ingestUrl, Upload, type Batch, type Format } from '../client/upload.js';
+import { fail } from './client.js';
 import { EXIT, usageError } from './exit.js';
-import { BatchFailed, DEFAULT_BATCH_SIZE, fileLine, Upload, uploadFile, type Answer, type Batch, type Format } from './import-upload.js';
 import { withConnectionOptions, type ConnectionOptions } from './options.js';
 import { Progress } from './progress.js';
 
@@ -74,16 +75,13 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
   } catch (err) {
     throw new ImportFailed(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const url = new URL(`${o.endpoint}/ingest/v1/farms/${encodeURIComponent(o.farm)}/sessions`);
-  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const credentials = credentialsFor(o.region, o.profile);
-  const batches = new Upload(url, format, o.batchSize, agent, (target, headers) => signStreamingPost(target, headers, credentials, o.region));
+  const batches = new Upload(ingestUrl(o.endpoint, o.farm), { format, batchSize: o.batchSize, sign: streamingSigner(o.region, o.profile) });
   const progress = new Progress(`import ${file}`);
   const started = Date.now();
   let lastShown = 0;
   let records: number;
   try {
-    records = await uploadFile(file, format, batches, (bytesRead, sent) => {
+    records = await uploadFile(file, batches, (bytesRead, sent) => {
       if (Date.now() - lastShown < 250) return;
       lastShown = Date.now();
       const seconds = Math.max((Date.now() - started) / 1000, 0.001);
@@ -102,7 +100,7 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
       : 'No batch was committed; fix the file and run the import again.';
     throw new ImportFailed(`${explain(err, o.endpoint, format, batches.headerLine)}\n${before}`);
   } finally {
-    agent.destroy();
+    batches.dispose();
   }
   const seconds = (Date.now() - started) / 1000;
   progress.done(`${records} records sent`);

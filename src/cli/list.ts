@@ -6,7 +6,8 @@ import {
   type DeadlineClient, type FarmSummary, type FleetSummary, type QueueSummary,
 } from '@aws-sdk/client-deadline';
 import { Command, Option } from 'commander';
-import { clientFor, fail } from './client.js';
+import { clientFor } from '../client/deadline-client.js';
+import { fail } from './client.js';
 import { withConnectionOptions, type ConnectionOptions } from './options.js';
 import { table } from './table.js';
 

@@ -10,6 +10,7 @@
 // staged; this alone words rejections, naming the record (`records.<n>.<field>`) and, in the
 // message, the body line it came from. The batch is written only if every record passed, in
 // one transaction.
+import { INGEST_PATH } from '../domain/ingest-protocol.js';
 import { CLOCK_ALLOWANCE_MS, endsBeforeItStarts, licenseProductSet, sessionTimeRange } from '../domain/session-record.js';
 import type { SessionRecord } from '../domain/resources.js';
 import { MissingParentsError, type IngestCounts, type SessionRecordRules, type StagedSessions } from '../store/store.js';
@@ -44,7 +45,7 @@ const RECORD_MEMBER_RULES = memberRules(SessionRecordShape.members, ['licensePro
 export const INGEST_SESSIONS = {
   name: 'IngestSessions',
   method: 'POST',
-  path: '/ingest/v1/farms/{farmId}/sessions',
+  path: INGEST_PATH,
   action: 'deadline:IngestSessions',
 } as const;
 

@@ -2,7 +2,10 @@
 // (store/duckdb) is the one engine today; another engine implements this same interface and
 // passes the same contract suite (test/store-contract/).
 import type { AggregationStore } from './aggregation-store.js';
+import type { IngestCounts } from '../domain/ingest-protocol.js';
 import type { Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
+
+export type { IngestCounts };
 
 /** Keyset paging: `after` is the store's own sort key of the last item already returned. */
 export interface PageRequest {
@@ -76,12 +79,6 @@ export interface ClientTokenStore {
   rememberClientToken(scope: string, token: string, resourceId: string, fingerprint: string): Promise<void>;
 }
 
-export interface IngestCounts {
-  received: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-}
 
 /** A string member's constraints: length in code points, and a pattern matched whole. */
 export interface StringRule {

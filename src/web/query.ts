@@ -1,8 +1,10 @@
-// The explorer's query: what the controls hold, how it lives in the URL (docs/page-url.md's
-// scheme, shared with `farmtally demo`), the date range presets, and the checks made before
+// The explorer's query: what the controls hold, how it lives in the URL (the scheme of
+// src/domain/explorer-link.ts, shared with `farmtally demo`), the date range presets, and the checks made before
 // anything is sent. Dates and times without an offset mean the query's time zone
 // (parseLocalTime, the same function the CLI uses).
+import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import type { Period } from '../domain/buckets.js';
+import { explorerSearch } from '../domain/explorer-link.js';
 import { parseLocalTime } from '../domain/local-time.js';
 import { formatOffsetName, offsetMsAt, parseTimezone, type TimeZone } from '../domain/timezone.js';
 
@@ -10,8 +12,7 @@ export type ResourceKind = 'queues' | 'fleets';
 export type Measure = 'cost' | 'runtime';
 
 export const PERIODS: readonly Period[] = ['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'];
-export const GROUP_BY_FIELDS = ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT'] as const;
-export const STATISTICS = ['SUM', 'MIN', 'MAX', 'AVG'] as const;
+export { GROUP_BY_FIELDS, STATISTICS };
 /** The model's limit of resources per aggregation. */
 export const MAX_RESOURCES = 10;
 
@@ -73,11 +74,7 @@ export function isQuery(search: string): boolean {
 
 /** The URL's query string for a query, every parameter spelled out (a link reproduces the view). */
 export function queryToSearch(q: Query): string {
-  const parts: [string, string][] = [['farm', q.farm], [q.kind, q.ids.join(',')], ['start', q.start], ['end', q.end]];
-  if (q.period) parts.push(['period', q.period]);
-  parts.push(['tz', q.tz], ['groupBy', q.groupBy.join(',')], ['stats', q.stats.join(',')], ['measure', q.measure]);
-  // Commas, colons and slashes stay readable; everything else is encoded as usual.
-  return `?${parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%2F/g, '/')}`).join('&')}`;
+  return explorerSearch(q);
 }
 
 /** The browser's own zone as the server takes it: its IANA name, or in strict mode its current offset. */

@@ -12,7 +12,7 @@ import { BodyRefused, pacedBody, stoppingRefusal, type BodyPace } from './body-g
 import { onClientError } from './client-errors.js';
 import { lingerAfterEarlyAnswers } from './early-answers.js';
 import { logRequests } from './request-log.js';
-import { bindInput } from './rest-json.js';
+import { bindInput, toPath } from './rest-json.js';
 
 export interface AppOptions {
   operations: readonly AnyOperation[];
@@ -53,10 +53,6 @@ function fromFramework(err: { code?: string; statusCode?: number; message: strin
     return validationError(`The request could not be read: ${err.message}`, [], 'CANNOT_PARSE');
   }
   return undefined;
-}
-
-export function toPath(template: string): string {
-  return template.replace(/\{(\w+)\}/g, ':$1');
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {

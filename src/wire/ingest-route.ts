@@ -22,7 +22,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { OperationContext } from '../operations/context.js';
 import { noSpaceError, ServiceError, validationError } from '../operations/errors.js';
 import { INGEST_SESSIONS, MAX_RECORD_BYTES, SessionIngest, type IngestBody } from '../operations/ingest-sessions.js';
-import { toPath } from './app.js';
+import type { IngestAccess } from './auth/access.js';
+import { toPath } from './rest-json.js';
 import { BatchSlots } from './ingest/batch-slots.js';
 import { BodyRefused, pacedBody, sizedBody, type BodyPace, type BodySize } from './body-guard.js';
 import { CsvReader } from './ingest/csv.js';
@@ -55,15 +56,6 @@ export interface IngestRouteOptions {
   spoolDir?: string;
   /** Told which path staged each NDJSON batch, and why the careful one when it did. */
   trace?: (line: string) => void;
-}
-
-/** The caller of one ingest request and its body, as the authorization seam gives them. */
-export interface IngestAccess {
-  caller: string;
-  /** The body as received (the request itself, or a stream that checks it as it passes). */
-  body: Readable;
-  /** Throws when the bytes read differ from what the client signed; before the commit. */
-  checkBody(): Promise<void>;
 }
 
 function formatOf(contentType: string | undefined): 'ndjson' | 'csv' {

@@ -5,6 +5,11 @@ import type { AnyOperation } from '../operations/operation.js';
 import type { Shape } from '../operations/validation/shapes.js';
 import { validateAny } from '../operations/validation/validate.js';
 
+/** A URI template of the model (`/farms/{farmId}`) as a Fastify route path (`/farms/:farmId`). */
+export function toPath(template: string): string {
+  return template.replace(/\{(\w+)\}/g, ':$1');
+}
+
 export interface RawRequest {
   params: Record<string, string>;
   query: Record<string, string | string[] | undefined>;

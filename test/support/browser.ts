@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createDemoFarm } from '../../src/demo/create-farm.js';
 import { demoRateCard } from '../../src/demo/farm.js';
 import { generateSessions, type DemoIds } from '../../src/demo/generate.js';
-import { sendRecords } from '../../src/demo/send.js';
+import { sendRecords } from '../../src/client/send-records.js';
 import type { DeadlineClient } from '@aws-sdk/client-deadline';
 
 export const CHROMIUM = process.env.FARMTALLY_CHROMIUM ?? '/usr/bin/chromium';

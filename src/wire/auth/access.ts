@@ -13,7 +13,6 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FarmGrant } from '../../operations/context.js';
 import { accessDenied, throttling, type ServiceError } from '../../operations/errors.js';
-import type { IngestAccess } from '../ingest-route.js';
 import { allFarms, type Principal } from './credentials.js';
 import { WatchedCredentials, type Log } from './credentials-watch.js';
 import { invalidSignature, unrecognizedClient } from './errors.js';
@@ -36,6 +35,15 @@ export interface AccessOptions {
   publicRoutes: readonly string[];
   log: Log;
   now?: () => number;
+}
+
+/** The caller of one ingest request and its body, as the authorization seam gives them. */
+export interface IngestAccess {
+  caller: string;
+  /** The body as received (the request itself, or a stream that checks it as it passes). */
+  body: Readable;
+  /** Throws when the bytes read differ from what the client signed; before the commit. */
+  checkBody(): Promise<void>;
 }
 
 /** Who is calling, once allowed: the name written into createdBy/updatedBy and the farms it may see. */

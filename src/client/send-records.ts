@@ -1,18 +1,18 @@
-// Streams generated records into the ingest route as NDJSON, in all-or-nothing batches,
-// through the same Upload that `farmtally import` sends files with: each batch is one
-// request whose body is written while the records are generated, so memory holds about
-// one megabyte of records whatever the count.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { authHint } from '../cli/client.js';
-import { BatchFailed, Upload, type Counts } from '../cli/import-upload.js';
+// Streams records made in this process (the demo's generated sessions) into the ingest route
+// as NDJSON, in all-or-nothing batches, through the same Upload that files go through: each
+// batch is one request whose body is written while the records are made, so memory holds
+// about one megabyte of records whatever the count.
+import type { IngestCounts } from '../domain/ingest-protocol.js';
+import { authHint } from './advice.js';
+import type { SignHeaders } from './credentials.js';
+import { BatchFailed, ingestUrl, Upload } from './upload.js';
 
 export interface SendOptions {
   batchSize: number;
   /** Called about every megabyte sent, with the records sent so far. */
   onProgress?: (records: number) => void;
   /** Adds the signature's headers to each batch's request (sigv4 servers). */
-  sign?: (url: URL, headers: Record<string, string>) => Promise<Record<string, string>>;
+  sign?: SignHeaders;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -28,23 +28,15 @@ function describe(err: BatchFailed, endpoint: string): string {
   return `batch ${batch.number} was rejected: ${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}${fields}${hint ? `\n${hint}` : ''}`;
 }
 
-export interface Sent extends Counts {
+export interface Sent extends IngestCounts {
   /** Time spent waiting for answers after each batch's last byte: the server's commits. */
   commitWaitMs: number;
 }
 
 export async function sendRecords(endpoint: string, farmId: string, records: Iterable<object>, options: SendOptions): Promise<Sent> {
-  const url = new URL(`${endpoint.replace(/\/+$/, '')}/ingest/v1/farms/${encodeURIComponent(farmId)}/sessions`);
-  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const upload = new Upload(url, 'ndjson', options.batchSize, agent, options.sign);
+  const upload = new Upload(ingestUrl(endpoint, farmId), { format: 'ndjson', batchSize: options.batchSize, sign: options.sign });
   let chunk = '';
   let line = 0;
-  let commitWaitMs = 0;
-  const close = async () => {
-    const started = performance.now();
-    await upload.close();
-    commitWaitMs += performance.now() - started;
-  };
   const flush = async () => {
     if (!chunk) return;
     const bytes = Buffer.from(chunk);
@@ -57,15 +49,15 @@ export async function sendRecords(endpoint: string, farmId: string, records: Ite
       chunk += `${JSON.stringify(record)}\n`;
       const full = await upload.recordEnded(++line);
       if (full || chunk.length >= CHUNK_BYTES) await flush();
-      if (full) await close();
+      if (full) await upload.close();
     }
     await flush();
-    await close();
+    await upload.close();
   } catch (err) {
     if (err instanceof BatchFailed) throw new Error(describe(err, endpoint));
     throw err;
   } finally {
-    agent.destroy();
+    upload.dispose();
   }
-  return { ...upload.totals, commitWaitMs };
+  return { ...upload.totals, commitWaitMs: upload.commitWaitMs };
 }

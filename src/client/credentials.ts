@@ -1,12 +1,11 @@
-// The credentials the CLI signs with, found the standard AWS way: the SDK's default provider
+// The credentials farmtally's clients sign with, found the standard AWS way: the SDK's default provider
 // chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile of --profile or AWS_PROFILE in
 // ~/.aws/credentials and ~/.aws/config, SSO, ...). When the chain finds nothing and no
 // profile was named, placeholders stand in: an open-mode server checks no signature, so the
-// commands work there with no setup. Also signs the ingest route's requests, which the CLI
-// sends itself (the SDK has no operation for them), with the same credentials.
+// commands work there with no setup. Also signs the ingest route's requests, which the
+// clients send themselves (the SDK has no operation for them), with the same credentials.
 import { DeadlineClient } from '@aws-sdk/client-deadline';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../wire/auth/node-sha256.js';
 
 export interface Credentials {
   accessKeyId: string;
@@ -15,6 +14,9 @@ export interface Credentials {
 }
 
 export type CredentialsProvider = () => Promise<Credentials>;
+
+/** The SDK's own SHA-256 (Node's or the browser's, as the SDK picks), so signing needs nothing of the server's. */
+const SDK_SHA256 = new DeadlineClient({ region: 'us-west-2' }).config.sha256;
 
 const PLACEHOLDERS: Credentials = { accessKeyId: 'farmtally', secretAccessKey: 'farmtally' };
 
@@ -45,7 +47,7 @@ export function credentialsFor(region: string, profile?: string): CredentialsPro
  * host, x-amz-date, x-amz-content-sha256 and Authorization headers to send with it.
  */
 export async function signStreamingPost(url: URL, headers: Record<string, string>, credentials: CredentialsProvider, region: string): Promise<Record<string, string>> {
-  const signer = new SignatureV4({ credentials, region, service: 'deadline', sha256: NodeSha256, uriEscapePath: true });
+  const signer = new SignatureV4({ credentials, region, service: 'deadline', sha256: SDK_SHA256, uriEscapePath: true });
   const signed = await signer.sign({
     method: 'POST',
     protocol: url.protocol,
@@ -55,4 +57,13 @@ export async function signStreamingPost(url: URL, headers: Record<string, string
     headers: { ...headers, host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
   });
   return signed.headers as Record<string, string>;
+}
+
+/** Adds a signature's headers to a request's (Upload's `sign`); the body goes unsigned, as it streams. */
+export type SignHeaders = (url: URL, headers: Record<string, string>) => Promise<Record<string, string>>;
+
+/** A SignHeaders with the credentials the default chain finds for `region` and `profile`. */
+export function streamingSigner(region: string, profile?: string): SignHeaders {
+  const credentials = credentialsFor(region, profile);
+  return (url, headers) => signStreamingPost(url, headers, credentials, region);
 }
