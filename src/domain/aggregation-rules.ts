@@ -73,18 +73,23 @@ export interface Stats {
   avg?: number;
 }
 
-/** Rules 7, 10, 11: one output row, times in epoch milliseconds. */
-export interface Row {
-  aggregationStartTime: number;
-  aggregationEndTime: number;
+/** The group values a row carries: the members its group-by fields fill (JOB_ID rows also carry jobName). */
+export interface GroupValues {
   queueId?: string;
   fleetId?: string;
   jobId?: string;
   jobName?: string;
   userId?: string;
-  usageType?: UsageType;
+  usageType?: string;
   instanceType?: string;
   licenseProduct?: string;
+}
+
+/** Rules 7, 10, 11: one output row, times in epoch milliseconds. */
+export interface Row extends GroupValues {
+  aggregationStartTime: number;
+  aggregationEndTime: number;
+  usageType?: UsageType;
   count: number;
   runtimeInSeconds: Stats;
   costInUsd: Stats;
@@ -105,6 +110,11 @@ const GROUP_MEMBERS: Record<GroupByField, GroupMember> = {
 /** The row (and usage record) member a group-by field names. JOB_ID rows also carry jobName. */
 export function groupFieldMember(field: GroupByField): GroupMember {
   return GROUP_MEMBERS[field];
+}
+
+/** The members a group-by field fills in a row: its own, and for JOB_ID the job's name too. */
+export function groupFieldValues(field: GroupByField): (keyof GroupValues)[] {
+  return field === 'JOB_ID' ? ['jobId', 'jobName'] : [GROUP_MEMBERS[field]];
 }
 
 /** Ordinal comparison by UTF-16 code unit ('Z' < 'a' < 'z' < 'é'); never locale-aware. */
@@ -171,11 +181,11 @@ export interface AggregationRequest {
   statistics: readonly Statistic[];
 }
 
-type GroupValues = Pick<Row, GroupMember>;
+type GroupKey = Pick<Row, GroupMember>;
 
 interface Group {
   bucket: number;
-  values: GroupValues;
+  values: GroupKey;
   jobName?: { name: string; startedAt: number };
   runtimeMs: StatsAccumulator;
   costUsd: StatsAccumulator;
@@ -196,7 +206,7 @@ export function aggregateInMemory(records: readonly UsageRecord[], request: Aggr
     const start = Math.max(record.startedAt, request.startMs);
     const end = Math.min(record.endedAt, request.endMs);
     if (!(end > start)) continue;
-    const values: GroupValues = {};
+    const values: GroupKey = {};
     for (const m of members) if (record[m] !== undefined) (values as Record<GroupMember, string>)[m] = record[m];
     const valuesKey = JSON.stringify(members.map((m) => values[m] ?? null));
     // Every slice is longer than zero: the first bucket holds `start`, the last begins before `end`.

@@ -3,43 +3,25 @@
 // columns from the same code. Free of Node APIs: the page's bundle imports it too (its build
 // points `csv-stringify/sync` at the library's browser build).
 import { stringify } from 'csv-stringify/sync';
+import { GROUP_BY_FIELDS, groupFieldValues, type GroupByField, type GroupValues, type Stats } from './aggregation-rules.js';
 
 /** The members of a statistics row that the export reads (the SDK's `Statistics` fits). */
-export interface ExportRow {
+export interface ExportRow extends GroupValues {
   aggregationStartTime?: Date;
   aggregationEndTime?: Date;
-  queueId?: string;
-  fleetId?: string;
-  jobId?: string;
-  jobName?: string;
-  userId?: string;
-  usageType?: string;
-  instanceType?: string;
-  licenseProduct?: string;
   count?: number;
-  runtimeInSeconds?: ExportStats;
-  costInUsd?: ExportStats;
+  runtimeInSeconds?: Stats;
+  costInUsd?: Stats;
 }
 
-interface ExportStats {
-  sum?: number;
-  min?: number;
-  max?: number;
-  avg?: number;
-}
-
-type GroupColumn = 'queueId' | 'fleetId' | 'jobId' | 'jobName' | 'userId' | 'usageType' | 'instanceType' | 'licenseProduct';
-
-/** The row member each group-by field fills (JOB_ID also fills jobName). */
-const FIELD_OF: Record<string, GroupColumn[]> = {
-  QUEUE_ID: ['queueId'], FLEET_ID: ['fleetId'], JOB_ID: ['jobId', 'jobName'], USER_ID: ['userId'],
-  USAGE_TYPE: ['usageType'], INSTANCE_TYPE: ['instanceType'], LICENSE_PRODUCT: ['licenseProduct'],
-};
+/** The group members of the columns, in the order of the request's group-by fields. */
+const groupColumns = (groupBy: readonly string[]) =>
+  groupBy.flatMap((g) => ((GROUP_BY_FIELDS as readonly string[]).includes(g) ? groupFieldValues(g as GroupByField) : []));
 
 /** The columns of `flatten`: start, end, the requested group fields (in request order), count, then each statistic. */
 export function columns(groupBy: readonly string[], statistics: readonly string[]): string[] {
   return [
-    'start', 'end', ...groupBy.flatMap((g) => FIELD_OF[g] ?? []), 'count',
+    'start', 'end', ...groupColumns(groupBy), 'count',
     ...statistics.map((s) => `runtime_${s.toLowerCase()}_s`), ...statistics.map((s) => `cost_${s.toLowerCase()}_usd`),
   ];
 }
@@ -49,7 +31,7 @@ export function columns(groupBy: readonly string[], statistics: readonly string[
  * group with no value for a field, such as the instance type of LICENSE usage, has '').
  */
 export function flatten(rows: readonly ExportRow[], groupBy: readonly string[], statistics: readonly string[]): Record<string, string | number>[] {
-  const groupFields = groupBy.flatMap((g) => FIELD_OF[g] ?? []);
+  const groupFields = groupColumns(groupBy);
   return rows.map((r) => {
     const out: Record<string, string | number> = {
       start: r.aggregationStartTime!.toISOString(),
@@ -57,8 +39,8 @@ export function flatten(rows: readonly ExportRow[], groupBy: readonly string[], 
     };
     for (const k of groupFields) out[k] = r[k] ?? '';
     out.count = r.count!;
-    for (const s of statistics) out[`runtime_${s.toLowerCase()}_s`] = round(r.runtimeInSeconds![s.toLowerCase() as keyof ExportStats]!, 3);
-    for (const s of statistics) out[`cost_${s.toLowerCase()}_usd`] = round(r.costInUsd![s.toLowerCase() as keyof ExportStats]!, 6);
+    for (const s of statistics) out[`runtime_${s.toLowerCase()}_s`] = round(r.runtimeInSeconds![s.toLowerCase() as keyof Stats]!, 3);
+    for (const s of statistics) out[`cost_${s.toLowerCase()}_usd`] = round(r.costInUsd![s.toLowerCase() as keyof Stats]!, 6);
     return out;
   });
 }

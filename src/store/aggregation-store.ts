@@ -1,6 +1,6 @@
 // What the statistics operations need from storage: run one aggregation to completion in
 // the engine, keep its rows there, and page through them later.
-import type { GroupByField, Statistic } from '../domain/aggregation-rules.js';
+import type { GroupByField, GroupValues, Statistic } from '../domain/aggregation-rules.js';
 import type { MonthGrid, UniformGrid } from '../domain/buckets.js';
 import type { RateCard } from '../domain/pricing.js';
 
@@ -47,17 +47,9 @@ export interface MinMaxSum {
   max: number;
 }
 
-export interface AggregationRow {
+export interface AggregationRow extends GroupValues {
   bucketStart: number;
   bucketEnd: number;
-  queueId?: string;
-  fleetId?: string;
-  jobId?: string;
-  jobName?: string;
-  userId?: string;
-  usageType?: string;
-  instanceType?: string;
-  licenseProduct?: string;
   count: number;
   runtimeSeconds: MinMaxSum;
   costUsd: MinMaxSum;
