@@ -6,28 +6,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { loadProblems, runLoad } from './load/run-load.js';
 import { statsTable } from './load/stats.js';
+import { wholeNumber } from '../src/cli/options.js';
 import { ensureBuilt, startServer, type BenchServer } from './server.js';
-
-function whole(min: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`give a whole number, at least ${min}.`);
-    return n;
-  };
-}
 
 const options = new Command('load')
   .description('Load a farmtally server with concurrent clients, then check that it stored exactly what it acknowledged.')
-  .option('--clients <n>', 'concurrent clients', whole(1), 50)
-  .option('--duration <seconds>', 'how long the clients run', whole(1), 30)
+  .option('--clients <n>', 'concurrent clients', wholeNumber(1), 50)
+  .option('--duration <seconds>', 'how long the clients run', wholeNumber(1), 30)
   .option('--endpoint <url>', 'a running server (default: start one on a temporary data folder)')
-  .option('--farms <n>', 'farms the clients share (default: one per five clients)', whole(1))
-  .option('--batch-min <n>', 'fewest records per ingest batch', whole(1), 50)
-  .option('--batch-max <n>', 'most records per ingest batch', whole(1), 500)
-  .option('--seed <n>', 'seed of the clients\' choices', whole(0), 1)
+  .option('--farms <n>', 'farms the clients share (default: one per five clients)', wholeNumber(1))
+  .option('--batch-min <n>', 'fewest records per ingest batch', wholeNumber(1), 50)
+  .option('--batch-max <n>', 'most records per ingest batch', wholeNumber(1), 500)
+  .option('--seed <n>', 'seed of the clients\' choices', wholeNumber(0), 1)
   .parse(process.argv)
   .opts<{ clients: number; duration: number; endpoint?: string; farms?: number; batchMin: number; batchMax: number; seed: number }>();
 

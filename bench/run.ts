@@ -5,25 +5,18 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_BATCH_SIZE } from '../src/client/upload.js';
 import { measure, type Measured } from './measure.js';
 import { markdown, writeReport } from './report.js';
+import { wholeNumber } from '../src/cli/options.js';
 import { ensureBuilt, ROOT } from './server.js';
-
-function whole(min: number) {
-  return (text: string): number => {
-    const n = Number(text.replace(/_/g, ''));
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`give a whole number, at least ${min}.`);
-    return n;
-  };
-}
 
 const options = new Command('bench')
   .description('Benchmark farmtally: ingest, aggregations end to end and in the engine, a JS floor, peak memory.')
-  .option('--sessions <n>', 'sessions to generate', whole(100), 1_000_000)
-  .option('--runs <n>', 'runs of each aggregation (the median is quoted)', whole(1), 5)
-  .option('--batch-size <n>', 'records per ingest request', whole(1), DEFAULT_BATCH_SIZE)
+  .option('--sessions <n>', 'sessions to generate', wholeNumber(100), 1_000_000)
+  .option('--runs <n>', 'runs of each aggregation (the median is quoted)', wholeNumber(1), 5)
+  .option('--batch-size <n>', 'records per ingest request', wholeNumber(1), DEFAULT_BATCH_SIZE)
   .option('--scale', 'also run at a tenth of the sessions and report the growth (automatic from 2 000 000)', false)
   .option('--write-docs', 'also write the results into BENCHMARKS.md (between its bench:results markers)', false)
   .parse(process.argv)

@@ -4,7 +4,7 @@
 // card, for `serve --pricing`, and ends with the usage explorer's link to the farm's year.
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { createDemoFarm } from '../demo/create-farm.js';
 import { demoRateCard } from '../demo/farm.js';
 import { explorerUrl } from '../domain/explorer-link.js';
@@ -16,7 +16,7 @@ import { sendRecords } from '../client/send-records.js';
 import { DEFAULT_BATCH_SIZE } from '../client/upload.js';
 import { clientFor } from '../client/deadline-client.js';
 import { fail } from './client.js';
-import { DEFAULT_ENDPOINT, withConnectionOptions, type ConnectionOptions } from './options.js';
+import { DEFAULT_ENDPOINT, wholeNumber, withConnectionOptions, type ConnectionOptions } from './options.js';
 import { Progress } from './progress.js';
 
 interface DemoOptions extends Omit<ConnectionOptions, 'endpoint'> {
@@ -26,14 +26,6 @@ interface DemoOptions extends Omit<ConnectionOptions, 'endpoint'> {
   out?: string;
   pricingOut?: string;
   batchSize: number;
-}
-
-function wholeNumber(min: number) {
-  return (text: string): number => {
-    const n = Number(text.replace(/_/g, ''));
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`give a whole number, at least ${min}.`);
-    return n;
-  };
 }
 
 /** A progress callback that shows records done, rate and share of the total. */

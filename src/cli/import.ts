@@ -5,7 +5,7 @@
 // and re-sending them is harmless (their records come back `unchanged`).
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { authHint, untrustedCertificate } from '../client/advice.js';
 import { streamingSigner } from '../client/credentials.js';
 import { fileLine, uploadFile } from '../client/file-upload.js';
@@ -13,7 +13,7 @@ import type { Answer } from '../client/ingest-request.js';
 import { BatchFailed, DEFAULT_BATCH_SIZE, ingestUrl, Upload, type Batch, type Format } from '../client/upload.js';
 import { fail } from './client.js';
 import { EXIT, usageError } from './exit.js';
-import { withConnectionOptions, type ConnectionOptions } from './options.js';
+import { wholeNumber, withConnectionOptions, type ConnectionOptions } from './options.js';
 import { Progress } from './progress.js';
 
 const FORMAT_OF_EXTENSION: Record<string, Format> = { '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.csv': 'csv' };
@@ -112,12 +112,6 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
   );
 }
 
-function positiveInteger(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a batch size is a whole number of records, at least 1.');
-  return n;
-}
-
 export function importCommand(): Command {
   const command = new Command('import')
     .description('Stream a file of session records (NDJSON or CSV) into a farm, in all-or-nothing batches.')
@@ -125,7 +119,7 @@ export function importCommand(): Command {
     .requiredOption('--farm <farmId>', 'the farm the records belong to (farmtally farms list shows them)');
   return withConnectionOptions(command)
     .addOption(new Option('--format <format>', 'the file format (default: from the extension)').choices(['ndjson', 'csv']))
-    .option('--batch-size <n>', 'records per batch (one request, one transaction)', positiveInteger, DEFAULT_BATCH_SIZE)
+    .option('--batch-size <n>', 'records per batch (one request, one transaction)', wholeNumber(1), DEFAULT_BATCH_SIZE)
     .addHelpText(
       'after',
       `

@@ -1,5 +1,5 @@
 // Options that every command talking to a server takes alike: where the server is, and the
-// region and profile the requests are signed with.
+// region and profile the requests are signed with; and the parser of counts (sessions, batch sizes).
 import { Command, InvalidArgumentError } from 'commander';
 
 /** Where `npm start` (farmtally serve with its defaults) listens. */
@@ -39,4 +39,13 @@ export function withConnectionOptions(command: Command, { defaultEndpoint = true
     .option('--endpoint <url>', "the farmtally server's URL", endpointUrl, defaultEndpoint ? DEFAULT_ENDPOINT : undefined)
     .option('--region <region>', 'the region requests are signed for (any: farmtally serves every region)', 'us-west-2')
     .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)');
+}
+
+/** A parser of whole numbers from `min` up (`1_000_000` reads as a million), for counts and sizes. */
+export function wholeNumber(min: number) {
+  return (text: string): number => {
+    const n = Number(text.replace(/_/g, ''));
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`give a whole number, at least ${min}.`);
+    return n;
+  };
 }
