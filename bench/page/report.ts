@@ -115,8 +115,9 @@ real browser (Debian's Chromium through playwright-core) against a real server f
 \`farmtally demo\`: the time from pressing Run to the chart and table on screen, split into
 the page's own work, the server's aggregation (Start to COMPLETED, as the page sees it), the
 pages of rows and the rendering; the longest main-thread task and the blocking time while it
-runs; a drill-down; and the bundle's size. \`--sessions 50000\` is a quick run. The results go
-to \`.bench/page-<sessions>.md\`; only \`--write-docs\` puts them here, between the markers.
+runs (a long task is one of over 50 ms, when the page answers no input; 0 is none); a
+drill-down; and the bundle's size. \`--sessions 50000\` is a quick run. The results go to
+\`.bench/page-<sessions>.md\`; only \`--write-docs\` puts them here, between the markers.
 `;
 
 /** Writes the section into BENCHMARKS.md: between its markers, or as a new "Usage explorer" section before "What was tried". */
