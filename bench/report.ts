@@ -9,8 +9,8 @@ import { DEFAULT_MEMORY_LIMIT } from '../src/store/duckdb/database.js';
 const START = '<!-- bench:results:start -->';
 const END = '<!-- bench:results:end -->';
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
-const ms = (n: number) => (n >= 100 ? int(n) : n.toFixed(1));
+export const int = (n: number) => Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
+export const ms = (n: number) => (n >= 100 ? int(n) : n.toFixed(1));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(a / b >= 10 ? 0 : 1)}×`;
 const rate = (i: { records: number; seconds: number }) => int(i.records / i.seconds);
 
@@ -21,7 +21,7 @@ export interface RunInfo {
   packageVersion: string;
 }
 
-function table(header: string[], rows: (string | number)[][]): string {
+export function table(header: string[], rows: (string | number)[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
@@ -130,8 +130,22 @@ Record here what was changed to make these numbers better (or worse), with the n
 before and after, so nobody tries the same thing twice.
 `;
 
-export function writeReport(file: string, section: string): void {
+export interface Markers {
+  start: string;
+  end: string;
+}
+
+/**
+ * Writes `section` (which begins with `markers.start` and ends with `markers.end`) over what
+ * lies between those markers in `file`. Where the file or its markers are missing, `place`
+ * gives the text with empty markers put where they belong; the rest stays as people wrote it.
+ */
+export function writeBetweenMarkers(file: string, section: string, markers: Markers, place: (text: string) => string): void {
   let text = existsSync(file) ? readFileSync(file, 'utf8') : TEMPLATE;
-  if (!text.includes(START) || !text.includes(END)) text = `${text.trimEnd()}\n\n${START}\n${END}\n`;
-  writeFileSync(file, text.slice(0, text.indexOf(START)) + section + text.slice(text.indexOf(END) + END.length));
+  if (!text.includes(markers.start) || !text.includes(markers.end)) text = place(text);
+  writeFileSync(file, text.slice(0, text.indexOf(markers.start)) + section + text.slice(text.indexOf(markers.end) + markers.end.length));
+}
+
+export function writeReport(file: string, section: string): void {
+  writeBetweenMarkers(file, section, { start: START, end: END }, (text) => `${text.trimEnd()}\n\n${START}\n${END}\n`);
 }
