@@ -128,6 +128,21 @@ function letFinish(client: DeadlineClient, farmId: string, aggregationId: string
   void done.finally(() => leftRunning.get(farmId) === done && leftRunning.delete(farmId));
 }
 
+/** A Start cancelled before its answer: once it answers, its aggregation is let finish like any cancelled one. */
+function settleLater(client: DeadlineClient, farmId: string, start: Promise<{ aggregationId?: string }>): void {
+  const settled = start.then(
+    ({ aggregationId }) => {
+      if (!aggregationId) return;
+      letFinish(client, farmId, aggregationId);
+      return leftRunning.get(farmId);
+    },
+    () => undefined, // refused: nothing runs
+  );
+  const entry = settled.then(() => undefined);
+  leftRunning.set(farmId, entry);
+  void entry.finally(() => leftRunning.get(farmId) === entry && leftRunning.delete(farmId));
+}
+
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -154,7 +169,16 @@ export async function runAggregation(client: DeadlineClient, input: StartInput, 
   let aggregationId: string;
   for (;;) {
     try {
-      aggregationId = (await client.send(new StartSessionsStatisticsAggregationCommand(input as never), { abortSignal: signal })).aggregationId!;
+      // Not aborted with the signal: a Start cut off in flight may still have started an
+      // aggregation the page would not know of, and the farm's next Start would be refused
+      // until it ended. A cancel waits out the answer instead and lets that one finish.
+      const start = client.send(new StartSessionsStatisticsAggregationCommand(input as never));
+      try {
+        aggregationId = (await untilAborted(start, signal)).aggregationId!;
+      } catch (err) {
+        if (signal.aborted) settleLater(client, input.farmId, start);
+        throw err;
+      }
       break;
     } catch (err) {
       if (!isThrottled(err)) throw err;

@@ -3,8 +3,8 @@
 // values, following the pointer or the arrow keys; a click on a bar's segment drills into
 // that group when it is a queue or a fleet.
 //
-// uPlot does not stack: each series is drawn as bars up to its running total, topmost
-// first, so each one's visible part is its own value.
+// uPlot does not stack: each series is drawn as bar segments from the running total of the
+// series below it to its own (the bars path's y0/y1), so every pixel is painted once.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -76,11 +76,18 @@ export function StackedChart(props: Props) {
       below = below.map((v, i) => v + s.values[i]!);
       running.push(below);
     }
-    const drawOrder = visible.map((s, i) => ({ s, values: running[i]! })).reverse();
+    const drawOrder = visible.map((s, i) => ({ s, values: running[i]!, below: running[i - 1] ?? new Array<number>(buckets).fill(0) })).reverse();
     // One more x at the last bucket's end: each bar is then as wide as its bucket, the last one too.
     const xs = [...results.buckets, results.bucketEnd].map((t) => t / 1000);
     const data: uPlot.AlignedData = [xs, ...drawOrder.map(({ values }) => [...values, null])];
-    const bars = uPlot.paths.bars!({ size: [1, Infinity], align: 1, gap: buckets > 120 ? 0 : 1 });
+    // Each series is drawn as its own segments, from the running total below it to its own:
+    // drawn from zero instead, the lower layers would be painted once for every series above
+    // them, and a canvas rastered in software (no GPU) pays for every pixel painted.
+    const segments = (below: number[], own: number[]) =>
+      uPlot.paths.bars!({
+        size: [1, Infinity], align: 1, gap: buckets > 120 ? 0 : 1,
+        disp: { y0: { unit: 1, values: () => [...below, null] }, y1: { unit: 1, values: () => [...own, null] } },
+      });
     const top = Math.max(0, ...(running.at(-1) ?? [0]));
     const opts: uPlot.Options = {
       width: el.clientWidth,
@@ -96,7 +103,7 @@ export function StackedChart(props: Props) {
         { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' } },
         { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' }, size: 64, values: (_u, ticks) => ticks.map((v) => formatTick(v, measure)) },
       ],
-      series: [{}, ...drawOrder.map(({ s }) => ({ label: s.label, fill: colorOf(series, s.key), stroke: colorOf(series, s.key), width: 0, paths: bars, points: { show: false } }))],
+      series: [{}, ...drawOrder.map(({ s, values, below }) => ({ label: s.label, fill: colorOf(series, s.key), stroke: colorOf(series, s.key), width: 0, paths: segments(below, values), points: { show: false } }))],
       hooks: {
         setCursor: [
           (u) => {
