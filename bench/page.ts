@@ -6,31 +6,25 @@
 // on stderr, the results on stdout and in .bench/page-<sessions>.md, and into BENCHMARKS.md
 // only with --write-docs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { Page } from 'playwright-core';
 import { CHROMIUM, launchChromium, watchConsole } from '../test/support/browser.js';
 import { demoFarm } from './page/farm.js';
 import { addProbe, settle, timeLink, timePress, type RunTiming } from './page/probe.js';
 import { pageMarkdown, writePageReport, type FileSize, type PageMeasured } from './page/report.js';
+import { wholeNumber } from '../src/cli/options.js';
+import { publish } from './report.js';
 import { ensureBuilt, ROOT } from './server.js';
-
-function whole(min: number) {
-  return (text: string): number => {
-    const n = Number(text.replace(/_/g, ''));
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`give a whole number, at least ${min}.`);
-    return n;
-  };
-}
 
 const options = new Command('bench:page')
   .description('Measure the usage explorer in Chromium: from pressing Run to the chart and table on screen, where the time goes, long tasks, a drill-down, the bundle.')
-  .option('--sessions <n>', 'sessions in the demo farm', whole(100), 1_000_000)
-  .option('--runs <n>', 'presses of Run after the cold opening, and drill-downs (medians quoted)', whole(1), 5)
-  .option('--timeout <seconds>', 'longest wait for one run before giving up', whole(1), 120)
+  .option('--sessions <n>', 'sessions in the demo farm', wholeNumber(100), 1_000_000)
+  .option('--runs <n>', 'presses of Run after the cold opening, and drill-downs (medians quoted)', wholeNumber(1), 5)
+  .option('--timeout <seconds>', 'longest wait for one run before giving up', wholeNumber(1), 120)
   .option('--write-docs', 'also write the results into BENCHMARKS.md (its "Usage explorer" section)', false)
   .parse(process.argv)
   .opts<{ sessions: number; runs: number; timeout: number; writeDocs: boolean }>();
@@ -136,13 +130,5 @@ try {
 
 measured.totalSeconds = (performance.now() - began) / 1000;
 const section = pageMarkdown(measured);
-process.stdout.write(`${section}\n`);
-const own = join(ROOT, '.bench', `page-${options.sessions}.md`);
-mkdirSync(dirname(own), { recursive: true });
-writeFileSync(own, `${section}\n`);
-log(`results written to ${own}`);
-if (options.writeDocs) {
-  writePageReport(join(ROOT, 'BENCHMARKS.md'), section);
-  log('results written to BENCHMARKS.md (section "Usage explorer")');
-}
+publish(section, join(ROOT, '.bench', `page-${options.sessions}.md`), log, options.writeDocs ? () => writePageReport(join(ROOT, 'BENCHMARKS.md'), section) : undefined);
 log(`done in ${measured.totalSeconds.toFixed(0)} s`);

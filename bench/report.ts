@@ -1,6 +1,7 @@
 // The results as Markdown, written between two markers in BENCHMARKS.md so that the rest of
 // the file (how to read it, "What was tried") stays as people wrote it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { version as duckdbVersion } from '@duckdb/node-api';
 import { median, type Measured } from './measure.js';
@@ -148,4 +149,18 @@ export function writeBetweenMarkers(file: string, section: string, markers: Mark
 
 export function writeReport(file: string, section: string): void {
   writeBetweenMarkers(file, section, { start: START, end: END }, (text) => `${text.trimEnd()}\n\n${START}\n${END}\n`);
+}
+
+/**
+ * A run's results, where they go: printed, kept in the run's own file under .bench/ (so a run
+ * for a look leaves the checkout clean), and into BENCHMARKS.md only when asked (`intoDocs`).
+ */
+export function publish(section: string, own: string, log: (line: string) => void, intoDocs?: () => void): void {
+  process.stdout.write(`${section}\n`);
+  mkdirSync(dirname(own), { recursive: true });
+  writeFileSync(own, `${section}\n`);
+  log(`results written to ${own}`);
+  if (!intoDocs) return;
+  intoDocs();
+  log('results written to BENCHMARKS.md');
 }

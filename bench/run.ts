@@ -2,13 +2,13 @@
 // Prints a line per phase (it runs for minutes), then the results, which it also writes to
 // .bench/results-<sessions>.md (not tracked), and into BENCHMARKS.md only with --write-docs:
 // a run for a look does not change the checkout.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_BATCH_SIZE } from '../src/client/upload.js';
 import { measure, type Measured } from './measure.js';
-import { markdown, writeReport } from './report.js';
+import { markdown, publish, writeReport } from './report.js';
 import { wholeNumber } from '../src/cli/options.js';
 import { ensureBuilt, ROOT } from './server.js';
 
@@ -44,13 +44,5 @@ try {
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const section = markdown(all, { runs: options.runs, loadStart, totalSeconds: (performance.now() - began) / 1000, packageVersion: pkg.version });
-process.stdout.write(`${section}\n`);
-const own = join(ROOT, '.bench', `results-${options.sessions}.md`);
-mkdirSync(dirname(own), { recursive: true });
-writeFileSync(own, `${section}\n`);
-log(`results written to ${own}`);
-if (options.writeDocs) {
-  writeReport(join(ROOT, 'BENCHMARKS.md'), section);
-  log('results written to BENCHMARKS.md');
-}
+publish(section, join(ROOT, '.bench', `results-${options.sessions}.md`), log, options.writeDocs ? () => writeReport(join(ROOT, 'BENCHMARKS.md'), section) : undefined);
 log(`done in ${((performance.now() - began) / 1000).toFixed(0)} s`);
