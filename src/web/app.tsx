@@ -208,7 +208,16 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     performance.mark('farmtally:run');
     setRun({ state: 'running', progress: { phase: 'starting' }, started });
     try {
-      const agg = await runAggregation(c, checked.input, ac.signal, (progress) => running.current === ac && setRun({ state: 'running', progress, started }));
+      // The rows read so far are shown at most every 100 ms: each update renders the whole
+      // form and results, and a year DAILY is read in 36 pages one after the other.
+      let shownAt = 0;
+      const onProgress = (progress: Progress) => {
+        if (running.current !== ac) return;
+        if (progress.phase === 'fetching' && performance.now() - shownAt < 100) return;
+        shownAt = performance.now();
+        setRun({ state: 'running', progress, started });
+      };
+      const agg = await runAggregation(c, checked.input, ac.signal, onProgress);
       if (running.current !== ac) return;
       const results = groupRows(agg.rows, q.groupBy, { queues: namesOf(named.queues), fleets: namesOf(named.fleets) });
       setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, statusMessage: agg.statusMessage }));
