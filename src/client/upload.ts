@@ -3,6 +3,7 @@
 // batch is one request whose body is written as the records come, ended every batchSize
 // records; a CSV body starts with the header again. Keeps the totals and what the server has
 // committed. Nothing here prints; failures are BatchFailed.
+import type { Agent } from 'node:http';
 import { ingestPath, type IngestCounts } from '../domain/ingest-protocol.js';
 import type { SignHeaders } from './credentials.js';
 import { IngestRequest, keepAliveAgent, type Answer } from './ingest-request.js';
@@ -60,7 +61,7 @@ export class Upload {
   /** Time spent waiting for answers after each batch's last byte: the server's commits. */
   commitWaitMs = 0;
   readonly format: Format;
-  private readonly agent;
+  private readonly agent: Agent;
   private batch: Batch | undefined;
 
   constructor(
