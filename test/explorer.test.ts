@@ -344,4 +344,50 @@ describe('the usage explorer in Chromium', { skip: gate.skip }, () => {
     assert.equal(await page.locator('table.groups').getAttribute('data-groups'), '10');
     assert.deepEqual(consoleWatch.problems(), []);
   });
+
+  test('cancelled while Start is in flight: the aggregation it started is waited out, so the next run is not refused', async () => {
+    // The Start reaches the server (which starts the aggregation), but its answer is held
+    // back until the page has cancelled: the page must not forget what it started, or the
+    // farm's next Start is refused (429) while that aggregation runs on.
+    let startReached!: () => void;
+    const reached = new Promise<void>((resolve) => (startReached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let answered!: () => void;
+    const delivered = new Promise<void>((resolve) => (answered = resolve));
+    let heldId = '';
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string; method(): string }) => r.url().includes('sessions-statistics-aggregation') && asked.push(`${r.method()} ${r.url()}`);
+    page.on('request', onRequest);
+    await page.route('**/sessions-statistics-aggregation', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      heldId = ((await response.json()) as { aggregationId: string }).aggregationId;
+      startReached();
+      await released;
+      await route.fulfill({ response }).catch(() => undefined); // the page may have dropped the request
+      answered();
+    });
+    await page.selectOption('#period', 'HOURLY');
+    await page.selectOption('#group-by-0', 'JOB_ID');
+    await page.click('#run');
+    await reached;
+    await page.click('#cancel');
+    await page.locator('.run-status[data-run-state="cancelled"]').waitFor();
+    release();
+    await delivered;
+    await page.unroute('**/sessions-statistics-aggregation');
+    await page.selectOption('#period', 'MONTHLY');
+    await page.selectOption('#group-by-0', 'QUEUE_ID');
+    await runAndWait(page, () => page.click('#run'));
+    page.off('request', onRequest);
+    assert.equal(await page.locator('table.groups').getAttribute('data-groups'), '10');
+    // It learnt the ID of what it had started, and waited for it before starting again.
+    const waitedFor = asked.findIndex((a) => a.startsWith('GET ') && a.includes(`aggregationId=${heldId}`));
+    const nextStart = asked.findIndex((a, i) => i > 0 && a.startsWith('POST '));
+    assert.ok(heldId && waitedFor !== -1, `the page asked after the aggregation its cancelled Start began (${heldId}): ${asked.join(', ')}`);
+    assert.ok(waitedFor < nextStart, 'before its next Start');
+    assert.deepEqual(consoleWatch.problems(), [], 'no Start was refused');
+  });
+
 });
