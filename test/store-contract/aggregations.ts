@@ -13,9 +13,10 @@ import type { AggregationLimits } from '../../src/store/aggregation-store.js';
 import type { Store } from '../../src/store/store.js';
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefRow } from '../reference/aggregate-reference.js';
 import { assertSameRows } from '../support/same-rows.js';
-import { fleet, queue, tick } from './fixtures.js';
+import { fleet, ingest, parents, queue, record, tick } from './fixtures.js';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const NO_LIMITS: AggregationLimits = { maxRows: 1_000_000, timeoutMs: 60_000 };
 
 interface Case {
@@ -133,6 +134,30 @@ export function aggregationContract(store: () => Store): void {
       assert.ok((await store().deleteExpiredAggregations(done.record.expiresAt + 1)) >= 1);
       assert.equal(await store().getAggregation(done.aggregationId), undefined);
       assert.deepEqual(await store().readAggregationRows(done.aggregationId, 0, 10), []);
+    });
+
+    test('a running session counts in every hour it has run, when every finished one is short', async () => {
+      // An engine may plan how many buckets a record can span from what it keeps of the
+      // farm's sessions; the running one, sent in a batch of its own, must be part of that.
+      const p = await parents(store());
+      const day = Date.UTC(2025, 5, 1);
+      const short = (hour: number) => record(p, { startedAt: day + hour * HOUR, endedAt: day + hour * HOUR + HOUR / 2 });
+      await ingest(store(), p.farmId, [short(0), short(3), short(5)]);
+      await ingest(store(), p.farmId, [record(p, { startedAt: day + 2 * HOUR, endedAt: undefined })]);
+      const asOfMs = day + 12 * HOUR;
+      const aggregationId = newId('');
+      const now = tick();
+      await store().insertAggregation({ aggregationId, farmId: p.farmId, groupBy: ['USAGE_TYPE'], statistics: ['SUM'], createdAt: now, expiresAt: now + DAY });
+      const query = aggregationQuery({
+        farm: { farmId: p.farmId, costScaleFactor: 1 }, resourceKind: 'queue', resourceIds: [p.queueId], startMs: day, endMs: day + DAY,
+        zone: parseTimezone('UTC', false) as TimeZone, period: 'HOURLY', groupBy: ['USAGE_TYPE'], asOfMs, rateCard: farm.rateCard,
+      });
+      const done = await store().runAggregation(aggregationId, query, NO_LIMITS);
+      assert.equal(done.status, 'COMPLETED', done.statusMessage);
+      const rows = await store().readAggregationRows(aggregationId, 0, 100);
+      // Three half hours, and the running session's ten hours (02:00 to 12:00), one a bucket.
+      assert.equal(rows.reduce((sum, r) => sum + r.runtimeSeconds.sum, 0), 3 * 1800 + 10 * 3600);
+      assert.deepEqual(rows.map((r) => (r.bucketStart - day) / HOUR), [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     });
   });
 }

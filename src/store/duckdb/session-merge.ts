@@ -131,7 +131,8 @@ export async function mergeStagedSessions(db: Sql, farmId: string, staging: stri
   await db.run(found > 0 ? CLASSIFY_AGAINST_FOUND : CLASSIFY_ALL_NEW);
   await db.run(`DROP TABLE ingest_found`);
   const counts = (await db.one(`SELECT count(*) FILTER (outcome = 'created') AS created, count(*) FILTER (outcome = 'updated') AS updated,
-    count(*) FILTER (outcome = 'unchanged') AS unchanged FROM ingest_batch`))!;
+    count(*) FILTER (outcome = 'unchanged') AS unchanged, count(*) FILTER (outcome <> 'unchanged' AND ended_at IS NULL) AS running
+    FROM ingest_batch`))!;
   const result = { created: Number(counts.created), updated: Number(counts.updated), unchanged: Number(counts.unchanged) };
   if (result.created + result.updated > 0) {
     const missing = await db.all(MISSING_PARENTS, [farmId]);
@@ -142,13 +143,17 @@ export async function mergeStagedSessions(db: Sql, farmId: string, staging: stri
     await db.run(ASSIGN_CODES);
     if (result.updated > 0) await db.run(UPDATE_SESSIONS, [nowMs]);
     if (result.created > 0) await db.run(INSERT_SESSIONS, [farmId, nowMs]);
-    await db.run(WIDEN_SPANS, [farmId]);
-    await db.run(FORGET_RUNNING, [farmId]);
-    await db.run(ADD_RUNNING, [farmId]);
+    // Each statement costs a few milliseconds whatever the batch, so those that cannot
+    // change anything are left out: a created session was not stored, so it neither was
+    // running nor leaves a job; only updates empty or shrink a job.
+    const running = Number(counts.running);
+    if (running < result.created + result.updated) await db.run(WIDEN_SPANS, [farmId]);
+    if (result.updated > 0) await db.run(FORGET_RUNNING, [farmId]);
+    if (running > 0) await db.run(ADD_RUNNING, [farmId]);
     await db.run(JOB_CHANGES, [farmId]);
-    await db.run(DELETE_EMPTIED_JOBS, [farmId]);
+    if (result.updated > 0) await db.run(DELETE_EMPTIED_JOBS, [farmId]);
     await db.run(UPSERT_NAMED_JOBS, [farmId, nowMs]);
-    await db.run(RESPAN_LEFT_JOBS, [farmId, nowMs]);
+    if (result.updated > 0) await db.run(RESPAN_LEFT_JOBS, [farmId, nowMs]);
     await db.run(`DROP TABLE ingest_jobs`);
   }
   // The batch may be a view on ingest_latest, so it goes first.
