@@ -157,7 +157,7 @@ describe('GetSessionsStatisticsAggregation input', () => {
     await rejectsNaming(get({ aggregationId: `${aggregationId}0` }), ['aggregationId']);
     await rejectsNotFound(get({ aggregationId: '0'.repeat(32) }), 'aggregation', '0'.repeat(32));
     await rejectsNaming(get({ aggregationId: aggregationId!, maxResults: 0 }), ['maxResults']);
-    await rejectsNaming(get({ aggregationId: aggregationId!, maxResults: 101 }), ['maxResults']);
+    await rejectsNaming(get({ aggregationId: aggregationId!, maxResults: 1001 }), ['maxResults']);
     await rejectsNaming(get({ aggregationId: aggregationId!, nextToken: 'not-a-token' }), ['nextToken']);
     // The aggregation is found only in its own farm.
     const other = await farmWithQueue(ext);
@@ -166,6 +166,28 @@ describe('GetSessionsStatisticsAggregation input', () => {
     const noId = await http(ext.url, 'GET', `/2023-10-12/farms/${ids.farmId}/sessions-statistics-aggregation`);
     assert.equal(noId.status, 400);
     assert.deepEqual(noId.body.fieldList.map((f: { name: string }) => f.name), ['aggregationId']);
+  });
+
+  test('maxResults: up to 1000 rows a page in extended mode; strict mode keeps the model\'s 100', async () => {
+    // One session over 150 hours: 150 HOURLY rows.
+    const rowsOf = async (ft: Farmtally) => {
+      const ids = await farmWithQueue(ft);
+      await postSessions(ft.url, ids.farmId, [sessionRecord(ids, { startedAt: '2025-01-01T00:00:00Z', endedAt: '2025-01-07T06:00:00Z' })]);
+      const { aggregationId } = await start(ft, request(ids, { period: 'HOURLY' }));
+      await waitDone(ft, ids.farmId, aggregationId!);
+      return (maxResults: number) => ft.client.send(new GetSessionsStatisticsAggregationCommand({ farmId: ids.farmId, aggregationId, maxResults }));
+    };
+    const extended = await rowsOf(ext);
+    const whole = await extended(1000);
+    assert.equal(whole.statistics!.length, 150);
+    assert.equal(whole.nextToken, undefined);
+    assert.equal((await extended(100)).statistics!.length, 100);
+    const strictly = await rowsOf(strict);
+    assert.equal((await strictly(100)).statistics!.length, 100);
+    const refused = await strictly(101).then(() => assert.fail('maxResults 101 was taken by a strict server'), (err) => err);
+    assert.equal(refused.name, 'ValidationException');
+    assert.deepEqual(refused.fieldList.map((f: { name: string }) => f.name), ['maxResults']);
+    assert.match(refused.fieldList[0].message, /^Value '101' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100/);
   });
 
   test('an empty farm completes with no rows and no nextToken', async () => {

@@ -294,3 +294,29 @@ describe('farmtally stats says what went wrong', () => {
     assertFailed(missing, new RegExp(`^farmtally: ResourceNotFoundException: .*${unknown}`, 'm'));
   });
 });
+
+describe('farmtally stats reads every page', () => {
+  // One session over 300 hours: 300 HOURLY rows. farmtally serves up to 1000 rows a page;
+  // a --strict server, like the service, refuses more than 100, and the command then asks
+  // for 100 at a time. Either way it prints exactly the SDK's rows.
+  const long = { start: '2025-05-01T00:00:00Z', end: '2025-05-14T12:00:00Z' };
+  for (const mode of ['extended', 'strict'] as const) {
+    test(`300 rows from a${mode === 'strict' ? ' --strict' : 'n extended'} server`, async () => {
+      const server = mode === 'strict' ? await startFarmtally({ args: ['--strict'] }) : ft;
+      try {
+        const p = await farmWithParents(server.client, `pages ${mode}`);
+        await postSessions(server.url, p.farmId, [sessionRecord(p, { startedAt: '2025-05-01T00:00:00Z', endedAt: '2025-05-13T12:00:00Z' })]);
+        const run = await stats(['--endpoint', server.url, '--farm', p.farmId, '--queues', p.queueId, '--start', long.start, '--end', long.end,
+          '--period', 'HOURLY', '--group-by', 'QUEUE_ID', '--format', 'json']);
+        assertSucceeded(run, 300);
+        const sdk = await runAggregation(server.client, {
+          farmId: p.farmId, resourceIds: { queueIds: [p.queueId] }, startTime: new Date(long.start), endTime: new Date(long.end),
+          period: 'HOURLY', groupBy: ['QUEUE_ID'], statistics: ['SUM'],
+        });
+        assert.deepEqual(JSON.parse(run.stdout), sdk.rows);
+      } finally {
+        if (server !== ft) await server.stop();
+      }
+    });
+  }
+});

@@ -73,7 +73,7 @@ export function pageMarkdown(m: PageMeasured): string {
     `### Latest run: ${new Date().toISOString().slice(0, 10)}, ${int(m.sessions)} sessions`,
     '',
     `- ${verdict(m)}`,
-    `- Query: the link \`farmtally demo\` prints (${query}): ${int(m.cold.rows)} rows, ${m.cold.groups} groups, ${m.cold.pages + 1} pages of at most 100 rows (the page's \`maxResults\`).`,
+    `- Query: the link \`farmtally demo\` prints (${query}): ${int(m.cold.rows)} rows, ${m.cold.groups} groups, ${m.cold.pages + 1} pages (the page asks for up to 1000 rows a page, 100 on a \`--strict\` server).`,
     `- Data: \`farmtally demo --sessions ${m.sessions}\` (src/demo, seed 1, all of 2025), then the server restarted with the demo's rate card (\`serve --pricing\`).`,
     `- Machine: ${cpu.length} cores (nproc) × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, shared with other work; ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Linux ${release()}. Load average (1 min) ${m.loadStart[0]!.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`,
     `- Software: farmtally ${m.packageVersion} (\`bin/farmtally.js serve\`), Node ${process.version}; Chromium ${m.chromium} (Debian's, headless, through playwright-core), a 1280×900 viewport, browser and server on the same machine.`,

@@ -1,7 +1,7 @@
 // `farmtally stats`: one aggregation end to end through the official SDK: Start, wait with
 // progress, fetch every page, print as a table, CSV or JSON.
 import {
-  GetSessionsStatisticsAggregationCommand, StartSessionsStatisticsAggregationCommand,
+  GetSessionsStatisticsAggregationCommand, StartSessionsStatisticsAggregationCommand, ValidationException,
   type GetSessionsStatisticsAggregationResponse, type Statistics,
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -81,8 +81,17 @@ async function run(o: StatsOptions): Promise<void> {
   let nextToken: string | undefined;
   let page: GetSessionsStatisticsAggregationResponse;
   let delay = 50;
+  // farmtally serves up to 1000 rows a page; a --strict server, like the service, 100.
+  let pageSize = 1000;
   for (;;) {
-    page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId: o.farm, aggregationId, nextToken, maxResults: 100 }));
+    try {
+      page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId: o.farm, aggregationId, nextToken, maxResults: pageSize }));
+    } catch (err) {
+      const refused = err instanceof ValidationException && err.fieldList?.some((f) => f.name === 'maxResults');
+      if (!refused || pageSize === 100) throw err;
+      pageSize = 100;
+      continue;
+    }
     if (page.status === 'IN_PROGRESS') {
       progress.update(`running (${aggregationId})`);
       await new Promise((r) => setTimeout(r, delay));

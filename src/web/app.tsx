@@ -4,7 +4,7 @@
 import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { statsCsv } from '../domain/stats-export.js';
-import { listFarms, listFleets, listQueues, makeClient, runAggregation, type Keys, type Named, type Progress } from './api.js';
+import { listFarms, listFleets, listQueues, makeClient, pageSizeFor, runAggregation, type Keys, type Named, type Progress } from './api.js';
 import { Legend, StackedChart } from './chart.js';
 import { Controls, FieldError } from './controls.js';
 import { describeError, type Problem } from './errors.js';
@@ -217,7 +217,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
         shownAt = performance.now();
         setRun({ state: 'running', progress, started });
       };
-      const agg = await runAggregation(c, checked.input, ac.signal, onProgress);
+      const agg = await runAggregation(c, checked.input, ac.signal, onProgress, pageSizeFor(settings.strict));
       if (running.current !== ac) return;
       const results = groupRows(agg.rows, q.groupBy, { queues: namesOf(named.queues), fleets: namesOf(named.fleets) });
       setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, statusMessage: agg.statusMessage }));

@@ -1,8 +1,9 @@
-import { AggregationId, farmIdInPath, paging } from '../common-shapes.js';
+import { AggregationId, farmIdInPath, NextToken } from '../common-shapes.js';
 import { notFound } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { requireFarm } from '../support.js';
 import { query, structure } from '../validation/shapes.js';
+import { ResultPageSize, strictPageSize } from './statistics-shapes.js';
 import { toStatistics } from './statistics-output.js';
 
 /** How long a Get on a running aggregation waits for it to end before answering IN_PROGRESS. */
@@ -12,7 +13,8 @@ export const getSessionsStatisticsAggregation = defineOperation({
   name: 'GetSessionsStatisticsAggregation',
   method: 'GET',
   path: '/2023-10-12/farms/{farmId}/sessions-statistics-aggregation',
-  input: structure({ farmId: farmIdInPath, aggregationId: query(AggregationId, true), ...paging }),
+  input: structure({ farmId: farmIdInPath, aggregationId: query(AggregationId, true), nextToken: query(NextToken), maxResults: query(ResultPageSize) }),
+  check: (input, ctx) => (ctx.settings.strict ? strictPageSize(input.maxResults) : []),
   async handle(input, ctx) {
     await requireFarm(ctx, input.farmId);
     let record = await ctx.store.getAggregation(input.aggregationId);

@@ -1,10 +1,10 @@
 // The statistics operations' members, with the model's constraints. Where farmtally's
-// extensions accept more (time zones, group-by fields), the shape holds the extended limit
+// extensions accept more (time zones, group-by fields, result pages), the shape holds the extended limit
 // and `strictChecks` restores the model's, so strict mode rejects exactly what the service does.
 import { GROUP_BY_FIELDS, STATISTICS } from '../../domain/aggregation-rules.js';
-import { FleetId, QueueId } from '../common-shapes.js';
+import { FleetId, MaxResults, QueueId } from '../common-shapes.js';
 import type { FieldFailure } from '../errors.js';
-import { enumOf, list, optional, string, union } from '../validation/shapes.js';
+import { enumOf, integer, list, optional, string, union } from '../validation/shapes.js';
 
 export const ResourceIds = union({
   queueIds: optional(list(QueueId, { min: 1, max: 10, unique: true })),
@@ -20,5 +20,19 @@ export const Timezone = string({ min: 1, max: 64 });
 export function strictGroupByLimit(groupBy: readonly string[]): FieldFailure[] {
   return groupBy.length > 2
     ? [{ name: 'groupBy', message: "Value at 'groupBy' failed to satisfy constraint: Member must have length between 1 and 2, inclusive (farmtally accepts more without --strict)" }]
+    : [];
+}
+
+/**
+ * Rows per result page: the model's 1 to 100, or up to 1000 without --strict, so a large
+ * result (a year DAILY by job: thousands of rows) takes a tenth of the requests.
+ */
+export const RESULT_PAGE_MAX = 1000;
+export const ResultPageSize = integer({ min: 1, max: RESULT_PAGE_MAX });
+
+export function strictPageSize(maxResults: number | undefined): FieldFailure[] {
+  const max = MaxResults.max!;
+  return maxResults !== undefined && maxResults > max
+    ? [{ name: 'maxResults', message: `Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${max} (farmtally accepts up to ${RESULT_PAGE_MAX} without --strict)` }]
     : [];
 }
