@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
+import { PERIODS } from '../domain/buckets.js';
 import { parseLocalTime } from '../domain/local-time.js';
 import { parseTimezone, UTC_ZONE } from '../domain/timezone.js';
 import { flatten, statsCsv } from '../domain/stats-export.js';
@@ -121,7 +122,7 @@ export function statsCommand(): Command {
     .option('--fleets <ids>', 'comma-separated fleet IDs, 1 to 10 (or use --queues; farmtally fleets list shows them)', ids)
     .requiredOption('--start <time>', 'start of the range, inclusive: a date or date-time, local to --timezone unless it has an offset')
     .requiredOption('--end <time>', 'end of the range, exclusive: a date or date-time, local to --timezone unless it has an offset')
-    .addOption(new Option('--period <period>', 'bucket size; omit for one bucket over the range').choices(['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY']))
+    .addOption(new Option('--period <period>', 'bucket size; omit for one bucket over the range').choices(PERIODS))
     .option('--timezone <zone>', 'time zone of the buckets and of --start/--end (default UTC): UTC+08:00, UTC-03:30 (farmtally also: UTC, Asia/Singapore)')
     .requiredOption('--group-by <fields>', `1 to 7 of ${GROUP_BY.join(', ')}, comma-separated, in row order (a --strict server, like Deadline Cloud, takes 1 or 2)`, listOf(GROUP_BY))
     .addOption(new Option('--statistics <stats>', `any of ${STATISTICS.join(', ')} (comma-separated)`).argParser(listOf(STATISTICS)).default(['SUM'], 'SUM'))

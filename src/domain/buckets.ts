@@ -13,6 +13,8 @@
 import { offsetMsAt, type TimeZone } from './timezone.js';
 
 export type Period = 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
+/** The periods in the model's order, for the API's enum, the CLI's choices and the page's picker. */
+export const PERIODS = ['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'] as const satisfies readonly Period[];
 
 export const DEFAULT_MAX_BOUNDARIES = 1_000_000;
 

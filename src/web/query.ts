@@ -3,7 +3,7 @@
 // anything is sent. Dates and times without an offset mean the query's time zone
 // (parseLocalTime, the same function the CLI uses).
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
-import type { Period } from '../domain/buckets.js';
+import { PERIODS, type Period } from '../domain/buckets.js';
 import { explorerSearch } from '../domain/explorer-link.js';
 import { parseLocalTime } from '../domain/local-time.js';
 import { formatOffsetName, offsetMsAt, parseTimezone, type TimeZone } from '../domain/timezone.js';
@@ -11,8 +11,7 @@ import { formatOffsetName, offsetMsAt, parseTimezone, type TimeZone } from '../d
 export type ResourceKind = 'queues' | 'fleets';
 export type Measure = 'cost' | 'runtime';
 
-export const PERIODS: readonly Period[] = ['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'];
-export { GROUP_BY_FIELDS, STATISTICS };
+export { GROUP_BY_FIELDS, PERIODS, STATISTICS };
 /** The model's limit of resources per aggregation. */
 export const MAX_RESOURCES = 10;
 

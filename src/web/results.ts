@@ -3,15 +3,9 @@
 // group's totals, and the grand total, are exactly the sums of the API's rows. Also the
 // chart's view: the top groups by the chosen measure, the rest as "others".
 import type { Statistics } from '@aws-sdk/client-deadline';
+import { groupFieldMember, type GroupByField } from '../domain/aggregation-rules.js';
 import type { Named } from './api.js';
 import type { Measure, ResourceKind } from './query.js';
-
-type GroupMember = 'queueId' | 'fleetId' | 'jobId' | 'userId' | 'usageType' | 'instanceType' | 'licenseProduct';
-
-export const MEMBER_OF: Record<string, GroupMember> = {
-  QUEUE_ID: 'queueId', FLEET_ID: 'fleetId', JOB_ID: 'jobId', USER_ID: 'userId',
-  USAGE_TYPE: 'usageType', INSTANCE_TYPE: 'instanceType', LICENSE_PRODUCT: 'licenseProduct',
-};
 
 export const FIELD_TITLE: Record<string, string> = {
   QUEUE_ID: 'Queue', FLEET_ID: 'Fleet', JOB_ID: 'Job', USER_ID: 'User',
@@ -87,7 +81,7 @@ export interface Names {
 export const namesOf = (list: readonly Named[]) => new Map(list.map((n) => [n.id, n.name]));
 
 function labelOf(field: string, row: Statistics, names: Names): string {
-  const value = row[MEMBER_OF[field]!];
+  const value = row[groupFieldMember(field as GroupByField)];
   if (value === undefined) return ABSENT[field] ?? '(none)';
   if (field === 'QUEUE_ID') return names.queues.get(value) ?? value;
   if (field === 'FLEET_ID') return names.fleets.get(value) ?? value;
@@ -101,7 +95,7 @@ export function groupRows(rows: Statistics[], groupBy: string[], names: Names): 
   const totals = new Totals();
   let bucketEnd = -Infinity;
   for (const row of rows) {
-    const values = groupBy.map((f) => row[MEMBER_OF[f]!]);
+    const values = groupBy.map((f) => row[groupFieldMember(f as GroupByField)]);
     const key = JSON.stringify(values);
     let group = groups.get(key);
     if (!group) {

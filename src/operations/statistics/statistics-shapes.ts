@@ -2,6 +2,7 @@
 // extensions accept more (time zones, group-by fields, result pages), the shape holds the extended limit
 // and `strictChecks` restores the model's, so strict mode rejects exactly what the service does.
 import { GROUP_BY_FIELDS, STATISTICS } from '../../domain/aggregation-rules.js';
+import { PERIODS } from '../../domain/buckets.js';
 import { FleetId, MaxResults, QueueId } from '../common-shapes.js';
 import type { FieldFailure } from '../errors.js';
 import { enumOf, integer, list, optional, string, union } from '../validation/shapes.js';
@@ -10,7 +11,7 @@ export const ResourceIds = union({
   queueIds: optional(list(QueueId, { min: 1, max: 10, unique: true })),
   fleetIds: optional(list(FleetId, { min: 1, max: 10, unique: true })),
 });
-export const Period = enumOf(['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY']);
+export const Period = enumOf(PERIODS);
 export const GroupBy = list(enumOf(GROUP_BY_FIELDS), { min: 1, max: GROUP_BY_FIELDS.length, unique: true });
 export const Statistics = list(enumOf(STATISTICS), { min: 1, max: 4, unique: true });
 /** The model's exact form; the extended forms are parsed by the domain's parseTimezone. */
