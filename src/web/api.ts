@@ -2,7 +2,7 @@
 // queue and fleet lists for the pickers, and one aggregation end to end (Start, wait, every
 // page of Get), with progress and cancelling.
 import {
-  DeadlineClient, GetSessionsStatisticsAggregationCommand, ListFarmsCommand, ListFleetsCommand, ListQueuesCommand,
+  DeadlineClient, GetSessionsStatisticsAggregationCommand, paginateListFarms, paginateListFleets, paginateListQueues,
   StartSessionsStatisticsAggregationCommand, type Statistics,
 } from '@aws-sdk/client-deadline';
 import type { StartInput } from './query.js';
@@ -30,42 +30,23 @@ export interface Named {
   name: string;
 }
 
-async function all<T>(page: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string }>): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const { items, nextToken } = await page(token);
-    out.push(...items);
-    token = nextToken;
-  } while (token);
-  return out;
+/** Every page's items (through the SDK's paginators, as `farmtally farms list` reads them), named and sorted by name. */
+async function named<P>(pages: AsyncIterable<P>, items: (page: P) => Named[]): Promise<Named[]> {
+  const out: Named[] = [];
+  for await (const page of pages) out.push(...items(page));
+  return out.sort((a, b) => a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1));
 }
 
-const byName = (a: Named, b: Named) => a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1);
+const PAGE = { pageSize: 100 };
 
-export async function listFarms(client: DeadlineClient): Promise<Named[]> {
-  const farms = await all(async (nextToken) => {
-    const r = await client.send(new ListFarmsCommand({ nextToken, maxResults: 100 }));
-    return { items: (r.farms ?? []).map((f) => ({ id: f.farmId!, name: f.displayName ?? f.farmId! })), nextToken: r.nextToken };
-  });
-  return farms.sort(byName);
-}
+export const listFarms = (client: DeadlineClient) =>
+  named(paginateListFarms({ client, ...PAGE }, {}), (p) => (p.farms ?? []).map((f) => ({ id: f.farmId!, name: f.displayName ?? f.farmId! })));
 
-export async function listQueues(client: DeadlineClient, farmId: string): Promise<Named[]> {
-  const queues = await all(async (nextToken) => {
-    const r = await client.send(new ListQueuesCommand({ farmId, nextToken, maxResults: 100 }));
-    return { items: (r.queues ?? []).map((q) => ({ id: q.queueId!, name: q.displayName ?? q.queueId! })), nextToken: r.nextToken };
-  });
-  return queues.sort(byName);
-}
+export const listQueues = (client: DeadlineClient, farmId: string) =>
+  named(paginateListQueues({ client, ...PAGE }, { farmId }), (p) => (p.queues ?? []).map((q) => ({ id: q.queueId!, name: q.displayName ?? q.queueId! })));
 
-export async function listFleets(client: DeadlineClient, farmId: string): Promise<Named[]> {
-  const fleets = await all(async (nextToken) => {
-    const r = await client.send(new ListFleetsCommand({ farmId, nextToken, maxResults: 100 }));
-    return { items: (r.fleets ?? []).map((f) => ({ id: f.fleetId!, name: f.displayName ?? f.fleetId! })), nextToken: r.nextToken };
-  });
-  return fleets.sort(byName);
-}
+export const listFleets = (client: DeadlineClient, farmId: string) =>
+  named(paginateListFleets({ client, ...PAGE }, { farmId }), (p) => (p.fleets ?? []).map((f) => ({ id: f.fleetId!, name: f.displayName ?? f.fleetId! })));
 
 export type Progress =
   | { phase: 'starting' }
@@ -154,13 +135,14 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 const isThrottled = (err: unknown): err is { name: string; retryAfterSeconds?: number; message: string } =>
   (err as { name?: string })?.name === 'ThrottlingException';
 
+/** Rows per result page: the model's most, or farmtally's (without --strict), which takes a tenth of the requests. */
+export const pageSizeFor = (strict: boolean) => (strict ? 100 : 1000);
+
 /**
  * Start, poll until it is done, then read every page. A farm runs one aggregation at a
  * time: while another one runs (a cancelled one still finishes on the server), Start is
  * throttled and tried again after the Retry-After the server gives.
  */
-/** Rows per result page: the model's most, or farmtally's (without --strict), which takes a tenth of the requests. */
-export const pageSizeFor = (strict: boolean) => (strict ? 100 : 1000);
 
 export async function runAggregation(client: DeadlineClient, input: StartInput, signal: AbortSignal, onProgress: (p: Progress) => void, pageSize = 100): Promise<Aggregation> {
   const cancelled = leftRunning.get(input.farmId);

@@ -145,9 +145,10 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     if (loaded && isQuery(location.search)) await execute(q, 'replace', c, loaded);
   }
 
-  async function start(c: DeadlineClient): Promise<boolean> {
+  /** Lists the farms (unless the sign-in just did) and opens the URL's query. */
+  async function start(c: DeadlineClient, listed?: Named[]): Promise<boolean> {
     try {
-      const farmList = await listFarms(c);
+      const farmList = listed ?? (await listFarms(c));
       setFarms(farmList);
       setAuthProblem(false);
       setErrors({});
@@ -176,8 +177,9 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   async function submitKeys(k: Keys): Promise<void> {
     setSignIn({ busy: true });
     const c = makeClient(k);
+    let farmList: Named[];
     try {
-      await listFarms(c); // the keys work before they are kept
+      farmList = await listFarms(c); // the keys work before they are kept
     } catch (err) {
       const problem = describeError(err);
       setSignIn({ busy: false, problem: problem.fields.general ?? Object.values(problem.fields)[0] });
@@ -186,7 +188,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     storeKeys(k);
     setKeys(k);
     setSignIn(null);
-    await start(c);
+    await start(c, farmList);
   }
 
   async function execute(q: Query, history_: 'push' | 'replace', c = client, named: Lists = lists): Promise<void> {
@@ -209,7 +211,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     setRun({ state: 'running', progress: { phase: 'starting' }, started });
     try {
       // The rows read so far are shown at most every 100 ms: each update renders the whole
-      // form and results, and a year DAILY is read in 36 pages one after the other.
+      // form and results, and a large result is read in many pages one after the other.
       let shownAt = 0;
       const onProgress = (progress: Progress) => {
         if (running.current !== ac) return;

@@ -12,7 +12,7 @@ import type { Period } from '../domain/buckets.js';
 import type { TimeZone } from '../domain/timezone.js';
 import { bucketLabel, formatMeasure, formatTick, MEASURE_TITLE, wallClock } from './format.js';
 import type { Measure } from './query.js';
-import { OTHERS_KEY, type ChartSeries, type Group, type Results } from './results.js';
+import { FIELD_TITLE, OTHERS_KEY, type ChartSeries, type Group, type Results } from './results.js';
 
 /** Tableau 10, its grey kept for "others". */
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
@@ -69,24 +69,27 @@ export function StackedChart(props: Props) {
   useEffect(() => {
     const el = box.current!;
     const buckets = results.buckets.length;
-    // Running totals from the bottom (the largest series) up; uPlot gets them topmost first.
+    // Running totals from the bottom (the largest series) up.
     const running: number[][] = [];
     let below = new Array<number>(buckets).fill(0);
     for (const s of visible) {
       below = below.map((v, i) => v + s.values[i]!);
       running.push(below);
     }
-    const drawOrder = visible.map((s, i) => ({ s, values: running[i]!, below: running[i - 1] ?? new Array<number>(buckets).fill(0) })).reverse();
-    // One more x at the last bucket's end: each bar is then as wide as its bucket, the last one too.
+    // One more x at the last bucket's end: each bar is then as wide as its bucket, the last one
+    // too; each series' values get a null there.
     const xs = [...results.buckets, results.bucketEnd].map((t) => t / 1000);
-    const data: uPlot.AlignedData = [xs, ...drawOrder.map(({ values }) => [...values, null])];
+    const tops = running.map((r) => [...r, null]);
+    const zero = [...new Array<number>(buckets).fill(0), null];
+    const drawOrder = visible.map((s, i) => ({ s, upper: tops[i]!, lower: tops[i - 1] ?? zero })).reverse();
+    const data: uPlot.AlignedData = [xs, ...drawOrder.map(({ upper }) => upper)];
     // Each series is drawn as its own segments, from the running total below it to its own:
     // drawn from zero instead, the lower layers would be painted once for every series above
     // them, and a canvas rastered in software (no GPU) pays for every pixel painted.
-    const segments = (below: number[], own: number[]) =>
+    const segments = (lower: (number | null)[], upper: (number | null)[]) =>
       uPlot.paths.bars!({
         size: [1, Infinity], align: 1, gap: buckets > 120 ? 0 : 1,
-        disp: { y0: { unit: 1, values: () => [...below, null] }, y1: { unit: 1, values: () => [...own, null] } },
+        disp: { y0: { unit: 1, values: () => lower }, y1: { unit: 1, values: () => upper } },
       });
     const top = Math.max(0, ...(running.at(-1) ?? [0]));
     const opts: uPlot.Options = {
@@ -103,7 +106,7 @@ export function StackedChart(props: Props) {
         { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' } },
         { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' }, size: 64, values: (_u, ticks) => ticks.map((v) => formatTick(v, measure)) },
       ],
-      series: [{}, ...drawOrder.map(({ s, values, below }) => ({ label: s.label, fill: colorOf(series, s.key), stroke: colorOf(series, s.key), width: 0, paths: segments(below, values), points: { show: false } }))],
+      series: [{}, ...drawOrder.map(({ s, upper, lower }) => ({ label: s.label, fill: colorOf(series, s.key), stroke: colorOf(series, s.key), width: 0, paths: segments(lower, upper), points: { show: false } }))],
       hooks: {
         setCursor: [
           (u) => {
@@ -161,7 +164,7 @@ export function StackedChart(props: Props) {
     u.setCursor({ left, top: u.bbox.height / devicePixelRatio / 2 });
   };
 
-  const scope = `${MEASURE_TITLE[measure]} by ${results.groupBy.map((g) => g.toLowerCase().replace('_id', '').replace('_', ' ')).join(' and ')}`;
+  const scope = `${MEASURE_TITLE[measure]} by ${results.groupBy.map((g) => FIELD_TITLE[g]?.toLowerCase() ?? g).join(' and ')}`;
   return (
     <div class="chart-wrap" ref={wrap} data-series={visible.length}>
       <div

@@ -36,12 +36,23 @@ function numberColumns(stats: string[]): Column[] {
     { key: 'cost', title: 'Cost', value: (t) => t.cost, format: formatCost, ofRow: (r) => r.costInUsd?.sum },
   ];
   // MIN, MAX, AVG over a group's buckets follow exactly from the rows' (avg = sum / count).
-  const more: Record<string, (measure: 'runtime' | 'cost') => Column> = {
-    MIN: (m) => ({ key: `${m}-min`, title: `${m === 'cost' ? 'Cost' : 'Runtime'} min`, value: (t) => (m === 'cost' ? t.costMin : t.runtimeMin), format: m === 'cost' ? formatCost : formatHours, ofRow: (r) => (m === 'cost' ? r.costInUsd : r.runtimeInSeconds)?.min }),
-    MAX: (m) => ({ key: `${m}-max`, title: `${m === 'cost' ? 'Cost' : 'Runtime'} max`, value: (t) => (m === 'cost' ? t.costMax : t.runtimeMax), format: m === 'cost' ? formatCost : formatHours, ofRow: (r) => (m === 'cost' ? r.costInUsd : r.runtimeInSeconds)?.max }),
-    AVG: (m) => ({ key: `${m}-avg`, title: `${m === 'cost' ? 'Cost' : 'Runtime'} avg`, value: (t) => (t.count ? (m === 'cost' ? t.cost : t.runtime) / t.count : 0), format: m === 'cost' ? formatCost : formatHours, ofRow: (r) => (m === 'cost' ? r.costInUsd : r.runtimeInSeconds)?.avg }),
+  const ofGroup: Record<string, (t: Totals, cost: boolean) => number> = {
+    MIN: (t, cost) => (cost ? t.costMin : t.runtimeMin),
+    MAX: (t, cost) => (cost ? t.costMax : t.runtimeMax),
+    AVG: (t, cost) => (t.count ? (cost ? t.cost : t.runtime) / t.count : 0),
   };
-  for (const m of ['runtime', 'cost'] as const) for (const s of stats) if (more[s]) cols.push(more[s](m));
+  for (const m of ['runtime', 'cost'] as const) {
+    const cost = m === 'cost';
+    for (const s of stats) {
+      const group = ofGroup[s];
+      if (!group) continue;
+      const stat = s.toLowerCase() as 'min' | 'max' | 'avg';
+      cols.push({
+        key: `${m}-${stat}`, title: `${cost ? 'Cost' : 'Runtime'} ${stat}`, value: (t) => group(t, cost),
+        format: cost ? formatCost : formatHours, ofRow: (r) => (cost ? r.costInUsd : r.runtimeInSeconds)?.[stat],
+      });
+    }
+  }
   return cols;
 }
 
