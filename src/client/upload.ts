@@ -60,7 +60,6 @@ export class Upload {
   readonly committed = { batches: 0, lastLine: 0 };
   /** Time spent waiting for answers after each batch's last byte: the server's commits. */
   commitWaitMs = 0;
-  readonly format: Format;
   private readonly agent: Agent;
   private batch: Batch | undefined;
 
@@ -68,8 +67,11 @@ export class Upload {
     private readonly url: URL,
     private readonly options: UploadOptions,
   ) {
-    this.format = options.format;
     this.agent = keepAliveAgent(url);
+  }
+
+  get format(): Format {
+    return this.options.format;
   }
 
   async send(bytes: Buffer): Promise<void> {

@@ -1,6 +1,6 @@
 // The usage explorer's files (built by `npm run build` into dist/web, see scripts/build-web.mjs)
-// and its settings route. Each file is read once at start, kept in memory with its gzip form
-// and ETag, and served at its own fixed route: nothing here reads a path a client chose.
+// and its settings route. Each file is read once at start and kept in memory with its ETag
+// (and its gzip form, made when first asked for: most servers never serve the page), and served at its own fixed route: nothing here reads a path a client chose.
 // All of these routes are public (the page must load before it can ask for keys); the page
 // itself calls the API like any other client, signed in sigv4 mode.
 import { createHash } from 'node:crypto';
@@ -42,7 +42,7 @@ const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url
 interface Asset {
   type: string;
   body: Buffer;
-  gzipped: Buffer;
+  gzipped?: Buffer;
   etag: string;
 }
 
@@ -51,7 +51,7 @@ function loadAssets(dir: string): Map<string, Asset> | undefined {
   const assets = new Map<string, Asset>();
   for (const [route, [file, type]] of Object.entries(FILES)) {
     const body = readFileSync(join(dir, file));
-    assets.set(route, { type, body, gzipped: gzipSync(body, { level: 9 }), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
+    assets.set(route, { type, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
   }
   return assets;
 }
@@ -66,7 +66,7 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset): Fasti
     .header('referrer-policy', 'no-referrer');
   if (asset.type.startsWith('text/html')) reply.header('content-security-policy', PAGE_POLICY);
   if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
-  if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(asset.gzipped);
+  if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send((asset.gzipped ??= gzipSync(asset.body, { level: 9 })));
   return reply.send(asset.body);
 }
 

@@ -3,8 +3,8 @@
 // stored. Each statement is traced with its time when asked (FARMTALLY_AGGREGATION_TRACE).
 import type { AggregationLimits, AggregationQuery } from '../aggregation-store.js';
 import { describePlan, missingRatesSql, storeRowsSql } from './aggregation-sql.js';
-import { computeGroups, prepareBuckets, type RunArgs, type Statements } from './aggregation-steps.js';
-import type { Lease } from './connections.js';
+import { computeGroups, prepareBuckets, type Statements } from './aggregation-steps.js';
+import type { Lease, RunArgs } from './connections.js';
 import type { Row } from './database.js';
 
 /** How a run ended: its rows stored (with the rates it missed), too many rows, or out of time. */

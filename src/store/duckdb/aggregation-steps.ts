@@ -2,15 +2,13 @@
 // connection): the rate and bucket tables, the plan's facts, the grouping, then the count,
 // the missing rates and the stored rows. The server runs them bounded and traced
 // (aggregation-run.ts); the benchmark (bench/engine.ts) runs the same ones timed.
-import { BIGINT, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { BIGINT, LIST, listValue } from '@duckdb/node-api';
 import type { AggregationQuery } from '../aggregation-store.js';
 import {
   chooseAggregationPlan, fineGroupsStatements, groupsSql, longestSpanSql, rateTableStatements, resourceCodesSql, type AggregationPlan,
 } from './aggregation-sql.js';
-import type { Row } from './database.js';
+import type { Row, RunArgs } from './connections.js';
 
-/** What a statement takes besides its text: parameters, and their types. */
-export type RunArgs = Parameters<DuckDBConnection['run']> extends [string, ...infer R] ? R : never;
 
 /** How an aggregation's statements are carried out: bounded and traced by the server, timed by the benchmark. */
 export interface Statements {

@@ -6,6 +6,9 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } fr
 
 export type Row = Record<string, unknown>;
 
+/** What a statement takes besides its text: parameters, and their types. */
+export type RunArgs = Parameters<DuckDBConnection['run']> extends [string, ...infer R] ? R : never;
+
 /** Statements on one connection: the database's reads, a transaction's, a lease's. */
 export interface Sql {
   all(sql: string, params?: DuckDBValue[]): Promise<Row[]>;
@@ -113,7 +116,7 @@ export class Lease implements Sql {
     return (await this.all(sql, params))[0];
   }
 
-  async run(sql: string, ...args: Parameters<DuckDBConnection['run']> extends [string, ...infer R] ? R : never): Promise<void> {
+  async run(sql: string, ...args: RunArgs): Promise<void> {
     await this.use(() => this.connection.run(sql, ...args));
   }
 
