@@ -46,6 +46,8 @@ export interface ServerOptions {
   bodyTimeoutSeconds?: number;
   /** Ingest batches taken at once (default 4); more wait a little, then are throttled. */
   concurrentBatches?: number;
+  /** An ingest body up to this many bytes once unzipped is read into memory and written by group commit (default 1 MiB; 0: never). */
+  groupCommitBytes?: number;
   /** NDJSON ingest's fast path (a spooled body staged by the store in one go); default on. */
   bulkIngest?: boolean;
   /** Folder for spooled ingest bodies (default: `spool` in the data folder, or the system's temporary folder for `:memory:`). */
@@ -80,6 +82,8 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/;
 
 export const DEFAULT_MAX_BATCH_RECORDS = 1_000_000;
 export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024 * 1024;
+/** The largest ingest body written by group commit: a continuous feed posts a few KB; 1 MiB holds a few thousand records. */
+export const DEFAULT_GROUP_COMMIT_BYTES = 1024 * 1024;
 /** A body slower than this on average (after twice the body timeout) is refused: a trickle, not a slow link. */
 const MIN_BODY_BYTES_PER_SECOND = 8 * 1024;
 /** A gzip body may not inflate more than this many times (record files do about tenfold). */
@@ -164,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           maxBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
           maxInflation: MAX_GZIP_INFLATION,
           concurrentBatches: options.concurrentBatches ?? 4,
+          inMemoryBytes: options.groupCommitBytes ?? DEFAULT_GROUP_COMMIT_BYTES,
           slotWaitMs: 10_000,
         },
         spoolDir: options.spoolDir ?? (options.dataDir === ':memory:' ? undefined : join(options.dataDir, 'spool')),

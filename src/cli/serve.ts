@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, startServer, type RunningServer } from '../server.js';
+import { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, startServer, type RunningServer } from '../server.js';
 import { DEFAULT_MEMORY_LIMIT } from '../store/duckdb/database.js';
 import type { AuthMode } from '../wire/auth/access.js';
 import { LOG_LEVELS, type LogLevel } from '../wire/request-log.js';
@@ -18,6 +18,7 @@ interface ServeOptions {
   memoryLimit: string;
   threads: number;
   maxBatchRecords: number;
+  groupCommitBytes: number;
   maxBatchBytes: number;
   bodyTimeout: number;
   maxConcurrentBatches: number;
@@ -53,6 +54,11 @@ export function parseBytes(text: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
+/** A byte count, or 0 (to turn a feature off). */
+function parseBytesOrZero(text: string): number {
+  return /^\s*0+\s*$/.test(text) ? 0 : parseBytes(text);
+}
+
 function atLeastOne(text: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError('a rate is requests per second per principal, at least 1.');
@@ -84,6 +90,11 @@ export function serveCommand(): Command {
     .option('--max-batch-records <n>', 'the most records one ingest request may hold', positive('--max-batch-records'), DEFAULT_MAX_BATCH_RECORDS)
     .addOption(new Option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped').argParser(parseBytes).default(DEFAULT_MAX_BATCH_BYTES, '512MiB'))
     .option('--body-timeout <seconds>', 'a request body that stops arriving this long (or averages under 8 KiB/s after twice as long) is refused', positive('--body-timeout'), 30)
+    .addOption(
+      new Option('--group-commit-bytes <size>', 'an ingest body up to this size (once unzipped) is read into memory and committed together with others arriving at once; 0: every body is staged alone')
+        .argParser(parseBytesOrZero)
+        .default(DEFAULT_GROUP_COMMIT_BYTES, '1MiB'),
+    )
     .option('--max-concurrent-batches <n>', 'ingest batches taken at once; more wait, then are throttled', positive('--max-concurrent-batches'), 4)
     .addOption(new Option('--auth <mode>', 'open: no checks, loopback only; sigv4: AWS Signature Version 4 against the credentials file').choices(['open', 'sigv4']).default('open'))
     .option('--credentials <file>', 'sigv4: principals, keys and grants (farmtally credentials add writes it; re-read when it changes)', DEFAULT_CREDENTIALS_FILE)
@@ -125,6 +136,7 @@ export function serveCommand(): Command {
           maxBatchBytes: opts.maxBatchBytes,
           bodyTimeoutSeconds: opts.bodyTimeout,
           concurrentBatches: Math.floor(opts.maxConcurrentBatches),
+          groupCommitBytes: opts.groupCommitBytes,
           auth: opts.auth,
           credentialsFile: opts.credentials,
           tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,

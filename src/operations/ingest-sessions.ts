@@ -77,6 +77,9 @@ export function tooManyRecords(max: number) {
   return tooLarge(`The batch holds more than ${max} records, this server's limit per request; nothing was written. Send fewer records per request (farmtally import --batch-size).`);
 }
 
+/** A batch of at most this many records is kept in memory and written by group commit; a larger one is staged as it streams. */
+export const IN_MEMORY_RECORDS = 5_000;
+
 /** How many failures a rejection lists in its fieldList; the message gives the total. */
 export const MAX_LISTED_FAILURES = 100;
 /** How many failures the rejection's message spells out. */
@@ -96,7 +99,6 @@ export class SessionIngest {
     private readonly farmId: string,
     private readonly queueIds: ReadonlySet<string>,
     private readonly fleetIds: ReadonlySet<string>,
-    private readonly staged: StagedSessions,
     /** When the batch's timestamps may lie, fixed when the batch began. */
     private readonly timeRange = sessionTimeRange(ctx.now()),
   ) {}
@@ -107,8 +109,13 @@ export class SessionIngest {
     if (failures.length) throw fieldValidationError(failures);
     await requireFarm(ctx, farmId);
     const parents = await ctx.store.sessionParentIds(farmId);
-    const staged = await ctx.store.stageSessions(farmId);
-    return new SessionIngest(ctx, farmId, new Set(parents.queueIds), new Set(parents.fleetIds), staged);
+    return new SessionIngest(ctx, farmId, new Set(parents.queueIds), new Set(parents.fleetIds));
+  }
+
+  /** The store's staging area, opened only once the batch outgrows memory (or for a bulk load). */
+  private staging?: Promise<StagedSessions>;
+  private get staged(): Promise<StagedSessions> {
+    return (this.staging ??= this.ctx.store.stageSessions(this.farmId));
   }
 
   /** A record read from body line `line`: validated, and staged while the batch is clean. */
@@ -165,7 +172,8 @@ export class SessionIngest {
    * batch; otherwise why the careful path must read it (nothing was staged then).
    */
   private async loadSpooled(spooled: SpooledFile): Promise<string | undefined> {
-    if (!this.staged.loadNdjson || !RECORD_MEMBER_RULES) return 'the store or the record shape has no bulk load';
+    const staged = await this.staged;
+    if (!staged.loadNdjson || !RECORD_MEMBER_RULES) return 'the store or the record shape has no bulk load';
     if (spooled.longestLine > MAX_RECORD_BYTES) return `a line is longer than ${MAX_RECORD_BYTES} bytes`;
     const rules: SessionRecordRules = {
       members: RECORD_MEMBER_RULES,
@@ -173,7 +181,7 @@ export class SessionIngest {
       oneOf: { queueId: [...this.queueIds], fleetId: [...this.fleetIds] },
       timeRange: this.timeRange,
     };
-    const loaded = await this.staged.loadNdjson(spooled.path, rules);
+    const loaded = await staged.loadNdjson(spooled.path, rules);
     if ('careful' in loaded) return loaded.careful;
     this.received = loaded.staged;
     return undefined;
@@ -192,23 +200,29 @@ export class SessionIngest {
     this.note([{ name, message }]);
   }
 
-  /** Hands the records validated so far to the store. Called between body chunks, so memory holds one chunk's records. */
-  async stage(): Promise<void> {
-    if (this.pending.length === 0) return;
+  /**
+   * Called between body chunks: once the batch holds more than IN_MEMORY_RECORDS, hands the
+   * records validated so far to the store's staging area, so memory stays bounded. A batch
+   * that never grows that large is written from memory (the store's writeSessions: group
+   * commit, no staging table).
+   */
+  async stage(force = false): Promise<void> {
+    if (this.pending.length === 0 || (!force && !this.staging && this.pending.length <= IN_MEMORY_RECORDS)) return;
     const records = this.pending;
     this.pending = [];
-    await this.staged.append(records);
+    await (await this.staged).append(records);
   }
 
   /** Writes the batch if every record passed; otherwise one ValidationException naming them. */
   private async finish(): Promise<IngestCounts> {
     if (this.lost) {
-      await this.staged.discard();
+      await this.abandon();
       throw this.rejection();
     }
-    await this.stage();
     try {
-      return { received: this.received, ...(await this.staged.commit(this.ctx.now())) };
+      if (!this.staging) return { received: this.received, ...(await this.ctx.store.writeSessions(this.farmId, this.pending, this.ctx.now())) };
+      await this.stage(true);
+      return { received: this.received, ...(await (await this.staged).commit(this.ctx.now())) };
     } catch (err) {
       if (err instanceof MissingParentsError) throw vanishedParents(err, this.farmId);
       throw err;
@@ -218,7 +232,8 @@ export class SessionIngest {
   /** Drops the batch (the body failed to arrive, or the caller gave up). */
   private async abandon(): Promise<void> {
     this.pending = [];
-    await this.staged.discard();
+    const staged = await this.staging?.catch(() => undefined);
+    await staged?.discard();
   }
 
   /** One more record read: its position in the batch, or the batch refused past the record limit. */

@@ -157,8 +157,18 @@ export class MissingParentsError extends Error {
 export interface SessionStore {
   /** The IDs of the farm's queues and fleets: the parents a session record may name. */
   sessionParentIds(farmId: string): Promise<{ queueIds: string[]; fleetIds: string[] }>;
-  /** Opens a staging area for one batch of the farm's session records. */
+  /** Opens a staging area for one batch of the farm's session records (a large batch, streamed). */
   stageSessions(farmId: string): Promise<StagedSessions>;
+  /**
+   * Writes one small batch of validated records, held in memory, with the same meaning as
+   * staging and committing them: all or nothing, keyed by farm and sessionId, the last of
+   * duplicates wins, counts against what is stored. The engine may commit it together with
+   * other batches waiting at the same time (group commit), but each batch's counts are what
+   * it gets in arrival order, one batch's failure never fails another's, and it resolves only
+   * once durable. Throws MissingParentsError, writing nothing of it, when a queue or fleet it
+   * names no longer exists.
+   */
+  writeSessions(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<Omit<IngestCounts, 'received'>>;
 }
 
 /**

@@ -36,6 +36,8 @@ export const INGEST_ROUTE = toPath(INGEST_SESSIONS.path);
 const FORMATS: Record<string, 'ndjson' | 'csv'> = { 'application/x-ndjson': 'ndjson', 'text/csv': 'csv' };
 
 export interface IngestLimits extends BodyPace, BodySize {
+  /** A body up to this size (once unzipped) is read into memory whole and written by group commit, without a batch slot; 0: never. */
+  inMemoryBytes: number;
   /** Batches taken at once; more wait up to `slotWaitMs`, then are throttled. */
   concurrentBatches: number;
   slotWaitMs: number;
@@ -93,8 +95,29 @@ function decoded(received: AsyncIterable<Buffer>, gzip: boolean, limits: IngestL
   return sizedBody(gunzip, limits, () => sent);
 }
 
+/**
+ * Reads the body's first `limit` bytes: `whole` when the body ended within them; otherwise
+ * `all`, the whole body again (what was read, then the rest as it arrives).
+ */
+async function readHead(body: AsyncIterable<Buffer>, limit: number): Promise<{ whole?: Buffer[]; all?: AsyncIterable<Buffer> }> {
+  const it = body[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let bytes = 0;
+  while (bytes <= limit) {
+    const next = await it.next();
+    if (next.done) return { whole: head };
+    head.push(next.value);
+    bytes += next.value.length;
+  }
+  const all = (async function* () {
+    yield* head;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+  })();
+  return { all };
+}
+
 /** The careful path's reading: the body's lines into the batch, staging between chunks so memory holds one chunk's records. */
-async function readRecords(body: AsyncIterable<Buffer>, format: 'ndjson' | 'csv', batch: SessionIngest): Promise<void> {
+async function readRecords(body: AsyncIterable<Buffer> | Iterable<Buffer>, format: 'ndjson' | 'csv', batch: SessionIngest): Promise<void> {
   const csv = format === 'csv' ? new CsvReader(batch, MAX_RECORD_BYTES) : undefined;
   for await (const lines of readLines(body, MAX_RECORD_BYTES)) {
     if (csv) csv.read(lines);
@@ -140,25 +163,36 @@ export function ingestRoute(options: IngestRouteOptions): (app: FastifyInstance)
       const access = authorize(request, INGEST_SESSIONS.action, farmId);
       const format = formatOf(request.headers['content-type']);
       const gzip = gzipped(request);
-      const release = await slots.take();
+      const trace = options.trace && ((what: string) => options.trace!(`ingest into ${farmId} (request ${request.id}): ${what}`));
+      let release: (() => void) | undefined;
       let spooled: SpooledBody | undefined;
       try {
+        // The farm first: an unknown one is refused before a byte of the body is read.
         const batch = await SessionIngest.begin(options.context(access.caller), farmId);
-        const trace = options.trace && ((what: string) => options.trace!(`ingest into ${farmId} (request ${request.id}): ${what}`));
-        const received = decoded(access.body, gzip, options.limits, options.stopping);
-        const body: IngestBody = {
-          spool: format === 'ndjson' ? async (maxRecords) => (spooled = await spoolBody(received, spool, maxRecords)) : undefined,
-          readRecords: (into) => readRecords(spooled ? createReadStream(spooled.path, { highWaterMark: 1 << 20 }) : received, format, into),
-          verify: access.checkBody,
-        };
-        const counts = await batch.ingest(body, trace);
+        const body = () => decoded(access.body, gzip, options.limits, options.stopping);
+        const head = options.limits.inMemoryBytes > 0 ? await readHead(body(), options.limits.inMemoryBytes) : {};
+        let ingestBody: IngestBody;
+        if (head.whole) {
+          // A small body (the continuous feed's): read from memory, written by group commit; it takes no batch slot.
+          const whole = head.whole;
+          ingestBody = { readRecords: (into) => readRecords(whole, format, into), verify: access.checkBody };
+        } else {
+          release = await slots.take();
+          const rest = head.all ?? body();
+          ingestBody = {
+            spool: format === 'ndjson' ? async (maxRecords) => (spooled = await spoolBody(rest, spool, maxRecords)) : undefined,
+            readRecords: (into) => readRecords(spooled ? createReadStream(spooled.path, { highWaterMark: 1 << 20 }) : rest, format, into),
+            verify: access.checkBody,
+          };
+        }
+        const counts = await batch.ingest(ingestBody, trace);
         reply.header('content-type', 'application/json');
         return JSON.stringify(counts);
       } catch (err) {
         throw interrupted(err) ?? err;
       } finally {
         if (spooled) await rm(spooled.path, { force: true }).catch(() => undefined);
-        release();
+        release?.();
       }
     });
   };

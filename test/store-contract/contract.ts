@@ -5,7 +5,8 @@
 import { after, before, describe } from 'node:test';
 import type { Store } from '../../src/store/store.js';
 import { aggregationContract } from './aggregations.js';
-import { ingestContract } from './ingest.js';
+import { ingestContract, writeFromMemory } from './ingest.js';
+import { ingest as stageAndCommit } from './fixtures.js';
 import { resourceContract } from './resources.js';
 
 export interface ContractEngine {
@@ -28,7 +29,8 @@ export function storeContract(engine: ContractEngine): void {
     });
     const current = () => store!;
     resourceContract(current);
-    ingestContract(current);
+    ingestContract(current, stageAndCommit, 'staged');
+    ingestContract(current, writeFromMemory, 'in memory');
     aggregationContract(current);
   });
 }

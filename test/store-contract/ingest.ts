@@ -9,12 +9,25 @@ import { describe, test } from 'node:test';
 import { MissingParentsError, type SessionRecordRules, type Store } from '../../src/store/store.js';
 import { memberRules } from '../../src/operations/validation/member-rules.js';
 import { SessionRecordShape } from '../../src/operations/ingest-sessions.js';
-import { ingest, parents, queue, record, tick } from './fixtures.js';
+import { ingest as stageAndCommit, parents, queue, record, tick } from './fixtures.js';
+import type { SessionRecord } from '../../src/domain/resources.js';
+import type { IngestCounts } from '../../src/store/store.js';
 
 const HOUR = 3_600_000;
 
-export function ingestContract(store: () => Store): void {
-  describe('ingest', () => {
+/** How a contract case writes one batch: staged then committed, or from memory (writeSessions, group commit). */
+export type WriteBatch = (store: Store, farmId: string, records: readonly SessionRecord[], nowMs?: number) => Promise<Omit<IngestCounts, 'received'>>;
+
+export const writeFromMemory: WriteBatch = (store, farmId, records, nowMs = tick()) => store.writeSessions(farmId, records, nowMs);
+
+/**
+ * The contract's ingest cases, each batch written by `ingest`: the store's two ways in
+ * (staged, from memory) must mean the same. Cases about staging itself run with `staged`.
+ */
+export function ingestContract(store: () => Store, ingest: WriteBatch, way: 'staged' | 'in memory'): void {
+  const staged = way === 'staged' ? test : test.skip;
+  const inMemory = way === 'in memory' ? test : test.skip;
+  describe(`ingest (${way})`, () => {
     test('a session reads back as ingested; the parents a record may name are the farm own', async () => {
       const p = await parents(store());
       const r = record(p, { licenseProducts: ['maya', 'nuke'], instanceType: undefined });
@@ -51,7 +64,7 @@ export function ingestContract(store: () => Store): void {
       assert.deepEqual(await ingest(store(), b.farmId, [{ ...r, queueId: b.queueId, fleetId: b.fleetId }]), { created: 1, updated: 0, unchanged: 0 });
     });
 
-    test('a discarded batch writes nothing', async () => {
+    staged('a discarded batch writes nothing', async () => {
       const p = await parents(store());
       const staged = await store().stageSessions(p.farmId);
       await staged.append([record(p), record(p)]);
@@ -59,7 +72,7 @@ export function ingestContract(store: () => Store): void {
       assert.deepEqual((await store().listJobs(p.farmId, p.queueId, { limit: 10 })).items, []);
     });
 
-    test('a batch whose queue was deleted while it was staged fails whole with MissingParentsError', async () => {
+    staged('a batch whose queue was deleted while it was staged fails whole with MissingParentsError', async () => {
       const p = await parents(store());
       const spare = queue(p.farmId);
       await store().createQueue(spare);
@@ -107,7 +120,7 @@ export function ingestContract(store: () => Store): void {
       assert.equal(rest.nextAfter, undefined);
     });
 
-    test('a bulk load, where the engine has one, stages what record-by-record staging would, and nothing when it cannot vouch', async (t) => {
+    staged('a bulk load, where the engine has one, stages what record-by-record staging would, and nothing when it cannot vouch', async (t) => {
       const p = await parents(store());
       const probe = await store().stageSessions(p.farmId);
       const bulk = probe.loadNdjson;
@@ -129,7 +142,8 @@ export function ingestContract(store: () => Store): void {
         assert.deepEqual(await staged.loadNdjson!(file, rules), { staged: 2 });
         assert.deepEqual(await staged.commit(tick()), { created: 2, updated: 0, unchanged: 0 });
         // Stored exactly as the record-by-record path stores them: sending those is unchanged.
-        assert.deepEqual(await ingest(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
+        assert.deepEqual(await stageAndCommit(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
+        assert.deepEqual(await writeFromMemory(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
 
         writeFileSync(file, `${json(record(p))}\n${json(record(p, { queueId: queue(p.farmId).queueId }))}\n`);
         const refused = await store().stageSessions(p.farmId);
@@ -139,6 +153,45 @@ export function ingestContract(store: () => Store): void {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+    inMemory('batches written at once are each counted in arrival order, the same session in two of them too', async () => {
+      const p = await parents(store());
+      const a = record(p, { endedAt: undefined });
+      const closed = { ...a, endedAt: a.startedAt + HOUR };
+      const b = record(p);
+      const answers = await Promise.all([
+        ingest(store(), p.farmId, [a]),
+        ingest(store(), p.farmId, [closed, b]),
+        ingest(store(), p.farmId, [closed]),
+        ingest(store(), p.farmId, [a]),
+      ]);
+      assert.deepEqual(answers, [
+        { created: 1, updated: 0, unchanged: 0 },
+        { created: 1, updated: 1, unchanged: 0 },
+        { created: 0, updated: 0, unchanged: 1 },
+        { created: 0, updated: 1, unchanged: 0 },
+      ]);
+      const got = await store().getSession(p.farmId, p.queueId, a.jobId, a.sessionId);
+      assert.equal(got!.endedAt, undefined, 'the last batch reopened it');
+      assert.equal((await store().getJob(p.farmId, p.queueId, a.jobId))!.endedAt, undefined);
+    });
+
+    inMemory('in a group, a batch naming a deleted queue is refused alone; the others land', async () => {
+      const p = await parents(store());
+      const spare = queue(p.farmId);
+      await store().createQueue(spare);
+      await store().deleteQueue(p.farmId, spare.queueId);
+      const kept = [record(p), record(p)];
+      const gone = record({ ...p, queueId: spare.queueId });
+      const answers = await Promise.allSettled([
+        ingest(store(), p.farmId, [kept[0]!]),
+        ingest(store(), p.farmId, [kept[1]!, gone]),
+        ingest(store(), p.farmId, [kept[1]!]),
+      ]);
+      assert.deepEqual(answers[0], { status: 'fulfilled', value: { created: 1, updated: 0, unchanged: 0 } });
+      assert.ok(answers[1]!.status === 'rejected' && answers[1].reason instanceof MissingParentsError && answers[1].reason.queueIds.includes(spare.queueId));
+      assert.deepEqual(answers[2], { status: 'fulfilled', value: { created: 1, updated: 0, unchanged: 0 } }, 'the refused batch wrote nothing');
+      assert.equal(await store().getSession(p.farmId, spare.queueId, gone.jobId, gone.sessionId), undefined);
     });
   });
 }

@@ -30,11 +30,17 @@ export async function readRows(connection: DuckDBConnection, sql: string, params
   });
 }
 
-export function sqlOn(connection: DuckDBConnection): Sql {
+/** Statements inside the writer's transaction, which may also append rows (the Appender writes inside the transaction). */
+export interface WriterSql extends Sql {
+  appender(table: string, schema?: string, catalog?: string): Promise<DuckDBAppender>;
+}
+
+export function sqlOn(connection: DuckDBConnection): WriterSql {
   return {
     all: (sql, params) => readRows(connection, sql, params),
     one: async (sql, params) => (await readRows(connection, sql, params))[0],
     run: async (sql, params) => void (await connection.run(sql, params)),
+    appender: (table, schema, catalog) => connection.createAppender(table, schema, catalog),
   };
 }
 

@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { StorageFault } from '../store.js';
-import { Lease, ReaderPool, readRows, sqlOn, type Row, type Sql } from './connections.js';
+import { Lease, ReaderPool, readRows, sqlOn, type Row, type Sql, type WriterSql } from './connections.js';
 import { engineCause, faultKind } from './engine-faults.js';
 
 export type { Row, Sql } from './connections.js';
@@ -113,18 +113,17 @@ export class Database implements Sql {
    * all or nothing, and no other request's statements fall inside it. `work` must run its
    * statements on `tx`, which sees the transaction's own writes.
    */
-  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-    return this.queued(async (writer) => {
-      await writer.run('BEGIN TRANSACTION');
-      try {
-        const result = await work(sqlOn(writer));
-        await writer.run('COMMIT');
-        return result;
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+  transaction<T>(work: (tx: WriterSql) => Promise<T>): Promise<T> {
+    return this.queued((writer) => inTransaction(writer, work));
+  }
+
+  /**
+   * A turn on the writer for several transactions in a row (a group commit, then its
+   * batches alone if the group failed): `turn.transaction` runs at once, as nothing else
+   * writes until `work` ends.
+   */
+  writerTurn<T>(work: (turn: { transaction<R>(work: (tx: WriterSql) => Promise<R>): Promise<R> }) => Promise<T>): Promise<T> {
+    return this.queued((writer) => work({ transaction: (w) => this.guard(() => inTransaction(writer, w)) }));
   }
 
   /** A connection of its own for long work; close it when done. */
@@ -217,6 +216,18 @@ export class Database implements Sql {
       for (const hook of this.reopenHooks) await hook().catch((err) => this.warn(`after reopening: ${engineCause(err)}`));
       this.log('the storage engine was reopened; serving again.');
     })().finally(() => (this.recovering = undefined));
+  }
+}
+
+async function inTransaction<T>(writer: DuckDBConnection, work: (tx: WriterSql) => Promise<T>): Promise<T> {
+  await writer.run('BEGIN TRANSACTION');
+  try {
+    const result = await work(sqlOn(writer));
+    await writer.run('COMMIT');
+    return result;
+  } catch (err) {
+    await writer.run('ROLLBACK').catch(() => undefined);
+    throw err;
   }
 }
 

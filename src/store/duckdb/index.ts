@@ -7,12 +7,16 @@ import { migrate } from './migrations.js';
 import { duckDbResources } from './resources.js';
 import { SCHEMA } from './schema.js';
 import { ATTACH_STAGING, duckDbSessionIngest } from './session-ingest.js';
+import { SessionWriter } from './session-writer.js';
+import type { StatementProbe } from './statement-probe.js';
 
 export type DuckDbStore = Store & { readonly db: Database };
 
 export interface DuckDbStoreOptions extends DatabaseOptions {
   /** Where to log each aggregation's statements with their times (diagnosis). */
   traceAggregations?: (line: string) => void;
+  /** Told each statement a small-batch group runs, with the rows it read (tests of the merge's reads). */
+  probeGroupStatements?: StatementProbe;
 }
 
 /** How long a health check may wait for the writer (behind a batch's merge) before it says the engine is not answering. */
@@ -21,10 +25,11 @@ const HEALTH_WAIT_MS = 5_000;
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
   await migrate(db, options.log);
+  const writer = await SessionWriter.open(db, options.log, options.probeGroupStatements);
   return {
     db,
     ...duckDbResources(db),
-    ...duckDbSessionIngest(db),
+    ...duckDbSessionIngest(db, writer),
     ...duckDbAggregations(db, options.traceAggregations),
     async findClientToken(scope, token) {
       const r = await db.one(`SELECT resource_id, fingerprint FROM client_tokens WHERE scope = $1 AND token = $2`, [scope, token]);

@@ -3,8 +3,8 @@
 import type { Database } from './database.js';
 import { SCHEMA } from './schema.js';
 import { OLD_RESULT_TABLE, RESULT_ROWS_TABLE } from './aggregation-sql.js';
-import { addRunningSql, widenSpansSql } from './session-merge.js';
-import { assignCodesSql, codeLookup, sessionKey } from './value-codes.js';
+import { addRunningSql, jobKeySql, widenSpansSql } from './session-merge.js';
+import { assignCodesSql, CODED_COLUMNS, codeLookup, sessionKey } from './value-codes.js';
 
 const SESSIONS_DDL = SCHEMA.find((s) => /CREATE TABLE IF NOT EXISTS sessions /.test(s))!;
 
@@ -18,7 +18,8 @@ async function addSessionCodes(db: Database): Promise<void> {
     await tx.run(`ALTER TABLE sessions RENAME TO sessions_before_codes`);
     await tx.run(SESSIONS_DDL);
     await tx.run(assignCodesSql('sessions_before_codes'));
-    await tx.run(`INSERT INTO sessions SELECT ${FIRST_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, ${sessionKey('s.session_id')}, ${columns}
+    await tx.run(`INSERT INTO sessions (${FIRST_COLUMNS}, session_key, ${CODED_COLUMNS.map((c) => c.code).join(', ')}, seq)
+      SELECT ${FIRST_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, ${sessionKey('s.session_id')}, ${columns}, s.rowid
       FROM sessions_before_codes s ${joins}`);
     await tx.run(`DROP TABLE sessions_before_codes`);
     await tx.run(widenSpansSql('sessions'));
@@ -37,6 +38,39 @@ async function gatherResultRows(db: Database, tables: string[]): Promise<void> {
   });
 }
 
+const columnsOf = async (db: Database, table: string) =>
+  new Set(
+    (await db.all(`SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`, [table])).map(
+      (c) => c.column_name as string,
+    ),
+  );
+
+/**
+ * Before 0.3 sessions had no seq, jobs no job_key or last_ended_at, running sessions no job:
+ * what the writer of small batches finds sessions and jobs by (schema.ts). Filled from what
+ * is stored, once; a session's seq is its row's place, so rows lie in seq order.
+ */
+async function addWriterColumns(db: Database, missing: { seq: boolean; jobKey: boolean; runningJob: boolean }): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (missing.seq) {
+      await tx.run(`ALTER TABLE sessions ADD COLUMN seq BIGINT`);
+      await tx.run(`UPDATE sessions SET seq = rowid`);
+    }
+    if (missing.jobKey) {
+      await tx.run(`ALTER TABLE jobs ADD COLUMN job_key VARCHAR`);
+      await tx.run(`ALTER TABLE jobs ADD COLUMN last_ended_at BIGINT`);
+      await tx.run(`UPDATE jobs SET job_key = ${jobKeySql('farm_id', 'job_id')}, last_ended_at = ends.last_ended_at
+        FROM (SELECT farm_id, job_id, max(ended_at) AS last_ended_at FROM sessions GROUP BY ALL) ends
+        WHERE ends.farm_id = jobs.farm_id AND ends.job_id = jobs.job_id`);
+    }
+    if (missing.runningJob) {
+      await tx.run(`ALTER TABLE running_sessions ADD COLUMN job_id VARCHAR`);
+      await tx.run(`UPDATE running_sessions SET job_id = s.job_id FROM sessions s
+        WHERE s.farm_id = running_sessions.farm_id AND s.session_id = running_sessions.session_id`);
+    }
+  });
+}
+
 export async function migrate(db: Database, log: (message: string) => void = () => undefined): Promise<void> {
   const resultTables = (await db.all(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'`))
     .map((t) => t.table_name as string)
@@ -51,4 +85,16 @@ export async function migrate(db: Database, log: (message: string) => void = () 
     log(`Upgrading the data file: coding ${n} sessions for faster aggregations (once; a few seconds per million sessions)...`);
     await addSessionCodes(db);
   }
+  const sessionColumns = await columnsOf(db, 'sessions');
+  const missing = {
+    seq: !sessionColumns.has('seq'),
+    jobKey: !(await columnsOf(db, 'jobs')).has('job_key'),
+    runningJob: !(await columnsOf(db, 'running_sessions')).has('job_id'),
+  };
+  if (missing.seq || missing.jobKey || missing.runningJob) {
+    log(`Upgrading the data file: numbering sessions and keying jobs for streaming ingest (once; a few seconds per million sessions)...`);
+    await addWriterColumns(db, missing);
+  }
+  // Made here rather than in SCHEMA: an older file gets the column first.
+  await db.run(`CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_key ON jobs (job_key)`);
 }

@@ -5,6 +5,14 @@
 // session_key (a fixed-width digest of session_id) rather than the 40-character string.
 // Beside each identifier a session carries its integer code (value-codes.ts): aggregations
 // group by the codes, faster than by the strings (BENCHMARKS.md).
+//
+// For small batches (session-group-merge.ts) a session also carries `seq`, its place in the
+// order sessions were first written: rows lie in that order, so DuckDB's zone maps find a
+// session by seq reading one row group, and the writer's key index (session-key-index.ts)
+// names the seq ranges a key can be in. A job carries `job_key` (farm and job in one column:
+// DuckDB looks up only single-column indexes) and `last_ended_at` (its sessions' latest end,
+// kept while one still runs, so closing the last one needs no scan). A running session
+// names its job, so the writer can tell whether a job still runs without a scan.
 
 export const SCHEMA: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -24,19 +32,19 @@ export const SCHEMA: string[] = [
      farm_id VARCHAR NOT NULL, queue_id VARCHAR NOT NULL, job_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
      user_id VARCHAR NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
      started_at BIGINT NOT NULL, ended_at BIGINT,
-     PRIMARY KEY (farm_id, job_id))`,
+     PRIMARY KEY (farm_id, job_id), job_key VARCHAR, last_ended_at BIGINT)`,
   `CREATE TABLE IF NOT EXISTS sessions (
      farm_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, queue_id VARCHAR NOT NULL, job_id VARCHAR NOT NULL,
      job_name VARCHAR NOT NULL, user_id VARCHAR NOT NULL, fleet_id VARCHAR NOT NULL, worker_id VARCHAR NOT NULL,
      instance_type VARCHAR, started_at BIGINT NOT NULL, ended_at BIGINT, license_products VARCHAR[],
      updated_at BIGINT NOT NULL,
      session_key UBIGINT, queue_code INTEGER, fleet_code INTEGER, job_code INTEGER, user_code INTEGER,
-     instance_type_code INTEGER, license_set_code INTEGER)`,
+     instance_type_code INTEGER, license_set_code INTEGER, seq BIGINT)`,
   // How many buckets one session can touch picks the aggregation's plan, without a scan of
   // the sessions: finished sessions by a bound on their length (only ever widened), running
   // ones exactly, from the few that are running (both kept by ingest).
   `CREATE TABLE IF NOT EXISTS farm_session_spans (farm_id VARCHAR PRIMARY KEY, longest_closed_ms BIGINT)`,
-  `CREATE TABLE IF NOT EXISTS running_sessions (farm_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, started_at BIGINT NOT NULL, PRIMARY KEY (farm_id, session_id))`,
+  `CREATE TABLE IF NOT EXISTS running_sessions (farm_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, started_at BIGINT NOT NULL, PRIMARY KEY (farm_id, session_id), job_id VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS value_codes (kind VARCHAR NOT NULL, value VARCHAR NOT NULL, code INTEGER NOT NULL, PRIMARY KEY (kind, value))`,
   `CREATE TABLE IF NOT EXISTS client_tokens (
      scope VARCHAR NOT NULL, token VARCHAR NOT NULL, resource_id VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL,

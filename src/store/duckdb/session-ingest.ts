@@ -3,7 +3,8 @@
 // connection can read it, readers of `sessions` never see it, and nothing of it reaches
 // the data file. Or, on the fast path, DuckDB reads a spooled NDJSON body into that table
 // itself (session-bulk-load). Commit merges the staging table into `sessions` and `jobs`
-// (session-merge).
+// (session-merge). Small batches skip staging: the writer merges them in groups
+// (session-writer).
 import { randomBytes } from 'node:crypto';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { SessionStore, StagedSessions } from '../store.js';
@@ -11,13 +12,14 @@ import type { Database } from './database.js';
 import { bulkLoadNdjson } from './session-bulk-load.js';
 import { mergeStagedSessions } from './session-merge.js';
 import { appendRecord, STAGING_COLUMNS } from './staging.js';
+import type { SessionWriter } from './session-writer.js';
 
 const STAGING_DB = 'ingest_staging';
 
 /** Run on every opening of the engine (attachments are instance-wide, and gone with it). */
 export const ATTACH_STAGING = `ATTACH IF NOT EXISTS ':memory:' AS ${STAGING_DB}`;
 
-async function openStaging(db: Database, farmId: string): Promise<StagedSessions> {
+async function openStaging(db: Database, writer: SessionWriter, farmId: string): Promise<StagedSessions> {
   const connection = await db.lease();
   const table = `batch_${randomBytes(12).toString('hex')}`;
   const staging = `${STAGING_DB}.main.${table}`;
@@ -56,7 +58,7 @@ async function openStaging(db: Database, farmId: string): Promise<StagedSessions
     async commit(nowMs) {
       try {
         await connection.use(async () => appender?.flushSync());
-        return await db.transaction((tx) => mergeStagedSessions(tx, farmId, staging, nowMs));
+        return await writer.mergeBulk((tx, firstSeq) => mergeStagedSessions(tx, farmId, staging, nowMs, firstSeq));
       } finally {
         await release();
       }
@@ -65,13 +67,14 @@ async function openStaging(db: Database, farmId: string): Promise<StagedSessions
   };
 }
 
-export function duckDbSessionIngest(db: Database): SessionStore {
+export function duckDbSessionIngest(db: Database, writer: SessionWriter): SessionStore {
   return {
     async sessionParentIds(farmId) {
       const queues = await db.all(`SELECT queue_id FROM queues WHERE farm_id = $1`, [farmId]);
       const fleets = await db.all(`SELECT fleet_id FROM fleets WHERE farm_id = $1`, [farmId]);
       return { queueIds: queues.map((r) => r.queue_id as string), fleetIds: fleets.map((r) => r.fleet_id as string) };
     },
-    stageSessions: (farmId) => openStaging(db, farmId),
+    stageSessions: (farmId) => openStaging(db, writer, farmId),
+    writeSessions: (farmId, records, nowMs) => writer.write(farmId, records, nowMs),
   };
 }

@@ -65,8 +65,10 @@ const ASSIGN_CODES = assignCodesSql(`(SELECT * FROM ingest_batch WHERE outcome <
 const UPDATE_SESSIONS = `UPDATE sessions SET ${[...RECORD_COLUMNS, ...CODE_COLUMNS].map((c) => `${c} = b.${c}`).join(', ')}, updated_at = $1
   FROM ${changed('updated')} b WHERE sessions.rowid = b.stored_rowid`;
 
-const INSERT_SESSIONS = `INSERT INTO sessions (farm_id, session_id, ${RECORD_COLUMNS.join(', ')}, updated_at, session_key, ${CODE_COLUMNS.join(', ')})
-  SELECT $1, session_id, ${RECORD_COLUMNS.join(', ')}, $2, session_key, ${CODE_COLUMNS.join(', ')} FROM ${changed('created')} b`;
+// A new session's seq is the batch's first (the writer's next, $3) plus its place in the batch:
+// unique, and in the order the rows are appended (gaps where a repeat was dropped do no harm).
+const INSERT_SESSIONS = `INSERT INTO sessions (farm_id, session_id, ${RECORD_COLUMNS.join(', ')}, updated_at, session_key, ${CODE_COLUMNS.join(', ')}, seq)
+  SELECT $1, session_id, ${RECORD_COLUMNS.join(', ')}, $2, session_key, ${CODE_COLUMNS.join(', ')}, $3 + pos FROM ${changed('created')} b`;
 
 /**
  * Widens the farm's bound on finished sessions' length by the written records. Never
@@ -80,8 +82,12 @@ const WIDEN_SPANS = widenSpansSql(`(SELECT $1 AS farm_id, started_at, ended_at F
 
 /** The farm's running sessions, exactly: the written records replace what was known of theirs. */
 const FORGET_RUNNING = `DELETE FROM running_sessions WHERE farm_id = $1 AND session_id IN (SELECT session_id FROM ingest_batch WHERE outcome <> 'unchanged')`;
-export const addRunningSql = (source: string) => `INSERT INTO running_sessions SELECT farm_id, session_id, started_at FROM ${source} WHERE ended_at IS NULL`;
-const ADD_RUNNING = addRunningSql(`(SELECT $1 AS farm_id, session_id, started_at, ended_at FROM ingest_batch WHERE outcome <> 'unchanged')`);
+export const addRunningSql = (source: string) =>
+  `INSERT INTO running_sessions (farm_id, session_id, started_at, job_id) SELECT farm_id, session_id, started_at, job_id FROM ${source} WHERE ended_at IS NULL`;
+const ADD_RUNNING = addRunningSql(`(SELECT $1 AS farm_id, session_id, started_at, ended_at, job_id FROM ingest_batch WHERE outcome <> 'unchanged')`);
+
+/** A job's single-column key (jobs_by_key): DuckDB looks rows up by an index on one column only. */
+export const jobKeySql = (farmId: string, jobId: string) => `${farmId} || '/' || ${jobId}`;
 
 // The jobs the changed records name take queue, name and user from their last record in the
 // batch. A job's span is min(started_at) and max(ended_at) over its sessions, or no end while
@@ -99,31 +105,33 @@ const JOB_CHANGES = `CREATE OR REPLACE TEMP TABLE ingest_jobs AS
     SELECT job_id FROM ingest_batch WHERE outcome = 'updated'
     UNION SELECT stored_job_id FROM ingest_batch WHERE outcome = 'updated'),
   recomputed AS (
-    SELECT job_id, min(started_at) AS started_at, CASE WHEN count(ended_at) = count(*) THEN max(ended_at) END AS ended_at
+    SELECT job_id, min(started_at) AS started_at, CASE WHEN count(ended_at) = count(*) THEN max(ended_at) END AS ended_at,
+      max(ended_at) AS last_ended_at
     FROM sessions WHERE farm_id = $1 AND job_code IN (SELECT code FROM value_codes WHERE kind = 'job' AND value IN (SELECT job_id FROM updated))
     GROUP BY job_id),
   extended AS (
     SELECT named.job_id, least(stored.started_at, named.started_at) AS started_at,
-      CASE WHEN named.all_ended AND (stored.job_id IS NULL OR stored.ended_at IS NOT NULL) THEN greatest(stored.ended_at, named.ended_at) END AS ended_at
+      CASE WHEN named.all_ended AND (stored.job_id IS NULL OR stored.ended_at IS NOT NULL) THEN greatest(stored.ended_at, named.ended_at) END AS ended_at,
+      greatest(stored.last_ended_at, named.ended_at) AS last_ended_at
     FROM named LEFT JOIN jobs stored ON stored.farm_id = $1 AND stored.job_id = named.job_id
     WHERE named.job_id NOT IN (SELECT job_id FROM updated))
-  SELECT job_id, named.queue_id, named.name, named.user_id, span.started_at, span.ended_at, span.started_at IS NULL AS emptied
+  SELECT job_id, named.queue_id, named.name, named.user_id, span.started_at, span.ended_at, span.last_ended_at, span.started_at IS NULL AS emptied
   FROM (SELECT job_id FROM named UNION SELECT job_id FROM updated) touched
   LEFT JOIN named USING (job_id)
   LEFT JOIN (SELECT * FROM extended UNION ALL SELECT * FROM recomputed) span USING (job_id)`;
 
 const DELETE_EMPTIED_JOBS = `DELETE FROM jobs WHERE farm_id = $1 AND job_id IN (SELECT job_id FROM ingest_jobs WHERE emptied)`;
 
-const UPSERT_NAMED_JOBS = `INSERT INTO jobs (farm_id, queue_id, job_id, name, user_id, created_at, updated_at, started_at, ended_at)
-  SELECT $1, queue_id, job_id, name, user_id, $2, $2, started_at, ended_at FROM ingest_jobs WHERE name IS NOT NULL
+const UPSERT_NAMED_JOBS = `INSERT INTO jobs (farm_id, queue_id, job_id, name, user_id, created_at, updated_at, started_at, ended_at, job_key, last_ended_at)
+  SELECT $1, queue_id, job_id, name, user_id, $2, $2, started_at, ended_at, ${jobKeySql('$1', 'job_id')}, last_ended_at FROM ingest_jobs WHERE name IS NOT NULL
   ON CONFLICT (farm_id, job_id) DO UPDATE SET queue_id = excluded.queue_id, name = excluded.name, user_id = excluded.user_id,
-    updated_at = excluded.updated_at, started_at = excluded.started_at, ended_at = excluded.ended_at`;
+    updated_at = excluded.updated_at, started_at = excluded.started_at, ended_at = excluded.ended_at, last_ended_at = excluded.last_ended_at`;
 
-const RESPAN_LEFT_JOBS = `UPDATE jobs SET started_at = j.started_at, ended_at = j.ended_at, updated_at = $2 FROM ingest_jobs j
+const RESPAN_LEFT_JOBS = `UPDATE jobs SET started_at = j.started_at, ended_at = j.ended_at, last_ended_at = j.last_ended_at, updated_at = $2 FROM ingest_jobs j
   WHERE jobs.farm_id = $1 AND jobs.job_id = j.job_id AND j.name IS NULL AND NOT j.emptied`;
 
 /** The merge, run inside one transaction on the writer (`db` is the transaction's). */
-export async function mergeStagedSessions(db: Sql, farmId: string, staging: string, nowMs: number) {
+export async function mergeStagedSessions(db: Sql, farmId: string, staging: string, nowMs: number, firstSeq: number) {
   const repeats = Boolean((await db.one(`SELECT count(*) <> count(DISTINCT session_id) AS repeats FROM ${staging}`))!.repeats);
   await db.run(latestRecords(staging, repeats));
   await db.run(FIND_STORED, [farmId]);
@@ -142,7 +150,7 @@ export async function mergeStagedSessions(db: Sql, farmId: string, staging: stri
     }
     await db.run(ASSIGN_CODES);
     if (result.updated > 0) await db.run(UPDATE_SESSIONS, [nowMs]);
-    if (result.created > 0) await db.run(INSERT_SESSIONS, [farmId, nowMs]);
+    if (result.created > 0) await db.run(INSERT_SESSIONS, [farmId, nowMs, firstSeq]);
     // Each statement costs a few milliseconds whatever the batch, so those that cannot
     // change anything are left out: a created session was not stored, so it neither was
     // running nor leaves a job; only updates empty or shrink a job.

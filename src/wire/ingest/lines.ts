@@ -14,7 +14,7 @@ function decoded(number: number, bytes: Buffer, start: number, end: number): Lin
   return isUtf8(line) ? { number, text: line.toString('utf8') } : { number, problem: 'not-utf8' };
 }
 
-export async function* readLines(body: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<Line[]> {
+export async function* readLines(body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<Line[]> {
   let carry: Buffer[] = [];
   let carryBytes = 0;
   let overflowing = false;

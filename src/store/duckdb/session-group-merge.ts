@@ -1,0 +1,433 @@
+// The merge of a group of small batches (session-writer.ts) in one transaction, with no
+// statement that reads a whole table: what the SQL merge (session-merge.ts) finds by joins,
+// this finds in memory (the key index, the value codes) or by keys DuckDB can look up
+// (a session's seq, within one row group; a job's job_key, by its index).
+//
+// The group's batches are classified in arrival order, each against the stored sessions and
+// the batches before it, so each batch's counts are what it would get alone at that moment;
+// then the group's net effect is written: new sessions through the Appender, changed ones by
+// seq, their running-session rows, the farm's span bound, and their jobs. A job's span is
+// extended in memory when its sessions only grew; when an update may have shrunk it (a
+// session moved to another job, started later, ended earlier, or runs again) it is
+// recomputed from the job's sessions, the one read here that grows with a job's size.
+import type { DuckDBAppender } from '@duckdb/node-api';
+import { LIST, VARCHAR } from '@duckdb/node-api';
+import type { SessionRecord } from '../../domain/resources.js';
+import { MissingParentsError } from '../store.js';
+import type { WriterSql } from './connections.js';
+import { toSession } from './resources.js';
+import { sessionKeyOf, type SessionKey, type SessionKeyIndex } from './session-key-index.js';
+import type { CodeDraft, NewCode } from './value-code-cache.js';
+
+/** One request's batch: records in body order, validated against the farm's queues and fleets when it was read. */
+export interface GroupBatch {
+  farmId: string;
+  records: readonly SessionRecord[];
+  nowMs: number;
+}
+
+export interface BatchCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** What the writer keeps in memory and the merge reads. */
+export interface WriterView {
+  keys: SessionKeyIndex;
+  nextSeq: number;
+  /** The farm's bound on finished sessions' length, as stored (undefined: not read yet). */
+  longestClosed: Map<string, number>;
+}
+
+/** What the group changed in the writer's memory, to keep once it commits. */
+export interface GroupEffects {
+  keys: { seq: number; key: SessionKey }[];
+  codes: NewCode[];
+  nextSeq: number;
+  longestClosed: Map<string, number>;
+}
+
+const SESSION_COLUMNS = `seq, farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at`;
+const GROUP_UPDATES = 'group_updates';
+
+/** Strings as DuckDB stores them: a lone surrogate becomes U+FFFD on the way in, so compare and key by that form. */
+const stored = (text: string) => (text as string & { toWellFormed(): string }).toWellFormed();
+function asStored(r: SessionRecord): SessionRecord {
+  return {
+    ...r,
+    sessionId: stored(r.sessionId),
+    jobName: stored(r.jobName),
+    userId: stored(r.userId),
+    workerId: stored(r.workerId),
+    instanceType: r.instanceType === undefined ? undefined : stored(r.instanceType),
+    licenseProducts: r.licenseProducts?.map(stored),
+  };
+}
+
+function sameRecord(a: SessionRecord, b: SessionRecord): boolean {
+  return (
+    a.queueId === b.queueId && a.jobId === b.jobId && a.jobName === b.jobName && a.userId === b.userId && a.fleetId === b.fleetId &&
+    a.workerId === b.workerId && a.instanceType === b.instanceType && a.startedAt === b.startedAt && a.endedAt === b.endedAt &&
+    JSON.stringify(a.licenseProducts ?? null) === JSON.stringify(b.licenseProducts ?? null)
+  );
+}
+
+/** A session the group touches: as stored before the group (if it was), and as it stands after each batch so far. */
+interface Touched {
+  farmId: string;
+  key: SessionKey;
+  before?: { seq: number; record: SessionRecord };
+  now?: SessionRecord;
+  /** The clock of the batch whose record now stands (its updated_at). */
+  nowMs: number;
+}
+
+/** The last record of each session in a batch, in the order of those last records. */
+function latestOfBatch(records: readonly SessionRecord[]): SessionRecord[] {
+  const last = new Map<string, number>();
+  records.forEach((r, i) => last.set(r.sessionId, i));
+  return records.filter((r, i) => last.get(r.sessionId) === i);
+}
+
+const idOf = (farmId: string, sessionId: string) => `${farmId}\n${sessionId}`;
+/** A string as an SQL literal: the IDs and keys listed in IN (...) clauses, too many to pass as parameters each. */
+const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** Reads the stored sessions the key index cannot rule out, one seq block at a time (a zone-map read each). */
+async function readStored(tx: WriterSql, touched: Map<string, Touched>, keys: SessionKeyIndex): Promise<void> {
+  const byBlock = new Map<number, { from: number; to: number; keys: Set<bigint> }>();
+  for (const t of touched.values()) {
+    for (const range of keys.candidates(t.key)) {
+      let block = byBlock.get(range.from);
+      if (!block) byBlock.set(range.from, (block = { ...range, keys: new Set() }));
+      block.keys.add(t.key.key);
+    }
+  }
+  if (byBlock.size === 0) return;
+  // One SELECT per block, joined by UNION ALL: DuckDB prunes row groups by a single range, not by an OR of ranges.
+  const selects = [...byBlock.values()].map(
+    (b) => `SELECT ${SESSION_COLUMNS} FROM sessions WHERE seq BETWEEN ${b.from} AND ${b.to} AND session_key IN (${[...b.keys].join(', ')})`,
+  );
+  for (const row of await tx.all(selects.join(' UNION ALL '))) {
+    const { farmId, updatedAt: _updated, ...record } = toSession(row);
+    const t = touched.get(idOf(farmId, record.sessionId));
+    if (t) t.before = { seq: row.seq as number, record };
+  }
+}
+
+/** Which of the group's farms lack a queue or fleet their batches name; those batches are refused alone. */
+async function missingParents(tx: WriterSql, batches: readonly GroupBatch[]): Promise<(MissingParentsError | undefined)[]> {
+  const farms = [...new Set(batches.map((b) => b.farmId))];
+  const list = farms.map(sqlString).join(', ');
+  const rows = await tx.all(
+    `SELECT farm_id, queue_id AS id FROM queues WHERE farm_id IN (${list}) UNION ALL SELECT farm_id, fleet_id FROM fleets WHERE farm_id IN (${list})`,
+  );
+  const known = new Set(rows.map((r) => idOf(r.farm_id as string, r.id as string)));
+  return batches.map((b) => {
+    const queues = new Set<string>();
+    const fleets = new Set<string>();
+    for (const r of b.records) {
+      if (!known.has(idOf(b.farmId, r.queueId))) queues.add(r.queueId);
+      if (!known.has(idOf(b.farmId, r.fleetId))) fleets.add(r.fleetId);
+    }
+    return queues.size || fleets.size ? new MissingParentsError([...queues], [...fleets]) : undefined;
+  });
+}
+
+interface JobChange {
+  farmId: string;
+  jobId: string;
+  /** Queue, name and user from the last changed record naming the job; undefined for a job only left. */
+  named?: { queueId: string; name: string; userId: string };
+  startedAt?: number;
+  lastEndedAt?: number;
+  /** An update may have shrunk the span: recompute it from the job's sessions. */
+  recompute: boolean;
+}
+
+function codesOf(r: SessionRecord, draft: CodeDraft, licenseSet: string | undefined): number[] {
+  return [
+    draft.code('queue', r.queueId),
+    draft.code('fleet', r.fleetId),
+    draft.code('job', r.jobId),
+    draft.code('user', r.userId),
+    r.instanceType === undefined ? NaN : draft.code('instance_type', r.instanceType),
+    licenseSet === undefined ? NaN : draft.code('license_set', licenseSet),
+  ];
+}
+
+const appendOptionalVarchar = (a: DuckDBAppender, v: string | undefined) => (v === undefined ? a.appendNull() : a.appendVarchar(v));
+const appendOptionalBigInt = (a: DuckDBAppender, v: number | undefined) => (v === undefined ? a.appendNull() : a.appendBigInt(BigInt(v)));
+const appendOptionalInteger = (a: DuckDBAppender, v: number) => (Number.isNaN(v) ? a.appendNull() : a.appendInteger(v));
+const LICENSES = LIST(VARCHAR);
+
+/** Appends the record's columns from queue_id to updated_at, as `sessions` and group_updates order them. */
+function appendRecordColumns(a: DuckDBAppender, r: SessionRecord, nowMs: number): void {
+  a.appendVarchar(r.queueId);
+  a.appendVarchar(r.jobId);
+  a.appendVarchar(r.jobName);
+  a.appendVarchar(r.userId);
+  a.appendVarchar(r.fleetId);
+  a.appendVarchar(r.workerId);
+  appendOptionalVarchar(a, r.instanceType);
+  a.appendBigInt(BigInt(r.startedAt));
+  appendOptionalBigInt(a, r.endedAt);
+  if (r.licenseProducts) a.appendList(r.licenseProducts, LICENSES);
+  else a.appendNull();
+  a.appendBigInt(BigInt(nowMs));
+}
+
+/**
+ * Merges the group inside the caller's transaction. Answers each batch's counts, or the
+ * MissingParentsError that refuses it alone, and what the writer's memory must keep once
+ * the transaction commits.
+ */
+export async function mergeGroup(
+  tx: WriterSql,
+  batches: readonly GroupBatch[],
+  view: WriterView,
+  draft: CodeDraft,
+  canonicalLicenseSet: (json: string) => Promise<string>,
+): Promise<{ outcomes: (BatchCounts | MissingParentsError)[]; effects: GroupEffects }> {
+  const refused = await missingParents(tx, batches);
+  const touched = new Map<string, Touched>();
+  const latest = batches.map((b, i) => (refused[i] ? [] : latestOfBatch(b.records.map(asStored))));
+  latest.forEach((records, i) => {
+    for (const r of records) {
+      const id = idOf(batches[i]!.farmId, r.sessionId);
+      if (!touched.has(id)) touched.set(id, { farmId: batches[i]!.farmId, key: sessionKeyOf(r.sessionId), nowMs: 0 });
+    }
+  });
+  await readStored(tx, touched, view.keys);
+  for (const t of touched.values()) t.now = t.before?.record;
+
+  // Classify in arrival order; the jobs each changed record names, as the SQL merge takes them.
+  const jobs = new Map<string, JobChange>();
+  const jobOf = (farmId: string, jobId: string) => {
+    const id = idOf(farmId, jobId);
+    let job = jobs.get(id);
+    if (!job) jobs.set(id, (job = { farmId, jobId, recompute: false }));
+    return job;
+  };
+  const longest = new Map<string, number>();
+  const outcomes = batches.map((batch, i): BatchCounts | MissingParentsError => {
+    if (refused[i]) return refused[i]!;
+    const counts = { created: 0, updated: 0, unchanged: 0 };
+    for (const r of latest[i]!) {
+      const t = touched.get(idOf(batch.farmId, r.sessionId))!;
+      if (t.now && sameRecord(t.now, r)) {
+        counts.unchanged++;
+        continue;
+      }
+      counts[t.now ? 'updated' : 'created']++;
+      t.now = r;
+      // The span bound widens by every record written, as batch by batch would, even one a later batch replaces.
+      if (r.endedAt !== undefined) longest.set(batch.farmId, Math.max(longest.get(batch.farmId) ?? 0, r.endedAt - r.startedAt));
+      t.nowMs = batch.nowMs;
+      jobOf(batch.farmId, r.jobId).named = { queueId: r.queueId, name: r.jobName, userId: r.userId };
+    }
+    return counts;
+  });
+
+  // The net effect: what each changed session now is, against what was stored.
+  const inserts: Touched[] = [];
+  const updates: Touched[] = [];
+  for (const t of touched.values()) {
+    if (!t.now || (t.before && sameRecord(t.before.record, t.now))) continue;
+    (t.before ? updates : inserts).push(t);
+  }
+  const effects: GroupEffects = { keys: [], codes: draft.added, nextSeq: view.nextSeq, longestClosed: new Map() };
+  if (inserts.length === 0 && updates.length === 0) return { outcomes, effects };
+
+  const licenseSets = new Map<string, string>();
+  for (const t of [...inserts, ...updates]) {
+    const products = t.now!.licenseProducts;
+    if (!products) continue;
+    const json = JSON.stringify(products);
+    if (!licenseSets.has(json)) licenseSets.set(json, await canonicalLicenseSet(json));
+  }
+  const codes = (r: SessionRecord) => codesOf(r, draft, r.licenseProducts && licenseSets.get(JSON.stringify(r.licenseProducts)));
+
+  // New sessions, straight into the table.
+  if (inserts.length) {
+    const sessions = await tx.appender('sessions');
+    for (const t of inserts) {
+      const r = t.now!;
+      const seq = effects.nextSeq++;
+      sessions.appendVarchar(t.farmId);
+      sessions.appendVarchar(r.sessionId);
+      appendRecordColumns(sessions, r, t.nowMs);
+      sessions.appendUBigInt(t.key.key);
+      for (const code of codes(r)) appendOptionalInteger(sessions, code);
+      sessions.appendBigInt(BigInt(seq));
+      sessions.endRow();
+      effects.keys.push({ seq, key: t.key });
+    }
+    sessions.flushSync();
+    sessions.closeSync();
+  }
+
+  // Changed sessions, found by seq: each in one row group, named by a constant list DuckDB prunes with.
+  if (updates.length) {
+    await tx.run(`CREATE TEMP TABLE IF NOT EXISTS ${GROUP_UPDATES} (seq BIGINT, queue_id VARCHAR, job_id VARCHAR, job_name VARCHAR, user_id VARCHAR,
+      fleet_id VARCHAR, worker_id VARCHAR, instance_type VARCHAR, started_at BIGINT, ended_at BIGINT, license_products VARCHAR[], updated_at BIGINT,
+      queue_code INTEGER, fleet_code INTEGER, job_code INTEGER, user_code INTEGER, instance_type_code INTEGER, license_set_code INTEGER)`);
+    const rows = await tx.appender(GROUP_UPDATES, 'main', 'temp');
+    for (const t of updates) {
+      rows.appendBigInt(BigInt(t.before!.seq));
+      appendRecordColumns(rows, t.now!, t.nowMs);
+      for (const code of codes(t.now!)) appendOptionalInteger(rows, code);
+      rows.endRow();
+    }
+    rows.flushSync();
+    rows.closeSync();
+    const columns = `queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at,
+      queue_code, fleet_code, job_code, user_code, instance_type_code, license_set_code`.split(/,\s*/);
+    await tx.run(`UPDATE sessions SET ${columns.map((c) => `${c} = u.${c}`).join(', ')} FROM temp.main.${GROUP_UPDATES} u
+      WHERE sessions.seq = u.seq AND sessions.seq IN (${updates.map((t) => t.before!.seq).join(', ')})`);
+    await tx.run(`DELETE FROM temp.main.${GROUP_UPDATES}`);
+  }
+  if (draft.added.length) {
+    const values = await tx.appender('value_codes');
+    for (const c of draft.added) {
+      values.appendVarchar(c.kind);
+      values.appendVarchar(c.value);
+      values.appendInteger(c.code);
+      values.endRow();
+    }
+    values.flushSync();
+    values.closeSync();
+  }
+
+  await writeRunning(tx, updates, [...inserts, ...updates]);
+  await widenSpans(tx, longest, view, effects);
+
+  // Jobs: those an update leaves, and how each update may have moved its job's span.
+  for (const t of updates) {
+    const was = t.before!.record;
+    const now = t.now!;
+    const old = jobOf(t.farmId, was.jobId);
+    if (was.jobId !== now.jobId) old.recompute = true;
+    else if (now.startedAt > was.startedAt || was.endedAt !== undefined && (now.endedAt === undefined || now.endedAt < was.endedAt)) old.recompute = true;
+  }
+  for (const t of [...inserts, ...updates]) {
+    const job = jobOf(t.farmId, t.now!.jobId);
+    job.startedAt = Math.min(job.startedAt ?? Infinity, t.now!.startedAt);
+    if (t.now!.endedAt !== undefined) job.lastEndedAt = Math.max(job.lastEndedAt ?? -Infinity, t.now!.endedAt);
+  }
+  await writeJobs(tx, [...jobs.values()], draft, Math.max(...batches.map((b) => b.nowMs)));
+  return { outcomes, effects };
+}
+
+/** running_sessions: the changed sessions' rows replaced by theirs, if they still run. */
+async function writeRunning(tx: WriterSql, updates: Touched[], changed: Touched[]): Promise<void> {
+  const wasRunning = updates.filter((t) => t.before!.record.endedAt === undefined);
+  if (wasRunning.length) {
+    const byFarm = new Map<string, string[]>();
+    for (const t of wasRunning) byFarm.set(t.farmId, [...(byFarm.get(t.farmId) ?? []), t.now!.sessionId]);
+    for (const [farmId, ids] of byFarm) {
+      await tx.run(`DELETE FROM running_sessions WHERE farm_id = ${sqlString(farmId)} AND session_id IN (${ids.map(sqlString).join(', ')})`);
+    }
+  }
+  const running = changed.filter((t) => t.now!.endedAt === undefined);
+  if (running.length === 0) return;
+  const rows = await tx.appender('running_sessions');
+  for (const t of running) {
+    rows.appendVarchar(t.farmId);
+    rows.appendVarchar(t.now!.sessionId);
+    rows.appendBigInt(BigInt(t.now!.startedAt));
+    rows.appendVarchar(t.now!.jobId);
+    rows.endRow();
+  }
+  rows.flushSync();
+  rows.closeSync();
+}
+
+/** farm_session_spans: widened (never narrowed) by the longest finished session each farm's batches wrote. */
+async function widenSpans(tx: WriterSql, longest: Map<string, number>, view: WriterView, effects: GroupEffects): Promise<void> {
+  for (const [farmId, ms] of longest) {
+    let known = view.longestClosed.get(farmId);
+    if (known === undefined) {
+      const row = await tx.one(`SELECT longest_closed_ms FROM farm_session_spans WHERE farm_id = $1`, [farmId]);
+      known = row ? (row.longest_closed_ms as number) : -1;
+    }
+    if (ms > known) {
+      await tx.run(
+        `INSERT INTO farm_session_spans VALUES ($1, $2) ON CONFLICT (farm_id) DO UPDATE SET longest_closed_ms = greatest(farm_session_spans.longest_closed_ms, excluded.longest_closed_ms)`,
+        [farmId, ms],
+      );
+      known = ms;
+    }
+    effects.longestClosed.set(farmId, known);
+  }
+}
+
+/**
+ * jobs: read by job_key, the new span worked out here (or recomputed from the job's sessions
+ * when an update may have shrunk it), written back as whole rows; a job left with no session
+ * is removed.
+ */
+async function writeJobs(tx: WriterSql, changes: JobChange[], draft: CodeDraft, nowMs: number): Promise<void> {
+  if (changes.length === 0) return;
+  const keyOf = (j: { farmId: string; jobId: string }) => `${j.farmId}/${j.jobId}`;
+  const keys = changes.map((j) => sqlString(keyOf(j))).join(', ');
+  const storedJobs = new Map((await tx.all(`SELECT * FROM jobs WHERE job_key IN (${keys})`)).map((r) => [r.job_key as string, r]));
+  const runningJobs = new Set(
+    (await tx.all(`SELECT DISTINCT farm_id || '/' || job_id AS job_key FROM running_sessions WHERE job_id IN (${changes.map((j) => sqlString(j.jobId)).join(', ')})`)).map(
+      (r) => r.job_key as string,
+    ),
+  );
+  const recomputed = new Map<string, { startedAt: number; lastEndedAt?: number } | null>();
+  for (const job of changes.filter((j) => j.recompute)) {
+    const code = draft.code('job', job.jobId);
+    const span = await tx.one(`SELECT min(started_at) AS started_at, max(ended_at) AS last_ended_at, count(*) AS n FROM sessions WHERE farm_id = $1 AND job_code = $2`, [
+      job.farmId,
+      code,
+    ]);
+    recomputed.set(keyOf(job), Number(span?.n ?? 0) === 0 ? null : { startedAt: span!.started_at as number, lastEndedAt: (span!.last_ended_at as number | null) ?? undefined });
+  }
+
+  const rows: (string | number | undefined)[][] = [];
+  for (const job of changes) {
+    const key = keyOf(job);
+    const before = storedJobs.get(key);
+    const span = recomputed.has(key)
+      ? recomputed.get(key)
+      : {
+          startedAt: Math.min(job.startedAt ?? Infinity, (before?.started_at as number | undefined) ?? Infinity),
+          lastEndedAt: maxOf(job.lastEndedAt, (before?.last_ended_at as number | null | undefined) ?? undefined),
+        };
+    // Emptied (recomputed to nothing), or a job only a record this group moved on named: not written (again).
+    if (!span || !Number.isFinite(span.startedAt)) continue;
+    const named = job.named ?? { queueId: before!.queue_id as string, name: before!.name as string, userId: before!.user_id as string };
+    const endedAt = runningJobs.has(key) ? undefined : span.lastEndedAt;
+    rows.push([job.farmId, named.queueId, job.jobId, named.name, named.userId, (before?.created_at as number | undefined) ?? NaN, NaN, span.startedAt, endedAt, key, span.lastEndedAt]);
+  }
+  const replaced = changes.filter((j) => storedJobs.has(keyOf(j)));
+  if (replaced.length) await tx.run(`DELETE FROM jobs WHERE job_key IN (${replaced.map((j) => sqlString(keyOf(j))).join(', ')})`);
+  if (rows.length === 0) return;
+  const appender = await tx.appender('jobs');
+  for (const [farmId, queueId, jobId, name, userId, createdAt, , startedAt, endedAt, key, lastEndedAt] of rows) {
+    appender.appendVarchar(farmId as string);
+    appender.appendVarchar(queueId as string);
+    appender.appendVarchar(jobId as string);
+    appender.appendVarchar(name as string);
+    appender.appendVarchar(userId as string);
+    appender.appendBigInt(BigInt(Number.isNaN(createdAt) ? nowMs : (createdAt as number)));
+    appender.appendBigInt(BigInt(nowMs));
+    appender.appendBigInt(BigInt(startedAt as number));
+    appendOptionalBigInt(appender, endedAt as number | undefined);
+    appender.appendVarchar(key as string);
+    appendOptionalBigInt(appender, lastEndedAt as number | undefined);
+    appender.endRow();
+  }
+  appender.flushSync();
+  appender.closeSync();
+}
+
+function maxOf(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
+}

@@ -1,0 +1,203 @@
+// The writer of session records: what it keeps in memory about the stored sessions (the
+// next seq, the key index, the value codes, the farms' span bounds), and group commit for
+// small batches.
+//
+// Group commit: a small batch is queued here, not on the database's write queue; the first
+// waiting batch puts one turn on the write queue, and when that turn comes it takes every
+// batch queued by then (up to MAX_GROUP_*) and merges them in one transaction
+// (session-group-merge.ts). Each is answered only after that COMMIT, so an answer still
+// means durable. Each batch stays all or nothing on its own: its checks ran before it was
+// queued, a batch naming a queue or fleet deleted meanwhile is refused alone inside the
+// merge, and if the group's transaction fails for any other reason each batch is retried
+// in a transaction of its own, so one bad batch cannot sink the others. A storage fault
+// fails them all with the retryable error it carries.
+//
+// Bulk batches (session-ingest.ts) merge in SQL on the same write queue; the writer gives
+// them their first seq and reads back what they added to the key index and codes.
+import type { SessionRecord } from '../../domain/resources.js';
+import { MissingParentsError, StorageFault } from '../store.js';
+import type { Sql, WriterSql } from './connections.js';
+import type { Database } from './database.js';
+import { mergeGroup, type BatchCounts, type GroupBatch, type GroupEffects } from './session-group-merge.js';
+import { KEY_BLOCK, SessionKeyIndex } from './session-key-index.js';
+import { ValueCodeCache, type NewCode } from './value-code-cache.js';
+import { probing, type StatementProbe } from './statement-probe.js';
+
+/** A group's bounds: past them the rest waits for the next turn. */
+const MAX_GROUP_BATCHES = 256;
+const MAX_GROUP_RECORDS = 20_000;
+
+type Turn = Parameters<Parameters<Database['writerTurn']>[0]>[0];
+
+interface Queued extends GroupBatch {
+  resolve(counts: BatchCounts): void;
+  reject(err: unknown): void;
+}
+
+export class SessionWriter {
+  private queue: Queued[] = [];
+  private turnTaken = false;
+
+  private constructor(
+    private readonly db: Database,
+    private keys: SessionKeyIndex,
+    private codes: ValueCodeCache,
+    private nextSeq: number,
+    private longestClosed: Map<string, number>,
+    /** Told each statement of a group's merge with the rows it read (tests; it slows every statement). */
+    private readonly probe?: StatementProbe,
+  ) {}
+
+  static async open(db: Database, log: (message: string) => void = () => undefined, probe?: StatementProbe): Promise<SessionWriter> {
+    const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), probe);
+    await writer.load(log);
+    // After a reopen the file holds what was committed, which memory may not (a commit cut short): read it again.
+    db.onReopen(() => writer.load(log));
+    return writer;
+  }
+
+  /** Reads the key index, codes and next seq from the table (at open: a few seconds per 10 M sessions). */
+  private async load(log: (message: string) => void): Promise<void> {
+    const started = performance.now();
+    const lease = await this.db.lease();
+    try {
+      const keys = new SessionKeyIndex();
+      let next = 0;
+      let n = 0;
+      // Integers, not the UBIGINT key: numbers cross into JS far faster than bigints.
+      const result = await lease.stream(`SELECT seq, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo FROM sessions`);
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        const [seqs, his, los] = chunk.getColumns() as [bigint[], number[], number[]];
+        for (let i = 0; i < seqs.length; i++) {
+          const seq = Number(seqs[i]);
+          keys.add(seq, his[i]!, los[i]!);
+          if (seq >= next) next = seq + 1;
+        }
+        n += seqs.length;
+      }
+      this.keys = keys;
+      this.nextSeq = next;
+      this.codes = await ValueCodeCache.load(lease);
+      this.longestClosed = new Map();
+      if (n >= 1_000_000) log(`read the keys of ${n} sessions in ${((performance.now() - started) / 1000).toFixed(1)} s (${(keys.bytes / 2 ** 20).toFixed(1)} MiB)`);
+    } finally {
+      lease.close();
+    }
+  }
+
+  /** Memory the key index takes (bytes). */
+  get keyIndexBytes(): number {
+    return this.keys.bytes;
+  }
+
+  /** Writes one small batch with whatever else is queued: resolves once durable, with the batch's counts. */
+  write(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchCounts> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ farmId, records, nowMs, resolve, reject });
+      this.takeTurn();
+    });
+  }
+
+  /**
+   * A bulk batch's merge (`merge` runs the SQL in the transaction, given the first seq its
+   * new sessions take), on the same write queue; the key index and codes learn what it added.
+   */
+  async mergeBulk<T>(merge: (tx: WriterSql, firstSeq: number) => Promise<T>): Promise<T> {
+    let effects: GroupEffects | undefined;
+    const result = await this.db.transaction(async (tx) => {
+      const firstSeq = this.nextSeq;
+      const out = await merge(tx, firstSeq);
+      effects = await this.bulkEffects(tx, firstSeq);
+      return out;
+    });
+    this.adopt(effects!);
+    return result;
+  }
+
+  private async bulkEffects(tx: Sql, firstSeq: number): Promise<GroupEffects> {
+    const effects: GroupEffects = { keys: [], codes: [], nextSeq: firstSeq, longestClosed: new Map() };
+    const added = await tx.all(
+      `SELECT seq, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo, session_key FROM sessions WHERE seq >= ${firstSeq}`,
+    );
+    for (const row of added) {
+      const seq = row.seq as number;
+      effects.keys.push({ seq, key: { key: 0n, hi: row.hi as number, lo: row.lo as number } });
+      if (seq >= effects.nextSeq) effects.nextSeq = seq + 1;
+    }
+    effects.codes = (await this.codes.refresh(tx)) as NewCode[];
+    // The span bound may have widened: read it again when next needed.
+    this.longestClosed.clear();
+    return effects;
+  }
+
+  private adopt(effects: GroupEffects): void {
+    for (const { seq, key } of effects.keys) this.keys.add(seq, key.hi, key.lo);
+    this.codes.adopt(effects.codes);
+    this.nextSeq = Math.max(this.nextSeq, effects.nextSeq);
+    for (const [farmId, ms] of effects.longestClosed) this.longestClosed.set(farmId, ms);
+  }
+
+  private takeTurn(): void {
+    if (this.turnTaken) return;
+    this.turnTaken = true;
+    void this.db.writerTurn((turn) => this.commitGroup(turn)).catch(() => undefined);
+  }
+
+  /** The writer's turn: takes what is queued and commits it as one group. */
+  private async commitGroup(turn: Turn): Promise<void> {
+    this.turnTaken = false;
+    const group: Queued[] = [];
+    let records = 0;
+    while (this.queue.length && group.length < MAX_GROUP_BATCHES && (group.length === 0 || records + this.queue[0]!.records.length <= MAX_GROUP_RECORDS)) {
+      const next = this.queue.shift()!;
+      records += next.records.length;
+      group.push(next);
+    }
+    if (this.queue.length) this.takeTurn();
+    if (group.length === 0) return;
+    try {
+      this.settle(group, await this.mergeInTransaction(turn, group));
+    } catch (err) {
+      if (err instanceof StorageFault || group.length === 1) {
+        for (const batch of group) batch.reject(err);
+        return;
+      }
+      // One batch may have broken the group: each alone now, in arrival order.
+      for (const batch of group) {
+        try {
+          this.settle([batch], await this.mergeInTransaction(turn, [batch]));
+        } catch (alone) {
+          batch.reject(alone);
+        }
+      }
+    }
+  }
+
+  private async mergeInTransaction(turn: Turn, group: Queued[]): Promise<(BatchCounts | MissingParentsError)[]> {
+    let effects: GroupEffects | undefined;
+    const outcomes = await turn.transaction(async (tx) => {
+      const view = { keys: this.keys, nextSeq: this.nextSeq, longestClosed: this.longestClosed };
+      const sql = this.probe ? probing(tx, this.probe) : tx;
+      const merged = await mergeGroup(sql, group, view, this.codes.draft(), (json) => canonicalLicenseSet(sql, json));
+      effects = merged.effects;
+      return merged.outcomes;
+    });
+    this.adopt(effects!);
+    return outcomes;
+  }
+
+  private settle(group: Queued[], outcomes: (BatchCounts | MissingParentsError)[]): void {
+    group.forEach((batch, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof MissingParentsError) batch.reject(outcome);
+      else batch.resolve(outcome);
+    });
+  }
+}
+
+/** A license set's coded value as DuckDB writes it (to_json), which the bulk merge's codes use. */
+async function canonicalLicenseSet(tx: Sql, json: string): Promise<string> {
+  return (await tx.one(`SELECT to_json(CAST($1 AS JSON)::VARCHAR[])::VARCHAR AS value`, [json]))!.value as string;
+}
+
+export { KEY_BLOCK };

@@ -1,0 +1,143 @@
+// The store's two ways in must mean the same: seeded random sequences of batches (new
+// sessions, repeats in a batch, re-sends, sessions closed, reopened, moved between jobs,
+// started later or ended earlier) written to one store staged and merged in SQL one batch
+// at a time, and to another from memory in concurrent waves that the writer commits as
+// groups. Every batch's counts, and afterwards every session, job, running session and span
+// bound, must be equal; and each job must span exactly its sessions.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { SessionRecord } from '../src/domain/resources.js';
+import { openDuckDbStore, type DuckDbStore } from '../src/store/duckdb/index.js';
+import { farm, fleet, ingest as stageAndCommit, queue } from './store-contract/fixtures.js';
+import { random } from './support/ingest-fuzz.js';
+
+const HOUR = 3_600_000;
+const dir = mkdtempSync(join(tmpdir(), 'farmtally-group-'));
+let staged: DuckDbStore;
+let grouped: DuckDbStore;
+
+before(async () => {
+  staged = await openDuckDbStore({ dataDir: join(dir, 'staged') });
+  grouped = await openDuckDbStore({ dataDir: join(dir, 'grouped') });
+});
+after(async () => {
+  await staged?.close();
+  await grouped?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The tables' contents that must agree (codes may be numbered differently, so values are compared decoded). */
+async function contents(store: DuckDbStore, farmId: string) {
+  const rows = (sql: string) => store.db.all(sql, [farmId]);
+  return {
+    sessions: await rows(`SELECT session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at,
+      license_products::VARCHAR AS products FROM sessions WHERE farm_id = $1 ORDER BY session_id`),
+    jobs: await rows(`SELECT job_id, queue_id, name, user_id, started_at, ended_at, job_key, last_ended_at FROM jobs WHERE farm_id = $1 ORDER BY job_id`),
+    running: await rows(`SELECT session_id, started_at, job_id FROM running_sessions WHERE farm_id = $1 ORDER BY session_id`),
+    spans: await rows(`SELECT longest_closed_ms FROM farm_session_spans WHERE farm_id = $1`),
+    // Codes must name the values they stand for.
+    badCodes: await rows(`SELECT s.session_id FROM sessions s LEFT JOIN value_codes v ON v.kind = 'job' AND v.code = s.job_code
+      WHERE s.farm_id = $1 AND v.value IS DISTINCT FROM s.job_id`),
+  };
+}
+
+/** Each job's span recomputed from its sessions, where it differs from the stored one. */
+async function wrongSpans(store: DuckDbStore, farmId: string) {
+  return store.db.all(
+    `SELECT j.job_id FROM jobs j JOIN (SELECT job_id, min(started_at) AS s, CASE WHEN count(ended_at) = count(*) THEN max(ended_at) END AS e, max(ended_at) AS l
+       FROM sessions WHERE farm_id = $1 GROUP BY job_id) x USING (job_id)
+     WHERE j.farm_id = $1 AND (j.started_at <> x.s OR j.ended_at IS DISTINCT FROM x.e OR j.last_ended_at IS DISTINCT FROM x.l)`,
+    [farmId],
+  );
+}
+
+for (const seed of [1, 2, 3]) {
+  test(`seed ${seed}: grouped batches count and store what batches merged one at a time do`, async () => {
+    const r = random(seed);
+    const f = farm();
+    const queues = [queue(f.farmId), queue(f.farmId)];
+    const fleets = [fleet(f.farmId), fleet(f.farmId, 'serviceManagedEc2')];
+    for (const store of [staged, grouped]) {
+      await store.createFarm(f);
+      for (const q of queues) await store.createQueue(q);
+      for (const fl of fleets) await store.createFleet(fl);
+    }
+    const sessionIds = Array.from({ length: 40 }, (_, i) => `session-${seed.toString(16).padStart(2, '0')}${i.toString(16).padStart(30, '0')}`);
+    const jobIds = Array.from({ length: 6 }, (_, i) => `job-${seed.toString(16).padStart(2, '0')}${i.toString(16).padStart(30, '0')}`);
+    const known = new Map<string, SessionRecord>();
+    const t0 = Date.UTC(2025, 3, 1);
+    const next = (): SessionRecord => {
+      const sessionId = r.pick(sessionIds);
+      const was = known.get(sessionId);
+      // Mostly a known session's next state (closed, or a small change), sometimes a fresh draw.
+      if (was && r.chance(0.7)) {
+        const change = r.int(6);
+        const moved: SessionRecord = { ...was };
+        if (change === 0) moved.endedAt = (was.endedAt ?? was.startedAt) + r.int(5) * HOUR;
+        else if (change === 1) moved.endedAt = undefined;
+        else if (change === 2) moved.jobId = r.pick(jobIds);
+        else if (change === 3) moved.startedAt = was.startedAt + (r.int(3) - 1) * HOUR;
+        else if (change === 4) moved.jobName = r.pick(['comp', 'light', 'fx']);
+        if (moved.endedAt !== undefined && moved.endedAt < moved.startedAt) moved.endedAt = moved.startedAt;
+        known.set(sessionId, moved);
+        return moved;
+      }
+      const startedAt = t0 + r.int(48) * HOUR;
+      const fresh: SessionRecord = {
+        sessionId,
+        queueId: r.pick(queues).queueId,
+        jobId: r.pick(jobIds),
+        jobName: r.pick(['comp', 'light', 'fx']),
+        userId: r.pick(['ana', 'ben']),
+        fleetId: r.pick(fleets).fleetId,
+        workerId: 'worker-00000000000000000000000000000001',
+        instanceType: r.chance(0.8) ? r.pick(['c5.4xlarge', 'g4dn.xlarge']) : undefined,
+        startedAt,
+        endedAt: r.chance(0.3) ? undefined : startedAt + r.int(10) * HOUR,
+        licenseProducts: r.chance(0.4) ? r.pick([['maya'], ['maya', 'nuke'], ['houdini']]) : undefined,
+      };
+      known.set(sessionId, fresh);
+      return fresh;
+    };
+
+    for (let wave = 0; wave < 20; wave++) {
+      const batches = Array.from({ length: 1 + r.int(6) }, () => Array.from({ length: 1 + r.int(8) }, next));
+      const nowMs = t0 + wave * 1000;
+      const expected = [];
+      for (const batch of batches) expected.push(await stageAndCommit(staged, f.farmId, batch, nowMs));
+      const got = await Promise.all(batches.map((batch) => grouped.writeSessions(f.farmId, batch, nowMs)));
+      assert.deepEqual(got, expected, `wave ${wave}: counts`);
+    }
+    const want = await contents(staged, f.farmId);
+    const have = await contents(grouped, f.farmId);
+    assert.ok(want.sessions.length > 10);
+    assert.deepEqual(have, want);
+    assert.deepEqual(have.badCodes, []);
+    assert.deepEqual(await wrongSpans(grouped, f.farmId), []);
+    assert.deepEqual(await wrongSpans(staged, f.farmId), []);
+  });
+}
+
+test('a grouped store reopened finds its sessions again: re-sending them is unchanged', async () => {
+  const f = farm();
+  const q = queue(f.farmId);
+  const fl = fleet(f.farmId);
+  await grouped.createFarm(f);
+  await grouped.createQueue(q);
+  await grouped.createFleet(fl);
+  const t0 = Date.UTC(2025, 4, 1);
+  const records: SessionRecord[] = Array.from({ length: 30 }, (_, i) => ({
+    sessionId: `session-ff${i.toString(16).padStart(30, '0')}`, queueId: q.queueId, jobId: 'job-ff000000000000000000000000000000', jobName: 'j', userId: 'u',
+    fleetId: fl.fleetId, workerId: 'worker-00000000000000000000000000000001', startedAt: t0 + i * HOUR, endedAt: i % 3 ? t0 + i * HOUR + 60_000 : undefined,
+  }));
+  assert.deepEqual(await grouped.writeSessions(f.farmId, records, t0), { created: 30, updated: 0, unchanged: 0 });
+  await grouped.close();
+  grouped = await openDuckDbStore({ dataDir: join(dir, 'grouped') });
+  assert.deepEqual(await grouped.writeSessions(f.farmId, records, t0), { created: 0, updated: 0, unchanged: 30 });
+  const closed = records.map((x) => (x.endedAt === undefined ? { ...x, endedAt: x.startedAt + 2 * HOUR } : x));
+  assert.deepEqual(await grouped.writeSessions(f.farmId, closed, t0), { created: 0, updated: 10, unchanged: 20 });
+  assert.deepEqual(await wrongSpans(grouped, f.farmId), []);
+});
