@@ -140,6 +140,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
     warn: options.log ?? ((line: string) => logger.error(line)),
     traceAggregations: options.traceAggregations ? log : undefined,
+    traceGroupCommits: options.traceIngest ? log : undefined,
+    traceCheckpoints: options.traceIngest ? log : undefined,
   });
   await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');
   const tokens = new PageTokens(await store.serverSecret());

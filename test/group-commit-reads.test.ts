@@ -75,7 +75,7 @@ test('10 new sessions into 1 000 000: no statement reads more than 10 000 rows',
   read.length = 0;
   const batch = Array.from({ length: 10 }, (_, i) => session(i, { endedAt: i % 2 ? T0 + 400 * 24 * HOUR + HOUR : undefined }));
   assert.deepEqual(await store.writeSessions(f.farmId, batch, Date.now()), { created: 10, updated: 0, unchanged: 0 });
-  assert.ok(read.length > 3, `the probe saw ${read.length} statements`);
+  assert.ok(read.length >= 2, `the probe saw ${read.length} statements`);
   const most = widest();
   assert.ok(most.rows <= 10_000, `${most.rows} rows read by: ${most.sql.slice(0, 300)}`);
 });

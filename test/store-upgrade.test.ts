@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/client-deadline';
+import { paginateListJobs, type StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/client-deadline';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefSession } from './reference/aggregate-reference.js';
 import { assertSameRows } from './support/same-rows.js';
@@ -77,6 +77,60 @@ test('a data file from before session codes is upgraded on start and gives the s
     await ft.stop();
   }
 });
+
+/** Takes a data file back to 0.2's layout: sessions without seq, jobs without job_key or last_ended_at, running sessions without their job. */
+async function downgradeToSecondLayout(dataDir: string): Promise<void> {
+  const instance = await DuckDBInstance.create(join(dataDir, 'farmtally.duckdb'));
+  const c = await instance.connect();
+  await c.run(`DROP INDEX jobs_by_key`);
+  await c.run(`ALTER TABLE sessions DROP COLUMN seq`);
+  await c.run(`ALTER TABLE jobs DROP COLUMN job_key`);
+  await c.run(`ALTER TABLE jobs DROP COLUMN last_ended_at`);
+  await c.run(`CREATE TABLE running_before AS SELECT farm_id, session_id, started_at FROM running_sessions`);
+  await c.run(`DROP TABLE running_sessions`);
+  await c.run(`CREATE TABLE running_sessions (farm_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, started_at BIGINT NOT NULL, PRIMARY KEY (farm_id, session_id))`);
+  await c.run(`INSERT INTO running_sessions SELECT * FROM running_before`);
+  await c.run(`DROP TABLE running_before`);
+  c.closeSync();
+  instance.closeSync();
+}
+
+test('a data file from before streaming ingest (0.2) is upgraded on start: jobs and sessions are found by key, and closing the last running session ends its job', async () => {
+  const served = await serveGeneratedFarm(generateFarm(4404, { sessions: 300 }));
+  const { farm } = served;
+  const running = farm.sessions.filter((s) => s.endedAt === undefined);
+  assert.ok(running.length > 0, 'the generated farm has running sessions');
+  const jobsBefore = await listAllJobs(served.ft, farm);
+  await served.ft.stop(false);
+  await downgradeToSecondLayout(served.ft.dataDir);
+
+  const ft = await startFarmtally({ dataDir: served.ft.dataDir, args: ['--pricing', join(served.ft.dataDir, 'pricing.json')] });
+  try {
+    assert.match(ft.output(), /numbering sessions and keying jobs/);
+    assert.deepEqual(await listAllJobs(ft, farm), jobsBefore);
+    const again = await postSessions(ft.url, farm.farmId, farm.sessions.map(toWire));
+    assert.deepEqual(again, { received: farm.sessions.length, created: 0, updated: 0, unchanged: farm.sessions.length });
+    // Every running session ends now: each job's end is then the latest end of its sessions.
+    const closed = farm.sessions.map((s) => (s.endedAt === undefined ? { ...s, endedAt: s.startedAt + 2 * HOUR } : s));
+    assert.deepEqual(await postSessions(ft.url, farm.farmId, closed.map(toWire)), { received: closed.length, created: 0, updated: running.length, unchanged: closed.length - running.length });
+    const ends = new Map<string, number>();
+    for (const s of closed) ends.set(s.jobId, Math.max(ends.get(s.jobId) ?? 0, s.endedAt!));
+    for (const job of await listAllJobs(ft, farm)) assert.equal((job.endedAt as Date | undefined)?.getTime(), ends.get(job.jobId as string), `job ${job.jobId}`);
+    await agreesWithReference(ft, { ...farm, sessions: closed }, 'DAILY', ['QUEUE_ID', 'LICENSE_PRODUCT']);
+  } finally {
+    await ft.stop();
+  }
+});
+
+async function listAllJobs(ft: Farmtally, farm: GeneratedFarm): Promise<Record<string, unknown>[]> {
+  const jobs: Record<string, unknown>[] = [];
+  for (const q of farm.queues) {
+    for await (const page of paginateListJobs({ client: ft.client, pageSize: 100 }, { farmId: farm.farmId, queueId: q.queueId })) {
+      for (const { updatedAt: _, ...job } of page.jobs ?? []) jobs.push(job);
+    }
+  }
+  return jobs.sort((a, b) => String(a.jobId).localeCompare(String(b.jobId)));
+}
 
 /** Moves an aggregation's rows to a table of its own, as farmtally kept them before 0.2. */
 async function downgradeResultRows(dataDir: string, aggregationId: string): Promise<void> {

@@ -7,7 +7,7 @@
 // A fatal engine error (DuckDB invalidates a database whose checkpoint could not write) is
 // seen on any of them: from then on every call fails at once with a StorageFault saying so,
 // while the database takes its connections back and reopens the file, retrying until it can.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { StorageFault } from '../store.js';
@@ -25,6 +25,25 @@ export interface DatabaseOptions {
   log?: (message: string) => void;
   /** Where to say what goes wrong with the engine (a full disk, a failure, a reopening that fails); `log` unless given. */
   warn?: (message: string) => void;
+  /** Where to log each checkpoint the writer runs, and its time (diagnosis). */
+  traceCheckpoints?: (message: string) => void;
+}
+
+/** WAL at which an idle writer checkpoints: small checkpoints, each short. */
+const CHECKPOINT_IDLE_BYTES = 2 * 2 ** 20;
+/** WAL at which the writer checkpoints between two writes even when more are waiting. */
+const CHECKPOINT_BUSY_BYTES = 8 * 2 ** 20;
+/** How long the writer waits to checkpoint again after a checkpoint failed (a full disk). */
+const CHECKPOINT_RETRY_AFTER_FAILURE_MS = 30_000;
+/** DuckDB's own threshold, left as a backstop far above ours (its checkpoint runs inside a commit). */
+const ENGINE_CHECKPOINT_THRESHOLD = '64MiB';
+
+function walBytes(path: string): number {
+  try {
+    return statSync(`${path}.wal`).size;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -48,6 +67,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Database implements Sql {
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Writes queued or running; 0 when the writer is idle. */
+  private waitingWrites = 0;
+  private checkpointing = false;
+  private checkpointHeldUntil = 0;
   /** Set while the engine is out of service (failed, reopening); every call throws it. */
   private fault?: StorageFault;
   private recovering?: Promise<void>;
@@ -150,9 +173,44 @@ export class Database implements Sql {
   }
 
   private queued<T>(work: (writer: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.waitingWrites++;
     const next = this.writeQueue.then(() => this.guard(() => work(this.engine.writer)));
     this.writeQueue = next.catch(() => undefined);
+    void next.then(
+      () => this.afterWrite(),
+      () => this.afterWrite(),
+    );
     return next;
+  }
+
+  /**
+   * Checkpoints on the writer's own terms (DuckDB's own, at 16 MiB of WAL inside whichever
+   * commit crosses it, stalled that request 0.3 to 4 s): when the writer falls idle with
+   * CHECKPOINT_IDLE_BYTES of WAL, or between two writes once the WAL has CHECKPOINT_BUSY_BYTES
+   * even while busy. A checkpoint that cannot run now (a reader's transaction is open) is
+   * tried again after a later write.
+   */
+  private afterWrite(): void {
+    this.waitingWrites--;
+    if (this.checkpointing || this.closed || this.fault || this.path === ':memory:' || Date.now() < this.checkpointHeldUntil) return;
+    const wal = walBytes(this.path);
+    if (wal >= CHECKPOINT_BUSY_BYTES || (this.waitingWrites === 0 && wal >= CHECKPOINT_IDLE_BYTES)) {
+      this.checkpointing = true;
+      const started = performance.now();
+      void this.queued((writer) => writer.run('CHECKPOINT'))
+        .then(
+          () => this.options.traceCheckpoints?.(`checkpoint of ${(wal / 2 ** 20).toFixed(1)} MiB of WAL in ${Math.round(performance.now() - started)} ms`),
+          (err) => {
+            // A checkpoint that failed for want of disk invalidated the engine, which is reopened
+            // (DuckDB replays the WAL; nothing acknowledged is lost); trying again at once would
+            // only fail again, so wait. One put off by an open transaction is tried again soon.
+            const fatal = err instanceof StorageFault;
+            this.checkpointHeldUntil = Date.now() + (fatal ? CHECKPOINT_RETRY_AFTER_FAILURE_MS : 1000);
+            (fatal ? this.warn : (line: string) => this.options.traceCheckpoints?.(line))(`checkpoint put off: ${engineCause(err)}`);
+          },
+        )
+        .finally(() => (this.checkpointing = false));
+    }
   }
 
   /** Runs engine work, failing fast while the engine is out of service and turning storage faults into StorageFault. */
@@ -232,7 +290,11 @@ async function inTransaction<T>(writer: DuckDBConnection, work: (tx: WriterSql) 
 }
 
 async function openEngine(path: string, options: DatabaseOptions, setup: readonly string[]): Promise<Engine> {
-  const config: Record<string, string> = { threads: String(options.threads ?? 2), memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT };
+  const config: Record<string, string> = {
+    threads: String(options.threads ?? 2),
+    memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    checkpoint_threshold: ENGINE_CHECKPOINT_THRESHOLD,
+  };
   const instance = await DuckDBInstance.create(path, config);
   try {
     const writer = await instance.connect();

@@ -6,7 +6,7 @@ import { duckDbAggregations } from './aggregations.js';
 import { migrate } from './migrations.js';
 import { duckDbResources } from './resources.js';
 import { SCHEMA } from './schema.js';
-import { ATTACH_STAGING, duckDbSessionIngest } from './session-ingest.js';
+import { ATTACH_STAGING, duckDbSessionIngest, parentCache } from './session-ingest.js';
 import { SessionWriter } from './session-writer.js';
 import type { StatementProbe } from './statement-probe.js';
 
@@ -15,6 +15,8 @@ export type DuckDbStore = Store & { readonly db: Database };
 export interface DuckDbStoreOptions extends DatabaseOptions {
   /** Where to log each aggregation's statements with their times (diagnosis). */
   traceAggregations?: (line: string) => void;
+  /** Where to log each group commit's size and times (diagnosis). */
+  traceGroupCommits?: (line: string) => void;
   /** Told each statement a small-batch group runs, with the rows it read (tests of the merge's reads). */
   probeGroupStatements?: StatementProbe;
 }
@@ -25,11 +27,27 @@ const HEALTH_WAIT_MS = 5_000;
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
   await migrate(db, options.log);
-  const writer = await SessionWriter.open(db, options.log, options.probeGroupStatements);
+  const writer = await SessionWriter.open(db, { log: options.log, probe: options.probeGroupStatements, trace: options.traceGroupCommits });
+  const parents = parentCache(db);
+  const resources = duckDbResources(db);
+  /** A write that changes a farm's queues or fleets: the remembered parents are forgotten around it. */
+  const changingParents = <A extends unknown[], R>(write: (farmId: string, ...rest: A) => Promise<R>) => async (farmId: string, ...rest: A): Promise<R> => {
+    parents.forget(farmId);
+    try {
+      return await write(farmId, ...rest);
+    } finally {
+      parents.forget(farmId);
+    }
+  };
   return {
     db,
-    ...duckDbResources(db),
-    ...duckDbSessionIngest(db, writer),
+    ...resources,
+    createQueue: (q) => changingParents(() => resources.createQueue(q))(q.farmId),
+    createFleet: (f) => changingParents(() => resources.createFleet(f))(f.farmId),
+    deleteQueue: changingParents(resources.deleteQueue),
+    deleteFleet: changingParents(resources.deleteFleet),
+    deleteFarm: changingParents(resources.deleteFarm),
+    ...duckDbSessionIngest(db, writer, parents),
     ...duckDbAggregations(db, options.traceAggregations),
     async findClientToken(scope, token) {
       const r = await db.one(`SELECT resource_id, fingerprint FROM client_tokens WHERE scope = $1 AND token = $2`, [scope, token]);

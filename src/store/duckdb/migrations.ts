@@ -59,9 +59,10 @@ async function addWriterColumns(db: Database, missing: { seq: boolean; jobKey: b
     if (missing.jobKey) {
       await tx.run(`ALTER TABLE jobs ADD COLUMN job_key VARCHAR`);
       await tx.run(`ALTER TABLE jobs ADD COLUMN last_ended_at BIGINT`);
-      await tx.run(`UPDATE jobs SET job_key = ${jobKeySql('farm_id', 'job_id')}, last_ended_at = ends.last_ended_at
-        FROM (SELECT farm_id, job_id, max(ended_at) AS last_ended_at FROM sessions GROUP BY ALL) ends
-        WHERE ends.farm_id = jobs.farm_id AND ends.job_id = jobs.job_id`);
+      await tx.run(`UPDATE jobs SET job_key = ${jobKeySql('farm_id', 'job_id')}`);
+      await tx.run(`UPDATE jobs SET last_ended_at = ends.last_ended_at
+        FROM (SELECT farm_id AS ends_farm, job_id AS ends_job, max(ended_at) AS last_ended_at FROM sessions GROUP BY ALL) ends
+        WHERE ends.ends_farm = jobs.farm_id AND ends.ends_job = jobs.job_id`);
     }
     if (missing.runningJob) {
       await tx.run(`ALTER TABLE running_sessions ADD COLUMN job_id VARCHAR`);

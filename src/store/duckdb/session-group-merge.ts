@@ -144,6 +144,8 @@ interface JobChange {
   lastEndedAt?: number;
   /** An update may have shrunk the span: recompute it from the job's sessions. */
   recompute: boolean;
+  /** One of the group's sessions of this job still runs. */
+  running?: boolean;
 }
 
 function codesOf(r: SessionRecord, draft: CodeDraft, licenseSet: string | undefined): number[] {
@@ -315,6 +317,7 @@ export async function mergeGroup(
     const job = jobOf(t.farmId, t.now!.jobId);
     job.startedAt = Math.min(job.startedAt ?? Infinity, t.now!.startedAt);
     if (t.now!.endedAt !== undefined) job.lastEndedAt = Math.max(job.lastEndedAt ?? -Infinity, t.now!.endedAt);
+    else job.running = true;
   }
   await writeJobs(tx, [...jobs.values()], draft, Math.max(...batches.map((b) => b.nowMs)));
   return { outcomes, effects };
@@ -372,11 +375,15 @@ async function writeJobs(tx: WriterSql, changes: JobChange[], draft: CodeDraft, 
   if (changes.length === 0) return;
   const keyOf = (j: { farmId: string; jobId: string }) => `${j.farmId}/${j.jobId}`;
   const keys = changes.map((j) => sqlString(keyOf(j))).join(', ');
+  // Two plain statements: the jobs by their index, and which of them still run (after this
+  // group's changes to running_sessions). One statement with EXISTS lost the index lookup.
   const storedJobs = new Map((await tx.all(`SELECT * FROM jobs WHERE job_key IN (${keys})`)).map((r) => [r.job_key as string, r]));
-  const runningJobs = new Set(
-    (await tx.all(`SELECT DISTINCT farm_id || '/' || job_id AS job_key FROM running_sessions WHERE job_id IN (${changes.map((j) => sqlString(j.jobId)).join(', ')})`)).map(
-      (r) => r.job_key as string,
-    ),
+  const stillRunning = new Set(
+    storedJobs.size === 0
+      ? []
+      : (
+          await tx.all(`SELECT DISTINCT farm_id || '/' || job_id AS job_key FROM running_sessions WHERE job_id IN (${[...storedJobs.values()].map((j) => sqlString(j.job_id as string)).join(', ')})`)
+        ).map((r) => r.job_key as string),
   );
   const recomputed = new Map<string, { startedAt: number; lastEndedAt?: number } | null>();
   for (const job of changes.filter((j) => j.recompute)) {
@@ -401,7 +408,9 @@ async function writeJobs(tx: WriterSql, changes: JobChange[], draft: CodeDraft, 
     // Emptied (recomputed to nothing), or a job only a record this group moved on named: not written (again).
     if (!span || !Number.isFinite(span.startedAt)) continue;
     const named = job.named ?? { queueId: before!.queue_id as string, name: before!.name as string, userId: before!.user_id as string };
-    const endedAt = runningJobs.has(key) ? undefined : span.lastEndedAt;
+    // A job not stored yet has no sessions but this group's: it runs if one of those does.
+    const running = before ? stillRunning.has(key) : job.running;
+    const endedAt = running ? undefined : span.lastEndedAt;
     rows.push([job.farmId, named.queueId, job.jobId, named.name, named.userId, (before?.created_at as number | undefined) ?? NaN, NaN, span.startedAt, endedAt, key, span.lastEndedAt]);
   }
   const replaced = changes.filter((j) => storedJobs.has(keyOf(j)));

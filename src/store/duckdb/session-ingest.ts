@@ -67,13 +67,36 @@ async function openStaging(db: Database, writer: SessionWriter, farmId: string):
   };
 }
 
-export function duckDbSessionIngest(db: Database, writer: SessionWriter): SessionStore {
+/**
+ * The farm's queue and fleet IDs, remembered once read: every small batch asks, and they
+ * change only by CreateQueue, DeleteQueue and the like, which call `forget` (before and
+ * after their write; a read that overlapped a write is not remembered). The group merge
+ * checks them again inside its transaction, so a queue deleted meanwhile still refuses the
+ * batch that names it.
+ */
+export function parentCache(db: Database) {
+  const known = new Map<string, { queueIds: string[]; fleetIds: string[] }>();
+  let writes = 0;
   return {
-    async sessionParentIds(farmId) {
-      const queues = await db.all(`SELECT queue_id FROM queues WHERE farm_id = $1`, [farmId]);
-      const fleets = await db.all(`SELECT fleet_id FROM fleets WHERE farm_id = $1`, [farmId]);
-      return { queueIds: queues.map((r) => r.queue_id as string), fleetIds: fleets.map((r) => r.fleet_id as string) };
+    forget(farmId: string): void {
+      writes++;
+      known.delete(farmId);
     },
+    async read(farmId: string): Promise<{ queueIds: string[]; fleetIds: string[] }> {
+      const cached = known.get(farmId);
+      if (cached) return structuredClone(cached);
+      const before = writes;
+      const rows = await db.all(`SELECT 'queue' AS kind, queue_id AS id FROM queues WHERE farm_id = $1 UNION ALL SELECT 'fleet', fleet_id FROM fleets WHERE farm_id = $1`, [farmId]);
+      const ids = { queueIds: rows.filter((r) => r.kind === 'queue').map((r) => r.id as string), fleetIds: rows.filter((r) => r.kind === 'fleet').map((r) => r.id as string) };
+      if (writes === before) known.set(farmId, structuredClone(ids));
+      return ids;
+    },
+  };
+}
+
+export function duckDbSessionIngest(db: Database, writer: SessionWriter, parents: ReturnType<typeof parentCache>): SessionStore {
+  return {
+    sessionParentIds: (farmId) => parents.read(farmId),
     stageSessions: (farmId) => openStaging(db, writer, farmId),
     writeSessions: (farmId, records, nowMs) => writer.write(farmId, records, nowMs),
   };

@@ -46,10 +46,13 @@ export class SessionWriter {
     private longestClosed: Map<string, number>,
     /** Told each statement of a group's merge with the rows it read (tests; it slows every statement). */
     private readonly probe?: StatementProbe,
+    /** Told each group's size and times (FARMTALLY_INGEST_TRACE). */
+    private readonly trace?: (line: string) => void,
   ) {}
 
-  static async open(db: Database, log: (message: string) => void = () => undefined, probe?: StatementProbe): Promise<SessionWriter> {
-    const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), probe);
+  static async open(db: Database, options: { log?: (message: string) => void; probe?: StatementProbe; trace?: (line: string) => void } = {}): Promise<SessionWriter> {
+    const log = options.log ?? (() => undefined);
+    const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), options.probe, options.trace);
     await writer.load(log);
     // After a reopen the file holds what was committed, which memory may not (a commit cut short): read it again.
     db.onReopen(() => writer.load(log));
@@ -175,13 +178,19 @@ export class SessionWriter {
 
   private async mergeInTransaction(turn: Turn, group: Queued[]): Promise<(BatchCounts | MissingParentsError)[]> {
     let effects: GroupEffects | undefined;
+    const t0 = performance.now();
+    let t1 = 0;
     const outcomes = await turn.transaction(async (tx) => {
       const view = { keys: this.keys, nextSeq: this.nextSeq, longestClosed: this.longestClosed };
       const sql = this.probe ? probing(tx, this.probe) : tx;
       const merged = await mergeGroup(sql, group, view, this.codes.draft(), (json) => canonicalLicenseSet(sql, json));
       effects = merged.effects;
+      t1 = performance.now();
       return merged.outcomes;
     });
+    this.trace?.(
+      `group commit of ${group.length} batch${group.length === 1 ? '' : 'es'} (${group.reduce((n, b) => n + b.records.length, 0)} records): merged in ${(t1 - t0).toFixed(1)} ms, committed in ${(performance.now() - t1).toFixed(1)} ms`,
+    );
     this.adopt(effects!);
     return outcomes;
   }
@@ -201,3 +210,4 @@ async function canonicalLicenseSet(tx: Sql, json: string): Promise<string> {
 }
 
 export { KEY_BLOCK };
+
