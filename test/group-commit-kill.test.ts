@@ -58,3 +58,33 @@ test('kill -9 during group commits: acknowledged batches whole, the others whole
   }
   assert.ok(acknowledged.size > 50, `${acknowledged.size} batches acknowledged before the kill`);
 });
+
+test('concurrent small batches over HTTP: a bad one is refused alone, the others land with their own counts', async () => {
+  const ft = await startFarmtally({ env: { FARMTALLY_INGEST_TRACE: '1' } });
+  try {
+    const farm = await farmWithParents(ft.client, 'group http');
+    const batches = Array.from({ length: 12 }, (_, b) => Array.from({ length: RECORDS }, (_, i) => numberedRecord(farm, b * RECORDS + i, 6)));
+    // Batch 5 has one record with endedAt before startedAt; batch 9 repeats batch 8's sessions.
+    const bad = batches[5]!;
+    bad[3] = { ...bad[3]!, endedAt: '2024-12-31T00:00:00Z' };
+    batches[9] = batches[8]!;
+    const answers = await Promise.all(batches.map((records) => postSessions(ft.url, farm.farmId, toNdjson(records))));
+    answers.forEach((a, b) => {
+      if (b === 5) {
+        assert.equal(a.status, 400, a.text);
+        assert.match(a.body.message, /line 4: endedAt .* is before startedAt/);
+      } else {
+        assert.equal(a.status, 200, a.text);
+      }
+    });
+    const created = answers.filter((_, b) => b !== 5).map((a) => a.body.created as number);
+    // Batches 8 and 9 name the same sessions: one of them created them, the other found them unchanged.
+    assert.equal(created.reduce((n, c) => n + c, 0), 10 * RECORDS);
+    assert.deepEqual([answers[8]!.body.created + answers[9]!.body.created, answers[8]!.body.unchanged + answers[9]!.body.unchanged], [RECORDS, RECORDS]);
+    assert.equal(await ft.stop(false), 0);
+    const stored = await readDataFile(ft.dataDir, async (query) => Number(((await query(`SELECT count(*) AS n FROM sessions WHERE farm_id = '${farm.farmId}'`))[0] as { n: unknown }).n));
+    assert.equal(stored, 10 * RECORDS, 'nothing of the refused batch was written');
+  } finally {
+    await ft.stop();
+  }
+});

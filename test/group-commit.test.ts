@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { SessionRecord } from '../src/domain/resources.js';
 import { openDuckDbStore, type DuckDbStore } from '../src/store/duckdb/index.js';
+import { WriterBusyError } from '../src/store/store.js';
 import { farm, fleet, ingest as stageAndCommit, queue } from './store-contract/fixtures.js';
 import { random } from './support/ingest-fuzz.js';
 
@@ -140,4 +141,30 @@ test('a grouped store reopened finds its sessions again: re-sending them is unch
   const closed = records.map((x) => (x.endedAt === undefined ? { ...x, endedAt: x.startedAt + 2 * HOUR } : x));
   assert.deepEqual(await grouped.writeSessions(f.farmId, closed, t0), { created: 0, updated: 10, unchanged: 20 });
   assert.deepEqual(await wrongSpans(grouped, f.farmId), []);
+});
+
+test('past the records waiting for the writer, a batch is refused at once and writes nothing; the others land', async () => {
+  const busy = await openDuckDbStore({ dataDir: join(dir, 'busy'), maxWaitingRecords: 100 });
+  try {
+    const f = farm();
+    const q = queue(f.farmId);
+    const fl = fleet(f.farmId);
+    await busy.createFarm(f);
+    await busy.createQueue(q);
+    await busy.createFleet(fl);
+    const t0 = Date.UTC(2025, 4, 1);
+    const batch = (b: number): SessionRecord[] => Array.from({ length: 40 }, (_, i) => ({
+      sessionId: `session-ee${(b * 100 + i).toString(16).padStart(30, '0')}`, queueId: q.queueId, jobId: 'job-ee000000000000000000000000000000', jobName: 'j', userId: 'u',
+      fleetId: fl.fleetId, workerId: 'worker-00000000000000000000000000000001', startedAt: t0, endedAt: t0 + HOUR,
+    }));
+    // Sent at once: the first three (120 records) wait together past the bound of 100 only with the third.
+    const answers = await Promise.allSettled([0, 1, 2, 3].map((b) => busy.writeSessions(f.farmId, batch(b), t0)));
+    assert.deepEqual(answers.map((a) => a.status), ['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    const refused = answers[2]!;
+    assert.ok(refused.status === 'rejected' && refused.reason instanceof WriterBusyError);
+    assert.deepEqual(await busy.writeSessions(f.farmId, [...batch(0), ...batch(1)], t0), { created: 0, updated: 0, unchanged: 80 });
+    assert.deepEqual(await busy.writeSessions(f.farmId, batch(2), t0), { created: 40, updated: 0, unchanged: 0 }, 'the refused batch wrote nothing');
+  } finally {
+    await busy.close();
+  }
 });

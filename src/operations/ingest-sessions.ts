@@ -13,10 +13,10 @@
 import { INGEST_PATH } from '../domain/ingest-protocol.js';
 import { CLOCK_ALLOWANCE_MS, endsBeforeItStarts, licenseProductSet, sessionTimeRange } from '../domain/session-record.js';
 import type { SessionRecord } from '../domain/resources.js';
-import { MissingParentsError, type IngestCounts, type SessionRecordRules, type StagedSessions } from '../store/store.js';
+import { MissingParentsError, WriterBusyError, type IngestCounts, type SessionRecordRules, type StagedSessions } from '../store/store.js';
 import { FarmId, FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from './common-shapes.js';
 import type { OperationContext } from './context.js';
-import { fieldValidationError, tooLarge, validationError, type FieldFailure } from './errors.js';
+import { fieldValidationError, throttling, tooLarge, validationError, type FieldFailure } from './errors.js';
 import { requireFarm } from './support.js';
 import { memberRules } from './validation/member-rules.js';
 import { list, optional, required, string, structure, timestamp, type Infer } from './validation/shapes.js';
@@ -225,6 +225,9 @@ export class SessionIngest {
       return { received: this.received, ...(await (await this.staged).commit(this.ctx.now())) };
     } catch (err) {
       if (err instanceof MissingParentsError) throw vanishedParents(err, this.farmId);
+      if (err instanceof WriterBusyError) {
+        throw throttling(`The server has ${err.waitingRecords} session records waiting to be written already; nothing of this batch was written. Send it again in a moment.`, 1);
+      }
       throw err;
     }
   }

@@ -154,6 +154,13 @@ export class MissingParentsError extends Error {
   }
 }
 
+/** The writer has this many records waiting already: the batch is not taken (the client should send it again shortly). */
+export class WriterBusyError extends Error {
+  constructor(readonly waitingRecords: number) {
+    super(`the session writer has ${waitingRecords} records waiting`);
+  }
+}
+
 export interface SessionStore {
   /** The IDs of the farm's queues and fleets: the parents a session record may name. */
   sessionParentIds(farmId: string): Promise<{ queueIds: string[]; fleetIds: string[] }>;
@@ -166,7 +173,7 @@ export interface SessionStore {
    * other batches waiting at the same time (group commit), but each batch's counts are what
    * it gets in arrival order, one batch's failure never fails another's, and it resolves only
    * once durable. Throws MissingParentsError, writing nothing of it, when a queue or fleet it
-   * names no longer exists.
+   * names no longer exists, and WriterBusyError, taking nothing, when too much is waiting.
    */
   writeSessions(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<Omit<IngestCounts, 'received'>>;
 }

@@ -15,6 +15,8 @@ export type DuckDbStore = Store & { readonly db: Database };
 export interface DuckDbStoreOptions extends DatabaseOptions {
   /** Where to log each aggregation's statements with their times (diagnosis). */
   traceAggregations?: (line: string) => void;
+  /** Small-batch records waiting for the writer at most; past them a batch is refused (WriterBusyError). Default 200 000. */
+  maxWaitingRecords?: number;
   /** Where to log each group commit's size and times (diagnosis). */
   traceGroupCommits?: (line: string) => void;
   /** Told each statement a small-batch group runs, with the rows it read (tests of the merge's reads). */
@@ -27,7 +29,7 @@ const HEALTH_WAIT_MS = 5_000;
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
   await migrate(db, options.log);
-  const writer = await SessionWriter.open(db, { log: options.log, probe: options.probeGroupStatements, trace: options.traceGroupCommits });
+  const writer = await SessionWriter.open(db, { log: options.log, probe: options.probeGroupStatements, trace: options.traceGroupCommits, maxWaitingRecords: options.maxWaitingRecords });
   const parents = parentCache(db);
   const resources = duckDbResources(db);
   /** A write that changes a farm's queues or fleets: the remembered parents are forgotten around it. */

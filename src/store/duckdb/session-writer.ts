@@ -15,7 +15,7 @@
 // Bulk batches (session-ingest.ts) merge in SQL on the same write queue; the writer gives
 // them their first seq and reads back what they added to the key index and codes.
 import type { SessionRecord } from '../../domain/resources.js';
-import { MissingParentsError, StorageFault } from '../store.js';
+import { MissingParentsError, StorageFault, WriterBusyError } from '../store.js';
 import type { Sql, WriterSql } from './connections.js';
 import type { Database } from './database.js';
 import { mergeGroup, type BatchCounts, type GroupBatch, type GroupEffects } from './session-group-merge.js';
@@ -26,6 +26,8 @@ import { probing, type StatementProbe } from './statement-probe.js';
 /** A group's bounds: past them the rest waits for the next turn. */
 const MAX_GROUP_BATCHES = 256;
 const MAX_GROUP_RECORDS = 20_000;
+/** Records waiting at most: past them a batch is refused at once (ThrottlingException), so memory stays bounded under a flood. */
+const MAX_WAITING_RECORDS = 200_000;
 
 type Turn = Parameters<Parameters<Database['writerTurn']>[0]>[0];
 
@@ -48,11 +50,15 @@ export class SessionWriter {
     private readonly probe?: StatementProbe,
     /** Told each group's size and times (FARMTALLY_INGEST_TRACE). */
     private readonly trace?: (line: string) => void,
+    private readonly maxWaiting = MAX_WAITING_RECORDS,
   ) {}
 
-  static async open(db: Database, options: { log?: (message: string) => void; probe?: StatementProbe; trace?: (line: string) => void } = {}): Promise<SessionWriter> {
+  static async open(
+    db: Database,
+    options: { log?: (message: string) => void; probe?: StatementProbe; trace?: (line: string) => void; maxWaitingRecords?: number } = {},
+  ): Promise<SessionWriter> {
     const log = options.log ?? (() => undefined);
-    const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), options.probe, options.trace);
+    const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), options.probe, options.trace, options.maxWaitingRecords);
     await writer.load(log);
     // After a reopen the file holds what was committed, which memory may not (a commit cut short): read it again.
     db.onReopen(() => writer.load(log));
@@ -95,6 +101,8 @@ export class SessionWriter {
 
   /** Writes one small batch with whatever else is queued: resolves once durable, with the batch's counts. */
   write(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchCounts> {
+    const waiting = this.queue.reduce((n, b) => n + b.records.length, 0);
+    if (waiting + records.length > this.maxWaiting && this.queue.length > 0) return Promise.reject(new WriterBusyError(waiting));
     return new Promise((resolve, reject) => {
       this.queue.push({ farmId, records, nowMs, resolve, reject });
       this.takeTurn();
