@@ -71,19 +71,17 @@ export class SessionWriter {
     const lease = await this.db.lease();
     try {
       const keys = new SessionKeyIndex();
-      let next = 0;
       let n = 0;
-      // Integers, not the UBIGINT key: numbers cross into JS far faster than bigints.
-      const result = await lease.stream(`SELECT seq, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo FROM sessions`);
+      // Small integers, read from the vectors as they are: numbers cross into JS far faster than bigints.
+      const result = await lease.stream(
+        `SELECT (seq // ${KEY_BLOCK})::UINTEGER AS block, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo FROM sessions`,
+      );
       for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        const [seqs, his, los] = chunk.getColumns() as [bigint[], number[], number[]];
-        for (let i = 0; i < seqs.length; i++) {
-          const seq = Number(seqs[i]);
-          keys.add(seq, his[i]!, los[i]!);
-          if (seq >= next) next = seq + 1;
-        }
-        n += seqs.length;
+        const [blocks, his, los] = [0, 1, 2].map((i) => chunk.getColumnVector(i)) as { getItem(i: number): number | null }[];
+        for (let i = 0; i < chunk.rowCount; i++) keys.add(blocks!.getItem(i)! * KEY_BLOCK, his!.getItem(i)!, los!.getItem(i)!);
+        n += chunk.rowCount;
       }
+      const next = Number((await lease.one(`SELECT coalesce(max(seq) + 1, 0) AS next FROM sessions`))!.next);
       this.keys = keys;
       this.nextSeq = next;
       this.codes = await ValueCodeCache.load(lease);
