@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import type { SessionRecord } from '../src/domain/resources.js';
 import { openDuckDbStore, type DuckDbStore } from '../src/store/duckdb/index.js';
 import { WriterBusyError } from '../src/store/store.js';
-import { farm, fleet, ingest as stageAndCommit, queue } from './store-contract/fixtures.js';
+import { farm, fleet, ingest as stageAndCommit, parents, queue, record } from './store-contract/fixtures.js';
 import { random } from './support/ingest-fuzz.js';
 
 const HOUR = 3_600_000;
@@ -123,17 +123,11 @@ for (const seed of [1, 2, 3]) {
 }
 
 test('a grouped store reopened finds its sessions again: re-sending them is unchanged', async () => {
-  const f = farm();
-  const q = queue(f.farmId);
-  const fl = fleet(f.farmId);
-  await grouped.createFarm(f);
-  await grouped.createQueue(q);
-  await grouped.createFleet(fl);
+  const p = await parents(grouped);
+  const f = { farmId: p.farmId };
   const t0 = Date.UTC(2025, 4, 1);
-  const records: SessionRecord[] = Array.from({ length: 30 }, (_, i) => ({
-    sessionId: `session-ff${i.toString(16).padStart(30, '0')}`, queueId: q.queueId, jobId: 'job-ff000000000000000000000000000000', jobName: 'j', userId: 'u',
-    fleetId: fl.fleetId, workerId: 'worker-00000000000000000000000000000001', startedAt: t0 + i * HOUR, endedAt: i % 3 ? t0 + i * HOUR + 60_000 : undefined,
-  }));
+  const jobId = record(p).jobId;
+  const records = Array.from({ length: 30 }, (_, i) => record(p, { jobId, startedAt: t0 + i * HOUR, endedAt: i % 3 ? t0 + i * HOUR + 60_000 : undefined }));
   assert.deepEqual(await grouped.writeSessions(f.farmId, records, t0), { created: 30, updated: 0, unchanged: 0 });
   await grouped.close();
   grouped = await openDuckDbStore({ dataDir: join(dir, 'grouped') });
@@ -146,17 +140,11 @@ test('a grouped store reopened finds its sessions again: re-sending them is unch
 test('past the records waiting for the writer, a batch is refused at once and writes nothing; the others land', async () => {
   const busy = await openDuckDbStore({ dataDir: join(dir, 'busy'), maxWaitingRecords: 100 });
   try {
-    const f = farm();
-    const q = queue(f.farmId);
-    const fl = fleet(f.farmId);
-    await busy.createFarm(f);
-    await busy.createQueue(q);
-    await busy.createFleet(fl);
+    const p = await parents(busy);
+    const f = { farmId: p.farmId };
     const t0 = Date.UTC(2025, 4, 1);
-    const batch = (b: number): SessionRecord[] => Array.from({ length: 40 }, (_, i) => ({
-      sessionId: `session-ee${(b * 100 + i).toString(16).padStart(30, '0')}`, queueId: q.queueId, jobId: 'job-ee000000000000000000000000000000', jobName: 'j', userId: 'u',
-      fleetId: fl.fleetId, workerId: 'worker-00000000000000000000000000000001', startedAt: t0, endedAt: t0 + HOUR,
-    }));
+    const batches = [0, 1, 2, 3].map(() => Array.from({ length: 40 }, () => record(p)));
+    const batch = (b: number) => batches[b]!;
     // Sent at once: the first three (120 records) wait together past the bound of 100 only with the third.
     const answers = await Promise.allSettled([0, 1, 2, 3].map((b) => busy.writeSessions(f.farmId, batch(b), t0)));
     assert.deepEqual(answers.map((a) => a.status), ['fulfilled', 'fulfilled', 'rejected', 'rejected']);
