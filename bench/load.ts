@@ -4,6 +4,7 @@
 // aggregations for the duration, against the endpoint or a server of its own on a temporary
 // data folder. Prints per-operation latencies and throughput, then checks that every farm
 // stores exactly the sessions acknowledged and that nothing but throttling failed; exits 1 if not.
+import './quiet-sdk.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,6 @@ Examples:
 const options = program.opts<{ clients: number; duration: number; endpoint?: string; farms?: number; batchMin: number; batchMax: number; seed: number }>();
 if (options.batchMin > options.batchMax) program.error(`--batch-min (${options.batchMin}) is more than --batch-max (${options.batchMax}).`);
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const began = performance.now();
 const log = (line: string) => process.stderr.write(`[load ${((performance.now() - began) / 1000).toFixed(1)} s] ${line}\n`);
 
