@@ -49,7 +49,9 @@ export function streamMarkdown(result: StreamResult, stored: Stored, info: Strea
     `### Latest run: ${new Date().toISOString().slice(0, 10)}, ${info.clients} clients for ${info.durationSeconds} s, ${int(preloaded)} sessions stored before`,
     '',
     `- Feed: ${info.clients} clients over ${result.farms.length === 1 ? 'one demo farm (10 queues, 5 fleets)' : `${result.farms.length} demo farms (10 queues, 5 fleets each)`}, ${loop}; NDJSON batches of ${info.mix.recordsMin}–${info.mix.recordsMax} records to \`POST /ingest/v1/farms/{farmId}/sessions\`. Of the records, ${percent(info.mix.closeShare, 1)} were to close a session sent earlier as running, ${percent(info.mix.resendShare, 1)} to re-send one already acknowledged, the rest new sessions (${percent(runningShareOfNew(info.mix), 1)} of them sent running).`,
-    `- Store before the feed: ${int(preloaded)} sessions of the demo generator (src/demo) in ${result.farms.length === 1 ? 'the farm' : 'the farms, evenly'}, posted in batches of 250 000 in ${result.preload.seconds.toFixed(1)} s (${int(result.preload.records / Math.max(result.preload.seconds, 1e-3))} records/s).`,
+    preloaded
+      ? `- Store before the feed: ${int(preloaded)} sessions of the demo generator (src/demo) in ${result.farms.length === 1 ? 'the farm' : 'the farms, evenly'}, posted in batches of 250 000 in ${result.preload.seconds.toFixed(1)} s (${int(result.preload.records / Math.max(result.preload.seconds, 1e-3))} records/s).`
+      : '- Store before the feed: empty (`--sessions 0`).',
     `- Server: ${info.endpoint ? `${info.endpoint} (given with --endpoint)` : 'a server of its own (`bin/farmtally.js serve`) on a temporary data folder'}, farmtally at ${commit()}. Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}; Node ${process.version}, DuckDB ${duckdbVersion()}. Load average (1 min) ${info.loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end; the clients share the machine with the server.`,
     '',
     '#### Throughput and latency (every request, whatever its answer)',
