@@ -29,9 +29,10 @@ export interface StreamRunInfo {
 
 const percent = (part: number, whole: number) => `${whole ? ((100 * part) / whole).toFixed(1) : '0'} %`;
 
+/** The checkout's commit, and whether the code measured differs from it (BENCHMARKS.md itself, written by --write-docs, does not count). */
 function commit(): string {
   const r = spawnSync('git', ['-C', ROOT, 'log', '-1', '--format=%h'], { encoding: 'utf8' });
-  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout?.trim();
+  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', '--', 'src', 'bench', 'bin', 'package.json', 'package-lock.json'], { encoding: 'utf8' }).stdout?.trim();
   return r.status === 0 ? `${r.stdout.trim()}${dirty ? ' (with changes not committed)' : ''}` : 'unknown';
 }
 
