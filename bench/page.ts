@@ -5,6 +5,7 @@
 // reports where the time goes (bench/page/probe.ts) and the bundle's size. Prints each phase
 // on stderr, the results on stdout and in .bench/page-<sessions>.md, and into BENCHMARKS.md
 // only with --write-docs.
+import './quiet-sdk.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,8 +29,6 @@ const options = new Command('bench:page')
   .option('--write-docs', 'also write the results into BENCHMARKS.md (its "Usage explorer" section)', false)
   .parse(process.argv)
   .opts<{ sessions: number; runs: number; timeout: number; writeDocs: boolean }>();
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const began = performance.now();
 const loadStart = loadavg();

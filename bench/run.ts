@@ -2,6 +2,7 @@
 // Prints a line per phase (it runs for minutes), then the results, which it also writes to
 // .bench/results-<sessions>.md (not tracked), and into BENCHMARKS.md only with --write-docs:
 // a run for a look does not change the checkout.
+import './quiet-sdk.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +22,6 @@ const options = new Command('bench')
   .option('--write-docs', 'also write the results into BENCHMARKS.md (between its bench:results markers)', false)
   .parse(process.argv)
   .opts<{ sessions: number; runs: number; batchSize: number; scale: boolean; writeDocs: boolean }>();
-
-// As bin/farmtally.js does: the SDK's notice that its 2027 releases need Node 22 is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const began = performance.now();
 const loadStart = loadavg();

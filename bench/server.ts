@@ -1,7 +1,7 @@
 // The server under test: the real CLI (`bin/farmtally.js serve --port 0`) as a child process,
 // as users run it, with its peak memory sampled from /proc while it works.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
@@ -38,6 +38,42 @@ export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | und
     return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
   } catch {
     return undefined;
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ): 100 on Linux unless getconf says otherwise. */
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+    ticksPerSecond = Number(r.stdout?.trim()) || 100;
+  }
+  return ticksPerSecond;
+}
+
+/** CPU seconds a process has used so far, user + system, from /proc/<pid>/stat (every thread's: DuckDB's too). */
+export function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name, in brackets, may hold spaces: the fields are counted from its end.
+    // After it come state (field 3) ... utime (14) and stime (15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sets a process's peak resident memory (VmHWM) back to its current size (Linux: `5` into
+ * /proc/<pid>/clear_refs), so a later peak is that of the work in between. False if refused.
+ */
+export function resetPeakMemory(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }
 
