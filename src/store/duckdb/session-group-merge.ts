@@ -38,6 +38,34 @@ export interface WriterView {
   nextSeq: number;
   /** The farm's bound on finished sessions' length, as stored (undefined: not read yet). */
   longestClosed: Map<string, number>;
+  /** Every running session, as stored, by farm and session ID: a close (the feed's usual update) needs no lookup. */
+  running: ReadonlyMap<string, StoredSession>;
+  /** How many running sessions each job (farm/job key) has. */
+  runningPerJob: ReadonlyMap<string, number>;
+  /** Job rows as stored, for the jobs the writer has touched lately (not all of them). */
+  jobs: ReadonlyMap<string, JobRow>;
+  /** License sets' coded text (DuckDB's to_json), by their JSON.stringify form. */
+  licenseSets: ReadonlyMap<string, string>;
+}
+
+/** A stored session: its seq and record. */
+export interface StoredSession {
+  seq: number;
+  record: SessionRecord;
+}
+
+/** A job's row as the table holds it. */
+export interface JobRow {
+  farmId: string;
+  queueId: string;
+  jobId: string;
+  name: string;
+  userId: string;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number;
+  endedAt?: number;
+  lastEndedAt?: number;
 }
 
 /** What the group changed in the writer's memory, to keep once it commits. */
@@ -46,7 +74,14 @@ export interface GroupEffects {
   codes: NewCode[];
   nextSeq: number;
   longestClosed: Map<string, number>;
+  /** Sessions now running (set) or no longer (undefined), by farm and session ID. */
+  running: Map<string, StoredSession | undefined>;
+  /** Job rows written (set) or deleted (undefined), by job key. */
+  jobs: Map<string, JobRow | undefined>;
+  licenseSets: Map<string, string>;
 }
+
+export const sessionIdOf = (farmId: string, sessionId: string) => `${farmId}\n${sessionId}`;
 
 const SESSION_COLUMNS = `seq, farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at`;
 const GROUP_UPDATES = 'group_updates';
@@ -90,14 +125,19 @@ function latestOfBatch(records: readonly SessionRecord[]): SessionRecord[] {
   return records.filter((r, i) => last.get(r.sessionId) === i);
 }
 
-const idOf = (farmId: string, sessionId: string) => `${farmId}\n${sessionId}`;
+const idOf = sessionIdOf;
 /** A string as an SQL literal: the IDs and keys listed in IN (...) clauses, too many to pass as parameters each. */
 const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Reads the stored sessions the key index cannot rule out, one seq block at a time (a zone-map read each). */
-async function readStored(tx: WriterSql, touched: Map<string, Touched>, keys: SessionKeyIndex): Promise<void> {
+async function readStored(tx: WriterSql, touched: Map<string, Touched>, keys: SessionKeyIndex, running: ReadonlyMap<string, StoredSession>): Promise<void> {
   const byBlock = new Map<number, { from: number; to: number; keys: Set<bigint> }>();
-  for (const t of touched.values()) {
+  for (const [id, t] of touched) {
+    const known = running.get(id);
+    if (known) {
+      t.before = known;
+      continue;
+    }
     for (const range of keys.candidates(t.key)) {
       let block = byBlock.get(range.from);
       if (!block) byBlock.set(range.from, (block = { ...range, keys: new Set() }));
@@ -112,7 +152,7 @@ async function readStored(tx: WriterSql, touched: Map<string, Touched>, keys: Se
   for (const row of await tx.all(selects.join(' UNION ALL '))) {
     const { farmId, updatedAt: _updated, ...record } = toSession(row);
     const t = touched.get(idOf(farmId, record.sessionId));
-    if (t) t.before = { seq: row.seq as number, record };
+    if (t && !t.before) t.before = { seq: row.seq as number, record };
   }
 }
 
@@ -144,8 +184,6 @@ interface JobChange {
   lastEndedAt?: number;
   /** An update may have shrunk the span: recompute it from the job's sessions. */
   recompute: boolean;
-  /** One of the group's sessions of this job still runs. */
-  running?: boolean;
 }
 
 function codesOf(r: SessionRecord, draft: CodeDraft, licenseSet: string | undefined): number[] {
@@ -201,7 +239,7 @@ export async function mergeGroup(
       if (!touched.has(id)) touched.set(id, { farmId: batches[i]!.farmId, key: sessionKeyOf(r.sessionId), nowMs: 0 });
     }
   });
-  await readStored(tx, touched, view.keys);
+  await readStored(tx, touched, view.keys, view.running);
   for (const t of touched.values()) t.now = t.before?.record;
 
   // Classify in arrival order; the jobs each changed record names, as the SQL merge takes them.
@@ -239,7 +277,9 @@ export async function mergeGroup(
     if (!t.now || (t.before && sameRecord(t.before.record, t.now))) continue;
     (t.before ? updates : inserts).push(t);
   }
-  const effects: GroupEffects = { keys: [], codes: draft.added, nextSeq: view.nextSeq, longestClosed: new Map() };
+  const effects: GroupEffects = {
+    keys: [], codes: draft.added, nextSeq: view.nextSeq, longestClosed: new Map(), running: new Map(), jobs: new Map(), licenseSets: new Map(),
+  };
   if (inserts.length === 0 && updates.length === 0) return { outcomes, effects };
 
   const licenseSets = new Map<string, string>();
@@ -247,7 +287,11 @@ export async function mergeGroup(
     const products = t.now!.licenseProducts;
     if (!products) continue;
     const json = JSON.stringify(products);
-    if (!licenseSets.has(json)) licenseSets.set(json, await canonicalLicenseSet(json));
+    if (licenseSets.has(json)) continue;
+    const known = view.licenseSets.get(json);
+    const canonical = known ?? (await canonicalLicenseSet(json));
+    licenseSets.set(json, canonical);
+    if (!known) effects.licenseSets.set(json, canonical);
   }
   const codes = (r: SessionRecord) => codesOf(r, draft, r.licenseProducts && licenseSets.get(JSON.stringify(r.licenseProducts)));
 
@@ -265,6 +309,7 @@ export async function mergeGroup(
       sessions.appendBigInt(BigInt(seq));
       sessions.endRow();
       effects.keys.push({ seq, key: t.key });
+      (t as Touched & { seq?: number }).seq = seq;
     }
     sessions.flushSync();
     sessions.closeSync();
@@ -303,6 +348,10 @@ export async function mergeGroup(
   }
 
   await writeRunning(tx, updates, [...inserts, ...updates]);
+  for (const t of [...inserts, ...updates]) {
+    const seq = t.before?.seq ?? (t as Touched & { seq?: number }).seq!;
+    effects.running.set(idOf(t.farmId, t.now!.sessionId), t.now!.endedAt === undefined ? { seq, record: t.now! } : undefined);
+  }
   await widenSpans(tx, longest, view, effects);
 
   // Jobs: those an update leaves, and how each update may have moved its job's span.
@@ -317,9 +366,8 @@ export async function mergeGroup(
     const job = jobOf(t.farmId, t.now!.jobId);
     job.startedAt = Math.min(job.startedAt ?? Infinity, t.now!.startedAt);
     if (t.now!.endedAt !== undefined) job.lastEndedAt = Math.max(job.lastEndedAt ?? -Infinity, t.now!.endedAt);
-    else job.running = true;
   }
-  await writeJobs(tx, [...jobs.values()], draft, Math.max(...batches.map((b) => b.nowMs)));
+  await writeJobs(tx, [...jobs.values()], draft, Math.max(...batches.map((b) => b.nowMs)), view, effects);
   return { outcomes, effects };
 }
 
@@ -371,20 +419,36 @@ async function widenSpans(tx: WriterSql, longest: Map<string, number>, view: Wri
  * when an update may have shrunk it), written back as whole rows; a job left with no session
  * is removed.
  */
-async function writeJobs(tx: WriterSql, changes: JobChange[], draft: CodeDraft, nowMs: number): Promise<void> {
+async function writeJobs(tx: WriterSql, changes: JobChange[], draft: CodeDraft, nowMs: number, view: WriterView, effects: GroupEffects): Promise<void> {
   if (changes.length === 0) return;
   const keyOf = (j: { farmId: string; jobId: string }) => `${j.farmId}/${j.jobId}`;
-  const keys = changes.map((j) => sqlString(keyOf(j))).join(', ');
-  // Two plain statements: the jobs by their index, and which of them still run (after this
-  // group's changes to running_sessions). One statement with EXISTS lost the index lookup.
-  const storedJobs = new Map((await tx.all(`SELECT * FROM jobs WHERE job_key IN (${keys})`)).map((r) => [r.job_key as string, r]));
-  const stillRunning = new Set(
-    storedJobs.size === 0
-      ? []
-      : (
-          await tx.all(`SELECT DISTINCT farm_id || '/' || job_id AS job_key FROM running_sessions WHERE job_id IN (${[...storedJobs.values()].map((j) => sqlString(j.job_id as string)).join(', ')})`)
-        ).map((r) => r.job_key as string),
-  );
+  // Rows the writer holds need no lookup; the others are read by the job_key index.
+  const storedJobs = new Map<string, JobRow>();
+  const unknown: string[] = [];
+  for (const job of changes) {
+    const held = view.jobs.get(keyOf(job));
+    if (held) storedJobs.set(keyOf(job), held);
+    else unknown.push(keyOf(job));
+  }
+  if (unknown.length) {
+    for (const r of await tx.all(`SELECT * FROM jobs WHERE job_key IN (${unknown.map(sqlString).join(', ')})`)) {
+      storedJobs.set(r.job_key as string, {
+        farmId: r.farm_id as string, queueId: r.queue_id as string, jobId: r.job_id as string, name: r.name as string, userId: r.user_id as string,
+        createdAt: r.created_at as number, updatedAt: r.updated_at as number, startedAt: r.started_at as number,
+        endedAt: (r.ended_at as number | null) ?? undefined, lastEndedAt: (r.last_ended_at as number | null) ?? undefined,
+      });
+    }
+  }
+  // Running sessions per job after this group: the writer's count, moved by the group's changes.
+  const runningNow = (key: string) => {
+    let n = view.runningPerJob.get(key) ?? 0;
+    for (const [id, after] of effects.running) {
+      const before = view.running.get(id);
+      if (before && keyOf({ farmId: id.slice(0, id.indexOf('\n')), jobId: before.record.jobId }) === key) n--;
+      if (after && keyOf({ farmId: id.slice(0, id.indexOf('\n')), jobId: after.record.jobId }) === key) n++;
+    }
+    return n;
+  };
   const recomputed = new Map<string, { startedAt: number; lastEndedAt?: number } | null>();
   for (const job of changes.filter((j) => j.recompute)) {
     const code = draft.code('job', job.jobId);
@@ -395,41 +459,44 @@ async function writeJobs(tx: WriterSql, changes: JobChange[], draft: CodeDraft, 
     recomputed.set(keyOf(job), Number(span?.n ?? 0) === 0 ? null : { startedAt: span!.started_at as number, lastEndedAt: (span!.last_ended_at as number | null) ?? undefined });
   }
 
-  const rows: (string | number | undefined)[][] = [];
+  const rows: JobRow[] = [];
   for (const job of changes) {
     const key = keyOf(job);
     const before = storedJobs.get(key);
     const span = recomputed.has(key)
       ? recomputed.get(key)
-      : {
-          startedAt: Math.min(job.startedAt ?? Infinity, (before?.started_at as number | undefined) ?? Infinity),
-          lastEndedAt: maxOf(job.lastEndedAt, (before?.last_ended_at as number | null | undefined) ?? undefined),
-        };
+      : { startedAt: Math.min(job.startedAt ?? Infinity, before?.startedAt ?? Infinity), lastEndedAt: maxOf(job.lastEndedAt, before?.lastEndedAt) };
     // Emptied (recomputed to nothing), or a job only a record this group moved on named: not written (again).
-    if (!span || !Number.isFinite(span.startedAt)) continue;
-    const named = job.named ?? { queueId: before!.queue_id as string, name: before!.name as string, userId: before!.user_id as string };
-    // A job not stored yet has no sessions but this group's: it runs if one of those does.
-    const running = before ? stillRunning.has(key) : job.running;
-    const endedAt = running ? undefined : span.lastEndedAt;
-    rows.push([job.farmId, named.queueId, job.jobId, named.name, named.userId, (before?.created_at as number | undefined) ?? NaN, NaN, span.startedAt, endedAt, key, span.lastEndedAt]);
+    if (!span || !Number.isFinite(span.startedAt)) {
+      if (before) effects.jobs.set(key, undefined);
+      continue;
+    }
+    const named = job.named ?? { queueId: before!.queueId, name: before!.name, userId: before!.userId };
+    // A job not stored yet has no sessions but this group's; either way the count after the group says whether it runs.
+    const running = runningNow(key) > 0;
+    rows.push({
+      farmId: job.farmId, queueId: named.queueId, jobId: job.jobId, name: named.name, userId: named.userId, createdAt: before?.createdAt ?? nowMs, updatedAt: nowMs,
+      startedAt: span.startedAt, endedAt: running ? undefined : span.lastEndedAt, lastEndedAt: span.lastEndedAt,
+    });
   }
   const replaced = changes.filter((j) => storedJobs.has(keyOf(j)));
   if (replaced.length) await tx.run(`DELETE FROM jobs WHERE job_key IN (${replaced.map((j) => sqlString(keyOf(j))).join(', ')})`);
   if (rows.length === 0) return;
   const appender = await tx.appender('jobs');
-  for (const [farmId, queueId, jobId, name, userId, createdAt, , startedAt, endedAt, key, lastEndedAt] of rows) {
-    appender.appendVarchar(farmId as string);
-    appender.appendVarchar(queueId as string);
-    appender.appendVarchar(jobId as string);
-    appender.appendVarchar(name as string);
-    appender.appendVarchar(userId as string);
-    appender.appendBigInt(BigInt(Number.isNaN(createdAt) ? nowMs : (createdAt as number)));
-    appender.appendBigInt(BigInt(nowMs));
-    appender.appendBigInt(BigInt(startedAt as number));
-    appendOptionalBigInt(appender, endedAt as number | undefined);
-    appender.appendVarchar(key as string);
-    appendOptionalBigInt(appender, lastEndedAt as number | undefined);
+  for (const row of rows) {
+    appender.appendVarchar(row.farmId);
+    appender.appendVarchar(row.queueId);
+    appender.appendVarchar(row.jobId);
+    appender.appendVarchar(row.name);
+    appender.appendVarchar(row.userId);
+    appender.appendBigInt(BigInt(row.createdAt));
+    appender.appendBigInt(BigInt(row.updatedAt));
+    appender.appendBigInt(BigInt(row.startedAt));
+    appendOptionalBigInt(appender, row.endedAt);
+    appender.appendVarchar(keyOf(row));
+    appendOptionalBigInt(appender, row.lastEndedAt);
     appender.endRow();
+    effects.jobs.set(keyOf(row), row);
   }
   appender.flushSync();
   appender.closeSync();

@@ -58,7 +58,7 @@ async function openStaging(db: Database, writer: SessionWriter, farmId: string):
     async commit(nowMs) {
       try {
         await connection.use(async () => appender?.flushSync());
-        return await writer.mergeBulk((tx, firstSeq) => mergeStagedSessions(tx, farmId, staging, nowMs, firstSeq));
+        return await writer.mergeBulk(farmId, staging, (tx, firstSeq) => mergeStagedSessions(tx, farmId, staging, nowMs, firstSeq));
       } finally {
         await release();
       }

@@ -18,7 +18,8 @@ import type { SessionRecord } from '../../domain/resources.js';
 import { MissingParentsError, StorageFault, WriterBusyError } from '../store.js';
 import type { Sql, WriterSql } from './connections.js';
 import type { Database } from './database.js';
-import { mergeGroup, type BatchCounts, type GroupBatch, type GroupEffects } from './session-group-merge.js';
+import { mergeGroup, sessionIdOf, type BatchCounts, type GroupBatch, type GroupEffects, type JobRow, type StoredSession } from './session-group-merge.js';
+import { toSession } from './resources.js';
 import { KEY_BLOCK, SessionKeyIndex } from './session-key-index.js';
 import { ValueCodeCache, type NewCode } from './value-code-cache.js';
 import { probing, type StatementProbe } from './statement-probe.js';
@@ -28,6 +29,8 @@ const MAX_GROUP_BATCHES = 256;
 const MAX_GROUP_RECORDS = 20_000;
 /** Records waiting at most: past them a batch is refused at once (ThrottlingException), so memory stays bounded under a flood. */
 const MAX_WAITING_RECORDS = 200_000;
+/** Job rows held at most; past them the writer starts again from none (each is read again when next touched). */
+const MAX_HELD_JOBS = 100_000;
 
 type Turn = Parameters<Parameters<Database['writerTurn']>[0]>[0];
 
@@ -39,6 +42,12 @@ interface Queued extends GroupBatch {
 export class SessionWriter {
   private queue: Queued[] = [];
   private turnTaken = false;
+  /** Every running session as stored (complete: read at open, kept by every merge). */
+  private running = new Map<string, StoredSession>();
+  private runningPerJob = new Map<string, number>();
+  /** Job rows the writer has written lately (partial; forgotten past MAX_HELD_JOBS and after a bulk merge). */
+  private jobs = new Map<string, JobRow>();
+  private readonly licenseSets = new Map<string, string>();
 
   private constructor(
     private readonly db: Database,
@@ -86,6 +95,12 @@ export class SessionWriter {
       this.nextSeq = next;
       this.codes = await ValueCodeCache.load(lease);
       this.longestClosed = new Map();
+      this.jobs = new Map();
+      this.running = new Map();
+      for (const row of await lease.all(`SELECT s.seq, s.* FROM running_sessions r JOIN sessions s ON s.farm_id = r.farm_id AND s.session_id = r.session_id`)) {
+        this.holdRunning(row);
+      }
+      this.countRunningPerJob();
       if (n >= 1_000_000) log(`read the keys of ${n} sessions in ${((performance.now() - started) / 1000).toFixed(1)} s (${(keys.bytes / 2 ** 20).toFixed(1)} MiB)`);
     } finally {
       lease.close();
@@ -111,20 +126,63 @@ export class SessionWriter {
    * A bulk batch's merge (`merge` runs the SQL in the transaction, given the first seq its
    * new sessions take), on the same write queue; the key index and codes learn what it added.
    */
-  async mergeBulk<T>(merge: (tx: WriterSql, firstSeq: number) => Promise<T>): Promise<T> {
+  async mergeBulk<T>(farmId: string, staging: string, merge: (tx: WriterSql, firstSeq: number) => Promise<T>): Promise<T> {
     let effects: GroupEffects | undefined;
+    let running: Map<string, StoredSession> | undefined;
     const result = await this.db.transaction(async (tx) => {
       const firstSeq = this.nextSeq;
       const out = await merge(tx, firstSeq);
       effects = await this.bulkEffects(tx, firstSeq);
+      running = await this.runningAfterBulk(tx, farmId, staging);
       return out;
     });
     this.adopt(effects!);
+    this.running = running!;
+    this.countRunningPerJob();
+    // The batch may have changed any of its jobs: they are read again when next touched.
+    this.jobs.clear();
     return result;
   }
 
+  /**
+   * The running sessions after a bulk merge into the farm: running_sessions names them
+   * (a small table); those of the batch are read again (one pass over the keys, as the merge
+   * itself made), the others are as the writer held them.
+   */
+  private async runningAfterBulk(tx: Sql, farmId: string, staging: string): Promise<Map<string, StoredSession>> {
+    const ids = new Set((await tx.all(`SELECT session_id FROM running_sessions WHERE farm_id = $1`, [farmId])).map((r) => sessionIdOf(farmId, r.session_id as string)));
+    const next = new Map([...this.running].filter(([id]) => !id.startsWith(`${farmId}\n`)));
+    for (const id of ids) {
+      const held = this.running.get(id);
+      if (held) next.set(id, held);
+    }
+    const batch = await tx.all(
+      `SELECT seq, * FROM sessions WHERE farm_id = $1 AND ended_at IS NULL AND session_key IN (SELECT md5_number_lower(session_id) FROM ${staging})`,
+      [farmId],
+    );
+    for (const row of batch) {
+      const { farmId: farm, updatedAt: _u, ...record } = toSession(row);
+      const id = sessionIdOf(farm, record.sessionId);
+      if (ids.has(id)) next.set(id, { seq: row.seq as number, record });
+    }
+    return next;
+  }
+
+  private holdRunning(row: Record<string, unknown>): void {
+    const { farmId, updatedAt: _u, ...record } = toSession(row);
+    this.running.set(sessionIdOf(farmId, record.sessionId), { seq: row.seq as number, record });
+  }
+
+  private countRunningPerJob(): void {
+    this.runningPerJob = new Map();
+    for (const [id, s] of this.running) {
+      const key = `${id.slice(0, id.indexOf('\n'))}/${s.record.jobId}`;
+      this.runningPerJob.set(key, (this.runningPerJob.get(key) ?? 0) + 1);
+    }
+  }
+
   private async bulkEffects(tx: Sql, firstSeq: number): Promise<GroupEffects> {
-    const effects: GroupEffects = { keys: [], codes: [], nextSeq: firstSeq, longestClosed: new Map() };
+    const effects: GroupEffects = { keys: [], codes: [], nextSeq: firstSeq, longestClosed: new Map(), running: new Map(), jobs: new Map(), licenseSets: new Map() };
     const added = await tx.all(
       `SELECT seq, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo, session_key FROM sessions WHERE seq >= ${firstSeq}`,
     );
@@ -144,6 +202,29 @@ export class SessionWriter {
     this.codes.adopt(effects.codes);
     this.nextSeq = Math.max(this.nextSeq, effects.nextSeq);
     for (const [farmId, ms] of effects.longestClosed) this.longestClosed.set(farmId, ms);
+    for (const [json, text] of effects.licenseSets) this.licenseSets.set(json, text);
+    for (const [id, now] of effects.running) {
+      const farmId = id.slice(0, id.indexOf('\n'));
+      const before = this.running.get(id);
+      if (before) this.moveRunningCount(`${farmId}/${before.record.jobId}`, -1);
+      if (now) {
+        this.running.set(id, now);
+        this.moveRunningCount(`${farmId}/${now.record.jobId}`, 1);
+      } else {
+        this.running.delete(id);
+      }
+    }
+    if (this.jobs.size + effects.jobs.size > MAX_HELD_JOBS) this.jobs.clear();
+    for (const [key, row] of effects.jobs) {
+      if (row) this.jobs.set(key, row);
+      else this.jobs.delete(key);
+    }
+  }
+
+  private moveRunningCount(key: string, by: number): void {
+    const n = (this.runningPerJob.get(key) ?? 0) + by;
+    if (n > 0) this.runningPerJob.set(key, n);
+    else this.runningPerJob.delete(key);
   }
 
   private takeTurn(): void {
@@ -187,7 +268,9 @@ export class SessionWriter {
     const t0 = performance.now();
     let t1 = 0;
     const outcomes = await turn.transaction(async (tx) => {
-      const view = { keys: this.keys, nextSeq: this.nextSeq, longestClosed: this.longestClosed };
+      const view = {
+        keys: this.keys, nextSeq: this.nextSeq, longestClosed: this.longestClosed, running: this.running, runningPerJob: this.runningPerJob, jobs: this.jobs, licenseSets: this.licenseSets,
+      };
       const sql = this.probe ? probing(tx, this.probe) : tx;
       const merged = await mergeGroup(sql, group, view, this.codes.draft(), (json) => canonicalLicenseSet(sql, json));
       effects = merged.effects;
