@@ -440,15 +440,17 @@ async function writeJobs(tx: WriterSql, changes: JobChange[], draft: CodeDraft, 
     }
   }
   // Running sessions per job after this group: the writer's count, moved by the group's changes.
-  const runningNow = (key: string) => {
-    let n = view.runningPerJob.get(key) ?? 0;
-    for (const [id, after] of effects.running) {
-      const before = view.running.get(id);
-      if (before && keyOf({ farmId: id.slice(0, id.indexOf('\n')), jobId: before.record.jobId }) === key) n--;
-      if (after && keyOf({ farmId: id.slice(0, id.indexOf('\n')), jobId: after.record.jobId }) === key) n++;
-    }
-    return n;
+  const moved = new Map<string, number>();
+  const move = (id: string, s: StoredSession | undefined, by: number) => {
+    if (!s) return;
+    const key = keyOf({ farmId: id.slice(0, id.indexOf('\n')), jobId: s.record.jobId });
+    moved.set(key, (moved.get(key) ?? 0) + by);
   };
+  for (const [id, after] of effects.running) {
+    move(id, view.running.get(id), -1);
+    move(id, after, 1);
+  }
+  const runningNow = (key: string) => (view.runningPerJob.get(key) ?? 0) + (moved.get(key) ?? 0);
   const recomputed = new Map<string, { startedAt: number; lastEndedAt?: number } | null>();
   for (const job of changes.filter((j) => j.recompute)) {
     const code = draft.code('job', job.jobId);
