@@ -12,6 +12,7 @@ import { BodyRefused, pacedBody, stoppingRefusal, type BodyPace } from './body-g
 import { onClientError } from './client-errors.js';
 import { lingerAfterEarlyAnswers } from './early-answers.js';
 import { logRequests } from './request-log.js';
+import { outputJson } from './output-json.js';
 import { bindInput, toPath } from './rest-json.js';
 
 export interface AppOptions {
@@ -148,7 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           }
           const output = await op.handle(input as never, ctx);
           reply.header('content-type', 'application/json');
-          return JSON.stringify(output ?? {});
+          return outputJson(output as object | undefined);
         },
       });
     }

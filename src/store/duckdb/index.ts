@@ -21,11 +21,12 @@ const HEALTH_WAIT_MS = 5_000;
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
   await migrate(db, options.log);
+  const aggregations = duckDbAggregations(db, options.traceAggregations);
   return {
     db,
     ...duckDbResources(db),
     ...duckDbSessionIngest(db),
-    ...duckDbAggregations(db, options.traceAggregations),
+    ...aggregations,
     async findClientToken(scope, token) {
       const r = await db.one(`SELECT resource_id, fingerprint FROM client_tokens WHERE scope = $1 AND token = $2`, [scope, token]);
       return r && { resourceId: r.resource_id as string, fingerprint: r.fingerprint as string };
@@ -60,6 +61,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
       }
     },
     async close() {
+      // Results completed but still being stored hold a connection: closing under it crashes the engine.
+      await aggregations.allStored();
       await db.close();
     },
   };
