@@ -27,26 +27,31 @@ export function isoTimes(): (ms: number) => string {
   const known = new Map<number, string>();
   return (ms) => {
     let text = known.get(ms);
-    if (text === undefined) known.set(ms, (text = JSON.stringify(new Date(ms))));
+    if (text === undefined) known.set(ms, (text = new Date(ms).toISOString()));
     return text;
   };
 }
 
-/** A string member (`"key":"value",`), or nothing for an absent value, as JSON.stringify leaves it out. */
-const text = (key: string, value: string | undefined): string => (value === undefined ? '' : `"${key}":${JSON.stringify(value)},`);
-
 /**
- * JSON.stringify(toStatistics(row, statistics)), written directly: the same text, members
- * in the same order (test/statistics-output.test.ts holds the two together), at a fraction
- * of the cost, since every row of a result goes through it.
+ * JSON.stringify(toStatistics(row, statistics)), with the bucket's timestamps written once
+ * per result (`iso`) instead of once per row: the same text (test/statistics-output.test.ts
+ * holds the two together). One JSON.stringify per row gives a flat string, which a page's
+ * join copies at once; text built by concatenation measured slower to join.
  */
 export function statisticsJson(row: AggregationRow, statistics: Statistic[], iso: (ms: number) => string = isoTimes()): string {
-  return (
-    `{${text('queueId', row.queueId)}${text('fleetId', row.fleetId)}${text('jobId', row.jobId)}${text('jobName', row.jobName)}` +
-    `${text('userId', row.userId)}${text('usageType', row.usageType)}${text('licenseProduct', row.licenseProduct)}${text('instanceType', row.instanceType)}` +
-    `"count":${JSON.stringify(row.count)},` +
-    `"costInUsd":${JSON.stringify(statsObject({ ...row.costUsd, count: row.count }, statistics))},` +
-    `"runtimeInSeconds":${JSON.stringify(statsObject({ ...row.runtimeSeconds, count: row.count }, statistics))},` +
-    `"aggregationStartTime":${iso(row.bucketStart)},"aggregationEndTime":${iso(row.bucketEnd)}}`
-  );
+  return JSON.stringify({
+    queueId: row.queueId,
+    fleetId: row.fleetId,
+    jobId: row.jobId,
+    jobName: row.jobName,
+    userId: row.userId,
+    usageType: row.usageType,
+    licenseProduct: row.licenseProduct,
+    instanceType: row.instanceType,
+    count: row.count,
+    costInUsd: statsObject({ sum: row.costUsd.sum, min: row.costUsd.min, max: row.costUsd.max, count: row.count }, statistics),
+    runtimeInSeconds: statsObject({ sum: row.runtimeSeconds.sum, min: row.runtimeSeconds.min, max: row.runtimeSeconds.max, count: row.count }, statistics),
+    aggregationStartTime: iso(row.bucketStart),
+    aggregationEndTime: iso(row.bucketEnd),
+  });
 }
