@@ -10,6 +10,9 @@ import { statisticsJson, toStatistics } from '../src/operations/statistics/stati
 import type { AggregationRecord, AggregationRow } from '../src/store/aggregation-store.js';
 import { outputJson } from '../src/wire/output-json.js';
 
+/** A body or member in parts, as the text a client receives. */
+const whole = (parts: readonly (string | Uint8Array)[]) => parts.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString())).join('');
+
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
@@ -43,11 +46,15 @@ test('statisticsJson writes exactly what JSON.stringify(toStatistics(...)) write
 });
 
 test('outputJson writes JsonText members as they are and the rest as JSON.stringify does', () => {
-  const output = { status: 'COMPLETED', statusMessage: undefined, statistics: new JsonText('[{"a":1},{"b":"x"}]'), nextToken: 'tok"en', at: new Date(0) };
-  assert.equal(outputJson(output), '{"status":"COMPLETED","statistics":[{"a":1},{"b":"x"}],"nextToken":"tok\\"en","at":"1970-01-01T00:00:00.000Z"}');
+  const rows = Buffer.from('{"a":1},{"b":"é"}');
+  const output = { status: 'COMPLETED', statusMessage: undefined, statistics: new JsonText(['[', rows, ']']), nextToken: 'tok"en', at: new Date(0) };
+  const parts = outputJson(output);
+  assert.ok(parts.includes(rows), 'the rows are written from their buffer, not copied');
+  assert.equal(whole(parts), '{"status":"COMPLETED","statistics":[{"a":1},{"b":"é"}],"nextToken":"tok\\"en","at":"1970-01-01T00:00:00.000Z"}');
+  assert.equal(whole(outputJson({ statistics: new JsonText(['[]']), more: 1 })), '{"statistics":[],"more":1}');
   const plain = { a: 1, b: [1, { c: undefined }], d: undefined, e: null, f: 'é' };
-  assert.equal(outputJson(plain), JSON.stringify(plain));
-  assert.equal(outputJson(undefined), '{}');
+  assert.deepEqual(outputJson(plain), [JSON.stringify(plain)]);
+  assert.deepEqual(outputJson(undefined), ['{}']);
 });
 
 test('result pages: a slice of the rows made ready, or read from the store once when not held', async () => {
@@ -67,13 +74,13 @@ test('result pages: a slice of the rows made ready, or read from the store once 
   pages.add(record('made', rows.length), rows);
   for (const [offset, limit] of [[0, 1000], [1000, 1000], [2000, 1000], [2300, 100], [2345, 10], [17, 7]] as const) {
     const page = await pages.page(record('made', rows.length), offset, limit);
-    assert.equal(page.statistics.text, expect(offset, offset + limit));
+    assert.equal(whole(page.statistics.parts), expect(offset, offset + limit));
     assert.equal(page.count, Math.max(0, Math.min(limit, rows.length - offset)));
   }
   assert.deepEqual(reads, [], 'a result made ready is never read from the store');
 
   // After a restart: the first page reads the whole result once, the next ones none.
-  assert.equal((await pages.page(record('stored', rows.length), 100, 100)).statistics.text, expect(100, 200));
-  assert.equal((await pages.page(record('stored', rows.length), 200, 1000)).statistics.text, expect(200, 1200));
+  assert.equal(whole((await pages.page(record('stored', rows.length), 100, 100)).statistics.parts), expect(100, 200));
+  assert.equal(whole((await pages.page(record('stored', rows.length), 200, 1000)).statistics.parts), expect(200, 1200));
   assert.deepEqual(reads, [['stored', 0, rows.length]]);
 });

@@ -149,7 +149,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           }
           const output = await op.handle(input as never, ctx);
           reply.header('content-type', 'application/json');
-          return outputJson(output as object | undefined);
+          const body = outputJson(output as object | undefined);
+          if (body.length === 1 && typeof body[0] === 'string') return body[0];
+          // Parts (a page's rows, a slice of a buffer) are written one after the other, uncopied.
+          reply.header('content-length', body.reduce((n, part) => n + (typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength), 0));
+          return Readable.from(body);
         },
       });
     }

@@ -8,7 +8,7 @@ import { listValue } from '@duckdb/node-api';
 import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationRecord, AggregationStatus } from '../aggregation-store.js';
 import { RESULT_ROWS_TABLE } from './aggregation-sql.js';
-import type { Database, Row } from './database.js';
+import type { Database, Row, Sql } from './database.js';
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
@@ -70,23 +70,18 @@ export class AggregationRecords {
   }
 
   /**
-   * Writes a completed outcome (see `complete`) to the data file, unless the aggregation was
-   * ended meanwhile (an engine reopened: FAILED in the file, which is then believed). When it
-   * cannot be written, callers see FAILED from then on, as with `finish`.
+   * Writes a completed outcome (see `complete`) to the data file, on `tx`, in the transaction
+   * that stores its rows, unless the aggregation was ended meanwhile (an engine reopened:
+   * FAILED in the file, which is then believed).
    */
-  async storeCompleted(id: string): Promise<void> {
+  async storeCompleted(id: string, tx: Sql): Promise<void> {
     const record = this.finished.get(id);
     if (!record || record.status !== 'COMPLETED') return;
-    try {
-      const updated = await this.db.write(
-        `UPDATE aggregations SET status = 'COMPLETED', status_message = $2, row_count = $3 WHERE aggregation_id = $1 AND status = 'IN_PROGRESS' RETURNING aggregation_id`,
-        [id, record.statusMessage ?? null, record.rowCount],
-      );
-      if (updated.length === 0) this.finished.delete(id);
-    } catch (err) {
-      this.lose(id, err);
-      throw err;
-    }
+    const updated = await tx.all(
+      `UPDATE aggregations SET status = 'COMPLETED', status_message = $2, row_count = $3 WHERE aggregation_id = $1 AND status = 'IN_PROGRESS' RETURNING aggregation_id`,
+      [id, record.statusMessage ?? null, record.rowCount],
+    );
+    if (updated.length === 0) this.finished.delete(id);
   }
 
   /** The outcome could not be stored: FAILED from now on, saying why. */

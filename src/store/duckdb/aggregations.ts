@@ -46,16 +46,26 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
   // (A Start answered after the reopen is newer than the hook's call, and left alone.)
   db.onReopen(() => records.failInterrupted('The storage engine failed and was reopened while this aggregation ran. Start it again.', Date.now()));
 
-  /** Writes a completed result's rows (from ft_groups, still on its connection), then its status; a failure turns it FAILED. */
+  /**
+   * Stores a completed result: its rows (from ft_groups, still on its connection) and its
+   * status, in one transaction on that connection (all or nothing, one commit). A failure
+   * turns it FAILED.
+   */
   async function store(conn: Lease, id: string, q: AggregationQuery, createdAt: number): Promise<void> {
     const began = performance.now();
     try {
-      await conn.run(storeRowsSql(id, createdAt, q));
-      await records.storeCompleted(id);
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        await conn.run(storeRowsSql(id, createdAt, q));
+        await records.storeCompleted(id, conn);
+        await conn.run('COMMIT');
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
       trace?.(`aggregation ${id}: stored in ${Math.round(performance.now() - began)} ms after COMPLETED`);
     } catch (err) {
       records.lose(id, err);
-      await records.dropRows(id).catch(() => undefined);
       trace?.(`aggregation ${id}: could not be stored: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
