@@ -27,7 +27,7 @@ export async function runEngine(db: Database, q: AggregationQuery): Promise<Engi
   const id = `${'be7c4'}${String(++runs).padStart(27, '0')}`; // 32 hex digits, like a real aggregation ID
   try {
     // The server's own steps (aggregations.ts), timed here instead of bounded and traced.
-    const statements: Statements = { run: (sql, ...args) => conn.run(sql, ...args), read: (sql) => conn.all(sql) };
+    const statements: Statements = { run: (sql, ...args) => conn.run(sql, ...args), read: (sql) => conn.all(sql), readColumns: (sql) => conn.columns(sql) };
     const t0 = performance.now();
     await prepareBuckets(q, statements);
     const t1 = performance.now();
@@ -40,9 +40,9 @@ export async function runEngine(db: Database, q: AggregationQuery): Promise<Engi
     return {
       groupsAndRowsMs: t2 - t1,
       allMs: t3 - t0,
-      rows: rows.length,
-      count: rows.reduce((sum, r) => sum + Number(r.n), 0),
-      runtimeMs: rows.reduce((sum, r) => sum + Number(r.runtime_ms_sum), 0),
+      rows: rows.row_index!.length,
+      count: rows.n!.reduce((sum: number, n) => sum + Number(n), 0),
+      runtimeMs: rows.runtime_ms_sum!.reduce((sum: number, ms) => sum + Number(ms), 0),
     };
   } finally {
     conn.close();

@@ -5,20 +5,20 @@
 import type { AggregationLimits, AggregationQuery } from '../aggregation-store.js';
 import { describePlan, MISSING_RATES_NAMED } from './aggregation-sql.js';
 import { computeGroups, prepareBuckets, readResultRows, type Statements } from './aggregation-steps.js';
-import type { Lease, RunArgs } from './connections.js';
+import type { Columns, Lease, RunArgs } from './connections.js';
 import type { Row } from './database.js';
 
 /** How a run ended: its rows read (with the rates it missed), too many rows, or out of time. */
-export type RunOutcome = { kind: 'computed'; rows: Row[]; missingRates: string[] } | { kind: 'too-many'; rows: number } | { kind: 'timed-out' };
+export type RunOutcome = { kind: 'computed'; rows: Columns; missingRates: string[] } | { kind: 'too-many'; rows: number } | { kind: 'timed-out' };
 
 /** Text order with absent values first (or last): the order the statement that named them before used. */
 const byText = (a: unknown, b: unknown, absentFirst = true): number =>
   a === b ? 0 : a == null ? (absentFirst ? -1 : 1) : b == null ? (absentFirst ? 1 : -1) : String(a) < String(b) ? -1 : 1;
 
 /** What had no rate, named for the statusMessage: the first MISSING_RATES_NAMED of the groups' lists (groupsSql), in a stable order. */
-function describeMissing(rows: Row[]): string[] {
+function describeMissing(lists: unknown[]): string[] {
   const seen = new Map<string, Row>();
-  for (const row of rows) for (const m of (row.missing_rates as Row[] | null) ?? []) seen.set(JSON.stringify([m.usage_type, m.instance_type, m.license_product, m.fleet_id]), m);
+  for (const list of lists) for (const m of (list as Row[] | null) ?? []) seen.set(JSON.stringify([m.usage_type, m.instance_type, m.license_product, m.fleet_id]), m);
   const first = [...seen.values()]
     .sort((a, b) => byText(a.usage_type, b.usage_type) || byText(a.instance_type, b.instance_type) || byText(a.license_product, b.license_product, false) || byText(a.fleet_id, b.fleet_id))
     .slice(0, MISSING_RATES_NAMED);
@@ -58,14 +58,18 @@ export async function runBounded(conn: Lease, id: string, q: AggregationQuery, l
     inTime();
     return traced(sql, () => conn.all(sql));
   };
+  const readColumns = (sql: string) => {
+    inTime();
+    return traced(sql, () => conn.columns(sql));
+  };
   try {
-    const statements: Statements = { run: step, read };
+    const statements: Statements = { run: step, read, readColumns };
     await prepareBuckets(q, statements);
     const { plan, groups } = await computeGroups(q, statements);
     trace?.(`aggregation ${id}: plan ${describePlan(plan)}`);
     if (groups > limits.maxRows) return { kind: 'too-many', rows: groups };
     const rows = await readResultRows(q, statements);
-    return { kind: 'computed', rows, missingRates: describeMissing(rows) };
+    return { kind: 'computed', rows, missingRates: describeMissing(rows.missing_rates ?? []) };
   } catch (err) {
     if (timedOut) return { kind: 'timed-out' };
     throw err;

@@ -8,12 +8,14 @@ import type { AggregationQuery } from '../aggregation-store.js';
 import {
   chooseAggregationPlan, fineGroupsStatements, groupsSql, longestSpanSql, rateTableStatements, resourceCodesSql, resultRowsSql, type AggregationPlan,
 } from './aggregation-sql.js';
-import type { Row, RunArgs } from './connections.js';
+import type { Columns, Row, RunArgs } from './connections.js';
 
 /** How an aggregation's statements are carried out: bounded and traced by the server, timed by the benchmark. */
 export interface Statements {
   run(sql: string, ...args: RunArgs): Promise<unknown>;
   read(sql: string): Promise<Row[]>;
+  /** A large result, as columns. */
+  readColumns(sql: string): Promise<Columns>;
 }
 
 /** The tables every plan reads: the rate tables, and the buckets (ft_edges, ft_buckets). */
@@ -38,7 +40,7 @@ export async function computeGroups(q: AggregationQuery, x: Statements): Promise
   return { plan, groups: Number(made[0]!.Count) };
 }
 
-/** The result rows in page order, with each group's missing rates (resultRowsSql), read into memory. */
-export function readResultRows(q: AggregationQuery, x: Statements): Promise<Row[]> {
-  return x.read(resultRowsSql(q));
+/** The result rows in page order, with each group's missing rates (resultRowsSql), read into memory as columns. */
+export function readResultRows(q: AggregationQuery, x: Statements): Promise<Columns> {
+  return x.readColumns(resultRowsSql(q));
 }

@@ -8,7 +8,7 @@ import type { AggregationQuery, AggregationRow, AggregationStore } from '../aggr
 import { READ_STORED_ROWS_SQL, storeRowsSql } from './aggregation-sql.js';
 import { AggregationRecords } from './aggregation-records.js';
 import { runBounded } from './aggregation-run.js';
-import type { Lease } from './connections.js';
+import type { Columns, Lease } from './connections.js';
 import type { Database, Row } from './database.js';
 import { ResultChunks } from './result-chunks.js';
 
@@ -29,6 +29,32 @@ const toRow = (r: Row): AggregationRow => ({
   runtimeSeconds: { sum: (r.runtime_ms_sum as number) / 1000, min: (r.runtime_ms_min as number) / 1000, max: (r.runtime_ms_max as number) / 1000 },
   costUsd: { sum: r.cost_sum as number, min: r.cost_min as number, max: r.cost_max as number },
 });
+
+/** The rows of a result read as columns (readResultRows), each as toRow makes it from a row. */
+function toRows(c: Columns): AggregationRow[] {
+  const rows: AggregationRow[] = [];
+  const n = c.row_index?.length ?? 0;
+  const at = (column: string, i: number) => (c[column]![i] === null ? undefined : c[column]![i]);
+  const num = (column: string, i: number) => Number(c[column]![i]);
+  for (let i = 0; i < n; i++) {
+    rows.push({
+      bucketStart: num('bucket_start', i),
+      bucketEnd: num('bucket_end', i),
+      queueId: at('queue_id', i) as string | undefined,
+      fleetId: at('fleet_id', i) as string | undefined,
+      jobId: at('job_id', i) as string | undefined,
+      jobName: at('job_name', i) as string | undefined,
+      userId: at('user_id', i) as string | undefined,
+      usageType: at('usage_type', i) as string | undefined,
+      instanceType: at('instance_type', i) as string | undefined,
+      licenseProduct: at('license_product', i) as string | undefined,
+      count: num('n', i),
+      runtimeSeconds: { sum: num('runtime_ms_sum', i) / 1000, min: num('runtime_ms_min', i) / 1000, max: num('runtime_ms_max', i) / 1000 },
+      costUsd: { sum: num('cost_sum', i), min: num('cost_min', i), max: num('cost_max', i) },
+    });
+  }
+  return rows;
+}
 
 /** The aggregation store, and a wait for the results still being stored (the engine must not close under them). */
 export type DuckDbAggregations = AggregationStore & { allStored(): Promise<void> };
@@ -90,7 +116,7 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
             const message = outcome.missingRates.length
               ? `No rate for ${outcome.missingRates.join(', ')}: that usage counts 0 USD. Add the rates to the pricing file (serve --pricing FILE).`
               : undefined;
-            const rows = outcome.rows.map(toRow);
+            const rows = toRows(outcome.rows);
             unstored.set(id, rows);
             const record = await records.complete(id, message, rows.length);
             trace?.(`aggregation ${id}: COMPLETED in ${Math.round(performance.now() - began)} ms (${(performance.now() - read).toFixed(1)} ms after its rows were read)`);

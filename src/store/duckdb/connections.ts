@@ -30,6 +30,13 @@ export async function readRows(connection: DuckDBConnection, sql: string, params
   });
 }
 
+/** A result's columns by name, each as JS values (BIGINT and HUGEINT as bigint): for large results, cheaper than rows as objects. */
+export type Columns = Record<string, unknown[]>;
+
+export async function readColumns(connection: DuckDBConnection, sql: string): Promise<Columns> {
+  return (await connection.runAndReadAll(sql)).getColumnsObjectJS();
+}
+
 export function sqlOn(connection: DuckDBConnection): Sql {
   return {
     all: (sql, params) => readRows(connection, sql, params),
@@ -114,6 +121,11 @@ export class Lease implements Sql {
 
   async one(sql: string, params: DuckDBValue[] = []): Promise<Row | undefined> {
     return (await this.all(sql, params))[0];
+  }
+
+  /** A result as columns (readColumns): reading thousands of rows as objects measured several times slower. */
+  columns(sql: string): Promise<Columns> {
+    return this.use(() => readColumns(this.connection, sql));
   }
 
   async run(sql: string, ...args: RunArgs): Promise<void> {
