@@ -189,17 +189,21 @@ describe('limits: rows, time, retention', () => {
     assert.deepEqual(records, []);
   });
 
-  test('FARMTALLY_AGGREGATION_TRACE logs each statement of an aggregation with its time, then the total', async () => {
+  test('FARMTALLY_AGGREGATION_TRACE logs each statement of an aggregation with its time, the total, then the storing', async () => {
     const ft = await startFarmtally({ env: { FARMTALLY_AGGREGATION_TRACE: '1' } });
     try {
       const farm = await createFarm(ft);
       await postSessions(ft.url, farm.farmId, sessions(farm, 50, 5));
       const { aggregationId } = await startAgg(ft, { ...heavy(farm), period: undefined, groupBy: ['QUEUE_ID'] });
       assert.equal((await readAggregation(ft.client, farm.farmId, aggregationId!)).status, 'COMPLETED');
-      // The server's log is JSON lines; the trace is in their messages.
-      const lines = ft.output().split('\n').filter((l) => l.includes(`aggregation ${aggregationId}: `)).map((l) => JSON.parse(l).msg as string);
+      // The server's log is JSON lines; the trace is in their messages. The result is stored
+      // after COMPLETED, so its line may follow the answer.
+      const traced = () => ft.output().split('\n').filter((l) => l.includes(`aggregation ${aggregationId}: `)).map((l) => JSON.parse(l).msg as string);
+      for (let waited = 0; waited < 5000 && !traced().some((l) => /: stored in/.test(l)); waited += 50) await new Promise((r) => setTimeout(r, 50));
+      const lines = traced();
       assert.ok(lines.some((l) => /: \d+ ms CREATE OR REPLACE TEMP TABLE ft_coded/.test(l)), lines.join('\n'));
-      assert.match(lines[lines.length - 1]!, /: COMPLETED in \d+ ms$/);
+      assert.match(lines[lines.length - 2]!, /: COMPLETED in \d+ ms \([\d.]+ ms after its rows were read\)$/);
+      assert.match(lines[lines.length - 1]!, /: stored in \d+ ms after COMPLETED$/);
     } finally {
       await ft.stop();
     }

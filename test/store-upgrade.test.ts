@@ -2,13 +2,14 @@
 // length bounds) must never change an answer: a data file written before they existed is
 // upgraded on start, and bounds widened by later ingest still split every session fully.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { paginateListJobs, type StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/client-deadline';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefSession } from './reference/aggregate-reference.js';
 import { assertSameRows } from './support/same-rows.js';
-import { startFarmtally, type Farmtally } from './support/server.js';
+import { readDataFile, startFarmtally, type Farmtally } from './support/server.js';
 import { postSessions, readAggregation, runAggregation, serveGeneratedFarm } from './support/statistics-farm.js';
 
 const HOUR = 3_600_000;
@@ -136,7 +137,7 @@ async function listAllJobs(ft: Farmtally, farm: GeneratedFarm): Promise<Record<s
 async function downgradeResultRows(dataDir: string, aggregationId: string): Promise<void> {
   const instance = await DuckDBInstance.create(join(dataDir, 'farmtally.duckdb'));
   const c = await instance.connect();
-  await c.run(`CREATE TABLE agg_rows_${aggregationId} AS SELECT * EXCLUDE (aggregation_id) FROM aggregation_rows WHERE aggregation_id = '${aggregationId}' ORDER BY row_index`);
+  await c.run(`CREATE TABLE agg_rows_${aggregationId} AS SELECT * EXCLUDE (aggregation_id, created_at) FROM aggregation_rows WHERE aggregation_id = '${aggregationId}' ORDER BY row_index`);
   await c.run(`DROP TABLE aggregation_rows`);
   c.closeSync();
   instance.closeSync();
@@ -161,6 +162,38 @@ test('aggregation results kept in a table each (before 0.2) are moved into one t
   } finally {
     await ft.stop();
   }
+});
+
+/** Takes created_at out of the result rows, as farmtally kept them before 0.3. */
+async function unkeyResultRows(dataDir: string): Promise<void> {
+  const instance = await DuckDBInstance.create(join(dataDir, 'farmtally.duckdb'));
+  const c = await instance.connect();
+  await c.run(`ALTER TABLE aggregation_rows DROP COLUMN created_at`);
+  c.closeSync();
+  instance.closeSync();
+}
+
+test('result rows without created_at (before 0.3) are given their aggregation\'s on start, and read the same', async () => {
+  const served = await serveGeneratedFarm(generateFarm(4404, { sessions: 200 }));
+  const { farm } = served;
+  const before = await runAggregation(served.ft.client, {
+    farmId: farm.farmId, resourceIds: { queueIds: farm.queues.map((q) => q.queueId) }, startTime: new Date(farm.spanStartMs), endTime: new Date(farm.spanEndMs),
+    period: 'DAILY', groupBy: ['QUEUE_ID', 'USAGE_TYPE'], statistics: ['SUM', 'AVG'],
+  }, 9);
+  assert.ok(before.rows.length > 20, `${before.rows.length} rows`);
+  await served.ft.stop(false);
+  await unkeyResultRows(served.ft.dataDir);
+
+  const ft = await startFarmtally({ dataDir: served.ft.dataDir });
+  try {
+    const after = await readAggregation(ft.client, farm.farmId, before.aggregationId, 9);
+    assert.deepEqual(after, before);
+  } finally {
+    await ft.stop(false);
+  }
+  const [unkeyed] = await readDataFile(ft.dataDir, async (query) => [await query(`SELECT count(*)::INTEGER AS n FROM aggregation_rows r JOIN aggregations a USING (aggregation_id) WHERE r.created_at IS DISTINCT FROM a.created_at`)]);
+  rmSync(ft.dataDir, { recursive: true, force: true });
+  assert.deepEqual(unkeyed, [{ n: 0 }]);
 });
 
 test('sessions that grow long after the first aggregation are still split over every bucket', async () => {

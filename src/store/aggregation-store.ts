@@ -1,5 +1,5 @@
 // What the statistics operations need from storage: run one aggregation to completion in
-// the engine, keep its rows there, and page through them later.
+// the engine, hand back its rows, keep them there, and page through them later.
 import type { GroupByField, GroupValues, Statistic } from '../domain/aggregation-rules.js';
 import type { MonthGrid, UniformGrid } from '../domain/buckets.js';
 import type { RateCard } from '../domain/pricing.js';
@@ -55,13 +55,27 @@ export interface AggregationRow extends GroupValues {
   costUsd: MinMaxSum;
 }
 
+/** How a run ended, as soon as getAggregation answers it. */
+export interface AggregationOutcome {
+  record: AggregationRecord;
+  /** A COMPLETED result's rows in page order (readAggregationRows answers the same); none otherwise. */
+  rows: AggregationRow[];
+  /**
+   * Settles (never rejects) once the outcome is in the data file. Until then a restart
+   * finds the aggregation cut short (FAILED, "Start it again"); should storing fail, the
+   * record turns FAILED saying so.
+   */
+  stored: Promise<void>;
+}
+
 export interface AggregationStore {
   insertAggregation(record: Omit<AggregationRecord, 'status' | 'rowCount' | 'statusMessage'>): Promise<void>;
   /**
-   * Runs the query on its own connection, stores the rows and the final status
-   * (COMPLETED, FAILED past `maxRows`, TIMEOUT past `timeoutMs`), and returns the record.
+   * Runs the query on its own connection to its final status (COMPLETED, FAILED past
+   * `maxRows`, TIMEOUT past `timeoutMs`), which getAggregation answers from then on, with
+   * the rows; the rows and status are stored after (`stored`), off the caller's path.
    */
-  runAggregation(aggregationId: string, query: AggregationQuery, limits: AggregationLimits): Promise<AggregationRecord>;
+  runAggregation(aggregationId: string, query: AggregationQuery, limits: AggregationLimits): Promise<AggregationOutcome>;
   /** Ends an aggregation FAILED (its work threw), with a message for the caller. */
   failAggregation(aggregationId: string, message: string): Promise<void>;
   getAggregation(aggregationId: string): Promise<AggregationRecord | undefined>;

@@ -12,6 +12,7 @@ import { BodyRefused, pacedBody, stoppingRefusal, type BodyPace } from './body-g
 import { onClientError } from './client-errors.js';
 import { lingerAfterEarlyAnswers } from './early-answers.js';
 import { logRequests } from './request-log.js';
+import { outputJson } from './output-json.js';
 import { bindInput, toPath } from './rest-json.js';
 
 export interface AppOptions {
@@ -148,7 +149,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           }
           const output = await op.handle(input as never, ctx);
           reply.header('content-type', 'application/json');
-          return JSON.stringify(output ?? {});
+          const body = outputJson(output as object | undefined);
+          if (body.length === 1 && typeof body[0] === 'string') return body[0];
+          // Parts (a page's rows, a slice of a buffer) are written one after the other, uncopied.
+          reply.header('content-length', body.reduce((n, part) => n + (typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength), 0));
+          return Readable.from(body);
         },
       });
     }

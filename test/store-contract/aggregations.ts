@@ -71,12 +71,13 @@ export function aggregationContract(store: () => Store): void {
         asOfMs: farm.asOfMs,
         rateCard: farm.rateCard,
       });
-      const record = await store().runAggregation(aggregationId, query, limits);
+      const outcome = await store().runAggregation(aggregationId, query, limits);
+      const { record } = outcome;
       const expected = referenceAggregate(farm.sessions, farm.rateCard, farm.costScaleFactor, {
         startMs, endMs, timezone: c.timezone, period: c.period, groupBy: c.groupBy, statistics: c.statistics, asOfMs: farm.asOfMs,
         ...(c.kind === 'queue' ? { queueIds: resourceIds } : { fleetIds: resourceIds }),
       });
-      return { aggregationId, record, expected };
+      return { aggregationId, record, outcome, expected };
     }
 
     const CASES: Case[] = [
@@ -91,11 +92,17 @@ export function aggregationContract(store: () => Store): void {
 
     for (const c of CASES) {
       test(`${c.what}: every row as the reference has it`, async () => {
-        const { aggregationId, record, expected } = await run(c);
+        const { aggregationId, record, outcome, expected } = await run(c);
         assert.equal(record.status, 'COMPLETED', record.statusMessage);
         assert.equal(record.rowCount, expected.rows.length);
         assert.ok(expected.rows.length > 0, 'the case has rows');
-        const rows = (await store().readAggregationRows(aggregationId, 0, record.rowCount + 5)).map((r) => wire(toStatistics(r, c.statistics)));
+        // The rows handed back, the rows read while they are being stored, and once stored: the same, as the reference has them.
+        const readAtOnce = await store().readAggregationRows(aggregationId, 0, record.rowCount + 5);
+        await outcome.stored;
+        const readStored = await store().readAggregationRows(aggregationId, 0, record.rowCount + 5);
+        assert.deepEqual(readAtOnce, outcome.rows);
+        assert.deepEqual(readStored, outcome.rows);
+        const rows = readStored.map((r) => wire(toStatistics(r, c.statistics)));
         assertSameRows(rows, expected.rows, c.what);
         for (const name of expected.missingRates) assert.ok(record.statusMessage?.includes(name), `${c.what}: the message names ${name}: ${record.statusMessage}`);
         assert.deepEqual({ ...(await store().getAggregation(aggregationId)) }, { ...record });
@@ -103,7 +110,8 @@ export function aggregationContract(store: () => Store): void {
     }
 
     test('rows read in pages of any size are the rows read at once', async () => {
-      const { aggregationId, record } = await run(CASES[0]!);
+      const { aggregationId, record, outcome } = await run(CASES[0]!);
+      await outcome.stored;
       const whole = await store().readAggregationRows(aggregationId, 0, record.rowCount);
       const paged = [];
       for (let offset = 0; offset < record.rowCount; offset += 7) paged.push(...(await store().readAggregationRows(aggregationId, offset, 7)));
@@ -130,6 +138,7 @@ export function aggregationContract(store: () => Store): void {
       assert.deepEqual([(await store().getAggregation(id))!.status, (await store().getAggregation(id))!.statusMessage], ['FAILED', 'stopped; start it again']);
 
       const done = await run(CASES[5]!);
+      await done.outcome.stored;
       assert.ok(done.record.rowCount > 0);
       assert.ok((await store().deleteExpiredAggregations(done.record.expiresAt + 1)) >= 1);
       assert.equal(await store().getAggregation(done.aggregationId), undefined);
@@ -152,7 +161,7 @@ export function aggregationContract(store: () => Store): void {
         farm: { farmId: p.farmId, costScaleFactor: 1 }, resourceKind: 'queue', resourceIds: [p.queueId], startMs: day, endMs: day + DAY,
         zone: parseTimezone('UTC', false) as TimeZone, period: 'HOURLY', groupBy: ['USAGE_TYPE'], asOfMs, rateCard: farm.rateCard,
       });
-      const done = await store().runAggregation(aggregationId, query, NO_LIMITS);
+      const { record: done } = await store().runAggregation(aggregationId, query, NO_LIMITS);
       assert.equal(done.status, 'COMPLETED', done.statusMessage);
       const rows = await store().readAggregationRows(aggregationId, 0, 100);
       // Three half hours, and the running session's ten hours (02:00 to 12:00), one a bucket.

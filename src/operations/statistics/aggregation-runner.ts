@@ -1,7 +1,12 @@
-// Runs aggregations in the background, one at a time per farm (the service's rule), and
-// sweeps expired results. Start answers at once; the work goes on here.
-import type { AggregationQuery, AggregationStore } from '../../store/aggregation-store.js';
+// Runs aggregations in the background, one at a time per farm (the service's rule), makes
+// their results ready to serve (result-pages), and sweeps expired results. Start answers at
+// once; the work goes on here. An aggregation is over for its callers once its outcome is
+// known (the farm's slot is free, a held poll answers); the store then stores it, and a stop
+// waits for that too.
+import type { AggregationQuery, AggregationRecord, AggregationStore } from '../../store/aggregation-store.js';
 import { throttling } from '../errors.js';
+import type { JsonText } from '../json-text.js';
+import { ResultPages } from './result-pages.js';
 
 export interface RunnerLimits {
   maxRows: number;
@@ -11,15 +16,18 @@ export interface RunnerLimits {
 export class AggregationRunner {
   /** farmId → the aggregation holding the farm's one slot. */
   private readonly running = new Map<string, string>();
-  /** aggregationId → its background work, while it runs. */
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** aggregationId → its background work while it runs: `ended` once its outcome is known, `work` once it is stored too. */
+  private readonly inFlight = new Map<string, { ended: Promise<void>; work: Promise<void> }>();
+  private readonly pages: ResultPages;
   private sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly store: AggregationStore,
     private readonly limits: RunnerLimits,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.pages = new ResultPages((id, offset, limit) => store.readAggregationRows(id, offset, limit));
+  }
 
   /**
    * Takes the farm's slot for `aggregationId`, or throws ThrottlingException while another
@@ -39,28 +47,40 @@ export class AggregationRunner {
 
   /** Runs a reserved aggregation in the background; any failure ends it FAILED with the reason. */
   start(farmId: string, aggregationId: string, buildQuery: () => AggregationQuery): void {
+    let ended!: () => void;
+    const outcomeKnown = new Promise<void>((resolve) => (ended = resolve));
     const work = (async () => {
       try {
-        await this.store.runAggregation(aggregationId, buildQuery(), this.limits);
+        const outcome = await this.store.runAggregation(aggregationId, buildQuery(), this.limits);
+        if (outcome.record.status === 'COMPLETED') this.pages.add(outcome.record, outcome.rows);
+        this.release(farmId, aggregationId);
+        ended();
+        await outcome.stored;
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         this.log(`aggregation ${aggregationId} failed: ${err instanceof Error ? err.stack : why}`);
         await this.store.failAggregation(aggregationId, `The aggregation failed: ${why}. Check the request; if it looks right, start it again.`).catch(() => undefined);
       } finally {
         this.release(farmId, aggregationId);
+        ended();
       }
     })();
-    this.inFlight.set(aggregationId, work);
+    this.inFlight.set(aggregationId, { ended: outcomeKnown, work });
     void work.finally(() => this.inFlight.delete(aggregationId));
   }
 
-  /** Resolves when the aggregation's work has ended, or after `withinMs`, whichever is first. */
+  /** Resolves when the aggregation's outcome is known, or after `withinMs`, whichever is first. */
   async settled(aggregationId: string, withinMs: number): Promise<void> {
-    const work = this.inFlight.get(aggregationId);
-    if (!work) return;
+    const running = this.inFlight.get(aggregationId);
+    if (!running) return;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+    await Promise.race([running.ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
     clearTimeout(timer);
+  }
+
+  /** Rows [offset, offset + limit) of a completed result, ready for the wire, and how many. */
+  page(record: AggregationRecord, offset: number, limit: number): Promise<{ statistics: JsonText; count: number }> {
+    return this.pages.page(record, offset, limit);
   }
 
   /**
@@ -75,9 +95,9 @@ export class AggregationRunner {
     this.sweeper.unref();
   }
 
-  /** Waits for running aggregations (for a clean stop; each is bounded by the timeout). */
+  /** Waits for running aggregations and the storing of their outcomes (for a clean stop; each is bounded by the timeout). */
   async drain(): Promise<void> {
     clearInterval(this.sweeper);
-    await Promise.all([...this.inFlight.values()]);
+    await Promise.all([...this.inFlight.values()].map((running) => running.work));
   }
 }

@@ -4,7 +4,6 @@ import { defineOperation } from '../operation.js';
 import { requireFarm } from '../support.js';
 import { query, structure } from '../validation/shapes.js';
 import { ResultPageSize, strictPageSize } from './statistics-shapes.js';
-import { toStatistics } from './statistics-output.js';
 
 /** How long a Get on a running aggregation waits for it to end before answering IN_PROGRESS. */
 export const IN_PROGRESS_HOLD_MS = 250;
@@ -31,13 +30,13 @@ export const getSessionsStatisticsAggregation = defineOperation({
       record = (await ctx.store.getAggregation(record.aggregationId)) ?? record;
     }
     if (record.status !== 'COMPLETED') return { status: record.status, statusMessage: record.statusMessage };
-    const limit = input.maxResults ?? 100;
-    const rows = await ctx.store.readAggregationRows(record.aggregationId, offset, limit);
-    const next = offset + rows.length;
+    // The rows come ready for the wire (result-pages.ts): a page is a slice of them.
+    const page = await ctx.aggregations.page(record, offset, input.maxResults ?? 100);
+    const next = offset + page.count;
     return {
       status: record.status,
       statusMessage: record.statusMessage,
-      statistics: rows.map((r) => toStatistics(r, record.statistics)),
+      statistics: page.statistics,
       nextToken: next < record.rowCount ? ctx.tokens.issue(scope, String(next)) : undefined,
     };
   },

@@ -1,5 +1,6 @@
 // Aggregations' records (the aggregations table) and the life of their results: inserted
-// IN_PROGRESS, finished once, FAILED when cut short, deleted with their rows once expired.
+// IN_PROGRESS, finished once (COMPLETED in memory first, then in the file), FAILED when cut
+// short, deleted with their rows once expired.
 // Records are answered from memory once known: every page of a result asks for its record,
 // and a client polls while its aggregation runs (each poll's query on the engine slowed the
 // aggregation itself, BENCHMARKS.md).
@@ -7,7 +8,7 @@ import { listValue } from '@duckdb/node-api';
 import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationRecord, AggregationStatus } from '../aggregation-store.js';
 import { RESULT_ROWS_TABLE } from './aggregation-sql.js';
-import type { Database, Row } from './database.js';
+import type { Database, Row, Sql } from './database.js';
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
@@ -52,10 +53,40 @@ export class AggregationRecords {
     try {
       await this.db.run(`UPDATE aggregations SET status = $2, status_message = $3, row_count = $4 WHERE aggregation_id = $1`, [id, status, message ?? null, rowCount]);
     } catch (err) {
-      this.remember(id, base, 'FAILED', `The aggregation's outcome could not be stored: ${err instanceof Error ? err.message : String(err)} Start it again.`, 0);
+      this.lose(id, err, base);
       throw err;
     }
     return this.remember(id, base, status, message, rowCount);
+  }
+
+  /**
+   * COMPLETED in memory only: getAggregation answers it at once, while the data file still
+   * says IN_PROGRESS until `storeCompleted` (a restart before then finds it cut short).
+   */
+  async complete(id: string, message: string | undefined, rowCount: number): Promise<AggregationRecord> {
+    const base = this.running.get(id) ?? (await this.get(id));
+    if (!base) throw new Error(`aggregation ${id} has no record`);
+    return this.remember(id, base, 'COMPLETED', message, rowCount);
+  }
+
+  /**
+   * Writes a completed outcome (see `complete`) to the data file, on `tx`, in the transaction
+   * that stores its rows, unless the aggregation was ended meanwhile (an engine reopened:
+   * FAILED in the file, which is then believed).
+   */
+  async storeCompleted(id: string, tx: Sql): Promise<void> {
+    const record = this.finished.get(id);
+    if (!record || record.status !== 'COMPLETED') return;
+    const updated = await tx.all(
+      `UPDATE aggregations SET status = 'COMPLETED', status_message = $2, row_count = $3 WHERE aggregation_id = $1 AND status = 'IN_PROGRESS' RETURNING aggregation_id`,
+      [id, record.statusMessage ?? null, record.rowCount],
+    );
+    if (updated.length === 0) this.finished.delete(id);
+  }
+
+  /** The outcome could not be stored: FAILED from now on, saying why. */
+  lose(id: string, err: unknown, base = this.finished.get(id) ?? this.running.get(id)): void {
+    if (base) this.remember(id, base, 'FAILED', `The aggregation's outcome could not be stored: ${err instanceof Error ? err.message : String(err)} Start it again.`, 0);
   }
 
   /** Ends an aggregation FAILED (its work threw), its rows gone. */

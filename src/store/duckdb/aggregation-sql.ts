@@ -302,7 +302,11 @@ function pricedSql(q: AggregationQuery): string {
     )`;
 }
 
-/** ft_groups: one row per (bucket, requested group values), priced. */
+/**
+ * ft_groups: one row per (bucket, requested group values), priced. Each group also lists what
+ * had no rate among its records (missing_rates; NULL when nothing did): the statusMessage names
+ * them, and carrying them here spares a second pass over the priced groups.
+ */
 export function groupsSql(q: AggregationQuery): string {
   const keys = ['i', ...groupColumns(q)].join(', ');
   const usd = `/ 3600000 * ${Number(q.costScaleFactor)}`;
@@ -313,19 +317,14 @@ export function groupsSql(q: AggregationQuery): string {
            sum(ms_sum)::HUGEINT AS runtime_ms_sum, min(ms_min) AS runtime_ms_min, max(ms_max) AS runtime_ms_max,
            sum(ms_sum::DOUBLE * coalesce(rate, 0)) ${usd} AS cost_sum,
            min(ms_min * coalesce(rate, 0)) ${usd} AS cost_min,
-           max(ms_max * coalesce(rate, 0)) ${usd} AS cost_max
+           max(ms_max * coalesce(rate, 0)) ${usd} AS cost_max,
+           list(DISTINCT {'usage_type': usage_type, 'instance_type': instance_type, 'license_product': license_product, 'fleet_id': fleet_id})
+             FILTER (WHERE rate IS NULL) AS missing_rates
     FROM priced GROUP BY ${keys}`;
 }
 
-/** What had no rate among the records that counted: named in the statusMessage. */
-export function missingRatesSql(q: AggregationQuery): string {
-  return `
-    WITH ${pricedSql(q)}
-    SELECT DISTINCT usage_type, instance_type, license_product, fleet_id
-    FROM priced WHERE rate IS NULL
-    ORDER BY usage_type, instance_type NULLS FIRST, license_product, fleet_id
-    LIMIT 50`;
-}
+/** At most this many records without a rate are named in the statusMessage. */
+export const MISSING_RATES_NAMED = 50;
 
 /**
  * Sort key for ordinal (UTF-16 code unit) order. DuckDB compares UTF-8 bytes, which is code
@@ -345,22 +344,48 @@ export const RESULT_ROWS_TABLE = 'aggregation_rows';
 /** Tables of the per-aggregation layout (before 0.2): `agg_rows_<aggregationId>`. */
 export const OLD_RESULT_TABLE = /^agg_rows_([0-9a-f]{32})$/;
 
-/** Copies ft_groups into the result rows, numbered in the API's order (SPEC rule 12), in one statement: all or none. */
-export function storeRowsSql(aggregationId: string, q: AggregationQuery): string {
+/** The columns of a result row, as resultRowsSql answers them and aggregation_rows keeps them. */
+export const RESULT_COLUMNS = [
+  'row_index', 'bucket_start', 'bucket_end', 'queue_id', 'fleet_id', 'job_id', 'job_name', 'user_id', 'usage_type', 'instance_type', 'license_product',
+  'n', 'runtime_ms_sum', 'runtime_ms_min', 'runtime_ms_max', 'cost_sum', 'cost_min', 'cost_max',
+] as const;
+
+/**
+ * ft_groups as result rows, numbered and ordered as the API pages them (SPEC rule 12), with
+ * each group's missing rates: what the server reads into memory to serve at once, and what
+ * storeRowsSql then writes.
+ */
+export function resultRowsSql(q: AggregationQuery): string {
   const has = (f: GroupByField) => q.groupBy.includes(f);
   const col = (f: GroupByField) => (has(f) ? `g.${GROUP_COLUMN[f]}` : 'NULL');
   const order = ['g.i', ...q.groupBy.map((f) => `${ordinalKey(`g.${GROUP_COLUMN[f]}`)} NULLS FIRST`)].join(', ');
   return `
-    INSERT INTO ${RESULT_ROWS_TABLE}
-    SELECT ${literal(aggregationId)} AS aggregation_id, row_number() OVER (ORDER BY ${order}) - 1 AS row_index,
+    SELECT row_number() OVER (ORDER BY ${order}) - 1 AS row_index,
            b.b_start AS bucket_start, b.b_end AS bucket_end,
            ${col('QUEUE_ID')}::VARCHAR AS queue_id, ${col('FLEET_ID')}::VARCHAR AS fleet_id, ${col('JOB_ID')}::VARCHAR AS job_id,
            ${has('JOB_ID') ? 'j.name' : 'NULL'}::VARCHAR AS job_name, ${col('USER_ID')}::VARCHAR AS user_id,
            ${col('USAGE_TYPE')}::VARCHAR AS usage_type, ${col('INSTANCE_TYPE')}::VARCHAR AS instance_type,
            ${col('LICENSE_PRODUCT')}::VARCHAR AS license_product,
-           g.n, g.runtime_ms_sum, g.runtime_ms_min, g.runtime_ms_max, g.cost_sum, g.cost_min, g.cost_max
+           g.n, g.runtime_ms_sum, g.runtime_ms_min, g.runtime_ms_max, g.cost_sum, g.cost_min, g.cost_max, g.missing_rates
     FROM ft_groups g
     JOIN ft_buckets b ON b.i = g.i
     ${has('JOB_ID') ? `LEFT JOIN jobs j ON j.farm_id = ${literal(q.farmId)} AND j.job_id = g.job_id` : ''}
     ORDER BY row_index`;
 }
+
+/**
+ * Copies the result rows into aggregation_rows in one statement (all or none), with the
+ * aggregation's created_at: rows are written one aggregation at a time, so created_at rises
+ * through the table and a read filtered on it skips the row groups of other aggregations.
+ */
+export function storeRowsSql(aggregationId: string, createdAt: number, q: AggregationQuery): string {
+  return `
+    INSERT INTO ${RESULT_ROWS_TABLE} (aggregation_id, created_at, ${RESULT_COLUMNS.join(', ')})
+    SELECT ${literal(aggregationId)}, ${int(createdAt)}, ${RESULT_COLUMNS.join(', ')} FROM (${resultRowsSql(q)})`;
+}
+
+/** Rows [from, to) of one stored result, in page order: $1 aggregation, $2 its created_at, $3 from, $4 to. */
+export const READ_STORED_ROWS_SQL = `
+    SELECT ${RESULT_COLUMNS.join(', ')} FROM ${RESULT_ROWS_TABLE}
+    WHERE created_at = $2 AND aggregation_id = $1 AND row_index >= $3 AND row_index < $4
+    ORDER BY row_index`;

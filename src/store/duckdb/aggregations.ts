@@ -1,11 +1,14 @@
 // Aggregations on DuckDB, assembled from their parts: each runs on a connection of its own
-// so the API keeps answering while it works (aggregation-run), stores its rows in the one
-// result table and its outcome in its record (aggregation-records), and is paged from
-// memory (result-chunks).
-import type { AggregationRow, AggregationStore } from '../aggregation-store.js';
-import { RESULT_ROWS_TABLE } from './aggregation-sql.js';
+// so the API keeps answering while it works (aggregation-run), ends with its rows in memory
+// and its outcome in its record (aggregation-records), answered from then on, and is stored
+// after, off the caller's path: its rows in the one result table, its status in its record.
+// Until stored, its rows are answered from memory; after, from the table, in chunks
+// (result-chunks).
+import type { AggregationQuery, AggregationRow, AggregationStore } from '../aggregation-store.js';
+import { READ_STORED_ROWS_SQL, storeRowsSql } from './aggregation-sql.js';
 import { AggregationRecords } from './aggregation-records.js';
 import { runBounded } from './aggregation-run.js';
+import type { Columns, Lease } from './connections.js';
 import type { Database, Row } from './database.js';
 import { ResultChunks } from './result-chunks.js';
 
@@ -27,14 +30,71 @@ const toRow = (r: Row): AggregationRow => ({
   costUsd: { sum: r.cost_sum as number, min: r.cost_min as number, max: r.cost_max as number },
 });
 
-export function duckDbAggregations(db: Database, trace?: (line: string) => void): AggregationStore {
+/** The rows of a result read as columns (readResultRows), each as toRow makes it from a row. */
+function toRows(c: Columns): AggregationRow[] {
+  const rows: AggregationRow[] = [];
+  const n = c.row_index?.length ?? 0;
+  const at = (column: string, i: number) => (c[column]![i] === null ? undefined : c[column]![i]);
+  const num = (column: string, i: number) => Number(c[column]![i]);
+  for (let i = 0; i < n; i++) {
+    rows.push({
+      bucketStart: num('bucket_start', i),
+      bucketEnd: num('bucket_end', i),
+      queueId: at('queue_id', i) as string | undefined,
+      fleetId: at('fleet_id', i) as string | undefined,
+      jobId: at('job_id', i) as string | undefined,
+      jobName: at('job_name', i) as string | undefined,
+      userId: at('user_id', i) as string | undefined,
+      usageType: at('usage_type', i) as string | undefined,
+      instanceType: at('instance_type', i) as string | undefined,
+      licenseProduct: at('license_product', i) as string | undefined,
+      count: num('n', i),
+      runtimeSeconds: { sum: num('runtime_ms_sum', i) / 1000, min: num('runtime_ms_min', i) / 1000, max: num('runtime_ms_max', i) / 1000 },
+      costUsd: { sum: num('cost_sum', i), min: num('cost_min', i), max: num('cost_max', i) },
+    });
+  }
+  return rows;
+}
+
+/** The aggregation store, and a wait for the results still being stored (the engine must not close under them). */
+export type DuckDbAggregations = AggregationStore & { allStored(): Promise<void> };
+
+export function duckDbAggregations(db: Database, trace?: (line: string) => void): DuckDbAggregations {
   const records = new AggregationRecords(db);
-  const results = new ResultChunks(async (id, from, to) =>
-    (await db.all(`SELECT * FROM ${RESULT_ROWS_TABLE} WHERE aggregation_id = $1 AND row_index >= $2 AND row_index < $3 ORDER BY row_index`, [id, from, to])).map(toRow),
-  );
+  const results = new ResultChunks(async (id, from, to) => {
+    const record = await records.get(id);
+    return record ? (await db.all(READ_STORED_ROWS_SQL, [id, record.createdAt, from, to])).map(toRow) : [];
+  });
+  /** Completed results not stored yet: their rows, answered from here until they are. */
+  const unstored = new Map<string, AggregationRow[]>();
+  const storing = new Set<Promise<void>>();
   // A reopened engine cut short every aggregation that was running on the old one.
   // (A Start answered after the reopen is newer than the hook's call, and left alone.)
   db.onReopen(() => records.failInterrupted('The storage engine failed and was reopened while this aggregation ran. Start it again.', Date.now()));
+
+  /**
+   * Stores a completed result: its rows (from ft_groups, still on its connection) and its
+   * status, in one transaction on that connection (all or nothing, one commit). A failure
+   * turns it FAILED.
+   */
+  async function store(conn: Lease, id: string, q: AggregationQuery, createdAt: number): Promise<void> {
+    const began = performance.now();
+    try {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        await conn.run(storeRowsSql(id, createdAt, q));
+        await records.storeCompleted(id, conn);
+        await conn.run('COMMIT');
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      trace?.(`aggregation ${id}: stored in ${Math.round(performance.now() - began)} ms after COMPLETED`);
+    } catch (err) {
+      records.lose(id, err);
+      trace?.(`aggregation ${id}: could not be stored: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 
   return {
     insertAggregation: (rec) => records.insert(rec),
@@ -42,37 +102,56 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
     async runAggregation(id, q, limits) {
       const began = performance.now();
       const conn = await db.lease();
+      let closeLater = false;
+      const nothingToStore = Promise.resolve();
       try {
         const outcome = await runBounded(conn, id, q, limits, trace);
+        const read = performance.now();
         switch (outcome.kind) {
           case 'too-many':
-            return await records.finish(id, 'FAILED', `The aggregation would return ${outcome.rows} rows, more than this server's limit of ${limits.maxRows}. Narrow the time range, choose a longer period, select fewer queues or fleets, or group by fewer fields.`, 0);
+            return { record: await records.finish(id, 'FAILED', `The aggregation would return ${outcome.rows} rows, more than this server's limit of ${limits.maxRows}. Narrow the time range, choose a longer period, select fewer queues or fleets, or group by fewer fields.`, 0), rows: [], stored: nothingToStore };
           case 'timed-out':
-            await records.dropRows(id).catch(() => undefined);
-            return await records.finish(id, 'TIMEOUT', `The aggregation ran past this server's limit of ${limits.timeoutMs / 1000} s. Narrow the time range, select fewer queues or fleets, or group by fewer fields.`, 0);
-          case 'stored': {
+            return { record: await records.finish(id, 'TIMEOUT', `The aggregation ran past this server's limit of ${limits.timeoutMs / 1000} s. Narrow the time range, select fewer queues or fleets, or group by fewer fields.`, 0), rows: [], stored: nothingToStore };
+          case 'computed': {
             const message = outcome.missingRates.length
               ? `No rate for ${outcome.missingRates.join(', ')}: that usage counts 0 USD. Add the rates to the pricing file (serve --pricing FILE).`
               : undefined;
-            const done = await records.finish(id, 'COMPLETED', message, outcome.rows);
-            trace?.(`aggregation ${id}: COMPLETED in ${Math.round(performance.now() - began)} ms`);
-            return done;
+            const rows = toRows(outcome.rows);
+            unstored.set(id, rows);
+            const record = await records.complete(id, message, rows.length);
+            trace?.(`aggregation ${id}: COMPLETED in ${Math.round(performance.now() - began)} ms (${(performance.now() - read).toFixed(1)} ms after its rows were read)`);
+            // The lease goes on to store the rows: ft_groups lives on its connection.
+            closeLater = true;
+            const stored = store(conn, id, q, record.createdAt).finally(() => {
+              unstored.delete(id);
+              conn.close();
+              storing.delete(stored);
+            });
+            storing.add(stored);
+            return { record, rows, stored };
           }
         }
       } finally {
-        conn.close();
+        if (!closeLater) conn.close();
       }
     },
 
     failAggregation: (id, message) => records.fail(id, message),
     getAggregation: (id) => records.get(id),
-    readAggregationRows: (id, offset, limit) => results.rows(id, offset, limit),
+    async readAggregationRows(id, offset, limit) {
+      const rows = unstored.get(id);
+      return rows ? rows.slice(offset, offset + limit) : results.rows(id, offset, limit);
+    },
     failInterruptedAggregations: (message) => records.failInterrupted(message),
 
     async deleteExpiredAggregations(nowMs) {
       const gone = await records.deleteExpired(nowMs);
       for (const id of gone) results.forget(id);
       return gone.length;
+    },
+
+    async allStored() {
+      await Promise.all([...storing]);
     },
   };
 }

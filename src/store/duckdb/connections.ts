@@ -30,6 +30,14 @@ export async function readRows(connection: DuckDBConnection, sql: string, params
   });
 }
 
+/** A result's columns by name, each as JS values (BIGINT and HUGEINT as bigint): for large results, cheaper than rows as objects. */
+export type Columns = Record<string, unknown[]>;
+
+export async function readColumns(connection: DuckDBConnection, sql: string): Promise<Columns> {
+  return (await connection.runAndReadAll(sql)).getColumnsObjectJS();
+}
+
+
 /** Statements inside the writer's transaction, which may also append rows (the Appender writes inside the transaction). */
 export interface WriterSql extends Sql {
   appender(table: string, schema?: string, catalog?: string): Promise<DuckDBAppender>;
@@ -120,6 +128,11 @@ export class Lease implements Sql {
 
   async one(sql: string, params: DuckDBValue[] = []): Promise<Row | undefined> {
     return (await this.all(sql, params))[0];
+  }
+
+  /** A result as columns (readColumns): reading thousands of rows as objects measured several times slower. */
+  columns(sql: string): Promise<Columns> {
+    return this.use(() => readColumns(this.connection, sql));
   }
 
   async run(sql: string, ...args: RunArgs): Promise<void> {

@@ -29,6 +29,7 @@ const HEALTH_WAIT_MS = 5_000;
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
   await migrate(db, options.log);
+  const aggregations = duckDbAggregations(db, options.traceAggregations);
   const writer = await SessionWriter.open(db, { log: options.log, probe: options.probeGroupStatements, trace: options.traceGroupCommits, maxWaitingRecords: options.maxWaitingRecords });
   const parents = parentCache(db);
   const resources = duckDbResources(db);
@@ -50,7 +51,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     deleteFleet: changingParents(resources.deleteFleet),
     deleteFarm: changingParents(resources.deleteFarm),
     ...duckDbSessionIngest(db, writer, parents),
-    ...duckDbAggregations(db, options.traceAggregations),
+    ...aggregations,
     async findClientToken(scope, token) {
       const r = await db.one(`SELECT resource_id, fingerprint FROM client_tokens WHERE scope = $1 AND token = $2`, [scope, token]);
       return r && { resourceId: r.resource_id as string, fingerprint: r.fingerprint as string };
@@ -85,6 +86,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
       }
     },
     async close() {
+      // Results completed but still being stored hold a connection: closing under it crashes the engine.
+      await aggregations.allStored();
       await db.close();
     },
   };

@@ -2,7 +2,7 @@
 // server opens it. Each step is one transaction: a crash part way leaves the file as it was.
 import type { Database } from './database.js';
 import { SCHEMA } from './schema.js';
-import { OLD_RESULT_TABLE, RESULT_ROWS_TABLE } from './aggregation-sql.js';
+import { OLD_RESULT_TABLE, RESULT_COLUMNS, RESULT_ROWS_TABLE } from './aggregation-sql.js';
 import { addRunningSql, jobKeySql, widenSpansSql } from './session-merge.js';
 import { assignCodesSql, CODED_COLUMNS, codeLookup, sessionKey } from './value-codes.js';
 
@@ -32,7 +32,7 @@ async function gatherResultRows(db: Database, tables: string[]): Promise<void> {
   await db.transaction(async (tx) => {
     for (const table of tables) {
       const id = OLD_RESULT_TABLE.exec(table)![1]!;
-      await tx.run(`INSERT INTO ${RESULT_ROWS_TABLE} SELECT '${id}', * FROM ${table}`);
+      await tx.run(`INSERT INTO ${RESULT_ROWS_TABLE} (aggregation_id, ${RESULT_COLUMNS.join(', ')}) SELECT '${id}', * FROM ${table}`);
       await tx.run(`DROP TABLE ${table}`);
     }
   });
@@ -72,6 +72,17 @@ async function addWriterColumns(db: Database, missing: { seq: boolean; jobKey: b
   });
 }
 
+/**
+ * Before 0.3 result rows had no created_at (the key a read of one result filters on): add it,
+ * and give rows that lack it their aggregation's.
+ */
+async function keyResultRows(db: Database, addColumn: boolean): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (addColumn) await tx.run(`ALTER TABLE ${RESULT_ROWS_TABLE} ADD COLUMN created_at BIGINT`);
+    await tx.run(`UPDATE ${RESULT_ROWS_TABLE} r SET created_at = a.created_at FROM aggregations a WHERE r.created_at IS NULL AND a.aggregation_id = r.aggregation_id`);
+  });
+}
+
 export async function migrate(db: Database, log: (message: string) => void = () => undefined): Promise<void> {
   const resultTables = (await db.all(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'`))
     .map((t) => t.table_name as string)
@@ -80,6 +91,9 @@ export async function migrate(db: Database, log: (message: string) => void = () 
     log(`Upgrading the data file: moving the rows of ${resultTables.length} aggregations into one table (once)...`);
     await gatherResultRows(db, resultTables);
   }
+  const resultColumns = await db.all(`SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = '${RESULT_ROWS_TABLE}'`);
+  const keyed = resultColumns.some((c) => c.column_name === 'created_at');
+  if (!keyed || resultTables.length) await keyResultRows(db, !keyed);
   const columns = await db.all(`SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'sessions'`);
   if (!columns.some((c) => c.column_name === 'session_key')) {
     const n = Number((await db.one(`SELECT count(*) AS n FROM sessions`))!.n);

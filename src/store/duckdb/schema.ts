@@ -53,11 +53,13 @@ export const SCHEMA: string[] = [
      aggregation_id VARCHAR PRIMARY KEY, farm_id VARCHAR NOT NULL, status VARCHAR NOT NULL, status_message VARCHAR,
      group_by VARCHAR[] NOT NULL, statistics VARCHAR[] NOT NULL,
      created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, row_count BIGINT NOT NULL DEFAULT 0)`,
-  // Every aggregation's result rows, in page order (aggregation-sql.ts storeRowsSql).
+  // Every aggregation's result rows, in page order (aggregation-sql.ts storeRowsSql), with the
+  // aggregation's created_at (last: files before 0.3 had no such column, migrations.ts adds it):
+  // it rises through the table, so reading one result skips the row groups of the others.
   `CREATE TABLE IF NOT EXISTS aggregation_rows (
      aggregation_id VARCHAR NOT NULL, row_index BIGINT NOT NULL, bucket_start BIGINT NOT NULL, bucket_end BIGINT NOT NULL,
      queue_id VARCHAR, fleet_id VARCHAR, job_id VARCHAR, job_name VARCHAR, user_id VARCHAR,
      usage_type VARCHAR, instance_type VARCHAR, license_product VARCHAR,
      n BIGINT NOT NULL, runtime_ms_sum HUGEINT, runtime_ms_min BIGINT, runtime_ms_max BIGINT,
-     cost_sum DOUBLE, cost_min DOUBLE, cost_max DOUBLE)`,
+     cost_sum DOUBLE, cost_min DOUBLE, cost_max DOUBLE, created_at BIGINT)`,
 ];
