@@ -12,7 +12,7 @@
 // recomputed from the job's sessions, the one read here that grows with a job's size.
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { LIST, VARCHAR } from '@duckdb/node-api';
-import type { SessionRecord } from '../../domain/resources.js';
+import type { Job, SessionRecord } from '../../domain/resources.js';
 import { MissingParentsError } from '../store.js';
 import type { WriterSql } from './connections.js';
 import { toSession } from './resources.js';
@@ -54,19 +54,8 @@ export interface StoredSession {
   record: SessionRecord;
 }
 
-/** A job's row as the table holds it. */
-export interface JobRow {
-  farmId: string;
-  queueId: string;
-  jobId: string;
-  name: string;
-  userId: string;
-  createdAt: number;
-  updatedAt: number;
-  startedAt: number;
-  endedAt?: number;
-  lastEndedAt?: number;
-}
+/** A job's row as the table holds it: the job, and its sessions' latest end (kept while one still runs). */
+export type JobRow = Job & { lastEndedAt?: number };
 
 /** What the group changed in the writer's memory, to keep once it commits. */
 export interface GroupEffects {
