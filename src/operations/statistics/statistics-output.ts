@@ -4,7 +4,8 @@
 import { statsObject, type Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationRow } from '../../store/aggregation-store.js';
 
-export function toStatistics(row: AggregationRow, statistics: Statistic[]) {
+/** The member's fields in the wire's order, with the bucket's edges as the caller writes them (Dates, or ISO text). */
+function statisticsMember<T>(row: AggregationRow, statistics: Statistic[], bucketStart: T, bucketEnd: T) {
   return {
     queueId: row.queueId,
     fleetId: row.fleetId,
@@ -15,11 +16,15 @@ export function toStatistics(row: AggregationRow, statistics: Statistic[]) {
     licenseProduct: row.licenseProduct,
     instanceType: row.instanceType,
     count: row.count,
-    costInUsd: statsObject({ ...row.costUsd, count: row.count }, statistics),
-    runtimeInSeconds: statsObject({ ...row.runtimeSeconds, count: row.count }, statistics),
-    aggregationStartTime: new Date(row.bucketStart),
-    aggregationEndTime: new Date(row.bucketEnd),
+    costInUsd: statsObject({ sum: row.costUsd.sum, min: row.costUsd.min, max: row.costUsd.max, count: row.count }, statistics),
+    runtimeInSeconds: statsObject({ sum: row.runtimeSeconds.sum, min: row.runtimeSeconds.min, max: row.runtimeSeconds.max, count: row.count }, statistics),
+    aggregationStartTime: bucketStart,
+    aggregationEndTime: bucketEnd,
   };
+}
+
+export function toStatistics(row: AggregationRow, statistics: Statistic[]) {
+  return statisticsMember(row, statistics, new Date(row.bucketStart), new Date(row.bucketEnd));
 }
 
 /** A timestamp as the wire writes it (Date's toJSON), remembered: a result's rows share few bucket edges. */
@@ -39,19 +44,5 @@ export function isoTimes(): (ms: number) => string {
  * join copies at once; text built by concatenation measured slower to join.
  */
 export function statisticsJson(row: AggregationRow, statistics: Statistic[], iso: (ms: number) => string = isoTimes()): string {
-  return JSON.stringify({
-    queueId: row.queueId,
-    fleetId: row.fleetId,
-    jobId: row.jobId,
-    jobName: row.jobName,
-    userId: row.userId,
-    usageType: row.usageType,
-    licenseProduct: row.licenseProduct,
-    instanceType: row.instanceType,
-    count: row.count,
-    costInUsd: statsObject({ sum: row.costUsd.sum, min: row.costUsd.min, max: row.costUsd.max, count: row.count }, statistics),
-    runtimeInSeconds: statsObject({ sum: row.runtimeSeconds.sum, min: row.runtimeSeconds.min, max: row.runtimeSeconds.max, count: row.count }, statistics),
-    aggregationStartTime: iso(row.bucketStart),
-    aggregationEndTime: iso(row.bucketEnd),
-  });
+  return JSON.stringify(statisticsMember(row, statistics, iso(row.bucketStart), iso(row.bucketEnd)));
 }

@@ -91,11 +91,9 @@ export async function migrate(db: Database, log: (message: string) => void = () 
     log(`Upgrading the data file: moving the rows of ${resultTables.length} aggregations into one table (once)...`);
     await gatherResultRows(db, resultTables);
   }
-  const resultColumns = await db.all(`SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = '${RESULT_ROWS_TABLE}'`);
-  const keyed = resultColumns.some((c) => c.column_name === 'created_at');
+  const keyed = (await columnsOf(db, RESULT_ROWS_TABLE)).has('created_at');
   if (!keyed || resultTables.length) await keyResultRows(db, !keyed);
-  const columns = await db.all(`SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'sessions'`);
-  if (!columns.some((c) => c.column_name === 'session_key')) {
+  if (!(await columnsOf(db, 'sessions')).has('session_key')) {
     const n = Number((await db.one(`SELECT count(*) AS n FROM sessions`))!.n);
     log(`Upgrading the data file: coding ${n} sessions for faster aggregations (once; a few seconds per million sessions)...`);
     await addSessionCodes(db);

@@ -70,7 +70,13 @@ export interface GroupEffects {
   licenseSets: Map<string, string>;
 }
 
+/** The key the writer holds a session by (farm and session ID), and the farm again from it. */
 export const sessionIdOf = (farmId: string, sessionId: string) => `${farmId}\n${sessionId}`;
+export const farmOfSessionId = (id: string) => id.slice(0, id.indexOf('\n'));
+/** A job's key, as the job_key column holds it (jobKeySql in session-merge.ts writes the same in SQL). */
+export const jobKeyOf = (j: { farmId: string; jobId: string }) => `${j.farmId}/${j.jobId}`;
+/** The job key of a running session held under `id`. */
+export const jobKeyOfRunning = (id: string, s: StoredSession) => jobKeyOf({ farmId: farmOfSessionId(id), jobId: s.record.jobId });
 
 const SESSION_COLUMNS = `seq, farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at`;
 const GROUP_UPDATES = 'group_updates';
@@ -101,7 +107,9 @@ function sameRecord(a: SessionRecord, b: SessionRecord): boolean {
 interface Touched {
   farmId: string;
   key: SessionKey;
-  before?: { seq: number; record: SessionRecord };
+  before?: StoredSession;
+  /** The seq a session new to the store was given. */
+  seq?: number;
   now?: SessionRecord;
   /** The clock of the batch whose record now stands (its updated_at). */
   nowMs: number;
@@ -298,7 +306,7 @@ export async function mergeGroup(
       sessions.appendBigInt(BigInt(seq));
       sessions.endRow();
       effects.keys.push({ seq, key: t.key });
-      (t as Touched & { seq?: number }).seq = seq;
+      t.seq = seq;
     }
     sessions.flushSync();
     sessions.closeSync();
@@ -338,7 +346,7 @@ export async function mergeGroup(
 
   await writeRunning(tx, updates, [...inserts, ...updates]);
   for (const t of [...inserts, ...updates]) {
-    const seq = t.before?.seq ?? (t as Touched & { seq?: number }).seq!;
+    const seq = t.before?.seq ?? t.seq!;
     effects.running.set(idOf(t.farmId, t.now!.sessionId), t.now!.endedAt === undefined ? { seq, record: t.now! } : undefined);
   }
   await widenSpans(tx, longest, view, effects);
@@ -410,7 +418,7 @@ async function widenSpans(tx: WriterSql, longest: Map<string, number>, view: Wri
  */
 async function writeJobs(tx: WriterSql, changes: JobChange[], draft: CodeDraft, nowMs: number, view: WriterView, effects: GroupEffects): Promise<void> {
   if (changes.length === 0) return;
-  const keyOf = (j: { farmId: string; jobId: string }) => `${j.farmId}/${j.jobId}`;
+  const keyOf = jobKeyOf;
   // Rows the writer holds need no lookup; the others are read by the job_key index.
   const storedJobs = new Map<string, JobRow>();
   const unknown: string[] = [];
@@ -432,7 +440,7 @@ async function writeJobs(tx: WriterSql, changes: JobChange[], draft: CodeDraft, 
   const moved = new Map<string, number>();
   const move = (id: string, s: StoredSession | undefined, by: number) => {
     if (!s) return;
-    const key = keyOf({ farmId: id.slice(0, id.indexOf('\n')), jobId: s.record.jobId });
+    const key = jobKeyOfRunning(id, s);
     moved.set(key, (moved.get(key) ?? 0) + by);
   };
   for (const [id, after] of effects.running) {

@@ -18,10 +18,10 @@ import type { SessionRecord } from '../../domain/resources.js';
 import { MissingParentsError, StorageFault, WriterBusyError } from '../store.js';
 import type { Sql, WriterSql } from './connections.js';
 import type { Database } from './database.js';
-import { mergeGroup, sessionIdOf, type BatchCounts, type GroupBatch, type GroupEffects, type JobRow, type StoredSession } from './session-group-merge.js';
+import { farmOfSessionId, jobKeyOfRunning, mergeGroup, sessionIdOf, type BatchCounts, type GroupBatch, type GroupEffects, type JobRow, type StoredSession } from './session-group-merge.js';
 import { toSession } from './resources.js';
 import { KEY_BLOCK, SessionKeyIndex } from './session-key-index.js';
-import { ValueCodeCache, type NewCode } from './value-code-cache.js';
+import { ValueCodeCache } from './value-code-cache.js';
 import { probing, type StatementProbe } from './statement-probe.js';
 
 /** A group's bounds: past them the rest waits for the next turn. */
@@ -151,7 +151,7 @@ export class SessionWriter {
    */
   private async runningAfterBulk(tx: Sql, farmId: string, staging: string): Promise<Map<string, StoredSession>> {
     const ids = new Set((await tx.all(`SELECT session_id FROM running_sessions WHERE farm_id = $1`, [farmId])).map((r) => sessionIdOf(farmId, r.session_id as string)));
-    const next = new Map([...this.running].filter(([id]) => !id.startsWith(`${farmId}\n`)));
+    const next = new Map([...this.running].filter(([id]) => farmOfSessionId(id) !== farmId));
     for (const id of ids) {
       const held = this.running.get(id);
       if (held) next.set(id, held);
@@ -176,22 +176,21 @@ export class SessionWriter {
   private countRunningPerJob(): void {
     this.runningPerJob = new Map();
     for (const [id, s] of this.running) {
-      const key = `${id.slice(0, id.indexOf('\n'))}/${s.record.jobId}`;
-      this.runningPerJob.set(key, (this.runningPerJob.get(key) ?? 0) + 1);
+      this.moveRunningCount(jobKeyOfRunning(id, s), 1);
     }
   }
 
   private async bulkEffects(tx: Sql, firstSeq: number): Promise<GroupEffects> {
     const effects: GroupEffects = { keys: [], codes: [], nextSeq: firstSeq, longestClosed: new Map(), running: new Map(), jobs: new Map(), licenseSets: new Map() };
     const added = await tx.all(
-      `SELECT seq, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo, session_key FROM sessions WHERE seq >= ${firstSeq}`,
+      `SELECT seq, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo FROM sessions WHERE seq >= ${firstSeq}`,
     );
     for (const row of added) {
       const seq = row.seq as number;
       effects.keys.push({ seq, key: { key: 0n, hi: row.hi as number, lo: row.lo as number } });
       if (seq >= effects.nextSeq) effects.nextSeq = seq + 1;
     }
-    effects.codes = (await this.codes.refresh(tx)) as NewCode[];
+    effects.codes = await this.codes.refresh(tx);
     // The span bound may have widened: read it again when next needed.
     this.longestClosed.clear();
     return effects;
@@ -204,12 +203,11 @@ export class SessionWriter {
     for (const [farmId, ms] of effects.longestClosed) this.longestClosed.set(farmId, ms);
     for (const [json, text] of effects.licenseSets) this.licenseSets.set(json, text);
     for (const [id, now] of effects.running) {
-      const farmId = id.slice(0, id.indexOf('\n'));
       const before = this.running.get(id);
-      if (before) this.moveRunningCount(`${farmId}/${before.record.jobId}`, -1);
+      if (before) this.moveRunningCount(jobKeyOfRunning(id, before), -1);
       if (now) {
         this.running.set(id, now);
-        this.moveRunningCount(`${farmId}/${now.record.jobId}`, 1);
+        this.moveRunningCount(jobKeyOfRunning(id, now), 1);
       } else {
         this.running.delete(id);
       }
