@@ -3,6 +3,8 @@
 // that stop or trickle, invalid UTF-8, deep JSON, timestamps nobody's farm produced.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -209,6 +211,34 @@ describe('text and times no client should send', () => {
       assert.equal(answer.status, 400, `${path}: ${answer.text}`);
       assert.equal(answer.headers.get('x-amzn-errortype'), 'ValidationException');
       assert.equal(answer.body.reason, 'CANNOT_PARSE');
+    }
+    assert.equal((await fast.client.send(new ListFarmsCommand({}))).$metadata.httpStatusCode, 200);
+  });
+
+  test('a body whose framing breaks part way is answered 400, and a client still sending is drained, not reset', async () => {
+    for (const path of ['/2023-10-12/farms', ingestPath('farm-00000000000000000000000000000000')]) {
+      const { hostname, port } = new URL(fast.url);
+      // Half-open, as a client still sending its body is once the server has said its piece.
+      const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true });
+      const received: Buffer[] = [];
+      let writeError: Error | undefined;
+      socket.on('data', (d) => received.push(d));
+      socket.on('error', (err) => (writeError ??= err));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      await once(socket, 'connect');
+      socket.write(`POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n`);
+      // The client keeps sending after the server has answered; a server that closed at
+      // once would make these writes fail with a reset (and could lose its answer).
+      for (let i = 0; i < 8 && !writeError; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        socket.write(Buffer.alloc(256 * 1024, 0x61));
+      }
+      socket.end();
+      await closed;
+      assert.equal(writeError, undefined, `${path}: the server reset a client still sending`);
+      const text = Buffer.concat(received).toString('utf8');
+      assert.match(text, /^HTTP\/1\.1 400 /, path);
+      assert.match(text, /x-amzn-errortype: ValidationException/, path);
     }
     assert.equal((await fast.client.send(new ListFarmsCommand({}))).$metadata.httpStatusCode, 200);
   });

@@ -10,8 +10,8 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 /** How long, and how much, of an unread body is read and dropped after an early answer. */
-const LINGER_MS = 10_000;
-const LINGER_BYTES = 1024 * 1024 * 1024;
+export const LINGER_MS = 10_000;
+export const LINGER_BYTES = 1024 * 1024 * 1024;
 
 export function lingerAfterEarlyAnswers(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply) => {
