@@ -8,14 +8,13 @@ import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricin
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
 import { AggregationRunner } from './operations/statistics/aggregation-runner.js';
-import { INGEST_SESSIONS } from './operations/ingest-sessions.js';
 import { OPERATIONS } from './operations/registry.js';
+import { BatchSlots } from './operations/sessions/batch-slots.js';
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
-import { buildApp } from './wire/app.js';
+import { buildApp, streamingRoutesOf } from './wire/app.js';
 import { Access, type AuthMode } from './wire/auth/access.js';
 import { healthRoute } from './wire/health-route.js';
-import { INGEST_ROUTE, ingestRoute } from './wire/ingest-route.js';
 import { createLogger, type LogLevel } from './wire/request-log.js';
 import { readTls, type TlsFiles } from './wire/tls.js';
 import { WEB_PUBLIC_ROUTES, webRoute } from './wire/web-route.js';
@@ -88,6 +87,8 @@ export const DEFAULT_GROUP_COMMIT_BYTES = 1024 * 1024;
 const MIN_BODY_BYTES_PER_SECOND = 8 * 1024;
 /** A gzip body may not inflate more than this many times (record files do about tenfold). */
 const MAX_GZIP_INFLATION = 200;
+/** How long a large ingest batch waits for a slot before it is throttled. */
+const BATCH_SLOT_WAIT_MS = 10_000;
 /** How long stopping waits for requests under way (commits, aggregations' answers) before it closes their connections. */
 const STOP_GRACE_MS = 30_000;
 
@@ -120,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? 300) * 1000,
     bulkIngest: options.bulkIngest ?? true,
     maxBatchRecords: options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
+    groupCommitBytes: options.groupCommitBytes ?? DEFAULT_GROUP_COMMIT_BYTES,
   };
   const bodyPace = { idleMs: (options.bodyTimeoutSeconds ?? 30) * 1000, minBytesPerSecond: MIN_BODY_BYTES_PER_SECOND };
   const stopping = new AbortController();
@@ -127,9 +129,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const access = new Access({
     mode: auth,
     credentialsFile: options.credentialsFile,
-    knownActions: [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_SESSIONS.action],
+    knownActions: OPERATIONS.map((op) => `deadline:${op.name}`),
     rateLimit: options.rateLimit,
-    streamingRoutes: [`POST ${INGEST_ROUTE}`],
+    streamingRoutes: streamingRoutesOf(OPERATIONS),
     publicRoutes: ['GET /health', ...WEB_PUBLIC_ROUTES],
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
@@ -142,12 +144,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     traceAggregations: options.traceAggregations ? log : undefined,
     traceGroupCommits: options.traceIngest ? log : undefined,
     traceCheckpoints: options.traceIngest ? log : undefined,
+    spoolDir: options.spoolDir,
   });
   await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');
   const tokens = new PageTokens(await store.serverSecret());
   const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);
   aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
-  const context = (caller: string, grantedFarms: FarmGrant = '*'): OperationContext => ({ store, settings, tokens, aggregations, caller, grantedFarms, now: Date.now });
+  const batchSlots = new BatchSlots(options.concurrentBatches ?? 4, BATCH_SLOT_WAIT_MS);
+  const trace = options.traceIngest ? log : undefined;
+  const context = (caller: string, grantedFarms: FarmGrant, requestId: string): OperationContext => ({ store, settings, tokens, aggregations, batchSlots, caller, grantedFarms, requestId, trace, now: Date.now });
   const app = await buildApp({
     operations: OPERATIONS,
     context,
@@ -157,26 +162,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     access,
     logger,
     https,
-    routeOperations: { [`POST ${INGEST_ROUTE}`]: INGEST_SESSIONS.name },
-    plugins: [
-      healthRoute(() => store.health()),
-      webRoute({ auth, strict: settings.strict }),
-      ingestRoute({
-        context,
-        authorize: (request, action, farmId) => access.ingest(request, action, farmId),
-        stopping: stopping.signal,
-        limits: {
-          ...bodyPace,
-          maxBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
-          maxInflation: MAX_GZIP_INFLATION,
-          concurrentBatches: options.concurrentBatches ?? 4,
-          inMemoryBytes: options.groupCommitBytes ?? DEFAULT_GROUP_COMMIT_BYTES,
-          slotWaitMs: 10_000,
-        },
-        spoolDir: options.spoolDir ?? (options.dataDir === ':memory:' ? undefined : join(options.dataDir, 'spool')),
-        trace: options.traceIngest ? log : undefined,
-      }),
-    ],
+    payloadLimits: { ...bodyPace, maxBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES, maxInflation: MAX_GZIP_INFLATION },
+    plugins: [healthRoute(() => store.health()), webRoute({ auth, strict: settings.strict })],
     onInternalError: (err, request) => request.log.error({ err }, `internal error on ${request.method} ${request.url.split('?')[0]}`),
   });
   let address: string;

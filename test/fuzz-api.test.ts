@@ -6,8 +6,7 @@
 import fc from 'fast-check';
 import { after, before, describe, test } from 'node:test';
 import { startFarmtally, type Farmtally } from './support/server.js';
-import { OPERATIONS } from '../src/operations/registry.js';
-import { apiRequest, invalidUtf8Request } from './fuzz/api-requests.js';
+import { apiRequest, invalidUtf8Request, JSON_OPERATIONS } from './fuzz/api-requests.js';
 import { answerProblems } from './fuzz/answer-checks.js';
 import { apiFixture, type ApiFixture } from './fuzz/fixture.js';
 import { QUICK_HAZARDS } from './fuzz/framing.js';
@@ -63,7 +62,7 @@ describe('fuzz: every API operation', () => {
 
   test('a request whose body stops short is let go (refused or closed), not acted on', async () => {
     const settings = fuzzRunSettings(1);
-    const withBodies = OPERATIONS.filter((op) => op.method === 'POST' || op.method === 'PATCH');
+    const withBodies = JSON_OPERATIONS.filter((op) => op.method === 'POST' || op.method === 'PATCH');
     const stalled = apiRequest(fixture, { allowed: [], forced: 'stalled-body' }, withBodies);
     await checkProperty(stalledProperty(target, stalled, STALL_WAIT_MS), settings, replayHint(settings, FILE), false);
   });

@@ -9,11 +9,10 @@ import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { OPERATIONS } from '../operations/registry.js';
 import { checkCredentials, type Principal } from '../wire/auth/credentials.js';
-import { INGEST_SESSIONS } from '../operations/ingest-sessions.js';
 import { EXIT } from './exit.js';
 
 export const DEFAULT_CREDENTIALS_FILE = 'farmtally-credentials.json';
-const KNOWN_ACTIONS = [...OPERATIONS.map((op) => `deadline:${op.name}`), INGEST_SESSIONS.action];
+const KNOWN_ACTIONS = OPERATIONS.map((op) => `deadline:${op.name}`);
 /** Access key IDs look like AWS's: a prefix and 16 characters of base32. */
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 

@@ -1,6 +1,6 @@
 // The rules a session record carries in itself (SPEC section 4), apart from any transport
 // or storage. Each field's own constraints are declared as a shape beside the ingest
-// operation (operations/ingest-sessions.ts); what is here spans fields or gives a value its
+// operation (operations/sessions/ingest-sessions.ts); what is here spans fields or gives a value its
 // one canonical form, so that re-sending the same facts is recognised as `unchanged`.
 import type { SessionRecord } from './resources.js';
 
@@ -20,6 +20,9 @@ export const SESSION_RECORD_FIELDS = [
 ] as const satisfies readonly (keyof SessionRecord)[];
 
 export type SessionRecordField = (typeof SESSION_RECORD_FIELDS)[number];
+
+/** The fields every record must carry; the others are optional. The record's shape (operations/sessions/ingest-sessions.ts) is checked against this list by the compiler. */
+export const REQUIRED_SESSION_RECORD_FIELDS = ['sessionId', 'queueId', 'jobId', 'jobName', 'userId', 'fleetId', 'workerId', 'startedAt'] as const satisfies readonly SessionRecordField[];
 
 /** A session record as NDJSON carries it: SessionRecord with ISO 8601 timestamps. */
 export type SessionRecordJson = Omit<SessionRecord, 'startedAt' | 'endedAt'> & { startedAt: string; endedAt?: string };

@@ -2,6 +2,7 @@
 import type { RateCard } from '../domain/pricing.js';
 import type { Store } from '../store/store.js';
 import type { PageTokens } from './page-tokens.js';
+import type { BatchSlots } from './sessions/batch-slots.js';
 import type { AggregationRunner } from './statistics/aggregation-runner.js';
 
 export interface ServerSettings {
@@ -21,6 +22,8 @@ export interface ServerSettings {
   bulkIngest: boolean;
   /** The most records one ingest request may hold (--max-batch-records); past it the batch is refused at once. */
   maxBatchRecords: number;
+  /** An ingest body up to this many bytes is read into memory whole and written by group commit, without a batch slot (--group-commit-bytes; 0: never). */
+  groupCommitBytes: number;
 }
 
 /** The farms a caller may see: every farm, or these. */
@@ -31,9 +34,15 @@ export interface OperationContext {
   settings: ServerSettings;
   tokens: PageTokens;
   aggregations: AggregationRunner;
+  /** The slots large ingest batches take, a few at once (shared by every request). */
+  batchSlots: BatchSlots;
   /** Who is calling: the principal's name, or `farmtally` in open mode. */
   caller: string;
   /** The farms the caller may see (ListFarms shows only these); `*` in open mode. */
   grantedFarms: FarmGrant;
+  /** The request's ID, as its answer and log line carry it. */
+  requestId: string;
+  /** Where an operation tells how it went about a request, when the server traces (--trace-ingest). */
+  trace?: (line: string) => void;
   now(): number;
 }

@@ -16,6 +16,7 @@ import { deleteQueue } from './queues/delete-queue.js';
 import { getQueue } from './queues/get-queue.js';
 import { listQueues } from './queues/list-queues.js';
 import { getSession } from './sessions/get-session.js';
+import { ingestSessions } from './sessions/ingest-sessions.js';
 import { listSessions } from './sessions/list-sessions.js';
 import { getSessionsStatisticsAggregation } from './statistics/get-sessions-statistics-aggregation.js';
 import { startSessionsStatisticsAggregation } from './statistics/start-sessions-statistics-aggregation.js';
@@ -38,6 +39,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   listJobs,
   getSession,
   listSessions,
+  ingestSessions,
   startSessionsStatisticsAggregation,
   getSessionsStatisticsAggregation,
 ];

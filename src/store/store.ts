@@ -110,10 +110,15 @@ export interface SessionRecordRules {
   oneOf: Record<string, readonly string[]>;
   /** Epoch ms every timestamp member, when set, lies within (both ends included). */
   timeRange: { from: number; to: number };
+  /** The most bytes one line may take; a longer one is the careful path's to word. */
+  maxLineBytes: number;
 }
 
-/** How a bulk load went: every record staged, or nothing staged and why the careful path must read the file. */
-export type BulkLoad = { staged: number } | { careful: string };
+/**
+ * How a bulk load went: every record staged, or nothing staged, why the careful path must
+ * read the body, and the body's bytes again for that reading (the load has read them).
+ */
+export type BulkLoad = { staged: number } | { careful: string; replay(): AsyncIterable<Buffer> | Iterable<Buffer> };
 
 /**
  * One batch of session records on its way in. Records are staged apart from the sessions
@@ -124,14 +129,15 @@ export interface StagedSessions {
   /** Adds validated records, in the order the batch lists them. */
   append(records: readonly SessionRecord[]): Promise<void>;
   /**
-   * The fast path: stages a whole NDJSON file (a spooled request body) in one go, but only
-   * when the engine can show that the record-by-record path would accept every record and
-   * stage exactly the same values. Anything it finds wrong, or cannot judge, stages nothing
-   * and answers `careful`: the caller then reads the file record by record for the exact
-   * answer. Only on a batch with nothing staged yet. An engine without a bulk reader leaves
-   * it out, and every batch takes the careful path.
+   * The fast path: stages a whole NDJSON body (its bytes as they arrive; an error they throw
+   * is thrown as it is) in one go, but only when the engine can show that the
+   * record-by-record path would accept every record and stage exactly the same values.
+   * Anything it finds wrong, or cannot judge, stages nothing and answers `careful`: the
+   * caller then reads the body again (`replay`) record by record for the exact answer. Only
+   * on a batch with nothing staged yet. An engine without a bulk reader leaves it out, and
+   * every batch takes the careful path.
    */
-  loadNdjson?(file: string, rules: SessionRecordRules): Promise<BulkLoad>;
+  loadNdjson?(body: AsyncIterable<Buffer> | Iterable<Buffer>, rules: SessionRecordRules): Promise<BulkLoad>;
   /**
    * Writes everything staged in one transaction: sessions are keyed by farm and sessionId,
    * the last of duplicates in the batch wins, and a record equal to the stored session

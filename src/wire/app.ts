@@ -7,18 +7,20 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { FarmGrant, OperationContext } from '../operations/context.js';
 import { fieldValidationError, internalError, ServiceError, storageFaultError, tooLarge, validationError } from '../operations/errors.js';
 import type { AnyOperation } from '../operations/operation.js';
+import { streamingMemberOf } from '../operations/validation/shapes.js';
 import type { Access } from './auth/access.js';
 import { BodyRefused, pacedBody, stoppingRefusal, type BodyPace } from './body-guard.js';
 import { onClientError } from './client-errors.js';
 import { lingerAfterEarlyAnswers } from './early-answers.js';
 import { logRequests } from './request-log.js';
 import { outputJson } from './output-json.js';
-import { bindInput, toPath } from './rest-json.js';
+import { bindInput, toPath, type RawRequest } from './rest-json.js';
+import { gzipped, streamingPayload, type PayloadLimits } from './streaming-payload.js';
 
 export interface AppOptions {
   operations: readonly AnyOperation[];
   /** The per-request context, for the caller the auth step let in. */
-  context: (caller: string, grantedFarms?: FarmGrant) => OperationContext;
+  context: (caller: string, grantedFarms: FarmGrant, requestId: string) => OperationContext;
   /** Authentication, rate limits and authorization, for every route (wire/auth/access.ts). */
   access: Access;
   /** Fastify's logger: one line per request (request-log.ts), and the server's own messages. */
@@ -29,14 +31,21 @@ export interface AppOptions {
   https?: { cert: Buffer; key: Buffer };
   /** Largest accepted JSON body, in bytes. */
   bodyLimit: number;
-  /** How a request body must keep arriving (API bodies here; the ingest route guards its own). */
+  /** How a request body must keep arriving (JSON bodies and streaming payloads alike). */
   bodyPace: BodyPace;
+  /** Bounds on a streaming payload (an operation's body that streams to it, such as IngestSessions'). */
+  payloadLimits: PayloadLimits;
   /** Aborted when the server begins to stop: requests from then on are refused, bodies still arriving too. */
   stopping: AbortSignal;
   /** Extra route plugins (ingest, web page), registered in their own encapsulated scope. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Called with each unexpected error (a bug, not bad input), for the server's log. */
   onInternalError?: (err: unknown, request: FastifyRequest) => void;
+}
+
+/** The routes whose body streams to their operation ('METHOD /path' as registered), for the auth step. */
+export function streamingRoutesOf(operations: readonly AnyOperation[]): string[] {
+  return operations.filter((op) => streamingMemberOf(op.input)).map((op) => `${op.method} ${toPath(op.path)}`);
 }
 
 export function sendError(reply: FastifyReply, err: ServiceError): FastifyReply {
@@ -125,37 +134,49 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sendError(reply, validationError(`No operation matches ${request.method} ${path}. Check the endpoint URL and the API version (/2023-10-12/).`, [], 'UNKNOWN_OPERATION'));
   });
 
+  /** One operation's route: authorize, bind and validate the input, run it, serialize its output. */
+  const handlerOf = (op: AnyOperation, streams: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const raw: RawRequest = {
+      params: request.params as Record<string, string>,
+      query: request.query as Record<string, string>,
+      headers: request.headers,
+      body: streams ? undefined : (request.body as Buffer | undefined),
+    };
+    // Authorization comes before any look at the input: who may not call learns nothing from it.
+    const caller = options.access.authorize(request, `deadline:${op.name}`, raw.params.farmId);
+    if (streams) {
+      const gzip = gzipped(request.headers['content-encoding']);
+      const signed = options.access.payload(request);
+      raw.payload = streamingPayload(signed.body, gzip, signed.checkBody, options.payloadLimits, options.stopping);
+    }
+    const input = bindInput(op, raw);
+    const ctx = options.context(caller.name, caller.farms, request.id);
+    if (op.check) {
+      const failures = op.check(input as never, ctx);
+      if (failures.length) throw fieldValidationError(failures);
+    }
+    const output = await op.handle(input as never, ctx);
+    reply.header('content-type', 'application/json');
+    const body = outputJson(output as object | undefined);
+    if (body.length === 1 && typeof body[0] === 'string') return body[0];
+    // Parts (a page's rows, a slice of a buffer) are written one after the other, uncopied.
+    reply.header('content-length', body.reduce((n, part) => n + (typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength), 0));
+    return Readable.from(body);
+  };
+
   await app.register(async (api) => {
     // A JSON body must keep arriving like any other.
     api.addHook('preParsing', async (_request, _reply, payload) => Readable.from(pacedBody(payload, options.bodyPace, options.stopping), { objectMode: false }));
     for (const op of options.operations) {
-      api.route({
-        method: op.method,
-        url: toPath(op.path),
-        handler: async (request, reply) => {
-          const raw = {
-            params: request.params as Record<string, string>,
-            query: request.query as Record<string, string>,
-            headers: request.headers,
-            body: request.body as Buffer | undefined,
-          };
-          // Authorization comes before any look at the input: who may not call learns nothing from it.
-          const caller = options.access.authorize(request, `deadline:${op.name}`, raw.params.farmId);
-          const input = bindInput(op, raw);
-          const ctx = options.context(caller.name, caller.farms);
-          if (op.check) {
-            const failures = op.check(input as never, ctx);
-            if (failures.length) throw fieldValidationError(failures);
-          }
-          const output = await op.handle(input as never, ctx);
-          reply.header('content-type', 'application/json');
-          const body = outputJson(output as object | undefined);
-          if (body.length === 1 && typeof body[0] === 'string') return body[0];
-          // Parts (a page's rows, a slice of a buffer) are written one after the other, uncopied.
-          reply.header('content-length', body.reduce((n, part) => n + (typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength), 0));
-          return Readable.from(body);
-        },
-      });
+      if (!streamingMemberOf(op.input)) api.route({ method: op.method, url: toPath(op.path), handler: handlerOf(op, false) });
+    }
+  });
+  await app.register(async (streaming) => {
+    // Left unread: the operation reads the body as it arrives (streaming-payload.ts guards it).
+    streaming.removeAllContentTypeParsers();
+    streaming.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    for (const op of options.operations) {
+      if (streamingMemberOf(op.input)) streaming.route({ method: op.method, url: toPath(op.path), handler: handlerOf(op, true) });
     }
   });
 

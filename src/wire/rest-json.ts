@@ -2,7 +2,7 @@
 // headers and the JSON body, as its shape's member locations say, then validates it.
 import { fieldValidationError, validationError } from '../operations/errors.js';
 import type { AnyOperation } from '../operations/operation.js';
-import type { Shape } from '../operations/validation/shapes.js';
+import type { ByteStream, Shape } from '../operations/validation/shapes.js';
 import { validateAny } from '../operations/validation/validate.js';
 
 /** A URI template of the model (`/farms/{farmId}`) as a Fastify route path (`/farms/:farmId`). */
@@ -15,6 +15,8 @@ export interface RawRequest {
   query: Record<string, string | string[] | undefined>;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer | undefined;
+  /** A streaming payload's value, when the operation has such a member (its body is then not parsed). */
+  payload?: ByteStream;
 }
 
 /** Query and header values arrive as text; numbers are read as the shape asks. */
@@ -70,7 +72,7 @@ function parseBody(body: Buffer | undefined): Record<string, unknown> {
 }
 
 export function bindInput(op: AnyOperation, raw: RawRequest): unknown {
-  const body = op.method === 'GET' || op.method === 'DELETE' ? {} : parseBody(raw.body);
+  const body = op.method === 'GET' || op.method === 'DELETE' || raw.payload ? {} : parseBody(raw.body);
   const gathered: Record<string, unknown> = {};
   for (const [name, member] of Object.entries(op.input.members)) {
     let value: unknown;
@@ -91,6 +93,9 @@ export function bindInput(op: AnyOperation, raw: RawRequest): unknown {
         value = Array.isArray(h) ? h.join(',') : h;
         break;
       }
+      case 'payload':
+        value = raw.payload;
+        break;
     }
     if (value !== undefined) gathered[name] = value;
   }

@@ -2,13 +2,10 @@
 // sessionId (the last record of a session in a batch wins), unchanged records left alone,
 // jobs kept spanning their sessions, and nothing written by a discarded or failed batch.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { MissingParentsError, type SessionRecordRules, type Store } from '../../src/store/store.js';
 import { memberRules } from '../../src/operations/validation/member-rules.js';
-import { SessionRecordShape } from '../../src/operations/ingest-sessions.js';
+import { SessionRecordShape } from '../../src/operations/sessions/session-record-shape.js';
 import { ingest as stageAndCommit, parents, queue, record, tick } from './fixtures.js';
 import type { SessionRecord } from '../../src/domain/resources.js';
 import type { IngestCounts } from '../../src/store/store.js';
@@ -126,33 +123,48 @@ export function ingestContract(store: () => Store, ingest: WriteBatch, way: 'sta
       const bulk = probe.loadNdjson;
       await probe.discard();
       if (!bulk) return t.skip('this engine has no bulk load');
-      const dir = mkdtempSync(join(tmpdir(), 'contract-bulk-'));
-      try {
-        const rules: SessionRecordRules = {
-          members: memberRules(SessionRecordShape.members, ['licenseProducts'])!,
-          notBefore: [['endedAt', 'startedAt']],
-          oneOf: { queueId: [p.queueId], fleetId: [p.fleetId] },
-          timeRange: { from: Date.UTC(2000, 0, 1), to: Date.UTC(2100, 0, 1) },
-        };
-        const records = [record(p, { licenseProducts: ['nuke', 'maya', 'nuke'] }), record(p, { endedAt: undefined, instanceType: undefined })];
-        const file = join(dir, 'batch.ndjson');
-        const json = (r: (typeof records)[number]) => JSON.stringify({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString() });
-        writeFileSync(file, `${records.map(json).join('\n')}\n`);
-        const staged = await store().stageSessions(p.farmId);
-        assert.deepEqual(await staged.loadNdjson!(file, rules), { staged: 2 });
-        assert.deepEqual(await staged.commit(tick()), { created: 2, updated: 0, unchanged: 0 });
-        // Stored exactly as the record-by-record path stores them: sending those is unchanged.
-        assert.deepEqual(await stageAndCommit(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
-        assert.deepEqual(await writeFromMemory(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
+      const rules: SessionRecordRules = {
+        members: memberRules(SessionRecordShape.members, ['licenseProducts'])!,
+        notBefore: [['endedAt', 'startedAt']],
+        oneOf: { queueId: [p.queueId], fleetId: [p.fleetId] },
+        timeRange: { from: Date.UTC(2000, 0, 1), to: Date.UTC(2100, 0, 1) },
+        maxLineBytes: 64 * 1024,
+      };
+      const records = [record(p, { licenseProducts: ['nuke', 'maya', 'nuke'] }), record(p, { endedAt: undefined, instanceType: undefined })];
+      const json = (r: (typeof records)[number]) => JSON.stringify({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString() });
+      // The body as it arrives: in pieces that cut a record in two.
+      const body = Buffer.from(`${records.map(json).join('\n')}\n`);
+      const staged = await store().stageSessions(p.farmId);
+      assert.deepEqual(await staged.loadNdjson!([body.subarray(0, 50), body.subarray(50)], rules), { staged: 2 });
+      assert.deepEqual(await staged.commit(tick()), { created: 2, updated: 0, unchanged: 0 });
+      // Stored exactly as the record-by-record path stores them: sending those is unchanged.
+      assert.deepEqual(await stageAndCommit(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
+      assert.deepEqual(await writeFromMemory(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
 
-        writeFileSync(file, `${json(record(p))}\n${json(record(p, { queueId: queue(p.farmId).queueId }))}\n`);
-        const refused = await store().stageSessions(p.farmId);
-        const answer = await refused.loadNdjson!(file, rules);
-        assert.ok('careful' in answer, JSON.stringify(answer));
-        await refused.discard();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      // Refused: nothing staged, and the body given back whole for the careful reading.
+      const unknownQueue = Buffer.from(`${json(record(p))}\n${json(record(p, { queueId: queue(p.farmId).queueId }))}\n`);
+      const refused = await store().stageSessions(p.farmId);
+      const answer = await refused.loadNdjson!([unknownQueue], rules);
+      assert.ok('careful' in answer, JSON.stringify(answer));
+      const replayed: Buffer[] = [];
+      for await (const chunk of answer.replay()) replayed.push(Buffer.from(chunk));
+      assert.deepEqual(Buffer.concat(replayed), unknownQueue);
+      await refused.discard();
+
+      // A body that breaks off part way throws its own error, and leaves nothing staged.
+      const breaking = await store().stageSessions(p.farmId);
+      const broken = new Error('the body broke off');
+      await assert.rejects(
+        breaking.loadNdjson!(
+          (async function* () {
+            yield body.subarray(0, 50);
+            throw broken;
+          })(),
+          rules,
+        ),
+        (err) => err === broken,
+      );
+      await breaking.discard();
     });
     inMemory('batches written at once are each counted in arrival order, the same session in two of them too', async () => {
       const p = await parents(store());

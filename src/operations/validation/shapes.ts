@@ -37,7 +37,19 @@ export interface MapShape<V extends Shape = Shape> {
   min?: number;
   max?: number;
 }
-export type Location = 'body' | 'uri' | 'query' | 'header';
+/** A streaming payload, as Smithy models a @streaming blob: the request body itself, read once as it arrives, never parsed by the wire. */
+export interface StreamShape {
+  type: 'stream';
+}
+/** A streaming payload's value: its bytes (content-encoding already undone by the wire) and the check of what the client signed. */
+export interface ByteStream {
+  /** The body's bytes as they arrive; iterated once. A body that breaks off, or passes the server's limits, throws the error to answer with. */
+  chunks: AsyncIterable<Buffer>;
+  /** Throws when the bytes read differ from what the client signed; call it before writing anything. */
+  verify(): Promise<void>;
+}
+/** Where a member travels: `payload` is the whole body, for a streaming member. */
+export type Location = 'body' | 'uri' | 'query' | 'header' | 'payload';
 export interface Member<S extends Shape = Shape, R extends boolean = boolean> {
   shape: S;
   required: R;
@@ -55,7 +67,7 @@ export interface UnionShape<M extends Members = Members> {
   type: 'union';
   members: M;
 }
-export type Shape = StringShape<string> | NumberShape | BooleanShape | TimestampShape | ListShape<any> | MapShape<any> | StructureShape<any> | UnionShape<any>;
+export type Shape = StringShape<string> | NumberShape | BooleanShape | TimestampShape | ListShape<any> | MapShape<any> | StructureShape<any> | UnionShape<any> | StreamShape;
 
 // ---- constructors -------------------------------------------------------------------------
 
@@ -85,6 +97,12 @@ export const query = <S extends Shape, R extends boolean = false>(shape: S, isRe
   location: 'query',
 });
 export const header = <S extends Shape>(wireName: string, shape: S): Member<S, false> => ({ shape, required: false, location: 'header', wireName });
+export const streamingPayload = (): Member<StreamShape, true> => ({ shape: { type: 'stream' }, required: true, location: 'payload' });
+
+/** The streaming payload member of an input, if it has one (an operation has at most one). */
+export function streamingMemberOf(input: StructureShape): string | undefined {
+  return Object.entries(input.members).find(([, member]) => member.location === 'payload')?.[0];
+}
 
 // ---- the validated value's type -----------------------------------------------------------
 
@@ -92,7 +110,9 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type RequiredKeys<M extends Members> = { [K in keyof M]: M[K]['required'] extends true ? K : never }[keyof M];
 type OptionalKeys<M extends Members> = Exclude<keyof M, RequiredKeys<M>>;
 
-export type Infer<S> = S extends StringShape<infer E>
+export type Infer<S> = S extends StreamShape
+  ? ByteStream
+  : S extends StringShape<infer E>
   ? E
   : S extends NumberShape
     ? number

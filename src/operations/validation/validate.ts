@@ -78,6 +78,9 @@ class Walker {
       case 'structure':
       case 'union':
         return this.members(shape.members, value, path, shape.type === 'union');
+      case 'stream':
+        // The wire hands the body over as it is; what it holds is the operation's to read.
+        return value;
     }
   }
 

@@ -1,5 +1,8 @@
 // The DuckDB implementation of Store, assembled from one module per concern.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Store } from '../store.js';
 import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
@@ -8,6 +11,7 @@ import { duckDbResources } from './resources.js';
 import { SCHEMA } from './schema.js';
 import { ATTACH_STAGING, duckDbSessionIngest, parentCache } from './session-ingest.js';
 import { SessionWriter } from './session-writer.js';
+import { prepareSpoolDir } from './spool.js';
 import type { StatementProbe } from './statement-probe.js';
 
 export type DuckDbStore = Store & { readonly db: Database };
@@ -21,6 +25,8 @@ export interface DuckDbStoreOptions extends DatabaseOptions {
   traceGroupCommits?: (line: string) => void;
   /** Told each statement a small-batch group runs, with the rows it read (tests of the merge's reads). */
   probeGroupStatements?: StatementProbe;
+  /** Where large ingest bodies are spooled for the bulk load (default: `spool` in the data folder, or a private temporary folder for `:memory:`). */
+  spoolDir?: string;
 }
 
 /** How long a health check may wait for the writer (behind a batch's merge) before it says the engine is not answering. */
@@ -32,6 +38,10 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   const aggregations = duckDbAggregations(db, options.traceAggregations);
   const writer = await SessionWriter.open(db, { log: options.log, probe: options.probeGroupStatements, trace: options.traceGroupCommits, maxWaitingRecords: options.maxWaitingRecords });
   const parents = parentCache(db);
+  // A private folder, for a store with no data folder: removed when the store closes.
+  const ownSpool = !options.spoolDir && options.dataDir === ':memory:' ? mkdtempSync(join(tmpdir(), 'farmtally-spool-')) : undefined;
+  const spoolDir = options.spoolDir ?? ownSpool ?? join(options.dataDir, 'spool');
+  prepareSpoolDir(spoolDir);
   const resources = duckDbResources(db);
   /** A write that changes a farm's queues or fleets: the remembered parents are forgotten around it. */
   const changingParents = <A extends unknown[], R>(write: (farmId: string, ...rest: A) => Promise<R>) => async (farmId: string, ...rest: A): Promise<R> => {
@@ -50,7 +60,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     deleteQueue: changingParents(resources.deleteQueue),
     deleteFleet: changingParents(resources.deleteFleet),
     deleteFarm: changingParents(resources.deleteFarm),
-    ...duckDbSessionIngest(db, writer, parents),
+    ...duckDbSessionIngest(db, writer, parents, spoolDir),
     ...aggregations,
     async findClientToken(scope, token) {
       const r = await db.one(`SELECT resource_id, fingerprint FROM client_tokens WHERE scope = $1 AND token = $2`, [scope, token]);
@@ -89,6 +99,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
       // Results completed but still being stored hold a connection: closing under it crashes the engine.
       await aggregations.allStored();
       await db.close();
+      if (ownSpool) rmSync(ownSpool, { recursive: true, force: true });
     },
   };
 }

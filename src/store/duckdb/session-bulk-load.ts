@@ -20,7 +20,7 @@
 // Blank lines and CRLF line ends need nothing: both readers skip the one and trim the other.
 import { open } from 'node:fs/promises';
 import { ISO_TIMESTAMP_PATTERN } from '../../domain/iso-time.js';
-import { StorageFault, type BulkLoad, type MemberRule, type SessionRecordRules, type StringRule } from '../store.js';
+import { StorageFault, type MemberRule, type SessionRecordRules, type StringRule } from '../store.js';
 import type { Sql } from './database.js';
 import { STAGED, type StagedMember } from './staging.js';
 
@@ -258,7 +258,10 @@ function why(err: unknown): string {
  * Stages the NDJSON file into `staging` (empty, with STAGING_COLUMNS) on `connection` if every
  * record passes the rules; otherwise leaves it empty and says why.
  */
-export async function bulkLoadNdjson(connection: Sql, staging: string, file: string, rules: SessionRecordRules): Promise<BulkLoad> {
+/** How loading a file went: every record staged, or nothing staged and why the careful path must read it. */
+export type FileLoad = { staged: number } | { careful: string };
+
+export async function bulkLoadNdjson(connection: Sql, staging: string, file: string, rules: SessionRecordRules): Promise<FileLoad> {
   const p = plan(rules);
   if (typeof p === 'string') return { careful: p };
   // DuckDB expands glob characters in a path; a spool folder with them is read record by record.

@@ -5,7 +5,7 @@
 //   time) is read as soon as the headers arrive, so a stranger's body is never read; the
 //   signature is checked once an API body is in memory (it must cover it), or at once on a
 //   streaming route (whose body is checked against its signed hash as it streams, see
-//   `ingest`). In open mode every caller is `farmtally`.
+//   `payload`). In open mode every caller is `farmtally`.
 // - The rate limit takes one token per request per principal, after authentication.
 // - Authorization happens where the route knows the action and the farm: `authorize`.
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -37,9 +37,8 @@ export interface AccessOptions {
   now?: () => number;
 }
 
-/** The caller of one ingest request and its body, as the authorization seam gives them. */
-export interface IngestAccess {
-  caller: string;
+/** A streaming request's body, as the authorization seam gives it. */
+export interface SignedPayload {
   /** The body as received (the request itself, or a stream that checks it as it passes). */
   body: Readable;
   /** Throws when the bytes read differ from what the client signed; before the commit. */
@@ -183,18 +182,16 @@ export class Access {
   }
 
   /**
-   * The ingest route's access: authorized like any operation, and its body as received.
-   * When the client signed the body's SHA-256, the bytes are hashed as they stream (before
-   * any gunzip) and `checkBody` refuses the batch, before anything is committed, if they differ.
+   * A streaming route's body as received (call after `authorize`). When the client signed
+   * the body's SHA-256, the bytes are hashed as they stream (before any gunzip) and
+   * `checkBody` refuses the request, before anything is committed, if they differ.
    */
-  ingest(request: FastifyRequest, action: string, farmId: string): IngestAccess {
-    const caller = this.authorize(request, action, farmId);
+  payload(request: FastifyRequest): SignedPayload {
     const expected = this.state.get(request)?.streamedHash;
-    if (!expected) return { caller: caller.name, body: request.raw, checkBody: async () => undefined };
+    if (!expected) return { body: request.raw, checkBody: async () => undefined };
     const hashing = new HashingStream();
     pipeline(request.raw, hashing, () => undefined);
     return {
-      caller: caller.name,
       body: hashing as Readable,
       checkBody: async () => {
         if (hashing.hex !== expected) {

@@ -1,10 +1,17 @@
 // NDJSON bodies: one JSON object per line. Blank lines are skipped; a line that is not a
 // JSON object is a bad record of its own (the batch is rejected naming its line), not a
 // failure of the whole request, so the sender learns which line to fix.
-import type { SessionIngest } from '../../operations/ingest-sessions.js';
 import type { Line } from './lines.js';
 
-export type RecordSink = Pick<SessionIngest, 'record' | 'unreadable' | 'problem'>;
+/** Where a reader puts what it read, in body order. */
+export interface RecordSink {
+  /** A record's fields as read from body line `line`, not yet validated. */
+  record(line: number, value: unknown): void;
+  /** A record that could not be read at all (bad JSON, a malformed CSV row, too long). */
+  unreadable(line: number, why: string): void;
+  /** A failure of the body as a whole rather than of one record (a CSV header). */
+  problem(name: string, message: string): void;
+}
 
 /** Why a line the reader could not keep is no record. */
 export function unreadableLine(problem: 'too-long' | 'not-utf8', maxBytes: number): string {

@@ -2,7 +2,7 @@
 // engine's memory and a connection until it commits, so past a few (on two cores they only
 // queue at the writer anyway) memory, not speed, is what grows. A request waits a while for
 // a slot, then is told to come back (ThrottlingException) without its body being read.
-import { throttling } from '../../operations/errors.js';
+import { throttling } from '../errors.js';
 
 export class BatchSlots {
   private taken = 0;

@@ -1,76 +1,35 @@
-// IngestSessions, farmtally's extension (SPEC section 4): a batch of session records from a
-// streamed body, all or nothing. The wire layer (wire/ingest-route.ts) takes care of the
-// body (content type, gzip, limits, spooling, the readers of NDJSON and CSV); this operation
-// decides how the batch is staged and writes it.
-//
-// A whole NDJSON body spooled to a file is first offered to the store, which stages it in
-// one go when it can vouch for every record (the fast path), checked against the record
-// shape's constraints handed over as data. Otherwise the body is read record by record here:
-// each record validated against the shape below and the farm's queues and fleets, and
-// staged; this alone words rejections, naming the record (`records.<n>.<field>`) and, in the
-// message, the body line it came from. The batch is written only if every record passed, in
-// one transaction.
-import { INGEST_PATH } from '../domain/ingest-protocol.js';
-import { CLOCK_ALLOWANCE_MS, endsBeforeItStarts, licenseProductSet, sessionTimeRange } from '../domain/session-record.js';
-import type { SessionRecord } from '../domain/resources.js';
-import { MissingParentsError, WriterBusyError, type IngestCounts, type SessionRecordRules, type StagedSessions } from '../store/store.js';
-import { FarmId, FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from './common-shapes.js';
-import type { OperationContext } from './context.js';
-import { fieldValidationError, throttling, tooLarge, validationError, type FieldFailure } from './errors.js';
-import { requireFarm } from './support.js';
-import { memberRules } from './validation/member-rules.js';
-import { list, optional, required, string, structure, timestamp, type Infer } from './validation/shapes.js';
-import { validate } from './validation/validate.js';
+// One batch of session records on its way in, all or nothing: each record read from the
+// body is validated against the record's shape and the farm's queues and fleets; a batch
+// that never grows past IN_MEMORY_RECORDS is written from memory (the store's group
+// commit), a larger one is staged as it streams. A large NDJSON body is first offered to
+// the store whole (the fast path), checked against the record shape's constraints handed
+// over as data; when the store cannot vouch for every record, the body is read record by
+// record here. Only this path words rejections, naming the record (`records.<n>.<field>`)
+// and, in the message, the body line it came from.
+import { CLOCK_ALLOWANCE_MS, endsBeforeItStarts, licenseProductSet, sessionTimeRange } from '../../domain/session-record.js';
+import type { SessionRecord } from '../../domain/resources.js';
+import { readSessionRecords, type SessionFormat } from '../../domain/session-formats/read-records.js';
+import { MissingParentsError, WriterBusyError, type IngestCounts, type SessionRecordRules, type StagedSessions } from '../../store/store.js';
+import type { OperationContext } from '../context.js';
+import { throttling, tooLarge, validationError, type FieldFailure } from '../errors.js';
+import { requireFarm } from '../support.js';
+import type { Infer } from '../validation/shapes.js';
+import { validate } from '../validation/validate.js';
+import { RECORD_MEMBER_RULES, SessionRecordShape } from './session-record-shape.js';
 
-/** A session record's members and their constraints (the model's where it has them). */
-export const SessionRecordShape = structure({
-  sessionId: required(SessionId),
-  queueId: required(QueueId),
-  jobId: required(JobId),
-  jobName: required(string({ min: 1, max: 128 })),
-  // The model leaves UserId unconstrained; farmtally bounds it like a job name.
-  userId: required(string({ min: 1, max: 128 })),
-  fleetId: required(FleetId),
-  workerId: required(WorkerId),
-  instanceType: optional(InstanceType),
-  startedAt: required(timestamp()),
-  endedAt: optional(timestamp()),
-  licenseProducts: optional(list(string({ min: 1, max: 100 }), { max: 100 })),
-});
-
-/** The shape's constraints as data for the store's bulk load: licenseProducts is kept as a set (licenseProductSet). */
-const RECORD_MEMBER_RULES = memberRules(SessionRecordShape.members, ['licenseProducts']);
-
-/** The operation as routes and grants name it (the route's method and path are the wire's to serve). */
-export const INGEST_SESSIONS = {
-  name: 'IngestSessions',
-  method: 'POST',
-  path: INGEST_PATH,
-  action: 'deadline:IngestSessions',
-} as const;
+/** A batch's body as the operation has it: its format, its bytes, and whether the store may take it whole. */
+export interface BatchBody {
+  format: SessionFormat;
+  /** The bytes: held in memory (a small body) or still arriving. */
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>;
+  /** Offer the whole body to the store's bulk load first (a large NDJSON body). */
+  bulk: boolean;
+  /** Throws when the bytes read differ from what the client signed; called before anything is written. */
+  verify(): Promise<void>;
+}
 
 /** The most one line (NDJSON) or record (CSV) may take: a record is a few hundred bytes. */
 export const MAX_RECORD_BYTES = 64 * 1024;
-
-/** A spooled body: its file, and its longest line in bytes. */
-export interface SpooledFile {
-  path: string;
-  longestLine: number;
-}
-
-/** A batch's body as the wire has it ready. */
-export interface IngestBody {
-  /**
-   * Where the body can be spooled whole to a file (NDJSON): does so, refusing it past
-   * `maxRecords` lines, so the store may stage the file in one go; the careful reading
-   * then reads that file.
-   */
-  spool?(maxRecords: number): Promise<SpooledFile>;
-  /** Feeds the body's records to the batch, record by record, staging between chunks (the careful path). */
-  readRecords(batch: SessionIngest): Promise<void>;
-  /** Throws when the bytes read differ from what the client signed (wire/auth); called before anything is written. */
-  verify(): Promise<void>;
-}
 
 /** A batch past the server's record limit (--max-batch-records), refused as soon as it is seen. */
 export function tooManyRecords(max: number) {
@@ -103,10 +62,8 @@ export class SessionIngest {
     private readonly timeRange = sessionTimeRange(ctx.now()),
   ) {}
 
-  /** Starts a batch for the farm: ValidationException for a malformed farm ID, ResourceNotFoundException when there is no such farm. */
+  /** Starts a batch for the farm (its ID validated already): ResourceNotFoundException when there is no such farm. */
   static async begin(ctx: OperationContext, farmId: string): Promise<SessionIngest> {
-    const { failures } = validate(FarmId, farmId, 'farmId');
-    if (failures.length) throw fieldValidationError(failures);
     await requireFarm(ctx, farmId);
     const parents = await ctx.store.sessionParentIds(farmId);
     return new SessionIngest(ctx, farmId, new Set(parents.queueIds), new Set(parents.fleetIds));
@@ -119,7 +76,7 @@ export class SessionIngest {
   }
 
   /** A record read from body line `line`: validated, and staged while the batch is clean. */
-  record(line: number, value: unknown): void {
+  private record(line: number, value: unknown): void {
     const path = `records.${this.count()}`;
     const checked = validate(SessionRecordShape, value, path);
     // Members that passed their own checks are set even when others failed: the rules across
@@ -138,22 +95,21 @@ export class SessionIngest {
   }
 
   /**
-   * Stages the body and writes the batch: through the store's bulk load when the body was
-   * spooled and the store vouches for every record, else record by record. Answers the
-   * counts; on any failure nothing is written and the staging area is released.
+   * Reads the body and writes the batch: through the store's bulk load when it vouches for
+   * every record, else record by record. Answers the counts; on any failure nothing is
+   * written and the staging area is released.
    */
-  async ingest(body: IngestBody, trace?: (what: string) => void): Promise<IngestCounts> {
+  async ingest(body: BatchBody, trace?: (what: string) => void): Promise<IngestCounts> {
     try {
-      // Spooled only for the fast path: switched off, a body streams straight into the careful reader.
-      const spooled = body.spool && this.ctx.settings.bulkIngest ? await body.spool(this.ctx.settings.maxBatchRecords) : undefined;
       const started = performance.now();
-      const careful = spooled ? await this.loadSpooled(spooled) : 'not spooled';
-      if (careful === undefined) {
+      // Switched off, a body streams straight into the careful reader.
+      const loaded = body.bulk && this.ctx.settings.bulkIngest ? await this.loadWhole(body.chunks) : undefined;
+      if (loaded === 'staged') {
         trace?.(`${this.received} records staged by the bulk load (${Math.round(performance.now() - started)} ms)`);
       } else {
-        if (spooled) trace?.(`read record by record: ${careful}`);
-        await body.readRecords(this);
-        if (spooled) trace?.(`read record by record in ${Math.round(performance.now() - started)} ms`);
+        if (loaded) trace?.(`read record by record: ${loaded.careful}`);
+        await this.readRecords(loaded ? loaded.replay() : body.chunks, body.format);
+        if (loaded) trace?.(`read record by record in ${Math.round(performance.now() - started)} ms`);
       }
       await body.verify();
     } catch (err) {
@@ -167,34 +123,46 @@ export class SessionIngest {
   }
 
   /**
-   * The fast path: a spooled NDJSON body handed to the store to check and stage in one go,
-   * against the record rules and the farm's queues and fleets. Undefined when it staged the
-   * batch; otherwise why the careful path must read it (nothing was staged then).
+   * The fast path: the whole NDJSON body handed to the store to check and stage in one go,
+   * against the record rules and the farm's queues and fleets. `staged` when it did;
+   * otherwise why the careful path must read it, and the body again for that reading.
    */
-  private async loadSpooled(spooled: SpooledFile): Promise<string | undefined> {
+  private async loadWhole(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<'staged' | { careful: string; replay(): AsyncIterable<Buffer> | Iterable<Buffer> }> {
     const staged = await this.staged;
-    if (!staged.loadNdjson || !RECORD_MEMBER_RULES) return 'the store or the record shape has no bulk load';
-    if (spooled.longestLine > MAX_RECORD_BYTES) return `a line is longer than ${MAX_RECORD_BYTES} bytes`;
+    if (!staged.loadNdjson || !RECORD_MEMBER_RULES) return { careful: 'the store or the record shape has no bulk load', replay: () => chunks };
     const rules: SessionRecordRules = {
       members: RECORD_MEMBER_RULES,
       notBefore: [['endedAt', 'startedAt']],
       oneOf: { queueId: [...this.queueIds], fleetId: [...this.fleetIds] },
       timeRange: this.timeRange,
+      maxLineBytes: MAX_RECORD_BYTES,
     };
-    const loaded = await staged.loadNdjson(spooled.path, rules);
-    if ('careful' in loaded) return loaded.careful;
+    const loaded = await staged.loadNdjson(refusedPastRecords(chunks, this.ctx.settings.maxBatchRecords), rules);
+    if ('careful' in loaded) return loaded;
     this.received = loaded.staged;
-    return undefined;
+    return 'staged';
+  }
+
+  /** The careful path: the body's records one by one, staging between chunks so memory holds one chunk's records. */
+  private async readRecords(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, format: SessionFormat): Promise<void> {
+    for await (const items of readSessionRecords(chunks, format, MAX_RECORD_BYTES)) {
+      for (const item of items) {
+        if (item.kind === 'record') this.record(item.line, item.value);
+        else if (item.kind === 'unreadable') this.unreadable(item.line, item.why);
+        else this.problem(item.name, item.message);
+      }
+      await this.stage();
+    }
   }
 
   /** A record that could not be read at all (bad JSON, a malformed CSV row, too long). */
-  unreadable(line: number, why: string): void {
+  private unreadable(line: number, why: string): void {
     const position = this.count();
     this.reject(line, [{ name: `records.${position}`, message: why }]);
   }
 
   /** A failure of the body as a whole rather than of one record (a CSV header). */
-  problem(name: string, message: string): void {
+  private problem(name: string, message: string): void {
     this.bodyProblems++;
     this.pending = [];
     this.note([{ name, message }]);
@@ -206,7 +174,7 @@ export class SessionIngest {
    * that never grows that large is written from memory (the store's writeSessions: group
    * commit, no staging table).
    */
-  async stage(force = false): Promise<void> {
+  private async stage(force = false): Promise<void> {
     if (this.pending.length === 0 || (!force && !this.staging && this.pending.length <= IN_MEMORY_RECORDS)) return;
     const records = this.pending;
     this.pending = [];
@@ -302,4 +270,21 @@ function vanishedParents(err: MissingParentsError, farmId: string) {
     `The batch was rejected and nothing was written: ${named.map((n) => `${n.kind} ${n.id}`).join(', ')} no longer exist${named.length === 1 ? 's' : ''} in farm ${farmId} (deleted while the batch was sent). Recreate it or fix the records, then send the batch again.`,
     named.map((n) => ({ name: n.name, message: `${n.kind} ${n.id} does not exist in farm ${farmId}` })),
   );
+}
+
+/** The body's bytes, refused (tooManyRecords) as soon as they hold more than `max` lines that are not empty. */
+async function* refusedPastRecords(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, max: number): AsyncGenerator<Buffer> {
+  let lines = 0;
+  let lineBytes = 0; // of the line under way
+  for await (const chunk of chunks) {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      if (lineBytes + nl - start > 0 && ++lines > max) throw tooManyRecords(max);
+      lineBytes = 0;
+      start = nl + 1;
+    }
+    lineBytes += chunk.length - start;
+    yield chunk;
+  }
+  if (lineBytes > 0 && ++lines > max) throw tooManyRecords(max);
 }

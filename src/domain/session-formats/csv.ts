@@ -2,17 +2,14 @@
 // per row. An empty cell is an absent value; `licenseProducts` lists products separated by
 // `;`. A quoted cell may hold commas, doubled quotes and line breaks, so a record may span
 // lines: it is numbered by its first. A row that cannot be read is a bad record of its own.
-import { LICENSE_PRODUCT_SEPARATOR, SESSION_RECORD_FIELDS } from '../../domain/session-record.js';
-import { SessionRecordShape } from '../../operations/ingest-sessions.js';
+import { LICENSE_PRODUCT_SEPARATOR, REQUIRED_SESSION_RECORD_FIELDS, SESSION_RECORD_FIELDS } from '../session-record.js';
 import type { Line } from './lines.js';
 import { unreadableLine, type RecordSink } from './ndjson.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const KNOWN_COLUMNS: ReadonlySet<string> = new Set(SESSION_RECORD_FIELDS);
-const REQUIRED_COLUMNS = Object.entries(SessionRecordShape.members)
-  .filter(([, member]) => member.required)
-  .map(([name]) => name);
+const REQUIRED_COLUMNS: readonly string[] = REQUIRED_SESSION_RECORD_FIELDS;
 
 function countQuotes(text: string): number {
   let n = 0;
