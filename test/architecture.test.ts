@@ -75,3 +75,16 @@ test('the check reads imports at all', () => {
   assert.ok(files.length > 50);
   assert.ok([...graph.values()].flat().length > 100);
 });
+
+test('IngestSessions is an operation like the others: in the registry, its body a streaming member, and the wire names no operation', async () => {
+  const { OPERATIONS } = await import('../src/operations/registry.js');
+  const { streamingMemberOf } = await import('../src/operations/validation/shapes.js');
+  const { streamingRoutesOf } = await import('../src/wire/app.js');
+  const ingest = OPERATIONS.find((op) => op.name === 'IngestSessions');
+  assert.ok(ingest, 'IngestSessions is in the registry');
+  assert.equal(streamingMemberOf(ingest.input), 'body');
+  assert.deepEqual(streamingRoutesOf(OPERATIONS), ['POST /ingest/v1/farms/:farmId/sessions']);
+  // The wire serves operations from the registry; none is imported by name (operations/<resource>/).
+  const named = files.filter((f) => partOf(f) === 'wire').flatMap((f) => graph.get(f)!.filter((t) => /src\/operations\/(?!validation\/)[^/]+\//.test(t)).map((t) => `${relative(SRC, f)} imports ${relative(SRC, t)}`));
+  assert.deepEqual(named, []);
+});

@@ -26,7 +26,7 @@ export interface StreamClientPlan {
 
 /**
  * A throttled batch (429) goes again after this long, as a client honouring the server's
- * Retry-After would: the batch slots' throttle asks for 1 s (src/wire/ingest/batch-slots.ts).
+ * Retry-After would: the batch slots' throttle asks for 1 s (src/operations/sessions/batch-slots.ts).
  */
 const THROTTLED_RETRY_MS = 1000;
 /** Open loop: at most this many batches of one client unanswered; past it, sending waits (and the latencies show it). */

@@ -37,7 +37,7 @@ export interface AppOptions {
   payloadLimits: PayloadLimits;
   /** Aborted when the server begins to stop: requests from then on are refused, bodies still arriving too. */
   stopping: AbortSignal;
-  /** Extra route plugins (ingest, web page), registered in their own encapsulated scope. */
+  /** Extra route plugins (the web page, /health), registered in their own encapsulated scope. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Called with each unexpected error (a bug, not bad input), for the server's log. */
   onInternalError?: (err: unknown, request: FastifyRequest) => void;
