@@ -43,8 +43,12 @@ export interface ServerOptions {
   maxBatchBytes?: number;
   /** Seconds a request body may stop arriving; past them, or slower than MIN_BODY_BYTES_PER_SECOND on average after twice as long, it is refused (default 30). */
   bodyTimeoutSeconds?: number;
-  /** Ingest batches taken at once (default 4); more wait a little, then are throttled. */
+  /** Large ingest batches checked and staged at once (default 4); more wait a little, then are throttled. */
   concurrentBatches?: number;
+  /** Of those, at once per client (source address; principal in sigv4 mode): default half of them, at least 1. */
+  batchesPerClient?: number;
+  /** Ingest bodies arriving at once per client (default 32); more are throttled at once. */
+  uploadsPerClient?: number;
   /** An ingest body up to this many bytes once unzipped is read into memory and written by group commit (default 1 MiB; 0: never). */
   groupCommitBytes?: number;
   /** NDJSON ingest's fast path (a spooled body staged by the store in one go); default on. */
@@ -89,6 +93,9 @@ const MIN_BODY_BYTES_PER_SECOND = 8 * 1024;
 const MAX_GZIP_INFLATION = 200;
 /** How long a large ingest batch waits for a slot before it is throttled. */
 const BATCH_SLOT_WAIT_MS = 10_000;
+/** Ingest bodies arriving at once, everyone's: each holds up to --group-commit-bytes of memory, or a spool file. */
+const MAX_UPLOADS = 256;
+export const DEFAULT_UPLOADS_PER_CLIENT = 32;
 /** How long stopping waits for requests under way (commits, aggregations' answers) before it closes their connections. */
 const STOP_GRACE_MS = 30_000;
 
@@ -150,9 +157,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tokens = new PageTokens(await store.serverSecret());
   const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);
   aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
-  const batchSlots = new BatchSlots(options.concurrentBatches ?? 4, BATCH_SLOT_WAIT_MS);
+  const concurrentBatches = options.concurrentBatches ?? 4;
+  const ingestSlots = {
+    uploads: new BatchSlots({ size: MAX_UPLOADS, perClient: options.uploadsPerClient ?? DEFAULT_UPLOADS_PER_CLIENT, waitMs: 0, what: 'ingest bodies arriving' }),
+    batches: new BatchSlots({ size: concurrentBatches, perClient: options.batchesPerClient ?? Math.max(1, Math.floor(concurrentBatches / 2)), waitMs: BATCH_SLOT_WAIT_MS, what: 'large batches being ingested' }),
+  };
   const trace = options.traceIngest ? log : undefined;
-  const context = (caller: string, grantedFarms: FarmGrant, requestId: string): OperationContext => ({ store, settings, tokens, aggregations, batchSlots, caller, grantedFarms, requestId, trace, now: Date.now });
+  // In open mode every caller is `farmtally`: only the address tells clients apart.
+  const clientsOf = (caller: string, address: string) => (auth === 'sigv4' ? [`address:${address}`, `principal:${caller}`] : [`address:${address}`]);
+  const context = (caller: string, grantedFarms: FarmGrant, requestId: string, address: string): OperationContext => ({
+    store, settings, tokens, aggregations, ingestSlots, clients: clientsOf(caller, address), caller, grantedFarms, requestId, trace, now: Date.now,
+  });
   const app = await buildApp({
     operations: OPERATIONS,
     context,

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,10 +16,21 @@ import { farmWithParents, numberedRecord, sessionRecord, toCsv, toNdjson, type F
 
 const ingestPath = (farmId: string) => `/ingest/v1/farms/${farmId}/sessions`;
 
-async function post(ft: Farmtally, farmId: string, body: Buffer | string, headers: Record<string, string> = {}) {
-  const res = await fetch(ft.url + ingestPath(farmId), { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson', ...headers } });
-  const text = await res.text();
-  return { status: res.status, type: res.headers.get('x-amzn-errortype'), connection: res.headers.get('connection'), body: JSON.parse(text) };
+/** One ingest request (from `localAddress`, another client as the server sees it, when given). */
+async function post(ft: Farmtally, farmId: string, body: Buffer | string, headers: Record<string, string> = {}, localAddress?: string) {
+  const req = request(ft.url + ingestPath(farmId), { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...headers }, localAddress, agent: false });
+  req.end(body);
+  const [res] = (await once(req, 'response')) as [IncomingMessage];
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  const header = (name: string) => (res.headers[name] as string | undefined) ?? null;
+  return { status: res.statusCode!, type: header('x-amzn-errortype'), connection: header('connection'), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+}
+
+/** The server process's CPU time so far (user and system), from /proc. */
+function cpuSeconds(ft: Farmtally): number {
+  const fields = readFileSync(`/proc/${ft.process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime, in clock ticks of 1/100 s
 }
 
 function rssMiB(ft: Farmtally): number {
@@ -58,21 +70,47 @@ describe('ingest bodies past the limits', () => {
     }
   });
 
-  test('a small gzip of empty records is refused at the record limit as it streams, on both paths, CSV too', async () => {
+  test('a few KB of gzip (a million empty records) is refused within its first MiB, on both paths, for a few ms of CPU', async () => {
     const empties = gzipSync(Buffer.from('{}\n'.repeat(1_000_000)));
-    assert.ok(empties.length < 100_000);
+    assert.ok(empties.length < 10_000);
     for (const server of [ft, await startFarmtally({ args: ['--max-batch-records', '20000'], env: { FARMTALLY_INGEST_FAST_PATH: 'off' } })]) {
       const parents = server === ft ? farm : await farmWithParents(server.client, 'careful');
-      const answer = await post(server, parents.farmId, empties, { 'content-encoding': 'gzip' });
+      const cpuBefore = cpuSeconds(server);
+      for (let i = 0; i < 5; i++) {
+        const answer = await post(server, parents.farmId, empties, { 'content-encoding': 'gzip' });
+        assert.equal(answer.status, 413, JSON.stringify(answer.body));
+        assert.match(answer.body.message, /inflates more than 200-fold/);
+      }
+      // Before the inflation rule applied from the first MiB, each took 2 to 3 s of CPU.
+      const spent = cpuSeconds(server) - cpuBefore;
+      assert.ok(spent < 2, `five bombs cost the server ${spent.toFixed(2)} s of CPU`);
+      if (server !== ft) await server.stop();
+    }
+  });
+
+  test('the record limit holds as the body streams, on both paths, CSV too', async () => {
+    for (const server of [ft, await startFarmtally({ args: ['--max-batch-records', '20000'], env: { FARMTALLY_INGEST_FAST_PATH: 'off' } })]) {
+      const parents = server === ft ? farm : await farmWithParents(server.client, 'careful');
+      const records = Array.from({ length: 20_001 }, (_, i) => numberedRecord(parents, i));
+      const answer = await post(server, parents.farmId, toNdjson(records));
       assert.equal(answer.status, 413, JSON.stringify(answer.body));
       assert.match(answer.body.message, /more than 20000 records.*--batch-size/);
-      const csv = toCsv(Array.from({ length: 20_001 }, (_, i) => numberedRecord(parents, i)));
-      const csvAnswer = await post(server, parents.farmId, csv, { 'content-type': 'text/csv' });
+      const csvAnswer = await post(server, parents.farmId, toCsv(records), { 'content-type': 'text/csv' });
       assert.equal(csvAnswer.status, 413, JSON.stringify(csvAnswer.body));
       if (server !== ft) await server.stop();
     }
     const atTheLimit = await post(ft, farm.farmId, toNdjson(Array.from({ length: 20_000 }, (_, i) => numberedRecord(farm, i, 9))));
     assert.equal(atTheLimit.status, 200, JSON.stringify(atTheLimit.body));
+  });
+
+  test('reading stops at the 300th bad record: the batch is lost already', async () => {
+    const bad = Buffer.from('{}\n'.repeat(15_000));
+    for (const [body, encoding] of [[bad, {}], [gzipSync(bad), { 'content-encoding': 'gzip' }]] as const) {
+      const answer = await post(ft, farm.farmId, body, encoding);
+      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.equal(answer.body.fieldList.length, 100);
+      assert.match(answer.body.message, /in 300 of 300 records read: .* Reading stopped at line 300, the 300th bad record; there may be more after it\./);
+    }
   });
 
   test('a body past the byte limit is refused as soon as it passes it; a client still sending gets the answer', async () => {
@@ -131,7 +169,7 @@ describe('bodies that stop or trickle', () => {
     assert.ok(endedAfterMs < 10_000, `answered after ${endedAfterMs} ms`);
   });
 
-  test('a body that trickles in a byte at a time is refused once it falls under the least rate, and frees its batch slot', async () => {
+  test('a body that trickles in a byte at a time is refused once it falls under the least rate, holding no batch slot meanwhile', async () => {
     const body = record();
     const trickle = rawRequest(ft.url, {
       method: 'POST', path: ingestPath(farm.farmId),
@@ -139,13 +177,16 @@ describe('bodies that stop or trickle', () => {
       pieces: Array.from(body.subarray(0, 60), (b) => Buffer.from([b])),
       gapMs: 250,
     });
-    // With one slot, this batch waits for the trickle to be refused, then goes through.
+    // With one slot, this batch still goes through at once: the trickle holds no slot.
     await new Promise((resolve) => setTimeout(resolve, 300));
+    let trickleAnswered = false;
+    void trickle.then(() => (trickleAnswered = true));
     const waiting = post(ft, farm.farmId, record());
+    assert.equal((await waiting).status, 200);
+    assert.equal(trickleAnswered, false, 'answered while the trickle was still arriving');
     const refused = (await trickle) as RawAnswer;
     assert.equal(refused.status, 408);
     assert.match(refused.body.message, /arrived slower than 8192 bytes\/s/);
-    assert.equal((await waiting).status, 200);
     assert.equal(await sessionCount(ft, farm), 1);
   });
 
@@ -158,6 +199,62 @@ describe('bodies that stop or trickle', () => {
     })) as RawAnswer;
     assert.equal(answer.status, 408);
     assert.equal(answer.headers['x-amzn-errortype'], 'RequestTimeoutException');
+  });
+});
+
+describe('slow uploads do not lock out ingest', () => {
+  // Every batch takes the large-batch path (no group commit), so each needs a batch slot;
+  // a client may have 4 bodies arriving at once.
+  let ft: Farmtally;
+  let farm: FarmParents;
+  before(async () => {
+    ft = await startFarmtally({ args: ['--body-timeout', '2', '--group-commit-bytes', '0', '--max-concurrent-batches', '4', '--uploads-per-client', '4'] });
+    farm = await farmWithParents(ft.client, 'slow uploads');
+  });
+  after(() => ft.stop());
+
+  /** A body that trickles in from its own address, a byte every 200 ms, until the server refuses it (408). */
+  const slowUpload = (from: string) => {
+    const body = Buffer.from(toNdjson(Array.from({ length: 10 }, () => sessionRecord(farm))));
+    return rawRequest(ft.url, {
+      method: 'POST', path: ingestPath(farm.farmId), localAddress: from,
+      headers: { 'content-type': 'application/x-ndjson', 'content-length': String(body.length) },
+      pieces: Array.from(body.subarray(0, 100), (b) => Buffer.from([b])),
+      gapMs: 200,
+    });
+  };
+
+  test('50 slow uploads from 50 addresses hold no batch slot: honest 10-record batches still answer within 1 s', async () => {
+    const attackers = Array.from({ length: 50 }, (_, i) => slowUpload(`127.0.0.${10 + i}`));
+    let attackersAnswered = 0;
+    for (const a of attackers) void a.then(() => attackersAnswered++);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // each has sent its headers and first bytes
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      const answer = await post(ft, farm.farmId, toNdjson(Array.from({ length: 10 }, () => sessionRecord(farm))));
+      times.push(Math.round(performance.now() - started));
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    }
+    assert.equal(attackersAnswered, 0, 'the slow uploads were still arriving while the honest batches went in');
+    assert.ok(Math.max(...times) < 1000, `honest batches answered in ${times.join(', ')} ms`);
+    const refused = (await Promise.all(attackers)) as RawAnswer[];
+    assert.deepEqual([...new Set(refused.map((r) => r.status))], [408], 'each slow upload is refused in the end');
+  });
+
+  test("one client's uploads are bounded: past its share it is throttled at once, while others still get in", async () => {
+    const mine = Array.from({ length: 4 }, () => slowUpload('127.0.0.7'));
+    // Its next upload is refused at once (retried only while the four are still being let in).
+    let answer = await post(ft, farm.farmId, toNdjson([sessionRecord(farm)]), {}, '127.0.0.7');
+    for (let tries = 0; answer.status === 200 && tries < 20; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await post(ft, farm.farmId, toNdjson([sessionRecord(farm)]), {}, '127.0.0.7');
+    }
+    assert.equal(answer.status, 429);
+    assert.equal(answer.type, 'ThrottlingException');
+    assert.match(answer.body.message, /Address 127\.0\.0\.7 has 4 ingest bodies arriving already, this server's limit per client/);
+    assert.equal((await post(ft, farm.farmId, toNdjson([sessionRecord(farm)]), {}, '127.0.0.8')).status, 200, 'another client is let in');
+    await Promise.all(mine);
   });
 });
 

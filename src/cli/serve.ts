@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, startServer, type RunningServer } from '../server.js';
+import { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_UPLOADS_PER_CLIENT, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, startServer, type RunningServer } from '../server.js';
 import { DEFAULT_MEMORY_LIMIT } from '../store/duckdb/database.js';
 import type { AuthMode } from '../wire/auth/access.js';
 import { LOG_LEVELS, type LogLevel } from '../wire/request-log.js';
@@ -22,6 +22,8 @@ interface ServeOptions {
   maxBatchBytes: number;
   bodyTimeout: number;
   maxConcurrentBatches: number;
+  batchesPerClient?: number;
+  uploadsPerClient: number;
   auth: AuthMode;
   credentials: string;
   tlsCert?: string;
@@ -95,7 +97,9 @@ export function serveCommand(): Command {
         .argParser(parseBytesOrZero)
         .default(DEFAULT_GROUP_COMMIT_BYTES, '1MiB'),
     )
-    .option('--max-concurrent-batches <n>', 'ingest batches taken at once; more wait, then are throttled', positive('--max-concurrent-batches'), 4)
+    .option('--max-concurrent-batches <n>', 'large ingest batches checked and staged at once (each taken once its body is in); more wait, then are throttled', positive('--max-concurrent-batches'), 4)
+    .option('--batches-per-client <n>', 'of those, at once per client (source address; principal too under sigv4); default half of them', positive('--batches-per-client'))
+    .option('--uploads-per-client <n>', 'ingest bodies arriving at once per client; more are throttled at once', positive('--uploads-per-client'), DEFAULT_UPLOADS_PER_CLIENT)
     .addOption(new Option('--auth <mode>', 'open: no checks, loopback only; sigv4: AWS Signature Version 4 against the credentials file').choices(['open', 'sigv4']).default('open'))
     .option('--credentials <file>', 'sigv4: principals, keys and grants (farmtally credentials add writes it; re-read when it changes)', DEFAULT_CREDENTIALS_FILE)
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
@@ -136,6 +140,8 @@ export function serveCommand(): Command {
           maxBatchBytes: opts.maxBatchBytes,
           bodyTimeoutSeconds: opts.bodyTimeout,
           concurrentBatches: Math.floor(opts.maxConcurrentBatches),
+          batchesPerClient: opts.batchesPerClient === undefined ? undefined : Math.floor(opts.batchesPerClient),
+          uploadsPerClient: Math.floor(opts.uploadsPerClient),
           groupCommitBytes: opts.groupCommitBytes,
           auth: opts.auth,
           credentialsFile: opts.credentials,

@@ -34,8 +34,13 @@ export interface OperationContext {
   settings: ServerSettings;
   tokens: PageTokens;
   aggregations: AggregationRunner;
-  /** The slots large ingest batches take, a few at once (shared by every request). */
-  batchSlots: BatchSlots;
+  /** Ingest's shared capacity (sessions/batch-slots.ts): places for bodies arriving, and slots for large batches being staged. */
+  ingestSlots: { uploads: BatchSlots; batches: BatchSlots };
+  /**
+   * Who the request's use of shared capacity counts against: its source address
+   * (`address:…`), and its principal (`principal:…`) where callers are told apart.
+   */
+  clients: readonly string[];
   /** Who is calling: the principal's name, or `farmtally` in open mode. */
   caller: string;
   /** The farms the caller may see (ListFarms shows only these); `*` in open mode. */

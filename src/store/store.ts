@@ -115,10 +115,24 @@ export interface SessionRecordRules {
 }
 
 /**
- * How a bulk load went: every record staged, or nothing staged, why the careful path must
- * read the body, and the body's bytes again for that reading (the load has read them).
+ * How a bulk load went: every record staged, or nothing staged and why the careful path
+ * must read the body (again, from the received body).
  */
-export type BulkLoad = { staged: number } | { careful: string; replay(): AsyncIterable<Buffer> | Iterable<Buffer> };
+export type BulkLoad = { staged: number } | { careful: string };
+
+/**
+ * A large batch's body, received whole before the batch takes any of the engine's
+ * capacity (a slow upload must not hold a batch slot or a connection while it trickles
+ * in). Held by the store (on disk, for DuckDB) until released.
+ */
+export interface ReceivedBody {
+  /** Its size in bytes. */
+  readonly bytes: number;
+  /** The bytes again, from the first (as often as asked). */
+  chunks(): AsyncIterable<Buffer>;
+  /** Drops the bytes; afterwards `chunks` may not be called. */
+  release(): Promise<void>;
+}
 
 /**
  * One batch of session records on its way in. Records are staged apart from the sessions
@@ -129,15 +143,14 @@ export interface StagedSessions {
   /** Adds validated records, in the order the batch lists them. */
   append(records: readonly SessionRecord[]): Promise<void>;
   /**
-   * The fast path: stages a whole NDJSON body (its bytes as they arrive; an error they throw
-   * is thrown as it is) in one go, but only when the engine can show that the
-   * record-by-record path would accept every record and stage exactly the same values.
-   * Anything it finds wrong, or cannot judge, stages nothing and answers `careful`: the
-   * caller then reads the body again (`replay`) record by record for the exact answer. Only
-   * on a batch with nothing staged yet. An engine without a bulk reader leaves it out, and
-   * every batch takes the careful path.
+   * The fast path: stages a whole NDJSON body, received by this store's `receiveBody`, in
+   * one go, but only when the engine can show that the record-by-record path would accept
+   * every record and stage exactly the same values. Anything it finds wrong, or cannot
+   * judge, stages nothing and answers `careful`: the caller then reads the body again
+   * record by record for the exact answer. Only on a batch with nothing staged yet. An
+   * engine without a bulk reader leaves it out, and every batch takes the careful path.
    */
-  loadNdjson?(body: AsyncIterable<Buffer> | Iterable<Buffer>, rules: SessionRecordRules): Promise<BulkLoad>;
+  loadNdjson?(body: ReceivedBody, rules: SessionRecordRules): Promise<BulkLoad>;
   /**
    * Writes everything staged in one transaction: sessions are keyed by farm and sessionId,
    * the last of duplicates in the batch wins, and a record equal to the stored session
@@ -170,7 +183,13 @@ export class WriterBusyError extends Error {
 export interface SessionStore {
   /** The IDs of the farm's queues and fleets: the parents a session record may name. */
   sessionParentIds(farmId: string): Promise<{ queueIds: string[]; fleetIds: string[] }>;
-  /** Opens a staging area for one batch of the farm's session records (a large batch, streamed). */
+  /**
+   * Takes in a large batch's body as it arrives (an error the bytes throw is thrown as it
+   * is, and nothing is kept), using none of the engine's capacity: a full disk is a
+   * StorageFault (`no-space`).
+   */
+  receiveBody(body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<ReceivedBody>;
+  /** Opens a staging area for one batch of the farm's session records (a large batch). */
   stageSessions(farmId: string): Promise<StagedSessions>;
   /**
    * Writes one small batch of validated records, held in memory, with the same meaning as

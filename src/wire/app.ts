@@ -20,7 +20,7 @@ import { gzipped, streamingPayload, type PayloadLimits } from './streaming-paylo
 export interface AppOptions {
   operations: readonly AnyOperation[];
   /** The per-request context, for the caller the auth step let in. */
-  context: (caller: string, grantedFarms: FarmGrant, requestId: string) => OperationContext;
+  context: (caller: string, grantedFarms: FarmGrant, requestId: string, clientAddress: string) => OperationContext;
   /** Authentication, rate limits and authorization, for every route (wire/auth/access.ts). */
   access: Access;
   /** Fastify's logger: one line per request (request-log.ts), and the server's own messages. */
@@ -150,7 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       raw.payload = streamingPayload(signed.body, gzip, signed.checkBody, options.payloadLimits, options.stopping);
     }
     const input = bindInput(op, raw);
-    const ctx = options.context(caller.name, caller.farms, request.id);
+    const ctx = options.context(caller.name, caller.farms, request.id, request.ip);
     if (op.check) {
       const failures = op.check(input as never, ctx);
       if (failures.length) throw fieldValidationError(failures);

@@ -3,8 +3,8 @@
 //   at least `minBytesPerSecond` on average once twice `idleMs` have passed, so that a body
 //   that stops is always told it stopped), and reading stops at once when the server stops;
 // - size: at most `maxBytes` once decoded, and a gzip body may not inflate more than
-//   `maxInflation`-fold past its first megabytes (a record file compresses about tenfold; a
-//   gzip bomb a thousandfold).
+//   `maxInflation`-fold past its first mebibyte (a record file compresses about tenfold; a
+//   gzip bomb a thousandfold): a small gzip body buys at most that much reading.
 // A body that breaks one ends in a BodyRefused carrying the answer. The route sends it with
 // `connection: close`, so the rest of the body is never read: the guards never destroy the
 // request themselves, which would take the socket and the answer with it.
@@ -27,8 +27,11 @@ export interface BodySize {
   maxInflation: number;
 }
 
-/** Decoded bytes a body may hold before the inflation rule applies. */
-const INFLATION_GRACE_BYTES = 64 * 1024 * 1024;
+/**
+ * Decoded bytes a body may hold before the inflation rule applies: enough for gzip's own
+ * overhead on a small batch, little enough that a bomb is refused before it costs anything.
+ */
+const INFLATION_GRACE_BYTES = 1024 * 1024;
 
 const timedOut = (why: string) =>
   new BodyRefused(new ServiceError('RequestTimeoutException', 408, `The request body ${why}; nothing was written. Send it again over a steadier connection.`));

@@ -134,38 +134,47 @@ export function ingestContract(store: () => Store, ingest: WriteBatch, way: 'sta
       const json = (r: (typeof records)[number]) => JSON.stringify({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString() });
       // The body as it arrives: in pieces that cut a record in two.
       const body = Buffer.from(`${records.map(json).join('\n')}\n`);
+      const received = await store().receiveBody([body.subarray(0, 50), body.subarray(50)]);
+      assert.equal(received.bytes, body.length);
       const staged = await store().stageSessions(p.farmId);
-      assert.deepEqual(await staged.loadNdjson!([body.subarray(0, 50), body.subarray(50)], rules), { staged: 2 });
+      assert.deepEqual(await staged.loadNdjson!(received, rules), { staged: 2 });
       assert.deepEqual(await staged.commit(tick()), { created: 2, updated: 0, unchanged: 0 });
+      await received.release();
       // Stored exactly as the record-by-record path stores them: sending those is unchanged.
       assert.deepEqual(await stageAndCommit(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
       assert.deepEqual(await writeFromMemory(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });
 
-      // Refused: nothing staged, and the body given back whole for the careful reading.
+      // Refused: nothing staged, and the received body still whole for the careful reading.
       const unknownQueue = Buffer.from(`${json(record(p))}\n${json(record(p, { queueId: queue(p.farmId).queueId }))}\n`);
+      const refusedBody = await store().receiveBody([unknownQueue]);
       const refused = await store().stageSessions(p.farmId);
-      const answer = await refused.loadNdjson!([unknownQueue], rules);
+      const answer = await refused.loadNdjson!(refusedBody, rules);
       assert.ok('careful' in answer, JSON.stringify(answer));
-      const replayed: Buffer[] = [];
-      for await (const chunk of answer.replay()) replayed.push(Buffer.from(chunk));
-      assert.deepEqual(Buffer.concat(replayed), unknownQueue);
+      assert.deepEqual(await bytesOf(refusedBody.chunks()), unknownQueue);
+      assert.deepEqual(await bytesOf(refusedBody.chunks()), unknownQueue, 'as often as asked');
       await refused.discard();
+      await refusedBody.release();
+    });
 
-      // A body that breaks off part way throws its own error, and leaves nothing staged.
-      const breaking = await store().stageSessions(p.farmId);
+    test('a body received is given back byte for byte; one that breaks off throws its own error', async () => {
+      const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => `{"line":${i}}`).join('\n'));
+      const pieces = Array.from({ length: 7 }, (_, i) => body.subarray(Math.floor((i * body.length) / 7), Math.floor(((i + 1) * body.length) / 7)));
+      const received = await store().receiveBody((async function* () { yield* pieces; })());
+      assert.equal(received.bytes, body.length);
+      assert.deepEqual(await bytesOf(received.chunks()), body);
+      await received.release();
       const broken = new Error('the body broke off');
       await assert.rejects(
-        breaking.loadNdjson!(
+        store().receiveBody(
           (async function* () {
             yield body.subarray(0, 50);
             throw broken;
           })(),
-          rules,
         ),
         (err) => err === broken,
       );
-      await breaking.discard();
     });
+
     inMemory('batches written at once are each counted in arrival order, the same session in two of them too', async () => {
       const p = await parents(store());
       const a = record(p, { endedAt: undefined });
@@ -206,4 +215,10 @@ export function ingestContract(store: () => Store, ingest: WriteBatch, way: 'sta
       assert.equal(await store().getSession(p.farmId, spare.queueId, gone.jobId, gone.sessionId), undefined);
     });
   });
+}
+
+async function bytesOf(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const read: Buffer[] = [];
+  for await (const chunk of chunks) read.push(Buffer.from(chunk));
+  return Buffer.concat(read);
 }

@@ -19,13 +19,15 @@ export interface RawRequestOptions {
   pieces?: Buffer[];
   gapMs?: number;
   timeoutMs?: number;
+  /** The client's own address (any 127.x.y.z on loopback): another client, as the server sees it. */
+  localAddress?: string;
 }
 
 export function rawRequest(url: string, options: RawRequestOptions): Promise<RawAnswer | 'no answer'> {
   const { hostname, port } = new URL(url);
   const started = Date.now();
   return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
+    const socket = connect({ port: Number(port), host: hostname, localAddress: options.localAddress });
     const received: Buffer[] = [];
     let timers: NodeJS.Timeout[] = [];
     const done = () => {

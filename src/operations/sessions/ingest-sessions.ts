@@ -3,16 +3,18 @@
 // {received, created, updated, unchanged}. The body is a streaming payload: the wire hands
 // it over as it arrives (within its limits, gzip undone), and this operation reads it.
 //
+// While a body arrives it holds an upload place (a few dozen per client) and nothing else.
 // A small body (up to --group-commit-bytes) is read whole into memory and written by group
-// commit; it takes no batch slot. A larger one waits for one of the few batch slots, then
-// is staged as it streams (session-batch.ts).
+// commit. A larger one is received whole by the store (a spool file), its signature
+// checked, and only then takes one of the few batch slots to be checked and staged
+// (session-batch.ts): a slow upload holds no slot, nor the writer.
 import { INGEST_PATH } from '../../domain/ingest-protocol.js';
 import { SESSION_FORMATS, type SessionFormat } from '../../domain/session-formats/read-records.js';
 import { FarmId } from '../common-shapes.js';
 import { validationError } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { header, streamingPayload, string, structure, uri } from '../validation/shapes.js';
-import { SessionIngest } from './session-batch.js';
+import { refusedPastRecords, SessionIngest } from './session-batch.js';
 
 const input = structure({
   farmId: uri(FarmId),
@@ -63,14 +65,35 @@ export const ingestSessions = defineOperation({
     // The farm first: an unknown one is refused before a byte of the body is read.
     const batch = await SessionIngest.begin(ctx, farmId);
     const trace = ctx.trace && ((what: string) => ctx.trace!(`ingest into ${farmId} (request ${ctx.requestId}): ${what}`));
-    const inMemoryBytes = ctx.settings.groupCommitBytes;
-    const head = inMemoryBytes > 0 ? await readHead(body.chunks, inMemoryBytes) : {};
-    if (head.whole) return batch.ingest({ format, chunks: head.whole, bulk: false, verify: body.verify }, trace);
-    const release = await ctx.batchSlots.take();
+    const leaveUpload = await ctx.ingestSlots.uploads.take(ctx.clients);
+    let received;
     try {
-      return await batch.ingest({ format, chunks: head.all ?? body.chunks, bulk: format === 'ndjson', verify: body.verify }, trace);
+      const inMemoryBytes = ctx.settings.groupCommitBytes;
+      const head = inMemoryBytes > 0 ? await readHead(body.chunks, inMemoryBytes) : {};
+      if (head.whole) {
+        leaveUpload();
+        return await batch.ingest({ format, chunks: head.whole, verify: body.verify }, trace);
+      }
+      const rest = head.all ?? body.chunks;
+      // NDJSON's records are its lines: one too many is refused while it arrives.
+      received = await ctx.store.receiveBody(format === 'ndjson' ? refusedPastRecords(rest, ctx.settings.maxBatchRecords) : rest);
+      // What the client signed, before the batch takes a slot.
+      await body.verify();
+    } catch (err) {
+      await received?.release();
+      throw err;
     } finally {
-      release();
+      leaveUpload();
+    }
+    try {
+      const release = await ctx.ingestSlots.batches.take(ctx.clients);
+      try {
+        return await batch.ingest({ format, received, verify: async () => undefined }, trace);
+      } finally {
+        release();
+      }
+    } finally {
+      await received.release();
     }
   },
 });

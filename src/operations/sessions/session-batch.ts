@@ -9,7 +9,7 @@
 import { CLOCK_ALLOWANCE_MS, endsBeforeItStarts, licenseProductSet, sessionTimeRange } from '../../domain/session-record.js';
 import type { SessionRecord } from '../../domain/resources.js';
 import { readSessionRecords, type SessionFormat } from '../../domain/session-formats/read-records.js';
-import { MissingParentsError, WriterBusyError, type IngestCounts, type SessionRecordRules, type StagedSessions } from '../../store/store.js';
+import { MissingParentsError, WriterBusyError, type IngestCounts, type ReceivedBody, type SessionRecordRules, type StagedSessions } from '../../store/store.js';
 import type { OperationContext } from '../context.js';
 import { throttling, tooLarge, validationError, type FieldFailure } from '../errors.js';
 import { requireFarm } from '../support.js';
@@ -17,16 +17,8 @@ import type { Infer } from '../validation/shapes.js';
 import { validate } from '../validation/validate.js';
 import { RECORD_MEMBER_RULES, SessionRecordShape } from './session-record-shape.js';
 
-/** A batch's body as the operation has it: its format, its bytes, and whether the store may take it whole. */
-export interface BatchBody {
-  format: SessionFormat;
-  /** The bytes: held in memory (a small body) or still arriving. */
-  chunks: AsyncIterable<Buffer> | Iterable<Buffer>;
-  /** Offer the whole body to the store's bulk load first (a large NDJSON body). */
-  bulk: boolean;
-  /** Throws when the bytes read differ from what the client signed; called before anything is written. */
-  verify(): Promise<void>;
-}
+/** A batch's body as the operation has it: its format, and its bytes in memory (a small body) or received by the store (a large one). */
+export type BatchBody = { format: SessionFormat; verify(): Promise<void> } & ({ chunks: readonly Buffer[] } | { received: ReceivedBody });
 
 /** The most one line (NDJSON) or record (CSV) may take: a record is a few hundred bytes. */
 export const MAX_RECORD_BYTES = 64 * 1024;
@@ -41,6 +33,11 @@ export const IN_MEMORY_RECORDS = 5_000;
 
 /** How many failures a rejection lists in its fieldList; the message gives the total. */
 export const MAX_LISTED_FAILURES = 100;
+/**
+ * Reading stops at this many bad records: the batch is lost already, and a body of a
+ * million bad records (a few KB gzipped) would otherwise buy seconds of CPU.
+ */
+export const STOP_AT_BAD_RECORDS = 300;
 /** How many failures the rejection's message spells out. */
 const FAILURES_IN_MESSAGE = 3;
 
@@ -95,21 +92,26 @@ export class SessionIngest {
   }
 
   /**
-   * Reads the body and writes the batch: through the store's bulk load when it vouches for
-   * every record, else record by record. Answers the counts; on any failure nothing is
-   * written and the staging area is released.
+   * Reads the body and writes the batch: a large NDJSON body through the store's bulk load
+   * when it vouches for every record, else record by record. Answers the counts; on any
+   * failure nothing is written and the staging area is released. `verify` (what the client
+   * signed) is called once the body is read, before anything is written.
    */
   async ingest(body: BatchBody, trace?: (what: string) => void): Promise<IngestCounts> {
     try {
       const started = performance.now();
-      // Switched off, a body streams straight into the careful reader.
-      const loaded = body.bulk && this.ctx.settings.bulkIngest ? await this.loadWhole(body.chunks) : undefined;
-      if (loaded === 'staged') {
-        trace?.(`${this.received} records staged by the bulk load (${Math.round(performance.now() - started)} ms)`);
+      if ('chunks' in body) {
+        await this.readRecords(body.chunks, body.format);
       } else {
-        if (loaded) trace?.(`read record by record: ${loaded.careful}`);
-        await this.readRecords(loaded ? loaded.replay() : body.chunks, body.format);
-        if (loaded) trace?.(`read record by record in ${Math.round(performance.now() - started)} ms`);
+        // Switched off, or for CSV, the received body goes straight to the careful reader.
+        const loaded = body.format === 'ndjson' && this.ctx.settings.bulkIngest ? await this.loadWhole(body.received) : undefined;
+        if (loaded === 'staged') {
+          trace?.(`${this.received} records staged by the bulk load (${Math.round(performance.now() - started)} ms)`);
+        } else {
+          if (loaded) trace?.(`read record by record: ${loaded.careful}`);
+          await this.readRecords(body.received.chunks(), body.format);
+          if (loaded) trace?.(`read record by record in ${Math.round(performance.now() - started)} ms`);
+        }
       }
       await body.verify();
     } catch (err) {
@@ -125,11 +127,11 @@ export class SessionIngest {
   /**
    * The fast path: the whole NDJSON body handed to the store to check and stage in one go,
    * against the record rules and the farm's queues and fleets. `staged` when it did;
-   * otherwise why the careful path must read it, and the body again for that reading.
+   * otherwise why the careful path must read it.
    */
-  private async loadWhole(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<'staged' | { careful: string; replay(): AsyncIterable<Buffer> | Iterable<Buffer> }> {
+  private async loadWhole(received: ReceivedBody): Promise<'staged' | { careful: string }> {
     const staged = await this.staged;
-    if (!staged.loadNdjson || !RECORD_MEMBER_RULES) return { careful: 'the store or the record shape has no bulk load', replay: () => chunks };
+    if (!staged.loadNdjson || !RECORD_MEMBER_RULES) return { careful: 'the store or the record shape has no bulk load' };
     const rules: SessionRecordRules = {
       members: RECORD_MEMBER_RULES,
       notBefore: [['endedAt', 'startedAt']],
@@ -137,7 +139,7 @@ export class SessionIngest {
       timeRange: this.timeRange,
       maxLineBytes: MAX_RECORD_BYTES,
     };
-    const loaded = await staged.loadNdjson(refusedPastRecords(chunks, this.ctx.settings.maxBatchRecords), rules);
+    const loaded = await staged.loadNdjson(received, rules);
     if ('careful' in loaded) return loaded;
     this.received = loaded.staged;
     return 'staged';
@@ -244,6 +246,7 @@ export class SessionIngest {
     this.badRecords++;
     this.pending = [];
     this.note(failures.map((f) => ({ name: f.name, message: `line ${line}: ${f.message}` })));
+    if (this.badRecords >= STOP_AT_BAD_RECORDS) throw this.rejection(line);
   }
 
   private note(failures: FieldFailure[]): void {
@@ -251,14 +254,16 @@ export class SessionIngest {
     for (const f of failures) if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(f);
   }
 
-  private rejection() {
+  /** The batch's ValidationException; `stoppedAt`: the body line where reading stopped, when it did. */
+  private rejection(stoppedAt?: number) {
     const shown = this.failures.slice(0, FAILURES_IN_MESSAGE).map((f) => f.message).join('; ');
     const more = this.failureCount > FAILURES_IN_MESSAGE ? `; and ${this.failureCount - FAILURES_IN_MESSAGE} more` : '';
     const listed = this.failureCount > this.failures.length ? ` fieldList shows the first ${this.failures.length} of ${this.failureCount} problems.` : '';
     const problems = `${this.failureCount} problem${this.failureCount === 1 ? '' : 's'}`;
-    const where = this.badRecords > 0 ? ` in ${this.badRecords} of ${this.received} record${this.received === 1 ? '' : 's'}` : '';
+    const where = this.badRecords > 0 ? ` in ${this.badRecords} of ${this.received} record${this.received === 1 ? '' : 's'}${stoppedAt ? ' read' : ''}` : '';
+    const stopped = stoppedAt ? ` Reading stopped at line ${stoppedAt}, the ${STOP_AT_BAD_RECORDS}th bad record; there may be more after it.` : '';
     return validationError(
-      `The batch was rejected and nothing was written: ${problems}${where}: ${shown}${more}.${listed} Fix them and send the whole batch again.`,
+      `The batch was rejected and nothing was written: ${problems}${where}: ${shown}${more}.${listed}${stopped} Fix them and send the whole batch again.`,
       this.failures,
     );
   }
@@ -273,7 +278,7 @@ function vanishedParents(err: MissingParentsError, farmId: string) {
 }
 
 /** The body's bytes, refused (tooManyRecords) as soon as they hold more than `max` lines that are not empty. */
-async function* refusedPastRecords(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, max: number): AsyncGenerator<Buffer> {
+export async function* refusedPastRecords(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, max: number): AsyncGenerator<Buffer> {
   let lines = 0;
   let lineBytes = 0; // of the line under way
   for await (const chunk of chunks) {

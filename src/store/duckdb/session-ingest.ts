@@ -1,13 +1,11 @@
 // Session ingest on DuckDB. A batch streams into its own staging table, through an Appender
 // on the batch's own connection, in an in-memory database attached to the instance: every
 // connection can read it, readers of `sessions` never see it, and nothing of it reaches
-// the data file. Or, on the fast path, the body is spooled to a file (spool.ts) and DuckDB
-// reads it into that table itself (session-bulk-load). Commit merges the staging table into `sessions` and `jobs`
-// (session-merge). Small batches skip staging: the writer merges them in groups
+// the data file. A large body is received first into a spool file (spool.ts); on the fast
+// path DuckDB reads that file into the table itself (session-bulk-load). Commit merges the
+// staging table into `sessions` and `jobs` (session-merge). Small batches skip staging: the writer merges them in groups
 // (session-writer).
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { SessionStore, StagedSessions } from '../store.js';
 import type { Database } from './database.js';
@@ -15,14 +13,14 @@ import { bulkLoadNdjson } from './session-bulk-load.js';
 import { mergeStagedSessions } from './session-merge.js';
 import { appendRecord, STAGING_COLUMNS } from './staging.js';
 import type { SessionWriter } from './session-writer.js';
-import { spoolBody } from './spool.js';
+import { SpooledBody, spoolBody } from './spool.js';
 
 const STAGING_DB = 'ingest_staging';
 
 /** Run on every opening of the engine (attachments are instance-wide, and gone with it). */
 export const ATTACH_STAGING = `ATTACH IF NOT EXISTS ':memory:' AS ${STAGING_DB}`;
 
-async function openStaging(db: Database, writer: SessionWriter, spoolDir: string, farmId: string): Promise<StagedSessions> {
+async function openStaging(db: Database, writer: SessionWriter, farmId: string): Promise<StagedSessions> {
   const connection = await db.lease();
   const table = `batch_${randomBytes(12).toString('hex')}`;
   const staging = `${STAGING_DB}.main.${table}`;
@@ -33,13 +31,12 @@ async function openStaging(db: Database, writer: SessionWriter, spoolDir: string
   // The record's position in the batch: the last of a session's records wins. (Not the
   // staging table's rowid: DuckDB 1.5 mis-evaluates rowid under QUALIFY.)
   let position = 0;
-  /** The body spooled for the bulk load, deleted when the batch ends. */
-  let spooled: string | undefined;
+  /** Whether a bulk load was tried (once per batch, on nothing staged). */
+  let loaded = false;
 
   const release = async () => {
     if (!open) return;
     open = false;
-    if (spooled) await rm(spooled, { force: true }).catch(() => undefined);
     try {
       appender?.closeSync();
     } catch {
@@ -58,13 +55,12 @@ async function openStaging(db: Database, writer: SessionWriter, spoolDir: string
       });
     },
     async loadNdjson(body, rules) {
-      if (position > 0 || spooled) return { careful: 'records were staged already', replay: () => body };
-      const file = await spoolBody(body, spoolDir);
-      spooled = file.path;
-      const replay = () => createReadStream(file.path, { highWaterMark: 1 << 20 });
-      if (file.longestLine > rules.maxLineBytes) return { careful: `a line is longer than ${rules.maxLineBytes} bytes`, replay };
-      const loaded = await bulkLoadNdjson(connection, staging, file.path, rules);
-      return 'careful' in loaded ? { ...loaded, replay } : loaded;
+      if (position > 0 || loaded) return { careful: 'records were staged already' };
+      loaded = true;
+      // Only this store's own received bodies are files DuckDB can read.
+      if (!(body instanceof SpooledBody)) return { careful: 'the body was not received by this store' };
+      if (body.longestLine > rules.maxLineBytes) return { careful: `a line is longer than ${rules.maxLineBytes} bytes` };
+      return bulkLoadNdjson(connection, staging, body.path, rules);
     },
     async commit(nowMs) {
       try {
@@ -109,7 +105,8 @@ export function parentCache(db: Database) {
 export function duckDbSessionIngest(db: Database, writer: SessionWriter, parents: ReturnType<typeof parentCache>, spoolDir: string): SessionStore {
   return {
     sessionParentIds: (farmId) => parents.read(farmId),
-    stageSessions: (farmId) => openStaging(db, writer, spoolDir, farmId),
+    receiveBody: (body) => spoolBody(body, spoolDir),
+    stageSessions: (farmId) => openStaging(db, writer, farmId),
     writeSessions: (farmId, records, nowMs) => writer.write(farmId, records, nowMs),
   };
 }
