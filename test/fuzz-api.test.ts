@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { after, before, describe, test } from 'node:test';
 import { startFarmtally, type Farmtally } from './support/server.js';
-import { apiRequest, invalidUtf8Request, JSON_OPERATIONS } from './fuzz/api-requests.js';
+import { apiRequest, invalidUtf8Request, JSON_OPERATIONS, loneSurrogateRequest } from './fuzz/api-requests.js';
 import { answerProblems } from './fuzz/answer-checks.js';
 import { apiFixture, type ApiFixture } from './fuzz/fixture.js';
 import { QUICK_HAZARDS } from './fuzz/framing.js';
@@ -55,6 +55,23 @@ describe('fuzz: every API operation', () => {
       const answer = await target.send(request);
       const problems = answer instanceof NoAnswer ? [`no answer: ${answer.message}`] : answerProblems(request.raw.method, answer);
       if (!(answer instanceof NoAnswer) && answer.headers['x-amzn-errortype'] !== 'ValidationException') problems.push(`answered ${answer.status} ${answer.headers['x-amzn-errortype'] ?? ''}, not ValidationException`);
+      if (problems.length) throw new FuzzFailure(problems, request, answer);
+    });
+    await checkProperty(refused, settings, replayHint(settings, FILE), false);
+  });
+
+  test('a body with a lone surrogate escape (\\ud800) in a string member is refused naming that member (ValidationException), not stored as U+FFFD', async () => {
+    const settings = fuzzRunSettings(20);
+    const refused = fc.asyncProperty(loneSurrogateRequest(fixture), async (request) => {
+      const answer = await target.send(request);
+      const problems = answer instanceof NoAnswer ? [`no answer: ${answer.message}`] : answerProblems(request.raw.method, answer);
+      if (!(answer instanceof NoAnswer)) {
+        if (answer.headers['x-amzn-errortype'] !== 'ValidationException') problems.push(`answered ${answer.status} ${answer.headers['x-amzn-errortype'] ?? ''}, not ValidationException`);
+        else {
+          const fields = ((answer.json as { fieldList?: { name: string; message: string }[] }).fieldList ?? []).filter((f) => /lone surrogate/.test(f.message));
+          if (fields.length !== 1 || !request.notes.some((n) => n.endsWith(` in '${fields[0]!.name}'`))) problems.push(`the fieldList does not name the member with the escape: ${answer.text.slice(0, 300)}`);
+        }
+      }
       if (problems.length) throw new FuzzFailure(problems, request, answer);
     });
     await checkProperty(refused, settings, replayHint(settings, FILE), false);

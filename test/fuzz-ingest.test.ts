@@ -4,7 +4,8 @@
 // the model's shape, the server up within its memory; a refused batch wrote nothing and an
 // accepted one exactly what it says (the farm's session count, by an aggregation, after each
 // case); a valid batch is accepted and a batch with a bad record refused. The tests at the
-// end send one kind of bad input each: far timestamps, broken UTF-8, a stall, too many records.
+// end send one kind of bad input each: far timestamps, broken UTF-8, lone surrogate escapes, a
+// stall, too many records.
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
@@ -12,8 +13,8 @@ import { startFarmtally, type Farmtally } from './support/server.js';
 import { answerProblems } from './fuzz/answer-checks.js';
 import { countSessions, ingestFixture, type IngestFixture } from './fuzz/fixture.js';
 import { QUICK_HAZARDS } from './fuzz/framing.js';
-import { farTimestampRecord, invalidUtf8Record } from './fuzz/ingest-records.js';
-import { ingestCase, oneDefectCase } from './fuzz/ingest-requests.js';
+import { farTimestampRecord, invalidUtf8Record, loneSurrogateRecord } from './fuzz/ingest-records.js';
+import { ingestCase, oneDefectCase, oneDefectInBulkCase } from './fuzz/ingest-requests.js';
 import { checkProperty, ingestProperty, stalledProperty } from './fuzz/properties.js';
 import { describeAnswer } from './fuzz/reproduction.js';
 import { FUZZ_SERVER_ARGS, fuzzRunSettings, replayHint } from './fuzz/settings.js';
@@ -55,6 +56,18 @@ describe('fuzz: session ingest', () => {
   test('a batch with bytes that are not UTF-8 in a record is refused whole', async () => {
     const settings = fuzzRunSettings(10);
     const cases = oneDefectCase(fixture, invalidUtf8Record(fixture));
+    await checkProperty(ingestProperty(target, ft.client, fixture, cases, await count()), settings, replayHint(settings, FILE), false);
+  });
+
+  test('a batch with a lone surrogate escape (\\ud800) in a record is refused whole', async () => {
+    const settings = fuzzRunSettings(10);
+    const cases = oneDefectCase(fixture, loneSurrogateRecord(fixture));
+    await checkProperty(ingestProperty(target, ft.client, fixture, cases, await count()), settings, replayHint(settings, FILE), false);
+  });
+
+  test('a batch large enough for the bulk load with a lone surrogate escape in one record is refused whole', async () => {
+    const settings = fuzzRunSettings(3);
+    const cases = oneDefectInBulkCase(fixture, loneSurrogateRecord(fixture));
     await checkProperty(ingestProperty(target, ft.client, fixture, cases, await count()), settings, replayHint(settings, FILE), false);
   });
 

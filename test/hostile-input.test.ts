@@ -1,6 +1,7 @@
 // What a hostile or broken client sends, each answered in the model's error shape with
 // nothing written, quickly and in bounded memory: gzip bombs, too many records, bodies
-// that stop or trickle, invalid UTF-8, deep JSON, timestamps nobody's farm produced.
+// that stop or trickle, invalid UTF-8, lone surrogate escapes, deep JSON, timestamps nobody's
+// farm produced.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -9,7 +10,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { CreateFarmCommand, ListFarmsCommand, ListJobsCommand } from '@aws-sdk/client-deadline';
+import { CreateFarmCommand, GetFarmCommand, ListFarmsCommand, ListJobsCommand } from '@aws-sdk/client-deadline';
 import { rawRequest, type RawAnswer } from './support/raw-http.js';
 import { http, startFarmtally, type Farmtally } from './support/server.js';
 import { farmWithParents, numberedRecord, sessionRecord, toCsv, toNdjson, type FarmParents } from './support/session-records.js';
@@ -36,6 +37,15 @@ function cpuSeconds(ft: Farmtally): number {
 function rssMiB(ft: Farmtally): number {
   const status = readFileSync(`/proc/${ft.process.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** Waits for the server's output to match `pattern` more than `before` times (its stderr may trail the answer a little). */
+async function outputGrows(ft: Farmtally, pattern: RegExp, before: number): Promise<boolean> {
+  for (let waited = 0; waited < 5000; waited += 20) {
+    if ((ft.output().match(pattern) ?? []).length > before) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
 }
 
 /** Each sessionRecord has a job of its own: the farm's jobs count its sessions. */
@@ -262,7 +272,8 @@ describe('text and times no client should send', () => {
   let fast: Farmtally;
   let careful: Farmtally;
   before(async () => {
-    fast = await startFarmtally();
+    // The trace shows which path read a batch (the bulk load, or record by record).
+    fast = await startFarmtally({ env: { FARMTALLY_INGEST_TRACE: '1' } });
     careful = await startFarmtally({ env: { FARMTALLY_INGEST_FAST_PATH: 'off' } });
   });
   after(async () => {
@@ -293,6 +304,101 @@ describe('text and times no client should send', () => {
       assert.deepEqual(answer.body.fieldList, [{ name: 'records.2', message: 'line 2: not valid UTF-8; send the records as UTF-8 text' }]);
       assert.equal(await sessionCount(ft, farm), 0);
     }
+  });
+
+  // A lone surrogate: half of a UTF-16 pair, which UTF-8 cannot carry (its bytes are refused
+  // as not UTF-8) but a JSON escape can. Stored, it would come back as U+FFFD. The bodies are
+  // written by hand: an SDK may refuse or mangle such a string before sending it.
+  test('a lone surrogate escape in an API body is refused naming the member, not stored as U+FFFD', async () => {
+    const lone = '\\ud800'; // the six characters of the JSON escape
+    const refused = async (method: string, path: string, body: string, member: string) => {
+      assert.match(body, /\\ud[89a-f]/, body);
+      const res = await http(fast.url, method, path, { body });
+      assert.equal(res.status, 400, `${method} ${path} ${body}: ${res.text}`);
+      assert.equal(res.headers.get('x-amzn-errortype'), 'ValidationException');
+      assert.equal(res.body.reason, 'FIELD_VALIDATION_FAILED');
+      assert.deepEqual(res.body.fieldList.map((f: { name: string }) => f.name), [member]);
+      assert.match(res.body.fieldList[0].message, /^Value at '.+' failed to satisfy constraint: Member must be well-formed Unicode text, but character \d+ is a lone surrogate \(\\ud[89a-f][0-9a-f]{2}\)/);
+      assert.match(res.body.message, /^1 validation error detected: Value at '/);
+      // The answer itself is well-formed: no lone surrogate echoed back as text.
+      assert.ok(!res.text.includes('\ufffd'), res.text);
+    };
+    await refused('POST', '/2023-10-12/farms', `{"displayName":"a${lone}b"}`, 'displayName');
+    await refused('POST', '/2023-10-12/farms', `{"displayName":"fine","description":"x\\udc00"}`, 'description');
+    await refused('POST', '/2023-10-12/farms', `{"displayName":"fine","tags":{"k${lone}":"v"}}`, 'tags.k\ud800(key)');
+    await refused('POST', '/2023-10-12/farms', `{"displayName":"fine","tags":{"k":"\\udfff\\ud800"}}`, 'tags.k');
+    const farms = await fast.client.send(new ListFarmsCommand({}));
+    assert.equal(farms.farms?.some((f) => f.displayName === 'fine' || /^a.b$/u.test(f.displayName ?? '')), false, JSON.stringify(farms.farms));
+
+    const { farmId } = await fast.client.send(new CreateFarmCommand({ displayName: 'kept' }));
+    await refused('PATCH', `/2023-10-12/farms/${farmId}`, `{"displayName":"a${lone}b"}`, 'displayName');
+    assert.equal((await fast.client.send(new GetFarmCommand({ farmId }))).displayName, 'kept');
+    // A pair, escaped or not, is one character and kept as it is.
+    const paired = await http(fast.url, 'POST', '/2023-10-12/farms', { body: '{"displayName":"a\\ud83d\\ude00b 😀"}' });
+    assert.equal(paired.status, 200, paired.text);
+    assert.equal((await fast.client.send(new GetFarmCommand({ farmId: paired.body.farmId }))).displayName, 'a😀b 😀');
+  });
+
+  test('a lone surrogate escape in a session record is refused naming the record and member, on both paths; nothing written', async () => {
+    for (const ft of [fast, careful]) {
+      const farm = await farmWithParents(ft.client, 'surrogates');
+      const records = [
+        sessionRecord(farm),
+        sessionRecord(farm, { jobName: 'a\udc00b' }),
+        sessionRecord(farm, { userId: '\ud800' }),
+        sessionRecord(farm, { licenseProducts: ['maya', 'nuke\udbff'] }),
+      ];
+      const body = toNdjson(records);
+      // JSON.stringify writes a lone surrogate as its escape: the bytes sent are ASCII.
+      assert.ok(body.includes('"a\\udc00b"') && Buffer.byteLength(body) === body.length, body);
+      const answer = await post(ft, farm.farmId, body);
+      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.equal(answer.type, 'ValidationException');
+      assert.deepEqual(
+        answer.body.fieldList.map((f: { name: string }) => f.name),
+        ['records.2.jobName', 'records.3.userId', 'records.4.licenseProducts.2'],
+      );
+      assert.match(answer.body.fieldList[0].message, /^line 2: Value at 'records.2.jobName' failed to satisfy constraint: Member must be well-formed Unicode text, but character 2 is a lone surrogate \(\\udc00\)/);
+      assert.match(answer.body.message, /^The batch was rejected and nothing was written: 3 problems in 3 of 4 records/);
+      assert.equal(await sessionCount(ft, farm), 0);
+      // CSV has no escapes: a surrogate could only come as its UTF-8 form (ED A0 80), which is no UTF-8 and refused as such.
+      const csv = Buffer.from(toCsv([sessionRecord(farm), sessionRecord(farm, { jobName: 'a\u0001b' })]));
+      const at = csv.indexOf(0x01);
+      const withSurrogateBytes = Buffer.concat([csv.subarray(0, at), Buffer.from([0xed, 0xa0, 0x80]), csv.subarray(at + 1)]);
+      const csvAnswer = await post(ft, farm.farmId, withSurrogateBytes, { 'content-type': 'text/csv' });
+      assert.equal(csvAnswer.status, 400, JSON.stringify(csvAnswer.body));
+      assert.deepEqual(csvAnswer.body.fieldList, [{ name: 'records.2', message: 'line 3: not valid UTF-8; send the records as UTF-8 text' }]);
+      assert.equal(await sessionCount(ft, farm), 0);
+      // The same records without the escapes are taken.
+      assert.equal((await post(ft, farm.farmId, toNdjson([records[0]!]))).status, 200);
+    }
+  });
+
+  test('a lone surrogate escape in a batch large enough for the bulk load is refused whole: nothing of the records before it is written', async () => {
+    const farm = await farmWithParents(fast.client, 'surrogates bulk');
+    // Over 1 MiB (the default --group-commit-bytes: the body is offered to the bulk load) and
+    // over 5 000 records (the record-by-record reading stages the first ones before it meets the bad one).
+    const records = Array.from({ length: 8000 }, (_, i) => numberedRecord(farm, i, 16));
+    const DECLINED = new RegExp(`ingest into ${farm.farmId} \\(request [^)]+\\): read record by record: `, 'g');
+    const good = toNdjson(records);
+    assert.ok(Buffer.byteLength(good) > 1024 * 1024);
+    for (const [member, value] of [['jobName', 'shot \ud800 comp'], ['userId', '\udfffana']] as const) {
+      const bad = toNdjson([...records.slice(0, -1), { ...records.at(-1)!, [member]: value }]);
+      const declined = (fast.output().match(DECLINED) ?? []).length;
+      const answer = await post(fast, farm.farmId, bad);
+      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.equal(answer.type, 'ValidationException');
+      assert.deepEqual(answer.body.fieldList.map((f: { name: string }) => f.name), [`records.8000.${member}`]);
+      assert.match(answer.body.fieldList[0].message, /^line 8000: Value at 'records\.8000\.\w+' failed to satisfy constraint: Member must be well-formed Unicode text/);
+      assert.equal(await sessionCount(fast, farm), 0, 'jobs of a refused batch');
+      // The bulk load saw the body first and declined it (DuckDB's reader refuses a lone high
+      // surrogate escape; any escape sends a line to the careful path): read record by record.
+      assert.ok(await outputGrows(fast, DECLINED, declined), fast.output().slice(-2000));
+    }
+    const answer = await post(fast, farm.farmId, good);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(answer.body, { received: 8000, created: 8000, updated: 0, unchanged: 0 });
+    assert.ok(await outputGrows(fast, /8000 records staged by the bulk load/g, 0), fast.output().slice(-2000));
   });
 
   test('headers past the size limit, and bytes that are no HTTP, are answered in the model shape before any route', async () => {

@@ -1,7 +1,7 @@
 // The generic validator on its own: many tiny cases, one rule each.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { enumOf, integer, list, optional, required, string, structure, union } from '../src/operations/validation/shapes.js';
+import { enumOf, integer, list, map, optional, required, string, structure, union } from '../src/operations/validation/shapes.js';
 import type { Shape } from '../src/operations/validation/shapes.js';
 import { validate, validateAny } from '../src/operations/validation/validate.js';
 
@@ -54,4 +54,20 @@ test('every failure is reported, required members first seen as null', () => {
   const { failures } = validate(s, { c: 'long' });
   assert.deepEqual(failures.map((f) => f.name), ['a', 'b', 'c']);
   assert.match(failures[0]!.message, /Value null at 'a' failed to satisfy constraint: Member must not be null/);
+});
+
+test('a lone surrogate (a JSON escape such as \\ud800 can say one) is refused, naming the member; pairs are text', () => {
+  const s = structure({ n: optional(string({ max: 10 })), l: optional(list(string())), m: optional(map(string())) });
+  const lone: [string, number, string][] = [
+    ['a\ud800b', 2, 'd800'], ['\udc00', 1, 'dc00'], ['ab\ud800', 3, 'd800'], ['\udc00\ud800', 1, 'dc00'], ['\ud800\ud800\udc00', 1, 'd800'], ['😀x\udfff', 3, 'dfff'],
+  ];
+  for (const [n, at, unit] of lone) {
+    const { failures } = validate(s, { n });
+    assert.deepEqual(failures.map((f) => f.name), ['n'], JSON.stringify(n));
+    assert.match(failures[0]!.message, new RegExp(`^Value at 'n' failed to satisfy constraint: Member must be well-formed Unicode text, but character ${at} is a lone surrogate \\(\\\\u${unit}\\)`), JSON.stringify(n));
+  }
+  for (const n of ['😀', 'a\ud83d\ude00b', '\uffff', '']) assert.deepEqual(names(s, { n }), [], JSON.stringify(n));
+  assert.deepEqual(names(s, { l: ['ok', 'x\ud800'] }), ['l.2']);
+  assert.deepEqual(names(s, { m: { 'k\udc00': 'v' } }), ['m.k\udc00(key)']);
+  assert.deepEqual(names(s, { m: { k: 'v\udc00' } }), ['m.k']);
 });

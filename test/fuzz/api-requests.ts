@@ -13,7 +13,7 @@ import type { AnyOperation } from '../../src/operations/operation.js';
 import type { Member } from '../../src/operations/validation/shapes.js';
 import type { ApiFixture, FarmIds } from './fixture.js';
 import { framed, type FuzzRequest, type HazardChoice, type RequestParts } from './framing.js';
-import { INVALID_UTF8, jsonBody, withBytesInString } from './json-text.js';
+import { INVALID_UTF8, jsonBody, LONE_SURROGATE_ESCAPES, withBytesInString } from './json-text.js';
 import { validBody, validishBody, validishValue, type IdPool } from './shape-values.js';
 
 /** Percent-encodes every byte outside RFC 3986's unreserved set: any text (lone surrogates become U+FFFD) is a valid path segment. */
@@ -189,24 +189,43 @@ export function apiRequest(fixture: ApiFixture, hazards: HazardChoice, operation
   return framed(parts, hazards);
 }
 
+/** What goes inside a string member of an otherwise valid body: bytes as they stand in the JSON text, and what they are. */
+interface BrokenText {
+  bytes: Buffer;
+  note: string;
+}
+
+/** A valid request of an operation that takes a body, but with `inner` inside one of its free-text string members. */
+function brokenTextRequest(fixture: ApiFixture, inner: fc.Arbitrary<BrokenText>): fc.Arbitrary<FuzzRequest> {
+  const freeText = (m: Member) => m.location === 'body' && m.shape.type === 'string' && !m.shape.enum && !m.shape.pattern;
+  const withBodies = JSON_OPERATIONS.filter((op) => op.method === 'POST' || op.method === 'PATCH').filter((op) => Object.values(op.input.members).some(freeText));
+  const parts = fc.constantFrom(...withBodies).chain((op) => {
+    const ids = idPool(fixture.farm);
+    const texts = Object.entries(op.input.members).filter(([, m]) => freeText(m)).map(([name]) => name);
+    return fc.tuple(heldPathValues(fixture.farm), validBody(op.input.members, ids), fc.constantFrom(...texts), inner).map(([held, body, field, broken]): RequestParts => ({
+      method: op.method,
+      target: op.path.replace(/\{(\w+)\}/g, (_, name: string) => held[name]!),
+      headers: [['content-type', 'application/json']],
+      body: withBytesInString(body, field, broken.bytes),
+      notes: [op.name, `${broken.note} in '${field}'`],
+    }));
+  });
+  return framed(parts, { allowed: [] });
+}
+
 /**
  * A valid request of an operation that takes a body, but with bytes that are not UTF-8
  * inside one of its string members: the server must refuse it, not store U+FFFD.
  */
 export function invalidUtf8Request(fixture: ApiFixture): fc.Arbitrary<FuzzRequest> {
-  const withBodies = JSON_OPERATIONS.filter((op) => op.method === 'POST' || op.method === 'PATCH').filter((op) =>
-    Object.values(op.input.members).some((m) => m.location === 'body' && m.shape.type === 'string' && !m.shape.enum && !m.shape.pattern),
-  );
-  const parts = fc.constantFrom(...withBodies).chain((op) => {
-    const ids = idPool(fixture.farm);
-    const texts = Object.entries(op.input.members).filter(([, m]) => m.location === 'body' && m.shape.type === 'string' && !m.shape.enum && !m.shape.pattern).map(([name]) => name);
-    return fc.tuple(heldPathValues(fixture.farm), validBody(op.input.members, ids), fc.constantFrom(...texts), fc.constantFrom(...INVALID_UTF8)).map(([held, body, field, bytes]): RequestParts => ({
-      method: op.method,
-      target: op.path.replace(/\{(\w+)\}/g, (_, name: string) => held[name]!),
-      headers: [['content-type', 'application/json']],
-      body: withBytesInString(body, field, Buffer.from(bytes)),
-      notes: [op.name, `invalid UTF-8 (${bytes.map((b) => b.toString(16)).join(' ')}) in '${field}'`],
-    }));
-  });
-  return framed(parts, { allowed: [] });
+  return brokenTextRequest(fixture, fc.constantFrom(...INVALID_UTF8).map((bytes) => ({ bytes: Buffer.from(bytes), note: `invalid UTF-8 (${bytes.map((b) => b.toString(16)).join(' ')})` })));
+}
+
+/**
+ * A valid request of an operation that takes a body, but with a lone surrogate escape
+ * (`\ud800`: valid JSON, no Unicode text) inside one of its string members: the server must
+ * refuse it naming that member, not store U+FFFD.
+ */
+export function loneSurrogateRequest(fixture: ApiFixture): fc.Arbitrary<FuzzRequest> {
+  return brokenTextRequest(fixture, fc.constantFrom(...LONE_SURROGATE_ESCAPES).map((escape) => ({ bytes: Buffer.from(escape), note: `the escape ${escape}` })));
 }

@@ -137,7 +137,8 @@ function steps(parents: IngestFixture): Step[] {
         }, { timeSafe: false }),
       ),
     (r) => fc.constant(change(r, 'either', 'endedAt equal to startedAt', (m) => (m.endedAt = m.startedAt), { timeSafe: false })),
-    (r) => fc.constantFrom('tab\there', 'nul\u0000', 'line\nbreak', '\u2028', '😀'.repeat(64), '\ud800', 'é'.repeat(128)).map((v) => change(r, 'either', `jobName ${JSON.stringify(v).slice(0, 30)}`, (m) => (m.jobName = v))),
+    (r) => fc.constantFrom('tab\there', 'nul\u0000', 'line\nbreak', '\u2028', '😀'.repeat(64), 'é'.repeat(128)).map((v) => change(r, 'either', `jobName ${JSON.stringify(v).slice(0, 30)}`, (m) => (m.jobName = v))),
+    (r) => withLoneSurrogate(r),
     (r) =>
       fc.tuple(fc.constantFrom('jobName', 'userId'), fc.constantFrom(...INVALID_UTF8)).map(([k, bytes]) => ({
         ...change(r, 'either', `invalid UTF-8 in ${k}`, (m) => (m[k] = '\u0001bytes\u0001')),
@@ -145,6 +146,21 @@ function steps(parents: IngestFixture): Step[] {
       })),
     (r) => fc.constantFrom(...Object.keys(r.members)).map((k) => ({ ...r, raw: [[k, JSON.stringify(r.members[k])]], verdict: 'either' as Verdict, note: `${k} twice` })),
   ];
+}
+
+/** Text with a lone surrogate: JSON.stringify writes it as its escape (`\ud800`), the only way a line can carry one. */
+const LONE_SURROGATE_TEXTS = ['\ud800', 'a\udc00b', 'shot \udbff', '\udfff\ud800', '😀\ud83d', '\ud800\ud800\udc00'];
+
+/** The record with a lone surrogate in one of its free-text members (a license product is one too): to be refused. */
+function withLoneSurrogate(r: FuzzRecord): fc.Arbitrary<FuzzRecord> {
+  return fc.tuple(fc.constantFrom('jobName', 'userId', 'instanceType', 'licenseProducts'), fc.constantFrom(...LONE_SURROGATE_TEXTS)).map(([k, text]) =>
+    change(r, 'invalid', `a lone surrogate in ${k} (${JSON.stringify(text)})`, (m) => (m[k] = k === 'licenseProducts' ? ['maya', text] : text)),
+  );
+}
+
+/** A valid record but for a lone surrogate escape (`\ud800`) in one of its text members. */
+export function loneSurrogateRecord(parents: IngestFixture): fc.Arbitrary<FuzzRecord> {
+  return validRecord(parents).chain(withLoneSurrogate);
 }
 
 /** A record one step from valid. */

@@ -275,9 +275,25 @@ export function ingestCase(parents: IngestFixture, hazards: HazardChoice): fc.Ar
 
 /** An NDJSON batch of valid records and one `defect` among them, which must have the batch refused. */
 export function oneDefectCase(parents: IngestFixture, defect: fc.Arbitrary<FuzzRecord>, hazards: HazardChoice = { allowed: [] }): fc.Arbitrary<IngestCase> {
-  return fc.tuple(fc.array(validRecord(parents), { maxLength: 10 }), defect, fc.nat()).chain(([valid, bad, at]) => {
-    const records = [...valid];
-    records.splice(at % (valid.length + 1), 0, bad);
+  return defectAmong(parents, fc.array(validRecord(parents), { maxLength: 10 }), defect, hazards);
+}
+
+/** Past the server's default --group-commit-bytes (1 MiB): such a body is offered to the store's bulk load first. */
+const BULK_BODY_BYTES = 1.5 * 1024 * 1024;
+
+/** As oneDefectCase, but with enough valid records (copies of one, fresh session IDs) that the body is offered to the bulk load. */
+export function oneDefectInBulkCase(parents: IngestFixture, defect: fc.Arbitrary<FuzzRecord>): fc.Arbitrary<IngestCase> {
+  const valid = fc.tuple(validRecord(parents), fc.stringMatching(/^[0-9a-f]{24}$/)).map(([r, prefix]) => {
+    const copies = Math.ceil(BULK_BODY_BYTES / ndjsonLine(r).length);
+    return Array.from({ length: copies }, (_, i) => ({ ...r, members: { ...r.members, sessionId: `session-${prefix}${i.toString(16).padStart(8, '0')}` } }));
+  });
+  return defectAmong(parents, valid, defect, { allowed: [] });
+}
+
+function defectAmong(parents: IngestFixture, valid: fc.Arbitrary<FuzzRecord[]>, defect: fc.Arbitrary<FuzzRecord>, hazards: HazardChoice): fc.Arbitrary<IngestCase> {
+  return fc.tuple(valid, defect, fc.nat()).chain(([good, bad, at]) => {
+    const records = [...good];
+    records.splice(at % (good.length + 1), 0, bad);
     const parts: RequestParts = {
       method: 'POST',
       target: `/ingest/v1/farms/${parents.farmId}/sessions`,

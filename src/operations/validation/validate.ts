@@ -34,6 +34,26 @@ function lengthInDoubt(s: string, min: number | undefined, max: number | undefin
   return (max !== undefined && s.length > max) || (min !== undefined && s.length / 2 < min);
 }
 
+/** ES2024's String.prototype.isWellFormed (Node 20 has it; the TypeScript lib here is ES2023). */
+const isWellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * Where `s` holds half of a surrogate pair alone, or -1. UTF-8 cannot carry one (invalid
+ * bytes are refused before parsing), but a JSON escape can: `"\ud800"` parses to a string
+ * no storage keeps as it is (DuckDB writes U+FFFD), so it is refused, not changed.
+ */
+function loneSurrogateAt(s: string): number {
+  if (isWellFormed(s)) return -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = s.charCodeAt(i + 1);
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    else return i;
+  }
+  return -1;
+}
+
 function describe(v: unknown): string {
   const text = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
@@ -86,6 +106,12 @@ class Walker {
 
   string(shape: StringShape, value: unknown, path: string): string | undefined {
     if (typeof value !== 'string') return this.fail(path, `Value at '${path}' must be a string`);
+    const lone = loneSurrogateAt(value);
+    if (lone !== -1) {
+      const escape = `\\u${value.charCodeAt(lone).toString(16)}`;
+      const character = codePoints(value.slice(0, lone)) + 1;
+      return this.constraint(path, value, `Member must be well-formed Unicode text, but character ${character} is a lone surrogate (${escape}), half of a pair that encodes no character; send text as UTF-8, or escape a character past U+FFFF as both halves of its pair`, false);
+    }
     if (shape.enum && !shape.enum.includes(value)) return this.constraint(path, value, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
     let ok = true;
     if (lengthInDoubt(value, shape.min, shape.max)) {
