@@ -216,7 +216,11 @@ export type StoreHealth = { ok: true } | { ok: false; problem: string };
 export interface Store extends ResourceStore, ClientTokenStore, SessionStore, AggregationStore {
   /** Persistent server secret (for page tokens), created on first use. */
   serverSecret(): Promise<Buffer>;
-  /** Reads and writes a little, to tell a load balancer the truth (GET /health). */
+  /**
+   * Whether the engine can read and write, for a load balancer (GET /health): from what the
+   * store knows (the engine's state, the last write's failure for want of space) and a read
+   * at most once a second. Never writes: anyone may call it, as often as they like.
+   */
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

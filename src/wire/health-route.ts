@@ -1,5 +1,7 @@
 // GET /health, for load balancers and supervisors: 200 only while the storage engine can
-// read and write; 503 with the problem otherwise (a full disk, an engine reopening).
+// read and write; 503 with the problem otherwise (a full disk, an engine reopening). Anyone
+// may call it unsigned, so the check must be cheap (the store's answers from what it knows,
+// never a write) and the route is rate-limited per client address (auth/access.ts).
 import type { FastifyInstance } from 'fastify';
 
 export type HealthCheck = () => Promise<{ ok: true } | { ok: false; problem: string }>;

@@ -7,8 +7,8 @@
 // A fatal engine error (DuckDB invalidates a database whose checkpoint could not write) is
 // seen on any of them: from then on every call fails at once with a StorageFault saying so,
 // while the database takes its connections back and reopens the file, retrying until it can.
-import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { StorageFault } from '../store.js';
 import { Lease, ReaderPool, readRows, sqlOn, type Row, type Sql, type WriterSql } from './connections.js';
@@ -65,6 +65,21 @@ interface Engine {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A failure for want of disk space, as the writer last met it. */
+export interface NoSpaceSeen {
+  fault: StorageFault;
+  /** Bytes free on the data file's disk just after it (undefined when they cannot be told). */
+  freeBytes: number | undefined;
+}
+
+/** What the database knows of its own state without asking the engine anything (GET /health). */
+export interface KnownState {
+  /** Set while the engine is out of service (failed, reopening). */
+  fault?: StorageFault;
+  /** The last failure for want of disk space, until a write succeeds after it. */
+  noSpace?: NoSpaceSeen;
+}
+
 export class Database implements Sql {
   private writeQueue: Promise<unknown> = Promise.resolve();
   /** Writes queued or running; 0 when the writer is idle. */
@@ -76,6 +91,7 @@ export class Database implements Sql {
   private recovering?: Promise<void>;
   private closed = false;
   private noSpaceLoggedAt = 0;
+  private noSpace?: NoSpaceSeen;
   private readonly reopenHooks: (() => Promise<unknown>)[] = [];
   private readonly log: (message: string) => void;
   private readonly warn: (message: string) => void;
@@ -159,6 +175,25 @@ export class Database implements Sql {
     });
   }
 
+  /**
+   * The engine's state as last seen, at no cost: a health check reads this instead of
+   * writing (a write per check let an unauthenticated flood of /health take the writer).
+   */
+  known(): KnownState {
+    return { fault: this.fault, noSpace: this.noSpace };
+  }
+
+  /** Bytes free on the disk of the data file now; undefined in memory or when the system cannot say. */
+  freeBytes(): number | undefined {
+    if (this.path === ':memory:') return undefined;
+    try {
+      const disk = statfsSync(dirname(this.path));
+      return disk.bavail * disk.bsize;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Work to do after the engine was reopened (the old connections' work was cut short). */
   onReopen(hook: () => Promise<unknown>): void {
     this.reopenHooks.push(hook);
@@ -177,7 +212,11 @@ export class Database implements Sql {
     const next = this.writeQueue.then(() => this.guard(() => work(this.engine.writer)));
     this.writeQueue = next.catch(() => undefined);
     void next.then(
-      () => this.afterWrite(),
+      () => {
+        // A write went through: whatever space it lacked before is there now.
+        this.noSpace = undefined;
+        this.afterWrite();
+      },
       () => this.afterWrite(),
     );
     return next;
@@ -230,6 +269,7 @@ export class Database implements Sql {
         return this.fault ?? err;
       case 'no-space': {
         const fault = StorageFault.noSpace(engineCause(err));
+        this.noSpace = { fault, freeBytes: this.freeBytes() };
         // Said once a minute at most: every write fails alike until someone frees space.
         if (Date.now() - this.noSpaceLoggedAt > 60_000) {
           this.noSpaceLoggedAt = Date.now();
