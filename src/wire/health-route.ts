@@ -8,6 +8,9 @@ export type HealthCheck = () => Promise<{ ok: true } | { ok: false; problem: str
 
 export const HEALTH_ROUTE = '/health';
 
+/** The route as 'METHOD /path' for the access hooks' public list (HEAD too: Fastify answers it for the GET, and a load balancer may ask so). */
+export const HEALTH_PUBLIC_ROUTES = [`GET ${HEALTH_ROUTE}`, `HEAD ${HEALTH_ROUTE}`];
+
 export function healthRoute(check: HealthCheck): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
     app.get(HEALTH_ROUTE, async (_request, reply) => {
