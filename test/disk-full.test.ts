@@ -36,13 +36,27 @@ describe('a full disk', { skip }, () => {
   before(() => small.makeRoom());
   after(() => small.unmount());
 
-  test('an ingest body that cannot be spooled is refused with 507 "free disk space"; writes work again once there is room', async () => {
+  test('a write that cannot be committed or a body that cannot be spooled is refused with 507 "free disk space", /health says so without writing; all works again once there is room', async () => {
     const ft = await startFarmtally({ dataDir: dataDir() });
     try {
       const farm = await farmWithParents(ft.client, 'full disk');
       const first = await postSessions(ft.url, farm.farmId, toNdjson(Array.from({ length: 1000 }, (_, i) => numberedRecord(farm, i))));
       assert.equal(first.status, 200, first.text);
 
+      small.fillLeaving(0);
+      // A write the engine cannot commit (CSV is not spooled: its records go to the WAL) is
+      // refused alike; /health then says the disk is full without writing anything itself,
+      // and 200 once room is made, before any write has succeeded.
+      const uncommitted = await postSessions(ft.url, farm.farmId, toCsv(Array.from({ length: 5000 }, (_, i) => numberedRecord(farm, i, 2))), 'text/csv');
+      assert.equal(uncommitted.status, 507, uncommitted.text);
+      assert.match(uncommitted.body.message, /^The server's disk is full.*Free disk space/);
+      const full = await http(ft.url, 'GET', '/health');
+      assert.equal(full.status, 503, full.text);
+      assert.match(full.body.problem, /^The server's disk is full.*No space left on device.*Free disk space/);
+      small.makeRoom();
+      await eventually('/health answers 200 once there is room', async () => (await http(ft.url, 'GET', '/health')).status === 200, 5_000);
+
+      // A body that cannot be spooled: the same answer.
       small.fillLeaving(0);
       const refused = await postSessions(ft.url, farm.farmId, toNdjson(Array.from({ length: 5000 }, (_, i) => numberedRecord(farm, i, 1))));
       assert.equal(refused.status, 507, refused.text);

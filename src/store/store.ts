@@ -218,7 +218,7 @@ export interface Store extends ResourceStore, ClientTokenStore, SessionStore, Ag
   serverSecret(): Promise<Buffer>;
   /**
    * Whether the engine can read and write, for a load balancer (GET /health): from what the
-   * store knows (the engine's state, the last write's failure for want of space) and a read
+   * store knows (the engine's state, a recent write's failure for want of space) and a read
    * at most once a second. Never writes: anyone may call it, as often as they like.
    */
   health(): Promise<StoreHealth>;

@@ -76,7 +76,7 @@ export interface NoSpaceSeen {
 export interface KnownState {
   /** Set while the engine is out of service (failed, reopening). */
   fault?: StorageFault;
-  /** The last failure for want of disk space, until a write succeeds after it. */
+  /** The last failure for want of disk space, until the writer's next checkpoint succeeds. */
   noSpace?: NoSpaceSeen;
 }
 
@@ -212,11 +212,7 @@ export class Database implements Sql {
     const next = this.writeQueue.then(() => this.guard(() => work(this.engine.writer)));
     this.writeQueue = next.catch(() => undefined);
     void next.then(
-      () => {
-        // A write went through: whatever space it lacked before is there now.
-        this.noSpace = undefined;
-        this.afterWrite();
-      },
+      () => this.afterWrite(),
       () => this.afterWrite(),
     );
     return next;
@@ -238,7 +234,13 @@ export class Database implements Sql {
       const started = performance.now();
       void this.queued((writer) => writer.run('CHECKPOINT'))
         .then(
-          () => this.options.traceCheckpoints?.(`checkpoint of ${(wal / 2 ** 20).toFixed(1)} MiB of WAL in ${Math.round(performance.now() - started)} ms`),
+          () => {
+            // The data file took megabytes and the WAL was emptied: the disk has room again.
+            // (Any write succeeding would not say so: a small one fits in a file's last
+            // block, or goes to the in-memory staging database, on a disk with no byte free.)
+            this.noSpace = undefined;
+            this.options.traceCheckpoints?.(`checkpoint of ${(wal / 2 ** 20).toFixed(1)} MiB of WAL in ${Math.round(performance.now() - started)} ms`);
+          },
           (err) => {
             // A checkpoint that failed for want of disk invalidated the engine, which is reopened
             // (DuckDB replays the WAL; nothing acknowledged is lost); trying again at once would
@@ -268,8 +270,7 @@ export class Database implements Sql {
         this.recover(engineCause(err));
         return this.fault ?? err;
       case 'no-space': {
-        const fault = StorageFault.noSpace(engineCause(err));
-        this.noSpace = { fault, freeBytes: this.freeBytes() };
+        const fault = this.sawNoSpace(engineCause(err));
         // Said once a minute at most: every write fails alike until someone frees space.
         if (Date.now() - this.noSpaceLoggedAt > 60_000) {
           this.noSpaceLoggedAt = Date.now();
@@ -282,6 +283,13 @@ export class Database implements Sql {
       default:
         return err;
     }
+  }
+
+  /** The fault a full disk is answered with (507, free disk space), remembered for the health check until a checkpoint succeeds. */
+  private sawNoSpace(cause: string): StorageFault {
+    const fault = StorageFault.noSpace(cause);
+    this.noSpace = { fault, freeBytes: this.freeBytes() };
+    return fault;
   }
 
   /** Takes every connection back from the failed engine and opens the file again, until it opens. */

@@ -4,9 +4,9 @@
 // grew the WAL. Now it answers from what the database already knows, and reads at most once
 // a second:
 // - the engine out of service (failed, reopening): its fault, as every request gets it;
-// - the last write failed for want of disk space and none has succeeded since: the disk is
-//   full, until the disk has more room than it had then (an operator freed space: read with
-//   statfs, so a server taken out of rotation comes back without waiting for a write);
+// - a write failed for want of disk space, and the writer has not checkpointed since: the
+//   disk is full, until it has more room than it had then (an operator freed space: read
+//   with statfs, so a server taken out of rotation comes back without waiting for a write);
 // - otherwise a read of committed data, shared by every check within a second of it, and
 //   bounded: a read not answered within 5 s is the problem, and no second one is started
 //   while it hangs.
