@@ -186,8 +186,9 @@ export interface SessionStore {
 
 /**
  * The storage itself failed, not the request: its disk is full (`no-space`; nothing was
- * written), or the engine is out of service until it has reopened its data (`unavailable`).
- * The message says what happened and what to do.
+ * written; also while the engine reopens its data after the disk filled under it), or the
+ * engine is out of service until it has reopened its data for another reason
+ * (`unavailable`). The message says what happened and what to do.
  */
 export class StorageFault extends Error {
   constructor(

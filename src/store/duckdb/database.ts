@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { StorageFault } from '../store.js';
 import { Lease, ReaderPool, readRows, sqlOn, type Row, type Sql, type WriterSql } from './connections.js';
-import { engineCause, faultKind } from './engine-faults.js';
+import { engineCause, faultKind, lacksSpace } from './engine-faults.js';
 
 export type { Row, Sql } from './connections.js';
 
@@ -267,7 +267,7 @@ export class Database implements Sql {
   private examine(err: unknown): unknown {
     switch (faultKind(err)) {
       case 'invalidated':
-        this.recover(engineCause(err));
+        this.recover(engineCause(err), lacksSpace(err));
         return this.fault ?? err;
       case 'no-space': {
         const fault = this.sawNoSpace(engineCause(err));
@@ -292,10 +292,15 @@ export class Database implements Sql {
     return fault;
   }
 
-  /** Takes every connection back from the failed engine and opens the file again, until it opens. */
-  private recover(cause: string): void {
+  /**
+   * Takes every connection back from the failed engine and opens the file again, until it
+   * opens. Until then every request is answered with the fault: when the disk is what
+   * failed (a checkpoint or commit that could not write), the same 507 "free disk space" a
+   * write refused for want of space gets, not a 503 that only says the engine is reopening.
+   */
+  private recover(cause: string, noSpace: boolean): void {
     if (this.fault) return;
-    this.fault = StorageFault.unavailable(cause);
+    this.fault = noSpace ? this.sawNoSpace(cause) : StorageFault.unavailable(cause);
     this.warn(`the storage engine failed: ${cause}. Reopening the data file ${this.path}.`);
     const failed = this.engine;
     this.recovering = (async () => {
@@ -313,6 +318,8 @@ export class Database implements Sql {
           break;
         } catch (err) {
           if (this.closed) return;
+          // A file that cannot be opened for want of space is a full disk, whatever stopped the engine.
+          if (lacksSpace(err)) this.fault = this.sawNoSpace(engineCause(err));
           const wait = Math.min(10, attempt) * 1000;
           this.warn(`reopening the data file failed (attempt ${attempt}): ${engineCause(err)}. Trying again in ${wait / 1000} s; if the disk is full, free space.`);
           await sleep(wait);
