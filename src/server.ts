@@ -14,7 +14,7 @@ import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp, streamingRoutesOf } from './wire/app.js';
 import { Access, type AuthMode } from './wire/auth/access.js';
-import { healthRoute } from './wire/health-route.js';
+import { HEALTH_PUBLIC_ROUTES, healthRoute } from './wire/health-route.js';
 import { createLogger, type LogLevel } from './wire/request-log.js';
 import { readTls, type TlsFiles } from './wire/tls.js';
 import { WEB_PUBLIC_ROUTES, webRoute } from './wire/web-route.js';
@@ -68,6 +68,8 @@ export interface ServerOptions {
   tls?: TlsFiles;
   /** Requests per second per principal, burst the same; off when undefined. */
   rateLimit?: number;
+  /** Requests per second per client address on the routes that need no credentials (/health, the page), burst the same; 0 turns it off (default DEFAULT_PUBLIC_RATE_LIMIT). */
+  publicRateLimit?: number;
   /** The log's level (default info); ignored when `logger` is given. */
   logLevel?: LogLevel;
   logger?: Logger;
@@ -87,6 +89,12 @@ export const DEFAULT_MAX_BATCH_RECORDS = 1_000_000;
 export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024 * 1024;
 /** The largest ingest body written by group commit: a continuous feed posts a few KB; 1 MiB holds a few thousand records. */
 export const DEFAULT_GROUP_COMMIT_BYTES = 1024 * 1024;
+/**
+ * Public requests per second per client address unless --public-rate-limit says otherwise:
+ * a page load is five of them and a load balancer asks every few seconds, while a flood
+ * from one address gets at most this many cheap answers a second.
+ */
+export const DEFAULT_PUBLIC_RATE_LIMIT = 20;
 /** A body slower than this on average (after twice the body timeout) is refused: a trickle, not a slow link. */
 const MIN_BODY_BYTES_PER_SECOND = 8 * 1024;
 /** A gzip body may not inflate more than this many times (record files do about tenfold). */
@@ -139,7 +147,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     knownActions: OPERATIONS.map((op) => `deadline:${op.name}`),
     rateLimit: options.rateLimit,
     streamingRoutes: streamingRoutesOf(OPERATIONS),
-    publicRoutes: ['GET /health', ...WEB_PUBLIC_ROUTES],
+    publicRoutes: [...HEALTH_PUBLIC_ROUTES, ...WEB_PUBLIC_ROUTES],
+    publicRateLimit: options.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT,
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
   const store = await openDuckDbStore({

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_UPLOADS_PER_CLIENT, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, startServer, type RunningServer } from '../server.js';
+import { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_PUBLIC_RATE_LIMIT, DEFAULT_UPLOADS_PER_CLIENT, startServer, type RunningServer } from '../server.js';
 import { DEFAULT_MEMORY_LIMIT } from '../store/duckdb/database.js';
 import type { AuthMode } from '../wire/auth/access.js';
 import { LOG_LEVELS, type LogLevel } from '../wire/request-log.js';
@@ -29,6 +29,7 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   rateLimit?: number;
+  publicRateLimit: number;
   logLevel: LogLevel;
 }
 
@@ -64,6 +65,12 @@ function parseBytesOrZero(text: string): number {
 function atLeastOne(text: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError('a rate is requests per second per principal, at least 1.');
+  return n;
+}
+
+function zeroOrAtLeastOne(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || (n !== 0 && n < 1)) throw new InvalidArgumentError('a rate is requests per second per client address, at least 1 (0 turns the limit off).');
   return n;
 }
 
@@ -105,6 +112,7 @@ export function serveCommand(): Command {
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--rate-limit <n>', 'requests per second per principal, burst n (ThrottlingException past it); off by default', atLeastOne)
+    .option('--public-rate-limit <n>', 'requests per second per client address to the routes that need no credentials (/health, the page), burst n; 0: off', zeroOrAtLeastOne, DEFAULT_PUBLIC_RATE_LIMIT)
     .addOption(new Option('--log-level <level>', 'the log (JSON lines on stderr, one per request at info)').choices([...LOG_LEVELS]).default('info'))
     .addHelpText('after', EXAMPLES)
     .action(async (opts: ServeOptions) => {
@@ -147,6 +155,7 @@ export function serveCommand(): Command {
           credentialsFile: opts.credentials,
           tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
           rateLimit: opts.rateLimit,
+          publicRateLimit: opts.publicRateLimit,
           logLevel: opts.logLevel,
           // Internal switches, for tests and diagnosis (docs/DECISIONS.md, session ingest).
           bulkIngest: process.env.FARMTALLY_INGEST_FAST_PATH !== 'off',

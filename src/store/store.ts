@@ -205,8 +205,9 @@ export interface SessionStore {
 
 /**
  * The storage itself failed, not the request: its disk is full (`no-space`; nothing was
- * written), or the engine is out of service until it has reopened its data (`unavailable`).
- * The message says what happened and what to do.
+ * written; also while the engine reopens its data after the disk filled under it), or the
+ * engine is out of service until it has reopened its data for another reason
+ * (`unavailable`). The message says what happened and what to do.
  */
 export class StorageFault extends Error {
   constructor(
@@ -235,7 +236,11 @@ export type StoreHealth = { ok: true } | { ok: false; problem: string };
 export interface Store extends ResourceStore, ClientTokenStore, SessionStore, AggregationStore {
   /** Persistent server secret (for page tokens), created on first use. */
   serverSecret(): Promise<Buffer>;
-  /** Reads and writes a little, to tell a load balancer the truth (GET /health). */
+  /**
+   * Whether the engine can read and write, for a load balancer (GET /health): from what the
+   * store knows (the engine's state, a recent write's failure for want of space) and a read
+   * at most once a second. Never writes: anyone may call it, as often as they like.
+   */
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -7,12 +7,12 @@
 // A fatal engine error (DuckDB invalidates a database whose checkpoint could not write) is
 // seen on any of them: from then on every call fails at once with a StorageFault saying so,
 // while the database takes its connections back and reopens the file, retrying until it can.
-import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { StorageFault } from '../store.js';
 import { Lease, ReaderPool, readRows, sqlOn, type Row, type Sql, type WriterSql } from './connections.js';
-import { engineCause, faultKind } from './engine-faults.js';
+import { engineCause, faultKind, lacksSpace } from './engine-faults.js';
 
 export type { Row, Sql } from './connections.js';
 
@@ -65,6 +65,21 @@ interface Engine {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A failure for want of disk space, as the writer last met it. */
+export interface NoSpaceSeen {
+  fault: StorageFault;
+  /** Bytes free on the data file's disk just after it (undefined when they cannot be told). */
+  freeBytes: number | undefined;
+}
+
+/** What the database knows of its own state without asking the engine anything (GET /health). */
+export interface KnownState {
+  /** Set while the engine is out of service (failed, reopening). */
+  fault?: StorageFault;
+  /** The last failure for want of disk space, until the writer's next checkpoint succeeds. */
+  noSpace?: NoSpaceSeen;
+}
+
 export class Database implements Sql {
   private writeQueue: Promise<unknown> = Promise.resolve();
   /** Writes queued or running; 0 when the writer is idle. */
@@ -76,6 +91,7 @@ export class Database implements Sql {
   private recovering?: Promise<void>;
   private closed = false;
   private noSpaceLoggedAt = 0;
+  private noSpace?: NoSpaceSeen;
   private readonly reopenHooks: (() => Promise<unknown>)[] = [];
   private readonly log: (message: string) => void;
   private readonly warn: (message: string) => void;
@@ -159,6 +175,25 @@ export class Database implements Sql {
     });
   }
 
+  /**
+   * The engine's state as last seen, at no cost: a health check reads this instead of
+   * writing (a write per check let an unauthenticated flood of /health take the writer).
+   */
+  known(): KnownState {
+    return { fault: this.fault, noSpace: this.noSpace };
+  }
+
+  /** Bytes free on the disk of the data file now; undefined in memory or when the system cannot say. */
+  freeBytes(): number | undefined {
+    if (this.path === ':memory:') return undefined;
+    try {
+      const disk = statfsSync(dirname(this.path));
+      return disk.bavail * disk.bsize;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Work to do after the engine was reopened (the old connections' work was cut short). */
   onReopen(hook: () => Promise<unknown>): void {
     this.reopenHooks.push(hook);
@@ -199,7 +234,13 @@ export class Database implements Sql {
       const started = performance.now();
       void this.queued((writer) => writer.run('CHECKPOINT'))
         .then(
-          () => this.options.traceCheckpoints?.(`checkpoint of ${(wal / 2 ** 20).toFixed(1)} MiB of WAL in ${Math.round(performance.now() - started)} ms`),
+          () => {
+            // The data file took megabytes and the WAL was emptied: the disk has room again.
+            // (Any write succeeding would not say so: a small one fits in a file's last
+            // block, or goes to the in-memory staging database, on a disk with no byte free.)
+            this.noSpace = undefined;
+            this.options.traceCheckpoints?.(`checkpoint of ${(wal / 2 ** 20).toFixed(1)} MiB of WAL in ${Math.round(performance.now() - started)} ms`);
+          },
           (err) => {
             // A checkpoint that failed for want of disk invalidated the engine, which is reopened
             // (DuckDB replays the WAL; nothing acknowledged is lost); trying again at once would
@@ -226,10 +267,10 @@ export class Database implements Sql {
   private examine(err: unknown): unknown {
     switch (faultKind(err)) {
       case 'invalidated':
-        this.recover(engineCause(err));
+        this.recover(engineCause(err), lacksSpace(err));
         return this.fault ?? err;
       case 'no-space': {
-        const fault = StorageFault.noSpace(engineCause(err));
+        const fault = this.sawNoSpace(engineCause(err));
         // Said once a minute at most: every write fails alike until someone frees space.
         if (Date.now() - this.noSpaceLoggedAt > 60_000) {
           this.noSpaceLoggedAt = Date.now();
@@ -244,10 +285,22 @@ export class Database implements Sql {
     }
   }
 
-  /** Takes every connection back from the failed engine and opens the file again, until it opens. */
-  private recover(cause: string): void {
+  /** The fault a full disk is answered with (507, free disk space), remembered for the health check until a checkpoint succeeds. */
+  private sawNoSpace(cause: string): StorageFault {
+    const fault = StorageFault.noSpace(cause);
+    this.noSpace = { fault, freeBytes: this.freeBytes() };
+    return fault;
+  }
+
+  /**
+   * Takes every connection back from the failed engine and opens the file again, until it
+   * opens. Until then every request is answered with the fault: when the disk is what
+   * failed (a checkpoint or commit that could not write), the same 507 "free disk space" a
+   * write refused for want of space gets, not a 503 that only says the engine is reopening.
+   */
+  private recover(cause: string, noSpace: boolean): void {
     if (this.fault) return;
-    this.fault = StorageFault.unavailable(cause);
+    this.fault = noSpace ? this.sawNoSpace(cause) : StorageFault.unavailable(cause);
     this.warn(`the storage engine failed: ${cause}. Reopening the data file ${this.path}.`);
     const failed = this.engine;
     this.recovering = (async () => {
@@ -265,6 +318,8 @@ export class Database implements Sql {
           break;
         } catch (err) {
           if (this.closed) return;
+          // A file that cannot be opened for want of space is a full disk, whatever stopped the engine.
+          if (lacksSpace(err)) this.fault = this.sawNoSpace(engineCause(err));
           const wait = Math.min(10, attempt) * 1000;
           this.warn(`reopening the data file failed (attempt ${attempt}): ${engineCause(err)}. Trying again in ${wait / 1000} s; if the disk is full, free space.`);
           await sleep(wait);

@@ -17,6 +17,14 @@ export function faultKind(err: unknown): FaultKind | undefined {
   return undefined;
 }
 
+/**
+ * Whether the engine's error came of a full disk, whatever else it is: DuckDB invalidates
+ * a database whose checkpoint could not write, and its message then still names the cause.
+ */
+export function lacksSpace(err: unknown): boolean {
+  return NO_SPACE.test(err instanceof Error ? err.message : String(err));
+}
+
 /** The first line of the engine's message, without DuckDB's "restart" advice (farmtally reopens by itself). */
 export function engineCause(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);

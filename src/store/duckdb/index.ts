@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Store } from '../store.js';
 import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
+import { StoreHealthCheck } from './health.js';
 import { migrate } from './migrations.js';
 import { duckDbResources } from './resources.js';
 import { SCHEMA } from './schema.js';
@@ -29,9 +30,6 @@ export interface DuckDbStoreOptions extends DatabaseOptions {
   spoolDir?: string;
 }
 
-/** How long a health check may wait for the writer (behind a batch's merge) before it says the engine is not answering. */
-const HEALTH_WAIT_MS = 5_000;
-
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
   await migrate(db, options.log);
@@ -43,6 +41,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   const spoolDir = options.spoolDir ?? ownSpool ?? join(options.dataDir, 'spool');
   prepareSpoolDir(spoolDir);
   const resources = duckDbResources(db);
+  const health = new StoreHealthCheck(db);
   /** A write that changes a farm's queues or fleets: the remembered parents are forgotten around it. */
   const changingParents = <A extends unknown[], R>(write: (farmId: string, ...rest: A) => Promise<R>) => async (farmId: string, ...rest: A): Promise<R> => {
     parents.forget(farmId);
@@ -76,25 +75,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
       await db.run(`INSERT OR IGNORE INTO meta VALUES ('server-secret', $1)`, [secret.toString('base64')]);
       return Buffer.from((await db.one(`SELECT value FROM meta WHERE key = 'server-secret'`))!.value as string, 'base64');
     },
-    async health() {
-      let timer: NodeJS.Timeout | undefined;
-      const check = (async () => {
-        // A real write (through the WAL to the disk) and a read: a full disk or a failed engine shows in one of them.
-        await db.run(`INSERT OR REPLACE INTO meta VALUES ('health-checked-at', $1)`, [String(Date.now())]);
-        await db.one(`SELECT value FROM meta WHERE key = 'health-checked-at'`);
-        return { ok: true as const };
-      })();
-      const late = new Promise<{ ok: false; problem: string }>((resolve) => {
-        timer = setTimeout(() => resolve({ ok: false, problem: `the storage engine did not answer within ${HEALTH_WAIT_MS / 1000} s` }), HEALTH_WAIT_MS);
-      });
-      try {
-        return await Promise.race([check, late]);
-      } catch (err) {
-        return { ok: false, problem: err instanceof Error ? err.message : String(err) };
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    health: () => health.check(),
     async close() {
       // Results completed but still being stored hold a connection: closing under it crashes the engine.
       await aggregations.allStored();

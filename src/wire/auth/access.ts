@@ -6,7 +6,9 @@
 //   signature is checked once an API body is in memory (it must cover it), or at once on a
 //   streaming route (whose body is checked against its signed hash as it streams, see
 //   `payload`). In open mode every caller is `farmtally`.
-// - The rate limit takes one token per request per principal, after authentication.
+// - The rate limit takes one token per request per principal, after authentication; the
+//   public routes (no credentials) take one per request per client address instead, so a
+//   flood of them from one place cannot crowd out everyone else.
 // - Authorization happens where the route knows the action and the farm: `authorize`.
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -16,7 +18,7 @@ import { accessDenied, throttling, type ServiceError } from '../../operations/er
 import { allFarms, type Principal } from './credentials.js';
 import { WatchedCredentials, type Log } from './credentials-watch.js';
 import { invalidSignature, unrecognizedClient } from './errors.js';
-import { RateLimiter } from './rate-limit.js';
+import { addressKey, RateLimiter } from './rate-limit.js';
 import { checkSigningTime, declaredPayloadHash, isHexSha256, readClaim, sha256Hex, UNSIGNED_PAYLOAD, verifySignature, type SignatureClaim } from './sigv4.js';
 
 export type AuthMode = 'open' | 'sigv4';
@@ -33,6 +35,8 @@ export interface AccessOptions {
   streamingRoutes: readonly string[];
   /** Routes anyone may call unsigned ('METHOD /path' as registered), e.g. a health check. */
   publicRoutes: readonly string[];
+  /** Requests per second per client address on the public routes (burst the same); off when 0 or undefined. */
+  publicRateLimit?: number;
   log: Log;
   now?: () => number;
 }
@@ -87,6 +91,7 @@ class HashingStream extends Transform {
 export class Access {
   private readonly credentials: WatchedCredentials | undefined;
   private readonly limiter: RateLimiter | undefined;
+  private readonly publicLimiter: RateLimiter | undefined;
   private readonly state = new WeakMap<FastifyRequest, RequestState>();
   private readonly now: () => number;
 
@@ -97,6 +102,7 @@ export class Access {
       this.credentials = new WatchedCredentials(options.credentialsFile, options.knownActions, options.log);
     }
     this.limiter = options.rateLimit ? new RateLimiter(options.rateLimit, this.now) : undefined;
+    this.publicLimiter = options.publicRateLimit ? new RateLimiter(options.publicRateLimit, this.now) : undefined;
   }
 
   get mode(): AuthMode {
@@ -106,7 +112,7 @@ export class Access {
   /** Adds the authentication and rate limit hooks; they apply to every route registered after. */
   install(app: FastifyInstance): void {
     app.addHook('onRequest', async (request) => {
-      if (this.options.publicRoutes.includes(routeKey(request))) return;
+      if (this.options.publicRoutes.includes(routeKey(request))) return this.throttlePublic(request);
       this.state.set(request, this.credentials ? this.identify(request) : { principal: OPEN_PRINCIPAL, verified: true });
     });
     app.addHook('preHandler', async (request) => {
@@ -120,6 +126,24 @@ export class Access {
         throw throttling(`Rate exceeded: ${state.principal.name} may make ${this.options.rateLimit} requests per second (the server's --rate-limit). Retry after ${seconds} s.`, seconds);
       }
     });
+  }
+
+  /**
+   * A public route's token, taken from the caller's address as soon as the headers are in
+   * (there is no principal to charge). The address is the connection's: behind a proxy every
+   * client shares the proxy's, so raise --public-rate-limit there or turn it off.
+   */
+  private throttlePublic(request: FastifyRequest): void {
+    if (!this.publicLimiter) return;
+    const address = addressKey(request.ip);
+    const wait = this.publicLimiter.take(address);
+    if (wait > 0) {
+      const seconds = Math.max(1, Math.ceil(wait));
+      throw throttling(
+        `Rate exceeded: ${address} may make ${this.options.publicRateLimit} requests per second to the routes that need no credentials (the server's --public-rate-limit). Retry after ${seconds} s.`,
+        seconds,
+      );
+    }
   }
 
   /** sigv4, as soon as the headers are in: the claim, its key, its time. */
