@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { GetSessionCommand } from '@aws-sdk/client-deadline';
 import { BIN } from './support/server.js';
-import { farmWithParents, sessionRecord, toNdjson, type FarmParents, type IngestRecord } from './support/session-records.js';
+import { farmWithParents, numberedRecord, sessionRecord, toCsv, toNdjson, type FarmParents, type IngestRecord } from './support/session-records.js';
 import { clientAs, principal, sdkError, signedFetch, startSigv4, type Sigv4Server } from './support/sigv4.js';
 
 const wrangler = principal('wrangler', ['deadline:IngestSessions', 'deadline:Get*', 'deadline:List*', 'deadline:StartSessionsStatisticsAggregation'], ['*']);
@@ -75,6 +75,26 @@ describe('ingest and the CLI in sigv4 mode', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /received 2, created 2/);
     assert.deepEqual(await Promise.all(records.map(stored)), [true, true]);
+  });
+
+  test('over plain http farmtally import signs each batch\'s SHA-256: held in memory, past 8 MiB in a temporary file it removes', async () => {
+    const temporary = mkdtempSync(join(tmpdir(), 'farmtally-import-tmp-'));
+    // About 12 MiB of NDJSON in one batch (the default size): past the memory bound.
+    const large = Array.from({ length: 30_000 }, (_, i) => numberedRecord(farm, i, 16));
+    const file = recordsFile(large);
+    assert.ok(statSync(file).size > 8 * 1024 * 1024, `${statSync(file).size} bytes`);
+    const run = await cli(['import', file, '--farm', farm.farmId, '--endpoint', server.ft.url], { ...keysEnv(wrangler), TMPDIR: temporary });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /received 30000, created 30000, updated 0, unchanged 0 \(1 batch,/);
+    // CSV, its header again in each of three small batches, held in memory.
+    const csv = join(mkdtempSync(join(tmpdir(), 'farmtally-records-')), 'sessions.csv');
+    const small = [sessionRecord(farm), sessionRecord(farm), sessionRecord(farm), sessionRecord(farm), sessionRecord(farm)];
+    writeFileSync(csv, toCsv(small));
+    const csvRun = await cli(['import', csv, '--farm', farm.farmId, '--endpoint', server.ft.url, '--batch-size', '2'], { ...keysEnv(wrangler), TMPDIR: temporary });
+    assert.equal(csvRun.code, 0, csvRun.stderr);
+    assert.match(csvRun.stdout, /received 5, created 5, updated 0, unchanged 0 \(3 batches,/);
+    assert.deepEqual(await Promise.all([large[0]!, large[29_999]!, ...small].map(stored)), Array(7).fill(true));
+    assert.deepEqual(readdirSync(temporary), [], 'a temporary file was left behind');
   });
 
   test('farmtally import signs with a profile from the shared files (--profile, and AWS_PROFILE)', async () => {
