@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { streamingSigner } from '../src/client/credentials.js';
+import { ingestSignerFor } from '../src/client/credentials.js';
 import { clientFor } from '../src/client/deadline-client.js';
 import { wholeNumber, withConnectionOptions } from '../src/cli/options.js';
 import { publish } from './report.js';
@@ -103,7 +103,7 @@ try {
     url,
     sdk,
     // A server of the run's own is open; one named by --endpoint may check signatures.
-    sign: options.endpoint ? streamingSigner(options.region, options.profile) : undefined,
+    sign: options.endpoint ? ingestSignerFor(options.region, options.profile) : undefined,
     farms: options.farms,
     sessions: options.sessions,
     clients: options.clients,

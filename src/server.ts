@@ -83,7 +83,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/;
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** The address to listen on: an IPv6 address as URLs write it (`[::1]`) without its brackets. */
+export const listenHost = (host: string): string => /^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host;
 
 export const DEFAULT_MAX_BATCH_RECORDS = 1_000_000;
 export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024 * 1024;
@@ -122,12 +125,14 @@ export function loadRateCard(file: string | undefined): RateCard {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const auth = options.auth ?? 'open';
-  if (auth === 'open' && !LOOPBACK.test(options.host)) {
+  // Checked as it is listened on: `[::1]` is `::1`, and passes only because it is.
+  const host = listenHost(options.host);
+  if (auth === 'open' && !LOOPBACK.test(host)) {
     throw new Error(`open mode (no authentication) only listens on a loopback address, not ${options.host}. Use --host 127.0.0.1, or --auth sigv4 --credentials FILE to let in only signed requests.`);
   }
   const https = options.tls ? readTls(options.tls) : undefined;
   const logger = options.logger ?? createLogger(options.logLevel);
-  if (!https && !LOOPBACK.test(options.host)) logger.warn(`serving plain HTTP on ${options.host}: signatures stop forged requests, not eavesdroppers; add --tls-cert and --tls-key`);
+  if (!https && !LOOPBACK.test(host)) logger.warn(`serving plain HTTP on ${options.host}: signatures stop forged requests, not eavesdroppers; add --tls-cert and --tls-key`);
   const settings: ServerSettings = {
     strict: options.strict ?? false,
     rateCard: loadRateCard(options.pricingFile),
@@ -192,14 +197,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   let address: string;
   try {
-    address = await app.listen({ host: options.host, port: options.port });
+    address = await app.listen({ host, port: options.port });
   } catch (err) {
     access.close();
     await store.close();
     throw err;
   }
   const port = new URL(address).port;
-  const hostInUrl = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
   return {
     url: `${https ? 'https' : 'http'}://${hostInUrl}:${port}`,
     app,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { signStreamingPost } from '../src/client/credentials.js';
+import { ingestSigner } from '../src/client/credentials.js';
 import { browserGate, demoPricingFile, fillDemoFarm, launchChromium, watchConsole } from './support/browser.js';
 import type { Farmtally } from './support/server.js';
 import { clientAs, principal, startSigv4, type TestPrincipal } from './support/sigv4.js';
@@ -32,7 +32,7 @@ describe('the usage explorer on a sigv4, strict server', { skip: gate.skip }, ()
     viewer = principal('viewer', ['deadline:List*', 'deadline:Get*', 'deadline:StartSessionsStatisticsAggregation']);
     lister = principal('lister', ['deadline:List*']);
     ({ ft } = await startSigv4([admin, viewer, lister], ['--strict', '--pricing', demoPricingFile()]));
-    const sign = (url: URL, headers: Record<string, string>) => signStreamingPost(url, headers, async () => admin, 'us-west-2');
+    const sign = ingestSigner(async () => admin, 'us-west-2');
     let ids;
     [{ farmId, ids }, browser] = await Promise.all([fillDemoFarm(ft.url, clientAs(ft.url, admin), 500, sign), launchChromium()]);
     queueIds = ids.queueIds;

@@ -1,18 +1,19 @@
 // The ingest route and the CLI clients in sigv4 mode: `farmtally import`, `stats`, `demo`
 // and the list commands signing with credentials found the AWS way (environment, a profile in the shared
-// files, --profile), placeholders refused with what to do, and a streamed body signed with
-// its SHA-256 refused whole, before anything is committed, when the bytes differ.
+// files, --profile), placeholders refused with what to do, a streamed body signed with
+// its SHA-256 refused whole, before anything is committed, when the bytes differ, and an
+// unsigned body (UNSIGNED-PAYLOAD) refused over plain HTTP, where it could be replayed.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { GetSessionCommand } from '@aws-sdk/client-deadline';
 import { BIN } from './support/server.js';
-import { farmWithParents, sessionRecord, toNdjson, type FarmParents, type IngestRecord } from './support/session-records.js';
+import { farmWithParents, numberedRecord, sessionRecord, toCsv, toNdjson, type FarmParents, type IngestRecord } from './support/session-records.js';
 import { clientAs, principal, sdkError, signedFetch, startSigv4, type Sigv4Server } from './support/sigv4.js';
 
 const wrangler = principal('wrangler', ['deadline:IngestSessions', 'deadline:Get*', 'deadline:List*', 'deadline:StartSessionsStatisticsAggregation'], ['*']);
@@ -75,6 +76,26 @@ describe('ingest and the CLI in sigv4 mode', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /received 2, created 2/);
     assert.deepEqual(await Promise.all(records.map(stored)), [true, true]);
+  });
+
+  test('over plain http farmtally import signs each batch\'s SHA-256: held in memory, past 8 MiB in a temporary file it removes', async () => {
+    const temporary = mkdtempSync(join(tmpdir(), 'farmtally-import-tmp-'));
+    // About 12 MiB of NDJSON in one batch (the default size): past the memory bound.
+    const large = Array.from({ length: 30_000 }, (_, i) => numberedRecord(farm, i, 16));
+    const file = recordsFile(large);
+    assert.ok(statSync(file).size > 8 * 1024 * 1024, `${statSync(file).size} bytes`);
+    const run = await cli(['import', file, '--farm', farm.farmId, '--endpoint', server.ft.url], { ...keysEnv(wrangler), TMPDIR: temporary });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /received 30000, created 30000, updated 0, unchanged 0 \(1 batch,/);
+    // CSV, its header again in each of three small batches, held in memory.
+    const csv = join(mkdtempSync(join(tmpdir(), 'farmtally-records-')), 'sessions.csv');
+    const small = [sessionRecord(farm), sessionRecord(farm), sessionRecord(farm), sessionRecord(farm), sessionRecord(farm)];
+    writeFileSync(csv, toCsv(small));
+    const csvRun = await cli(['import', csv, '--farm', farm.farmId, '--endpoint', server.ft.url, '--batch-size', '2'], { ...keysEnv(wrangler), TMPDIR: temporary });
+    assert.equal(csvRun.code, 0, csvRun.stderr);
+    assert.match(csvRun.stdout, /received 5, created 5, updated 0, unchanged 0 \(3 batches,/);
+    assert.deepEqual(await Promise.all([large[0]!, large[29_999]!, ...small].map(stored)), Array(7).fill(true));
+    assert.deepEqual(readdirSync(temporary), [], 'a temporary file was left behind');
   });
 
   test('farmtally import signs with a profile from the shared files (--profile, and AWS_PROFILE)', async () => {
@@ -151,9 +172,7 @@ describe('ingest and the CLI in sigv4 mode', () => {
     const zippedBody = gzipSync(toNdjson(zipped));
     const gz = await post(zippedBody, { 'x-amz-content-sha256': sha(zippedBody), 'content-encoding': 'gzip' });
     assert.equal(gz.status, 200, gz.text);
-    const unsigned = [sessionRecord(farm)];
-    assert.equal((await post(Buffer.from(toNdjson(unsigned)), { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' })).status, 200);
-    assert.deepEqual(await Promise.all([...plain, ...zipped, ...unsigned].map(stored)), [true, true, true]);
+    assert.deepEqual(await Promise.all([...plain, ...zipped].map(stored)), [true, true]);
 
     // The hash of other bytes: every record valid, the batch read to its end, then refused.
     const refused = [sessionRecord(farm), sessionRecord(farm)];
@@ -167,6 +186,29 @@ describe('ingest and the CLI in sigv4 mode', () => {
     assert.deepEqual(await Promise.all(refused.map(stored)), [false, false]);
   });
 
+  test('UNSIGNED-PAYLOAD over plain HTTP is refused before the body is read: a captured request cannot be sent again with another body', async () => {
+    const path = `/ingest/v1/farms/${farm.farmId}/sessions`;
+    const first = [sessionRecord(farm)];
+    const replayed = [sessionRecord(farm), sessionRecord(farm), sessionRecord(farm)];
+    const unsigned = (records: IngestRecord[], change?: Parameters<typeof signedFetch>[3]) =>
+      signedFetch(server.ft.url, wrangler, { method: 'POST', path, body: toNdjson(first), headers: { 'content-type': 'application/x-ndjson', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }, (r) => {
+        r.body = toNdjson(records);
+        change?.(r);
+      });
+    // As signed, and as an eavesdropper would send it again (same headers, another body).
+    for (const [res, what] of [[await unsigned(first), 'as signed'], [await unsigned(replayed), 'replayed with another body']] as const) {
+      assert.deepEqual([res.status, res.headers.get('x-amzn-errortype')], [403, 'InvalidSignatureException'], `${what}: ${res.text}`);
+      assert.match(res.body.message, /UNSIGNED-PAYLOAD is accepted only over https.*Sign the payload: x-amz-content-sha256 set to the body's SHA-256 in hex .*or use https/);
+    }
+    // Gzip changes nothing: the rule is the transport's.
+    const zipped = await unsigned(first, (r) => {
+      r.body = gzipSync(toNdjson(first));
+      r.headers['content-encoding'] = 'gzip';
+    });
+    assert.equal(zipped.status, 403, zipped.text);
+    assert.deepEqual(await Promise.all([...first, ...replayed].map(stored)), [false, false, false, false]);
+  });
+
   test('a streamed body needs a signed x-amz-content-sha256: without one it is refused, saying which values to use', async () => {
     const record = sessionRecord(farm);
     const res = await signedFetch(server.ft.url, wrangler, {
@@ -177,7 +219,7 @@ describe('ingest and the CLI in sigv4 mode', () => {
       withoutPayloadHeader: true,
     });
     assert.deepEqual([res.status, res.headers.get('x-amzn-errortype')], [403, 'InvalidSignatureException']);
-    assert.match(res.body.message, /sign the x-amz-content-sha256 header, set to UNSIGNED-PAYLOAD or to the body's SHA-256/);
+    assert.match(res.body.message, /sign the x-amz-content-sha256 header, set to the body's SHA-256 in hex \(as sent, before any gunzip\), or to UNSIGNED-PAYLOAD over https/);
     assert.equal(await stored(record), false);
   });
 
@@ -187,7 +229,7 @@ describe('ingest and the CLI in sigv4 mode', () => {
     const sigv4 = await startSigv4([limited]);
     try {
       const post = (farmId: string) =>
-        signedFetch(sigv4.ft.url, limited, { method: 'POST', path: `/ingest/v1/farms/${farmId}/sessions`, body: '', headers: { 'content-type': 'application/x-ndjson', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+        signedFetch(sigv4.ft.url, limited, { method: 'POST', path: `/ingest/v1/farms/${farmId}/sessions`, body: '', headers: { 'content-type': 'application/x-ndjson' } });
       const denied = await post(other.farmId);
       assert.deepEqual([denied.status, denied.headers.get('x-amzn-errortype')], [403, 'AccessDeniedException']);
       assert.match(denied.body.message, new RegExp(`deadline:IngestSessions on resource: farm/${other.farmId}`));

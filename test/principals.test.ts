@@ -1,10 +1,11 @@
 // Principals of sigv4 mode: what each may do (actions with wildcards, farms), ListFarms
 // showing only a principal's farms with paging intact, createdBy/updatedBy, the credentials
-// file re-read while the server runs (a bad one logged and ignored), a bad file at start-up,
+// file re-read while the server runs (a bad one logged and refused, but for the keys it
+// removed; a deleted one refusing every key), a bad file at start-up,
 // and `farmtally credentials add|list|remove` writing the file a running server reads.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateFarmCommand, CreateQueueCommand, DeleteFarmCommand, GetFarmCommand, GetQueueCommand, ListFarmsCommand, UpdateFarmCommand,
@@ -20,6 +21,9 @@ let farms: string[] = [];
 let viewer: TestPrincipal;
 let writer: TestPrincipal;
 let creator: TestPrincipal;
+
+/** Whether the server's log has matched `pattern` (within 10 s). */
+const logged = (pattern: RegExp) => eventually(`${pattern} in the log`, async () => pattern.test(server.ft.output()), 10_000);
 
 /** Whether the server knows the client's key now (a refusal of the action still means it does). */
 async function works(client: DeadlineClient): Promise<boolean> {
@@ -103,23 +107,62 @@ describe('principals', () => {
 
   test('the file is re-read while the server runs: a removed key stops working, a broken file keeps the last good one and is logged', async () => {
     const url = server.ft.url;
-    writeCredentials(server.credentialsFile, [admin, writer, creator]);
+    const good = [admin, writer, creator];
+    writeCredentials(server.credentialsFile, good);
     await eventually('the removed key refused', async () => !(await works(clientAs(url, viewer))), 10_000);
 
-    const logged = (pattern: RegExp) => eventually(`${pattern} in the log`, async () => pattern.test(server.ft.output()), 10_000);
-    writeCredentials(server.credentialsFile, '{"principals": [');
+    // Each broken file still names every key in force: all of them stay.
+    writeCredentials(server.credentialsFile, JSON.stringify({ principals: good }).slice(0, -2));
     assert.ok(await logged(/credentials: the credentials file \S+ is not valid JSON.*The principals read before stay in force/), server.ft.output().slice(-1500));
     const duplicate = { ...principal('copy'), accessKeyId: admin.accessKeyId };
-    writeCredentials(server.credentialsFile, [admin, duplicate]);
+    writeCredentials(server.credentialsFile, [...good, duplicate]);
     assert.ok(await logged(/the access key ID \w+ is used by another principal/), server.ft.output().slice(-1500));
-    writeCredentials(server.credentialsFile, JSON.stringify({ principals: [{ name: 'half', accessKeyId: 'AKIAHALFHALFHALF01' }] }));
-    assert.ok(await logged(/principals\[0\] \(half\): secretAccessKey is missing/), server.ft.output().slice(-1500));
+    writeCredentials(server.credentialsFile, JSON.stringify({ principals: [...good, { name: 'half', accessKeyId: 'AKIAHALFHALFHALF01' }] }));
+    assert.ok(await logged(/principals\[3\] \(half\): secretAccessKey is missing/), server.ft.output().slice(-1500));
     // Through all three, the last good file (admin, writer, creator) stayed in force.
-    assert.ok(await works(clientAs(url, admin)));
-    assert.ok(await works(clientAs(url, writer)));
+    for (const p of good) assert.ok(await works(clientAs(url, p)), p.name);
     assert.equal(await works(clientAs(url, viewer)), false);
+    assert.doesNotMatch(server.ft.output(), /REVOKED/);
     assert.doesNotMatch(server.ft.output(), new RegExp(admin.secretAccessKey.replace(/[+/=]/g, '.')), 'a secret reached the log');
-    writeCredentials(server.credentialsFile, [admin, writer, creator]);
+    writeCredentials(server.credentialsFile, good);
+  });
+
+  test('an edit refused for a mistake still revokes the keys it removed, and says so loudly', async () => {
+    const url = server.ft.url;
+    const good = [admin, writer, creator];
+    try {
+      // writer removed, and a mistake in another entry: the file is refused, writer is revoked anyway.
+      writeCredentials(server.credentialsFile, JSON.stringify({ principals: [admin, creator, { name: 'half', accessKeyId: 'AKIAHALFHALFHALF02' }] }));
+      await eventually('the removed key refused', async () => !(await works(clientAs(url, writer))), 10_000);
+      assert.ok(await logged(new RegExp(`principals\\[2\\] \\(half\\): secretAccessKey is missing.*refused whole, but the 1 key\\(s\\) it no longer holds are REVOKED now: writer \\(${writer.accessKeyId}\\)`)), server.ft.output().slice(-1500));
+      const line = server.ft.output().split('\n').find((l) => l.includes('REVOKED now: writer'))!;
+      assert.equal(JSON.parse(line).level, 50, 'logged at error level');
+      assert.ok(await works(clientAs(url, admin)));
+      assert.ok(await works(clientAs(url, creator)));
+      // Too broken to parse: the keys it still names stay, the others go.
+      writeCredentials(server.credentialsFile, JSON.stringify({ principals: [admin] }).slice(0, -1));
+      await eventually('the key the broken file lacks refused', async () => !(await works(clientAs(url, creator))), 10_000);
+      assert.ok(await logged(/not valid JSON.*REVOKED now: creator/), server.ft.output().slice(-1500));
+      assert.ok(await works(clientAs(url, admin)));
+    } finally {
+      // A good file again: every key in it works again.
+      writeCredentials(server.credentialsFile, good);
+    }
+    for (const p of good) await eventually(`${p.name} taken again`, () => works(clientAs(url, p)), 10_000);
+  });
+
+  test('a deleted credentials file refuses every key, logged, until it is back', async () => {
+    const url = server.ft.url;
+    const good = [admin, writer, creator];
+    try {
+      unlinkSync(server.credentialsFile);
+      await eventually('every key refused', async () => !(await works(clientAs(url, admin))), 10_000);
+      assert.equal(await works(clientAs(url, writer)), false);
+      assert.ok(await logged(/credentials: \S+ is gone: every key is refused until it is back/), server.ft.output().slice(-1500));
+    } finally {
+      writeCredentials(server.credentialsFile, good);
+    }
+    for (const p of good) await eventually(`${p.name} taken again`, () => works(clientAs(url, p)), 10_000);
   });
 
   test('farmtally credentials add writes a private file a running server takes, prints the secret once; list shows no secret; remove revokes', async () => {

@@ -32,6 +32,23 @@ test('open mode refuses a non-loopback address', () => {
   assert.match(run.stderr, /--host 127\.0\.0\.1/);
 });
 
+test('an IPv6 loopback address in brackets, as URLs write it (--host [::1]), is listened on and passes open mode\'s check', async () => {
+  for (const host of ['[::1]', '::1']) {
+    const ft = await startFarmtally({ args: ['--host', host] });
+    try {
+      assert.match(ft.url, /^http:\/\/\[::1\]:\d+$/, host);
+      const health = await fetch(`${ft.url}/health`);
+      assert.equal(health.status, 200, host);
+    } finally {
+      await ft.stop();
+    }
+  }
+  // Brackets do not make another address loopback.
+  const run = serve(['--host', '[::]', '--data', newDataDir()]);
+  assert.notEqual(run.status, 0);
+  assert.match(run.stderr, /only listens on a loopback address, not \[::\]/);
+});
+
 test('a bad pricing file is refused at start, saying what is wrong', () => {
   const dir = newDataDir();
   const bad = join(dir, 'bad.json');

@@ -13,7 +13,7 @@ import { CreateFarmCommand, ListFarmsCommand } from '@aws-sdk/client-deadline';
 import { farmtally } from './support/cli.js';
 import { BIN, startFarmtally } from './support/server.js';
 import { farmWithParents, sessionRecord, toNdjson } from './support/session-records.js';
-import { clientAs, principal, sdkError, startSigv4, type Sigv4Server } from './support/sigv4.js';
+import { clientAs, principal, sdkError, signedFetch, startSigv4, type Sigv4Server } from './support/sigv4.js';
 
 const admin = principal('admin');
 const dir = mkdtempSync(join(tmpdir(), 'farmtally-tls-'));
@@ -62,6 +62,20 @@ test('farmtally import streams over HTTPS with NODE_EXTRA_CA_CERTS, signing the 
   const code = await new Promise((resolve) => child.on('close', resolve));
   assert.equal(code, 0, out);
   assert.match(out, /received 2, created 2/);
+});
+
+test('over the server\'s own TLS an ingest body may go unsigned (UNSIGNED-PAYLOAD), as `farmtally import` streams it there', async () => {
+  const farm = await farmWithParents(clientAs(server.ft.url, admin, trusting()), 'tls unsigned');
+  const records = [sessionRecord(farm), sessionRecord(farm)];
+  const res = await signedFetch(server.ft.url, admin, {
+    method: 'POST',
+    path: `/ingest/v1/farms/${farm.farmId}/sessions`,
+    body: toNdjson(records),
+    headers: { 'content-type': 'application/x-ndjson', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    ca: readFileSync(cert),
+  });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.created, 2);
 });
 
 test('the CLI with a certificate it does not trust: exit 1, saying how to trust it', async () => {

@@ -4,7 +4,8 @@
 // last is answered. With a rate, open loop: batches go on a fixed schedule whether answers
 // came or not, and a batch's latency counts from when it was due, so a server that falls
 // behind shows in the latencies rather than in fewer requests.
-import type { SignHeaders } from '../../src/client/credentials.js';
+import { createHash } from 'node:crypto';
+import type { IngestSigner } from '../../src/client/credentials.js';
 import { IngestRequest, keepAliveAgent, type Answer } from '../../src/client/ingest-request.js';
 import type { Agent } from 'node:http';
 import type { Feed, FeedBatch } from './feed.js';
@@ -13,7 +14,7 @@ import type { StreamTally } from './tally.js';
 export interface StreamClientPlan {
   /** The farm's ingest route (src/client/upload.ts ingestUrl). */
   url: URL;
-  sign?: SignHeaders;
+  sign?: IngestSigner;
   feed: Feed;
   tally: StreamTally;
   /** performance.now() after which no batch starts (those under way finish). */
@@ -37,7 +38,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function send(plan: StreamClientPlan, agent: Agent, body: Buffer): Promise<Answer | undefined> {
   try {
     const headers = { 'content-type': 'application/x-ndjson' };
-    const request = new IngestRequest(plan.url, plan.sign ? await plan.sign(plan.url, headers) : headers, agent);
+    // The body is in memory already: signed with its SHA-256, which a server over plain http requires.
+    const signed = plan.sign ? await plan.sign.sign(plan.url, headers, createHash('sha256').update(body).digest('hex')) : headers;
+    const request = new IngestRequest(plan.url, signed, agent);
     await request.write(body);
     return await request.end();
   } catch {

@@ -5,7 +5,7 @@
 // every few seconds. Used by `npm run bench:stream` and, bounded, by test/stream.test.ts.
 import { randomBytes } from 'node:crypto';
 import type { DeadlineClient } from '@aws-sdk/client-deadline';
-import type { SignHeaders } from '../../src/client/credentials.js';
+import type { IngestSigner } from '../../src/client/credentials.js';
 import { sendRecords } from '../../src/client/send-records.js';
 import { DEFAULT_BATCH_SIZE, ingestUrl } from '../../src/client/upload.js';
 import { createDemoFarm } from '../../src/demo/create-farm.js';
@@ -21,7 +21,7 @@ export interface StreamOptions {
   /** The SDK client that makes the farms (and, with no data file to read, counts their sessions). */
   sdk: DeadlineClient;
   /** Signs each batch's request (sigv4 servers). */
-  sign?: SignHeaders;
+  sign?: IngestSigner;
   farms: number;
   /** Sessions stored before the feed, in all (split evenly over the farms). */
   sessions: number;

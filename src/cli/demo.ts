@@ -11,7 +11,7 @@ import { explorerUrl } from '../domain/explorer-link.js';
 import { generateSessions, placeholderIds, type DemoIds } from '../demo/generate.js';
 import { seedOf } from '../demo/random.js';
 import { writeNdjson } from '../demo/write-file.js';
-import { streamingSigner } from '../client/credentials.js';
+import { ingestSignerFor } from '../client/credentials.js';
 import { sendRecords } from '../client/send-records.js';
 import { DEFAULT_BATCH_SIZE } from '../client/upload.js';
 import { clientFor } from '../client/deadline-client.js';
@@ -59,7 +59,7 @@ async function run(o: DemoOptions): Promise<void> {
     progress.done(`${o.sessions} sessions written`);
   } else {
     const progress = new Progress('sending sessions');
-    const sign = streamingSigner(o.region, o.profile);
+    const sign = ingestSignerFor(o.region, o.profile);
     const totals = await sendRecords(o.endpoint!, farmId!, sessions, { batchSize: o.batchSize, onProgress: reporter(progress, o.sessions, 'sent'), sign });
     progress.done(`${totals.received} sessions sent (created ${totals.created}, updated ${totals.updated}, unchanged ${totals.unchanged})`);
   }

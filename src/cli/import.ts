@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { authHint, untrustedCertificate } from '../client/advice.js';
-import { streamingSigner } from '../client/credentials.js';
+import { ingestSignerFor } from '../client/credentials.js';
 import { fileLine, uploadFile } from '../client/file-upload.js';
 import type { Answer } from '../client/ingest-request.js';
 import { BatchFailed, DEFAULT_BATCH_SIZE, ingestUrl, Upload, type Batch, type Format } from '../client/upload.js';
@@ -75,7 +75,7 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
   } catch (err) {
     throw new ImportFailed(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const batches = new Upload(ingestUrl(o.endpoint, o.farm), { format, batchSize: o.batchSize, sign: streamingSigner(o.region, o.profile) });
+  const batches = new Upload(ingestUrl(o.endpoint, o.farm), { format, batchSize: o.batchSize, sign: ingestSignerFor(o.region, o.profile) });
   const progress = new Progress(`import ${file}`);
   const started = Date.now();
   let lastShown = 0;

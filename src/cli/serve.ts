@@ -86,7 +86,7 @@ Examples:
 export function serveCommand(): Command {
   return new Command('serve')
     .description('Serve the Deadline Cloud API (and session ingest) on an embedded store.')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--host <host>', 'address to listen on (an IPv6 one bare or in brackets: ::1, [::1])', '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 8080)
     .option('--data <dir>', 'folder of the embedded store', './data')
     .option('--pricing <file>', 'rate card (JSON) for costs')

@@ -3,7 +3,8 @@
 // ~/.aws/credentials and ~/.aws/config, SSO, ...). When the chain finds nothing and no
 // profile was named, placeholders stand in: an open-mode server checks no signature, so the
 // commands work there with no setup. Also signs the ingest route's requests, which the
-// clients send themselves (the SDK has no operation for them), with the same credentials.
+// clients send themselves (the SDK has no operation for them), with the same credentials:
+// over plain http with the body's SHA-256, over https with the body unsigned (it streams).
 import { DeadlineClient } from '@aws-sdk/client-deadline';
 import { SignatureV4 } from '@smithy/signature-v4';
 
@@ -42,11 +43,16 @@ export function credentialsFor(region: string, profile?: string): CredentialsPro
   };
 }
 
+/** The payload hash a request whose body its signature does not cover declares. */
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
 /**
- * Signs a POST to `url` whose body streams (UNSIGNED-PAYLOAD): answers `headers` plus the
- * host, x-amz-date, x-amz-content-sha256 and Authorization headers to send with it.
+ * Signs a POST to the ingest route: answers `headers` plus the host, x-amz-date,
+ * x-amz-content-sha256 and Authorization headers to send with it. `payloadHash` is the
+ * body's SHA-256 in hex; without one the body goes unsigned (UNSIGNED-PAYLOAD), which a
+ * server takes over https only.
  */
-export async function signStreamingPost(url: URL, headers: Record<string, string>, credentials: CredentialsProvider, region: string): Promise<Record<string, string>> {
+export async function signIngestPost(url: URL, headers: Record<string, string>, credentials: CredentialsProvider, region: string, payloadHash = UNSIGNED_PAYLOAD): Promise<Record<string, string>> {
   const signer = new SignatureV4({ credentials, region, service: 'deadline', sha256: SDK_SHA256, uriEscapePath: true });
   const signed = await signer.sign({
     method: 'POST',
@@ -54,16 +60,33 @@ export async function signStreamingPost(url: URL, headers: Record<string, string
     hostname: url.hostname,
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
-    headers: { ...headers, host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    headers: { ...headers, host: url.host, 'x-amz-content-sha256': payloadHash },
   });
   return signed.headers as Record<string, string>;
 }
 
-/** Adds a signature's headers to a request's (Upload's `sign`); the body goes unsigned, as it streams. */
-export type SignHeaders = (url: URL, headers: Record<string, string>) => Promise<Record<string, string>>;
+/** Signs the ingest route's requests (Upload's `sign`), with the body's SHA-256 where it must. */
+export interface IngestSigner {
+  /** `headers` and the signature's; the body's SHA-256 in hex, or none for a body streamed unsigned. */
+  sign(url: URL, headers: Record<string, string>, payloadHash?: string): Promise<Record<string, string>>;
+  /**
+   * Whether a batch to `url` must be signed with its body's SHA-256, so held until whole:
+   * over plain http, where a server takes no unsigned body (a request seen on the way could
+   * be sent again with another one). Not over https, nor with placeholders for keys: they
+   * sign nothing a server checks (an open-mode server takes anything, a sigv4 one refuses
+   * the key first), and the body keeps streaming as the file is read.
+   */
+  hashesBody(url: URL): Promise<boolean>;
+}
 
-/** A SignHeaders with the credentials the default chain finds for `region` and `profile`. */
-export function streamingSigner(region: string, profile?: string): SignHeaders {
-  const credentials = credentialsFor(region, profile);
-  return (url, headers) => signStreamingPost(url, headers, credentials, region);
+export function ingestSigner(credentials: CredentialsProvider, region: string): IngestSigner {
+  return {
+    sign: (url, headers, payloadHash) => signIngestPost(url, headers, credentials, region, payloadHash),
+    hashesBody: async (url) => url.protocol === 'http:' && (await credentials()) !== PLACEHOLDERS,
+  };
+}
+
+/** An IngestSigner with the credentials the default chain finds for `region` and `profile`. */
+export function ingestSignerFor(region: string, profile?: string): IngestSigner {
+  return ingestSigner(credentialsFor(region, profile), region);
 }

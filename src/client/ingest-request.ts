@@ -1,9 +1,13 @@
 // One batch's request to the ingest route: its body written piece by piece as the records are
 // read or made, its answer parsed whatever the server sends (JSON counts, an error shape, or
 // text). A server may answer before the body is whole (a rejection): then writes stop.
+// Streamed as written (IngestRequest), or held until whole and sent with its SHA-256 signed
+// (HashedIngestRequest), where a server takes no unsigned body.
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { IngestCounts } from '../domain/ingest-protocol.js';
+import type { IngestSigner } from './credentials.js';
+import { HeldBody } from './held-body.js';
 
 /** What a batch's request came back with. */
 export interface Answer {
@@ -17,7 +21,17 @@ export function keepAliveAgent(url: URL): HttpAgent {
   return url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
 }
 
-export class IngestRequest {
+/** Where a batch's bytes go, and its answer. */
+export interface BatchRequest {
+  /** Takes bytes; false once the server has answered early and wants no more. */
+  write(bytes: Buffer): Promise<boolean>;
+  /** Ends the body; the server's answer. */
+  end(): Promise<Answer>;
+  /** Lets go of a batch that will not be ended (the upload stopped). */
+  discard(): void;
+}
+
+export class IngestRequest implements BatchRequest {
   private readonly request: ClientRequest;
   readonly answer: Promise<Answer>;
   private answered = false;
@@ -70,5 +84,45 @@ export class IngestRequest {
   end(): Promise<Answer> {
     this.request.end();
     return this.answer;
+  }
+
+  discard(): void {
+    this.request.destroy();
+  }
+}
+
+/**
+ * A batch held until it is whole (held-body.ts: memory, then a temporary file), then sent
+ * with its SHA-256 signed in x-amz-content-sha256 and its content-length: a server checks
+ * the bytes against the hash as they arrive, so the request cannot carry another body.
+ */
+export class HashedIngestRequest implements BatchRequest {
+  private readonly held = new HeldBody();
+
+  constructor(
+    private readonly url: URL,
+    private readonly headers: Record<string, string>,
+    private readonly signer: IngestSigner,
+    private readonly agent: HttpAgent,
+  ) {}
+
+  async write(bytes: Buffer): Promise<boolean> {
+    await this.held.write(bytes);
+    return true;
+  }
+
+  async end(): Promise<Answer> {
+    try {
+      const headers = await this.signer.sign(this.url, { ...this.headers, 'content-length': String(this.held.size) }, this.held.sha256());
+      const request = new IngestRequest(this.url, headers, this.agent);
+      for await (const chunk of this.held.read()) if (!(await request.write(chunk))) break;
+      return await request.end();
+    } finally {
+      await this.held.dispose();
+    }
+  }
+
+  discard(): void {
+    void this.held.dispose();
   }
 }

@@ -4,15 +4,15 @@
 // about one megabyte of records whatever the count.
 import type { IngestCounts } from '../domain/ingest-protocol.js';
 import { authHint } from './advice.js';
-import type { SignHeaders } from './credentials.js';
+import type { IngestSigner } from './credentials.js';
 import { BatchFailed, ingestUrl, Upload } from './upload.js';
 
 export interface SendOptions {
   batchSize: number;
   /** Called about every megabyte sent, with the records sent so far. */
   onProgress?: (records: number) => void;
-  /** Adds the signature's headers to each batch's request (sigv4 servers). */
-  sign?: SignHeaders;
+  /** Signs each batch's request (sigv4 servers). */
+  sign?: IngestSigner;
 }
 
 const CHUNK_BYTES = 1 << 20;

@@ -6,6 +6,7 @@
 import { createHash, createHmac, randomBytes, type Hash } from 'node:crypto';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { DeadlineClient, type DeadlineClientConfig } from '@aws-sdk/client-deadline';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -93,6 +94,34 @@ export interface SignedRequest {
   signingDate?: Date;
   /** Sign like botocore (no x-amz-content-sha256 header) instead of like the JS SDK. */
   withoutPayloadHeader?: boolean;
+  /** An https server's certificate to trust (fetch takes none: sent with node:https then). */
+  ca?: Buffer;
+}
+
+/** A request over https trusting `ca`, answered as fetch would be. */
+function httpsFetch(url: string, init: { method: string; headers: Record<string, string>; body?: string | Buffer }, ca: Buffer): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const length = init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) };
+    const req = httpsRequest(url, { method: init.method, headers: { ...init.headers, ...length }, ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        let body: any;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode!, headers, body, text });
+      });
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
 
 /** The request as @smithy/signature-v4 signs it: `change` may alter it after signing, before it is sent. */
@@ -128,6 +157,8 @@ export async function signedFetch(
   const sent = { path: request.path, body: request.body, headers };
   change(sent);
   const query = new URLSearchParams(request.query ?? {}).toString().replace(/\+/g, '%20');
-  return readResponse(await fetch(`${url}${sent.path}${query ? `?${query}` : ''}`, { method: request.method, headers: sent.headers, body: sent.body }));
+  const address = `${url}${sent.path}${query ? `?${query}` : ''}`;
+  if (request.ca) return httpsFetch(address, { method: request.method, headers: sent.headers, body: sent.body }, request.ca);
+  return readResponse(await fetch(address, { method: request.method, headers: sent.headers, body: sent.body }));
 }
 

@@ -5,13 +5,14 @@
 //   time) is read as soon as the headers arrive, so a stranger's body is never read; the
 //   signature is checked once an API body is in memory (it must cover it), or at once on a
 //   streaming route (whose body is checked against its signed hash as it streams, see
-//   `payload`). In open mode every caller is `farmtally`.
+//   `payload`; UNSIGNED-PAYLOAD only over TLS). In open mode every caller is `farmtally`.
 // - The rate limit takes one token per request per principal, after authentication; the
 //   public routes (no credentials) take one per request per client address instead, so a
 //   flood of them from one place cannot crowd out everyone else.
 // - Authorization happens where the route knows the action and the farm: `authorize`.
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createHash } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FarmGrant } from '../../operations/context.js';
 import { accessDenied, throttling, type ServiceError } from '../../operations/errors.js';
@@ -71,6 +72,9 @@ interface RequestState {
 const OPEN_PRINCIPAL = { name: 'farmtally', farms: ['*'], allow: ['*'], secretAccessKey: '' };
 
 const routeKey = (request: FastifyRequest) => `${request.method} ${request.routeOptions.url ?? ''}`;
+
+/** Whether the request came over the server's own TLS (not what a header claims). */
+const overTls = (request: FastifyRequest): boolean => (request.raw.socket as TLSSocket | null)?.encrypted === true;
 
 /** Passes bytes through unchanged, hashing them; `hex` is set once they have all passed. */
 class HashingStream extends Transform {
@@ -161,11 +165,20 @@ export class Access {
     if (this.options.streamingRoutes.includes(routeKey(request))) {
       // The body has not been read: the signature covers the hash the client declared.
       if (!declared?.signed) {
-        throw invalidSignature(`This route streams its body: sign the x-amz-content-sha256 header, set to ${UNSIGNED_PAYLOAD} or to the body's SHA-256 in hex (as sent, before any gunzip).`);
+        throw invalidSignature(`This route streams its body: sign the x-amz-content-sha256 header, set to the body's SHA-256 in hex (as sent, before any gunzip), or to ${UNSIGNED_PAYLOAD} over https.`);
       }
       const value = declared.value.toLowerCase();
-      if (value !== UNSIGNED_PAYLOAD.toLowerCase() && !isHexSha256(value)) {
-        throw invalidSignature(`x-amz-content-sha256 must be ${UNSIGNED_PAYLOAD} or the body's SHA-256 in hex on this route, not '${declared.value.slice(0, 70)}'.`);
+      const unsigned = value === UNSIGNED_PAYLOAD.toLowerCase();
+      if (!unsigned && !isHexSha256(value)) {
+        throw invalidSignature(`x-amz-content-sha256 must be the body's SHA-256 in hex, or ${UNSIGNED_PAYLOAD} over https, on this route, not '${declared.value.slice(0, 70)}'.`);
+      }
+      // As S3 does: a body the signature does not cover only where no one else can see the
+      // request. Over plain HTTP a captured request could be sent again, with another body,
+      // for as long as its signing time is current. Refused before a byte of it is read.
+      if (unsigned && !overTls(request)) {
+        throw invalidSignature(
+          `${UNSIGNED_PAYLOAD} is accepted only over https: over plain HTTP anyone who sees the request could send it again with another body while its signature is current (15 minutes). Sign the payload: x-amz-content-sha256 set to the body's SHA-256 in hex (as sent, before any gunzip), or use https.`,
+        );
       }
       await verifySignature(claim, state.principal!.secretAccessKey, { ...received, body: undefined });
       if (isHexSha256(value)) state.streamedHash = value;

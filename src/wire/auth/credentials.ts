@@ -119,6 +119,11 @@ export function readCredentialsFile(file: string, knownActions: readonly string[
   } catch (err) {
     throw new Error(`cannot read the credentials file ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  return parseCredentials(text, file, knownActions);
+}
+
+/** Checks the text of the credentials file `file`; throws an Error listing every mistake. */
+export function parseCredentials(text: string, file: string, knownActions: readonly string[]): Credentials {
   let json: unknown;
   try {
     json = JSON.parse(text);
