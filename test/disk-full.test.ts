@@ -45,10 +45,10 @@ describe('a full disk', { skip }, () => {
       assert.equal(first.status, 200, first.text);
 
       small.fillLeaving(0);
-      // A write the engine cannot commit (CSV is not spooled: its records go to the WAL) is
-      // refused alike; /health then says the disk is full without writing anything itself,
-      // and 200 once room is made, before any write has succeeded.
-      const uncommitted = await postSessions(ft.url, farm.farmId, toCsv(Array.from({ length: 5000 }, (_, i) => numberedRecord(farm, i, 2))), 'text/csv');
+      // A write the engine cannot commit (a body under --group-commit-bytes is not spooled:
+      // its records go to the WAL) is refused alike; /health then says the disk is full
+      // without writing anything itself, and 200 once room is made, before any write has succeeded.
+      const uncommitted = await postSessions(ft.url, farm.farmId, toCsv(Array.from({ length: 3000 }, (_, i) => numberedRecord(farm, i, 2))), 'text/csv');
       assert.equal(uncommitted.status, 507, uncommitted.text);
       assert.match(uncommitted.body.message, /^The server's disk is full.*Free disk space/);
       const full = await http(ft.url, 'GET', '/health');
@@ -79,7 +79,8 @@ describe('a full disk', { skip }, () => {
 
   test('a checkpoint that fails for want of disk is answered as a full disk: 507 "free disk space" while the file is reopened, not 503 "reopening"; /health says the disk is full meanwhile', async () => {
     // No public rate limit: /health is polled as fast as it answers, to catch the reopening.
-    const ft = await startFarmtally({ dataDir: dataDir(), args: ['--public-rate-limit', '0'] });
+    // Bodies up to 16 MiB are read into memory, not spooled: the disk's last megabytes are the engine's.
+    const ft = await startFarmtally({ dataDir: dataDir(), args: ['--public-rate-limit', '0', '--group-commit-bytes', '16MiB'] });
     try {
       const farm = await farmWithParents(ft.client, 'checkpoint answers');
       const first = await postSessions(ft.url, farm.farmId, toCsv(Array.from({ length: 20_000 }, (_, i) => numberedRecord(farm, i))), 'text/csv');
@@ -139,10 +140,10 @@ describe('a full disk', { skip }, () => {
   });
 
   test('a checkpoint that cannot write is detected and the file reopened; a write meanwhile is answered or refused whole, never lost; all is there once there is room', async () => {
-    const ft = await startFarmtally({ dataDir: dataDir() });
+    // Bodies up to 16 MiB are read into memory, not spooled: the disk's last megabytes are the engine's.
+    const ft = await startFarmtally({ dataDir: dataDir(), args: ['--group-commit-bytes', '16MiB'] });
     try {
       const farm = await farmWithParents(ft.client, 'checkpoint');
-      // CSV streams without a spool, so the disk's last megabytes are left to the engine.
       const first = await postSessions(ft.url, farm.farmId, toCsv(Array.from({ length: 20_000 }, (_, i) => numberedRecord(farm, i))), 'text/csv');
       assert.equal(first.status, 200, first.text);
       await eventually('the idle writer checkpoints the first batch', async () => walBytes(ft.dataDir) < 1024 * 1024, 30_000);
