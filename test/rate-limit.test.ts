@@ -3,16 +3,17 @@
 // another principal keeps its own bucket; in open mode every caller shares one.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ListFarmsCommand } from '@aws-sdk/client-deadline';
+import { CreateFarmCommand, ListFarmsCommand } from '@aws-sdk/client-deadline';
 import { sdkClient, startFarmtally } from './support/server.js';
 import { clientAs, principal, sdkError, signedFetch, startSigv4, type Sigv4Server } from './support/sigv4.js';
 
 const busy = principal('busy');
 const quiet = principal('quiet');
+const bomber = principal('bomber');
 let server: Sigv4Server;
 
 before(async () => {
-  server = await startSigv4([busy, quiet], ['--rate-limit', '2']);
+  server = await startSigv4([busy, quiet, bomber], ['--rate-limit', '2']);
 });
 after(() => server.ft.stop());
 
@@ -55,4 +56,20 @@ test('in open mode every caller is one principal: they share the bucket', async 
   } finally {
     await open.stop();
   }
+});
+
+test('a body refused after it was read costs its sender a token per MiB read: a large batch of bad records is not one request like any other', async () => {
+  const { farmId } = await clientAs(server.ft.url, bomber).send(new CreateFarmCommand({ displayName: 'bombed' }));
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // the bucket full again (2)
+  // 8 MiB of records that are all wrong: read whole (received, then checked), then refused.
+  const line = `{"sessionId":"nope","note":"${'x'.repeat(90)}"}\n`;
+  const body = line.repeat(Math.ceil((8 * 1024 * 1024) / line.length));
+  const refused = await signedFetch(server.ft.url, bomber, { method: 'POST', path: `/ingest/v1/farms/${farmId}/sessions`, body, headers: { 'content-type': 'application/x-ndjson' } });
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  // One token for the request and eight for the 8 MiB read in vain: the bucket of 2 is owed
+  // several seconds' refill, so the next request is throttled (without the charge, 1 token was left).
+  const next = await listFarms(bomber);
+  assert.equal(next.status, 429, JSON.stringify(next.body));
+  assert.ok(Number(next.headers.get('retry-after')) >= 2, `Retry-After ${next.headers.get('retry-after')}`);
+  assert.equal((await listFarms(quiet)).status, 200, 'charged to its own principal only');
 });

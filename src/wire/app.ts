@@ -43,6 +43,9 @@ export interface AppOptions {
   onInternalError?: (err: unknown, request: FastifyRequest) => void;
 }
 
+/** Bytes of a refused streaming body read per extra rate-limit token charged to its sender. */
+export const WASTED_BYTES_PER_TOKEN = 1024 * 1024;
+
 /** The routes whose body streams to their operation ('METHOD /path' as registered), for the auth step. */
 export function streamingRoutesOf(operations: readonly AnyOperation[]): string[] {
   return operations.filter((op) => streamingMemberOf(op.input)).map((op) => `${op.method} ${toPath(op.path)}`);
@@ -144,10 +147,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     };
     // Authorization comes before any look at the input: who may not call learns nothing from it.
     const caller = options.access.authorize(request, `deadline:${op.name}`, raw.params.farmId);
+    let decodedBytes = () => 0;
     if (streams) {
       const gzip = gzipped(request.headers['content-encoding']);
       const signed = options.access.payload(request);
-      raw.payload = streamingPayload(signed.body, gzip, signed.checkBody, options.payloadLimits, options.stopping);
+      const streaming = streamingPayload(signed.body, gzip, signed.checkBody, options.payloadLimits, options.stopping);
+      raw.payload = streaming.payload;
+      decodedBytes = streaming.decodedBytes;
     }
     const input = bindInput(op, raw);
     const ctx = options.context(caller.name, caller.farms, request.id, request.ip);
@@ -155,7 +161,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const failures = op.check(input as never, ctx);
       if (failures.length) throw fieldValidationError(failures);
     }
-    const output = await op.handle(input as never, ctx);
+    let output;
+    try {
+      output = await op.handle(input as never, ctx);
+    } catch (err) {
+      // A body read in vain (refused as the client's fault; not for want of room) costs its sender a token per MiB read.
+      if (err instanceof ServiceError && err.status >= 400 && err.status < 500 && err.status !== 429) options.access.chargeWork(request, Math.floor(decodedBytes() / WASTED_BYTES_PER_TOKEN));
+      throw err;
+    }
     reply.header('content-type', 'application/json');
     const body = outputJson(output as object | undefined);
     if (body.length === 1 && typeof body[0] === 'string') return body[0];

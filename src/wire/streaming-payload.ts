@@ -54,13 +54,17 @@ function interrupted(err: unknown): ServiceError | undefined {
  * Nothing is read (nor unzipped, nor timed) until the operation first asks for bytes: an
  * error of the body then always reaches the one reading it.
  */
-export function streamingPayload(body: Readable, gzip: boolean, verify: () => Promise<void>, limits: PayloadLimits, stopping: AbortSignal): ByteStream {
+export function streamingPayload(body: Readable, gzip: boolean, verify: () => Promise<void>, limits: PayloadLimits, stopping: AbortSignal): { payload: ByteStream; decodedBytes(): number } {
+  let bytes = 0;
   async function* chunks(): AsyncGenerator<Buffer> {
     try {
-      yield* decoded(body, gzip, limits, stopping);
+      for await (const chunk of decoded(body, gzip, limits, stopping)) {
+        bytes += chunk.length;
+        yield chunk;
+      }
     } catch (err) {
       throw interrupted(err) ?? err;
     }
   }
-  return { chunks: chunks(), verify };
+  return { payload: { chunks: chunks(), verify }, decodedBytes: () => bytes };
 }

@@ -133,6 +133,16 @@ export class Access {
   }
 
   /**
+   * Charges the request's principal `tokens` more of its rate limit, for work its request
+   * made the server do in vain (a refused body's reading): without it a few KB that take
+   * seconds to refuse cost the sender one token like any request.
+   */
+  chargeWork(request: FastifyRequest, tokens: number): void {
+    const principal = this.state.get(request)?.principal;
+    if (principal) this.limiter?.charge(principal.name, tokens);
+  }
+
+  /**
    * A public route's token, taken from the caller's address as soon as the headers are in
    * (there is no principal to charge). The address is the connection's: behind a proxy every
    * client shares the proxy's, so raise --public-rate-limit there or turn it off.

@@ -1,7 +1,8 @@
 // Token buckets: `--rate-limit N` per principal, `--public-rate-limit N` per client address
 // on the routes anyone may call unsigned. A bucket holds at most N tokens (the burst) and is
 // refilled at N tokens per second. A request takes one token; with none left it is refused
-// with how long until the next one, which the answer carries as Retry-After.
+// with how long until the next one, which the answer carries as Retry-After. Work a refused
+// request made the server do is charged on top (`charge`).
 import { isIPv6 } from 'node:net';
 
 /** How often buckets that have filled up again are dropped. */
@@ -29,6 +30,20 @@ export class RateLimiter {
       return 0;
     }
     return (1 - bucket.tokens) / this.perSecond;
+  }
+
+  /**
+   * Takes `tokens` more from `key`'s bucket for work already done (a refused request's
+   * reading): the bucket may go below empty, so the key's next requests wait it out. At
+   * most a minute's worth is owed.
+   */
+  charge(key: string, tokens: number): void {
+    if (tokens <= 0) return;
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: this.perSecond, at: now };
+    bucket.tokens = Math.max(-60 * this.perSecond, this.refilled(bucket, now) - tokens);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
   }
 
   private refilled(bucket: { tokens: number; at: number }, now: number): number {
