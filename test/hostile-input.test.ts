@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { request, type IncomingMessage } from 'node:http';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -120,6 +120,28 @@ describe('ingest bodies past the limits', () => {
       assert.equal(answer.status, 400, JSON.stringify(answer.body));
       assert.equal(answer.body.fieldList.length, 100);
       assert.match(answer.body.message, /in 300 of 300 records read: .* Reading stopped at line 300, the 300th bad record; there may be more after it\./);
+    }
+  });
+
+  test('an answer sent before the body ended says connection: close, so a keep-alive client (an SDK) never reuses a connection the server ends', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body: string) =>
+      new Promise<{ status?: number; connection?: string; error?: string }>((resolve) => {
+        const req = request(ft.url + ingestPath(farm.farmId), { method: 'POST', agent, headers: { 'content-type': 'application/x-ndjson' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+        });
+        req.on('error', (err) => resolve({ error: err.message }));
+        req.end(body);
+      });
+    const tooMany = toNdjson(Array.from({ length: 30_000 }, (_, i) => numberedRecord(farm, i, 7)));
+    try {
+      for (let i = 0; i < 5; i++) {
+        assert.deepEqual(await send(tooMany), { status: 413, connection: 'close' });
+        assert.deepEqual(await send(toNdjson([numberedRecord(farm, i, 8)])), { status: 200, connection: 'keep-alive' });
+      }
+    } finally {
+      agent.destroy();
     }
   });
 

@@ -3,8 +3,9 @@
 // reset it while the client is still sending (unread bytes make the kernel send a reset),
 // and a reset can drop the answer before the client reads it. So the rest of the body is
 // read and dropped for a while ("lingering"), within bounds (a client could send forever),
-// and only then is the connection closed, if it is to be closed at all. A body that stopped
-// arriving (408), or a server that is stopping (503), is not waited for.
+// and only then is the connection closed; the answer says `connection: close`, so the
+// client opens a new one for its next request. A body that stopped arriving (408), or a
+// server that is stopping (503), is not waited for.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -21,8 +22,10 @@ export function lingerAfterEarlyAnswers(app: FastifyInstance): void {
       reply.header('connection', 'close');
       return;
     }
-    // Fastify asks to close after a body it refused; the lingering below does that job.
-    reply.removeHeader('connection');
+    // The client must not send another request on this connection: the body's reader may
+    // have given up on it part way, which ends the connection once the rest is dropped (a
+    // reuse then met a reset). The lingering below closes it gently.
+    reply.header('connection', 'close');
     const socket = raw.socket;
     // Node ends a connection that is to close (the client asked so) as soon as the answer is
     // out, resetting it if bytes are unread: half-close it instead, and let dropRest end it.
