@@ -6,6 +6,7 @@
 // they have a farm of their own and are tallied apart. Used by `npm run load` and, bounded,
 // by test/load.test.ts.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { CreateQueueCommand } from '@aws-sdk/client-deadline';
 import { countSessions } from '../../test/support/count-sessions.js';
 import { random } from '../../test/support/ingest-fuzz.js';
@@ -69,6 +70,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const seed = options.seed ?? 1;
   log(`${farms.length} farms set up; ${options.clients} clients for ${options.durationMs / 1000} s (run ${runId}, seed ${seed})`);
   const stopAttack = new AbortController();
+  // Every attacker's connection listens for the stop.
+  setMaxListeners(0, stopAttack.signal);
   const attackStarted = performance.now();
   const attacking = options.attack?.attackers
     ? runAttackers({ url: options.url, ...options.attack, stop: stopAttack.signal, tallies: options.attackTallies, log })
