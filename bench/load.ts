@@ -1,5 +1,5 @@
 // `npm run load -- [--clients 50] [--duration 30] [--endpoint URL] [--farms N] [--batch-min 50] [--batch-max 500] [--seed S]
-//                  [--attackers N [--attack KINDS] [--attack-connections 4] [--no-compare] [--pairs 1]] [--serve-args "..."]`
+//                  [--attackers N [--attack KINDS] [--attack-connections 4] [--attack-each] [--no-compare] [--pairs 1]] [--serve-args "..."]`
 // (`--batch-min 1 --batch-max 50` for a continuous feed's small batches):
 // N concurrent clients ingest distinct small batches, list farms, queues and sessions, and run
 // aggregations for the duration, against the endpoint or a server of its own on a temporary
@@ -7,7 +7,8 @@
 // stores exactly the sessions acknowledged and that nothing but throttling failed; exits 1 if not.
 // With --attackers, hostile clients (bench/load/attackers.ts) run beside the honest ones, and
 // the same honest load runs first without them (each run on a fresh server): the report ends
-// with the honest p50/p99 per operation with and without attackers, and their ratio.
+// with the honest p50/p99 per operation with and without attackers, and their ratio
+// (--attack-each: a run per attack kind, each against the same run without).
 import './quiet-sdk.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ALL_ATTACK_KINDS, ATTACK_HEAD_START_MS, ATTACK_KINDS, attackersByKind, attackTable, AttackTallies, type AttackKind } from './load/attackers.js';
 import { loadProblems, runLoad, type LoadResult } from './load/run-load.js';
-import { compareTable, LoadStats, statsTable, type OperationSummary } from './load/stats.js';
+import { compareTable, LoadStats, ratioTable, statsTable, type OperationSummary } from './load/stats.js';
 import { wholeNumber } from '../src/cli/options.js';
 import { cpuSecondsOf, ensureBuilt, startServer, type BenchServer } from './server.js';
 
@@ -40,6 +41,7 @@ const program = new Command('load')
   .option('--attack <kinds>', `which attacks, comma-separated: ${ALL_ATTACK_KINDS.join(', ')}; or all`, attackKinds, ALL_ATTACK_KINDS)
   .option('--attack-connections <n>', 'requests each attacker keeps going at once', wholeNumber(1), 4)
   .option('--no-compare', 'with --attackers: skip the run without them')
+  .option('--attack-each', 'with --attackers: one run per kind picked, each with all the attackers of that kind (the kinds interfere: slow-large holds the batch slots a gzip bomb needs)', false)
   .option('--pairs <n>', 'with --attackers: runs without and with attackers, alternating, this many times each (their calls gathered)', wholeNumber(1), 1)
   .option('--serve-args <args>', 'more arguments for the server it starts, space-separated (e.g. "--body-timeout 10")', '')
   .addHelpText('after', `
@@ -51,12 +53,13 @@ Examples:
   $ npm run load -- --clients 50 --duration 30                            # the mixed load of BENCHMARKS.md "Load"
   $ npm run load -- --clients 50 --batch-min 1 --batch-max 50             # a continuous feed's batch sizes (issue 15)
   $ npm run load -- --clients 20 --duration 20 --attackers 10             # issue 16: honest p50/p99 without, then with attackers
-  $ npm run load -- --clients 20 --duration 20 --attackers 4 --attack slow-large --batch-max 5000   # honest batches past 1 MiB need slots too
+  $ npm run load -- --clients 20 --duration 20 --attackers 4 --attack-each  # one run per kind, 4 attackers of it, against one without
+  $ npm run load -- --clients 20 --duration 20 --attackers 2 --attack slow-large --batch-max 5000   # honest batches past 1 MiB need slots too
 `)
   .parse(process.argv);
 const options = program.opts<{
   clients: number; duration: number; endpoint?: string; farms?: number; batchMin: number; batchMax: number; seed: number;
-  attackers: number; attack: AttackKind[]; attackConnections: number; compare: boolean; pairs: number; serveArgs: string;
+  attackers: number; attack: AttackKind[]; attackConnections: number; compare: boolean; attackEach: boolean; pairs: number; serveArgs: string;
 }>();
 if (options.batchMin > options.batchMax) program.error(`--batch-min (${options.batchMin}) is more than --batch-max (${options.batchMax}).`);
 if (options.endpoint && options.serveArgs) program.error('--serve-args is for the server this starts; with --endpoint it starts none.');
@@ -64,11 +67,16 @@ if (options.endpoint && options.serveArgs) program.error('--serve-args is for th
 const began = performance.now();
 const log = (line: string) => process.stderr.write(`[load ${((performance.now() - began) / 1000).toFixed(1)} s] ${line}\n`);
 const serveArgs = options.serveArgs.split(/\s+/).filter(Boolean);
+/** How long the server may take to stop after a run: its grace for requests under way is 30 s. */
+const STOP_WITHIN_MS = 60_000;
 
-/** One condition of the run (with or without attackers): its calls and outcomes gathered over its runs. */
+/** One condition of the run (without attackers, or with some kinds): its calls and outcomes gathered over its runs. */
 interface Condition {
   title: string;
-  attacked: boolean;
+  /** Short, for the run order and the problems: `without attackers`, `with slow-large`, `with attackers`. */
+  name: string;
+  /** The attack kinds of its runs; none without attackers. */
+  kinds: AttackKind[];
   stats: LoadStats;
   attackTallies: AttackTallies;
   seconds: number;
@@ -82,17 +90,20 @@ interface Condition {
   runs: number;
 }
 
-const condition = (title: string, attacked: boolean): Condition => ({
-  title, attacked, stats: new LoadStats(), attackTallies: new AttackTallies(), seconds: 0, attackSeconds: 0, acknowledged: 0, farms: 0, stored: true, problems: [], cpuSeconds: [], peakMiB: [], runs: 0,
+const attackWords = (kinds: readonly AttackKind[]) =>
+  `${options.attackers} attackers (${[...attackersByKind(options.attackers, kinds)].map(([k, n]) => `${n} ${k}`).join(', ')}; ${options.attackConnections} connections each)`;
+
+const condition = (kinds: AttackKind[]): Condition => ({
+  title: kinds.length ? `Honest clients with ${attackWords(kinds)}` : 'Honest clients without attackers',
+  name: !kinds.length ? 'without attackers' : options.attackEach ? `with ${kinds.join(', ')}` : 'with attackers',
+  kinds, stats: new LoadStats(), attackTallies: new AttackTallies(), seconds: 0, attackSeconds: 0, acknowledged: 0, farms: 0, stored: true, problems: [], cpuSeconds: [], peakMiB: [], runs: 0,
 });
 
-const byKind = attackersByKind(options.attackers, options.attack);
-const attackWords = `${options.attackers} attackers (${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')}; ${options.attackConnections} connections each)`;
-const without = condition('Honest clients without attackers', false);
-const withAttackers = condition(`Honest clients with ${attackWords}`, true);
+const without = condition([]);
+const attacked: Condition[] = !options.attackers ? [] : options.attackEach ? options.attack.map((k) => condition([k])) : [condition(options.attack)];
 const order: Condition[] = [];
 if (!options.attackers) order.push(without);
-else for (let i = 0; i < options.pairs; i++) order.push(...(options.compare ? [without, withAttackers] : [withAttackers]));
+else for (let i = 0; i < options.pairs; i++) order.push(...(options.compare ? [without] : []), ...attacked);
 
 async function runOnce(c: Condition): Promise<void> {
   let server: BenchServer | undefined;
@@ -101,13 +112,13 @@ async function runOnce(c: Condition): Promise<void> {
     ensureBuilt(log);
     dataDir = mkdtempSync(join(tmpdir(), 'farmtally-load-'));
     server = await startServer(dataDir, serveArgs);
-    log(`${c.attacked ? 'with attackers' : 'without attackers'}: server ${server.url} on ${dataDir}`);
+    log(`${c.name}: server ${server.url} on ${dataDir}`);
   }
   const url = options.endpoint ?? server!.url;
   try {
     const result: LoadResult = await runLoad({
       url, clients: options.clients, durationMs: options.duration * 1000, farms: options.farms, batchMin: options.batchMin, batchMax: options.batchMax, seed: options.seed, log,
-      attack: c.attacked ? { attackers: options.attackers, kinds: options.attack, connections: options.attackConnections } : undefined,
+      attack: c.kinds.length ? { attackers: options.attackers, kinds: c.kinds, connections: options.attackConnections } : undefined,
       stats: c.stats,
       attackTallies: c.attackTallies,
     });
@@ -124,7 +135,8 @@ async function runOnce(c: Condition): Promise<void> {
       c.peakMiB.push(server.peakMiB());
     }
   } finally {
-    await server?.stop();
+    // A server that does not stop after the run (an attack left something hanging) is a finding, not a hang of the bench.
+    if (server && (await server.stop(STOP_WITHIN_MS)).killed) c.problems.push(`the server was still running ${STOP_WITHIN_MS / 1000} s after SIGTERM (killed)`);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -148,7 +160,7 @@ function conditionLines(c: Condition): string[] {
     `Errors other than throttling: ${unexpected.length ? unexpected.reduce((n, e) => n + e.count, 0) : 'none'}.`,
   ];
   if (c.peakMiB.length) {
-    lines.push(`The server (a fresh one per run): peak resident memory (VmHWM) ${c.peakMiB.map((m) => Math.round(m)).join(', ')} MiB; CPU ${c.cpuSeconds.map((s) => s.toFixed(1)).join(', ')} s over the run${c.attacked ? ` (${(c.attackSeconds / c.runs).toFixed(1)} s of attack)` : ''} and its setup.`);
+    lines.push(`The server (a fresh one per run): peak resident memory (VmHWM) ${c.peakMiB.map((m) => Math.round(m)).join(', ')} MiB; CPU ${c.cpuSeconds.map((s) => s.toFixed(1)).join(', ')} s over the run${c.kinds.length ? ` (${(c.attackSeconds / c.runs).toFixed(1)} s of attack)` : ''} and its setup.`);
   }
   return lines;
 }
@@ -166,23 +178,27 @@ function criterionLine(before: OperationSummary[], after: OperationSummary[]): s
 const loadBefore = loadavg()[0]!;
 for (const c of order) await runOnce(c);
 const conditions = [...new Set(order)];
+const what = !options.attackers ? '' : options.attackEach ? `; ${options.attackers} attackers of one kind per run (${options.attackConnections} connections each)` : `; ${attackWords(options.attack)}`;
 const lines = [
-  `### ${options.clients} clients, ${options.duration} s${conditions.length > 1 || options.pairs > 1 ? ' per run' : ''}, ${options.farms ?? Math.max(1, Math.ceil(options.clients / 5))} farms, batches of ${options.batchMin}-${options.batchMax} records${options.attackers ? `; ${attackWords}` : ''}`,
+  `### ${options.clients} clients, ${options.duration} s${order.length > 1 ? ' per run' : ''}, ${options.farms ?? Math.max(1, Math.ceil(options.clients / 5))} farms, batches of ${options.batchMin}-${options.batchMax} records${what}`,
   '',
-  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; load average (1 min) ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after. Node ${process.version}.${order.length > 1 ? ` Runs in this order: ${order.map((c) => (c.attacked ? 'with' : 'without')).join(', ')}.` : ''}`,
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; load average (1 min) ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after. Node ${process.version}.${order.length > 1 ? ` Runs in this order, each on a fresh server: ${order.map((c) => c.name).join('; ')}.` : ''}`,
 ];
 for (const c of conditions) {
-  if (conditions.length > 1 || c.attacked) lines.push('', `#### ${c.title}`);
+  if (conditions.length > 1 || c.kinds.length) lines.push('', `#### ${c.title}`);
   lines.push('', ...conditionLines(c));
-  if (c.attacked) lines.push('', '#### The attackers (refusals expected; not counted above)', '', attackTable(c.attackTallies.summaries(), c.attackSeconds));
+  if (c.kinds.length) lines.push('', `#### The attackers ${c.name === 'with attackers' ? '' : `(${c.kinds.join(', ')}) `}(refusals expected; not counted above)`, '', attackTable(c.attackTallies.summaries(), c.attackSeconds));
 }
-if (without.runs && withAttackers.runs) {
+if (without.runs) {
   const before = without.stats.summaries();
-  const after = withAttackers.stats.summaries();
-  lines.push('', '#### Honest clients with attackers against without', '', compareTable(before, after, without.seconds, withAttackers.seconds), '', criterionLine(before, after));
+  for (const c of attacked.filter((a) => a.runs)) {
+    const after = c.stats.summaries();
+    lines.push('', `#### Honest clients ${c.name} against without`, '', compareTable(before, after, without.seconds, c.seconds), '', criterionLine(before, after));
+  }
+  if (attacked.filter((a) => a.runs).length > 1) lines.push('', '#### Honest p99 with each attack over p99 without', '', ratioTable(before, attacked.filter((a) => a.runs).map((c) => ({ name: c.kinds.join(', '), summaries: c.stats.summaries() }))));
 }
 process.stdout.write(`${lines.join('\n')}\n`);
-const problems = conditions.flatMap((c) => (conditions.length > 1 ? c.problems.map((p) => `${c.attacked ? 'with' : 'without'} attackers: ${p}`) : c.problems));
+const problems = conditions.flatMap((c) => (conditions.length > 1 ? c.problems.map((p) => `${c.name}: ${p}`) : c.problems));
 if (problems.length) {
   process.stdout.write(`\nFAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   process.exit(1);

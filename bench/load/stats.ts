@@ -95,3 +95,9 @@ export function compareTable(before: readonly OperationSummary[], after: readonl
     ...rows,
   ].join('\n');
 }
+
+/** The p99 ratio (with over without) per operation, a column per attacked condition. */
+export function ratioTable(before: readonly OperationSummary[], conditions: readonly { name: string; summaries: readonly OperationSummary[] }[]): string {
+  const rows = before.map((b) => `| ${b.operation} | ${ms(b.p99)} | ${conditions.map((c) => ratio(c.summaries.find((s) => s.operation === b.operation)?.p99 ?? NaN, b.p99)).join(' | ')} |`);
+  return [`| operation | p99 ms without | ${conditions.map((c) => c.name).join(' | ')} |`, `|---|---|${conditions.map(() => '---').join('|')}|`, ...rows].join('\n');
+}
