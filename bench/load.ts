@@ -165,14 +165,32 @@ function conditionLines(c: Condition): string[] {
   return lines;
 }
 
-/** Issue 16's criterion, read off the two conditions: honest p99 with attackers at most twice what it is without. */
-function criterionLine(before: OperationSummary[], after: OperationSummary[]): string {
-  const over = after
-    .map((a) => ({ operation: a.operation, ratio: a.p99 / (before.find((b) => b.operation === a.operation)?.p99 ?? NaN) }))
-    .filter((r) => Number.isFinite(r.ratio));
-  const failing = over.filter((r) => r.ratio > 2);
-  const words = failing.map((r) => `${r.operation} ${r.ratio.toFixed(1)}×`).join(', ');
-  return `Issue 16's criterion (honest p99 with attackers at most 2× without): ${failing.length ? `NOT met for ${failing.length} of ${over.length} operations: ${words}` : `met for all ${over.length} operations`}.`;
+/** Share of an operation's calls refused (throttled or failed). */
+const refusedShare = (s: OperationSummary) => (s.calls ? (s.throttled + s.errors) / s.calls : 0);
+/** A refused share this many points above the one without attackers is reported: p99 alone hides refusals (a 429 after 10 s is a fast answer next to a p99 of 6 s). */
+const MORE_REFUSED = 0.05;
+
+/**
+ * Issue 16's criterion, read off the two conditions: honest p99 with attackers at most twice
+ * what it is without; and, beside it, the operations whose calls were refused more often.
+ */
+function criterionLines(before: OperationSummary[], after: OperationSummary[]): string[] {
+  const pairs = after.flatMap((a) => {
+    const b = before.find((x) => x.operation === a.operation);
+    return b ? [{ a, b, ratio: a.p99 / b.p99 }] : [];
+  });
+  const compared = pairs.filter((p) => Number.isFinite(p.ratio));
+  const failing = compared.filter((p) => p.ratio > 2);
+  const words = failing.map((p) => `${p.a.operation} ${p.ratio.toFixed(1)}×`).join(', ');
+  const lines = [`Issue 16's criterion (honest p99 with attackers at most 2× without): ${failing.length ? `NOT met for ${failing.length} of ${compared.length} operations: ${words}` : `met for all ${compared.length} operations`}.`];
+  const pct = (x: number) => `${Math.round(x * 100)} %`;
+  const refused = pairs.filter((p) => refusedShare(p.a) > refusedShare(p.b) + MORE_REFUSED);
+  lines.push(
+    refused.length
+      ? `Honest calls refused (throttled or failed) more often with attackers: ${refused.map((p) => `${p.a.operation} ${pct(refusedShare(p.a))} (${pct(refusedShare(p.b))} without)`).join(', ')}.`
+      : 'Honest calls refused (throttled or failed) no more often with attackers than without.',
+  );
+  return lines;
 }
 
 const loadBefore = loadavg()[0]!;
@@ -193,7 +211,7 @@ if (without.runs) {
   const before = without.stats.summaries();
   for (const c of attacked.filter((a) => a.runs)) {
     const after = c.stats.summaries();
-    lines.push('', `#### Honest clients ${c.name} against without`, '', compareTable(before, after, without.seconds, c.seconds), '', criterionLine(before, after));
+    lines.push('', `#### Honest clients ${c.name} against without`, '', compareTable(before, after, without.seconds, c.seconds), '', ...criterionLines(before, after));
   }
   if (attacked.filter((a) => a.runs).length > 1) lines.push('', '#### Honest p99 with each attack over p99 without', '', ratioTable(before, attacked.filter((a) => a.runs).map((c) => ({ name: c.kinds.join(', '), summaries: c.stats.summaries() }))));
 }
