@@ -220,7 +220,8 @@ function launch(url: string, fixture: AttackFixture, c: AttackCase, stop: AbortS
       const done = (async (): Promise<AttackerResult[]> => {
         const { method, path, body, contentType } = surrogateRequest(fixture, c);
         const outcome = await sendHostile(url, { method, path, headers: { 'content-type': contentType }, body, localAddress: hostileSourceAddress(url, 0), timeoutMs: ATTACK_ANSWER_MS });
-        const problems = outcome.answer ? attackerProblems(method, outcome, !c.valid) : [`no answer: ${outcome.failure}`];
+        // The shape is checked here; whether it must be refused, and how, just below.
+        const problems = outcome.answer ? attackerProblems(method, outcome, false) : [`no answer: ${outcome.failure}`];
         const answer = outcome.answer;
         if (answer && !c.valid) {
           if (answer.headers['x-amzn-errortype'] !== 'ValidationException') problems.push(`a lone surrogate escape was answered ${answer.status} ${answer.headers['x-amzn-errortype'] ?? ''}, not ValidationException`);
