@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { answerProblems } from './answer-checks.js';
 import { countSessions } from './fixture.js';
 import type { RawHttpResponse } from './raw-http.js';
-import { FuzzFailure, type FuzzTarget } from './target.js';
+import { FuzzFailure, residentMiB, type FuzzTarget } from './target.js';
 import { farmWithParents } from '../support/session-records.js';
 import {
   flood, gzipBomb, hostileSourceAddress, jsonWithEscape, LONE_SURROGATE_ESCAPES, outcomeKind, recordLine, recordsOfSize, sendHostile, slowUpload, type HostileAnswer, type HostileOutcome,
@@ -314,6 +314,7 @@ export function attackProperty(target: FuzzTarget, client: DeadlineClient, fixtu
   return fc.asyncProperty(cases, async (c) => {
     fc.pre(target.alive() && !target.overBound());
     target.cases++;
+    target.beforeMiB = residentMiB(target.pid);
     const count = async () => (await countSessions(client, fixture.farmId, fixture.queueIds)).count;
     const before = await count();
     const stop = new AbortController();
@@ -337,7 +338,7 @@ export function attackProperty(target: FuzzTarget, client: DeadlineClient, fixtu
     const after = await count();
     const expected = before + honest.created + attack.created();
     if (after !== expected) problems.push(`the farm holds ${after} sessions: ${before} before, ${honest.created} created by the honest batches${attack.created() ? `, ${attack.created()} by the attack` : ''}, so ${after - expected} stored from the attack`);
-    trace?.(`${c.kind}: ${problems.length ? `${problems.length} problems` : 'ok'}; honest requests ${honest.ms.map((m) => Math.round(m)).join(', ')} ms; ${results.map(describeResult).join('; ').slice(0, 400)}`);
+    trace?.(`${c.kind}: ${problems.length ? `${problems.length} problems` : 'ok'}; ${Math.round(target.beforeMiB)} -> ${Math.round(residentMiB(target.pid))} MiB resident; honest requests ${honest.ms.map((m) => Math.round(m)).join(', ')} ms; ${results.map(describeResult).join('; ').slice(0, 400)}`);
     if (problems.length) {
       throw new FuzzFailure(problems, undefined, undefined, [
         `attack: ${fc.stringify(c)}`,
