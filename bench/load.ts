@@ -13,7 +13,7 @@ import './quiet-sdk.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ALL_ATTACK_KINDS, ATTACK_HEAD_START_MS, ATTACK_KINDS, attackersByKind, attackTable, AttackTallies, type AttackKind } from './load/attackers.js';
 import { loadProblems, runLoad, type LoadResult } from './load/run-load.js';
 import { compareTable, LoadStats, ratioTable, statsTable, type OperationSummary } from './load/stats.js';
@@ -38,7 +38,7 @@ const program = new Command('load')
   .option('--batch-max <n>', 'most records per ingest batch', wholeNumber(1), 500)
   .option('--seed <n>', 'seed of the clients\' choices', wholeNumber(0), 1)
   .option('--attackers <n>', 'hostile clients beside the honest ones (attacker i is of kind i modulo the kinds picked)', wholeNumber(0), 0)
-  .option('--attack <kinds>', `which attacks, comma-separated: ${ALL_ATTACK_KINDS.join(', ')}; or all`, attackKinds, ALL_ATTACK_KINDS)
+  .addOption(new Option('--attack <kinds>', `which attacks, comma-separated: ${ALL_ATTACK_KINDS.join(', ')}; or all`).argParser(attackKinds).default(ALL_ATTACK_KINDS, 'all'))
   .option('--attack-connections <n>', 'requests each attacker keeps going at once', wholeNumber(1), 4)
   .option('--no-compare', 'with --attackers: skip the run without them')
   .option('--attack-each', 'with --attackers: one run per kind picked, each with all the attackers of that kind (the kinds interfere: slow-large holds the batch slots a gzip bomb needs)', false)
