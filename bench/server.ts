@@ -82,7 +82,8 @@ export interface BenchServer {
   pid: number;
   /** The highest VmHWM seen so far (sampled every 250 ms and on demand). */
   peakMiB(): number;
-  stop(): Promise<void>;
+  /** SIGTERM, then waits for the exit; a server still running after `killAfterMs` (default 60 s) is killed, and the answer says so. */
+  stop(killAfterMs?: number): Promise<{ killed: boolean }>;
 }
 
 export async function startServer(dataDir: string, args: string[] = []): Promise<BenchServer> {
@@ -115,12 +116,20 @@ export async function startServer(dataDir: string, args: string[] = []): Promise
     url,
     pid: child.pid!,
     peakMiB: sample,
-    async stop() {
+    async stop(killAfterMs = 60_000) {
       sample();
       clearInterval(sampler);
       child.kill('SIGTERM');
-      await exited;
+      let timer: NodeJS.Timeout | undefined;
+      const killed = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), killAfterMs)))]);
+      clearTimeout(timer);
+      if (killed) {
+        process.stderr.write(`the server (pid ${child.pid}) was still running ${killAfterMs / 1000} s after SIGTERM: killed\n`);
+        child.kill('SIGKILL');
+        await exited;
+      }
       if (/internal error|failed:/i.test(output)) process.stderr.write(`server output:\n${output}\n`);
+      return { killed };
     },
   };
 }

@@ -73,3 +73,31 @@ export function statsTable(summaries: readonly OperationSummary[], seconds: numb
   const rows = summaries.map((s) => `| ${s.operation} | ${s.calls} | ${s.ok} | ${s.throttled} | ${s.errors} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${(s.calls / seconds).toFixed(1)} |`);
   return ['| operation | calls | ok | throttled | errors | p50 ms | p99 ms | max ms | calls/s |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
+
+const ratio = (after: number, before: number) => (Number.isFinite(after / before) ? `${(after / before).toFixed(1)}×` : '');
+
+/**
+ * The same operations under two conditions (without attackers, then with) as Markdown: p50
+ * and p99 of each, the p99 ratio, the calls refused (throttled or failed) and the calls/s.
+ */
+export function compareTable(before: readonly OperationSummary[], after: readonly OperationSummary[], beforeSeconds: number, afterSeconds: number): string {
+  const operations = [...new Set([...before, ...after].map((s) => s.operation))];
+  const rows = operations.map((operation) => {
+    const b = before.find((s) => s.operation === operation);
+    const a = after.find((s) => s.operation === operation);
+    const refused = (s: OperationSummary | undefined) => (s ? `${s.throttled + s.errors} of ${s.calls}` : '');
+    const rate = (s: OperationSummary | undefined, seconds: number) => (s ? (s.calls / seconds).toFixed(1) : '');
+    return `| ${operation} | ${ms(b?.p50 ?? NaN)} | ${ms(a?.p50 ?? NaN)} | ${ms(b?.p99 ?? NaN)} | ${ms(a?.p99 ?? NaN)} | ${ratio(a?.p99 ?? NaN, b?.p99 ?? NaN)} | ${refused(b)} | ${refused(a)} | ${rate(b, beforeSeconds)} | ${rate(a, afterSeconds)} |`;
+  });
+  return [
+    '| operation | p50 ms without | p50 ms with | p99 ms without | p99 ms with | p99 with/without | refused without | refused with | calls/s without | calls/s with |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/** The p99 ratio (with over without) per operation, a column per attacked condition. */
+export function ratioTable(before: readonly OperationSummary[], conditions: readonly { name: string; summaries: readonly OperationSummary[] }[]): string {
+  const rows = before.map((b) => `| ${b.operation} | ${ms(b.p99)} | ${conditions.map((c) => ratio(c.summaries.find((s) => s.operation === b.operation)?.p99 ?? NaN, b.p99)).join(' | ')} |`);
+  return [`| operation | p99 ms without | ${conditions.map((c) => c.name).join(' | ')} |`, `|---|---|${conditions.map(() => '---').join('|')}|`, ...rows].join('\n');
+}
