@@ -97,10 +97,11 @@ export class ReaderPool {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
+  /** `inUse` counts holders and waiters alike: a connection handed to a waiter leaves one fewer of them. */
   private release(connection: DuckDBConnection): void {
+    this.inUse--;
     const next = this.waiting.shift();
     if (next) return next(connection);
-    this.inUse--;
     this.idle.push(connection);
     if (this.inUse === 0) this.drained?.();
   }
