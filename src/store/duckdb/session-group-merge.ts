@@ -13,6 +13,7 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { LIST, VARCHAR } from '@duckdb/node-api';
 import type { Job, SessionRecord } from '../../domain/resources.js';
+import { sameRecord } from '../../domain/session-record.js';
 import { MissingParentsError } from '../store.js';
 import type { WriterSql } from './connections.js';
 import { toSession } from './resources.js';
@@ -93,14 +94,6 @@ function asStored(r: SessionRecord): SessionRecord {
     instanceType: r.instanceType === undefined ? undefined : stored(r.instanceType),
     licenseProducts: r.licenseProducts?.map(stored),
   };
-}
-
-function sameRecord(a: SessionRecord, b: SessionRecord): boolean {
-  return (
-    a.queueId === b.queueId && a.jobId === b.jobId && a.jobName === b.jobName && a.userId === b.userId && a.fleetId === b.fleetId &&
-    a.workerId === b.workerId && a.instanceType === b.instanceType && a.startedAt === b.startedAt && a.endedAt === b.endedAt &&
-    JSON.stringify(a.licenseProducts ?? null) === JSON.stringify(b.licenseProducts ?? null)
-  );
 }
 
 /** A session the group touches: as stored before the group (if it was), and as it stands after each batch so far. */
