@@ -16,8 +16,10 @@ import {
 } from '../src/domain/aggregation-rules.js';
 import type { Period } from '../src/domain/buckets.js';
 import { hourlyRate } from '../src/domain/pricing.js';
+import type { SessionRecord } from '../src/domain/resources.js';
+import type { SameKeys } from '../src/domain/session-record.js';
 import { parseTimezone, type TimeZone } from '../src/domain/timezone.js';
-import { generateFarm, referenceAggregate, type GeneratedFarm, type RefRequest, type RefRow } from './reference/aggregate-reference.js';
+import { generateFarm, referenceAggregate, type GeneratedFarm, type RefRequest, type RefRow, type RefSession } from './reference/aggregate-reference.js';
 import { mulberry32 } from './reference/generate-farm.js';
 
 const ms = (t: string) => Date.parse(`${t}Z`);
@@ -26,8 +28,7 @@ const UTC = parseTimezone('UTC', false) as TimeZone;
 const HOUR = 3_600_000;
 
 const session = (over: Partial<SessionForUsage> = {}): SessionForUsage => ({
-  sessionId: 'session-1', queueId: 'queue-1', fleetId: 'fleet-1', jobId: 'job-1', jobName: 'Job', userId: 'ann', workerId: 'worker-1',
-  instanceType: 'c5.large', startedAt: ms('2024-01-01T00:00'), endedAt: ms('2024-01-01T01:00'), ...over,
+  queueId: 'queue-1', fleetId: 'fleet-1', jobId: 'job-1', jobName: 'Job', userId: 'ann', instanceType: 'c5.large', startedAt: ms('2024-01-01T00:00'), endedAt: ms('2024-01-01T01:00'), ...over,
 });
 const record = (from: string, to: string, over: Partial<UsageRecord> = {}): UsageRecord => ({
   queueId: 'queue-1', fleetId: 'fleet-1', jobId: 'job-1', jobName: 'Job', userId: 'ann', usageType: 'COMPUTE',
@@ -200,6 +201,14 @@ describe('aggregateInMemory: tiny cases', () => {
 
 // ---------------------------------------------------------------------------------------
 // aggregateInMemory against the independent reference, on generated farms.
+
+// The reference declares its session record itself (it imports nothing from src/); the
+// compiler holds that declaration to the domain's: the same fields, each of the same type.
+type RefRecord = Omit<RefSession, 'fleetKind'>;
+const refRecordFields: SameKeys<keyof RefRecord, keyof SessionRecord> = true;
+const refRecordTypes: [RefRecord, SessionRecord] extends [SessionRecord, RefRecord] ? true : never = true;
+void refRecordFields;
+void refRecordTypes;
 
 /** The domain's whole pipeline, as the server would run it, with rows as the wire carries them. */
 function domainAggregate(farm: GeneratedFarm, request: RefRequest): { rows: RefRow[]; missingRates: string[] } {

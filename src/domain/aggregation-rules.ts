@@ -4,6 +4,7 @@
 // store's SQL is measured against, and the engine for small inputs).
 
 import { bucketBoundaries, type Period } from './buckets.js';
+import type { SessionRecord } from './resources.js';
 import type { TimeZone } from './timezone.js';
 
 export type GroupByField = 'QUEUE_ID' | 'FLEET_ID' | 'JOB_ID' | 'USER_ID' | 'USAGE_TYPE' | 'INSTANCE_TYPE' | 'LICENSE_PRODUCT';
@@ -32,19 +33,7 @@ export interface UsageRecord {
 export type UnpricedUsageRecord = Omit<UsageRecord, 'costPerHourUsd'>;
 
 /** The part of a session record (SPEC section 4) that usage is made of. */
-export interface SessionForUsage {
-  sessionId: string;
-  queueId: string;
-  fleetId: string;
-  jobId: string;
-  jobName: string;
-  userId: string;
-  workerId: string;
-  instanceType?: string;
-  startedAt: number;
-  endedAt?: number;
-  licenseProducts?: string[];
-}
+export type SessionForUsage = Pick<SessionRecord, 'queueId' | 'fleetId' | 'jobId' | 'jobName' | 'userId' | 'instanceType' | 'startedAt' | 'endedAt' | 'licenseProducts'>;
 
 /**
  * A session's usage records: one COMPUTE, then one LICENSE per distinct license product

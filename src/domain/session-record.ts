@@ -21,8 +21,35 @@ export const SESSION_RECORD_FIELDS = [
 
 export type SessionRecordField = (typeof SESSION_RECORD_FIELDS)[number];
 
-/** The fields every record must carry; the others are optional. The record's shape (operations/sessions/ingest-sessions.ts) is checked against this list by the compiler. */
+/**
+ * `true` when the two sets of names are the same; otherwise an object naming the difference,
+ * so that `const x: SameKeys<A, B> = true` fails to compile with the odd names in the message.
+ */
+export type SameKeys<A extends PropertyKey, B extends PropertyKey> = [Exclude<A, B> | Exclude<B, A>] extends [never] ? true : { differ: Exclude<A, B> | Exclude<B, A> };
+
+/** The fields every record must carry; the others are optional. The record's shape (operations/sessions/session-record-shape.ts) is checked against this list by the compiler. */
 export const REQUIRED_SESSION_RECORD_FIELDS = ['sessionId', 'queueId', 'jobId', 'jobName', 'userId', 'fleetId', 'workerId', 'startedAt'] as const satisfies readonly SessionRecordField[];
+
+/** The keys of T that are not optional. */
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+
+// SessionRecord is the one declaration of the fields: the two lists above name all of them,
+// and exactly its required ones (everything else the store and the shape declare per field
+// is keyed by these names, and so held to them by the compiler).
+const everyFieldListed: SameKeys<SessionRecordField, keyof SessionRecord> = true;
+const requiredAsDeclared: SameKeys<(typeof REQUIRED_SESSION_RECORD_FIELDS)[number], RequiredKeys<SessionRecord>> = true;
+void everyFieldListed;
+void requiredAsDeclared;
+
+/** Whether two records of a session say the same in every field (then re-sending it is `unchanged`). */
+export function sameRecord(a: SessionRecord, b: SessionRecord): boolean {
+  return SESSION_RECORD_FIELDS.every((field) => sameValue(a[field], b[field]));
+}
+
+function sameValue(a: string | number | readonly string[] | undefined, b: string | number | readonly string[] | undefined): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => item === b[i]);
+  return a === b;
+}
 
 /** A session record as NDJSON carries it: SessionRecord with ISO 8601 timestamps. */
 export type SessionRecordJson = Omit<SessionRecord, 'startedAt' | 'endedAt'> & { startedAt: string; endedAt?: string };

@@ -6,6 +6,7 @@
 // Each batch says whether it is `plain`: valid records only, in forms the fast path takes
 // (canonical JSON, or any key order and spacing, CRLF, blank lines), which it must stage itself.
 import { gzipSync } from 'node:zlib';
+import { SESSION_RECORD_FIELDS } from '../../src/domain/session-record.js';
 
 export interface FuzzParents {
   queueIds: readonly string[];
@@ -129,8 +130,7 @@ export class FuzzRecords {
   mutant(): { record: FuzzRecord; raw?: Record<string, string> } {
     const { r } = this;
     const record = { ...this.valid() };
-    const members = ['sessionId', 'queueId', 'jobId', 'jobName', 'userId', 'fleetId', 'workerId', 'instanceType', 'startedAt', 'endedAt', 'licenseProducts'];
-    const member = r.pick(members);
+    const member = r.pick(SESSION_RECORD_FIELDS);
     const raw: Record<string, string> = {};
     // Weighted toward what only the SQL checks can catch (patterns, lengths, products, timestamps).
     switch (r.pick([0, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])) {

@@ -2,7 +2,7 @@
 // fresh IDs, their NDJSON and CSV forms, and a POST to the ingest route.
 import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import { newId } from '../../src/domain/resources.js';
-import type { SessionRecordJson } from '../../src/domain/session-record.js';
+import { SESSION_RECORD_FIELDS, type SessionRecordJson } from '../../src/domain/session-record.js';
 import { http, type RawResponse } from './server.js';
 
 export type IngestRecord = SessionRecordJson;
@@ -71,7 +71,7 @@ export function numberedRecord(parents: FarmParents, i: number, seed = 0): Inges
 
 export const toNdjson = (records: readonly object[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
-const CSV_COLUMNS = ['sessionId', 'queueId', 'jobId', 'jobName', 'userId', 'fleetId', 'workerId', 'instanceType', 'startedAt', 'endedAt', 'licenseProducts'] as const;
+const CSV_COLUMNS = SESSION_RECORD_FIELDS;
 
 function csvCell(value: string | string[] | undefined): string {
   const text = Array.isArray(value) ? value.join(';') : (value ?? '');

@@ -2,7 +2,7 @@
 // the ingest operation validates each record against, and, as data, what the store's bulk
 // load checks a whole body against. The compiler holds the members to the domain's list of
 // record fields, and the required ones to its list of required fields.
-import { REQUIRED_SESSION_RECORD_FIELDS, type SessionRecordField } from '../../domain/session-record.js';
+import { REQUIRED_SESSION_RECORD_FIELDS, type SameKeys, type SessionRecordField } from '../../domain/session-record.js';
 import { FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from '../common-shapes.js';
 import { memberRules } from '../validation/member-rules.js';
 import { list, optional, required, string, structure, timestamp, type Member } from '../validation/shapes.js';
@@ -24,7 +24,7 @@ const members = {
 
 type RequiredMembers = { [K in keyof typeof members]: (typeof members)[K]['required'] extends true ? K : never }[keyof typeof members];
 // Both directions: every required member is listed as required in the domain, and every listed one is required here.
-const sameRequired: [RequiredMembers, (typeof REQUIRED_SESSION_RECORD_FIELDS)[number]] extends [(typeof REQUIRED_SESSION_RECORD_FIELDS)[number], RequiredMembers] ? true : never = true;
+const sameRequired: SameKeys<RequiredMembers, (typeof REQUIRED_SESSION_RECORD_FIELDS)[number]> = true;
 void sameRequired;
 
 export const SessionRecordShape = structure(members);

@@ -9,7 +9,7 @@ import { assignCodesSql, CODED_COLUMNS, codeLookup, sessionKey } from './value-c
 const SESSIONS_DDL = SCHEMA.find((s) => /CREATE TABLE IF NOT EXISTS sessions /.test(s))!;
 
 /** Columns every version of `sessions` has had. */
-const FIRST_COLUMNS = `farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at`;
+export const FIRST_COLUMNS = `farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at`;
 
 /** 0.1.0 kept sessions without session_key, codes and span bounds: rebuild the table, and add them. */
 async function addSessionCodes(db: Database): Promise<void> {

@@ -2,9 +2,10 @@
 // writes each committed on its own (database.ts). Lists page by keyset on (creation or
 // start time, ID), so a page boundary stays put while other rows are added.
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { Farm, Fleet, FleetKind, Job, Queue, Session } from '../../domain/resources.js';
+import type { Farm, Fleet, FleetKind, Job, Queue } from '../../domain/resources.js';
 import type { DeleteOutcome, FleetStatus, FleetWithStatus, Page, PageRequest, QueueStatus, QueueWithStatus, ResourceStore } from '../store.js';
 import type { Database, Row } from './database.js';
+import { toSession } from './session-columns.js';
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
@@ -62,21 +63,6 @@ const toJob = (r: Row): Job => ({
   updatedAt: r.updated_at as number,
   startedAt: r.started_at as number,
   endedAt: opt(r.ended_at),
-});
-export const toSession = (r: Row): Session => ({
-  farmId: r.farm_id as string,
-  sessionId: r.session_id as string,
-  queueId: r.queue_id as string,
-  jobId: r.job_id as string,
-  jobName: r.job_name as string,
-  userId: r.user_id as string,
-  fleetId: r.fleet_id as string,
-  workerId: r.worker_id as string,
-  instanceType: opt(r.instance_type),
-  startedAt: r.started_at as number,
-  endedAt: opt(r.ended_at),
-  licenseProducts: opt(r.license_products),
-  updatedAt: r.updated_at as number,
 });
 
 /**

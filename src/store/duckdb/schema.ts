@@ -13,6 +13,10 @@
 // DuckDB looks up only single-column indexes) and `last_ended_at` (its sessions' latest end,
 // kept while one still runs, so closing the last one needs no scan). A running session
 // names its job, so the writer can tell whether a job still runs without a scan.
+//
+// A session's own columns (farm_id, one per record field from session_id to license_products,
+// updated_at) are declared beside its fields, in session-columns.ts, and read from there.
+import { SESSION_COLUMNS_DDL } from './session-columns.js';
 
 export const SCHEMA: string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -34,10 +38,7 @@ export const SCHEMA: string[] = [
      started_at BIGINT NOT NULL, ended_at BIGINT,
      PRIMARY KEY (farm_id, job_id), job_key VARCHAR, last_ended_at BIGINT)`,
   `CREATE TABLE IF NOT EXISTS sessions (
-     farm_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, queue_id VARCHAR NOT NULL, job_id VARCHAR NOT NULL,
-     job_name VARCHAR NOT NULL, user_id VARCHAR NOT NULL, fleet_id VARCHAR NOT NULL, worker_id VARCHAR NOT NULL,
-     instance_type VARCHAR, started_at BIGINT NOT NULL, ended_at BIGINT, license_products VARCHAR[],
-     updated_at BIGINT NOT NULL,
+     ${SESSION_COLUMNS_DDL},
      session_key UBIGINT, queue_code INTEGER, fleet_code INTEGER, job_code INTEGER, user_code INTEGER,
      instance_type_code INTEGER, license_set_code INTEGER, seq BIGINT)`,
   // How many buckets one session can touch picks the aggregation's plan, without a scan of

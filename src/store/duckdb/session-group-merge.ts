@@ -11,13 +11,14 @@
 // session moved to another job, started later, ended earlier, or runs again) it is
 // recomputed from the job's sessions, the one read here that grows with a job's size.
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { LIST, VARCHAR } from '@duckdb/node-api';
 import type { Job, SessionRecord } from '../../domain/resources.js';
+import { sameRecord, SESSION_RECORD_FIELDS } from '../../domain/session-record.js';
 import { MissingParentsError } from '../store.js';
 import type { WriterSql } from './connections.js';
-import { toSession } from './resources.js';
+import { appendSessionColumns, SESSION_COLUMN_LIST, SESSION_COLUMNS, SESSION_COLUMNS_DDL, toSession } from './session-columns.js';
 import { sessionKeyOf, type SessionKey, type SessionKeyIndex } from './session-key-index.js';
 import type { CodeDraft, NewCode } from './value-code-cache.js';
+import { CODED_COLUMNS } from './value-codes.js';
 
 /** One request's batch: records in body order, validated against the farm's queues and fleets when it was read. */
 export interface GroupBatch {
@@ -78,29 +79,18 @@ export const jobKeyOf = (j: { farmId: string; jobId: string }) => `${j.farmId}/$
 /** The job key of a running session held under `id`. */
 export const jobKeyOfRunning = (id: string, s: StoredSession) => jobKeyOf({ farmId: farmOfSessionId(id), jobId: s.record.jobId });
 
-const SESSION_COLUMNS = `seq, farm_id, session_id, queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at`;
 const GROUP_UPDATES = 'group_updates';
 
 /** Strings as DuckDB stores them: a lone surrogate becomes U+FFFD on the way in, so compare and key by that form. */
 const stored = (text: string) => (text as string & { toWellFormed(): string }).toWellFormed();
 function asStored(r: SessionRecord): SessionRecord {
-  return {
-    ...r,
-    sessionId: stored(r.sessionId),
-    jobName: stored(r.jobName),
-    userId: stored(r.userId),
-    workerId: stored(r.workerId),
-    instanceType: r.instanceType === undefined ? undefined : stored(r.instanceType),
-    licenseProducts: r.licenseProducts?.map(stored),
-  };
-}
-
-function sameRecord(a: SessionRecord, b: SessionRecord): boolean {
-  return (
-    a.queueId === b.queueId && a.jobId === b.jobId && a.jobName === b.jobName && a.userId === b.userId && a.fleetId === b.fleetId &&
-    a.workerId === b.workerId && a.instanceType === b.instanceType && a.startedAt === b.startedAt && a.endedAt === b.endedAt &&
-    JSON.stringify(a.licenseProducts ?? null) === JSON.stringify(b.licenseProducts ?? null)
-  );
+  const out: Record<string, unknown> = { ...r };
+  for (const field of SESSION_RECORD_FIELDS) {
+    const value = r[field];
+    if (typeof value === 'string') out[field] = stored(value);
+    else if (Array.isArray(value)) out[field] = value.map(stored);
+  }
+  return out as unknown as SessionRecord;
 }
 
 /** A session the group touches: as stored before the group (if it was), and as it stands after each batch so far. */
@@ -144,7 +134,7 @@ async function readStored(tx: WriterSql, touched: Map<string, Touched>, keys: Se
   if (byBlock.size === 0) return;
   // One SELECT per block, joined by UNION ALL: DuckDB prunes row groups by a single range, not by an OR of ranges.
   const selects = [...byBlock.values()].map(
-    (b) => `SELECT ${SESSION_COLUMNS} FROM sessions WHERE seq BETWEEN ${b.from} AND ${b.to} AND session_key IN (${[...b.keys].join(', ')})`,
+    (b) => `SELECT seq, ${SESSION_COLUMN_LIST} FROM sessions WHERE seq BETWEEN ${b.from} AND ${b.to} AND session_key IN (${[...b.keys].join(', ')})`,
   );
   for (const row of await tx.all(selects.join(' UNION ALL '))) {
     const { farmId, updatedAt: _updated, ...record } = toSession(row);
@@ -194,26 +184,12 @@ function codesOf(r: SessionRecord, draft: CodeDraft, licenseSet: string | undefi
   ];
 }
 
-const appendOptionalVarchar = (a: DuckDBAppender, v: string | undefined) => (v === undefined ? a.appendNull() : a.appendVarchar(v));
 const appendOptionalBigInt = (a: DuckDBAppender, v: number | undefined) => (v === undefined ? a.appendNull() : a.appendBigInt(BigInt(v)));
 const appendOptionalInteger = (a: DuckDBAppender, v: number) => (Number.isNaN(v) ? a.appendNull() : a.appendInteger(v));
-const LICENSES = LIST(VARCHAR);
 
-/** Appends the record's columns from queue_id to updated_at, as `sessions` and group_updates order them. */
-function appendRecordColumns(a: DuckDBAppender, r: SessionRecord, nowMs: number): void {
-  a.appendVarchar(r.queueId);
-  a.appendVarchar(r.jobId);
-  a.appendVarchar(r.jobName);
-  a.appendVarchar(r.userId);
-  a.appendVarchar(r.fleetId);
-  a.appendVarchar(r.workerId);
-  appendOptionalVarchar(a, r.instanceType);
-  a.appendBigInt(BigInt(r.startedAt));
-  appendOptionalBigInt(a, r.endedAt);
-  if (r.licenseProducts) a.appendList(r.licenseProducts, LICENSES);
-  else a.appendNull();
-  a.appendBigInt(BigInt(nowMs));
-}
+/** What an update writes: a session's columns but the keys it is found by, and its codes (in codesOf's order, CODED_COLUMNS'). */
+const UPDATED_COLUMNS = SESSION_COLUMNS.filter((c) => c.field !== 'farmId' && c.field !== 'sessionId').map((c) => c.column);
+const CODE_COLUMNS = CODED_COLUMNS.map((c) => c.code);
 
 /**
  * Merges the group inside the caller's transaction. Answers each batch's counts, or the
@@ -298,9 +274,7 @@ export async function mergeGroup(
     for (const t of inserts) {
       const r = t.now!;
       const seq = effects.nextSeq++;
-      sessions.appendVarchar(t.farmId);
-      sessions.appendVarchar(r.sessionId);
-      appendRecordColumns(sessions, r, t.nowMs);
+      appendSessionColumns(sessions, t.farmId, r, t.nowMs);
       sessions.appendUBigInt(t.key.key);
       for (const code of codes(r)) appendOptionalInteger(sessions, code);
       sessions.appendBigInt(BigInt(seq));
@@ -314,20 +288,17 @@ export async function mergeGroup(
 
   // Changed sessions, found by seq: each in one row group, named by a constant list DuckDB prunes with.
   if (updates.length) {
-    await tx.run(`CREATE TEMP TABLE IF NOT EXISTS ${GROUP_UPDATES} (seq BIGINT, queue_id VARCHAR, job_id VARCHAR, job_name VARCHAR, user_id VARCHAR,
-      fleet_id VARCHAR, worker_id VARCHAR, instance_type VARCHAR, started_at BIGINT, ended_at BIGINT, license_products VARCHAR[], updated_at BIGINT,
-      queue_code INTEGER, fleet_code INTEGER, job_code INTEGER, user_code INTEGER, instance_type_code INTEGER, license_set_code INTEGER)`);
+    await tx.run(`CREATE TEMP TABLE IF NOT EXISTS ${GROUP_UPDATES} (seq BIGINT, ${SESSION_COLUMNS_DDL}, ${CODE_COLUMNS.map((c) => `${c} INTEGER`).join(', ')})`);
     const rows = await tx.appender(GROUP_UPDATES, 'main', 'temp');
     for (const t of updates) {
       rows.appendBigInt(BigInt(t.before!.seq));
-      appendRecordColumns(rows, t.now!, t.nowMs);
+      appendSessionColumns(rows, t.farmId, t.now!, t.nowMs);
       for (const code of codes(t.now!)) appendOptionalInteger(rows, code);
       rows.endRow();
     }
     rows.flushSync();
     rows.closeSync();
-    const columns = `queue_id, job_id, job_name, user_id, fleet_id, worker_id, instance_type, started_at, ended_at, license_products, updated_at,
-      queue_code, fleet_code, job_code, user_code, instance_type_code, license_set_code`.split(/,\s*/);
+    const columns = [...UPDATED_COLUMNS, ...CODE_COLUMNS];
     await tx.run(`UPDATE sessions SET ${columns.map((c) => `${c} = u.${c}`).join(', ')} FROM temp.main.${GROUP_UPDATES} u
       WHERE sessions.seq = u.seq AND sessions.seq IN (${updates.map((t) => t.before!.seq).join(', ')})`);
     await tx.run(`DELETE FROM temp.main.${GROUP_UPDATES}`);

@@ -19,7 +19,7 @@ import { MissingParentsError, StorageFault, WriterBusyError } from '../store.js'
 import type { Sql, WriterSql } from './connections.js';
 import type { Database } from './database.js';
 import { farmOfSessionId, jobKeyOfRunning, mergeGroup, sessionIdOf, type BatchCounts, type GroupBatch, type GroupEffects, type JobRow, type StoredSession } from './session-group-merge.js';
-import { toSession } from './resources.js';
+import { toSession } from './session-columns.js';
 import { KEY_BLOCK, SessionKeyIndex } from './session-key-index.js';
 import { ValueCodeCache } from './value-code-cache.js';
 import { probing, type StatementProbe } from './statement-probe.js';

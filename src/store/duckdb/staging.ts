@@ -1,7 +1,8 @@
 // The staging table of an ingest batch: one row per record in the batch's order, one column
-// per record member. Declared once here, as a table of the staged members, from which the
-// table's columns, the Appender's row (session-ingest), the bulk load's reading
-// (session-bulk-load) and the merge's decoding (session-merge) are all derived.
+// per record member, named as `sessions` names it (session-columns.ts). How each member is
+// staged is declared once here, as a table of the staged members, from which the table's
+// columns, the Appender's row (session-ingest), the bulk load's reading (session-bulk-load)
+// and the merge's decoding (session-merge) are all derived.
 //
 // An absent value is staged as a sentinel no record can hold rather than NULL: the
 // Appender's appendNull costs several times a value append (BENCHMARKS.md), and the merge turns
@@ -10,6 +11,7 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import type { SessionRecord } from '../../domain/resources.js';
 import { SESSION_RECORD_FIELDS, type SessionRecordField } from '../../domain/session-record.js';
 import type { MemberRule } from '../store.js';
+import { columnOf, type SessionColumn } from './session-columns.js';
 
 type StagedType = MemberRule['type'];
 
@@ -30,19 +32,18 @@ const STAGING: Record<SessionRecordField, { type: StagedType; absent?: string | 
 
 export interface StagedMember {
   member: SessionRecordField;
-  column: string;
+  column: SessionColumn;
   type: StagedType;
   /** The sentinel of an absent value, as an SQL literal; undefined for a required member. */
   absentSql?: string;
 }
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const sqlLiteral = (value: string | bigint) => (typeof value === 'bigint' ? `CAST('${value}' AS BIGINT)` : `'${value.replace(/'/g, "''")}'`);
 
 /** Each staged column after `pos`, in the table's order: the record's fields in their declared order. */
 export const STAGED: readonly StagedMember[] = SESSION_RECORD_FIELDS.map((member) => {
   const { type, absent } = STAGING[member];
-  return { member, column: snake(member), type, absentSql: absent === undefined ? undefined : sqlLiteral(absent) };
+  return { member, column: columnOf(member), type, absentSql: absent === undefined ? undefined : sqlLiteral(absent) };
 });
 
 /** The table's columns: the record's position in the batch, then STAGED (timestamps as epoch ms, a license set as JSON text). */

@@ -6,6 +6,7 @@
 // Codes are assigned by the ingest merge (serialized on the writer), per kind and
 // across farms: an identifier string means one thing wherever it appears, and the farm is
 // filtered by its own column.
+import type { SessionColumn } from './session-columns.js';
 
 /** One coded identifier: the session column it codes, and the column that holds its code. */
 export interface CodedColumn {
@@ -26,7 +27,7 @@ const licenseSetValue = (products: string) => `CASE WHEN len(${products}) > 0 TH
 /** The set's products again, from its coded value. */
 export const licenseSetProducts = (value: string) => `from_json(${value}, '["VARCHAR"]')`;
 
-const plain = (kind: string, column: string): CodedColumn => ({ kind, value: (a) => `${a}.${column}`, code: `${column.replace(/_id$/, '')}_code`, decodedAs: column });
+const plain = (kind: string, column: SessionColumn): CodedColumn => ({ kind, value: (a) => `${a}.${column}`, code: `${column.replace(/_id$/, '')}_code`, decodedAs: column });
 
 export const CODED_COLUMNS: CodedColumn[] = [
   plain('queue', 'queue_id'),
