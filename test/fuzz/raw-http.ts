@@ -80,13 +80,7 @@ export function parseResponse(data: Buffer, closed: boolean, head = false): Omit
   } else if (closed || status === 204 || status === 304) body = rest;
   if (!body) return undefined;
   const text = body.toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status, headers, body, text, json };
+  return { status, headers, body, text, json: jsonOrUndefined(text) };
 }
 
 export function rawRequestBytes(request: RawHttpRequest): Buffer {
@@ -139,4 +133,13 @@ export function sendRaw(url: string, request: RawHttpRequest, timeoutMs: number)
       if (request.endAfterBody) socket.end();
     });
   });
+}
+
+/** The text parsed as JSON, or undefined when it is not JSON. */
+export function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -11,6 +11,7 @@
 import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { newId } from '../../src/domain/resources.js';
+import { jsonOrUndefined } from '../fuzz/raw-http.js';
 
 export interface HostileAnswer {
   status: number;
@@ -57,13 +58,7 @@ function headersOf(res: IncomingMessage): Record<string, string> {
 
 function parsed(status: number, headers: Record<string, string>, body: Buffer): HostileAnswer {
   const text = body.toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status, headers, text, json };
+  return { status, headers, text, json: jsonOrUndefined(text) };
 }
 
 export interface HostileRequest {
