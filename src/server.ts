@@ -174,7 +174,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const concurrentBatches = options.concurrentBatches ?? 4;
   const ingestSlots = {
     uploads: new BatchSlots({ size: MAX_UPLOADS, perClient: options.uploadsPerClient ?? DEFAULT_UPLOADS_PER_CLIENT, waitMs: 0, what: 'ingest bodies arriving' }),
-    batches: new BatchSlots({ size: concurrentBatches, perClient: options.batchesPerClient ?? Math.max(1, Math.floor(concurrentBatches / 2)), waitMs: BATCH_SLOT_WAIT_MS, what: 'large batches being ingested' }),
+    // A client past its share of the slots waits its turn like everyone (a render manager's
+    // host posts for many workers), with at most as many waiting as it may have uploading.
+    batches: new BatchSlots({
+      size: concurrentBatches,
+      perClient: options.batchesPerClient ?? Math.max(1, Math.floor(concurrentBatches / 2)),
+      waitMs: BATCH_SLOT_WAIT_MS,
+      waitingPerClient: options.uploadsPerClient ?? DEFAULT_UPLOADS_PER_CLIENT,
+      what: 'large batches being ingested',
+    }),
   };
   const trace = options.traceIngest ? log : undefined;
   // In open mode every caller is `farmtally`: only the address tells clients apart.

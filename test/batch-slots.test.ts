@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BatchSlots } from '../src/operations/sessions/batch-slots.js';
 
-const slots = (size: number, perClient: number, waitMs = 50) => new BatchSlots({ size, perClient, waitMs, what: 'large batches being ingested' });
+const slots = (size: number, perClient: number, waitMs = 50, waitingPerClient?: number) => new BatchSlots({ size, perClient, waitMs, waitingPerClient, what: 'large batches being ingested' });
 const throttled = (message: RegExp) => (err: unknown) => (err as { shape?: string }).shape === 'ThrottlingException' && message.test((err as Error).message);
 
 test("a client past its share is throttled at once, naming the client; another client still gets a slot", async () => {
@@ -42,12 +42,25 @@ test('when all slots are taken a request waits, gets the slot given back, or is 
   await assert.rejects(s.take(['address:e']), throttled(/its limit at once/));
 });
 
-test('a request waiting for a slot counts against its client, so one client cannot queue without bound', async () => {
-  const s = slots(1, 2, 1000);
-  const give = await s.take(['address:a']);
-  const waiting = s.take(['address:a']);
-  await assert.rejects(s.take(['address:a']), throttled(/^Address a has 2/));
-  give();
-  (await waiting)();
-  assert.equal(s.heldBy('address:a'), 0);
+test('a client at its share may have a few waiting: they get its slots as it gives them back, before a later client past its share', async () => {
+  const s = slots(4, 2, 1000, 2);
+  const mine = [await s.take(['address:a']), await s.take(['address:a'])];
+  const order: string[] = [];
+  const waitingA = [s.take(['address:a']).then((give) => (order.push('a'), give)), s.take(['address:a']).then((give) => (order.push('a'), give))];
+  await assert.rejects(s.take(['address:a']), throttled(/^Address a has 2 large batches being ingested already, this server's limit per client/), 'a third waiting is one too many');
+  const b = await s.take(['address:b']); // other clients are let in meanwhile
+  mine[0]!();
+  mine[1]!();
+  const admitted = await Promise.all(waitingA);
+  assert.deepEqual(order, ['a', 'a']);
+  assert.equal(s.heldBy('address:a'), 2);
+  for (const give of [...admitted, b]) give();
+  assert.equal(s.heldBy('address:a') + s.heldBy('address:b'), 0);
+});
+
+test('a waiting client whose slots never come back is throttled after the wait, naming its share', async () => {
+  const s = slots(4, 1, 60, 4);
+  await s.take(['principal:ana']);
+  await assert.rejects(s.take(['principal:ana']), throttled(/^Principal ana has had 1 large batches being ingested for 0.06 s, this server's limit per client/));
+  await s.take(['principal:bo']);
 });

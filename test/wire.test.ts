@@ -1,6 +1,7 @@
 // The restJson1 wire layer: what any client, not just the SDK, sees.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { rawRequest, type RawAnswer } from './support/raw-http.js';
 import { http, startFarmtally, type Farmtally } from './support/server.js';
 
 let ft: Farmtally;
@@ -26,6 +27,17 @@ describe('wire protocol', () => {
       assert.equal(res.headers.get('x-amzn-errortype'), 'ValidationException');
       assert.equal(res.body.reason, 'UNKNOWN_OPERATION');
       assert.match(res.body.message, /No operation matches/);
+    }
+  });
+
+  test('an unknown route is answered as soon as its headers are in, even with a body that never comes (the fuzzer found it never answered)', async () => {
+    for (const path of ['/explorer', '/nowhere', '/2023-10-12/nowhere']) {
+      const answer = await rawRequest(ft.url, { method: 'PUT', path, headers: { 'content-type': 'application/json', 'content-length': '100' }, pieces: [Buffer.from('{"a":')], gapMs: 5, timeoutMs: 5_000 });
+      assert.notEqual(answer, 'no answer', `PUT ${path}`);
+      const { status, body, endedAfterMs } = answer as RawAnswer;
+      assert.equal(status, 400);
+      assert.equal(body.reason, 'UNKNOWN_OPERATION');
+      assert.ok(endedAfterMs < 5_000, `PUT ${path} ended after ${endedAfterMs} ms`);
     }
   });
 

@@ -132,9 +132,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return sendError(reply, internalError());
   });
 
+  const unknownOperation = (request: FastifyRequest) =>
+    validationError(`No operation matches ${request.method} ${request.url.split('?')[0]}. Check the endpoint URL and the API version (/2023-10-12/).`, [], 'UNKNOWN_OPERATION');
+  // Answered as soon as the headers are in (after authentication): the not-found handler
+  // runs only once a body has been read whole, and a body that stalls on no route has no
+  // pace to keep, so it was never answered.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url === undefined) return sendError(reply, unknownOperation(request));
+  });
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    sendError(reply, validationError(`No operation matches ${request.method} ${path}. Check the endpoint URL and the API version (/2023-10-12/).`, [], 'UNKNOWN_OPERATION'));
+    sendError(reply, unknownOperation(request));
   });
 
   /** One operation's route: authorize, bind and validate the input, run it, serialize its output. */

@@ -6,10 +6,11 @@
 // - batch slots: a batch being checked and staged holds one (a staging table in the
 //   engine's memory and a connection until it commits), taken only once its body is in,
 //   so a slow upload never holds one. Past a few, on two cores, they only queue at the
-//   writer anyway. A request waits a while for a slot, then is told to come back
-//   (ThrottlingException).
+//   writer anyway. A batch waits its turn (first come, first served among those whose
+//   clients are under their share) for a while, then is told to come back
+//   (ThrottlingException); a client may have only so many waiting.
 // A client is each of a request's keys (its source address; its principal too where
-// callers are told apart): a request is refused when any of them holds its share already.
+// callers are told apart): no key may hold more than its share of the slots.
 import { throttling } from '../errors.js';
 
 export interface SlotLimits {
@@ -17,76 +18,106 @@ export interface SlotLimits {
   size: number;
   /** Held at once by one client (one key). */
   perClient: number;
-  /** How long a request waits for a free slot before it is throttled (0: not at all). */
+  /** How long a request waits for a slot before it is throttled (0: not at all). */
   waitMs: number;
-  /** What the slots are, for the answers: "batches being ingested", "uploads arriving". */
+  /** Requests of one client waiting at once (default: none wait past the share); past them it is throttled at once. */
+  waitingPerClient?: number;
+  /** What the slots are, for the answers: "large batches being ingested", "ingest bodies arriving". */
   what: string;
+}
+
+interface Waiter {
+  clients: readonly string[];
+  admit(): void;
 }
 
 export class BatchSlots {
   private taken = 0;
-  private readonly byClient = new Map<string, number>();
-  private readonly waiting: (() => void)[] = [];
+  private readonly held = new Map<string, number>();
+  private readonly waitingBy = new Map<string, number>();
+  private readonly waiting: Waiter[] = [];
 
   constructor(readonly limits: SlotLimits) {}
 
-  /** How many slots `client` holds (or waits for) now. */
+  /** How many slots `client` holds now. */
   heldBy(client: string): number {
-    return this.byClient.get(client) ?? 0;
+    return this.held.get(client) ?? 0;
   }
 
   /**
    * A slot (call the function returned to give it back), or ThrottlingException: at once
-   * when one of `clients` holds its share, after waiting `waitMs` when all slots are taken.
+   * when one of `clients` has its share held and as many waiting as it may, after waiting
+   * `waitMs` when no slot came free for it.
    */
   async take(clients: readonly string[]): Promise<() => void> {
     const { size, perClient, waitMs, what } = this.limits;
-    const full = clients.find((c) => this.heldBy(c) >= perClient);
-    if (full) throw throttling(`${describe(full)} has ${this.heldBy(full)} ${what} already, this server's limit per client; nothing of this batch was written. Send it again once one of them has been answered.`, 1);
-    // Counted against its clients while it waits too, so a client cannot queue without bound.
-    for (const c of clients) this.byClient.set(c, this.heldBy(c) + 1);
-    const leave = () => {
-      for (const c of clients) {
-        const held = this.heldBy(c) - 1;
-        if (held > 0) this.byClient.set(c, held);
-        else this.byClient.delete(c);
+    if (!this.mayTake(clients)) {
+      const mayWait = this.limits.waitingPerClient ?? 0;
+      const full = clients.find((c) => this.heldBy(c) >= perClient && (this.waitingBy.get(c) ?? 0) >= mayWait);
+      if (full) throw throttling(`${describe(full)} has ${this.heldBy(full)} ${what} already, this server's limit per client; nothing of this batch was written. Send it again once one of them has been answered.`, 1);
+      if (!(await this.admitted(clients, waitMs))) {
+        const atShare = clients.find((c) => this.heldBy(c) >= perClient);
+        throw throttling(
+          atShare
+            ? `${describe(atShare)} has had ${this.heldBy(atShare)} ${what} for ${waitMs / 1000} s, this server's limit per client; nothing of this batch was written. Send it again in a moment.`
+            : `The server has ${size} ${what} already, its limit at once; nothing of this batch was written. Send it again in a moment.`,
+          1,
+        );
       }
-    };
-    if (this.taken < size) {
-      this.taken++;
-    } else if (!(await this.admitted(waitMs))) {
-      leave();
-      throw throttling(`The server has ${size} ${what} already, its limit at once; nothing of this batch was written. Send it again in a moment.`, 1);
+    } else {
+      this.hold(clients);
     }
     let given = false;
     return () => {
       if (given) return;
       given = true;
-      leave();
-      const next = this.waiting.shift();
-      if (next) next(); // the slot passes on as it is
-      else this.taken--;
+      this.taken--;
+      for (const c of clients) count(this.held, c, -1);
+      this.admitNext();
     };
   }
 
+  private mayTake(clients: readonly string[]): boolean {
+    return this.taken < this.limits.size && clients.every((c) => this.heldBy(c) < this.limits.perClient);
+  }
+
+  private hold(clients: readonly string[]): void {
+    this.taken++;
+    for (const c of clients) count(this.held, c, 1);
+  }
+
+  /** Hands a slot given back to the first waiter whose clients are all under their share. */
+  private admitNext(): void {
+    const next = this.waiting.findIndex((w) => this.mayTake(w.clients));
+    if (next !== -1) this.waiting[next]!.admit();
+  }
+
   /**
-   * Waits for a slot handed over. Admission and giving up both happen in one synchronous
-   * step, so a slot can never go to a request that has just given up.
+   * Waits for a slot. Admission and giving up both happen in one synchronous step, so a
+   * slot can never go to a request that has just given up.
    */
-  private admitted(waitMs: number): Promise<boolean> {
+  private admitted(clients: readonly string[], waitMs: number): Promise<boolean> {
     if (waitMs <= 0) return Promise.resolve(false);
+    for (const c of clients) count(this.waitingBy, c, 1);
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.splice(this.waiting.indexOf(admit), 1);
-        resolve(false);
-      }, waitMs);
-      const admit = () => {
+      const leave = (admitted: boolean) => {
         clearTimeout(timer);
-        resolve(true);
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        for (const c of clients) count(this.waitingBy, c, -1);
+        if (admitted) this.hold(clients);
+        resolve(admitted);
       };
-      this.waiting.push(admit);
+      const timer = setTimeout(() => leave(false), waitMs);
+      const waiter: Waiter = { clients, admit: () => leave(true) };
+      this.waiting.push(waiter);
     });
   }
+}
+
+function count(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
 }
 
 /** `address:1.2.3.4` → "Address 1.2.3.4"; `principal:ana` → "Principal ana". */
