@@ -2,7 +2,7 @@
 // that cost the sender little and the server a lot. Shared by `npm run load`'s attackers
 // (bench/load/attackers.ts) and the fuzz's attack hazards (test/fuzz/attacks.ts).
 // - slowUpload: an ingest body that trickles, from its first byte or after a burst of more
-//   than 1 MiB (past --group-commit-bytes, so the server stages it and holds a batch slot);
+//   than 1 MiB (past --group-commit-bytes, so the server spools it; before issue 16 it held a batch slot);
 // - gzipBomb: a few KB of gzip that inflate to a million `{}` lines (all invalid records);
 // - healthFlood: GET /health in tight loops on keep-alive connections;
 // - surrogate bodies: JSON with a lone surrogate escape in a string member.
@@ -135,7 +135,7 @@ export interface SlowUploadOptions {
   contentType: string;
   /** The body the client pretends to send: its length is the content-length; it is never all sent unless the trickle reaches its end. */
   body: Buffer;
-  /** Bytes sent at once before the trickle: 0 trickles from the first byte; past 1 MiB the server stages the body and holds a batch slot for it. */
+  /** Bytes sent at once before the trickle: 0 trickles from the first byte; past 1 MiB the server spools the body (before issue 16, holding a batch slot meanwhile). */
   burstBytes: number;
   /** The trickle: `bytesPerTick` bytes every `tickMs`. */
   tickMs: number;
