@@ -175,12 +175,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ingestSlots = {
     uploads: new BatchSlots({ size: MAX_UPLOADS, perClient: options.uploadsPerClient ?? DEFAULT_UPLOADS_PER_CLIENT, waitMs: 0, what: 'ingest bodies arriving' }),
     // A client past its share of the slots waits its turn like everyone (a render manager's
-    // host posts for many workers), with at most as many waiting as it may have uploading.
+    // host posts for many workers), with at most as many waiting as it may have uploading;
+    // while no one else waits it may use them all.
     batches: new BatchSlots({
       size: concurrentBatches,
       perClient: options.batchesPerClient ?? Math.max(1, Math.floor(concurrentBatches / 2)),
       waitMs: BATCH_SLOT_WAIT_MS,
       waitingPerClient: options.uploadsPerClient ?? DEFAULT_UPLOADS_PER_CLIENT,
+      lendIdle: true,
       what: 'large batches being ingested',
     }),
   };

@@ -64,3 +64,20 @@ test('a waiting client whose slots never come back is throttled after the wait, 
   await assert.rejects(s.take(['principal:ana']), throttled(/^Principal ana has had 1 large batches being ingested for 0.06 s, this server's limit per client/));
   await s.take(['principal:bo']);
 });
+
+test('lending: while no one else waits a client may use every slot; a slot given back then goes to a waiter under its share first', async () => {
+  const s = new BatchSlots({ size: 3, perClient: 1, waitMs: 1000, waitingPerClient: 4, lendIdle: true, what: 'large batches being ingested' });
+  const host = [await s.take(['address:host']), await s.take(['address:host']), await s.take(['address:host'])];
+  assert.equal(s.heldBy('address:host'), 3, 'one host posting for a farm gets them all');
+  const order: string[] = [];
+  const hostAgain = s.take(['address:host']).then((give) => (order.push('host'), give));
+  const other = s.take(['address:other']).then((give) => (order.push('other'), give));
+  host[0]!();
+  await other;
+  assert.deepEqual(order, ['other'], 'the waiter under its share first, though it came later');
+  host[1]!();
+  const again = await hostAgain;
+  assert.deepEqual(order, ['other', 'host']);
+  for (const give of [again, host[2]!, await other]) give();
+  assert.equal(s.heldBy('address:host') + s.heldBy('address:other'), 0);
+});

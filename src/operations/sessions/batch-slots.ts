@@ -8,7 +8,8 @@
 //   so a slow upload never holds one. Past a few, on two cores, they only queue at the
 //   writer anyway. A batch waits its turn (first come, first served among those whose
 //   clients are under their share) for a while, then is told to come back
-//   (ThrottlingException); a client may have only so many waiting.
+//   (ThrottlingException); a client may have only so many waiting. While no one waits, a
+//   client may use slots past its share (they would idle otherwise).
 // A client is each of a request's keys (its source address; its principal too where
 // callers are told apart): no key may hold more than its share of the slots.
 import { throttling } from '../errors.js';
@@ -22,6 +23,12 @@ export interface SlotLimits {
   waitMs: number;
   /** Requests of one client waiting at once (default: none wait past the share); past them it is throttled at once. */
   waitingPerClient?: number;
+  /**
+   * A client may go past its share while no one else waits (the slots would idle
+   * otherwise: one host posting for a farm gets them all); a slot given back then goes to a
+   * waiter under its share first.
+   */
+  lendIdle?: boolean;
   /** What the slots are, for the answers: "large batches being ingested", "ingest bodies arriving". */
   what: string;
 }
@@ -78,7 +85,11 @@ export class BatchSlots {
   }
 
   private mayTake(clients: readonly string[]): boolean {
-    return this.taken < this.limits.size && clients.every((c) => this.heldBy(c) < this.limits.perClient);
+    return this.taken < this.limits.size && (this.underShare(clients) || (Boolean(this.limits.lendIdle) && this.waiting.length === 0));
+  }
+
+  private underShare(clients: readonly string[]): boolean {
+    return clients.every((c) => this.heldBy(c) < this.limits.perClient);
   }
 
   private hold(clients: readonly string[]): void {
@@ -86,9 +97,11 @@ export class BatchSlots {
     for (const c of clients) count(this.held, c, 1);
   }
 
-  /** Hands a slot given back to the first waiter whose clients are all under their share. */
+  /** Hands a slot given back to the first waiter whose clients are all under their share (lending: else to the first waiter). */
   private admitNext(): void {
-    const next = this.waiting.findIndex((w) => this.mayTake(w.clients));
+    if (this.taken >= this.limits.size) return;
+    let next = this.waiting.findIndex((w) => this.underShare(w.clients));
+    if (next === -1 && this.limits.lendIdle) next = this.waiting.length ? 0 : -1;
     if (next !== -1) this.waiting[next]!.admit();
   }
 
