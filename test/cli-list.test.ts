@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, paginateListFarms, paginateListFleets, paginateListQueues,
+  CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, ListFarmsCommand, ListQueuesCommand, paginateListFarms, paginateListFleets, paginateListQueues,
   type FarmSummary, type FleetSummary, type QueueSummary,
 } from '@aws-sdk/client-deadline';
 import { farmtally, type CliRun } from './support/cli.js';
@@ -159,6 +159,28 @@ describe('farmtally demo', () => {
     });
     assert.equal(year.status, 'COMPLETED');
     assert.ok(year.rows.length > 30, `rows on many days of 2025: ${year.rows.length}`);
+  });
+
+  test('against a server with --rate-limit it waits out the throttling; a second run reuses and completes its farm', async () => {
+    const limited = await startFarmtally({ args: ['--rate-limit', '2'] });
+    try {
+      const pricing = join(mkdtempSync(join(tmpdir(), 'farmtally-demo-')), 'pricing.json');
+      const first = await farmtally(['demo', '--endpoint', limited.url, '--sessions', '300', '--pricing-out', pricing]);
+      assertDone(first);
+      const farmId = /^farm: (farm-[0-9a-f]{32})$/m.exec(first.stdout)?.[1];
+      assert.ok(farmId, first.stdout);
+      assert.match(first.stderr, /300 sessions sent \(created 300/);
+      const again = await farmtally(['demo', '--endpoint', limited.url, '--sessions', '300', '--pricing-out', pricing]);
+      assertDone(again);
+      assert.match(again.stderr, new RegExp(`reusing farm ${farmId} "Demo studio" from an earlier run`));
+      assert.match(again.stderr, /300 sessions sent \(created 0, updated 0, unchanged 300\)/);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the bucket full again, for the checks
+      const farms = await limited.client.send(new ListFarmsCommand({}));
+      assert.deepEqual(farms.farms?.filter((f) => f.displayName === 'Demo studio').map((f) => f.farmId), [farmId], 'one demo farm');
+      assert.equal((await limited.client.send(new ListQueuesCommand({ farmId }))).queues?.length, 10);
+    } finally {
+      await limited.stop();
+    }
   });
 
   test('--out alone writes a file and talks to no server: no farm, so no link', async () => {

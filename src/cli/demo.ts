@@ -1,4 +1,4 @@
-// `farmtally demo`: fills a new farm "Demo studio" with a generated year of render farm
+// `farmtally demo`: fills a farm "Demo studio" (new, or the one an earlier run left) with a generated year of render farm
 // sessions (src/demo), so a newcomer sees numbers in a minute; or, with --out, writes the
 // records to an NDJSON file for `farmtally import`. Either way it writes the matching rate
 // card, for `serve --pricing`, and ends with the usage explorer's link to the farm's year.
@@ -12,12 +12,15 @@ import { generateSessions, placeholderIds, type DemoIds } from '../demo/generate
 import { seedOf } from '../demo/random.js';
 import { writeNdjson } from '../demo/write-file.js';
 import { ingestSignerFor } from '../client/credentials.js';
-import { sendRecords } from '../client/send-records.js';
+import { sendRecords, Throttled } from '../client/send-records.js';
 import { DEFAULT_BATCH_SIZE } from '../client/upload.js';
 import { clientFor } from '../client/deadline-client.js';
 import { fail } from './client.js';
 import { DEFAULT_ENDPOINT, wholeNumber, withConnectionOptions, type ConnectionOptions } from './options.js';
 import { Progress } from './progress.js';
+
+/** Times the demo sends its sessions when the server throttles it. */
+const MAX_SEND_ATTEMPTS = 6;
 
 interface DemoOptions extends Omit<ConnectionOptions, 'endpoint'> {
   endpoint?: string;
@@ -44,8 +47,13 @@ async function run(o: DemoOptions): Promise<void> {
   let farmId: string | undefined;
   let ids: DemoIds;
   if (o.endpoint) {
-    ({ farmId, ids } = await createDemoFarm(clientFor(o.endpoint, o.region, o.profile)));
-    console.error(`created farm ${farmId} "Demo studio" with ${ids.queueIds.length} queues and ${ids.fleetIds.length} fleets`);
+    const made = await createDemoFarm(clientFor(o.endpoint, o.region, o.profile));
+    ({ farmId, ids } = made);
+    console.error(
+      made.reused
+        ? `reusing farm ${farmId} "Demo studio" from an earlier run (completed to ${ids.queueIds.length} queues and ${ids.fleetIds.length} fleets; the same sessions are sent again, the missing ones added)`
+        : `created farm ${farmId} "Demo studio" with ${ids.queueIds.length} queues and ${ids.fleetIds.length} fleets`,
+    );
   } else {
     ids = placeholderIds(seed);
   }
@@ -60,7 +68,20 @@ async function run(o: DemoOptions): Promise<void> {
   } else {
     const progress = new Progress('sending sessions');
     const sign = ingestSignerFor(o.region, o.profile);
-    const totals = await sendRecords(o.endpoint!, farmId!, sessions, { batchSize: o.batchSize, onProgress: reporter(progress, o.sessions, 'sent'), sign });
+    const send = (records: Iterable<object>) => sendRecords(o.endpoint!, farmId!, records, { batchSize: o.batchSize, onProgress: reporter(progress, o.sessions, 'sent'), sign });
+    let totals: Awaited<ReturnType<typeof sendRecords>>;
+    // Throttled (a server's --rate-limit): the same sessions again after the wait it asks;
+    // the batches committed before come back unchanged.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        totals = await send(attempt === 1 ? sessions : generateSessions(ids, { sessions: o.sessions, seed }));
+        break;
+      } catch (err) {
+        if (!(err instanceof Throttled) || attempt >= MAX_SEND_ATTEMPTS) throw err;
+        progress.update(`the server asked to slow down; sending again in ${err.retryAfterSeconds} s`);
+        await new Promise((resolve) => setTimeout(resolve, err.retryAfterSeconds * 1000 * attempt));
+      }
+    }
     progress.done(`${totals.received} sessions sent (created ${totals.created}, updated ${totals.updated}, unchanged ${totals.unchanged})`);
   }
 

@@ -28,6 +28,21 @@ function describe(err: BatchFailed, endpoint: string): string {
   return `batch ${batch.number} was rejected: ${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}${fields}${hint ? `\n${hint}` : ''}`;
 }
 
+/**
+ * The server throttled a batch (its --rate-limit, or its batch slots): nothing of that batch
+ * was written, the batches before it were. Sending the records again after
+ * `retryAfterSeconds` is safe: the committed ones come back unchanged.
+ */
+export class Throttled extends Error {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Throttled';
+  }
+}
+
 export interface Sent extends IngestCounts {
   /** Time spent waiting for answers after each batch's last byte: the server's commits. */
   commitWaitMs: number;
@@ -54,6 +69,9 @@ export async function sendRecords(endpoint: string, farmId: string, records: Ite
     await flush();
     await upload.close();
   } catch (err) {
+    if (err instanceof BatchFailed && err.answer?.errorType === 'ThrottlingException') {
+      throw new Throttled(Number((err.answer.body as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1), describe(err, endpoint));
+    }
     if (err instanceof BatchFailed) throw new Error(describe(err, endpoint));
     throw err;
   } finally {
