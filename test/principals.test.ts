@@ -165,7 +165,7 @@ describe('principals', () => {
     for (const p of good) await eventually(`${p.name} taken again`, () => works(clientAs(url, p)), 10_000);
   });
 
-  test('farmtally credentials add writes a private file a running server takes, prints the secret once; list shows no secret; remove revokes', async () => {
+  test('farmtally credentials add writes a private file a running server takes, prints the secret once; list shows no secret; update changes grants, not the key; remove revokes', async () => {
     const file = server.credentialsFile;
     const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'credentials', ...args, '--file', file], { encoding: 'utf8' });
     const added = cli('add', '--name', 'analyst', '--allow', 'GetFarm,deadline:List*', '--farms', farms[2]!);
@@ -192,6 +192,19 @@ describe('principals', () => {
     const badAction = cli('add', '--name', 'typo', '--allow', 'GetFram', '--farms', '*');
     assert.notEqual(badAction.status, 0);
     assert.match(badAction.stderr, /deadline:GetFram.*matches no action/);
+
+    // New grants, the same key: the analyst sees another farm, without a new secret.
+    const updated = cli('update', '--name', 'analyst', '--farms', `${farms[1]},${farms[2]}`);
+    assert.equal(updated.status, 0, updated.stderr);
+    assert.match(updated.stdout, /Updated analyst .*Its key is unchanged/);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).principals.find((p: { name: string }) => p.name === 'analyst').accessKeyId, keyId);
+    await eventually('the new grants taken', async () => (await analyst.send(new ListFarmsCommand({}))).farms!.length === 2, 10_000);
+    const noChange = cli('update', '--name', 'analyst');
+    assert.notEqual(noChange.status, 0);
+    assert.match(noChange.stderr, /give --allow, --farms or both/);
+    const nobody = cli('update', '--name', 'nobody', '--farms', '*');
+    assert.notEqual(nobody.status, 0);
+    assert.match(nobody.stderr, /has no principal named nobody/);
 
     const removed = cli('remove', '--name', 'analyst');
     assert.equal(removed.status, 0, removed.stderr);

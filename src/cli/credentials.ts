@@ -1,4 +1,4 @@
-// `farmtally credentials add|list|remove`: keeps the credentials file of sigv4 mode. `add`
+// `farmtally credentials add|list|update|remove`: keeps the credentials file of sigv4 mode. `add`
 // makes an access key pair from the system's secure random source, appends the principal
 // and prints the secret once; the file is created private (0600) and always written whole
 // to a temporary file that is then renamed over it, so a running server, which re-reads it
@@ -107,6 +107,28 @@ function list(file: string): void {
   for (const r of rows) console.log(r.map((cell, i) => (i < r.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('  '));
 }
 
+interface UpdateOptions {
+  name: string;
+  allow?: string[];
+  farms?: string[];
+  file: string;
+}
+
+/** New grants for a principal; its key stays as it is (its user needs nothing new). */
+function update(o: UpdateOptions): void {
+  if (!o.allow && !o.farms) throw new CredentialsFailed('give --allow, --farms or both: what the principal may do from now on.');
+  const contents = readFile(o.file, true);
+  const at = contents.json.principals.findIndex((p) => p.name === o.name);
+  if (at === -1) throw new CredentialsFailed(`${o.file} has no principal named ${o.name} (see farmtally credentials list).`);
+  const changed = { ...contents.json.principals[at]!, ...(o.allow ? { allow: o.allow } : {}), ...(o.farms ? { farms: o.farms } : {}) };
+  const json = { ...contents.json, principals: contents.json.principals.map((p, i) => (i === at ? changed : p)) };
+  const checked = checkCredentials(json, KNOWN_ACTIONS);
+  if ('errors' in checked) throw new CredentialsFailed(`not updated:\n  - ${checked.errors.join('\n  - ')}`);
+  writeFile(o.file, json, contents.mode);
+  const now = checked.principals.find((p) => p.name === o.name)!;
+  console.log(`Updated ${o.name} in ${o.file}: allow ${now.allow.join(',')}; farms ${now.farms.join(',')}. Its key is unchanged; a running server applies the grants within a second.`);
+}
+
 function remove(name: string, file: string): void {
   const contents = readFile(file, true);
   const kept = contents.json.principals.filter((p) => p.name !== name);
@@ -134,7 +156,7 @@ export function credentialsCommand(): Command {
   const fileOption = ['--file <file>', 'the credentials file (serve --credentials)', DEFAULT_CREDENTIALS_FILE] as const;
   const command = new Command('credentials')
     .description('Manage the principals of sigv4 mode: access keys, the actions and the farms each may use.')
-    .addHelpText('after', `\nExamples:\n  $ farmtally credentials add --name admin --allow 'deadline:*' --farms '*'\n  $ farmtally credentials list\n  $ farmtally credentials remove --name admin\n`);
+    .addHelpText('after', `\nExamples:\n  $ farmtally credentials add --name admin --allow 'deadline:*' --farms '*'\n  $ farmtally credentials list\n  $ farmtally credentials update --name admin --farms '*'\n  $ farmtally credentials remove --name admin\n`);
   command
     .command('add')
     .description('Create an access key pair for a new principal, add it to the credentials file (created 0600 if absent), and print the secret once.')
@@ -158,6 +180,15 @@ Examples:
     .option(...fileOption)
     .addHelpText('after', `\nExample:\n  $ farmtally credentials list --file /etc/farmtally/credentials.json\n`)
     .action((o: { file: string }) => run(() => list(o.file)));
+  command
+    .command('update')
+    .description("Change a principal's grants (its actions, its farms, or both) without changing its key.")
+    .requiredOption('--name <name>', 'the principal to change')
+    .option('--allow <actions>', 'the actions it may perform from now on (as for add)', (t) => actionsOf(required('action')(t).join(',')))
+    .option('--farms <farms>', "the farm IDs it may use from now on, or '*'", required('farm ID or *'))
+    .option(...fileOption)
+    .addHelpText('after', `\nExample:\n  $ farmtally credentials update --name lighting-viewer --farms farm-0123456789abcdef0123456789abcdef,farm-fedcba9876543210fedcba9876543210\n`)
+    .action((o: UpdateOptions) => run(() => update(o)));
   command
     .command('remove')
     .description('Remove a principal from the credentials file; its key stops working once a running server has re-read the file.')
