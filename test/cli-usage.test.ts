@@ -74,7 +74,7 @@ describe('exit codes', () => {
       ['a missing required option', ['queues', 'list', '--endpoint', endpoint], /required option '--farm <farmId>' not specified/],
       ['a value outside the choices', stats('--queues', queue, '--format', 'xml'), /--format.*xml.*Allowed choices are table, csv, json/],
       ['an endpoint without its scheme', ['farms', 'list', '--endpoint', '127.0.0.1:8080'], /http:\/\/127\.0\.0\.1:8080/],
-      ['both --queues and --fleets', stats('--queues', queue, '--fleets', `fleet-${'0'.repeat(32)}`), /exactly one of --queues or --fleets/],
+      ['both --queues and --fleets', stats('--queues', queue, '--fleets', `fleet-${'0'.repeat(32)}`), /one of --queues or --fleets, not both/],
       ['a start that is no date', stats('--queues', queue, '--start', '2025-13-01'), /--start 2025-13-01 is not a time/],
       ['an unknown time zone', stats('--queues', queue, '--timezone', 'Mars/Olympus'), /--timezone Mars\/Olympus/],
       ['an import file of no known format', ['import', 'sessions.txt', '--farm', farm, '--endpoint', endpoint], /give --format ndjson or --format csv/],

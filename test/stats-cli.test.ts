@@ -260,11 +260,15 @@ describe('farmtally stats reads dates in --timezone', () => {
 });
 
 describe('farmtally stats says what went wrong', () => {
-  test('both --queues and --fleets, or neither', async () => {
+  test('both --queues and --fleets is refused; neither is the whole farm (its queues); --period in any case', async () => {
     const both = await stats([...common(), '--queues', farm.queueId, '--fleets', farm.fleetId, '--group-by', 'QUEUE_ID']);
-    assertFailed(both, /exactly one of --queues or --fleets/);
-    const neither = await stats([...common(), '--group-by', 'QUEUE_ID']);
-    assertFailed(neither, /exactly one of --queues or --fleets/);
+    assertFailed(both, /one of --queues or --fleets, not both/);
+    const named = await stats(daily('json'));
+    const neither = await stats([...common(), '--period', 'daily', '--group-by', 'QUEUE_ID,USAGE_TYPE', '--statistics', 'sum,avg', '--format', 'json']);
+    assertSucceeded(neither, 4);
+    assert.deepEqual(JSON.parse(neither.stdout), JSON.parse(named.stdout), 'the farm has the two queues named in the other run');
+    const badPeriod = await stats([...common(), '--queues', farm.queueId, '--period', 'fortnightly', '--group-by', 'QUEUE_ID']);
+    assertFailed(badPeriod, /fortnightly is not one of HOURLY, DAILY, WEEKLY, MONTHLY/);
   });
 
   test('a group-by field that does not exist: the message lists the valid ones', async () => {

@@ -1,8 +1,8 @@
 // `farmtally stats`: one aggregation end to end through the official SDK: Start, wait with
 // progress, fetch every page, print as a table, CSV or JSON.
 import {
-  GetSessionsStatisticsAggregationCommand, StartSessionsStatisticsAggregationCommand, ValidationException,
-  type GetSessionsStatisticsAggregationResponse, type Statistics,
+  GetSessionsStatisticsAggregationCommand, paginateListQueues, StartSessionsStatisticsAggregationCommand, ValidationException,
+  type DeadlineClient, type GetSessionsStatisticsAggregationResponse, type Statistics,
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
@@ -25,6 +25,14 @@ function listOf(allowed: readonly string[]) {
     const bad = items.filter((i) => !allowed.includes(i));
     if (bad.length) throw new InvalidArgumentError(`${bad.join(', ')} not one of ${allowed.join(', ')}.`);
     return items;
+  };
+}
+
+function oneOf(allowed: readonly string[]) {
+  return (text: string): string => {
+    const value = text.trim().toUpperCase();
+    if (!allowed.includes(value)) throw new InvalidArgumentError(`${text} is not one of ${allowed.join(', ')}.`);
+    return value;
   };
 }
 
@@ -61,10 +69,25 @@ interface StatsOptions extends ConnectionOptions {
   format: 'table' | 'csv' | 'json';
 }
 
+/** The most queues (or fleets) one request may name: the model's limit. */
+const MAX_RESOURCES = 10;
+
+/** Without --queues or --fleets: the whole farm, as its queues, when the model lets one request name them all. */
+async function wholeFarm(client: DeadlineClient, farmId: string): Promise<string[]> {
+  const queueIds: string[] = [];
+  for await (const page of paginateListQueues({ client }, { farmId })) queueIds.push(...(page.queues ?? []).map((q) => q.queueId!));
+  if (queueIds.length === 0) throw new Error(`farm ${farmId} has no queues, so no sessions: create one (CreateQueue), or check the farm ID (farmtally farms list).`);
+  if (queueIds.length > MAX_RESOURCES) {
+    throw new Error(`farm ${farmId} has ${queueIds.length} queues and one request names at most ${MAX_RESOURCES}: pick them with --queues (farmtally queues list --farm ${farmId}), or use --fleets.`);
+  }
+  return queueIds;
+}
+
 async function run(o: StatsOptions): Promise<void> {
-  if (!!o.queues === !!o.fleets) usageError('give exactly one of --queues or --fleets.', 'stats');
+  if (o.queues && o.fleets) usageError('give one of --queues or --fleets, not both (neither: every queue of the farm).', 'stats');
   const { start, end } = range(o);
   const client = clientFor(o.endpoint, o.region, o.profile);
+  if (!o.queues && !o.fleets) o.queues = await wholeFarm(client, o.farm);
   const progress = new Progress('aggregation');
   const { aggregationId } = await client.send(
     new StartSessionsStatisticsAggregationCommand({
@@ -118,11 +141,11 @@ async function run(o: StatsOptions): Promise<void> {
 export function statsCommand(): Command {
   return withConnectionOptions(new Command('stats').description('Run a session statistics aggregation through the official SDK and print its rows.'))
     .requiredOption('--farm <farmId>', 'farm ID (farmtally farms list shows them)')
-    .option('--queues <ids>', 'comma-separated queue IDs, 1 to 10 (or use --fleets; farmtally queues list shows them)', ids)
+    .option('--queues <ids>', 'comma-separated queue IDs, 1 to 10 (or use --fleets; farmtally queues list shows them); neither: every queue of the farm', ids)
     .option('--fleets <ids>', 'comma-separated fleet IDs, 1 to 10 (or use --queues; farmtally fleets list shows them)', ids)
     .requiredOption('--start <time>', 'start of the range, inclusive: a date or date-time, local to --timezone unless it has an offset')
     .requiredOption('--end <time>', 'end of the range, exclusive: a date or date-time, local to --timezone unless it has an offset')
-    .addOption(new Option('--period <period>', 'bucket size; omit for one bucket over the range').choices(PERIODS))
+    .addOption(new Option('--period <period>', `bucket size: ${PERIODS.join(', ')} (any case); omit for one bucket over the range`).argParser(oneOf(PERIODS)))
     .option('--timezone <zone>', 'time zone of the buckets and of --start/--end (default UTC): UTC+08:00, UTC-03:30 (farmtally also: UTC, Asia/Singapore)')
     .requiredOption('--group-by <fields>', `1 to 7 of ${GROUP_BY.join(', ')}, comma-separated, in row order (a --strict server, like Deadline Cloud, takes 1 or 2)`, listOf(GROUP_BY))
     .addOption(new Option('--statistics <stats>', `any of ${STATISTICS.join(', ')} (comma-separated)`).argParser(listOf(STATISTICS)).default(['SUM'], 'SUM'))
