@@ -170,6 +170,8 @@ describe('farmtally demo', () => {
       const farmId = /^farm: (farm-[0-9a-f]{32})$/m.exec(first.stdout)?.[1];
       assert.ok(farmId, first.stdout);
       assert.match(first.stderr, /300 sessions sent \(created 300/);
+      // The advice keeps the port the demo talked to.
+      assert.match(first.stdout, new RegExp(`restart the server with \`npx farmtally serve --port ${new URL(limited.url).port} --pricing ${pricing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, with the server's other options as before\``));
       const again = await farmtally(['demo', '--endpoint', limited.url, '--sessions', '300', '--pricing-out', pricing]);
       assertDone(again);
       assert.match(again.stderr, new RegExp(`reusing farm ${farmId} "Demo studio" from an earlier run`));

@@ -40,6 +40,15 @@ function reporter(progress: Progress, total: number, verb: string) {
   };
 }
 
+/** The serve command that brings the rate card in, keeping the host and port the demo talked to (its other options are the user's to repeat). */
+function restartAdvice(endpoint: string | undefined, pricing: string): string {
+  const url = endpoint ? new URL(endpoint) : undefined;
+  const port = url && (url.port || (url.protocol === 'https:' ? '443' : '80'));
+  const host = url?.hostname.replace(/^\[|\]$/g, '');
+  const extra = [host && host !== '127.0.0.1' && host !== 'localhost' ? ` --host ${host}` : '', port && port !== '8080' ? ` --port ${port}` : ''].join('');
+  return `npx farmtally serve${extra} --pricing ${pricing}, with the server's other options as before`;
+}
+
 async function run(o: DemoOptions): Promise<void> {
   // Without --out, the farm goes to a server: npm start's unless --endpoint names another.
   if (!o.out) o.endpoint ??= DEFAULT_ENDPOINT;
@@ -85,7 +94,7 @@ async function run(o: DemoOptions): Promise<void> {
     progress.done(`${totals.received} sessions sent (created ${totals.created}, updated ${totals.updated}, unchanged ${totals.unchanged})`);
   }
 
-  console.log(`rate card: ${pricing} (restart the server with \`npx farmtally serve --pricing ${pricing}\` to see costs)`);
+  console.log(`rate card: ${pricing} (restart the server with \`${restartAdvice(o.endpoint, pricing)}\` to see costs)`);
   if (!farmId) {
     console.log(`${o.out} names stand-in queue and fleet IDs that no server knows, so it cannot be imported as is.`);
     console.log('To get a file for your own farm, run the demo with --endpoint as well: it creates the farm and writes its IDs into the file.');
