@@ -4,6 +4,7 @@
 // usage (the command line itself is wrong). Usage cases point at a closed port, so a
 // mistake that slipped through to the network would end 1, not 2.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import { closedPort, farmtally, type CliRun } from './support/cli.js';
 
@@ -93,4 +94,13 @@ describe('exit codes', () => {
       assert.match(run.stderr, /cannot reach the server .*Start it with `npx farmtally serve`/);
     }
   });
+});
+
+test('farmtally --version (and -V) prints package.json\'s version and exits 0', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const run = await farmtally([flag]);
+    assert.equal(run.code, 0, flag);
+    assert.equal(run.stdout, `${version}\n`, flag);
+  }
 });

@@ -16,7 +16,7 @@ import { sendRecords, Throttled } from '../client/send-records.js';
 import { DEFAULT_BATCH_SIZE } from '../client/upload.js';
 import { clientFor } from '../client/deadline-client.js';
 import { fail } from './client.js';
-import { DEFAULT_ENDPOINT, wholeNumber, withConnectionOptions, type ConnectionOptions } from './options.js';
+import { DEFAULT_ENDPOINT, defaultEndpoint, wholeNumber, withConnectionOptions, type ConnectionOptions } from './options.js';
 import { Progress } from './progress.js';
 
 /** Times the demo sends its sessions when the server throttles it. */
@@ -50,8 +50,9 @@ function restartAdvice(endpoint: string | undefined, pricing: string): string {
 }
 
 async function run(o: DemoOptions): Promise<void> {
-  // Without --out, the farm goes to a server: npm start's unless --endpoint names another.
-  if (!o.out) o.endpoint ??= DEFAULT_ENDPOINT;
+  // Without --out, the farm goes to a server: --endpoint's, AWS_ENDPOINT_URL_DEADLINE's,
+  // AWS_ENDPOINT_URL's, else npm start's. With --out, only --endpoint sends it anywhere.
+  if (!o.out) o.endpoint ??= defaultEndpoint('demo');
   const seed = seedOf(o.seed);
   let farmId: string | undefined;
   let ids: DemoIds;
@@ -126,7 +127,8 @@ export function demoCommand(): Command {
     .addHelpText(
       'after',
       `
-Without --out, the farm is made on --endpoint (default ${DEFAULT_ENDPOINT}, where npm start serves),
+Without --out, the farm is made on --endpoint (default AWS_ENDPOINT_URL_DEADLINE, then AWS_ENDPOINT_URL,
+then ${DEFAULT_ENDPOINT}, where npm start serves),
 and the last line printed is the usage explorer's address for the farm's year.
 
 Examples:

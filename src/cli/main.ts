@@ -1,4 +1,5 @@
 // The `farmtally` command line: one subcommand per module.
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { credentialsCommand } from './credentials.js';
 import { demoCommand } from './demo.js';
@@ -8,7 +9,11 @@ import { farmsCommand, fleetsCommand, queuesCommand } from './list.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 
+// The version is package.json's (dist/cli/main.js and src/cli/main.ts are both two folders down).
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('farmtally')
+  .version(version, '-V, --version', 'print the version')
   .description('A self-hostable AWS Deadline Cloud session statistics server, its importer and its client.')
   .showHelpAfterError('(farmtally --help shows the commands, examples and exit codes)')
   .addHelpText(

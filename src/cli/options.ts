@@ -1,6 +1,7 @@
 // Options that every command talking to a server takes alike: where the server is, and the
 // region and profile the requests are signed with; and the parser of counts (sessions, batch sizes).
 import { Command, InvalidArgumentError } from 'commander';
+import { usageError } from './exit.js';
 
 /** Where `npm start` (farmtally serve with its defaults) listens. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8080';
@@ -30,15 +31,50 @@ export interface ConnectionOptions {
   profile?: string;
 }
 
+/** The variables an endpoint comes from without --endpoint, first found wins, as the AWS CLI and SDKs read them. */
+export const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_DEADLINE', 'AWS_ENDPOINT_URL'] as const;
+
 /**
- * Adds --endpoint, --region and --profile to `command`. --endpoint defaults to npm start's
- * address unless `defaultEndpoint` is false (demo: no endpoint means a file only).
+ * The endpoint when no --endpoint is given: AWS_ENDPOINT_URL_DEADLINE, then AWS_ENDPOINT_URL
+ * (an empty one counts as unset), then npm start's address. A malformed one is a usage error
+ * naming the variable.
  */
-export function withConnectionOptions(command: Command, { defaultEndpoint = true } = {}): Command {
+export function defaultEndpoint(command?: string): string {
+  for (const name of ENDPOINT_VARIABLES) {
+    const value = process.env[name]?.trim();
+    if (!value) continue;
+    try {
+      return endpointUrl(value);
+    } catch (err) {
+      usageError(`${name}=${value}: ${err instanceof Error ? err.message : String(err)}`, command);
+    }
+  }
+  return DEFAULT_ENDPOINT;
+}
+
+/**
+ * Adds --endpoint, --region and --profile to `command`. Without --endpoint, the endpoint is
+ * defaultEndpoint()'s unless `defaultEndpoint` is false (demo: no endpoint means a file
+ * only; it looks for one itself).
+ */
+export function withConnectionOptions(command: Command, { defaultEndpoint: useDefault = true } = {}): Command {
   return command
-    .option('--endpoint <url>', "the farmtally server's URL", endpointUrl, defaultEndpoint ? DEFAULT_ENDPOINT : undefined)
+    .option(
+      '--endpoint <url>',
+      `the farmtally server's URL (default: ${ENDPOINT_VARIABLES.join(', then ')}, then ${DEFAULT_ENDPOINT})`,
+      endpointUrl,
+    )
     .option('--region <region>', 'the region requests are signed for (any: farmtally serves every region)', 'us-west-2')
-    .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)');
+    .option('--profile <name>', 'sigv4 servers: the AWS profile whose keys sign the requests (default: AWS_PROFILE, the environment, ~/.aws)')
+    .hook('preAction', (self) => {
+      if (useDefault && self.getOptionValue('endpoint') === undefined) self.setOptionValueWithSource('endpoint', defaultEndpoint(commandPath(self)), 'default');
+    });
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 /** A parser of whole numbers from `min` up (`1_000_000` reads as a million), for counts and sizes. */

@@ -74,47 +74,93 @@ function zeroOrAtLeastOne(text: string): number {
   return n;
 }
 
+/** FARMTALLY_ + a flag's long name in capitals, `_` for `-`: --tls-cert → FARMTALLY_TLS_CERT. */
+export function envNameOf(flags: string): string {
+  const long = /--([a-z0-9-]+)/i.exec(flags);
+  if (!long) throw new Error(`no long flag in ${flags}`);
+  return `FARMTALLY_${long[1]!.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * A serve option that can also come from its environment variable (envNameOf), as a
+ * service manager passes settings; the flag wins, and --help lists the variable. Takes
+ * what Command.option() takes: a parser and a default, or a default alone.
+ */
+function option(flags: string, description: string, parseOrDefault?: ((text: string) => unknown) | string | number | boolean, defaultValue?: unknown): Option {
+  const o = new Option(flags, description).env(envNameOf(flags));
+  if (typeof parseOrDefault === 'function') {
+    o.argParser(parseOrDefault);
+    if (defaultValue !== undefined) o.default(defaultValue);
+  } else if (parseOrDefault !== undefined) {
+    o.default(parseOrDefault);
+  }
+  return o;
+}
+
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['', '0', 'false', 'no', 'off'];
+
+/**
+ * Commander turns a flag without a value (--strict) on when its variable merely exists, so
+ * FARMTALLY_STRICT=false would mean strict. Read the value instead: 1/true/yes/on or
+ * 0/false/no/off (or empty); anything else is a usage error.
+ */
+function flagsFromEnvironment(command: Command): void {
+  for (const o of command.options) {
+    if (!o.isBoolean() || !o.envVar || command.getOptionValueSource(o.attributeName()) !== 'env') continue;
+    const text = (process.env[o.envVar] ?? '').trim().toLowerCase();
+    if (FALSE.includes(text)) command.setOptionValueWithSource(o.attributeName(), false, 'env');
+    else if (!TRUE.includes(text)) usageError(`${o.envVar}=${process.env[o.envVar]} is neither true nor false: give 1, true, yes, on, or 0, false, no, off.`, 'serve');
+  }
+}
+
 const EXAMPLES = `
+Every option can also come from its environment variable, shown beside it ([env: ...]):
+FARMTALLY_ and the option's name in capitals, _ for - (FARMTALLY_PORT, FARMTALLY_TLS_CERT).
+The flag wins over the variable. For --strict: FARMTALLY_STRICT=true (or 1, yes, on).
+
 Examples:
   $ farmtally serve                                   # open mode on 127.0.0.1:8080, data in ./data
   $ farmtally serve --port 0 --data /tmp/ft           # a free port, another folder
   $ farmtally credentials add --name admin --allow 'deadline:*' --farms '*'
   $ farmtally serve --auth sigv4 --credentials farmtally-credentials.json \\
       --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem --rate-limit 50
+  $ FARMTALLY_PORT=9090 FARMTALLY_DATA=/var/lib/farmtally farmtally serve
 `;
 
 export function serveCommand(): Command {
   return new Command('serve')
     .description('Serve the Deadline Cloud API (and session ingest) on an embedded store.')
-    .option('--host <host>', 'address to listen on (an IPv6 one bare or in brackets: ::1, [::1])', '127.0.0.1')
-    .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 8080)
-    .option('--data <dir>', 'folder of the embedded store', './data')
-    .option('--pricing <file>', 'rate card (JSON) for costs')
-    .option('--strict', 'reject exactly what the real service rejects (no extensions)', false)
-    .option('--aggregation-ttl <seconds>', 'how long aggregation results stay readable', positive('--aggregation-ttl'), 3600)
-    .option('--max-result-rows <n>', 'an aggregation with more rows ends FAILED', positive('--max-result-rows'), 1_000_000)
-    .option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", DEFAULT_MEMORY_LIMIT)
-    .option('--threads <n>', 'engine worker threads', positive('--threads'), 2)
-    .option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300)
-    .option('--max-batch-records <n>', 'the most records one ingest request may hold', positive('--max-batch-records'), DEFAULT_MAX_BATCH_RECORDS)
-    .addOption(new Option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped').argParser(parseBytes).default(DEFAULT_MAX_BATCH_BYTES, '512MiB'))
-    .option('--body-timeout <seconds>', 'a request body that stops arriving this long (or averages under 8 KiB/s after twice as long) is refused', positive('--body-timeout'), 30)
+    .addOption(option('--host <host>', 'address to listen on (an IPv6 one bare or in brackets: ::1, [::1])', '127.0.0.1'))
+    .addOption(option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 8080))
+    .addOption(option('--data <dir>', 'folder of the embedded store', './data'))
+    .addOption(option('--pricing <file>', 'rate card (JSON) for costs'))
+    .addOption(option('--strict', 'reject exactly what the real service rejects (no extensions)', false))
+    .addOption(option('--aggregation-ttl <seconds>', 'how long aggregation results stay readable', positive('--aggregation-ttl'), 3600))
+    .addOption(option('--max-result-rows <n>', 'an aggregation with more rows ends FAILED', positive('--max-result-rows'), 1_000_000))
+    .addOption(option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", DEFAULT_MEMORY_LIMIT))
+    .addOption(option('--threads <n>', 'engine worker threads', positive('--threads'), 2))
+    .addOption(option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300))
+    .addOption(option('--max-batch-records <n>', 'the most records one ingest request may hold', positive('--max-batch-records'), DEFAULT_MAX_BATCH_RECORDS))
+    .addOption(option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped').argParser(parseBytes).default(DEFAULT_MAX_BATCH_BYTES, '512MiB'))
+    .addOption(option('--body-timeout <seconds>', 'a request body that stops arriving this long (or averages under 8 KiB/s after twice as long) is refused', positive('--body-timeout'), 30))
     .addOption(
-      new Option('--group-commit-bytes <size>', 'an ingest body up to this size (once unzipped) is read into memory and committed together with others arriving at once; 0: every body is staged alone')
+      option('--group-commit-bytes <size>', 'an ingest body up to this size (once unzipped) is read into memory and committed together with others arriving at once; 0: every body is staged alone')
         .argParser(parseBytesOrZero)
         .default(DEFAULT_GROUP_COMMIT_BYTES, '1MiB'),
     )
-    .option('--max-concurrent-batches <n>', 'large ingest batches checked and staged at once (each taken once its body is in); more wait, then are throttled', positive('--max-concurrent-batches'), 4)
-    .option('--batches-per-client <n>', 'of those, at once per client (source address; principal too under sigv4); default half of them', positive('--batches-per-client'))
-    .option('--uploads-per-client <n>', 'ingest bodies arriving at once per client; more are throttled at once', positive('--uploads-per-client'), DEFAULT_UPLOADS_PER_CLIENT)
-    .addOption(new Option('--auth <mode>', 'open: no checks, loopback only; sigv4: AWS Signature Version 4 against the credentials file').choices(['open', 'sigv4']).default('open'))
-    .option('--credentials <file>', 'sigv4: principals, keys and grants (farmtally credentials add writes it; re-read when it changes)', DEFAULT_CREDENTIALS_FILE)
-    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
-    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
-    .option('--rate-limit <n>', 'requests per second per principal, burst n (ThrottlingException past it); off by default', atLeastOne)
-    .option('--public-rate-limit <n>', 'requests per second per client address to the routes that need no credentials (/health, the page), burst n; 0: off', zeroOrAtLeastOne, DEFAULT_PUBLIC_RATE_LIMIT)
-    .addOption(new Option('--log-level <level>', 'the log (JSON lines on stderr, one per request at info)').choices([...LOG_LEVELS]).default('info'))
+    .addOption(option('--max-concurrent-batches <n>', 'large ingest batches checked and staged at once (each taken once its body is in); more wait, then are throttled', positive('--max-concurrent-batches'), 4))
+    .addOption(option('--batches-per-client <n>', 'of those, at once per client (source address; principal too under sigv4); default half of them', positive('--batches-per-client')))
+    .addOption(option('--uploads-per-client <n>', 'ingest bodies arriving at once per client; more are throttled at once', positive('--uploads-per-client'), DEFAULT_UPLOADS_PER_CLIENT))
+    .addOption(option('--auth <mode>', 'open: no checks, loopback only; sigv4: AWS Signature Version 4 against the credentials file').choices(['open', 'sigv4']).default('open'))
+    .addOption(option('--credentials <file>', 'sigv4: principals, keys and grants (farmtally credentials add writes it; re-read when it changes)', DEFAULT_CREDENTIALS_FILE))
+    .addOption(option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key'))
+    .addOption(option('--tls-key <file>', 'the PEM private key of --tls-cert'))
+    .addOption(option('--rate-limit <n>', 'requests per second per principal, burst n (ThrottlingException past it); off by default', atLeastOne))
+    .addOption(option('--public-rate-limit <n>', 'requests per second per client address to the routes that need no credentials (/health, the page), burst n; 0: off', zeroOrAtLeastOne, DEFAULT_PUBLIC_RATE_LIMIT))
+    .addOption(option('--log-level <level>', 'the log (JSON lines on stderr, one per request at info)').choices([...LOG_LEVELS]).default('info'))
     .addHelpText('after', EXAMPLES)
+    .hook('preAction', (command) => flagsFromEnvironment(command))
     .action(async (opts: ServeOptions) => {
       // Signals are taken before start-up, so a stop that arrives early still ends cleanly.
       let server: RunningServer | undefined;
