@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { authHint, untrustedCertificate } from '../client/advice.js';
 import { ingestSignerFor } from '../client/credentials.js';
-import { fileLine, uploadFile } from '../client/file-upload.js';
+import { fileLine, GzipFailed, uploadFile } from '../client/file-upload.js';
 import type { Answer } from '../client/ingest-request.js';
 import { BatchFailed, DEFAULT_BATCH_SIZE, ingestUrl, Upload, type Batch, type Format } from '../client/upload.js';
 import { fail } from './client.js';
@@ -17,6 +17,12 @@ import { wholeNumber, withConnectionOptions, type ConnectionOptions } from './op
 import { Progress } from './progress.js';
 
 const FORMAT_OF_EXTENSION: Record<string, Format> = { '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.csv': 'csv' };
+
+/** The format a file's name says: its extension, under a `.gz` one (x.ndjson.gz is NDJSON). */
+function formatOfName(file: string): Format | undefined {
+  const name = file.replace(/\.gz$/i, '');
+  return FORMAT_OF_EXTENSION[extname(name).toLowerCase()];
+}
 
 interface ImportOptions extends ConnectionOptions {
   farm: string;
@@ -66,8 +72,19 @@ function explain(err: BatchFailed, endpoint: string, format: Format, headerLine:
   return err.answer ? rejection(err.answer, err.batch, format, headerLine) : unreachable(err.networkError, endpoint, err.batch.number);
 }
 
+/** What a gzip file that could not be read to its end means, and what to do. */
+function gzipFailed(file: string, err: GzipFailed, committed: { batches: number; lastLine: number }): string {
+  const what = err.truncated
+    ? `${file} is a truncated gzip: it ends before its compressed data does (a download or copy cut short?).`
+    : `${file} is a ${err.message}.`;
+  const before = committed.batches
+    ? `Batches 1 to ${committed.batches} (decompressed lines up to ${committed.lastLine}) were committed; the rest was not written.`
+    : 'Nothing was written.';
+  return `${what} ${before}\nGet the whole file again (\`gzip -t ${file}\` checks it), then run the same import again; batches already committed come back unchanged.`;
+}
+
 async function runImport(file: string, o: ImportOptions): Promise<void> {
-  const format = o.format ?? FORMAT_OF_EXTENSION[extname(file).toLowerCase()];
+  const format = o.format ?? formatOfName(file);
   if (!format) usageError(`cannot tell the format of ${file} from its extension; give --format ndjson or --format csv.`, 'import');
   let size: number;
   try {
@@ -89,6 +106,7 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
     });
   } catch (err) {
     progress.done('stopped');
+    if (err instanceof GzipFailed) throw new ImportFailed(gzipFailed(file, err, batches.committed));
     if (!(err instanceof BatchFailed)) throw err;
     if (err.answer && farmRefused(err.answer)) {
       const why = `${err.answer.errorType}: ${err.answer.body.fieldList?.[0]?.message ?? err.answer.body.message ?? ''}`;
@@ -115,7 +133,7 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
 export function importCommand(): Command {
   const command = new Command('import')
     .description('Stream a file of session records (NDJSON or CSV) into a farm, in all-or-nothing batches.')
-    .argument('<file>', 'the records: .ndjson/.jsonl (one JSON object per line) or .csv (a header row of field names)')
+    .argument('<file>', 'the records: .ndjson/.jsonl (one JSON object per line) or .csv (a header row of field names); gzip-compressed (.gz) too')
     .requiredOption('--farm <farmId>', 'the farm the records belong to (farmtally farms list shows them)');
   return withConnectionOptions(command)
     .addOption(new Option('--format <format>', 'the file format (default: from the extension)').choices(['ndjson', 'csv']))
