@@ -119,6 +119,12 @@ describe('farmtally import', () => {
     const down = await runImport([file, '--farm', farm.farmId, '--endpoint', 'http://127.0.0.1:9']);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /cannot reach farmtally at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\. Is the server running there\?/);
+    assert.match(down.stderr, /Start it with `npx farmtally serve --port 9` on that host, or fix --endpoint/);
+    // Not the file's fault, and nothing reached the server: no record counted as sent.
+    assert.doesNotMatch(down.stderr, /fix the file/);
+    assert.doesNotMatch(down.stderr, /records sent/);
+    assert.match(down.stderr, /stopped, 0 records committed/);
+    assert.match(down.stderr, /No batch was committed; once the server answers, run the same import again\./);
     // A farm the server refuses is --farm's fault, not the file's: the message says which to fix.
     const noFarm = await runImport([file, '--farm', `farm-${'0'.repeat(32)}`, '--endpoint', ft.url]);
     assert.equal(noFarm.code, 1);
