@@ -2,9 +2,10 @@
 // real server, judged by its exit code, its summary line and its error messages.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { GetSessionCommand } from '@aws-sdk/client-deadline';
 import { BIN, startFarmtally, type Farmtally } from './support/server.js';
@@ -118,6 +119,12 @@ describe('farmtally import', () => {
     const down = await runImport([file, '--farm', farm.farmId, '--endpoint', 'http://127.0.0.1:9']);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /cannot reach farmtally at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\. Is the server running there\?/);
+    assert.match(down.stderr, /Start it with `npx farmtally serve --port 9` on that host, or fix --endpoint/);
+    // Not the file's fault, and nothing reached the server: no record counted as sent.
+    assert.doesNotMatch(down.stderr, /fix the file/);
+    assert.doesNotMatch(down.stderr, /records sent/);
+    assert.match(down.stderr, /stopped, 0 records committed/);
+    assert.match(down.stderr, /No batch was committed; once the server answers, run the same import again\./);
     // A farm the server refuses is --farm's fault, not the file's: the message says which to fix.
     const noFarm = await runImport([file, '--farm', `farm-${'0'.repeat(32)}`, '--endpoint', ft.url]);
     assert.equal(noFarm.code, 1);
@@ -133,5 +140,41 @@ describe('farmtally import', () => {
     const unknown = await importFile(odd);
     assert.equal(unknown.code, 2); // bad usage: the command line must say the format
     assert.match(unknown.stderr, /give --format ndjson or --format csv/);
+  });
+
+  test('gzip files: known by their bytes, the format by the name under .gz; a truncated one says so', async () => {
+    const records = Array.from({ length: 2000 }, (_, i) => numberedRecord(farm, i, 6));
+    const ndjson = join(dir, 'zipped.ndjson.gz');
+    writeFileSync(ndjson, gzipSync(records.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    const first = await importFile(ndjson, '--batch-size', '500');
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /received 2000, created 2000, updated 0, unchanged 0 \(4 batches,/);
+    // The same records as gzipped CSV, named by .csv.gz; and gzip under a name that does not say so.
+    const csv = join(dir, 'zipped.csv.gz');
+    writeFileSync(csv, gzipSync(toCsv(records)));
+    const again = await importFile(csv);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /received 2000, created 0, updated 0, unchanged 2000 \(1 batch,/);
+    const unnamed = join(dir, 'zipped.data');
+    writeFileSync(unnamed, readFileSync(ndjson));
+    const byBytes = await importFile(unnamed, '--format', 'ndjson');
+    assert.equal(byBytes.code, 0, byBytes.stderr);
+    assert.match(byBytes.stdout, /unchanged 2000/);
+    // Cut off: no batch past the cut is written, and the message says what happened and what to do.
+    const fresh = Array.from({ length: 2000 }, (_, i) => numberedRecord(farm, i, 7));
+    const whole = gzipSync(fresh.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const cut = join(dir, 'cut.ndjson.gz');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const truncated = await importFile(cut, '--batch-size', '5000');
+    assert.equal(truncated.code, 1);
+    assert.match(truncated.stderr, /cut\.ndjson\.gz is a truncated gzip/);
+    assert.match(truncated.stderr, /Nothing was written\./);
+    assert.match(truncated.stderr, /Get the whole file again \(`gzip -t /);
+    assert.doesNotMatch(truncated.stderr, /UTF-8/);
+    const firstOfCut = fresh[0]!;
+    await assert.rejects(
+      ft.client.send(new GetSessionCommand({ farmId: farm.farmId, queueId: firstOfCut.queueId, jobId: firstOfCut.jobId, sessionId: firstOfCut.sessionId })),
+      { name: 'ResourceNotFoundException' },
+    );
   });
 });

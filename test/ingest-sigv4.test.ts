@@ -115,6 +115,9 @@ describe('ingest and the CLI in sigv4 mode', () => {
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /AccessDeniedException: User: reader is not authorized to perform: deadline:IngestSessions/);
     assert.match(denied.stderr, /ask the server's operator/);
+    assert.match(denied.stderr, /this key's principal is not granted deadline:IngestSessions on this farm/);
+    assert.match(denied.stderr, /the file is not at fault: fix the credentials or the grant/);
+    assert.doesNotMatch(denied.stderr, /fix the file/);
     assert.equal(await stored(record), false);
     const missing = await cli(['import', recordsFile([record]), '--farm', farm.farmId, '--endpoint', server.ft.url, '--profile', 'nobody'], files);
     assert.equal(missing.code, 1);
@@ -126,6 +129,9 @@ describe('ingest and the CLI in sigv4 mode', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /UnrecognizedClientException: The security token included in the request is invalid\./);
     assert.match(run.stderr, /Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    assert.match(run.stderr, /the server does not know the access key this import signed with/);
+    assert.match(run.stderr, /the file is not at fault: fix the credentials or the grant/);
+    assert.doesNotMatch(run.stderr, /fix the file/);
     const stats = await cli(['stats', '--endpoint', server.ft.url, '--farm', farm.farmId, '--queues', farm.queueId, '--start', '2025-01-01', '--end', '2025-02-01', '--group-by', 'QUEUE_ID']);
     assert.equal(stats.code, 1);
     assert.match(stats.stderr, /UnrecognizedClientException[^\n]*\n.*Set AWS_ACCESS_KEY_ID/);

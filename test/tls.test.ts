@@ -9,7 +9,7 @@ import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CreateFarmCommand, ListFarmsCommand } from '@aws-sdk/client-deadline';
+import { CreateFarmCommand, DeadlineClient, ListFarmsCommand } from '@aws-sdk/client-deadline';
 import { farmtally } from './support/cli.js';
 import { BIN, startFarmtally } from './support/server.js';
 import { farmWithParents, sessionRecord, toNdjson } from './support/session-records.js';
@@ -116,4 +116,32 @@ test('unreadable or mismatched TLS files, or only one of them, stop the start wi
     [['--tls-cert', cert], /HTTPS needs both --tls-cert FILE and --tls-key FILE/],
   ];
   for (const [args, message] of cases) assert.match(await refusedStart(args), message, args.join(' '));
+});
+
+test("the README's self-signed certificate recipe, run as written, is trusted by the SDK at https://127.0.0.1 and https://localhost", async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const recipe = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).find((block) => block.startsWith('openssl req -x509'));
+  assert.ok(recipe, "the README's TLS recipe (a ```sh block starting openssl req -x509) was not found");
+  const where = mkdtempSync(join(tmpdir(), 'farmtally-readme-tls-'));
+  const made = spawnSync('sh', ['-c', recipe], { cwd: where, encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const ft = await startFarmtally({ args: ['--tls-cert', join(where, 'cert.pem'), '--tls-key', join(where, 'key.pem')] });
+  try {
+    assert.match(ft.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const ca = readFileSync(join(where, 'cert.pem'));
+    for (const endpoint of [ft.url, ft.url.replace('127.0.0.1', 'localhost')]) {
+      const client = new DeadlineClient({
+        endpoint,
+        region: 'us-west-2',
+        disableHostPrefix: true,
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+        maxAttempts: 1,
+        requestHandler: { httpsAgent: new Agent({ ca }) },
+      });
+      const { farms } = await client.send(new ListFarmsCommand({}));
+      assert.deepEqual(farms, [], endpoint);
+    }
+  } finally {
+    await ft.stop(true);
+  }
 });

@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { authHint, untrustedCertificate } from '../client/advice.js';
 import { ingestSignerFor } from '../client/credentials.js';
-import { fileLine, uploadFile } from '../client/file-upload.js';
+import { fileLine, GzipFailed, uploadFile } from '../client/file-upload.js';
 import type { Answer } from '../client/ingest-request.js';
 import { BatchFailed, DEFAULT_BATCH_SIZE, ingestUrl, Upload, type Batch, type Format } from '../client/upload.js';
 import { fail } from './client.js';
@@ -17,6 +17,12 @@ import { wholeNumber, withConnectionOptions, type ConnectionOptions } from './op
 import { Progress } from './progress.js';
 
 const FORMAT_OF_EXTENSION: Record<string, Format> = { '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.csv': 'csv' };
+
+/** The format a file's name says: its extension, under a `.gz` one (x.ndjson.gz is NDJSON). */
+function formatOfName(file: string): Format | undefined {
+  const name = file.replace(/\.gz$/i, '');
+  return FORMAT_OF_EXTENSION[extname(name).toLowerCase()];
+}
 
 interface ImportOptions extends ConnectionOptions {
   farm: string;
@@ -43,13 +49,23 @@ function rejection(answer: Answer, batch: Batch, format: Format, headerLine: num
   return `${where} was rejected; nothing of it was written:\n${lines.join('\n')}${more}`;
 }
 
+/** ` --port N` for an endpoint that names a port other than serve's default, else nothing. */
+function portOption(endpoint: string): string {
+  try {
+    const port = new URL(endpoint).port;
+    return port && port !== '8080' ? ` --port ${port}` : '';
+  } catch {
+    return '';
+  }
+}
+
 function unreachable(err: unknown, endpoint: string, batch: number): string {
   const code = (err as { code?: string }).code ?? '';
   const why = err instanceof Error ? err.message : String(err);
   const certificate = untrustedCertificate(err);
   if (certificate) return certificate;
   if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH'].includes(code)) {
-    return `cannot reach farmtally at ${endpoint} (${code}). Is the server running there? Start it with \`npx farmtally serve\`, or fix --endpoint.`;
+    return `cannot reach farmtally at ${endpoint} (${code}). Is the server running there? Start it with \`npx farmtally serve${portOption(endpoint)}\` on that host, or fix --endpoint.`;
   }
   return `the connection to ${endpoint} broke while sending batch ${batch} (${why}); that batch was not written (a batch is all or nothing). Check the server, then run the import again.`;
 }
@@ -66,8 +82,49 @@ function explain(err: BatchFailed, endpoint: string, format: Format, headerLine:
   return err.answer ? rejection(err.answer, err.batch, format, headerLine) : unreachable(err.networkError, endpoint, err.batch.number);
 }
 
+/** Refusals of the request's key, by error type: what the server said about it, in words. */
+const KEY_REFUSED: Record<string, string> = {
+  UnrecognizedClientException: 'the server does not know the access key this import signed with',
+  MissingAuthenticationTokenException: 'the server runs in sigv4 mode and this import was not signed',
+  InvalidSignatureException: "the server refused this import's signature",
+  IncompleteSignatureException: "the server refused this import's signature",
+  AccessDeniedException: "this key's principal is not granted deadline:IngestSessions on this farm",
+};
+
+/** A failed batch's error message for a refusal of the key or its grants, or undefined for any other failure. */
+function keyRefused(answer: Answer, endpoint: string): string | undefined {
+  const what = answer.errorType ? KEY_REFUSED[answer.errorType] : undefined;
+  if (!what) return undefined;
+  return `${what} (${endpoint} answered ${answer.errorType}: ${answer.body.message ?? ''})\n${authHint(answer.errorType)}`;
+}
+
+/** The closing line of a failed import: what was kept, and what to fix before running it again. */
+function closing(err: BatchFailed, committed: { batches: number; lastLine: number }): string {
+  const kept = committed.batches
+    ? `Batches 1 to ${committed.batches} (file lines up to ${committed.lastLine}) were committed; re-sending them is safe (their records come back unchanged)`
+    : 'No batch was committed';
+  const errorType = err.answer?.errorType;
+  let fix: string;
+  if (!err.answer) fix = 'once the server answers, run the same import again';
+  else if (errorType && KEY_REFUSED[errorType]) fix = 'the file is not at fault: fix the credentials or the grant, then run the same import again';
+  else if (errorType === 'ValidationException') fix = committed.batches ? 'so fix the file and run the same import again' : 'fix the file and run the import again';
+  else fix = 'the file is not at fault: once the server is fixed, run the same import again';
+  return `${kept}; ${fix}.`;
+}
+
+/** What a gzip file that could not be read to its end means, and what to do. */
+function gzipFailed(file: string, err: GzipFailed, committed: { batches: number; lastLine: number }): string {
+  const what = err.truncated
+    ? `${file} is a truncated gzip: it ends before its compressed data does (a download or copy cut short?).`
+    : `${file} is a ${err.message}.`;
+  const before = committed.batches
+    ? `Batches 1 to ${committed.batches} (decompressed lines up to ${committed.lastLine}) were committed; the rest was not written.`
+    : 'Nothing was written.';
+  return `${what} ${before}\nGet the whole file again (\`gzip -t ${file}\` checks it), then run the same import again; batches already committed come back unchanged.`;
+}
+
 async function runImport(file: string, o: ImportOptions): Promise<void> {
-  const format = o.format ?? FORMAT_OF_EXTENSION[extname(file).toLowerCase()];
+  const format = o.format ?? formatOfName(file);
   if (!format) usageError(`cannot tell the format of ${file} from its extension; give --format ndjson or --format csv.`, 'import');
   let size: number;
   try {
@@ -81,24 +138,24 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
   let lastShown = 0;
   let records: number;
   try {
-    records = await uploadFile(file, batches, (bytesRead, sent) => {
+    records = await uploadFile(file, batches, (bytesRead, read) => {
       if (Date.now() - lastShown < 250) return;
       lastShown = Date.now();
       const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-      progress.update(`${sent} records sent, ${Math.round(sent / seconds)} records/s, ${size ? Math.floor((bytesRead / size) * 100) : 100}% of the file`);
+      // Records read are not records the server has: a batch may be refused or never arrive.
+      const committed = batches.totals.received;
+      progress.update(`${read} records read, ${committed} committed, ${Math.round(read / seconds)} records/s, ${size ? Math.floor((bytesRead / size) * 100) : 100}% of the file`);
     });
   } catch (err) {
-    progress.done('stopped');
+    progress.done(`stopped, ${batches.totals.received} records committed`);
+    if (err instanceof GzipFailed) throw new ImportFailed(gzipFailed(file, err, batches.committed));
     if (!(err instanceof BatchFailed)) throw err;
     if (err.answer && farmRefused(err.answer)) {
       const why = `${err.answer.errorType}: ${err.answer.body.fieldList?.[0]?.message ?? err.answer.body.message ?? ''}`;
       throw new ImportFailed(`--farm ${o.farm} was refused, so nothing was written: ${why}\nCheck --farm: \`farmtally farms list\` shows the farms and their IDs.`);
     }
-    const { batches: done, lastLine } = batches.committed;
-    const before = done
-      ? `Batches 1 to ${done} (file lines up to ${lastLine}) were committed; re-sending them is safe (their records come back unchanged), so fix the file and run the same import again.`
-      : 'No batch was committed; fix the file and run the import again.';
-    throw new ImportFailed(`${explain(err, o.endpoint, format, batches.headerLine)}\n${before}`);
+    const refused = err.answer && keyRefused(err.answer, o.endpoint);
+    throw new ImportFailed(`${refused || explain(err, o.endpoint, format, batches.headerLine)}\n${closing(err, batches.committed)}`);
   } finally {
     batches.dispose();
   }
@@ -115,7 +172,7 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
 export function importCommand(): Command {
   const command = new Command('import')
     .description('Stream a file of session records (NDJSON or CSV) into a farm, in all-or-nothing batches.')
-    .argument('<file>', 'the records: .ndjson/.jsonl (one JSON object per line) or .csv (a header row of field names)')
+    .argument('<file>', 'the records: .ndjson/.jsonl (one JSON object per line) or .csv (a header row of field names); gzip-compressed (.gz) too')
     .requiredOption('--farm <farmId>', 'the farm the records belong to (farmtally farms list shows them)');
   return withConnectionOptions(command)
     .addOption(new Option('--format <format>', 'the file format (default: from the extension)').choices(['ndjson', 'csv']))

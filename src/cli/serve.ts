@@ -114,6 +114,29 @@ function flagsFromEnvironment(command: Command): void {
   }
 }
 
+/** Why the server could not start, with what to do for the failures a first start meets. */
+export function startupFailure(err: unknown, opts: { host: string; port: number; data: string }): string {
+  const e = err as NodeJS.ErrnoException;
+  const why = err instanceof Error ? err.message : String(err);
+  if (e.code === 'EADDRINUSE') {
+    return `port ${opts.port} on ${opts.host} is in use (another farmtally, or another program, listens there). Stop that, or give another port: --port N (--port 0 picks a free one).`;
+  }
+  if (e.code === 'EADDRNOTAVAIL') return `${opts.host} is no address of this machine (${why}). Give --host one of its addresses, or 0.0.0.0 for all.`;
+  if (e.code === 'EACCES' && e.syscall === 'listen') {
+    return `this user may not listen on port ${opts.port} (${why}): ports below 1024 need privileges. Give --port 1024 or higher (the default is 8080).`;
+  }
+  if (e.path !== undefined && e.syscall === 'mkdir' && (e.code === 'EEXIST' || e.code === 'ENOTDIR')) {
+    return `--data ${opts.data} must be a folder, and ${e.code === 'ENOTDIR' ? 'a folder on its path' : 'it'} is a file (${e.code}). Give --data a folder (one that does not exist yet is made), or move the file away.`;
+  }
+  if (e.path !== undefined && (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS')) {
+    return `cannot write ${e.path} (${e.code}): --data ${opts.data} must be a folder this user (the one running farmtally serve) may write. Give --data another folder, or change the folder's owner or permissions.`;
+  }
+  if (/^cannot open the data store/.test(why) && /Permission denied|Read-only file system/i.test(why)) {
+    return `${why}\n--data ${opts.data} must be a folder this user (the one running farmtally serve) may write. Give --data another folder, or change the folder's owner or permissions.`;
+  }
+  return why;
+}
+
 const EXAMPLES = `
 Every option can also come from its environment variable, shown beside it ([env: ...]):
 FARMTALLY_ and the option's name in capitals, _ for - (FARMTALLY_PORT, FARMTALLY_TLS_CERT).
@@ -209,7 +232,7 @@ export function serveCommand(): Command {
           traceAggregations: Boolean(process.env.FARMTALLY_AGGREGATION_TRACE),
         });
       } catch (err) {
-        console.error(`farmtally: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(`farmtally: ${startupFailure(err, opts)}`);
         process.exit(EXIT.FAILED);
       }
       console.log(`farmtally listening on ${server.url}`);

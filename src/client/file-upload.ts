@@ -1,7 +1,9 @@
 // A file of session records sent through an Upload: read once, its bytes written to the open
 // batch's request as they are read, cut at the line end of every batchSize-th record. Blank
 // lines go along but are no records; a CSV record may run over lines inside a quoted cell.
-import { createReadStream } from 'node:fs';
+// A gzip file (known by its first two bytes, whatever its name) is decompressed as it is read.
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import type { Format, Upload } from './upload.js';
 
 const NEWLINE = 0x0a;
@@ -16,6 +18,52 @@ function hasContent(bytes: Buffer, from: number, to: number): boolean {
 function quotesLeaveOpen(bytes: Buffer, from: number, to: number, open: boolean): boolean {
   for (let i = from; i < to; i++) if (bytes[i] === QUOTE) open = !open;
   return open;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Whether the file starts with gzip's magic bytes. */
+export function isGzip(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A gzip file that could not be decompressed: cut off before its end (`truncated`), or damaged. */
+export class GzipFailed extends Error {
+  constructor(
+    readonly truncated: boolean,
+    cause: Error,
+  ) {
+    super(truncated ? 'truncated gzip' : `damaged gzip (${cause.message})`, { cause });
+  }
+}
+
+/** The file's bytes (decompressed if gzip), and how many of the file's own bytes were read so far. */
+function readRecords(file: string): { chunks: AsyncIterable<Buffer>; bytesRead: () => number } {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const bytesRead = () => raw.bytesRead;
+  if (!isGzip(file)) return { chunks: raw as AsyncIterable<Buffer>, bytesRead };
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  raw.on('error', (err) => gunzip.destroy(err));
+  raw.pipe(gunzip);
+  async function* chunks(): AsyncIterable<Buffer> {
+    try {
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'Z_BUF_ERROR') throw new GzipFailed(true, err as Error);
+      if (code === 'Z_DATA_ERROR') throw new GzipFailed(false, err as Error);
+      throw err;
+    } finally {
+      raw.destroy();
+    }
+  }
+  return { chunks: chunks(), bytesRead };
 }
 
 /** The file line that a line of a batch's body came from. */
@@ -33,9 +81,8 @@ export async function uploadFile(file: string, batches: Upload, onChunk: (bytesR
   let lineHasContent = false; // a non-blank byte since the record began
   let insideQuotes = false; // CSV: a quoted cell goes on past this line end
   let records = 0;
-  let bytesRead = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    bytesRead += chunk.length;
+  const input = readRecords(file);
+  for await (const chunk of input.chunks) {
     let from = 0; // the first byte of this chunk not yet sent
     let pos = 0;
     for (;;) {
@@ -66,7 +113,7 @@ export async function uploadFile(file: string, batches: Upload, onChunk: (bytesR
     }
     if (format === 'csv' && !batches.header) beforeHeader.push(Buffer.from(chunk.subarray(from)));
     else await batches.send(chunk.subarray(from));
-    onChunk(bytesRead, records);
+    onChunk(input.bytesRead(), records);
   }
   if (lineHasContent && (batches.header || format === 'ndjson')) {
     records++;

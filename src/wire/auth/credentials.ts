@@ -117,6 +117,13 @@ export function readCredentialsFile(file: string, knownActions: readonly string[
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        `sigv4 mode needs a credentials file, and ${file} does not exist. Make it with a first principal: ` +
+          `\`farmtally credentials add --name admin --allow 'deadline:*' --farms '*' --file ${file}\` (it prints the key pair), ` +
+          'or give --credentials the path of the file you have.',
+      );
+    }
     throw new Error(`cannot read the credentials file ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
   return parseCredentials(text, file, knownActions);
