@@ -138,7 +138,7 @@ export function startupFailure(err: unknown, opts: { host: string; port: number;
 }
 
 const EXAMPLES = `
-Every option can also come from its environment variable, shown beside it ([env: ...]):
+Every option can also come from its environment variable, shown beside it (env: ...):
 FARMTALLY_ and the option's name in capitals, _ for - (FARMTALLY_PORT, FARMTALLY_TLS_CERT).
 The flag wins over the variable. For --strict: FARMTALLY_STRICT=true (or 1, yes, on).
 
