@@ -18,7 +18,7 @@ test('a port in use names --port', async () => {
   try {
     const run = await new Promise<ReturnType<typeof serve>>((resolve) => setImmediate(() => resolve(serve(['--port', String(port), '--data', newDataDir()]))));
     assert.equal(run.status, 1, run.stderr);
-    assert.match(run.stderr, new RegExp(`farmtally: port ${port} on 127\\.0\\.0\\.1 is in use .*give another port: --port N \\(--port 0 picks a free one\\)`));
+    assert.match(run.stderr, new RegExp(`farmtally: port ${port} on 127\\.0\\.0\\.1 is in use .*give another port: --port N \\(or FARMTALLY_PORT; 0 picks a free one\\)`));
   } finally {
     taken.close();
   }
@@ -30,7 +30,7 @@ test('--data naming a file, or a path through one, says it must be a folder', ()
   for (const [data, code] of [[file, 'EEXIST'], [join(file, 'below'), 'ENOTDIR']] as const) {
     const run = serve(['--port', '0', '--data', data]);
     assert.equal(run.status, 1, run.stderr);
-    assert.match(run.stderr, new RegExp(`--data ${data.replace(/[/.]/g, '\\$&')} must be a folder, and .* is a file \\(${code}\\)\\. Give --data a folder`));
+    assert.match(run.stderr, new RegExp(`--data ${data.replace(/[/.]/g, '\\$&')} must be a folder, and .* is a file \\(${code}\\)\\. Give --data \\(or FARMTALLY_DATA\\) a folder`));
   }
 });
 

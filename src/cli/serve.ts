@@ -119,20 +119,20 @@ export function startupFailure(err: unknown, opts: { host: string; port: number;
   const e = err as NodeJS.ErrnoException;
   const why = err instanceof Error ? err.message : String(err);
   if (e.code === 'EADDRINUSE') {
-    return `port ${opts.port} on ${opts.host} is in use (another farmtally, or another program, listens there). Stop that, or give another port: --port N (--port 0 picks a free one).`;
+    return `port ${opts.port} on ${opts.host} is in use (another farmtally, or another program, listens there). Stop that, or give another port: --port N (or FARMTALLY_PORT; 0 picks a free one).`;
   }
-  if (e.code === 'EADDRNOTAVAIL') return `${opts.host} is no address of this machine (${why}). Give --host one of its addresses, or 0.0.0.0 for all.`;
+  if (e.code === 'EADDRNOTAVAIL') return `${opts.host} is no address of this machine (${why}). Give --host (or FARMTALLY_HOST) one of its addresses, or 0.0.0.0 for all.`;
   if (e.code === 'EACCES' && e.syscall === 'listen') {
-    return `this user may not listen on port ${opts.port} (${why}): ports below 1024 need privileges. Give --port 1024 or higher (the default is 8080).`;
+    return `this user may not listen on port ${opts.port} (${why}): ports below 1024 need privileges. Give --port (or FARMTALLY_PORT) 1024 or higher (the default is 8080).`;
   }
   if (e.path !== undefined && e.syscall === 'mkdir' && (e.code === 'EEXIST' || e.code === 'ENOTDIR')) {
-    return `--data ${opts.data} must be a folder, and ${e.code === 'ENOTDIR' ? 'a folder on its path' : 'it'} is a file (${e.code}). Give --data a folder (one that does not exist yet is made), or move the file away.`;
+    return `--data ${opts.data} must be a folder, and ${e.code === 'ENOTDIR' ? 'a folder on its path' : 'it'} is a file (${e.code}). Give --data (or FARMTALLY_DATA) a folder (one that does not exist yet is made), or move the file away.`;
   }
   if (e.path !== undefined && (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS')) {
-    return `cannot write ${e.path} (${e.code}): --data ${opts.data} must be a folder this user (the one running farmtally serve) may write. Give --data another folder, or change the folder's owner or permissions.`;
+    return `cannot write ${e.path} (${e.code}): --data ${opts.data} must be a folder this user (the one running farmtally serve) may write. Give --data (or FARMTALLY_DATA) another folder, or change the folder's owner or permissions.`;
   }
   if (/^cannot open the data store/.test(why) && /Permission denied|Read-only file system/i.test(why)) {
-    return `${why}\n--data ${opts.data} must be a folder this user (the one running farmtally serve) may write. Give --data another folder, or change the folder's owner or permissions.`;
+    return `${why}\n--data ${opts.data} must be a folder this user (the one running farmtally serve) may write. Give --data (or FARMTALLY_DATA) another folder, or change the folder's owner or permissions.`;
   }
   return why;
 }
