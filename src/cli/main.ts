@@ -1,6 +1,7 @@
 // The `farmtally` command line: one subcommand per module.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { backupCommand } from './backup.js';
 import { credentialsCommand } from './credentials.js';
 import { demoCommand } from './demo.js';
 import { EXIT_CODES_HELP, exitCodesForUsage } from './exit.js';
@@ -34,6 +35,7 @@ program.addCommand(farmsCommand());
 program.addCommand(queuesCommand());
 program.addCommand(fleetsCommand());
 program.addCommand(credentialsCommand());
+program.addCommand(backupCommand());
 exitCodesForUsage(program);
 
 await program.parseAsync(process.argv);

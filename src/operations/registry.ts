@@ -1,4 +1,5 @@
 // Every API operation farmtally serves. The wire layer makes one route of each.
+import { createBackup } from './backup/create-backup.js';
 import { createFarm } from './farms/create-farm.js';
 import { deleteFarm } from './farms/delete-farm.js';
 import { getFarm } from './farms/get-farm.js';
@@ -42,4 +43,5 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ingestSessions,
   startSessionsStatisticsAggregation,
   getSessionsStatisticsAggregation,
+  createBackup,
 ];

@@ -230,6 +230,24 @@ export class StorageFault extends Error {
   }
 }
 
+/**
+ * A consistent copy of everything the store holds, taken while it serves: every write
+ * committed before the copy began (every batch acknowledged), none in part. For DuckDB, a
+ * data file that `serve --data` opens as it is. Held (on the server's disk) until released.
+ */
+export interface Backup {
+  /** The copy's size in bytes. */
+  readonly bytes: number;
+  /** The file's name in a data folder, for the engine to find it there again (`farmtally.duckdb`). */
+  readonly fileName: string;
+  /** Sessions in the copy, counted in it: the receiver checks what it got against this. */
+  readonly sessions: number;
+  /** The copy's bytes, from the first. */
+  chunks(): AsyncIterable<Buffer>;
+  /** Drops the copy. */
+  release(): Promise<void>;
+}
+
 /** Whether the engine can read and write now, and if not, why. */
 export type StoreHealth = { ok: true } | { ok: false; problem: string };
 
@@ -242,5 +260,7 @@ export interface Store extends ResourceStore, ClientTokenStore, SessionStore, Ag
    * at most once a second. Never writes: anyone may call it, as often as they like.
    */
   health(): Promise<StoreHealth>;
+  /** Copies everything stored (a snapshot: ingest and aggregations go on meanwhile); one copy at a time. A full disk is a StorageFault (`no-space`). */
+  backup(): Promise<Backup>;
   close(): Promise<void>;
 }

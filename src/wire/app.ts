@@ -6,9 +6,11 @@ import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FarmGrant, OperationContext } from '../operations/context.js';
 import { fieldValidationError, internalError, ServiceError, storageFaultError, tooLarge, validationError } from '../operations/errors.js';
+import { BlobOutput } from '../operations/blob-output.js';
 import type { AnyOperation } from '../operations/operation.js';
 import { streamingMemberOf } from '../operations/validation/shapes.js';
 import type { Access } from './auth/access.js';
+import { sendBlob } from './blob-reply.js';
 import { BodyRefused, pacedBody, stoppingRefusal, type BodyPace } from './body-guard.js';
 import { onClientError } from './client-errors.js';
 import { lingerAfterEarlyAnswers } from './early-answers.js';
@@ -176,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (err instanceof ServiceError && err.status >= 400 && err.status < 500 && err.status !== 429) options.access.chargeWork(request, Math.floor(decodedBytes() / WASTED_BYTES_PER_TOKEN));
       throw err;
     }
+    if (output instanceof BlobOutput) return sendBlob(reply, output);
     reply.header('content-type', 'application/json');
     const body = outputJson(output as object | undefined);
     if (body.length === 1 && typeof body[0] === 'string') return body[0];

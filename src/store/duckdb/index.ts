@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Store } from '../store.js';
 import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
+import { duckDbBackup, removeLeftBackups } from './backup.js';
 import { StoreHealthCheck } from './health.js';
 import { migrate } from './migrations.js';
 import { duckDbResources } from './resources.js';
@@ -40,6 +41,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   const ownSpool = !options.spoolDir && options.dataDir === ':memory:' ? mkdtempSync(join(tmpdir(), 'farmtally-spool-')) : undefined;
   const spoolDir = options.spoolDir ?? ownSpool ?? join(options.dataDir, 'spool');
   prepareSpoolDir(spoolDir);
+  removeLeftBackups(spoolDir);
   const resources = duckDbResources(db);
   const health = new StoreHealthCheck(db);
   /** A write that changes a farm's queues or fleets: the remembered parents are forgotten around it. */
@@ -76,6 +78,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
       return Buffer.from((await db.one(`SELECT value FROM meta WHERE key = 'server-secret'`))!.value as string, 'base64');
     },
     health: () => health.check(),
+    backup: duckDbBackup(db, spoolDir),
     async close() {
       // Results completed but still being stored hold a connection: closing under it crashes the engine.
       await aggregations.allStored();
