@@ -3,7 +3,7 @@
 // a page), so a command that stopped after the first page would miss rows; the table and
 // the JSON are compared with what the SDK lists itself.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -180,6 +180,21 @@ describe('farmtally demo', () => {
       const farms = await limited.client.send(new ListFarmsCommand({}));
       assert.deepEqual(farms.farms?.filter((f) => f.displayName === 'Demo studio').map((f) => f.farmId), [farmId], 'one demo farm');
       assert.equal((await limited.client.send(new ListQueuesCommand({ farmId }))).queues?.length, 10);
+      // A demo on another server (other fleet IDs) adds its fleets to the same rate card.
+      const cardBefore = JSON.parse(readFileSync(pricing, 'utf8'));
+      assert.equal(Object.keys(cardBefore.customerManagedFleets).length, 1);
+      const other = await farmtally(['demo', '--endpoint', ft.url, '--sessions', '50', '--pricing-out', pricing]);
+      assertDone(other);
+      assert.match(other.stdout, /it also prices the fleets of the demo farms made before: 2 customer-managed fleets in all/);
+      const card = JSON.parse(readFileSync(pricing, 'utf8'));
+      assert.deepEqual(Object.keys(card.customerManagedFleets).sort(), [...Object.keys(cardBefore.customerManagedFleets), Object.keys(card.customerManagedFleets).find((id) => !(id in cardBefore.customerManagedFleets))!].sort());
+      assert.equal(Object.keys(card.customerManagedFleets).length, 2);
+      // A file there that is not a rate card is left as it is.
+      writeFileSync(pricing, '{"fleets": 1}');
+      const refused = await farmtally(['demo', '--endpoint', ft.url, '--sessions', '50', '--pricing-out', pricing]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /exists and is not a rate card: move it away, or give --pricing-out another file/);
+      assert.equal(readFileSync(pricing, 'utf8'), '{"fleets": 1}');
     } finally {
       await limited.stop();
     }

@@ -2,12 +2,13 @@
 // sessions (src/demo), so a newcomer sees numbers in a minute; or, with --out, writes the
 // records to an NDJSON file for `farmtally import`. Either way it writes the matching rate
 // card, for `serve --pricing`, and ends with the usage explorer's link to the farm's year.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command } from 'commander';
 import { createDemoFarm } from '../demo/create-farm.js';
 import { demoRateCard } from '../demo/farm.js';
 import { explorerUrl } from '../domain/explorer-link.js';
+import { parseRateCard } from '../domain/pricing.js';
 import { generateSessions, placeholderIds, type DemoIds } from '../demo/generate.js';
 import { seedOf } from '../demo/random.js';
 import { writeNdjson } from '../demo/write-file.js';
@@ -49,10 +50,33 @@ function restartAdvice(endpoint: string | undefined, pricing: string): string {
   return `npx farmtally serve${extra} --pricing ${pricing}, with the server's other options as before`;
 }
 
+/** The rate card's default file: the same name whether the sessions go to a server or to `--out demo.ndjson`. */
+export const DEMO_RATE_CARD = 'demo.pricing.json';
+
+/**
+ * The customer-managed fleets of the rate card already in `file` (an earlier demo, on another
+ * server or data folder, whose fleets got other IDs), to keep beside this farm's, so one card
+ * prices every demo farm a server holds; none when there is no file. Read before the farm is
+ * made: a file there that is not a rate card stops the demo before it changes anything.
+ */
+function earlierCardFleets(file: string): Record<string, number> {
+  if (!existsSync(file)) return {};
+  let existing: unknown;
+  try {
+    existing = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file} exists and is not JSON (${(err as Error).message}): move it away, or give --pricing-out another file`);
+  }
+  if ('errors' in parseRateCard(existing)) throw new Error(`${file} exists and is not a rate card: move it away, or give --pricing-out another file`);
+  return { ...((existing as { customerManagedFleets?: Record<string, number> }).customerManagedFleets ?? {}) };
+}
+
 async function run(o: DemoOptions): Promise<void> {
   // Without --out, the farm goes to a server: --endpoint's, AWS_ENDPOINT_URL_DEADLINE's,
   // AWS_ENDPOINT_URL's, else npm start's. With --out, only --endpoint sends it anywhere.
   if (!o.out) o.endpoint ??= defaultEndpoint('demo');
+  const pricing = o.pricingOut ?? (o.out ? `${o.out.slice(0, o.out.length - extname(o.out).length)}.pricing.json` : DEMO_RATE_CARD);
+  const earlierFleets = earlierCardFleets(pricing);
   const seed = seedOf(o.seed);
   let farmId: string | undefined;
   let ids: DemoIds;
@@ -67,8 +91,10 @@ async function run(o: DemoOptions): Promise<void> {
   } else {
     ids = placeholderIds(seed);
   }
-  const pricing = o.pricingOut ?? (o.out ? `${o.out.slice(0, o.out.length - extname(o.out).length)}.pricing.json` : 'demo-pricing.json');
-  writeFileSync(pricing, `${JSON.stringify(demoRateCard(ids.fleetIds), null, 2)}\n`);
+  const card = demoRateCard(ids.fleetIds);
+  const customerManagedFleets = { ...earlierFleets, ...card.customerManagedFleets };
+  writeFileSync(pricing, `${JSON.stringify({ ...card, customerManagedFleets }, null, 2)}\n`);
+  const pricedFleets = Object.keys(customerManagedFleets).length;
   const sessions = generateSessions(ids, { sessions: o.sessions, seed });
 
   if (o.out) {
@@ -95,7 +121,8 @@ async function run(o: DemoOptions): Promise<void> {
     progress.done(`${totals.received} sessions sent (created ${totals.created}, updated ${totals.updated}, unchanged ${totals.unchanged})`);
   }
 
-  console.log(`rate card: ${pricing} (restart the server with \`${restartAdvice(o.endpoint, pricing)}\` to see costs)`);
+  const others = pricedFleets > 1 ? ` (it also prices the fleets of the demo farms made before: ${pricedFleets} customer-managed fleets in all)` : '';
+  console.log(`rate card: ${pricing}${others} (restart the server with \`${restartAdvice(o.endpoint, pricing)}\` to see costs)`);
   if (!farmId) {
     console.log(`${o.out} names stand-in queue and fleet IDs that no server knows, so it cannot be imported as is.`);
     console.log('To get a file for your own farm, run the demo with --endpoint as well: it creates the farm and writes its IDs into the file.');
@@ -122,7 +149,7 @@ export function demoCommand(): Command {
     .option('--sessions <n>', 'how many sessions to generate', wholeNumber(1), 200_000)
     .option('--seed <seed>', 'the same seed gives the same sessions', '1')
     .option('--out <file>', 'write the sessions to this NDJSON file instead of sending them (with --endpoint: for that farm)')
-    .option('--pricing-out <file>', 'where to write the matching rate card (default demo-pricing.json, or next to --out)')
+    .option('--pricing-out <file>', `where to write the matching rate card, adding to the one there (default ${DEMO_RATE_CARD}, or next to --out)`)
     .option('--batch-size <n>', 'records per ingest request', wholeNumber(1), DEFAULT_BATCH_SIZE)
     .addHelpText(
       'after',
