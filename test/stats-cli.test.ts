@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateQueueCommand } from '@aws-sdk/client-deadline';
+import { CreateQueueCommand, ListQueuesCommand } from '@aws-sdk/client-deadline';
 import { parse } from 'csv-parse/sync';
 import { BIN, startFarmtally, type Farmtally } from './support/server.js';
 import { farmWithParents, sessionRecord, type FarmParents } from './support/session-records.js';
@@ -91,6 +91,14 @@ function expectedDaily(): Expected[] {
 
 const HEADER = ['start', 'end', 'queueId', 'usageType', 'count', 'runtime_sum_s', 'runtime_avg_s', 'cost_sum_usd', 'cost_avg_usd'];
 const asCells = (e: Expected) => [e.start, e.end, e.queueId, e.usageType, e.count, e.runtimeSum, e.runtimeSum / e.count, e.costSum, e.costSum / e.count];
+/** The table's columns: a queue's name beside its ID (CSV and JSON keep IDs only). */
+const TABLE_HEADER = ['start', 'end', 'queue', 'queueId', 'usageType', 'count', 'runtime_sum_s', 'runtime_avg_s', 'cost_sum_usd', 'cost_avg_usd'];
+/** The table's bucket times: the zone's wall clock with its offset (UTC here, the default zone). */
+const inUtc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC+00:00`;
+const tableCells = (e: Expected, names: Map<string, string>) => [
+  inUtc(e.start), inUtc(e.end), names.get(e.queueId)!, e.queueId, e.usageType, e.count, e.runtimeSum, e.runtimeSum / e.count, e.costSum, e.costSum / e.count,
+];
+const queueNames = async () => new Map((await ft.client.send(new ListQueuesCommand({ farmId: farm.farmId }))).queues!.map((q) => [q.queueId!, q.displayName!]));
 
 const common = () => ['--endpoint', ft.url, '--farm', farm.farmId, '--start', RANGE.start, '--end', RANGE.end];
 const daily = (format: string) => [...common(), '--queues', `${farm.queueId},${queueB}`, '--period', 'DAILY', '--group-by', 'QUEUE_ID,USAGE_TYPE', '--statistics', 'SUM,AVG', '--format', format];
@@ -164,22 +172,35 @@ describe('farmtally stats prints the rows', () => {
     assert.equal(lines.length, 2 + expected.length, run.stdout);
     // The rule under the header marks each column's extent.
     const spans = [...lines[1]!.matchAll(/-+/g)].map((m) => [m.index!, m.index! + m[0].length] as const);
-    assert.equal(spans.length, HEADER.length, lines[1]);
+    assert.equal(spans.length, TABLE_HEADER.length, lines[1]);
     const cellsOf = (line: string) => spans.map(([from, to]) => line.padEnd(to).slice(from, to));
-    const numeric = HEADER.map((_, i) => i >= 4);
+    const numeric = TABLE_HEADER.map((_, i) => i >= 5);
+    const names = await queueNames();
+    assert.equal(names.size, 2);
     const check = (line: string, want: (string | number)[], what: string) => {
       const cells = cellsOf(line);
       cells.forEach((cell, i) => {
         const value = String(want[i]);
-        assert.equal(cell.trim(), value, `${what}, column ${HEADER[i]}: ${JSON.stringify(line)}`);
-        if (numeric[i]) assert.ok(cell.endsWith(value), `${what}: ${HEADER[i]} should be right-aligned: ${JSON.stringify(cell)}`);
-        else assert.ok(cell.startsWith(value), `${what}: ${HEADER[i]} should be left-aligned: ${JSON.stringify(cell)}`);
+        assert.equal(cell.trim(), value, `${what}, column ${TABLE_HEADER[i]}: ${JSON.stringify(line)}`);
+        if (numeric[i]) assert.ok(cell.endsWith(value), `${what}: ${TABLE_HEADER[i]} should be right-aligned: ${JSON.stringify(cell)}`);
+        else assert.ok(cell.startsWith(value), `${what}: ${TABLE_HEADER[i]} should be left-aligned: ${JSON.stringify(cell)}`);
       });
       // Columns are separated: nothing is written between two spans.
       for (let i = 1; i < spans.length; i++) assert.equal(line.slice(spans[i - 1]![1], spans[i]![0]).trim(), '', `${what}: ${JSON.stringify(line)}`);
     };
-    check(lines[0]!, HEADER, 'header');
-    expected.forEach((e, i) => check(lines[2 + i]!, asCells(e), `row ${i}`));
+    check(lines[0]!, TABLE_HEADER, 'header');
+    expected.forEach((e, i) => check(lines[2 + i]!, tableCells(e, names), `row ${i}`));
+  });
+
+  test('table: bucket times on --timezone\'s clock; a local time in a daylight-saving gap gets a note', async () => {
+    const run = await stats([...common(), '--queues', farm.queueId, '--timezone', 'UTC+08:00', '--period', 'DAILY', '--group-by', 'QUEUE_ID']);
+    assertSucceeded(run, 2);
+    assert.match(run.stdout.split('\n')[2]!, /^2025-03-01 08:00 UTC\+08:00  2025-03-02 00:00 UTC\+08:00  /);
+    const gap = await stats([...common().slice(0, 4), '--start', '2025-03-09T02:30', '--end', '2025-03-10', '--timezone', 'America/New_York', '--queues', farm.queueId, '--group-by', 'QUEUE_ID']);
+    assert.equal(gap.code, 0, gap.stderr);
+    assert.match(gap.stderr, /note: --start 2025-03-09T02:30 does not exist in America\/New_York \(the clocks went forward over it\); it was read as 2025-03-09 03:00 UTC-04:00/);
+    const noGap = await stats([...common().slice(0, 4), '--start', '2025-03-09T01:30', '--end', '2025-03-10', '--timezone', 'America/New_York', '--queues', farm.queueId, '--group-by', 'QUEUE_ID']);
+    assert.doesNotMatch(noGap.stderr, /does not exist/);
   });
 
   test('CSV columns follow the request, not the data: order, jobName beside jobId, absent values, no rows', async () => {
@@ -267,6 +288,14 @@ describe('farmtally stats says what went wrong', () => {
     const neither = await stats([...common(), '--period', 'daily', '--group-by', 'QUEUE_ID,USAGE_TYPE', '--statistics', 'sum,avg', '--format', 'json']);
     assertSucceeded(neither, 4);
     assert.deepEqual(JSON.parse(neither.stdout), JSON.parse(named.stdout), 'the farm has the two queues named in the other run');
+    // A farm of more queues than one request names: the whole farm as its fleets.
+    const many = await farmWithParents(ft.client, 'many queues');
+    for (let i = 0; i < 10; i++) await ft.client.send(new CreateQueueCommand({ farmId: many.farmId, displayName: `extra ${i}` }));
+    await postSessions(ft.url, many.farmId, [sessionRecord(many, { startedAt: '2025-03-01T10:00:00Z', endedAt: '2025-03-01T11:00:00Z' })]);
+    const wide = await stats(['--endpoint', ft.url, '--farm', many.farmId, '--start', RANGE.start, '--end', RANGE.end, '--group-by', 'USAGE_TYPE', '--format', 'json']);
+    assertSucceeded(wide, 1);
+    assert.match(wide.stderr, /has 11 queues, more than one request names \(10\), so the whole farm is asked for as its 1 fleets/);
+    assert.equal(JSON.parse(wide.stdout)[0].count, 1);
     const badPeriod = await stats([...common(), '--queues', farm.queueId, '--period', 'fortnightly', '--group-by', 'QUEUE_ID']);
     assertFailed(badPeriod, /fortnightly is not one of HOURLY, DAILY, WEEKLY, MONTHLY/);
   });

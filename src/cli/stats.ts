@@ -1,14 +1,14 @@
 // `farmtally stats`: one aggregation end to end through the official SDK: Start, wait with
 // progress, fetch every page, print as a table, CSV or JSON.
 import {
-  GetSessionsStatisticsAggregationCommand, paginateListQueues, StartSessionsStatisticsAggregationCommand, ValidationException,
+  GetSessionsStatisticsAggregationCommand, paginateListFleets, paginateListQueues, StartSessionsStatisticsAggregationCommand, ValidationException,
   type DeadlineClient, type GetSessionsStatisticsAggregationResponse, type Statistics,
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { PERIODS } from '../domain/buckets.js';
-import { parseLocalTime } from '../domain/local-time.js';
-import { parseTimezone, UTC_ZONE } from '../domain/timezone.js';
+import { formatLocalTime, parseLocalTime, skippedLocalTime } from '../domain/local-time.js';
+import { parseTimezone, UTC_ZONE, type TimeZone } from '../domain/timezone.js';
 import { flatten, statsCsv } from '../domain/stats-export.js';
 import { clientFor } from '../client/deadline-client.js';
 import { fail } from './client.js';
@@ -45,15 +45,18 @@ const TIME_FORMS = 'a date (2025-01-01), a local date-time (2025-01-01T08:00) or
  * default), read once every option is known: `--start 2025-01-01 --timezone UTC+08:00` is
  * local midnight, so the first bucket is whole.
  */
-function range(o: StatsOptions): { start: Date; end: Date } {
+function range(o: StatsOptions): { start: Date; end: Date; zone: TimeZone } {
   const zone = o.timezone === undefined ? UTC_ZONE : parseTimezone(o.timezone, false);
   if ('error' in zone) usageError(`--timezone ${o.timezone}: ${zone.error}`, 'stats');
   const at = (option: string, text: string) => {
     const ms = parseLocalTime(text, zone);
     if (ms === undefined) usageError(`${option} ${text} is not a time: give ${TIME_FORMS}.`, 'stats');
+    if (skippedLocalTime(text, zone)) {
+      console.error(`note: ${option} ${text} does not exist in ${zone.name} (the clocks went forward over it); it was read as ${formatLocalTime(ms, zone)}, the first instant after.`);
+    }
     return new Date(ms);
   };
-  return { start: at('--start', o.start), end: at('--end', o.end) };
+  return { start: at('--start', o.start), end: at('--end', o.end), zone };
 }
 
 interface StatsOptions extends ConnectionOptions {
@@ -72,22 +75,68 @@ interface StatsOptions extends ConnectionOptions {
 /** The most queues (or fleets) one request may name: the model's limit. */
 const MAX_RESOURCES = 10;
 
-/** Without --queues or --fleets: the whole farm, as its queues, when the model lets one request name them all. */
-async function wholeFarm(client: DeadlineClient, farmId: string): Promise<string[]> {
+/**
+ * Without --queues or --fleets: the whole farm, as its queues when the model lets one request
+ * name them all, else as its fleets (every session names both, so either is the whole farm).
+ */
+async function wholeFarm(client: DeadlineClient, farmId: string): Promise<{ queueIds: string[] } | { fleetIds: string[] }> {
   const queueIds: string[] = [];
   for await (const page of paginateListQueues({ client }, { farmId })) queueIds.push(...(page.queues ?? []).map((q) => q.queueId!));
   if (queueIds.length === 0) throw new Error(`farm ${farmId} has no queues, so no sessions: create one (CreateQueue), or check the farm ID (farmtally farms list).`);
-  if (queueIds.length > MAX_RESOURCES) {
-    throw new Error(`farm ${farmId} has ${queueIds.length} queues and one request names at most ${MAX_RESOURCES}: pick them with --queues (farmtally queues list --farm ${farmId}), or use --fleets.`);
+  if (queueIds.length <= MAX_RESOURCES) return { queueIds };
+  const fleetIds: string[] = [];
+  for await (const page of paginateListFleets({ client }, { farmId })) fleetIds.push(...(page.fleets ?? []).map((f) => f.fleetId!));
+  if (fleetIds.length > 0 && fleetIds.length <= MAX_RESOURCES) {
+    console.error(`note: farm ${farmId} has ${queueIds.length} queues, more than one request names (${MAX_RESOURCES}), so the whole farm is asked for as its ${fleetIds.length} fleets.`);
+    return { fleetIds };
   }
-  return queueIds;
+  throw new Error(
+    `farm ${farmId} has ${queueIds.length} queues and ${fleetIds.length} fleets, and one request names at most ${MAX_RESOURCES}: pick them with --queues (farmtally queues list --farm ${farmId}) or --fleets, and run stats once per ten.`,
+  );
+}
+
+/** Display names of the farm's queues and fleets by ID, for the table (a list failing leaves the IDs alone). */
+async function namesOf(client: DeadlineClient, farmId: string, groupBy: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  try {
+    if (groupBy.includes('QUEUE_ID')) for await (const page of paginateListQueues({ client }, { farmId })) for (const q of page.queues ?? []) names.set(q.queueId!, q.displayName!);
+    if (groupBy.includes('FLEET_ID')) for await (const page of paginateListFleets({ client }, { farmId })) for (const f of page.fleets ?? []) names.set(f.fleetId!, f.displayName!);
+  } catch {
+    // A principal may read statistics but not list: the table keeps the IDs.
+  }
+  return names;
+}
+
+/**
+ * The table's rows: bucket times on the zone's wall clock (with its offset), and each queue
+ * and fleet ID's display name in a column beside it. CSV and JSON keep instants and IDs only.
+ */
+function tableRows(rows: readonly Statistics[], o: StatsOptions, zone: TimeZone, names: Map<string, string>): Record<string, string | number>[] {
+  const NAMED: Record<string, string> = { queueId: 'queue', fleetId: 'fleet' };
+  return flatten(rows, o.groupBy, o.statistics).map((flat, i) => {
+    const out: Record<string, string | number> = {};
+    for (const [key, value] of Object.entries(flat)) {
+      if (key === 'start' || key === 'end') {
+        const at = key === 'start' ? rows[i]!.aggregationStartTime! : rows[i]!.aggregationEndTime!;
+        out[key] = formatLocalTime(at.getTime(), zone);
+        continue;
+      }
+      if (NAMED[key] && names.size) out[NAMED[key]!] = names.get(String(value)) ?? '';
+      out[key] = value;
+    }
+    return out;
+  });
 }
 
 async function run(o: StatsOptions): Promise<void> {
   if (o.queues && o.fleets) usageError('give one of --queues or --fleets, not both (neither: every queue of the farm).', 'stats');
-  const { start, end } = range(o);
+  const { start, end, zone } = range(o);
   const client = clientFor(o.endpoint, o.region, o.profile);
-  if (!o.queues && !o.fleets) o.queues = await wholeFarm(client, o.farm);
+  if (!o.queues && !o.fleets) {
+    const whole = await wholeFarm(client, o.farm);
+    if ('queueIds' in whole) o.queues = whole.queueIds;
+    else o.fleets = whole.fleetIds;
+  }
   const progress = new Progress('aggregation');
   const { aggregationId } = await client.send(
     new StartSessionsStatisticsAggregationCommand({
@@ -135,7 +184,10 @@ async function run(o: StatsOptions): Promise<void> {
   if (page.statusMessage) console.error(`note: ${page.statusMessage}`);
   if (o.format === 'json') console.log(JSON.stringify(rows, null, 2));
   else if (o.format === 'csv') process.stdout.write(statsCsv(rows, o.groupBy, o.statistics));
-  else console.log(table(flatten(rows, o.groupBy, o.statistics), '(no rows: no session records overlap the range)'));
+  else {
+    const names = await namesOf(client, o.farm, o.groupBy);
+    console.log(table(tableRows(rows, o, zone, names), '(no rows: no session records overlap the range)'));
+  }
 }
 
 export function statsCommand(): Command {
@@ -160,7 +212,9 @@ Examples:
       --start 2025-01-01 --end 2026-01-01 --period MONTHLY --group-by FLEET_ID --format csv > fleets.csv
 
 A date without an offset is local midnight in --timezone: with UTC+08:00, 2025-01-01 is
-2024-12-31T16:00:00Z. Rows go to stdout (csv and json: only data), progress to stderr.
+2024-12-31T16:00:00Z. Rows go to stdout (csv and json: only data), progress to stderr. The
+table shows bucket times on --timezone's clock and queue and fleet names beside their IDs;
+csv and json keep UTC instants and IDs, for scripts.
 `,
     )
     .action((o: StatsOptions) => run(o).catch((err) => fail(err)));
