@@ -37,7 +37,9 @@ async function refusal(res: IncomingMessage): Promise<BackupRefused> {
   }
   const type = res.headers['x-amzn-errortype'];
   const errorType = typeof type === 'string' ? type.split(':')[0] : undefined;
-  const hint = authHint(errorType) ?? (res.statusCode === 404 ? 'This server has no backup route: is it farmtally 0.x from before backups? Upgrade it, or stop it and use --data DIR.' : undefined);
+  // A farmtally from before backups answers its unknown-route error.
+  const noRoute = res.statusCode === 404 || /No operation matches/.test(body.message ?? '');
+  const hint = authHint(errorType) ?? (noRoute ? 'This server has no backup route: it is a farmtally from before backups. Upgrade it, or stop it and back up its folder with --data DIR.' : undefined);
   return new BackupRefused(`${errorType ?? `HTTP ${res.statusCode}`}: ${body.message ?? ''}${hint ? `\n${hint}` : ''}`);
 }
 
