@@ -12,6 +12,12 @@ function serve(args: string[]) {
   return spawnSync(process.execPath, [BIN, 'serve', ...args], { encoding: 'utf8', timeout: 30_000 });
 }
 
+/** Root may write anywhere: as root, the server runs as `nobody` (setpriv, util-linux) for a folder it may not write. */
+function serveUnprivileged(args: string[]) {
+  if (process.getuid?.() !== 0) return serve(args);
+  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'serve', ...args], { encoding: 'utf8', timeout: 30_000 });
+}
+
 test('a port in use names --port', async () => {
   const taken = createServer();
   const port = await new Promise<number>((resolve) => taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)));
@@ -34,11 +40,16 @@ test('--data naming a file, or a path through one, says it must be a folder', ()
   }
 });
 
-test('--data in a folder this user may not write says so', { skip: process.getuid?.() === 0 && 'root may write anywhere' }, () => {
-  const readOnly = join(newDataDir(), 'read-only');
+test('--data in a folder this user may not write says so', (t) => {
+  if (process.getuid?.() === 0 && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', BIN]).status !== 0) {
+    return t.skip('running as root, and nobody may not read this clone (or setpriv is missing)');
+  }
+  const parent = newDataDir();
+  chmodSync(parent, 0o755); // so that nobody may look inside when the tests run as root
+  const readOnly = join(parent, 'read-only');
   mkdirSync(readOnly);
   chmodSync(readOnly, 0o555);
-  const run = serve(['--port', '0', '--data', join(readOnly, 'data')]);
+  const run = serveUnprivileged(['--port', '0', '--data', join(readOnly, 'data')]);
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stderr, /\(EACCES\): --data .* must be a folder this user .* may write/);
 });
