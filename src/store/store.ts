@@ -2,10 +2,13 @@
 // (store/duckdb) is the one engine today; another engine implements this same interface and
 // passes the same contract suite (test/store-contract/).
 import type { AggregationStore } from './aggregation-store.js';
-import type { IngestCounts } from '../domain/ingest-protocol.js';
+import type { IngestAnswer, IngestCounts } from '../domain/ingest-protocol.js';
 import type { Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
 
-export type { IngestCounts };
+export type { IngestAnswer, IngestCounts };
+
+/** A written batch's counts and the ID it was written under (sessions it created or changed carry it). */
+export type BatchWritten = Omit<IngestAnswer, 'received'>;
 
 /** Keyset paging: `after` is the store's own sort key of the last item already returned. */
 export interface PageRequest {
@@ -157,9 +160,10 @@ export interface StagedSessions {
    * leaves it untouched (`unchanged`). The jobs that changed sessions name are created or
    * refreshed. Throws MissingParentsError, writing nothing, when a queue or fleet the
    * records name no longer exists (deleted while the batch streamed in). The staging area
-   * is released either way.
+   * is released either way. Answers the counts and the batch's ID, which the sessions it
+   * created or changed carry from then on (until another batch changes them).
    */
-  commit(nowMs: number): Promise<Omit<IngestCounts, 'received'>>;
+  commit(nowMs: number): Promise<BatchWritten>;
   /** Releases the staging area without writing anything. */
   discard(): Promise<void>;
 }
@@ -200,7 +204,7 @@ export interface SessionStore {
    * once durable. Throws MissingParentsError, writing nothing of it, when a queue or fleet it
    * names no longer exists, and WriterBusyError, taking nothing, when too much is waiting.
    */
-  writeSessions(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<Omit<IngestCounts, 'received'>>;
+  writeSessions(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchWritten>;
 }
 
 /**

@@ -108,6 +108,12 @@ export async function migrate(db: Database, log: (message: string) => void = () 
     log(`Upgrading the data file: numbering sessions and keying jobs for streaming ingest (once; a few seconds per million sessions)...`);
     await addWriterColumns(db, missing);
   }
+  // Sessions written before batch IDs name none: the column is added last, after seq, as SCHEMA declares it.
+  // They keep NULL: no batch ID was ever answered for them.
+  if (!(await columnsOf(db, 'sessions')).has('batch_id')) {
+    log(`Upgrading the data file: sessions now name the ingest batch that wrote them (once)...`);
+    await db.run(`ALTER TABLE sessions ADD COLUMN batch_id BIGINT`);
+  }
   // Made here rather than in SCHEMA: an older file gets the column first.
   await db.run(`CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_key ON jobs (job_key)`);
 }
