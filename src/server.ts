@@ -191,9 +191,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clientsOf = (caller: string, address: string) => (auth === 'sigv4' ? [`address:${address}`, `principal:${caller}`] : [`address:${address}`]);
   const context = (caller: string, grantedFarms: FarmGrant, requestId: string, address: string): OperationContext => ({
     store, settings, tokens, aggregations, ingestSlots, clients: clientsOf(caller, address), caller, grantedFarms, requestId, trace, now: Date.now,
+    log: (fields, message) => logger.info({ requestId, principal: caller, ...fields }, message),
   });
   const app = await buildApp({
-    operations: OPERATIONS,
+    // Under --strict the extensions are not served: their routes answer as unknown operations.
+    operations: settings.strict ? OPERATIONS.filter((op) => !op.extension) : OPERATIONS,
     context,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     bodyPace,

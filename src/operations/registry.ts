@@ -1,4 +1,5 @@
-// Every API operation farmtally serves. The wire layer makes one route of each.
+// Every API operation farmtally serves. The wire layer makes one route of each (of those not
+// marked `extension` only, under --strict); sigv4 grants name each as deadline:<name>.
 import { createFarm } from './farms/create-farm.js';
 import { deleteFarm } from './farms/delete-farm.js';
 import { getFarm } from './farms/get-farm.js';
@@ -15,6 +16,7 @@ import { createQueue } from './queues/create-queue.js';
 import { deleteQueue } from './queues/delete-queue.js';
 import { getQueue } from './queues/get-queue.js';
 import { listQueues } from './queues/list-queues.js';
+import { deleteSessions } from './sessions/delete-sessions.js';
 import { getSession } from './sessions/get-session.js';
 import { ingestSessions } from './sessions/ingest-sessions.js';
 import { listSessions } from './sessions/list-sessions.js';
@@ -40,6 +42,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   getSession,
   listSessions,
   ingestSessions,
+  deleteSessions,
   startSessionsStatisticsAggregation,
   getSessionsStatisticsAggregation,
 ];

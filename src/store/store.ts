@@ -208,6 +208,47 @@ export interface SessionStore {
 }
 
 /**
+ * Which of a farm's sessions a deletion names: those the batch last wrote (its answer's
+ * batchId), those of a queue, or those that started in [startedFrom, startedBefore) (epoch ms).
+ */
+export type SessionSelection = { batchId: string } | { queueId: string } | { startedFrom: number; startedBefore: number };
+
+/** What a deletion removed: sessions, and the jobs they left with no session. */
+export interface DeletedSessions {
+  sessions: number;
+  jobs: number;
+}
+
+/** A farm, or one of its queues or fleets, that a deletion with its sessions names. */
+export type ResourceWithSessions = { kind: 'farm'; farmId: string } | { kind: 'queue' | 'fleet'; farmId: string; id: string };
+
+/**
+ * Deleting and rewriting stored sessions (extensions; SPEC section 4). Each call is one
+ * transaction, all or nothing, ordered with ingest (a batch answered before it is in what it
+ * sees, one answered after it is not touched by it). Jobs left with no session are deleted;
+ * the others' spans follow the sessions they keep. Aggregations started after it returns
+ * never see what it removed.
+ */
+export interface DeletionStore {
+  /** How many of the farm's sessions `selection` names now (a dry run). */
+  countSessions(farmId: string, selection: SessionSelection): Promise<number>;
+  deleteSessions(farmId: string, selection: SessionSelection): Promise<DeletedSessions>;
+  /** Retention: every farm's sessions that ended before `endedBeforeMs` (running ones are kept). */
+  deleteSessionsEndedBefore(endedBeforeMs: number): Promise<DeletedSessions>;
+  /**
+   * Deletes the farm (with its queues, fleets, jobs and sessions), or the queue or fleet with
+   * every session naming it; undefined when there is no such resource.
+   */
+  deleteWithSessions(resource: ResourceWithSessions): Promise<DeletedSessions | undefined>;
+  /**
+   * Replaces `userId` by `pseudonym` wherever the farm's data holds it (sessions, jobs, stored
+   * aggregation results); answers how many sessions named it. The caller keeps the farm's
+   * aggregations from running meanwhile.
+   */
+  forgetUser(farmId: string, userId: string, pseudonym: string): Promise<{ sessions: number }>;
+}
+
+/**
  * The storage itself failed, not the request: its disk is full (`no-space`; nothing was
  * written; also while the engine reopens its data after the disk filled under it), or the
  * engine is out of service until it has reopened its data for another reason
@@ -237,7 +278,7 @@ export class StorageFault extends Error {
 /** Whether the engine can read and write now, and if not, why. */
 export type StoreHealth = { ok: true } | { ok: false; problem: string };
 
-export interface Store extends ResourceStore, ClientTokenStore, SessionStore, AggregationStore {
+export interface Store extends ResourceStore, ClientTokenStore, SessionStore, DeletionStore, AggregationStore {
   /** Persistent server secret (for page tokens), created on first use. */
   serverSecret(): Promise<Buffer>;
   /**

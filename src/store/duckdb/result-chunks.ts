@@ -29,6 +29,12 @@ export class ResultChunks {
     return rows;
   }
 
+  /** Drops every chunk held (the stored rows changed under them). */
+  clear(): void {
+    this.chunks.clear();
+    this.cachedRows = 0;
+  }
+
   forget(id: string): void {
     for (const [key, rows] of this.chunks) {
       if (!key.startsWith(`${id}:`)) continue;

@@ -21,6 +21,13 @@
 // the transaction that first uses an ID past the reservation: a batch is committed only with
 // a reservation covering its ID, so after a restart (the counter starts at the reservation)
 // no ID is given twice, even when the sessions that carried it are gone.
+//
+// Deletions (and a user's pseudonym) change stored sessions outside any batch: `exclusive`
+// runs each as one transaction in a turn of the write queue, ordered with every batch, and
+// in that same turn reads the writer's memory again from the tables (the key index, running
+// sessions, per-job counts, codes), as at open: a few seconds at 10 M sessions, for work an
+// operator does now and then, where keeping each structure right by hand would be a second
+// copy of every merge rule.
 import type { SessionRecord } from '../../domain/resources.js';
 import { MissingParentsError, StorageFault, WriterBusyError, type BatchWritten } from '../store.js';
 import type { Sql, WriterSql } from './connections.js';
@@ -63,6 +70,10 @@ export class SessionWriter {
   /** The next batch ID to give, and the first not covered by the reservation committed in meta. */
   private nextBatchId = 1;
   private batchIdsReserved = 0;
+  /** Whether the tables were read once (at open). */
+  private opened = false;
+  /** Set while memory may not match the tables (a reload after a deletion failed): read them again before the next merge. */
+  private stale = false;
 
   private constructor(
     private readonly db: Database,
@@ -75,6 +86,7 @@ export class SessionWriter {
     /** Told each group's size and times (FARMTALLY_INGEST_TRACE). */
     private readonly trace?: (line: string) => void,
     private readonly maxWaiting = MAX_WAITING_RECORDS,
+    private readonly log: (message: string) => void = () => undefined,
   ) {}
 
   static async open(
@@ -82,7 +94,7 @@ export class SessionWriter {
     options: { log?: (message: string) => void; probe?: StatementProbe; trace?: (line: string) => void; maxWaitingRecords?: number } = {},
   ): Promise<SessionWriter> {
     const log = options.log ?? (() => undefined);
-    const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), options.probe, options.trace, options.maxWaitingRecords);
+    const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), options.probe, options.trace, options.maxWaitingRecords, log);
     await writer.load(log);
     // After a reopen the file holds what was committed, which memory may not (a commit cut short): read it again.
     db.onReopen(() => writer.load(log));
@@ -109,9 +121,11 @@ export class SessionWriter {
       const reserved = Number((await lease.one(`SELECT value FROM meta WHERE key = '${BATCH_IDS_RESERVED}'`))?.value ?? 0);
       this.keys = keys;
       // Never back: a deletion may have taken the last sessions, whose seq and batch stay used.
+      // At open the batch IDs go on from the reservation, past any the last run may have given.
       this.nextSeq = Math.max(this.nextSeq, Number(next!.seq));
-      this.nextBatchId = Math.max(this.nextBatchId, reserved, Number(next!.batch));
+      this.nextBatchId = Math.max(this.nextBatchId, this.opened ? 0 : reserved, Number(next!.batch));
       this.batchIdsReserved = reserved;
+      this.opened = true;
       this.codes = await ValueCodeCache.load(lease);
       this.longestClosed = new Map();
       this.jobs = new Map();
@@ -150,7 +164,7 @@ export class SessionWriter {
     let running: Map<string, StoredSession> | undefined;
     let reserved: number | undefined;
     let batchId = 0;
-    const result = await this.db.transaction(async (tx) => {
+    const inTransaction = async (tx: WriterSql) => {
       const firstSeq = this.nextSeq;
       batchId = this.nextBatchId++;
       reserved = await this.reserveBatchIds(tx, batchId);
@@ -158,6 +172,10 @@ export class SessionWriter {
       effects = await this.bulkEffects(tx, firstSeq);
       running = await this.runningAfterBulk(tx, farmId, staging);
       return out;
+    };
+    const result = await this.db.writerTurn(async (turn) => {
+      await this.fresh();
+      return turn.transaction(inTransaction);
     });
     this.adoptReservation(reserved);
     this.adopt(effects!);
@@ -166,6 +184,39 @@ export class SessionWriter {
     // The batch may have changed any of its jobs: they are read again when next touched.
     this.jobs.clear();
     return { result, batchId };
+  }
+
+  /**
+   * Runs `work` as one transaction in a turn of the write queue (ordered with every batch),
+   * then, in the same turn, reads what the writer holds again from the tables: for writes
+   * that change stored sessions outside a batch (deletions, pseudonyms). `what` names it in
+   * the trace.
+   */
+  async exclusive<T>(what: string, work: (tx: WriterSql) => Promise<T>): Promise<T> {
+    return this.db.writerTurn(async (turn) => {
+      await this.fresh();
+      this.trace?.(`${what}: began`);
+      const t0 = performance.now();
+      const result = await turn.transaction(work);
+      const t1 = performance.now();
+      this.stale = true;
+      try {
+        await this.load(this.log);
+        this.stale = false;
+      } catch (err) {
+        // Committed all the same: the next merge reads the tables first (fresh), or fails saying why.
+        this.log(`after ${what}: reading the stored sessions again failed (${err instanceof Error ? err.message : String(err)}); the next write will read them first`);
+      }
+      this.trace?.(`${what}: committed in ${(t1 - t0).toFixed(1)} ms; the writer's memory read again in ${(performance.now() - t1).toFixed(1)} ms`);
+      return result;
+    });
+  }
+
+  /** Reads the tables again first when memory may not match them. */
+  private async fresh(): Promise<void> {
+    if (!this.stale) return;
+    await this.load(this.log);
+    this.stale = false;
   }
 
   /**
@@ -303,6 +354,7 @@ export class SessionWriter {
   }
 
   private async mergeInTransaction(turn: Turn, group: Queued[]): Promise<(BatchCounts | MissingParentsError)[]> {
+    await this.fresh();
     let effects: GroupEffects | undefined;
     let reserved: number | undefined;
     const t0 = performance.now();
