@@ -22,6 +22,7 @@ import { ingestSessions } from './sessions/ingest-sessions.js';
 import { listSessions } from './sessions/list-sessions.js';
 import { getSessionsStatisticsAggregation } from './statistics/get-sessions-statistics-aggregation.js';
 import { startSessionsStatisticsAggregation } from './statistics/start-sessions-statistics-aggregation.js';
+import { forgetUser } from './users/forget-user.js';
 
 export const OPERATIONS: readonly AnyOperation[] = [
   createFarm,
@@ -43,6 +44,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   listSessions,
   ingestSessions,
   deleteSessions,
+  forgetUser,
   startSessionsStatisticsAggregation,
   getSessionsStatisticsAggregation,
 ];
