@@ -7,7 +7,7 @@ import type { Store } from '../store.js';
 import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
 import { StoreHealthCheck } from './health.js';
-import { migrate } from './migrations.js';
+import { migrate, rebuildJobKeys } from './migrations.js';
 import { duckDbResources } from './resources.js';
 import { SCHEMA } from './schema.js';
 import { countSessions, deleteResourceWithSessions, deleteSessionsWhere, endedBeforeFilter, forgetUserSql, selectionFilter } from './session-deletions.js';
@@ -34,6 +34,10 @@ export interface DuckDbStoreOptions extends DatabaseOptions {
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
   await migrate(db, options.log);
+  // An engine reopened after a fault replayed its WAL too: first of the hooks, before the writer reads the tables.
+  db.onReopen(async () => {
+    if (db.replayedWal) await rebuildJobKeys(db);
+  });
   const aggregations = duckDbAggregations(db, options.traceAggregations);
   const writer = await SessionWriter.open(db, { log: options.log, probe: options.probeGroupStatements, trace: options.traceGroupCommits, maxWaitingRecords: options.maxWaitingRecords });
   const parents = parentCache(db);
