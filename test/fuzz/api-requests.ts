@@ -49,6 +49,8 @@ function heldPathValues(farm: FarmIds): fc.Arbitrary<Record<string, string>> {
     jobId: job.jobId,
     fleetId,
     sessionId: job.sessionIds.length ? job.sessionIds[n % job.sessionIds.length]! : `session-${'0'.repeat(32)}`,
+    // ForgetUser's: the user the fixture's records name (session-records.ts).
+    userId: 'ana',
   }));
 }
 
