@@ -2,6 +2,7 @@
 // and deadline:ForgetUser (names a credentials file may grant: the server knows them), on the
 // farms a principal is granted; DeleteQueue?withSessions=true needs deadline:DeleteQueue.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand } from '@aws-sdk/client-deadline';
 import { sessionAt } from './support/deletions.js';
@@ -74,5 +75,22 @@ test('withSessions=true is DeleteQueue\'s own grant: a principal allowed DeleteQ
   const res = await signedFetch(server.ft.url, clerk, { method: 'DELETE', path: `/2023-10-12/farms/${a.farmId}/queues/${a.queueId}`, query: { withSessions: 'true' } });
   assert.equal(res.status, 200, res.text);
   const gone = await signedFetch(server.ft.url, clerk, { method: 'GET', path: `/2023-10-12/farms/${a.farmId}/queues/${a.queueId}` });
+  assert.equal(gone.status, 404);
+});
+
+const curl = spawnSync('curl', ['--version']).status === 0;
+
+test("the README's curl recipe: curl --aws-sigv4 deletes a queue with its sessions", { skip: curl ? false : 'no curl command here' }, async () => {
+  const b = farms[1]!;
+  const client = clientAs(server.ft.url, admin);
+  const { queueId } = await client.send(new CreateQueueCommand({ farmId: b.farmId, displayName: 'for curl' }));
+  const res = await signedFetch(server.ft.url, admin, { method: 'POST', path: `/ingest/v1/farms/${b.farmId}/sessions`, body: toNdjson([sessionAt({ ...b, queueId: queueId! }, 3)]), headers: { 'content-type': 'application/x-ndjson' } });
+  assert.equal(res.status, 200, res.text);
+  const run = spawnSync('curl', [
+    '-s', '-w', '%{http_code}', '--aws-sigv4', 'aws:amz:us-west-2:deadline', '--user', `${admin.accessKeyId}:${admin.secretAccessKey}`,
+    '-X', 'DELETE', `${server.ft.url}/2023-10-12/farms/${b.farmId}/queues/${queueId}?withSessions=true`,
+  ]);
+  assert.equal(run.stdout.toString(), '{}200', run.stderr.toString());
+  const gone = await signedFetch(server.ft.url, admin, { method: 'GET', path: `/2023-10-12/farms/${b.farmId}/queues/${queueId}` });
   assert.equal(gone.status, 404);
 });

@@ -24,6 +24,8 @@ function refusal(answer: ExtensionAnswer, action: string, farmId: string): strin
     return `${said}\nThis server does not serve ${action}: it runs with --strict (no extensions), or is an older farmtally. Run it without --strict to delete data.`;
   }
   if (answer.errorType === 'ResourceNotFoundException') return `${said}\nCheck the IDs: farmtally farms list, farmtally queues list --farm ${farmId}.`;
+  // Retried already (postExtension): the farm stayed busy, or the server's --rate-limit held.
+  if (answer.errorType === 'ThrottlingException') return `${said}\nIt was retried for a while; run the command again in a minute.`;
   const hint = authHint(answer.errorType);
   return hint ? `${said}\n${hint}` : said;
 }
