@@ -10,12 +10,13 @@ import { PageTokens } from './operations/page-tokens.js';
 import { AggregationRunner } from './operations/statistics/aggregation-runner.js';
 import { OPERATIONS } from './operations/registry.js';
 import { BatchSlots } from './operations/sessions/batch-slots.js';
+import { Retention } from './operations/sessions/retention.js';
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp, streamingRoutesOf } from './wire/app.js';
 import { Access, type AuthMode } from './wire/auth/access.js';
 import { HEALTH_PUBLIC_ROUTES, healthRoute } from './wire/health-route.js';
-import { createLogger, type LogLevel } from './wire/request-log.js';
+import { createLogger, loggablePath, type LogLevel } from './wire/request-log.js';
 import { readTls, type TlsFiles } from './wire/tls.js';
 import { WEB_PUBLIC_ROUTES, webRoute } from './wire/web-route.js';
 
@@ -70,6 +71,8 @@ export interface ServerOptions {
   rateLimit?: number;
   /** Requests per second per client address on the routes that need no credentials (/health, the page), burst the same; 0 turns it off (default DEFAULT_PUBLIC_RATE_LIMIT). */
   publicRateLimit?: number;
+  /** Delete sessions that ended more than this many days ago, at start-up and then daily (off when undefined). */
+  retainDays?: number;
   /** The log's level (default info); ignored when `logger` is given. */
   logLevel?: LogLevel;
   logger?: Logger;
@@ -168,6 +171,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     spoolDir: options.spoolDir,
   });
   await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');
+  // Before the server listens: nothing past retention is served, even for a moment.
+  const retention = options.retainDays ? new Retention(store, options.retainDays, logger) : undefined;
+  await retention?.start();
   const tokens = new PageTokens(await store.serverSecret());
   const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);
   aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
@@ -191,9 +197,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clientsOf = (caller: string, address: string) => (auth === 'sigv4' ? [`address:${address}`, `principal:${caller}`] : [`address:${address}`]);
   const context = (caller: string, grantedFarms: FarmGrant, requestId: string, address: string): OperationContext => ({
     store, settings, tokens, aggregations, ingestSlots, clients: clientsOf(caller, address), caller, grantedFarms, requestId, trace, now: Date.now,
+    log: (fields, message) => logger.info({ requestId, principal: caller, ...fields }, message),
   });
   const app = await buildApp({
-    operations: OPERATIONS,
+    // Under --strict the extensions are not served: their routes answer as unknown operations.
+    operations: settings.strict ? OPERATIONS.filter((op) => !op.extension) : OPERATIONS,
     context,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     bodyPace,
@@ -203,13 +211,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     https,
     payloadLimits: { ...bodyPace, maxBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES, maxInflation: MAX_GZIP_INFLATION },
     plugins: [healthRoute(() => store.health()), webRoute({ auth, strict: settings.strict })],
-    onInternalError: (err, request) => request.log.error({ err }, `internal error on ${request.method} ${request.url.split('?')[0]}`),
+    onInternalError: (err, request) => request.log.error({ err }, `internal error on ${request.method} ${loggablePath(request)}`),
   });
   let address: string;
   try {
     address = await app.listen({ host, port: options.port });
   } catch (err) {
     access.close();
+    await retention?.stop();
     await store.close();
     throw err;
   }
@@ -232,6 +241,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clearTimeout(grace);
       }
       await aggregations.drain();
+      await retention?.stop();
       await store.close();
     },
   };

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { CreateFarmCommand, GetFarmCommand } from '@aws-sdk/client-deadline';
 import { eventually } from './support/eventually.js';
 import { http, readDataFile, startFarmtally, type RawResponse } from './support/server.js';
-import { farmWithParents, numberedRecord, postSessions, toCsv, toNdjson } from './support/session-records.js';
+import { answerCounts, farmWithParents, numberedRecord, postSessions, toCsv, toNdjson } from './support/session-records.js';
 import { mountSmallDisk, type SmallDisk } from './support/small-disk.js';
 
 const disk = mountSmallDisk(64);
@@ -68,7 +68,7 @@ describe('a full disk', { skip }, () => {
 
       small.makeRoom();
       const again = await postSessions(ft.url, farm.farmId, toNdjson(Array.from({ length: 5000 }, (_, i) => numberedRecord(farm, i, 1))));
-      assert.deepEqual(again.body, { received: 5000, created: 5000, updated: 0, unchanged: 0 });
+      assert.deepEqual(answerCounts(again.body), { received: 5000, created: 5000, updated: 0, unchanged: 0 });
       assert.equal(await ft.stop(false), 0);
       assert.equal(await sessionsOf(ft.dataDir, farm.farmId), 6000);
     } finally {
@@ -130,7 +130,7 @@ describe('a full disk', { skip }, () => {
       small.makeRoom();
       await eventually('/health answers 200 once there is room', async () => (await http(ft.url, 'GET', '/health')).status === 200, 10_000);
       const resent = await postSessions(ft.url, farm.farmId, toCsv(Array.from({ length: 15_000 }, (_, i) => numberedRecord(farm, i, 2))), 'text/csv');
-      assert.deepEqual(resent.body, { received: 15_000, created: 0, updated: 0, unchanged: 15_000 });
+      assert.deepEqual(answerCounts(resent.body), { received: 15_000, created: 0, updated: 0, unchanged: 15_000 });
       assert.equal(await ft.stop(false), 0, ft.output());
       assert.equal(await sessionsOf(ft.dataDir, farm.farmId), 35_000);
     } finally {
@@ -170,7 +170,7 @@ describe('a full disk', { skip }, () => {
       // The acknowledged batch survived the failed checkpoint: sending it again changes nothing.
       const resent = await postSessions(ft.url, farm.farmId, toCsv(Array.from({ length: 15_000 }, (_, i) => numberedRecord(farm, i, 2))), 'text/csv');
       assert.equal(resent.status, 200, resent.text);
-      assert.deepEqual(resent.body, { received: 15_000, created: 0, updated: 0, unchanged: 15_000 });
+      assert.deepEqual(answerCounts(resent.body), { received: 15_000, created: 0, updated: 0, unchanged: 15_000 });
 
       assert.equal(await ft.stop(false), 0, ft.output());
       assert.equal(await sessionsOf(ft.dataDir, farm.farmId), 35_000 + (meanwhile.status === 200 ? 20_000 : 0));

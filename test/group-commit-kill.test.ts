@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { killHard } from './support/crash.js';
 import { readDataFile, startFarmtally } from './support/server.js';
-import { farmWithParents, numberedRecord, postSessions, toNdjson } from './support/session-records.js';
+import { answerCounts, farmWithParents, numberedRecord, postSessions, toNdjson } from './support/session-records.js';
 
 const CLIENTS = 16;
 const RECORDS = 10;
@@ -25,7 +25,7 @@ test('kill -9 during group commits: acknowledged batches whole, the others whole
       const records = Array.from({ length: RECORDS }, (_, i) => numberedRecord(farm, batch * RECORDS + i, 5));
       const answer = await postSessions(ft.url, farm.farmId, toNdjson(records)).catch(() => undefined);
       if (answer?.status === 200) {
-        assert.deepEqual(answer.body, { received: RECORDS, created: RECORDS, updated: 0, unchanged: 0 });
+        assert.deepEqual(answerCounts(answer.body), { received: RECORDS, created: RECORDS, updated: 0, unchanged: 0 });
         acknowledged.add(batch);
       }
     }

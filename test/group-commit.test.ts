@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import type { SessionRecord } from '../src/domain/resources.js';
 import { openDuckDbStore, type DuckDbStore } from '../src/store/duckdb/index.js';
 import { WriterBusyError } from '../src/store/store.js';
-import { farm, fleet, ingest as stageAndCommit, parents, queue, record } from './store-contract/fixtures.js';
+import { countsOf, farm, fleet, ingest as stageAndCommit, parents, queue, record } from './store-contract/fixtures.js';
 import { random } from './support/ingest-fuzz.js';
 
 const HOUR = 3_600_000;
@@ -114,7 +114,7 @@ for (const seed of [1, 2, 3]) {
       const got =
         wave % 4 === 3
           ? await batches.reduce<Promise<unknown[]>>(async (done, batch) => [...(await done), await stageAndCommit(grouped, f.farmId, batch, nowMs)], Promise.resolve([]))
-          : await Promise.all(batches.map((batch) => grouped.writeSessions(f.farmId, batch, nowMs)));
+          : await Promise.all(batches.map(async (batch) => countsOf(await grouped.writeSessions(f.farmId, batch, nowMs))));
       assert.deepEqual(got, expected, `wave ${wave}: counts`);
     }
     const want = await contents(staged, f.farmId);
@@ -133,12 +133,12 @@ test('a grouped store reopened finds its sessions again: re-sending them is unch
   const t0 = Date.UTC(2025, 4, 1);
   const jobId = record(p).jobId;
   const records = Array.from({ length: 30 }, (_, i) => record(p, { jobId, startedAt: t0 + i * HOUR, endedAt: i % 3 ? t0 + i * HOUR + 60_000 : undefined }));
-  assert.deepEqual(await grouped.writeSessions(f.farmId, records, t0), { created: 30, updated: 0, unchanged: 0 });
+  assert.deepEqual(countsOf(await grouped.writeSessions(f.farmId, records, t0)), { created: 30, updated: 0, unchanged: 0 });
   await grouped.close();
   grouped = await openDuckDbStore({ dataDir: join(dir, 'grouped') });
-  assert.deepEqual(await grouped.writeSessions(f.farmId, records, t0), { created: 0, updated: 0, unchanged: 30 });
+  assert.deepEqual(countsOf(await grouped.writeSessions(f.farmId, records, t0)), { created: 0, updated: 0, unchanged: 30 });
   const closed = records.map((x) => (x.endedAt === undefined ? { ...x, endedAt: x.startedAt + 2 * HOUR } : x));
-  assert.deepEqual(await grouped.writeSessions(f.farmId, closed, t0), { created: 0, updated: 10, unchanged: 20 });
+  assert.deepEqual(countsOf(await grouped.writeSessions(f.farmId, closed, t0)), { created: 0, updated: 10, unchanged: 20 });
   assert.deepEqual(await wrongSpans(grouped, f.farmId), []);
 });
 
@@ -155,8 +155,8 @@ test('past the records waiting for the writer, a batch is refused at once and wr
     assert.deepEqual(answers.map((a) => a.status), ['fulfilled', 'fulfilled', 'rejected', 'rejected']);
     const refused = answers[2]!;
     assert.ok(refused.status === 'rejected' && refused.reason instanceof WriterBusyError);
-    assert.deepEqual(await busy.writeSessions(f.farmId, [...batch(0), ...batch(1)], t0), { created: 0, updated: 0, unchanged: 80 });
-    assert.deepEqual(await busy.writeSessions(f.farmId, batch(2), t0), { created: 40, updated: 0, unchanged: 0 }, 'the refused batch wrote nothing');
+    assert.deepEqual(countsOf(await busy.writeSessions(f.farmId, [...batch(0), ...batch(1)], t0)), { created: 0, updated: 0, unchanged: 80 });
+    assert.deepEqual(countsOf(await busy.writeSessions(f.farmId, batch(2), t0)), { created: 40, updated: 0, unchanged: 0 }, 'the refused batch wrote nothing');
   } finally {
     await busy.close();
   }

@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { CreateFarmCommand, GetFarmCommand, ListFarmsCommand, ListJobsCommand } from '@aws-sdk/client-deadline';
 import { rawRequest, type RawAnswer } from './support/raw-http.js';
 import { http, startFarmtally, type Farmtally } from './support/server.js';
-import { farmWithParents, numberedRecord, sessionRecord, toCsv, toNdjson, type FarmParents } from './support/session-records.js';
+import { answerCounts, farmWithParents, numberedRecord, sessionRecord, toCsv, toNdjson, type FarmParents } from './support/session-records.js';
 
 const ingestPath = (farmId: string) => `/ingest/v1/farms/${farmId}/sessions`;
 
@@ -419,7 +419,7 @@ describe('text and times no client should send', () => {
     }
     const answer = await post(fast, farm.farmId, good);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    assert.deepEqual(answer.body, { received: 8000, created: 8000, updated: 0, unchanged: 0 });
+    assert.deepEqual(answerCounts(answer.body), { received: 8000, created: 8000, updated: 0, unchanged: 0 });
     assert.ok(await outputGrows(fast, /8000 records staged by the bulk load/g, 0), fast.output().slice(-2000));
   });
 

@@ -11,6 +11,7 @@ import { newId } from '../src/domain/resources.js';
 import type { SessionRecordJson } from '../src/domain/session-record.js';
 import { absentId, rejectsConflict, rejectsNotFound } from './support/service-errors.js';
 import { http, startFarmtally, type Farmtally } from './support/server.js';
+import { answerCounts } from './support/session-records.js';
 
 let ft: Farmtally;
 before(async () => (ft = await startFarmtally()));
@@ -23,7 +24,7 @@ async function ingest(farmId: string, records: SessionRecordJson[]) {
     headers: { 'content-type': 'application/x-ndjson' },
   });
   assert.equal(res.status, 200, res.text);
-  return res.body as { received: number; created: number; updated: number; unchanged: number };
+  return answerCounts(res.body);
 }
 
 const fleetInput = (farmId: string, kind: 'service' | 'customer'): CreateFleetCommandInput => ({

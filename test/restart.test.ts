@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { GetFarmCommand, GetJobCommand, GetSessionCommand } from '@aws-sdk/client-deadline';
 import { startFarmtally } from './support/server.js';
-import { farmWithParents, numberedRecord, postSessions, toNdjson } from './support/session-records.js';
+import { answerCounts, farmWithParents, numberedRecord, postSessions, toNdjson } from './support/session-records.js';
 
 test('farm, sessions and jobs are there after SIGTERM and a restart on the same data folder', async () => {
   const first = await startFarmtally();
@@ -22,7 +22,7 @@ test('farm, sessions and jobs are there after SIGTERM and a restart on the same 
     assert.equal((await second.client.send(new GetFarmCommand({ farmId: farm.farmId }))).displayName, 'durable');
     // Every record is already stored exactly as sent.
     const again = await postSessions(second.url, farm.farmId, toNdjson(records));
-    assert.deepEqual(again.body, { received: 1000, created: 0, updated: 0, unchanged: 1000 });
+    assert.deepEqual(answerCounts(again.body), { received: 1000, created: 0, updated: 0, unchanged: 1000 });
     const running = records[7]!;
     const session = await second.client.send(new GetSessionCommand({ farmId: farm.farmId, queueId: running.queueId, jobId: running.jobId, sessionId: running.sessionId }));
     assert.equal(session.lifecycleStatus, 'STARTED');

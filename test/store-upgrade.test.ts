@@ -84,6 +84,8 @@ async function downgradeToSecondLayout(dataDir: string): Promise<void> {
   const instance = await DuckDBInstance.create(join(dataDir, 'farmtally.duckdb'));
   const c = await instance.connect();
   await c.run(`DROP INDEX jobs_by_key`);
+  // 0.2 had neither seq nor batch_id (added later, after seq).
+  await c.run(`ALTER TABLE sessions DROP COLUMN batch_id`);
   await c.run(`ALTER TABLE sessions DROP COLUMN seq`);
   await c.run(`ALTER TABLE jobs DROP COLUMN job_key`);
   await c.run(`ALTER TABLE jobs DROP COLUMN last_ended_at`);
@@ -108,6 +110,7 @@ test('a data file from before streaming ingest (0.2) is upgraded on start: jobs 
   const ft = await startFarmtally({ dataDir: served.ft.dataDir, args: ['--pricing', join(served.ft.dataDir, 'pricing.json')] });
   try {
     assert.match(ft.output(), /numbering sessions and keying jobs/);
+    assert.match(ft.output(), /sessions now name the ingest batch that wrote them/);
     assert.deepEqual(await listAllJobs(ft, farm), jobsBefore);
     const again = await postSessions(ft.url, farm.farmId, farm.sessions.map(toWire));
     assert.deepEqual(again, { received: farm.sessions.length, created: 0, updated: 0, unchanged: farm.sessions.length });

@@ -167,6 +167,26 @@ async function runImport(file: string, o: ImportOptions): Promise<void> {
     `imported ${file}: received ${received}, created ${created}, updated ${updated}, unchanged ${unchanged} ` +
       `(${n} batch${n === 1 ? '' : 'es'}, ${seconds.toFixed(1)} s, ${Math.round(received / Math.max(seconds, 0.001))} records/s)`,
   );
+  if (batches.batchIds.length) {
+    const ids = idRanges(batches.batchIds);
+    console.log(`batch ID${batches.batchIds.length === 1 ? '' : 's'} ${ids} (\`farmtally sessions delete --farm ${o.farm} --batch ID\` counts, and with --yes deletes, what one of them wrote)`);
+  }
+}
+
+/** Batch IDs as runs: 41-44, 47. */
+function idRanges(ids: readonly string[]): string {
+  const runs: string[] = [];
+  let first = Number(ids[0]);
+  let last = first;
+  for (const id of [...ids.slice(1).map(Number), NaN]) {
+    if (id === last + 1) {
+      last = id;
+      continue;
+    }
+    runs.push(first === last ? String(first) : `${first}-${last}`);
+    first = last = id;
+  }
+  return runs.join(', ');
 }
 
 export function importCommand(): Command {

@@ -7,6 +7,7 @@ import { demoCommand } from './demo.js';
 import { EXIT_CODES_HELP, exitCodesForUsage } from './exit.js';
 import { importCommand } from './import.js';
 import { farmsCommand, fleetsCommand, queuesCommand } from './list.js';
+import { sessionsCommand, usersCommand } from './remove.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 
@@ -24,6 +25,7 @@ Examples:
   $ farmtally serve                       # the server on http://127.0.0.1:8080 (npm start)
   $ farmtally demo                        # fill it with a year of a studio's sessions
   $ farmtally farms list
+  $ farmtally sessions delete --farm F --batch 42   # count what an import batch wrote; --yes deletes it
   $ farmtally stats --help                # each command's options and examples
 ${EXIT_CODES_HELP}`,
   );
@@ -34,6 +36,8 @@ program.addCommand(demoCommand());
 program.addCommand(farmsCommand());
 program.addCommand(queuesCommand());
 program.addCommand(fleetsCommand());
+program.addCommand(sessionsCommand());
+program.addCommand(usersCommand());
 program.addCommand(credentialsCommand());
 program.addCommand(backupCommand());
 exitCodesForUsage(program);

@@ -30,6 +30,7 @@ interface ServeOptions {
   tlsKey?: string;
   rateLimit?: number;
   publicRateLimit: number;
+  retainDays?: number;
   logLevel: LogLevel;
 }
 
@@ -60,6 +61,12 @@ export function parseBytes(text: string): number {
 /** A byte count, or 0 (to turn a feature off). */
 function parseBytesOrZero(text: string): number {
   return /^\s*0+\s*$/.test(text) ? 0 : parseBytes(text);
+}
+
+function days(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of days, at least 1.');
+  return n;
 }
 
 function atLeastOne(text: string): number {
@@ -181,6 +188,7 @@ export function serveCommand(): Command {
     .addOption(option('--tls-key <file>', 'the PEM private key of --tls-cert'))
     .addOption(option('--rate-limit <n>', 'requests per second per principal, burst n (ThrottlingException past it); off by default', atLeastOne))
     .addOption(option('--public-rate-limit <n>', 'requests per second per client address to the routes that need no credentials (/health, the page), burst n; 0: off', zeroOrAtLeastOne, DEFAULT_PUBLIC_RATE_LIMIT))
+    .addOption(option('--retain-days <n>', 'delete sessions that ended more than n days ago, at start-up and then daily (logged; cannot be undone); off by default', days))
     .addOption(option('--log-level <level>', 'the log (JSON lines on stderr, one per request at info)').choices([...LOG_LEVELS]).default('info'))
     .addHelpText('after', EXAMPLES)
     .hook('preAction', (command) => flagsFromEnvironment(command))
@@ -225,6 +233,7 @@ export function serveCommand(): Command {
           tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
           rateLimit: opts.rateLimit,
           publicRateLimit: opts.publicRateLimit,
+          retainDays: opts.retainDays,
           logLevel: opts.logLevel,
           // Internal switches, for tests and diagnosis (docs/DECISIONS.md, session ingest).
           bulkIngest: process.env.FARMTALLY_INGEST_FAST_PATH !== 'off',

@@ -29,6 +29,20 @@ export function authHint(errorType: string | undefined): string | undefined {
   }
 }
 
+/**
+ * What to do about an AccessDeniedException, from its `context` (principal, action,
+ * resource) and message: the `farmtally credentials update` that grants it on the server.
+ */
+export function grantHint(message: string, context: Record<string, string> | undefined): string {
+  const principal = context?.principal ?? 'NAME';
+  const action = context?.action ?? 'deadline:...';
+  const farm = context?.resource?.replace(/^farm\//, '');
+  const update = /is not among/.test(message) && farm
+    ? `farmtally credentials update --name ${principal} --farms <its farms>,${farm}`
+    : `farmtally credentials update --name ${principal} --allow <its actions>,${action}`;
+  return `${principal} is not granted ${action}${farm ? ` on ${farm}` : ''}. On the server, grant it: ${update} (farmtally credentials list shows its grants now; update replaces them), or sign with another key.`;
+}
+
 /** Node's codes for a certificate it does not trust, or that names another host. */
 const TLS_TRUST = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
 

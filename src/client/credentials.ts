@@ -47,12 +47,12 @@ export function credentialsFor(region: string, profile?: string): CredentialsPro
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
 /**
- * Signs a POST to the ingest route: answers `headers` plus the host, x-amz-date,
- * x-amz-content-sha256 and Authorization headers to send with it. `payloadHash` is the
- * body's SHA-256 in hex; without one the body goes unsigned (UNSIGNED-PAYLOAD), which a
- * server takes over https only.
+ * Signs a POST to one of farmtally's own routes (the ingest route, the deletion extensions):
+ * answers `headers` plus the host, x-amz-date, x-amz-content-sha256 and Authorization
+ * headers to send with it. `payloadHash` is the body's SHA-256 in hex; without one the body
+ * goes unsigned (UNSIGNED-PAYLOAD), which a server takes on the ingest route over https only.
  */
-export async function signIngestPost(url: URL, headers: Record<string, string>, credentials: CredentialsProvider, region: string, payloadHash = UNSIGNED_PAYLOAD): Promise<Record<string, string>> {
+export async function signPost(url: URL, headers: Record<string, string>, credentials: CredentialsProvider, region: string, payloadHash = UNSIGNED_PAYLOAD): Promise<Record<string, string>> {
   const signer = new SignatureV4({ credentials, region, service: 'deadline', sha256: SDK_SHA256, uriEscapePath: true });
   const signed = await signer.sign({
     method: 'POST',
@@ -81,7 +81,7 @@ export interface IngestSigner {
 
 export function ingestSigner(credentials: CredentialsProvider, region: string): IngestSigner {
   return {
-    sign: (url, headers, payloadHash) => signIngestPost(url, headers, credentials, region, payloadHash),
+    sign: (url, headers, payloadHash) => signPost(url, headers, credentials, region, payloadHash),
     hashesBody: async (url) => url.protocol === 'http:' && (await credentials()) !== PLACEHOLDERS,
   };
 }

@@ -5,7 +5,7 @@
 // (HashedIngestRequest), where a server takes no unsigned body.
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { IngestCounts } from '../domain/ingest-protocol.js';
+import type { IngestAnswer } from '../domain/ingest-protocol.js';
 import type { IngestSigner } from './credentials.js';
 import { HeldBody } from './held-body.js';
 
@@ -13,7 +13,7 @@ import { HeldBody } from './held-body.js';
 export interface Answer {
   status: number;
   errorType?: string;
-  body: { message?: string; fieldList?: { name: string; message: string }[] } & Partial<IngestCounts>;
+  body: { message?: string; fieldList?: { name: string; message: string }[] } & Partial<IngestAnswer>;
 }
 
 /** A keep-alive agent for `url`'s protocol: the batches of one upload share a connection. */

@@ -60,6 +60,8 @@ export class Upload {
   nextFirstLine = 1;
   readonly totals: IngestCounts = { received: 0, created: 0, updated: 0, unchanged: 0 };
   readonly committed = { batches: 0, lastLine: 0 };
+  /** The batch IDs the server gave the committed batches, in order (what DeleteSessions takes). */
+  readonly batchIds: string[] = [];
   /** Time spent waiting for answers after each batch's last byte: the server's commits. */
   commitWaitMs = 0;
   private readonly agent: Agent;
@@ -113,6 +115,7 @@ export class Upload {
     }
     if (answer.status !== 200) throw new BatchFailed(batch, answer);
     for (const k of ['received', 'created', 'updated', 'unchanged'] as const) this.totals[k] += answer.body[k] ?? 0;
+    if (typeof answer.body.batchId === 'string') this.batchIds.push(answer.body.batchId);
     this.committed.batches = batch.number;
     this.committed.lastLine = batch.lastLine;
   }

@@ -9,10 +9,21 @@ export function ingestPath(farmId: string): string {
   return INGEST_PATH.replace('{farmId}', encodeURIComponent(farmId));
 }
 
-/** What a committed batch answers: every record received is created, updated or unchanged. */
+/** A committed batch's counts: every record received is created, updated or unchanged. */
 export interface IngestCounts {
   received: number;
   created: number;
   updated: number;
   unchanged: number;
 }
+
+/**
+ * What a committed batch answers: its counts, and the ID that names its records for
+ * deletion (DeleteSessions' `batchId`): a decimal number, never used twice by a data folder.
+ */
+export interface IngestAnswer extends IngestCounts {
+  batchId: string;
+}
+
+/** A batch ID as the answer carries it and DeleteSessions takes it: 1 to 15 decimal digits. */
+export const BATCH_ID_PATTERN = '[0-9]{1,15}';

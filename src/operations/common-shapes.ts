@@ -1,5 +1,5 @@
 // Shapes that many operations share, with the constraints the API model gives them.
-import { enumOf, float, header, integer, map, query, string, uri } from './validation/shapes.js';
+import { boolean, enumOf, float, header, integer, map, query, string, uri } from './validation/shapes.js';
 
 export const FarmId = string({ pattern: 'farm-[0-9a-f]{32}' });
 export const QueueId = string({ pattern: 'queue-[0-9a-f]{32}' });
@@ -36,3 +36,9 @@ export const jobIdInPath = uri(JobId);
 export const sessionIdInPath = uri(SessionId);
 export const clientTokenHeader = header('X-Amz-Client-Token', ClientToken);
 export const paging = { nextToken: query(NextToken), maxResults: query(MaxResults) };
+/**
+ * DeleteFarm/DeleteQueue/DeleteFleet's extension: `?withSessions=true` deletes the resource
+ * with every session naming it, where the model's answer is ConflictException. Ignored under
+ * --strict, as the service ignores a query parameter it does not know.
+ */
+export const withSessionsQuery = query(boolean());

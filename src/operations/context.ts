@@ -49,5 +49,11 @@ export interface OperationContext {
   requestId: string;
   /** Where an operation tells how it went about a request, when the server traces (--trace-ingest). */
   trace?: (line: string) => void;
+  /**
+   * The server's log (one JSON line: `fields` beside the message), for what an operator must
+   * be able to find afterwards: data deleted, a user given a pseudonym. Never secrets, nor
+   * what was asked to be forgotten.
+   */
+  log(fields: Record<string, unknown>, message: string): void;
   now(): number;
 }

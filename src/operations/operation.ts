@@ -13,6 +13,11 @@ export interface Operation<S extends StructureShape = StructureShape, O = unknow
   /** The model's requestUri, with `{member}` placeholders. */
   path: string;
   input: S;
+  /**
+   * An extension of farmtally's beyond the service's API (deleting data, say): not served at
+   * all under --strict, where its route answers as any unknown operation does.
+   */
+  extension?: boolean;
   /** Rules across members or modes (strict/extended), run after the shape's own checks pass. */
   check?: (input: Infer<S>, ctx: OperationContext) => FieldFailure[];
   handle: (input: Infer<S>, ctx: OperationContext) => Promise<O>;
@@ -28,6 +33,7 @@ export interface AnyOperation {
   method: HttpMethod;
   path: string;
   input: StructureShape;
+  extension?: boolean;
   check?: (input: never, ctx: OperationContext) => FieldFailure[];
   handle: (input: never, ctx: OperationContext) => Promise<unknown>;
 }

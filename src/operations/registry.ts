@@ -1,4 +1,5 @@
-// Every API operation farmtally serves. The wire layer makes one route of each.
+// Every API operation farmtally serves. The wire layer makes one route of each (of those not
+// marked `extension` only, under --strict); sigv4 grants name each as deadline:<name>.
 import { createBackup } from './backup/create-backup.js';
 import { createFarm } from './farms/create-farm.js';
 import { deleteFarm } from './farms/delete-farm.js';
@@ -16,11 +17,13 @@ import { createQueue } from './queues/create-queue.js';
 import { deleteQueue } from './queues/delete-queue.js';
 import { getQueue } from './queues/get-queue.js';
 import { listQueues } from './queues/list-queues.js';
+import { deleteSessions } from './sessions/delete-sessions.js';
 import { getSession } from './sessions/get-session.js';
 import { ingestSessions } from './sessions/ingest-sessions.js';
 import { listSessions } from './sessions/list-sessions.js';
 import { getSessionsStatisticsAggregation } from './statistics/get-sessions-statistics-aggregation.js';
 import { startSessionsStatisticsAggregation } from './statistics/start-sessions-statistics-aggregation.js';
+import { forgetUser } from './users/forget-user.js';
 
 export const OPERATIONS: readonly AnyOperation[] = [
   createFarm,
@@ -41,6 +44,8 @@ export const OPERATIONS: readonly AnyOperation[] = [
   getSession,
   listSessions,
   ingestSessions,
+  deleteSessions,
+  forgetUser,
   startSessionsStatisticsAggregation,
   getSessionsStatisticsAggregation,
   createBackup,

@@ -2,10 +2,13 @@
 // (store/duckdb) is the one engine today; another engine implements this same interface and
 // passes the same contract suite (test/store-contract/).
 import type { AggregationStore } from './aggregation-store.js';
-import type { IngestCounts } from '../domain/ingest-protocol.js';
+import type { IngestAnswer, IngestCounts } from '../domain/ingest-protocol.js';
 import type { Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
 
-export type { IngestCounts };
+export type { IngestAnswer, IngestCounts };
+
+/** A written batch's counts and the ID it was written under (sessions it created or changed carry it). */
+export type BatchWritten = Omit<IngestAnswer, 'received'>;
 
 /** Keyset paging: `after` is the store's own sort key of the last item already returned. */
 export interface PageRequest {
@@ -157,9 +160,10 @@ export interface StagedSessions {
    * leaves it untouched (`unchanged`). The jobs that changed sessions name are created or
    * refreshed. Throws MissingParentsError, writing nothing, when a queue or fleet the
    * records name no longer exists (deleted while the batch streamed in). The staging area
-   * is released either way.
+   * is released either way. Answers the counts and the batch's ID, which the sessions it
+   * created or changed carry from then on (until another batch changes them).
    */
-  commit(nowMs: number): Promise<Omit<IngestCounts, 'received'>>;
+  commit(nowMs: number): Promise<BatchWritten>;
   /** Releases the staging area without writing anything. */
   discard(): Promise<void>;
 }
@@ -200,7 +204,48 @@ export interface SessionStore {
    * once durable. Throws MissingParentsError, writing nothing of it, when a queue or fleet it
    * names no longer exists, and WriterBusyError, taking nothing, when too much is waiting.
    */
-  writeSessions(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<Omit<IngestCounts, 'received'>>;
+  writeSessions(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchWritten>;
+}
+
+/**
+ * Which of a farm's sessions a deletion names: those the batch last wrote (its answer's
+ * batchId), those of a queue, or those that started in [startedFrom, startedBefore) (epoch ms).
+ */
+export type SessionSelection = { batchId: string } | { queueId: string } | { startedFrom: number; startedBefore: number };
+
+/** What a deletion removed: sessions, and the jobs they left with no session. */
+export interface DeletedSessions {
+  sessions: number;
+  jobs: number;
+}
+
+/** A farm, or one of its queues or fleets, that a deletion with its sessions names. */
+export type ResourceWithSessions = { kind: 'farm'; farmId: string } | { kind: 'queue' | 'fleet'; farmId: string; id: string };
+
+/**
+ * Deleting and rewriting stored sessions (extensions; SPEC section 4). Each call is one
+ * transaction, all or nothing, ordered with ingest (a batch answered before it is in what it
+ * sees, one answered after it is not touched by it). Jobs left with no session are deleted;
+ * the others' spans follow the sessions they keep. Aggregations started after it returns
+ * never see what it removed.
+ */
+export interface DeletionStore {
+  /** How many of the farm's sessions `selection` names now (a dry run). */
+  countSessions(farmId: string, selection: SessionSelection): Promise<number>;
+  deleteSessions(farmId: string, selection: SessionSelection): Promise<DeletedSessions>;
+  /** Retention: every farm's sessions that ended before `endedBeforeMs` (running ones are kept). */
+  deleteSessionsEndedBefore(endedBeforeMs: number): Promise<DeletedSessions>;
+  /**
+   * Deletes the farm (with its queues, fleets, jobs and sessions), or the queue or fleet with
+   * every session naming it; undefined when there is no such resource.
+   */
+  deleteWithSessions(resource: ResourceWithSessions): Promise<DeletedSessions | undefined>;
+  /**
+   * Replaces `userId` by `pseudonym` wherever the farm's data holds it (sessions, jobs, stored
+   * aggregation results); answers how many sessions named it. The caller keeps the farm's
+   * aggregations from running meanwhile.
+   */
+  forgetUser(farmId: string, userId: string, pseudonym: string): Promise<{ sessions: number }>;
 }
 
 /**
@@ -251,7 +296,7 @@ export interface Backup {
 /** Whether the engine can read and write now, and if not, why. */
 export type StoreHealth = { ok: true } | { ok: false; problem: string };
 
-export interface Store extends ResourceStore, ClientTokenStore, SessionStore, AggregationStore {
+export interface Store extends ResourceStore, ClientTokenStore, SessionStore, DeletionStore, AggregationStore {
   /** Persistent server secret (for page tokens), created on first use. */
   serverSecret(): Promise<Buffer>;
   /**

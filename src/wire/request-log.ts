@@ -26,6 +26,21 @@ export interface RequestFacts {
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
+/** Path parameters the log never shows: a user ID (ForgetUser's is the very thing to forget). */
+const UNLOGGED_PARAMS = ['userId'];
+
+/**
+ * The request's path for the log, without its query string; a route with a parameter the
+ * log must not show is written from its template, that parameter as `{name}`.
+ */
+export function loggablePath(request: FastifyRequest): string {
+  const path = (request.raw.url ?? request.url).split('?')[0]!;
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const template = request.routeOptions.url;
+  if (!template || !UNLOGGED_PARAMS.some((name) => params[name] !== undefined)) return path;
+  return template.replace(/:(\w+)/g, (_, name: string) => (UNLOGGED_PARAMS.includes(name) ? `{${name}}` : encodeURIComponent(String(params[name] ?? ''))));
+}
+
 /** One line per request, when its answer has been sent. */
 export function logRequests(app: FastifyInstance, facts: (request: FastifyRequest) => RequestFacts): void {
   app.addHook('onResponse', async (request, reply) => {
@@ -34,7 +49,7 @@ export function logRequests(app: FastifyInstance, facts: (request: FastifyReques
     const farmId = known.farmId ?? (typeof params?.farmId === 'string' ? params.farmId : undefined);
     const line = {
       method: request.method,
-      path: clip((request.raw.url ?? request.url).split('?')[0]!, 256),
+      path: clip(loggablePath(request), 256),
       principal: known.principal ?? null,
       operation: known.operation ?? null,
       farmId: farmId === undefined ? null : clip(farmId, 64),

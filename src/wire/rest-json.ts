@@ -19,9 +19,10 @@ export interface RawRequest {
   payload?: ByteStream;
 }
 
-/** Query and header values arrive as text; numbers are read as the shape asks. */
+/** Query and header values arrive as text; numbers and booleans (`true`, `false`) are read as the shape asks. */
 function fromText(shape: Shape, text: string): unknown {
   if ((shape.type === 'integer' || shape.type === 'float') && /^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (shape.type === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
   return text;
 }
 

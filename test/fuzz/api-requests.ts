@@ -49,6 +49,8 @@ function heldPathValues(farm: FarmIds): fc.Arbitrary<Record<string, string>> {
     jobId: job.jobId,
     fleetId,
     sessionId: job.sessionIds.length ? job.sessionIds[n % job.sessionIds.length]! : `session-${'0'.repeat(32)}`,
+    // ForgetUser's: the user the fixture's records name (session-records.ts).
+    userId: 'ana',
   }));
 }
 
@@ -141,9 +143,13 @@ function withinHeaderLimit(what: string | [string, string | Buffer][], pathLengt
   return kept;
 }
 
+/** POST operations that delete or rewrite stored sessions. */
+const REWRITES_SESSIONS = new Set(['DeleteSessions', 'ForgetUser']);
+
 function operationParts(op: AnyOperation, fixture: ApiFixture): fc.Arbitrary<RequestParts> {
-  // Deletes name the disposable farm, so the farm the other requests name keeps its resources.
-  const farm = op.method === 'DELETE' ? fixture.disposable : fixture.farm;
+  // Deletes (and the extensions that delete or rewrite sessions) name the disposable farm, so
+  // the farm the other requests name keeps its resources and sessions.
+  const farm = op.method === 'DELETE' || REWRITES_SESSIONS.has(op.name) ? fixture.disposable : fixture.farm;
   const ids = idPool(farm);
   const pathNames = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const sendsBody = op.method !== 'GET' && op.method !== 'DELETE';

@@ -48,6 +48,7 @@ interface IngestCounts {
   created: number;
   updated: number;
   unchanged: number;
+  batchId: string;
 }
 
 /** What an ingest answer and the count before and after it say about the batch, against what the case must get. */
@@ -61,6 +62,7 @@ export function ingestProblems(c: IngestCase, answer: Answer, before: number, af
     if (![counts?.received, counts?.created, counts?.updated, counts?.unchanged].every(Number.isSafeInteger)) problems.push(`the counts are not whole numbers: ${answer.text}`);
     else {
       if (counts.created + counts.updated + counts.unchanged !== counts.received) problems.push(`created + updated + unchanged is not received: ${answer.text}`);
+      if (typeof counts.batchId !== 'string' || !/^[1-9][0-9]*$/.test(counts.batchId)) problems.push(`the answer has no batchId: ${answer.text}`);
       if (c.records !== undefined && counts.received !== c.records) problems.push(`received ${counts.received}, but the body holds ${c.records} records`);
       if (c.timeSafe ? grown !== counts.created : grown > counts.created) problems.push(`the farm's session count grew by ${grown}, but the answer says ${counts.created} created`);
     }

@@ -5,6 +5,7 @@
 import { after, before, describe } from 'node:test';
 import type { Store } from '../../src/store/store.js';
 import { aggregationContract } from './aggregations.js';
+import { deletionContract, writtenFromMemory, writtenStaged } from './deletions.js';
 import { ingestContract, writeFromMemory } from './ingest.js';
 import { ingest as stageAndCommit } from './fixtures.js';
 import { resourceContract } from './resources.js';
@@ -32,5 +33,7 @@ export function storeContract(engine: ContractEngine): void {
     ingestContract(current, stageAndCommit, 'staged');
     ingestContract(current, writeFromMemory, 'in memory');
     aggregationContract(current);
+    deletionContract(current, writtenStaged, 'staged');
+    deletionContract(current, writtenFromMemory, 'in memory');
   });
 }

@@ -1,7 +1,8 @@
 // What the store contract tests put into a store: farms, queues and fleets as the operations
 // would build them, and session records, through the Store interface alone.
+import assert from 'node:assert/strict';
 import { newId, type Farm, type Fleet, type FleetKind, type Queue, type SessionRecord } from '../../src/domain/resources.js';
-import type { IngestCounts, Store } from '../../src/store/store.js';
+import type { BatchWritten, IngestCounts, Store } from '../../src/store/store.js';
 
 let clock = Date.UTC(2026, 0, 1);
 /** Creation times that strictly increase, so creation order is also time order. */
@@ -54,8 +55,20 @@ export function record(p: Parents, overrides: Partial<SessionRecord> = {}): Sess
   };
 }
 
-/** One batch, appended in the order given, then committed. */
+/** A written batch's counts, once its batch ID is seen to be one (a decimal number). */
+export function countsOf(written: BatchWritten): Omit<IngestCounts, 'received'> {
+  const { batchId, ...counts } = written;
+  assert.match(batchId, /^[1-9][0-9]*$/, 'a batch ID');
+  return counts;
+}
+
+/** One batch, appended in the order given, then committed: its counts. */
 export async function ingest(store: Store, farmId: string, records: readonly SessionRecord[], nowMs = tick()): Promise<Omit<IngestCounts, 'received'>> {
+  return countsOf(await stageAndCommitWritten(store, farmId, records, nowMs));
+}
+
+/** One batch, appended in the order given, then committed: its counts and batch ID. */
+export async function stageAndCommitWritten(store: Store, farmId: string, records: readonly SessionRecord[], nowMs = tick()): Promise<BatchWritten> {
   const staged = await store.stageSessions(farmId);
   await staged.append(records);
   return staged.commit(nowMs);

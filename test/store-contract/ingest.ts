@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { MissingParentsError, type SessionRecordRules, type Store } from '../../src/store/store.js';
 import { memberRules } from '../../src/operations/validation/member-rules.js';
 import { SessionRecordShape } from '../../src/operations/sessions/session-record-shape.js';
-import { ingest as stageAndCommit, parents, queue, record, tick } from './fixtures.js';
+import { countsOf, ingest as stageAndCommit, parents, queue, record, tick } from './fixtures.js';
 import type { SessionRecord } from '../../src/domain/resources.js';
 import type { IngestCounts } from '../../src/store/store.js';
 
@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 /** How a contract case writes one batch: staged then committed, or from memory (writeSessions, group commit). */
 export type WriteBatch = (store: Store, farmId: string, records: readonly SessionRecord[], nowMs?: number) => Promise<Omit<IngestCounts, 'received'>>;
 
-export const writeFromMemory: WriteBatch = (store, farmId, records, nowMs = tick()) => store.writeSessions(farmId, records, nowMs);
+export const writeFromMemory: WriteBatch = async (store, farmId, records, nowMs = tick()) => countsOf(await store.writeSessions(farmId, records, nowMs));
 
 /**
  * The contract's ingest cases, each batch written by `ingest`: the store's two ways in
@@ -138,7 +138,7 @@ export function ingestContract(store: () => Store, ingest: WriteBatch, way: 'sta
       assert.equal(received.bytes, body.length);
       const staged = await store().stageSessions(p.farmId);
       assert.deepEqual(await staged.loadNdjson!(received, rules), { staged: 2 });
-      assert.deepEqual(await staged.commit(tick()), { created: 2, updated: 0, unchanged: 0 });
+      assert.deepEqual(countsOf(await staged.commit(tick())), { created: 2, updated: 0, unchanged: 0 });
       await received.release();
       // Stored exactly as the record-by-record path stores them: sending those is unchanged.
       assert.deepEqual(await stageAndCommit(store(), p.farmId, records.map((r) => ({ ...r, licenseProducts: r.licenseProducts && ['maya', 'nuke'] }))), { created: 0, updated: 0, unchanged: 2 });

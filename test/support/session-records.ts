@@ -90,6 +90,13 @@ export interface IngestCounts {
   unchanged: number;
 }
 
+/** An ingest answer's counts, once its batchId is seen to be there (a decimal number, as a string). */
+export function answerCounts(body: unknown): IngestCounts {
+  const { batchId, ...counts } = body as IngestCounts & { batchId?: unknown };
+  if (typeof batchId !== 'string' || !/^[1-9][0-9]*$/.test(batchId)) throw new Error(`the ingest answer has no batchId: ${JSON.stringify(body)}`);
+  return counts;
+}
+
 export function postSessions(url: string, farmId: string, body: string, contentType = 'application/x-ndjson'): Promise<RawResponse> {
   return http(url, 'POST', `/ingest/v1/farms/${farmId}/sessions`, { body, headers: { 'content-type': contentType } });
 }

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-deadline';
 import type { GeneratedFarm, RefRow, RefSession } from '../reference/aggregate-reference.js';
 import { startFarmtally, type Farmtally } from './server.js';
+import { answerCounts } from './session-records.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/FleetRole';
 const CAPS = { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 } };
@@ -24,12 +25,13 @@ function fleetConfiguration(kind: 'customerManaged' | 'serviceManagedEc2') {
       };
 }
 
+/** Posts the sessions as one NDJSON batch: the answer's counts (its batchId checked, then left out). */
 export async function postSessions(url: string, farmId: string, sessions: readonly object[]): Promise<Record<string, number>> {
   const body = sessions.map((s) => JSON.stringify(s)).join('\n');
   const res = await fetch(`${url}/ingest/v1/farms/${farmId}/sessions`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
   const answer = (await res.json()) as Record<string, number>;
   if (res.status !== 200) throw new Error(`ingest failed (${res.status}): ${JSON.stringify(answer).slice(0, 2000)}`);
-  return answer;
+  return { ...answerCounts(answer) };
 }
 
 const toWire = (s: RefSession) => ({

@@ -1,5 +1,6 @@
-import { clientTokenHeader, farmIdInPath, fleetIdInPath } from '../common-shapes.js';
-import { conflict, notFound } from '../errors.js';
+import { clientTokenHeader, farmIdInPath, fleetIdInPath, withSessionsQuery } from '../common-shapes.js';
+import { deletesSessions, deleteWithSessions, inUse } from '../delete-with-sessions.js';
+import { notFound } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { idempotentCreate } from '../support.js';
 import { structure } from '../validation/shapes.js';
@@ -9,17 +10,20 @@ export const deleteFleet = defineOperation({
   name: 'DeleteFleet',
   method: 'DELETE',
   path: '/2023-10-12/farms/{farmId}/fleets/{fleetId}',
-  input: structure({ farmId: farmIdInPath, fleetId: fleetIdInPath, clientToken: clientTokenHeader }),
+  input: structure({ farmId: farmIdInPath, fleetId: fleetIdInPath, clientToken: clientTokenHeader, withSessions: withSessionsQuery }),
   async handle(input, ctx) {
-    const { farmId, fleetId, clientToken } = input;
+    const { farmId, fleetId, clientToken, withSessions } = input;
     // DeleteFleet takes a client token: a retry of a delete that already succeeded succeeds
     // again instead of answering "not found" (the token remembers the deleted fleet's ID).
-    await idempotentCreate(ctx, `DeleteFleet:${farmId}`, clientToken, { fleetId }, async () => {
+    const withTheirs = deletesSessions(withSessions, ctx);
+    await idempotentCreate(ctx, `DeleteFleet:${farmId}`, clientToken, { fleetId, ...(withTheirs ? { withSessions } : {}) }, async () => {
       await requireFleet(ctx, farmId, fleetId);
-      const outcome = await ctx.store.deleteFleet(farmId, fleetId);
-      if (outcome === 'has-sessions') {
-        throw conflict('RESOURCE_IN_USE', 'fleet', fleetId, `Fleet ${fleetId} has session records, so it was not deleted. Its usage history would be lost.`);
+      if (withTheirs) {
+        if (!(await deleteWithSessions(ctx, { kind: 'fleet', farmId, id: fleetId }))) throw notFound('fleet', fleetId); // deleted by another request in between
+        return fleetId;
       }
+      const outcome = await ctx.store.deleteFleet(farmId, fleetId);
+      if (outcome === 'has-sessions') throw inUse('fleet', fleetId, ctx);
       if (outcome === 'not-found') throw notFound('fleet', fleetId); // deleted by another request in between
       return fleetId;
     });

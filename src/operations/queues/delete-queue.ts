@@ -1,5 +1,6 @@
-import { farmIdInPath, queueIdInPath } from '../common-shapes.js';
-import { conflict, notFound } from '../errors.js';
+import { farmIdInPath, queueIdInPath, withSessionsQuery } from '../common-shapes.js';
+import { deletesSessions, deleteWithSessions, inUse } from '../delete-with-sessions.js';
+import { notFound } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { requireQueue } from '../support.js';
 import { structure } from '../validation/shapes.js';
@@ -8,14 +9,16 @@ export const deleteQueue = defineOperation({
   name: 'DeleteQueue',
   method: 'DELETE',
   path: '/2023-10-12/farms/{farmId}/queues/{queueId}',
-  input: structure({ farmId: farmIdInPath, queueId: queueIdInPath }),
-  async handle({ farmId, queueId }, ctx) {
+  input: structure({ farmId: farmIdInPath, queueId: queueIdInPath, withSessions: withSessionsQuery }),
+  async handle({ farmId, queueId, withSessions }, ctx) {
     // Looked up first so an unknown farm and an unknown queue each get their own error.
     await requireQueue(ctx, farmId, queueId);
-    const outcome = await ctx.store.deleteQueue(farmId, queueId);
-    if (outcome === 'has-sessions') {
-      throw conflict('RESOURCE_IN_USE', 'queue', queueId, `Queue ${queueId} has session records, so it was not deleted. Its usage history would be lost.`);
+    if (deletesSessions(withSessions, ctx)) {
+      if (!(await deleteWithSessions(ctx, { kind: 'queue', farmId, id: queueId }))) throw notFound('queue', queueId); // deleted by another request in between
+      return {};
     }
+    const outcome = await ctx.store.deleteQueue(farmId, queueId);
+    if (outcome === 'has-sessions') throw inUse('queue', queueId, ctx);
     if (outcome === 'not-found') throw notFound('queue', queueId); // deleted by another request in between
     return {};
   },

@@ -1,6 +1,6 @@
 // IngestSessions, farmtally's extension (SPEC section 4): a batch of session records in the
 // request body (NDJSON or CSV, as the content type says), all or nothing, answered with
-// {received, created, updated, unchanged}. The body is a streaming payload: the wire hands
+// {received, created, updated, unchanged, batchId}. The body is a streaming payload: the wire hands
 // it over as it arrives (within its limits, gzip undone), and this operation reads it.
 //
 // While a body arrives it holds an upload place (a few dozen per client) and nothing else.

@@ -9,7 +9,7 @@
 import { CLOCK_ALLOWANCE_MS, endsBeforeItStarts, licenseProductSet, sessionTimeRange } from '../../domain/session-record.js';
 import type { SessionRecord } from '../../domain/resources.js';
 import { readSessionRecords, type SessionFormat } from '../../domain/session-formats/read-records.js';
-import { MissingParentsError, WriterBusyError, type IngestCounts, type ReceivedBody, type SessionRecordRules, type StagedSessions } from '../../store/store.js';
+import { MissingParentsError, WriterBusyError, type IngestAnswer, type ReceivedBody, type SessionRecordRules, type StagedSessions } from '../../store/store.js';
 import type { OperationContext } from '../context.js';
 import { throttling, tooLarge, validationError, type FieldFailure } from '../errors.js';
 import { requireFarm } from '../support.js';
@@ -97,7 +97,7 @@ export class SessionIngest {
    * failure nothing is written and the staging area is released. `verify` (what the client
    * signed) is called once the body is read, before anything is written.
    */
-  async ingest(body: BatchBody, trace?: (what: string) => void): Promise<IngestCounts> {
+  async ingest(body: BatchBody, trace?: (what: string) => void): Promise<IngestAnswer> {
     try {
       const started = performance.now();
       if ('chunks' in body) {
@@ -184,7 +184,7 @@ export class SessionIngest {
   }
 
   /** Writes the batch if every record passed; otherwise one ValidationException naming them. */
-  private async finish(): Promise<IngestCounts> {
+  private async finish(): Promise<IngestAnswer> {
     if (this.lost) {
       await this.abandon();
       throw this.rejection();

@@ -8,16 +8,19 @@ import { throttling } from '../errors.js';
 import type { JsonText } from '../json-text.js';
 import { ResultPages } from './result-pages.js';
 
+/** An aggregation's ID, as the farm's slot holds it (anything else holding it is an `exclusive` write). */
+const AGGREGATION_ID = /^[0-9a-f]{32}$/;
+
 export interface RunnerLimits {
   maxRows: number;
   timeoutMs: number;
 }
 
 export class AggregationRunner {
-  /** farmId → the aggregation holding the farm's one slot. */
+  /** farmId → the aggregation holding the farm's one slot (or what else holds it: `exclusive`). */
   private readonly running = new Map<string, string>();
   /** aggregationId → its background work while it runs: `ended` once its outcome is known, `work` once it is stored too. */
-  private readonly inFlight = new Map<string, { ended: Promise<void>; work: Promise<void> }>();
+  private readonly inFlight = new Map<string, { farmId: string; ended: Promise<void>; work: Promise<void> }>();
   private readonly pages: ResultPages;
   private sweeper?: NodeJS.Timeout;
 
@@ -35,10 +38,34 @@ export class AggregationRunner {
    */
   reserve(farmId: string, aggregationId: string): void {
     const holder = this.running.get(farmId);
+    if (holder && !AGGREGATION_ID.test(holder)) throw throttling(`Farm ${farmId} is busy: ${holder}. Start the aggregation again in a moment.`, 1);
     if (holder) {
       throw throttling(`Aggregation ${holder} is still running for farm ${farmId}; a farm runs one at a time. Wait for it to finish (GetSessionsStatisticsAggregation) and start again.`, 1);
     }
     this.running.set(farmId, aggregationId);
+  }
+
+  /**
+   * Runs `work` while no aggregation of the farm runs or is being stored, for a write that
+   * changes the farm's stored results (a user given a pseudonym): takes the farm's slot
+   * (ThrottlingException while an aggregation holds it; Starts meanwhile are throttled,
+   * `what` saying why), waits for the farm's results still being stored, and afterwards drops
+   * the farm's results held ready, so their pages are read again from the store.
+   */
+  async exclusive<T>(farmId: string, what: string, work: () => Promise<T>): Promise<T> {
+    const holder = this.running.get(farmId);
+    if (holder) {
+      const who = AGGREGATION_ID.test(holder) ? `aggregation ${holder} is running` : holder;
+      throw throttling(`Farm ${farmId} is busy (${who}); ${what} waits until it is not. Send the request again in a moment.`, 1);
+    }
+    this.running.set(farmId, what);
+    try {
+      await Promise.all([...this.inFlight.values()].filter((f) => f.farmId === farmId).map((f) => f.work));
+      return await work();
+    } finally {
+      this.pages.forgetFarm(farmId);
+      this.release(farmId, what);
+    }
   }
 
   release(farmId: string, aggregationId: string): void {
@@ -65,7 +92,7 @@ export class AggregationRunner {
         ended();
       }
     })();
-    this.inFlight.set(aggregationId, { ended: outcomeKnown, work });
+    this.inFlight.set(aggregationId, { farmId, ended: outcomeKnown, work });
     void work.finally(() => this.inFlight.delete(aggregationId));
   }
 

@@ -35,21 +35,30 @@ interface Ready {
   rows: number;
   expiresAt: number;
   iso: (ms: number) => string;
+  farmId: string;
 }
 
 export class ResultPages {
   /** By aggregation ID, least recently used first (a Map keeps insertion order). */
   private readonly ready = new Map<string, Ready>();
   private held = 0;
+  /** Moves on when results are dropped (forgetFarm): rows read before are not kept. */
+  private generation = 0;
 
   constructor(private readonly read: ReadResultRows) {}
+
+  /** Drops the farm's results held ready: their stored rows changed (a user given a pseudonym); pages read them again. */
+  forgetFarm(farmId: string): void {
+    this.generation++;
+    for (const [id, ready] of this.ready) if (ready.farmId === farmId) this.forget(id);
+  }
 
   /** Takes a completed result's rows, when they fit, and makes them ready in the background. */
   add(record: AggregationRecord, rows: AggregationRow[]): void {
     if (rows.length > READY_ROWS) return;
     const ready: Ready = {
       statistics: record.statistics, source: rows, chunks: new Array(Math.ceil(rows.length / CHUNK_ROWS)).fill(undefined),
-      rows: rows.length, expiresAt: record.expiresAt, iso: isoTimes(),
+      rows: rows.length, expiresAt: record.expiresAt, iso: isoTimes(), farmId: record.farmId,
     };
     this.keep(record.aggregationId, ready);
     const next = (c: number) => {
@@ -68,7 +77,12 @@ export class ResultPages {
       this.ready.delete(id);
       this.ready.set(id, ready);
     } else if (record.rowCount <= READY_ROWS) {
-      this.add(record, await this.read(id, 0, record.rowCount));
+      // Rows read while results were dropped may be from before: read again.
+      for (let generation = -1; generation !== this.generation; ) {
+        generation = this.generation;
+        const rows = await this.read(id, 0, record.rowCount);
+        if (generation === this.generation) this.add(record, rows);
+      }
       ready = this.ready.get(id);
     }
     if (!ready) {

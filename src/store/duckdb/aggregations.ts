@@ -56,8 +56,11 @@ function toRows(c: Columns): AggregationRow[] {
   return rows;
 }
 
-/** The aggregation store, and a wait for the results still being stored (the engine must not close under them). */
-export type DuckDbAggregations = AggregationStore & { allStored(): Promise<void> };
+/**
+ * The aggregation store, a wait for the results still being stored (the engine must not close
+ * under them), and a way to drop the stored rows read into memory (a pseudonym replaced a user ID in them).
+ */
+export type DuckDbAggregations = AggregationStore & { allStored(): Promise<void>; dropCachedRows(): void };
 
 export function duckDbAggregations(db: Database, trace?: (line: string) => void): DuckDbAggregations {
   const records = new AggregationRecords(db);
@@ -153,5 +156,7 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
     async allStored() {
       await Promise.all([...storing]);
     },
+
+    dropCachedRows: () => results.clear(),
   };
 }

@@ -93,6 +93,8 @@ export class Database implements Sql {
   private noSpaceLoggedAt = 0;
   private noSpace?: NoSpaceSeen;
   private readonly reopenHooks: (() => Promise<unknown>)[] = [];
+  /** Whether the engine, when it last opened the file, found a WAL to replay (the last run did not close cleanly). */
+  private replayed = false;
   private readonly log: (message: string) => void;
   private readonly warn: (message: string) => void;
 
@@ -114,6 +116,7 @@ export class Database implements Sql {
       path = join(options.dataDir, 'farmtally.duckdb');
     }
     let engine: Engine;
+    const replayed = walBytes(path) > 0;
     try {
       engine = await openEngine(path, options, setup);
     } catch (err) {
@@ -125,7 +128,18 @@ export class Database implements Sql {
           : 'Check --data, --memory-limit (e.g. 1GB) and --threads.';
       throw new Error(`cannot open the data store at ${path}: ${why}. ${hint}`);
     }
-    return new Database(engine, path, options, setup);
+    const db = new Database(engine, path, options, setup);
+    db.replayed = replayed;
+    return db;
+  }
+
+  /**
+   * Whether the last opening of the file replayed a WAL: the previous run (or engine) ended
+   * without a clean close (kill -9, a crash, a fault). What DuckDB rebuilds from a WAL is
+   * not always whole: see migrations.ts, rebuildJobKeys.
+   */
+  get replayedWal(): boolean {
+    return this.replayed;
   }
 
   /** A read of committed data. */
@@ -314,6 +328,7 @@ export class Database implements Sql {
       }
       for (let attempt = 1; ; attempt++) {
         try {
+          this.replayed = walBytes(this.path) > 0;
           this.engine = await openEngine(this.path, this.options, this.setup);
           break;
         } catch (err) {

@@ -8,9 +8,10 @@ import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
 import { duckDbBackup, removeLeftBackups } from './backup.js';
 import { StoreHealthCheck } from './health.js';
-import { migrate } from './migrations.js';
+import { migrate, rebuildJobKeys } from './migrations.js';
 import { duckDbResources } from './resources.js';
 import { SCHEMA } from './schema.js';
+import { countSessions, deleteResourceWithSessions, deleteSessionsWhere, endedBeforeFilter, forgetUserSql, selectionFilter } from './session-deletions.js';
 import { ATTACH_STAGING, duckDbSessionIngest, parentCache } from './session-ingest.js';
 import { SessionWriter } from './session-writer.js';
 import { prepareSpoolDir } from './spool.js';
@@ -34,6 +35,10 @@ export interface DuckDbStoreOptions extends DatabaseOptions {
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
   await migrate(db, options.log);
+  // An engine reopened after a fault replayed its WAL too: first of the hooks, before the writer reads the tables.
+  db.onReopen(async () => {
+    if (db.replayedWal) await rebuildJobKeys(db);
+  });
   const aggregations = duckDbAggregations(db, options.traceAggregations);
   const writer = await SessionWriter.open(db, { log: options.log, probe: options.probeGroupStatements, trace: options.traceGroupCommits, maxWaitingRecords: options.maxWaitingRecords });
   const parents = parentCache(db);
@@ -42,7 +47,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   const spoolDir = options.spoolDir ?? ownSpool ?? join(options.dataDir, 'spool');
   prepareSpoolDir(spoolDir);
   removeLeftBackups(spoolDir);
-  const resources = duckDbResources(db);
+  const { forgetFarm, ...resources } = duckDbResources(db);
   const health = new StoreHealthCheck(db);
   /** A write that changes a farm's queues or fleets: the remembered parents are forgotten around it. */
   const changingParents = <A extends unknown[], R>(write: (farmId: string, ...rest: A) => Promise<R>) => async (farmId: string, ...rest: A): Promise<R> => {
@@ -63,6 +68,30 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     deleteFarm: changingParents(resources.deleteFarm),
     ...duckDbSessionIngest(db, writer, parents, spoolDir),
     ...aggregations,
+    countSessions: (farmId, selection) => countSessions(db, selectionFilter(farmId, selection)),
+    deleteSessions: (farmId, selection) => writer.exclusive(`deleting sessions of ${farmId}`, (tx) => deleteSessionsWhere(tx, selectionFilter(farmId, selection), Date.now())),
+    deleteSessionsEndedBefore: (ms) => writer.exclusive('deleting sessions past retention', (tx) => deleteSessionsWhere(tx, endedBeforeFilter(ms), Date.now())),
+    async deleteWithSessions(resource) {
+      // The farm's parents and row are remembered elsewhere: forgotten around the write, as for any delete.
+      const forget = () => {
+        parents.forget(resource.farmId);
+        forgetFarm(resource.farmId);
+      };
+      forget();
+      try {
+        return await writer.exclusive(`deleting ${resource.kind} ${resource.kind === 'farm' ? resource.farmId : resource.id} with its sessions`, (tx) =>
+          deleteResourceWithSessions(tx, resource, Date.now()),
+        );
+      } finally {
+        forget();
+      }
+    },
+    async forgetUser(farmId, userId, pseudonym) {
+      // The trace names the farm only: the user ID is what is being forgotten.
+      const sessions = await writer.exclusive(`giving a user of ${farmId} a pseudonym`, (tx) => forgetUserSql(tx, farmId, userId, pseudonym));
+      aggregations.dropCachedRows();
+      return { sessions };
+    },
     async findClientToken(scope, token) {
       const r = await db.one(`SELECT resource_id, fingerprint FROM client_tokens WHERE scope = $1 AND token = $2`, [scope, token]);
       return r && { resourceId: r.resource_id as string, fingerprint: r.fingerprint as string };

@@ -115,7 +115,8 @@ async function deleteUnlessUsed(db: Database, table: string, idColumn: string, f
 
 const auditValues = (a: Farm | Queue | Fleet): DuckDBValue[] => [a.createdAt, a.createdBy, a.updatedAt ?? null, a.updatedBy ?? null];
 
-export function duckDbResources(db: Database): ResourceStore {
+/** The resources, and `forgetFarm`: a farm row written elsewhere (deleted with its sessions) is read again. */
+export function duckDbResources(db: Database): ResourceStore & { forgetFarm(farmId: string): void } {
   // Every request names its farm, so farms are remembered once read (a DuckDB round trip
   // costs about a millisecond; a statistics page makes several). Only this store writes
   // them, and it forgets a farm on each write. A read that began before a write may return
@@ -128,6 +129,7 @@ export function duckDbResources(db: Database): ResourceStore {
     farms.delete(farmId);
   };
   return {
+    forgetFarm: forget,
     async createFarm(f) {
       await db.run(`INSERT INTO farms VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
         f.farmId, f.displayName, f.description ?? null, f.kmsKeyArn ?? null, f.costScaleFactor, f.tags ? JSON.stringify(f.tags) : null, ...auditValues(f),

@@ -14,6 +14,8 @@ export class ResultChunks {
   /** Chunks by `${aggregationId}:${chunk}`, least recently used first (a Map keeps insertion order). */
   private readonly chunks = new Map<string, AggregationRow[]>();
   private cachedRows = 0;
+  /** Moves on with each clear: chunks read before one are not kept. */
+  private generation = 0;
 
   constructor(private readonly read: ReadRows) {}
 
@@ -27,6 +29,13 @@ export class ResultChunks {
       at += part.length;
     }
     return rows;
+  }
+
+  /** Drops every chunk held (the stored rows changed under them). */
+  clear(): void {
+    this.generation++;
+    this.chunks.clear();
+    this.cachedRows = 0;
   }
 
   forget(id: string): void {
@@ -46,7 +55,10 @@ export class ResultChunks {
       return hit;
     }
     const from = chunk * RESULT_CHUNK_ROWS;
+    const generation = this.generation;
     const rows = await this.read(id, from, from + RESULT_CHUNK_ROWS);
+    // Cleared meanwhile (the stored rows changed): what was read may be from before.
+    if (generation !== this.generation) return this.chunk(id, chunk);
     const meanwhile = this.chunks.get(key); // another page request read it meanwhile
     if (meanwhile) return meanwhile;
     for (const [oldest, old] of this.chunks) {

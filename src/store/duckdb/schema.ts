@@ -14,6 +14,11 @@
 // kept while one still runs, so closing the last one needs no scan). A running session
 // names its job, so the writer can tell whether a job still runs without a scan.
 //
+// `batch_id` is the ingest batch that last created or changed the session (DeleteSessions
+// deletes by it); NULL for sessions written before farmtally kept it. Batch IDs come from a
+// counter the writer keeps, reserved ahead in `meta` (session-writer.ts), so an ID is never
+// given twice in a data folder's life, even after the sessions that carried it are gone.
+//
 // A session's own columns (farm_id, one per record field from session_id to license_products,
 // updated_at) are declared beside its fields, in session-columns.ts, and read from there.
 import { SESSION_COLUMNS_DDL } from './session-columns.js';
@@ -40,7 +45,7 @@ export const SCHEMA: string[] = [
   `CREATE TABLE IF NOT EXISTS sessions (
      ${SESSION_COLUMNS_DDL},
      session_key UBIGINT, queue_code INTEGER, fleet_code INTEGER, job_code INTEGER, user_code INTEGER,
-     instance_type_code INTEGER, license_set_code INTEGER, seq BIGINT)`,
+     instance_type_code INTEGER, license_set_code INTEGER, seq BIGINT, batch_id BIGINT)`,
   // How many buckets one session can touch picks the aggregation's plan, without a scan of
   // the sessions: finished sessions by a bound on their length (only ever widened), running
   // ones exactly, from the few that are running (both kept by ingest).

@@ -25,6 +25,8 @@ export interface GroupBatch {
   farmId: string;
   records: readonly SessionRecord[];
   nowMs: number;
+  /** The ID the sessions it creates or changes carry (batch_id). */
+  batchId: number;
 }
 
 export interface BatchCounts {
@@ -103,6 +105,8 @@ interface Touched {
   now?: SessionRecord;
   /** The clock of the batch whose record now stands (its updated_at). */
   nowMs: number;
+  /** The batch whose record now stands (its batch_id). */
+  batchId: number;
 }
 
 /** The last record of each session in a batch, in the order of those last records. */
@@ -209,7 +213,7 @@ export async function mergeGroup(
   latest.forEach((records, i) => {
     for (const r of records) {
       const id = idOf(batches[i]!.farmId, r.sessionId);
-      if (!touched.has(id)) touched.set(id, { farmId: batches[i]!.farmId, key: sessionKeyOf(r.sessionId), nowMs: 0 });
+      if (!touched.has(id)) touched.set(id, { farmId: batches[i]!.farmId, key: sessionKeyOf(r.sessionId), nowMs: 0, batchId: 0 });
     }
   });
   await readStored(tx, touched, view.keys, view.running);
@@ -238,6 +242,7 @@ export async function mergeGroup(
       // The span bound widens by every record written, as batch by batch would, even one a later batch replaces.
       if (r.endedAt !== undefined) longest.set(batch.farmId, Math.max(longest.get(batch.farmId) ?? 0, r.endedAt - r.startedAt));
       t.nowMs = batch.nowMs;
+      t.batchId = batch.batchId;
       jobOf(batch.farmId, r.jobId).named = { queueId: r.queueId, name: r.jobName, userId: r.userId };
     }
     return counts;
@@ -278,6 +283,7 @@ export async function mergeGroup(
       sessions.appendUBigInt(t.key.key);
       for (const code of codes(r)) appendOptionalInteger(sessions, code);
       sessions.appendBigInt(BigInt(seq));
+      sessions.appendBigInt(BigInt(t.batchId));
       sessions.endRow();
       effects.keys.push({ seq, key: t.key });
       t.seq = seq;
@@ -288,17 +294,18 @@ export async function mergeGroup(
 
   // Changed sessions, found by seq: each in one row group, named by a constant list DuckDB prunes with.
   if (updates.length) {
-    await tx.run(`CREATE TEMP TABLE IF NOT EXISTS ${GROUP_UPDATES} (seq BIGINT, ${SESSION_COLUMNS_DDL}, ${CODE_COLUMNS.map((c) => `${c} INTEGER`).join(', ')})`);
+    await tx.run(`CREATE TEMP TABLE IF NOT EXISTS ${GROUP_UPDATES} (seq BIGINT, ${SESSION_COLUMNS_DDL}, ${CODE_COLUMNS.map((c) => `${c} INTEGER`).join(', ')}, batch_id BIGINT)`);
     const rows = await tx.appender(GROUP_UPDATES, 'main', 'temp');
     for (const t of updates) {
       rows.appendBigInt(BigInt(t.before!.seq));
       appendSessionColumns(rows, t.farmId, t.now!, t.nowMs);
       for (const code of codes(t.now!)) appendOptionalInteger(rows, code);
+      rows.appendBigInt(BigInt(t.batchId));
       rows.endRow();
     }
     rows.flushSync();
     rows.closeSync();
-    const columns = [...UPDATED_COLUMNS, ...CODE_COLUMNS];
+    const columns = [...UPDATED_COLUMNS, ...CODE_COLUMNS, 'batch_id'];
     await tx.run(`UPDATE sessions SET ${columns.map((c) => `${c} = u.${c}`).join(', ')} FROM temp.main.${GROUP_UPDATES} u
       WHERE sessions.seq = u.seq AND sessions.seq IN (${updates.map((t) => t.before!.seq).join(', ')})`);
     await tx.run(`DELETE FROM temp.main.${GROUP_UPDATES}`);

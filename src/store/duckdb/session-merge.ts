@@ -62,13 +62,14 @@ const CODE_COLUMNS = CODED_COLUMNS.map((c) => c.code);
 
 const ASSIGN_CODES = assignCodesSql(`(SELECT * FROM ingest_batch WHERE outcome <> 'unchanged')`);
 
-const UPDATE_SESSIONS = `UPDATE sessions SET ${[...RECORD_COLUMNS, ...CODE_COLUMNS].map((c) => `${c} = b.${c}`).join(', ')}, updated_at = $1
+// A changed session now carries this batch's ID ($2); an unchanged one keeps the batch that wrote it.
+const UPDATE_SESSIONS = `UPDATE sessions SET ${[...RECORD_COLUMNS, ...CODE_COLUMNS].map((c) => `${c} = b.${c}`).join(', ')}, updated_at = $1, batch_id = $2
   FROM ${changed('updated')} b WHERE sessions.rowid = b.stored_rowid`;
 
 // A new session's seq is the batch's first (the writer's next, $3) plus its place in the batch:
 // unique, and in the order the rows are appended (gaps where a repeat was dropped do no harm).
-const INSERT_SESSIONS = `INSERT INTO sessions (farm_id, session_id, ${RECORD_COLUMNS.join(', ')}, updated_at, session_key, ${CODE_COLUMNS.join(', ')}, seq)
-  SELECT $1, session_id, ${RECORD_COLUMNS.join(', ')}, $2, session_key, ${CODE_COLUMNS.join(', ')}, $3 + pos FROM ${changed('created')} b`;
+const INSERT_SESSIONS = `INSERT INTO sessions (farm_id, session_id, ${RECORD_COLUMNS.join(', ')}, updated_at, session_key, ${CODE_COLUMNS.join(', ')}, seq, batch_id)
+  SELECT $1, session_id, ${RECORD_COLUMNS.join(', ')}, $2, session_key, ${CODE_COLUMNS.join(', ')}, $3 + pos, $4 FROM ${changed('created')} b`;
 
 /**
  * Widens the farm's bound on finished sessions' length by the written records. Never
@@ -130,8 +131,8 @@ const UPSERT_NAMED_JOBS = `INSERT INTO jobs (farm_id, queue_id, job_id, name, us
 const RESPAN_LEFT_JOBS = `UPDATE jobs SET started_at = j.started_at, ended_at = j.ended_at, last_ended_at = j.last_ended_at, updated_at = $2 FROM ingest_jobs j
   WHERE jobs.farm_id = $1 AND jobs.job_id = j.job_id AND j.name IS NULL AND NOT j.emptied`;
 
-/** The merge, run inside one transaction on the writer (`db` is the transaction's). */
-export async function mergeStagedSessions(db: Sql, farmId: string, staging: string, nowMs: number, firstSeq: number) {
+/** The merge, run inside one transaction on the writer (`db` is the transaction's); the sessions it writes carry `batchId`. */
+export async function mergeStagedSessions(db: Sql, farmId: string, staging: string, nowMs: number, firstSeq: number, batchId: number) {
   const repeats = Boolean((await db.one(`SELECT count(*) <> count(DISTINCT session_id) AS repeats FROM ${staging}`))!.repeats);
   await db.run(latestRecords(staging, repeats));
   await db.run(FIND_STORED, [farmId]);
@@ -149,8 +150,8 @@ export async function mergeStagedSessions(db: Sql, farmId: string, staging: stri
       throw new MissingParentsError(ids('queue'), ids('fleet'));
     }
     await db.run(ASSIGN_CODES);
-    if (result.updated > 0) await db.run(UPDATE_SESSIONS, [nowMs]);
-    if (result.created > 0) await db.run(INSERT_SESSIONS, [farmId, nowMs, firstSeq]);
+    if (result.updated > 0) await db.run(UPDATE_SESSIONS, [nowMs, batchId]);
+    if (result.created > 0) await db.run(INSERT_SESSIONS, [farmId, nowMs, firstSeq, batchId]);
     // Each statement costs a few milliseconds whatever the batch, so those that cannot
     // change anything are left out: a created session was not stored, so it neither was
     // running nor leaves a job; only updates empty or shrink a job.

@@ -14,8 +14,22 @@
 //
 // Bulk batches (session-ingest.ts) merge in SQL on the same write queue; the writer gives
 // them their first seq and reads back what they added to the key index and codes.
+//
+// Every batch, small or bulk, gets a batch ID when its turn comes, which the sessions it
+// creates or changes carry (batch_id) and its answer names. IDs come from a counter kept
+// here and reserved ahead in `meta` ('batch-ids-reserved', BATCH_ID_BLOCK at a time) by
+// the transaction that first uses an ID past the reservation: a batch is committed only with
+// a reservation covering its ID, so after a restart (the counter starts at the reservation)
+// no ID is given twice, even when the sessions that carried it are gone.
+//
+// Deletions (and a user's pseudonym) change stored sessions outside any batch: `exclusive`
+// runs each as one transaction in a turn of the write queue, ordered with every batch, and
+// in that same turn reads the writer's memory again from the tables (the key index, running
+// sessions, per-job counts, codes), as at open: a few seconds at 10 M sessions, for work an
+// operator does now and then, where keeping each structure right by hand would be a second
+// copy of every merge rule.
 import type { SessionRecord } from '../../domain/resources.js';
-import { MissingParentsError, StorageFault, WriterBusyError } from '../store.js';
+import { MissingParentsError, StorageFault, WriterBusyError, type BatchWritten } from '../store.js';
 import type { Sql, WriterSql } from './connections.js';
 import type { Database } from './database.js';
 import { farmOfSessionId, jobKeyOfRunning, mergeGroup, sessionIdOf, type BatchCounts, type GroupBatch, type GroupEffects, type JobRow, type StoredSession } from './session-group-merge.js';
@@ -31,11 +45,16 @@ const MAX_GROUP_RECORDS = 20_000;
 const MAX_WAITING_RECORDS = 200_000;
 /** Job rows held at most; past them the writer starts again from none (each is read again when next touched). */
 const MAX_HELD_JOBS = 100_000;
+/** Batch IDs reserved in meta at a time: one small write per this many batches. */
+const BATCH_ID_BLOCK = 1000;
+const BATCH_IDS_RESERVED = 'batch-ids-reserved';
 
 type Turn = Parameters<Parameters<Database['writerTurn']>[0]>[0];
 
-interface Queued extends GroupBatch {
-  resolve(counts: BatchCounts): void;
+interface Queued extends Omit<GroupBatch, 'batchId'> {
+  /** Given when the batch's turn comes (kept if it is then merged again alone). */
+  batchId?: number;
+  resolve(written: BatchWritten): void;
   reject(err: unknown): void;
 }
 
@@ -48,6 +67,13 @@ export class SessionWriter {
   /** Job rows the writer has written lately (partial; forgotten past MAX_HELD_JOBS and after a bulk merge). */
   private jobs = new Map<string, JobRow>();
   private readonly licenseSets = new Map<string, string>();
+  /** The next batch ID to give, and the first not covered by the reservation committed in meta. */
+  private nextBatchId = 1;
+  private batchIdsReserved = 0;
+  /** Whether the tables were read once (at open). */
+  private opened = false;
+  /** Set while memory may not match the tables (a reload after a deletion failed): read them again before the next merge. */
+  private stale = false;
 
   private constructor(
     private readonly db: Database,
@@ -60,6 +86,7 @@ export class SessionWriter {
     /** Told each group's size and times (FARMTALLY_INGEST_TRACE). */
     private readonly trace?: (line: string) => void,
     private readonly maxWaiting = MAX_WAITING_RECORDS,
+    private readonly log: (message: string) => void = () => undefined,
   ) {}
 
   static async open(
@@ -67,7 +94,7 @@ export class SessionWriter {
     options: { log?: (message: string) => void; probe?: StatementProbe; trace?: (line: string) => void; maxWaitingRecords?: number } = {},
   ): Promise<SessionWriter> {
     const log = options.log ?? (() => undefined);
-    const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), options.probe, options.trace, options.maxWaitingRecords);
+    const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), options.probe, options.trace, options.maxWaitingRecords, log);
     await writer.load(log);
     // After a reopen the file holds what was committed, which memory may not (a commit cut short): read it again.
     db.onReopen(() => writer.load(log));
@@ -90,9 +117,15 @@ export class SessionWriter {
         for (let i = 0; i < chunk.rowCount; i++) keys.add(blocks!.getItem(i)! * KEY_BLOCK, his!.getItem(i)!, los!.getItem(i)!);
         n += chunk.rowCount;
       }
-      const next = Number((await lease.one(`SELECT coalesce(max(seq) + 1, 0) AS next FROM sessions`))!.next);
+      const next = await lease.one(`SELECT coalesce(max(seq) + 1, 0) AS seq, coalesce(max(batch_id) + 1, 1) AS batch FROM sessions`);
+      const reserved = Number((await lease.one(`SELECT value FROM meta WHERE key = '${BATCH_IDS_RESERVED}'`))?.value ?? 0);
       this.keys = keys;
-      this.nextSeq = next;
+      // Never back: a deletion may have taken the last sessions, whose seq and batch stay used.
+      // At open the batch IDs go on from the reservation, past any the last run may have given.
+      this.nextSeq = Math.max(this.nextSeq, Number(next!.seq));
+      this.nextBatchId = Math.max(this.nextBatchId, this.opened ? 0 : reserved, Number(next!.batch));
+      this.batchIdsReserved = reserved;
+      this.opened = true;
       this.codes = await ValueCodeCache.load(lease);
       this.longestClosed = new Map();
       this.jobs = new Map();
@@ -113,7 +146,7 @@ export class SessionWriter {
   }
 
   /** Writes one small batch with whatever else is queued: resolves once durable, with the batch's counts. */
-  write(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchCounts> {
+  write(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchWritten> {
     const waiting = this.queue.reduce((n, b) => n + b.records.length, 0);
     if (waiting + records.length > this.maxWaiting && this.queue.length > 0) return Promise.reject(new WriterBusyError(waiting));
     return new Promise((resolve, reject) => {
@@ -126,22 +159,80 @@ export class SessionWriter {
    * A bulk batch's merge (`merge` runs the SQL in the transaction, given the first seq its
    * new sessions take), on the same write queue; the key index and codes learn what it added.
    */
-  async mergeBulk<T>(farmId: string, staging: string, merge: (tx: WriterSql, firstSeq: number) => Promise<T>): Promise<T> {
+  async mergeBulk<T>(farmId: string, staging: string, merge: (tx: WriterSql, firstSeq: number, batchId: number) => Promise<T>): Promise<{ result: T; batchId: number }> {
     let effects: GroupEffects | undefined;
     let running: Map<string, StoredSession> | undefined;
-    const result = await this.db.transaction(async (tx) => {
+    let reserved: number | undefined;
+    let batchId = 0;
+    const inTransaction = async (tx: WriterSql) => {
       const firstSeq = this.nextSeq;
-      const out = await merge(tx, firstSeq);
+      batchId = this.nextBatchId++;
+      reserved = await this.reserveBatchIds(tx, batchId);
+      const out = await merge(tx, firstSeq, batchId);
       effects = await this.bulkEffects(tx, firstSeq);
       running = await this.runningAfterBulk(tx, farmId, staging);
       return out;
+    };
+    const result = await this.db.writerTurn(async (turn) => {
+      await this.fresh();
+      return turn.transaction(inTransaction);
     });
+    this.adoptReservation(reserved);
     this.adopt(effects!);
     this.running = running!;
     this.countRunningPerJob();
     // The batch may have changed any of its jobs: they are read again when next touched.
     this.jobs.clear();
-    return result;
+    return { result, batchId };
+  }
+
+  /**
+   * Runs `work` as one transaction in a turn of the write queue (ordered with every batch),
+   * then, in the same turn, reads what the writer holds again from the tables: for writes
+   * that change stored sessions outside a batch (deletions, pseudonyms). `what` names it in
+   * the trace.
+   */
+  async exclusive<T>(what: string, work: (tx: WriterSql) => Promise<T>): Promise<T> {
+    return this.db.writerTurn(async (turn) => {
+      await this.fresh();
+      this.trace?.(`${what}: began`);
+      const t0 = performance.now();
+      const result = await turn.transaction(work);
+      const t1 = performance.now();
+      this.stale = true;
+      try {
+        await this.load(this.log);
+        this.stale = false;
+      } catch (err) {
+        // Committed all the same: the next merge reads the tables first (fresh), or fails saying why.
+        this.log(`after ${what}: reading the stored sessions again failed (${err instanceof Error ? err.message : String(err)}); the next write will read them first`);
+      }
+      this.trace?.(`${what}: committed in ${(t1 - t0).toFixed(1)} ms; the writer's memory read again in ${(performance.now() - t1).toFixed(1)} ms`);
+      return result;
+    });
+  }
+
+  /** Reads the tables again first when memory may not match them. */
+  private async fresh(): Promise<void> {
+    if (!this.stale) return;
+    await this.load(this.log);
+    this.stale = false;
+  }
+
+  /**
+   * In the transaction that uses batch IDs up to `highest`: when that passes the reservation,
+   * reserves the next block in meta (committed with the batch, or not at all). Answers the
+   * new reservation, to adopt once the transaction has committed.
+   */
+  private async reserveBatchIds(tx: Sql, highest: number): Promise<number | undefined> {
+    if (highest < this.batchIdsReserved) return undefined;
+    const upTo = highest + BATCH_ID_BLOCK;
+    await tx.run(`INSERT OR REPLACE INTO meta VALUES ('${BATCH_IDS_RESERVED}', $1)`, [String(upTo)]);
+    return upTo;
+  }
+
+  private adoptReservation(upTo: number | undefined): void {
+    if (upTo !== undefined) this.batchIdsReserved = Math.max(this.batchIdsReserved, upTo);
   }
 
   /**
@@ -243,6 +334,7 @@ export class SessionWriter {
     }
     if (this.queue.length) this.takeTurn();
     if (group.length === 0) return;
+    for (const batch of group) batch.batchId ??= this.nextBatchId++;
     try {
       this.settle(group, await this.mergeInTransaction(turn, group));
     } catch (err) {
@@ -262,15 +354,19 @@ export class SessionWriter {
   }
 
   private async mergeInTransaction(turn: Turn, group: Queued[]): Promise<(BatchCounts | MissingParentsError)[]> {
+    await this.fresh();
     let effects: GroupEffects | undefined;
+    let reserved: number | undefined;
     const t0 = performance.now();
     let t1 = 0;
+    const batches = group.map((b) => ({ ...b, batchId: b.batchId! }));
     const outcomes = await turn.transaction(async (tx) => {
       const view = {
         keys: this.keys, nextSeq: this.nextSeq, longestClosed: this.longestClosed, running: this.running, runningPerJob: this.runningPerJob, jobs: this.jobs, licenseSets: this.licenseSets,
       };
       const sql = this.probe ? probing(tx, this.probe) : tx;
-      const merged = await mergeGroup(sql, group, view, this.codes.draft(), (json) => canonicalLicenseSet(sql, json));
+      reserved = await this.reserveBatchIds(sql, Math.max(...batches.map((b) => b.batchId)));
+      const merged = await mergeGroup(sql, batches, view, this.codes.draft(), (json) => canonicalLicenseSet(sql, json));
       effects = merged.effects;
       t1 = performance.now();
       return merged.outcomes;
@@ -278,6 +374,7 @@ export class SessionWriter {
     this.trace?.(
       `group commit of ${group.length} batch${group.length === 1 ? '' : 'es'} (${group.reduce((n, b) => n + b.records.length, 0)} records): merged in ${(t1 - t0).toFixed(1)} ms, committed in ${(performance.now() - t1).toFixed(1)} ms`,
     );
+    this.adoptReservation(reserved);
     this.adopt(effects!);
     return outcomes;
   }
@@ -286,7 +383,7 @@ export class SessionWriter {
     group.forEach((batch, i) => {
       const outcome = outcomes[i]!;
       if (outcome instanceof MissingParentsError) batch.reject(outcome);
-      else batch.resolve(outcome);
+      else batch.resolve({ ...outcome, batchId: String(batch.batchId) });
     });
   }
 }
