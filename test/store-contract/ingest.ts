@@ -44,6 +44,23 @@ export function ingestContract(store: () => Store, ingest: WriteBatch, way: 'sta
       assert.equal((await store().getSession(p.farmId, p.queueId, changed.jobId, changed.sessionId))!.userId, 'bob');
     });
 
+    staged('running sessions a staged batch creates or changes are known to the batches after it, from memory', async () => {
+      const p = await parents(store());
+      const a = record(p, { endedAt: undefined });
+      const b = record(p, { endedAt: undefined });
+      assert.deepEqual(await ingest(store(), p.farmId, [a, b]), { created: 2, updated: 0, unchanged: 0 });
+      // A changed while still running, B sent again as it is; then each again from memory: nothing changes.
+      const movedA = { ...a, workerId: 'worker-0000000000000000000000000000000a' };
+      assert.deepEqual(await ingest(store(), p.farmId, [movedA, b]), { created: 0, updated: 1, unchanged: 1 });
+      assert.deepEqual(await writeFromMemory(store(), p.farmId, [movedA, b]), { created: 0, updated: 0, unchanged: 2 });
+      // Closed from memory: both updated, and their job ends with them.
+      const closed = [movedA, b].map((r) => ({ ...r, endedAt: r.startedAt + HOUR }));
+      assert.deepEqual(await writeFromMemory(store(), p.farmId, closed), { created: 0, updated: 2, unchanged: 0 });
+      assert.equal((await store().getSession(p.farmId, p.queueId, a.jobId, a.sessionId))!.workerId, movedA.workerId);
+      const job = await store().getJob(p.farmId, p.queueId, a.jobId);
+      assert.equal(job!.endedAt, a.startedAt + HOUR);
+    });
+
     test('the last record of a session in one batch wins, counted once', async () => {
       const p = await parents(store());
       const first = record(p, { jobName: 'first' });

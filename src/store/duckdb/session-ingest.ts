@@ -65,7 +65,7 @@ async function openStaging(db: Database, writer: SessionWriter, farmId: string):
     async commit(nowMs) {
       try {
         await connection.use(async () => appender?.flushSync());
-        const { result, batchId } = await writer.mergeBulk(farmId, staging, (tx, firstSeq, batchId) => mergeStagedSessions(tx, farmId, staging, nowMs, firstSeq, batchId));
+        const { result, batchId } = await writer.mergeBulk(farmId, (tx, firstSeq, batchId) => mergeStagedSessions(tx, farmId, staging, nowMs, firstSeq, batchId));
         return { ...result, batchId: String(batchId) };
       } finally {
         await release();

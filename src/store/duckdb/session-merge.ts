@@ -2,7 +2,7 @@
 // transaction on the writer, one pass over the keys of `sessions` per batch, never
 // a statement per record. The staging table is staging.ts's.
 import { MissingParentsError } from '../store.js';
-import type { Sql } from './database.js';
+import type { Row, Sql } from './database.js';
 import { DECODED_COLUMNS, STAGED } from './staging.js';
 import { assignCodesSql, CODED_COLUMNS, codeLookup, sessionKey } from './value-codes.js';
 
@@ -31,9 +31,9 @@ const FIND_STORED = `CREATE OR REPLACE TEMP TABLE ingest_found AS
 /** The batch as it will be written: each latest record, its stored session if any, and the outcome. */
 const CLASSIFY_AGAINST_FOUND = `CREATE OR REPLACE TEMP TABLE ingest_batch AS
   WITH stored AS (
-    SELECT rowid AS stored_rowid, session_id, ${RECORD_COLUMNS.join(', ')} FROM sessions
+    SELECT rowid AS stored_rowid, seq AS stored_seq, session_id, ${RECORD_COLUMNS.join(', ')} FROM sessions
     WHERE rowid IN (SELECT stored_rowid FROM ingest_found))
-  SELECT latest.*, stored.stored_rowid, stored.job_id AS stored_job_id,
+  SELECT latest.*, stored.stored_rowid, stored.stored_seq, stored.job_id AS stored_job_id,
     CASE WHEN stored.session_id IS NULL THEN 'created'
       WHEN ${RECORD_COLUMNS.map((c) => `latest.${c} IS NOT DISTINCT FROM stored.${c}`).join(' AND ')} THEN 'unchanged'
       ELSE 'updated' END AS outcome
@@ -42,7 +42,7 @@ const CLASSIFY_AGAINST_FOUND = `CREATE OR REPLACE TEMP TABLE ingest_batch AS
 // With nothing found the fetch by rowid would still read every session, so a batch
 // of new sessions only is classified without it, as a view.
 const CLASSIFY_ALL_NEW = `CREATE OR REPLACE TEMP VIEW ingest_batch AS
-  SELECT *, NULL::BIGINT AS stored_rowid, NULL::VARCHAR AS stored_job_id, 'created' AS outcome FROM ingest_latest`;
+  SELECT *, NULL::BIGINT AS stored_rowid, NULL::BIGINT AS stored_seq, NULL::VARCHAR AS stored_job_id, 'created' AS outcome FROM ingest_latest`;
 
 const MISSING_PARENTS = `
   SELECT 'queue' AS kind, queue_id AS id FROM (SELECT DISTINCT queue_id FROM ingest_batch WHERE outcome <> 'unchanged')
@@ -131,7 +131,12 @@ const UPSERT_NAMED_JOBS = `INSERT INTO jobs (farm_id, queue_id, job_id, name, us
 const RESPAN_LEFT_JOBS = `UPDATE jobs SET started_at = j.started_at, ended_at = j.ended_at, last_ended_at = j.last_ended_at, updated_at = $2 FROM ingest_jobs j
   WHERE jobs.farm_id = $1 AND jobs.job_id = j.job_id AND j.name IS NULL AND NOT j.emptied`;
 
-/** The merge, run inside one transaction on the writer (`db` is the transaction's); the sessions it writes carry `batchId`. */
+/**
+ * The merge, run inside one transaction on the writer (`db` is the transaction's); the sessions
+ * it writes carry `batchId`. Answers the counts, and the stored rows (seq and every column) of
+ * the sessions it changed that still run, for the writer's memory: the running sessions it
+ * created are those from `firstSeq` on, which the writer reads by seq.
+ */
 export async function mergeStagedSessions(db: Sql, farmId: string, staging: string, nowMs: number, firstSeq: number, batchId: number) {
   const repeats = Boolean((await db.one(`SELECT count(*) <> count(DISTINCT session_id) AS repeats FROM ${staging}`))!.repeats);
   await db.run(latestRecords(staging, repeats));
@@ -140,8 +145,10 @@ export async function mergeStagedSessions(db: Sql, farmId: string, staging: stri
   await db.run(found > 0 ? CLASSIFY_AGAINST_FOUND : CLASSIFY_ALL_NEW);
   await db.run(`DROP TABLE ingest_found`);
   const counts = (await db.one(`SELECT count(*) FILTER (outcome = 'created') AS created, count(*) FILTER (outcome = 'updated') AS updated,
-    count(*) FILTER (outcome = 'unchanged') AS unchanged, count(*) FILTER (outcome <> 'unchanged' AND ended_at IS NULL) AS running
+    count(*) FILTER (outcome = 'unchanged') AS unchanged, count(*) FILTER (outcome <> 'unchanged' AND ended_at IS NULL) AS running,
+    count(*) FILTER (outcome = 'updated' AND ended_at IS NULL) AS running_updated
     FROM ingest_batch`))!;
+  let runningUpdated: Row[] = [];
   const result = { created: Number(counts.created), updated: Number(counts.updated), unchanged: Number(counts.unchanged) };
   if (result.created + result.updated > 0) {
     const missing = await db.all(MISSING_PARENTS, [farmId]);
@@ -151,6 +158,15 @@ export async function mergeStagedSessions(db: Sql, farmId: string, staging: stri
     }
     await db.run(ASSIGN_CODES);
     if (result.updated > 0) await db.run(UPDATE_SESSIONS, [nowMs, batchId]);
+    // By seq, as a list of constants DuckDB skips row groups by (a fetch by the rowids of
+    // rows this transaction updated found none in DuckDB 1.5).
+    if (Number(counts.running_updated) > 0) {
+      const changedRunning = `SELECT stored_seq FROM ingest_batch WHERE outcome = 'updated' AND ended_at IS NULL`;
+      const seqs = (await db.all(changedRunning)).map((r) => Math.trunc(Number(r.stored_seq)));
+      // Past a few thousand, a semi-join (one pass over seq) beats a statement that long.
+      const list = seqs.length <= 5000 ? seqs.join(', ') : changedRunning;
+      runningUpdated = await db.all(`SELECT seq, * FROM sessions WHERE seq IN (${list})`);
+    }
     if (result.created > 0) await db.run(INSERT_SESSIONS, [farmId, nowMs, firstSeq, batchId]);
     // Each statement costs a few milliseconds whatever the batch, so those that cannot
     // change anything are left out: a created session was not stored, so it neither was
@@ -168,5 +184,5 @@ export async function mergeStagedSessions(db: Sql, farmId: string, staging: stri
   // The batch may be a view on ingest_latest, so it goes first.
   await db.run(`DROP ${found > 0 ? 'TABLE' : 'VIEW'} ingest_batch`);
   await db.run(`DROP ${repeats ? 'TABLE' : 'VIEW'} ingest_latest`);
-  return result;
+  return { counts: result, runningUpdated };
 }

@@ -30,7 +30,7 @@
 // copy of every merge rule.
 import type { SessionRecord } from '../../domain/resources.js';
 import { MissingParentsError, StorageFault, WriterBusyError, type BatchWritten } from '../store.js';
-import type { Sql, WriterSql } from './connections.js';
+import type { Row, Sql, WriterSql } from './connections.js';
 import type { Database } from './database.js';
 import { farmOfSessionId, jobKeyOfRunning, mergeGroup, sessionIdOf, type BatchCounts, type GroupBatch, type GroupEffects, type JobRow, type StoredSession } from './session-group-merge.js';
 import { toSession } from './session-columns.js';
@@ -159,7 +159,10 @@ export class SessionWriter {
    * A bulk batch's merge (`merge` runs the SQL in the transaction, given the first seq its
    * new sessions take), on the same write queue; the key index and codes learn what it added.
    */
-  async mergeBulk<T>(farmId: string, staging: string, merge: (tx: WriterSql, firstSeq: number, batchId: number) => Promise<T>): Promise<{ result: T; batchId: number }> {
+  async mergeBulk<T>(
+    farmId: string,
+    merge: (tx: WriterSql, firstSeq: number, batchId: number) => Promise<{ counts: T; runningUpdated: readonly Row[] }>,
+  ): Promise<{ result: T; batchId: number }> {
     let effects: GroupEffects | undefined;
     let running: Map<string, StoredSession> | undefined;
     let reserved: number | undefined;
@@ -170,8 +173,8 @@ export class SessionWriter {
       reserved = await this.reserveBatchIds(tx, batchId);
       const out = await merge(tx, firstSeq, batchId);
       effects = await this.bulkEffects(tx, firstSeq);
-      running = await this.runningAfterBulk(tx, farmId, staging);
-      return out;
+      running = await this.runningAfterBulk(tx, farmId, firstSeq, out.runningUpdated);
+      return out.counts;
     };
     const result = await this.db.writerTurn(async (turn) => {
       await this.fresh();
@@ -237,21 +240,20 @@ export class SessionWriter {
 
   /**
    * The running sessions after a bulk merge into the farm: running_sessions names them
-   * (a small table); those of the batch are read again (one pass over the keys, as the merge
-   * itself made), the others are as the writer held them.
+   * (a small table); those the batch created are its rows from `firstSeq` on (DuckDB skips
+   * every older row group by seq), those it changed the merge read back, and the others are
+   * as the writer held them. (A pass over the keys of `sessions` found them before: 140 to
+   * 340 ms a batch at 10 M sessions.)
    */
-  private async runningAfterBulk(tx: Sql, farmId: string, staging: string): Promise<Map<string, StoredSession>> {
+  private async runningAfterBulk(tx: Sql, farmId: string, firstSeq: number, runningUpdated: readonly Row[]): Promise<Map<string, StoredSession>> {
     const ids = new Set((await tx.all(`SELECT session_id FROM running_sessions WHERE farm_id = $1`, [farmId])).map((r) => sessionIdOf(farmId, r.session_id as string)));
     const next = new Map([...this.running].filter(([id]) => farmOfSessionId(id) !== farmId));
     for (const id of ids) {
       const held = this.running.get(id);
       if (held) next.set(id, held);
     }
-    const batch = await tx.all(
-      `SELECT seq, * FROM sessions WHERE farm_id = $1 AND ended_at IS NULL AND session_key IN (SELECT md5_number_lower(session_id) FROM ${staging})`,
-      [farmId],
-    );
-    for (const row of batch) {
+    const created = await tx.all(`SELECT seq, * FROM sessions WHERE seq >= ${Math.trunc(firstSeq)} AND farm_id = $1 AND ended_at IS NULL`, [farmId]);
+    for (const row of [...created, ...runningUpdated]) {
       const { farmId: farm, updatedAt: _u, ...record } = toSession(row);
       const id = sessionIdOf(farm, record.sessionId);
       if (ids.has(id)) next.set(id, { seq: row.seq as number, record });
