@@ -41,6 +41,8 @@ export async function readColumns(connection: DuckDBConnection, sql: string): Pr
 /** Statements inside the writer's transaction, which may also append rows (the Appender writes inside the transaction). */
 export interface WriterSql extends Sql {
   appender(table: string, schema?: string, catalog?: string): Promise<DuckDBAppender>;
+  /** A result as columns (readColumns): for many rows, far cheaper than rows as objects. */
+  columns(sql: string): Promise<Columns>;
 }
 
 export function sqlOn(connection: DuckDBConnection): WriterSql {
@@ -49,6 +51,7 @@ export function sqlOn(connection: DuckDBConnection): WriterSql {
     one: async (sql, params) => (await readRows(connection, sql, params))[0],
     run: async (sql, params) => void (await connection.run(sql, params)),
     appender: (table, schema, catalog) => connection.createAppender(table, schema, catalog),
+    columns: (sql) => readColumns(connection, sql),
   };
 }
 

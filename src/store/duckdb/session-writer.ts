@@ -273,14 +273,16 @@ export class SessionWriter {
     }
   }
 
-  private async bulkEffects(tx: Sql, firstSeq: number): Promise<GroupEffects> {
+  private async bulkEffects(tx: WriterSql, firstSeq: number): Promise<GroupEffects> {
     const effects: GroupEffects = { keys: [], codes: [], nextSeq: firstSeq, longestClosed: new Map(), running: new Map(), jobs: new Map(), licenseSets: new Map() };
-    const added = await tx.all(
-      `SELECT seq, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo FROM sessions WHERE seq >= ${firstSeq}`,
+    // As columns of plain numbers: 250 000 rows as objects took about 0.3 s of the Node thread a batch.
+    const added = await tx.columns(
+      `SELECT seq::DOUBLE AS seq, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo FROM sessions WHERE seq >= ${Math.trunc(firstSeq)}`,
     );
-    for (const row of added) {
-      const seq = row.seq as number;
-      effects.keys.push({ seq, key: { key: 0n, hi: row.hi as number, lo: row.lo as number } });
+    const [seqs, his, los] = [added.seq, added.hi, added.lo] as number[][];
+    for (let i = 0; i < seqs!.length; i++) {
+      const seq = seqs![i]!;
+      effects.keys.push({ seq, key: { key: 0n, hi: his![i]!, lo: los![i]! } });
       if (seq >= effects.nextSeq) effects.nextSeq = seq + 1;
     }
     effects.codes = await this.codes.refresh(tx);
