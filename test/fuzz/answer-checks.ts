@@ -1,7 +1,8 @@
 // The promises every answer keeps, whatever was sent (SPEC sections 1 and 6): never a 5xx;
 // a request ID on every response; an error in the model's shape (x-amzn-errortype naming a
 // shape, a JSON body with a string message, a reason for ValidationException); a success
-// with a JSON body. Returns the broken promises as sentences, none when all hold.
+// with a JSON body, or, from an operation whose output is a blob (CreateBackup), the
+// declared bytes in full. Returns the broken promises as sentences, none when all hold.
 import type { RawHttpResponse } from './raw-http.js';
 
 /**
@@ -33,7 +34,10 @@ export function answerProblems(method: string, res: RawHttpResponse): string[] {
       }
     }
   } else if (res.status >= 200 && res.status < 300 && method !== 'HEAD') {
-    if (typeof body !== 'object' || body === null) problems.push(`success body is not a JSON object: ${JSON.stringify(res.text.slice(0, 200))}`);
+    if (res.headers['content-type'] === 'application/octet-stream') {
+      const declared = Number(res.headers['content-length']);
+      if (!(declared > 0) || declared !== res.body.length) problems.push(`blob success of ${res.body.length} bytes, declared ${res.headers['content-length']}`);
+    } else if (typeof body !== 'object' || body === null) problems.push(`success body is not a JSON object: ${JSON.stringify(res.text.slice(0, 200))}`);
   } else if (res.status < 200 || res.status >= 300) {
     problems.push(`unexpected status ${res.status}`);
   }
