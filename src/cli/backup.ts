@@ -45,7 +45,7 @@ async function run(opts: Partial<ConnectionOptions> & { data?: string; to: strin
 
 export function backupCommand(): Command {
   return withConnectionOptions(new Command('backup'), { defaultEndpoint: false })
-    .description('copy a server\'s data consistently (while it serves) into a folder; `serve --data` on that folder restores it')
+    .description('Copy a server\'s data consistently (while it serves) into a folder; `serve --data` on that folder restores it.')
     .requiredOption('--to <dir>', 'the folder to write the copy into (made if missing; must not hold a data file already)')
     .addOption(new Option('--data <dir>', 'back up this data folder instead, with no server using it (stopped)').conflicts('endpoint'))
     .addHelpText(
