@@ -11,6 +11,8 @@ import { AggregationRunner } from './operations/statistics/aggregation-runner.js
 import { OPERATIONS } from './operations/registry.js';
 import { BatchSlots } from './operations/sessions/batch-slots.js';
 import { Retention } from './operations/sessions/retention.js';
+import { backupStoppedFolder, countBackupSessions, DATA_FILE } from './store/duckdb/backup.js';
+import { DEFAULT_MEMORY_LIMIT } from './store/duckdb/database.js';
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp, streamingRoutesOf } from './wire/app.js';
@@ -90,6 +92,21 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** The address to listen on: an IPv6 address as URLs write it (`[::1]`) without its brackets. */
 export const listenHost = (host: string): string => /^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host;
+
+/**
+ * The embedded engine's own offers to the command line, here so that nothing but this file
+ * imports an engine (test/architecture.test.ts): its default memory limit, and backups of a
+ * data folder no server is using.
+ */
+export const embeddedEngine = {
+  defaultMemoryLimit: DEFAULT_MEMORY_LIMIT,
+  /** The data file's name in a data folder. */
+  dataFile: DATA_FILE,
+  /** Copies a stopped data folder into a new data file (`target`); answers the sessions copied. */
+  backupFolder: backupStoppedFolder,
+  /** Opens a copied data file read-only and counts its sessions. */
+  countSessions: countBackupSessions,
+} as const;
 
 export const DEFAULT_MAX_BATCH_RECORDS = 1_000_000;
 export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024 * 1024;

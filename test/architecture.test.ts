@@ -88,3 +88,16 @@ test('IngestSessions is an operation like the others: in the registry, its body 
   const named = files.filter((f) => partOf(f) === 'wire').flatMap((f) => graph.get(f)!.filter((t) => /src\/operations\/(?!validation\/)[^/]+\//.test(t)).map((t) => `${relative(SRC, f)} imports ${relative(SRC, t)}`));
   assert.deepEqual(named, []);
 });
+
+test('only server.ts and the engine\'s own folder import an engine (store/duckdb, @duckdb/node-api): the rest sees the Store interface', () => {
+  const engineFolder = join(SRC, 'store', 'duckdb');
+  const outside = files.filter((f) => !f.startsWith(engineFolder + '/') && f !== join(SRC, 'server.ts'));
+  const found = outside.flatMap((f) => {
+    const text = readFileSync(f, 'utf8');
+    const packages = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(@duckdb\/[^']+)'/g)].map((m) => m[1]!);
+    const internal = graph.get(f)!.filter((t) => t.startsWith(engineFolder + '/')).map((t) => relative(SRC, t));
+    return [...packages, ...internal].map((t) => `${relative(SRC, f)} imports ${t}`);
+  });
+  assert.deepEqual(found, []);
+  assert.ok(graph.get(join(SRC, 'server.ts'))!.some((t) => t.startsWith(engineFolder + '/')), 'the check sees server.ts open the engine');
+});

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { BackupRefused, downloadBackup } from '../client/backup-download.js';
 import { ingestSignerFor } from '../client/credentials.js';
-import { backupStoppedFolder, countBackupSessions, DATA_FILE } from '../store/duckdb/backup.js';
+import { embeddedEngine } from '../server.js';
 import { fail } from './client.js';
 import { EXIT, usageError } from './exit.js';
 import { defaultEndpoint, withConnectionOptions, type ConnectionOptions } from './options.js';
@@ -17,7 +17,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 async function run(opts: Partial<ConnectionOptions> & { data?: string; to: string }): Promise<void> {
   const to = resolve(opts.to);
-  if (existsSync(join(to, DATA_FILE))) usageError(`${to} holds a data file already (${DATA_FILE}); a backup never overwrites one. Give --to a new or empty folder.`, 'backup');
+  if (existsSync(join(to, embeddedEngine.dataFile))) usageError(`${to} holds a data file already (${embeddedEngine.dataFile}); a backup never overwrites one. Give --to a new or empty folder.`, 'backup');
   if (opts.data && resolve(opts.data) === to) usageError('--to must be another folder than --data.', 'backup');
   let file: string;
   let announced: number;
@@ -25,8 +25,8 @@ async function run(opts: Partial<ConnectionOptions> & { data?: string; to: strin
     const progress = new Progress(`backup of ${opts.data}`);
     progress.update('copying');
     mkdirSync(to, { recursive: true });
-    file = join(to, DATA_FILE);
-    ({ sessions: announced } = await backupStoppedFolder(opts.data, file));
+    file = join(to, embeddedEngine.dataFile);
+    ({ sessions: announced } = await embeddedEngine.backupFolder(opts.data, file));
     progress.done(`copied`);
   } else {
     const endpoint = opts.endpoint ?? defaultEndpoint('backup');
@@ -37,7 +37,7 @@ async function run(opts: Partial<ConnectionOptions> & { data?: string; to: strin
     file = got.file;
     announced = got.sessions;
   }
-  const counted = await countBackupSessions(file);
+  const counted = await embeddedEngine.countSessions(file);
   if (counted !== announced) throw new Error(`the copy in ${file} holds ${counted} sessions, but the server counted ${announced}: it is damaged. Remove it and run the backup again.`);
   console.log(`Backed up ${counted} sessions to ${file}.`);
   console.log(`To restore it: farmtally serve --data ${to}`);
