@@ -84,6 +84,13 @@ test('users forget prints the pseudonym, not the ID', async () => {
   assert.equal(forgot.code, 0, forgot.stderr);
   assert.match(forgot.stdout, new RegExp(`^The user is now forgotten-[0-9a-f]{32} in farm ${p.farmId}: \\d+ sessions changed`));
   assert.ok(!/\bana\b/.test(forgot.stdout));
+  assert.doesNotMatch(forgot.stderr, /nothing changed/);
+  // An ID no session names: said so, and how to find the right one; still no echo of the ID.
+  const unknown = await as(admin, ['users', 'forget', 'no-such-user', '--farm', p.farmId, '--endpoint', server.ft.url]);
+  assert.equal(unknown.code, 0, unknown.stderr);
+  assert.match(unknown.stdout, /: 0 sessions changed/);
+  assert.match(unknown.stderr, /note: no stored session of farm .* names that user ID, so nothing changed: check its spelling .*--group-by USER_ID/);
+  assert.ok(!/no-such-user/.test(unknown.stdout + unknown.stderr));
 });
 
 test('refusals say what to do: the grant to add, or a --strict server', async () => {

@@ -108,6 +108,9 @@ async function forget(userId: string, o: ConnectionOptions & { farm: string }): 
   const answer = (await call(o, path, {}, 'ForgetUser', o.farm)) as { pseudonym: string; sessions: number };
   // The ID itself is not repeated: it is what is being forgotten.
   console.log(`The user is now ${answer.pseudonym} in farm ${o.farm}: ${plural(answer.sessions, 'session')} changed, with the user's jobs and the results already computed.`);
+  if (answer.sessions === 0) {
+    console.error(`note: no stored session of farm ${o.farm} names that user ID, so nothing changed: check its spelling (farmtally stats --farm ${o.farm} --start ... --end ... --group-by USER_ID lists the farm's users).`);
+  }
   console.log('Forgetting the same user again (after new sessions named them) gives the same pseudonym.');
 }
 
