@@ -5,11 +5,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { BackupRefused, downloadBackup } from '../client/backup-download.js';
+import { downloadBackup } from '../client/backup-download.js';
 import { ingestSignerFor } from '../client/credentials.js';
 import { embeddedEngine } from '../server.js';
 import { fail } from './client.js';
-import { EXIT, usageError } from './exit.js';
+import { usageError } from './exit.js';
 import { defaultEndpoint, withConnectionOptions, type ConnectionOptions } from './options.js';
 import { Progress } from './progress.js';
 
@@ -61,15 +61,5 @@ Examples:
   $ farmtally serve --data backups/2026-12-07 --port 8081          # restore: serve the copy
 `,
     )
-    .action(async (opts) => {
-      try {
-        await run(opts);
-      } catch (err) {
-        if (err instanceof BackupRefused) {
-          console.error(`farmtally: the server refused the backup: ${err.message}`);
-          process.exit(EXIT.FAILED);
-        }
-        fail(err);
-      }
-    });
+    .action((opts) => run(opts).catch((err) => fail(err)));
 }

@@ -11,6 +11,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { authHint } from './advice.js';
 import type { IngestSigner } from './credentials.js';
+import { readAnswer } from './ingest-request.js';
 
 /** The route of the server's CreateBackup (operations/backup/create-backup.ts). */
 const BACKUP_PATH = '/backup/v1';
@@ -23,24 +24,14 @@ export interface DownloadedBackup {
   sessions: number;
 }
 
-/** The server refused (an error shape), with what to do. */
-export class BackupRefused extends Error {}
-
-async function refusal(res: IncomingMessage): Promise<BackupRefused> {
-  let text = '';
-  for await (const chunk of res) text += chunk;
-  let body: { message?: string } = {};
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = { message: text.slice(0, 300) };
-  }
-  const type = res.headers['x-amzn-errortype'];
-  const errorType = typeof type === 'string' ? type.split(':')[0] : undefined;
+/** The server's refusal (an error shape) in words, with what to do. */
+async function refusal(res: IncomingMessage): Promise<Error> {
+  const answer = await readAnswer<{ message?: string; reason?: string }>(res);
+  const errorType = answer.errorType?.split(':')[0];
   // A farmtally from before backups answers its unknown-route error.
-  const noRoute = res.statusCode === 404 || /No operation matches/.test(body.message ?? '');
+  const noRoute = answer.status === 404 || answer.body.reason === 'UNKNOWN_OPERATION';
   const hint = authHint(errorType) ?? (noRoute ? 'This server has no backup route: it is a farmtally from before backups. Upgrade it, or stop it and back up its folder with --data DIR.' : undefined);
-  return new BackupRefused(`${errorType ?? `HTTP ${res.statusCode}`}: ${body.message ?? ''}${hint ? `\n${hint}` : ''}`);
+  return new Error(`the server refused the backup: ${errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}${hint ? `\n${hint}` : ''}`);
 }
 
 export async function downloadBackup(endpoint: string, signer: IngestSigner, toDir: string, onBytes: (received: number, total: number) => void): Promise<DownloadedBackup> {

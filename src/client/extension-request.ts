@@ -1,12 +1,13 @@
 // Requests to farmtally's own JSON routes beyond the service's API (DeleteSessions,
 // ForgetUser under /ingest/v1/), which the SDK has no command for: a JSON body, signed as
 // the SDKs sign (AWS Signature Version 4 covering the body's SHA-256, with the credentials
-// the default chain finds), its answer read whatever the server sends. Throttling is waited
+// the default chain finds), its answer read whatever the server sends (readAnswer). Throttling is waited
 // out and retried, as the SDK clients do (deadline-client.ts).
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { credentialsFor, signPost } from './credentials.js';
+import { readAnswer } from './ingest-request.js';
 
 export interface ExtensionAnswer {
   status: number;
@@ -21,21 +22,11 @@ const MAX_ATTEMPTS = 8;
 function send(url: URL, headers: Record<string, string>, body: string): Promise<ExtensionAnswer> {
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('error', reject);
-      res.on('end', () => {
-        let parsed: ExtensionAnswer['body'];
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = { message: text.slice(0, 500) || `HTTP ${res.statusCode}` };
-        }
-        const errorType = res.headers['x-amzn-errortype'];
-        const retryAfter = Number(res.headers['retry-after']);
-        resolve({ status: res.statusCode ?? 0, errorType: typeof errorType === 'string' ? errorType : undefined, body: { ...parsed, ...(Number.isFinite(retryAfter) ? { retryAfterSeconds: retryAfter } : {}) } });
-      });
+      const retryAfter = Number(res.headers['retry-after']);
+      readAnswer<ExtensionAnswer['body']>(res).then(
+        (answer) => resolve({ ...answer, body: { ...answer.body, ...(Number.isFinite(retryAfter) ? { retryAfterSeconds: retryAfter } : {}) } }),
+        reject,
+      );
     });
     request.on('error', reject);
     request.end(body);

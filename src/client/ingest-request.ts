@@ -16,6 +16,25 @@ export interface Answer {
   body: { message?: string; fieldList?: { name: string; message: string }[] } & Partial<IngestAnswer>;
 }
 
+/**
+ * A response of farmtally's own routes (ingest, its extensions) as the client reads it: the
+ * JSON body (an error shape's, or the operation's output), or the text as the message when
+ * it is not JSON; the error shape's name from x-amzn-errortype.
+ */
+export async function readAnswer<B extends { message?: string } = Answer['body']>(res: IncomingMessage): Promise<{ status: number; errorType?: string; body: B }> {
+  let text = '';
+  res.setEncoding('utf8');
+  for await (const chunk of res) text += chunk;
+  let body: B;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { message: text.slice(0, 500) || `HTTP ${res.statusCode}` } as B;
+  }
+  const errorType = res.headers['x-amzn-errortype'];
+  return { status: res.statusCode ?? 0, errorType: typeof errorType === 'string' ? errorType : undefined, body };
+}
+
 /** A keep-alive agent for `url`'s protocol: the batches of one upload share a connection. */
 export function keepAliveAgent(url: URL): HttpAgent {
   return url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
@@ -42,19 +61,7 @@ export class IngestRequest implements BatchRequest {
     this.answer = new Promise<Answer>((resolve, reject) => {
       this.request.on('response', (res: IncomingMessage) => {
         this.answered = true;
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => {
-          let body: Answer['body'] = {};
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = { message: text.slice(0, 500) || `HTTP ${res.statusCode}` };
-          }
-          const errorType = res.headers['x-amzn-errortype'];
-          resolve({ status: res.statusCode ?? 0, errorType: typeof errorType === 'string' ? errorType : undefined, body });
-        });
+        readAnswer(res).then(resolve, reject);
       });
       // Once the server has answered (an early rejection), a broken upload does not matter.
       this.request.on('error', (err) => (this.answered ? undefined : reject(err)));
