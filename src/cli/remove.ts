@@ -4,15 +4,12 @@
 // delete for real; nothing it deletes can be brought back but from a backup.
 import { Command } from 'commander';
 import { BATCH_ID_PATTERN } from '../domain/ingest-protocol.js';
-import { parseLocalTime } from '../domain/local-time.js';
-import { parseTimezone, UTC_ZONE } from '../domain/timezone.js';
 import { authHint, grantHint } from '../client/advice.js';
 import { postExtension, type ExtensionAnswer } from '../client/extension-request.js';
 import { fail } from './client.js';
+import { timeRange } from './time-range.js';
 import { EXIT, usageError } from './exit.js';
 import { DEFAULT_ENDPOINT, withConnectionOptions, type ConnectionOptions } from './options.js';
-
-const TIME_FORMS = 'a date (2025-01-01), a local date-time (2025-01-01T08:00) or an instant with an offset (2025-01-01T00:00:00Z)';
 
 class Refused extends Error {}
 
@@ -65,14 +62,8 @@ function selector(o: DeleteOptions): { members: Record<string, string>; words: s
   }
   if (o.queue !== undefined) return { members: { queueId: o.queue }, words: `of queue ${o.queue}`, flags: `--queue ${o.queue}` };
   if (o.start === undefined || o.end === undefined) usageError('a time range needs both --start and --end.', 'sessions delete');
-  const zone = o.timezone === undefined ? UTC_ZONE : parseTimezone(o.timezone, false);
-  if ('error' in zone) usageError(`--timezone ${o.timezone}: ${zone.error}`, 'sessions delete');
-  const at = (option: string, text: string) => {
-    const ms = parseLocalTime(text, zone);
-    if (ms === undefined) usageError(`${option} ${text} is not a time: give ${TIME_FORMS}.`, 'sessions delete');
-    return new Date(ms).toISOString();
-  };
-  const [start, end] = [at('--start', o.start), at('--end', o.end)];
+  const range = timeRange({ start: o.start, end: o.end, timezone: o.timezone }, 'sessions delete');
+  const [start, end] = [new Date(range.start).toISOString(), new Date(range.end).toISOString()];
   if (start >= end) usageError(`--end must be after --start (the range is [start, end)): ${o.start} to ${o.end}.`, 'sessions delete');
   return {
     members: { startedAtOrAfter: start, startedBefore: end },

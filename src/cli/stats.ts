@@ -7,8 +7,8 @@ import {
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { PERIODS } from '../domain/buckets.js';
-import { formatLocalTime, parseLocalTime, skippedLocalTime } from '../domain/local-time.js';
-import { parseTimezone, UTC_ZONE, type TimeZone } from '../domain/timezone.js';
+import { formatLocalTime } from '../domain/local-time.js';
+import type { TimeZone } from '../domain/timezone.js';
 import { flatten, statsCsv } from '../domain/stats-export.js';
 import { clientFor } from '../client/deadline-client.js';
 import { fail } from './client.js';
@@ -16,6 +16,7 @@ import { usageError } from './exit.js';
 import { withConnectionOptions, type ConnectionOptions } from './options.js';
 import { Progress } from './progress.js';
 import { table } from './table.js';
+import { timeRange } from './time-range.js';
 
 const GROUP_BY = GROUP_BY_FIELDS;
 
@@ -37,27 +38,6 @@ function oneOf(allowed: readonly string[]) {
 }
 
 const ids = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
-
-const TIME_FORMS = 'a date (2025-01-01), a local date-time (2025-01-01T08:00) or an instant with an offset (2025-01-01T00:00:00Z)';
-
-/**
- * --start and --end as instants. Without an offset they are local to --timezone (UTC by
- * default), read once every option is known: `--start 2025-01-01 --timezone UTC+08:00` is
- * local midnight, so the first bucket is whole.
- */
-function range(o: StatsOptions): { start: Date; end: Date; zone: TimeZone } {
-  const zone = o.timezone === undefined ? UTC_ZONE : parseTimezone(o.timezone, false);
-  if ('error' in zone) usageError(`--timezone ${o.timezone}: ${zone.error}`, 'stats');
-  const at = (option: string, text: string) => {
-    const ms = parseLocalTime(text, zone);
-    if (ms === undefined) usageError(`${option} ${text} is not a time: give ${TIME_FORMS}.`, 'stats');
-    if (skippedLocalTime(text, zone)) {
-      console.error(`note: ${option} ${text} does not exist in ${zone.name} (the clocks went forward over it); it was read as ${formatLocalTime(ms, zone)}, the first instant after.`);
-    }
-    return new Date(ms);
-  };
-  return { start: at('--start', o.start), end: at('--end', o.end), zone };
-}
 
 interface StatsOptions extends ConnectionOptions {
   farm: string;
@@ -130,7 +110,8 @@ function tableRows(rows: readonly Statistics[], o: StatsOptions, zone: TimeZone,
 
 async function run(o: StatsOptions): Promise<void> {
   if (o.queues && o.fleets) usageError('give one of --queues or --fleets, not both (neither: every queue of the farm).', 'stats');
-  const { start, end, zone } = range(o);
+  const range = timeRange(o, 'stats');
+  const [start, end, zone] = [new Date(range.start), new Date(range.end), range.zone];
   const client = clientFor(o.endpoint, o.region, o.profile);
   if (!o.queues && !o.fleets) {
     const whole = await wholeFarm(client, o.farm);
