@@ -55,17 +55,34 @@ interface StatsOptions extends ConnectionOptions {
 /** The most queues (or fleets) one request may name: the model's limit. */
 const MAX_RESOURCES = 10;
 
+/** A farm's queues and fleets (ID and name), each listed once per run however many steps ask: the whole-farm default and the table's names. */
+function farmLists(client: DeadlineClient, farmId: string) {
+  const listed = new Map<string, Promise<{ id: string; name: string }[]>>();
+  const list = (kind: 'queues' | 'fleets') => {
+    let found = listed.get(kind);
+    if (!found) {
+      found = (async () => {
+        const items: { id: string; name: string }[] = [];
+        if (kind === 'queues') for await (const page of paginateListQueues({ client }, { farmId })) items.push(...(page.queues ?? []).map((q) => ({ id: q.queueId!, name: q.displayName! })));
+        else for await (const page of paginateListFleets({ client }, { farmId })) items.push(...(page.fleets ?? []).map((f) => ({ id: f.fleetId!, name: f.displayName! })));
+        return items;
+      })();
+      listed.set(kind, found);
+    }
+    return found;
+  };
+  return { queues: () => list('queues'), fleets: () => list('fleets') };
+}
+
 /**
  * Without --queues or --fleets: the whole farm, as its queues when the model lets one request
  * name them all, else as its fleets (every session names both, so either is the whole farm).
  */
-async function wholeFarm(client: DeadlineClient, farmId: string): Promise<{ queueIds: string[] } | { fleetIds: string[] }> {
-  const queueIds: string[] = [];
-  for await (const page of paginateListQueues({ client }, { farmId })) queueIds.push(...(page.queues ?? []).map((q) => q.queueId!));
+async function wholeFarm(lists: ReturnType<typeof farmLists>, farmId: string): Promise<{ queueIds: string[] } | { fleetIds: string[] }> {
+  const queueIds = (await lists.queues()).map((q) => q.id);
   if (queueIds.length === 0) throw new Error(`farm ${farmId} has no queues, so no sessions: create one (CreateQueue), or check the farm ID (farmtally farms list).`);
   if (queueIds.length <= MAX_RESOURCES) return { queueIds };
-  const fleetIds: string[] = [];
-  for await (const page of paginateListFleets({ client }, { farmId })) fleetIds.push(...(page.fleets ?? []).map((f) => f.fleetId!));
+  const fleetIds = (await lists.fleets()).map((f) => f.id);
   if (fleetIds.length > 0 && fleetIds.length <= MAX_RESOURCES) {
     console.error(`note: farm ${farmId} has ${queueIds.length} queues, more than one request names (${MAX_RESOURCES}), so the whole farm is asked for as its ${fleetIds.length} fleets.`);
     return { fleetIds };
@@ -76,11 +93,11 @@ async function wholeFarm(client: DeadlineClient, farmId: string): Promise<{ queu
 }
 
 /** Display names of the farm's queues and fleets by ID, for the table (a list failing leaves the IDs alone). */
-async function namesOf(client: DeadlineClient, farmId: string, groupBy: readonly string[]): Promise<Map<string, string>> {
+async function namesOf(lists: ReturnType<typeof farmLists>, groupBy: readonly string[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   try {
-    if (groupBy.includes('QUEUE_ID')) for await (const page of paginateListQueues({ client }, { farmId })) for (const q of page.queues ?? []) names.set(q.queueId!, q.displayName!);
-    if (groupBy.includes('FLEET_ID')) for await (const page of paginateListFleets({ client }, { farmId })) for (const f of page.fleets ?? []) names.set(f.fleetId!, f.displayName!);
+    if (groupBy.includes('QUEUE_ID')) for (const q of await lists.queues()) names.set(q.id, q.name);
+    if (groupBy.includes('FLEET_ID')) for (const f of await lists.fleets()) names.set(f.id, f.name);
   } catch {
     // A principal may read statistics but not list: the table keeps the IDs.
   }
@@ -113,8 +130,9 @@ async function run(o: StatsOptions): Promise<void> {
   const range = timeRange(o, 'stats');
   const [start, end, zone] = [new Date(range.start), new Date(range.end), range.zone];
   const client = clientFor(o.endpoint, o.region, o.profile);
+  const lists = farmLists(client, o.farm);
   if (!o.queues && !o.fleets) {
-    const whole = await wholeFarm(client, o.farm);
+    const whole = await wholeFarm(lists, o.farm);
     if ('queueIds' in whole) o.queues = whole.queueIds;
     else o.fleets = whole.fleetIds;
   }
@@ -166,7 +184,7 @@ async function run(o: StatsOptions): Promise<void> {
   if (o.format === 'json') console.log(JSON.stringify(rows, null, 2));
   else if (o.format === 'csv') process.stdout.write(statsCsv(rows, o.groupBy, o.statistics));
   else {
-    const names = await namesOf(client, o.farm, o.groupBy);
+    const names = await namesOf(lists, o.groupBy);
     console.log(table(tableRows(rows, o, zone, names), '(no rows: no session records overlap the range)'));
   }
 }
