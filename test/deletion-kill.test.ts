@@ -1,5 +1,6 @@
 // kill -9 during a deletion on a farm of 100 000 sessions: a time range of sessions
-// (DeleteSessions), and a user given a pseudonym (ForgetUser). After a restart the farm is wholly as before
+// (DeleteSessions), a user given a pseudonym (ForgetUser), and a queue deleted with its
+// sessions (DeleteQueue withSessions=true). After a restart the farm is wholly as before
 // or wholly as after, never a part; another farm is untouched either way. Each write is timed
 // once to the end (the server's trace: began, committed in N ms), then killed at random
 // moments within one and a half times that span (so mostly before the commit, now and then
@@ -11,7 +12,8 @@ import { rmSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { killHard, whenOutput } from './support/crash.js';
 import { deleteSessions, forgetUser, sessionAt } from './support/deletions.js';
-import { newDataDir, readDataFile, startFarmtally, type Farmtally, type RawResponse } from './support/server.js';
+import { CreateQueueCommand } from '@aws-sdk/client-deadline';
+import { http, newDataDir, readDataFile, startFarmtally, type Farmtally, type RawResponse } from './support/server.js';
 import { farmWithParents, numberedRecord, postSessions, toNdjson, type FarmParents } from './support/session-records.js';
 
 const SESSIONS = Number(process.env.DELETION_KILL_SESSIONS ?? 100_000);
@@ -172,6 +174,34 @@ test('kill -9 while a user is given a pseudonym: the user is in every session or
       state: byUser,
       before: named * 1_000_000,
       after: named,
+    }, bystander);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('kill -9 while a queue is deleted with its sessions: the queue, its sessions and jobs are all there or all gone', { timeout: 10 * 60_000 }, async (t) => {
+  const { dataDir, farm, bystander } = await farms('queue kill');
+  // A deleted queue cannot come back under its ID: each refill makes a new queue and sends
+  // the same sessions into it, and the write and the check follow the current one.
+  let queueId = farm.queueId;
+  const state = async (dir: string) => ({
+    queue: await counted(dir, `SELECT count(*) AS n FROM queues WHERE queue_id = '${queueId}'`),
+    ...(await stored(dir, farm.farmId)),
+  });
+  try {
+    let first = true;
+    await killDuring(t, dataDir, {
+      what: 'with its sessions',
+      send: (ft) => http(ft.url, 'DELETE', `/2023-10-12/farms/${farm.farmId}/queues/${queueId}?withSessions=true`),
+      refill: async (ft) => {
+        if (!first) queueId = (await ft.client.send(new CreateQueueCommand({ farmId: farm.farmId, displayName: 'queue kill again' }))).queueId!;
+        first = false;
+        await fill(ft, farm.farmId, body({ ...farm, queueId }));
+      },
+      state,
+      before: { queue: 1, ...WHOLE },
+      after: { queue: 0, sessions: 0, jobs: 0, running: 0 },
     }, bystander);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
