@@ -1,13 +1,15 @@
 // The composition root: opens the store, builds the HTTP app with every operation and
 // plugin, and listens. The CLI's `serve` and the tests both start servers through here.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
-import { AggregationRunner } from './operations/statistics/aggregation-runner.js';
+import { AggregationRunner, CUT_SHORT } from './operations/statistics/aggregation-runner.js';
 import { OPERATIONS } from './operations/registry.js';
 import { BatchSlots } from './operations/sessions/batch-slots.js';
 import { Retention } from './operations/sessions/retention.js';
@@ -22,7 +24,16 @@ import { createLogger, loggablePath, type LogLevel } from './wire/request-log.js
 import { readTls, type TlsFiles } from './wire/tls.js';
 import { WEB_PUBLIC_ROUTES, webRoute } from './wire/web-route.js';
 
+/**
+ * How long this server's claims (a farm's aggregation slot, a running aggregation) last
+ * unrenewed: after a server dies, its aggregations end FAILED and its farms can start again
+ * this long after its last heartbeat.
+ */
+const DEFAULT_LEASE_MS = 30_000;
+
 export interface ServerOptions {
+  /** How long this server's leases last unrenewed (DEFAULT_LEASE_MS); short in tests of a server killed mid-aggregation. */
+  leaseMs?: number;
   host: string;
   port: number;
   dataDir: string;
@@ -187,12 +198,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     traceCheckpoints: options.traceIngest ? log : undefined,
     spoolDir: options.spoolDir,
   });
-  await store.failInterruptedAggregations('farmtally stopped while this aggregation was running. Start it again.');
+  await store.failExpiredAggregations(CUT_SHORT);
   // Before the server listens: nothing past retention is served, even for a moment.
   const retention = options.retainDays ? new Retention(store, options.retainDays, logger) : undefined;
   await retention?.start();
   const tokens = new PageTokens(await store.serverSecret());
-  const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log);
+  const aggregations = new AggregationRunner(store, { maxRows: settings.maxResultRows, timeoutMs: settings.aggregationTimeoutMs }, log, {
+    owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    ttlMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+  });
   aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
   const concurrentBatches = options.concurrentBatches ?? 4;
   const ingestSlots = {

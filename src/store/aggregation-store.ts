@@ -68,8 +68,36 @@ export interface AggregationOutcome {
   stored: Promise<void>;
 }
 
+/**
+ * A claim that lasts while its owner renews it (`renewLeases`): a server's heartbeat. The
+ * store times it on its own clock (one clock for every server sharing it), so a server that
+ * stops or is cut off loses its claims `ttlMs` after its last renewal.
+ */
+export interface Lease {
+  /** The server holding it: an ID of its own, new each time it starts. */
+  owner: string;
+  ttlMs: number;
+}
+
+/** A claim on the farm's one slot: taken, or refused because of what holds it (an aggregation's ID, or a farm-wide write said in words). */
+export type FarmSlotClaim = { claimed: true } | { heldBy: string };
+
+export type NewAggregation = Omit<AggregationRecord, 'status' | 'rowCount' | 'statusMessage'>;
+
 export interface AggregationStore {
-  insertAggregation(record: Omit<AggregationRecord, 'status' | 'rowCount' | 'statusMessage'>): Promise<void>;
+  /**
+   * Atomically, for every server sharing the store: when no unexpired lease holds the
+   * farm's one slot, takes it for this aggregation under `lease` and inserts its record
+   * IN_PROGRESS under the same lease; otherwise inserts nothing and answers what holds the
+   * slot. A slot whose lease expired is taken over.
+   */
+  startAggregation(record: NewAggregation, lease: Lease): Promise<FarmSlotClaim>;
+  /** Takes the farm's slot for a farm-wide write (`holder` says what it is), as startAggregation does but with no record. */
+  claimFarmSlot(farmId: string, holder: string, lease: Lease): Promise<FarmSlotClaim>;
+  /** Frees the farm's slot if `holder` still holds it (an aggregation's outcome is known, or the write is done). */
+  releaseFarmSlot(farmId: string, holder: string): Promise<void>;
+  /** Extends every lease `owner` holds (farm slots, aggregations still IN_PROGRESS) to `ttlMs` from now. */
+  renewLeases(owner: string, ttlMs: number): Promise<void>;
   /**
    * Runs the query on its own connection to its final status (COMPLETED, FAILED past
    * `maxRows`, TIMEOUT past `timeoutMs`), which getAggregation answers from then on, with
@@ -80,7 +108,11 @@ export interface AggregationStore {
   failAggregation(aggregationId: string, message: string): Promise<void>;
   getAggregation(aggregationId: string): Promise<AggregationRecord | undefined>;
   readAggregationRows(aggregationId: string, offset: number, limit: number): Promise<AggregationRow[]>;
-  /** At start-up: aggregations cut short by a stop are FAILED with this message. */
-  failInterruptedAggregations(message: string): Promise<number>;
+  /**
+   * Aggregations still IN_PROGRESS whose lease expired (their server stopped, or was cut off
+   * past its lease) end FAILED with this message; those of live owners, this server's or
+   * another's, are left alone. At start-up and then now and again, on every server.
+   */
+  failExpiredAggregations(message: string): Promise<number>;
   deleteExpiredAggregations(nowMs: number): Promise<number>;
 }

@@ -13,7 +13,8 @@ import type { AggregationLimits } from '../../src/store/aggregation-store.js';
 import type { Store } from '../../src/store/store.js';
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefRow } from '../reference/aggregate-reference.js';
 import { assertSameRows } from '../support/same-rows.js';
-import { fleet, ingest, parents, queue, record, tick } from './fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { begin, fleet, ingest, parents, queue, record, SHORT_LEASE, tick } from './fixtures.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -58,7 +59,7 @@ export function aggregationContract(store: () => Store): void {
       const [startMs, endMs] = [c.from ?? farm.spanStartMs, c.to ?? farm.spanEndMs];
       const aggregationId = newId('');
       const now = tick();
-      await store().insertAggregation({ aggregationId, farmId: farm.farmId, groupBy: c.groupBy, statistics: c.statistics, createdAt: now, expiresAt: now + 3_600_000 });
+      await begin(store(), { aggregationId, farmId: farm.farmId, groupBy: c.groupBy, statistics: c.statistics, createdAt: now, expiresAt: now + 3_600_000 });
       const query = aggregationQuery({
         farm: { farmId: farm.farmId, costScaleFactor: farm.costScaleFactor },
         resourceKind: c.kind,
@@ -72,6 +73,7 @@ export function aggregationContract(store: () => Store): void {
         rateCard: farm.rateCard,
       });
       const outcome = await store().runAggregation(aggregationId, query, limits);
+      await store().releaseFarmSlot(farm.farmId, aggregationId);
       const { record } = outcome;
       const expected = referenceAggregate(farm.sessions, farm.rateCard, farm.costScaleFactor, {
         startMs, endMs, timezone: c.timezone, period: c.period, groupBy: c.groupBy, statistics: c.statistics, asOfMs: farm.asOfMs,
@@ -129,12 +131,14 @@ export function aggregationContract(store: () => Store): void {
       assert.deepEqual(await store().readAggregationRows(slow.aggregationId, 0, 10), []);
     });
 
-    test('a started aggregation is IN_PROGRESS; one cut short by a stop is FAILED; expired ones are swept with their rows', async () => {
+    test('a started aggregation is IN_PROGRESS; one whose lease expired is FAILED; expired ones are swept with their rows', async () => {
       const id = newId('');
       const now = tick();
-      await store().insertAggregation({ aggregationId: id, farmId: farm.farmId, groupBy: ['QUEUE_ID'], statistics: ['SUM'], createdAt: now, expiresAt: now + DAY });
+      await begin(store(), { aggregationId: id, farmId: farm.farmId, groupBy: ['QUEUE_ID'], statistics: ['SUM'], createdAt: now, expiresAt: now + DAY }, SHORT_LEASE);
       assert.equal((await store().getAggregation(id))!.status, 'IN_PROGRESS');
-      assert.ok((await store().failInterruptedAggregations('stopped; start it again')) >= 1);
+      await store().releaseFarmSlot(farm.farmId, id);
+      await sleep(SHORT_LEASE.ttlMs + 20);
+      assert.ok((await store().failExpiredAggregations('stopped; start it again')) >= 1);
       assert.deepEqual([(await store().getAggregation(id))!.status, (await store().getAggregation(id))!.statusMessage], ['FAILED', 'stopped; start it again']);
 
       const done = await run(CASES[5]!);
@@ -156,7 +160,7 @@ export function aggregationContract(store: () => Store): void {
       const asOfMs = day + 12 * HOUR;
       const aggregationId = newId('');
       const now = tick();
-      await store().insertAggregation({ aggregationId, farmId: p.farmId, groupBy: ['USAGE_TYPE'], statistics: ['SUM'], createdAt: now, expiresAt: now + DAY });
+      await begin(store(), { aggregationId, farmId: p.farmId, groupBy: ['USAGE_TYPE'], statistics: ['SUM'], createdAt: now, expiresAt: now + DAY });
       const query = aggregationQuery({
         farm: { farmId: p.farmId, costScaleFactor: 1 }, resourceKind: 'queue', resourceIds: [p.queueId], startMs: day, endMs: day + DAY,
         zone: parseTimezone('UTC', false) as TimeZone, period: 'HOURLY', groupBy: ['USAGE_TYPE'], asOfMs, rateCard: farm.rateCard,

@@ -5,6 +5,7 @@
 import { after, before, describe } from 'node:test';
 import type { Store } from '../../src/store/store.js';
 import { aggregationContract } from './aggregations.js';
+import { farmSlotContract } from './farm-slots.js';
 import { deletionContract, writtenFromMemory, writtenStaged } from './deletions.js';
 import { ingestContract, writeFromMemory } from './ingest.js';
 import { ingest as stageAndCommit } from './fixtures.js';
@@ -33,6 +34,7 @@ export function storeContract(engine: ContractEngine): void {
     ingestContract(current, stageAndCommit, 'staged');
     ingestContract(current, writeFromMemory, 'in memory');
     aggregationContract(current);
+    farmSlotContract(current);
     deletionContract(current, writtenStaged, 'staged');
     deletionContract(current, writtenFromMemory, 'in memory');
   });

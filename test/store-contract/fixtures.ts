@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { newId, type Farm, type Fleet, type FleetKind, type Queue, type SessionRecord } from '../../src/domain/resources.js';
 import type { BatchWritten, IngestCounts, Store } from '../../src/store/store.js';
+import type { Lease, NewAggregation } from '../../src/store/aggregation-store.js';
 
 let clock = Date.UTC(2026, 0, 1);
 /** Creation times that strictly increase, so creation order is also time order. */
@@ -72,4 +73,14 @@ export async function stageAndCommitWritten(store: Store, farmId: string, record
   const staged = await store.stageSessions(farmId);
   await staged.append(records);
   return staged.commit(nowMs);
+}
+
+/** The contract's own server, whose leases outlast any test. */
+export const CONTRACT_LEASE: Lease = { owner: 'contract', ttlMs: 600_000 };
+/** A lease that expires within a test: its owner never renews it. */
+export const SHORT_LEASE: Lease = { owner: 'contract-short', ttlMs: 150 };
+
+/** Starts an aggregation's record and takes its farm's slot, which must be free. */
+export async function begin(store: Store, rec: NewAggregation, lease: Lease = CONTRACT_LEASE): Promise<void> {
+  assert.deepEqual(await store.startAggregation(rec, lease), { claimed: true });
 }

@@ -59,21 +59,15 @@ export const startSessionsStatisticsAggregation = defineOperation({
     await requireResources(ctx, farm.farmId, kind, resourceIds);
     const zone = zoneOf(input.timezone, ctx.settings.strict) as TimeZone;
     const aggregationId = newId('');
-    ctx.aggregations.reserve(farm.farmId, aggregationId);
     const now = ctx.now();
-    try {
-      await ctx.store.insertAggregation({
-        aggregationId,
-        farmId: farm.farmId,
-        groupBy: input.groupBy,
-        statistics: input.statistics,
-        createdAt: now,
-        expiresAt: now + ctx.settings.aggregationTtlMs,
-      });
-    } catch (err) {
-      ctx.aggregations.release(farm.farmId, aggregationId);
-      throw err;
-    }
+    await ctx.aggregations.begin({
+      aggregationId,
+      farmId: farm.farmId,
+      groupBy: input.groupBy,
+      statistics: input.statistics,
+      createdAt: now,
+      expiresAt: now + ctx.settings.aggregationTtlMs,
+    });
     ctx.aggregations.start(farm.farmId, aggregationId, () =>
       aggregationQuery({
         farm,

@@ -9,6 +9,7 @@ import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js'
 import type { AggregationRecord, AggregationStatus } from '../aggregation-store.js';
 import { RESULT_ROWS_TABLE } from './aggregation-sql.js';
 import type { Database, Row, Sql } from './database.js';
+import type { FarmSlots } from './farm-slots.js';
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
@@ -28,7 +29,10 @@ export class AggregationRecords {
   private readonly finished = new Map<string, AggregationRecord>();
   private readonly running = new Map<string, AggregationRecord>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly slots: FarmSlots,
+  ) {}
 
   async insert(rec: Omit<AggregationRecord, 'status' | 'rowCount' | 'statusMessage'>): Promise<void> {
     await this.db.run(`INSERT INTO aggregations VALUES ($1, $2, 'IN_PROGRESS', NULL, $3::VARCHAR[], $4::VARCHAR[], $5, $6, 0)`, [
@@ -52,6 +56,7 @@ export class AggregationRecords {
     const base = this.running.get(id) ?? this.finished.get(id) ?? toRecord((await this.db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]))!);
     try {
       await this.db.run(`UPDATE aggregations SET status = $2, status_message = $3, row_count = $4 WHERE aggregation_id = $1`, [id, status, message ?? null, rowCount]);
+      this.slots.ended(id);
     } catch (err) {
       this.lose(id, err, base);
       throw err;
@@ -82,6 +87,7 @@ export class AggregationRecords {
       [id, record.statusMessage ?? null, record.rowCount],
     );
     if (updated.length === 0) this.finished.delete(id);
+    this.slots.ended(id);
   }
 
   /** The outcome could not be stored: FAILED from now on, saying why. */
@@ -95,11 +101,20 @@ export class AggregationRecords {
     await this.finish(id, 'FAILED', message, 0);
   }
 
-  /** Aggregations the data file says are running, started before `before`, end FAILED: at start-up, or after a reopen, none of them can be. */
-  async failInterrupted(message: string, before = Number.MAX_SAFE_INTEGER): Promise<number> {
-    const rows = await this.db.write(`UPDATE aggregations SET status = 'FAILED', status_message = $1 WHERE status = 'IN_PROGRESS' AND created_at < $2 RETURNING aggregation_id`, [message, before]);
+  /**
+   * Aggregations the data file says are running, started before `before`, end FAILED, but
+   * for those in `live` (leased by a server that still renews them): at start-up, or after a
+   * reopen, none of them can be running.
+   */
+  async failInterrupted(message: string, before = Number.MAX_SAFE_INTEGER, live: string[] = []): Promise<number> {
+    const rows = await this.db.write(
+      `UPDATE aggregations SET status = 'FAILED', status_message = $1 WHERE status = 'IN_PROGRESS' AND created_at < $2 AND NOT list_contains($3::VARCHAR[], aggregation_id) RETURNING aggregation_id`,
+      // The empty string (no aggregation's ID) keeps the list typed when no lease is live.
+      [message, before, listValue(['', ...live])],
+    );
     for (const r of rows) {
       const id = r.aggregation_id as string;
+      this.slots.ended(id);
       this.running.delete(id);
       this.finished.delete(id);
       // Its rows, if they were stored before its outcome could be (the engine failed in between).

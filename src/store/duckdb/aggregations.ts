@@ -9,6 +9,7 @@ import { READ_STORED_ROWS_SQL, storeRowsSql } from './aggregation-sql.js';
 import { AggregationRecords } from './aggregation-records.js';
 import { runBounded } from './aggregation-run.js';
 import type { Columns, Lease } from './connections.js';
+import { FarmSlots } from './farm-slots.js';
 import type { Database, Row } from './database.js';
 import { ResultChunks } from './result-chunks.js';
 
@@ -63,7 +64,8 @@ function toRows(c: Columns): AggregationRow[] {
 export type DuckDbAggregations = AggregationStore & { allStored(): Promise<void>; dropCachedRows(): void };
 
 export function duckDbAggregations(db: Database, trace?: (line: string) => void): DuckDbAggregations {
-  const records = new AggregationRecords(db);
+  const slots = new FarmSlots();
+  const records = new AggregationRecords(db, slots);
   const results = new ResultChunks(async (id, from, to) => {
     const record = await records.get(id);
     return record ? (await db.all(READ_STORED_ROWS_SQL, [id, record.createdAt, from, to])).map(toRow) : [];
@@ -100,7 +102,21 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
   }
 
   return {
-    insertAggregation: (rec) => records.insert(rec),
+    async startAggregation(rec, lease) {
+      const claim = slots.claim(rec.farmId, rec.aggregationId, lease);
+      if (!('claimed' in claim)) return claim;
+      try {
+        await records.insert(rec);
+      } catch (err) {
+        slots.release(rec.farmId, rec.aggregationId);
+        throw err;
+      }
+      slots.lease(rec.aggregationId, lease);
+      return claim;
+    },
+    claimFarmSlot: async (farmId, holder, lease) => slots.claim(farmId, holder, lease),
+    releaseFarmSlot: async (farmId, holder) => slots.release(farmId, holder),
+    renewLeases: async (owner, ttlMs) => slots.renew(owner, ttlMs),
 
     async runAggregation(id, q, limits) {
       const began = performance.now();
@@ -145,7 +161,7 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
       const rows = unstored.get(id);
       return rows ? rows.slice(offset, offset + limit) : results.rows(id, offset, limit);
     },
-    failInterruptedAggregations: (message) => records.failInterrupted(message),
+    failExpiredAggregations: (message) => records.failInterrupted(message, Number.MAX_SAFE_INTEGER, slots.live()),
 
     async deleteExpiredAggregations(nowMs) {
       const gone = await records.deleteExpired(nowMs);
