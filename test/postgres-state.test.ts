@@ -1,0 +1,296 @@
+// The PostgreSQL state of a cluster (src/store/postgres) against a real PostgreSQL: the store
+// contract's resource cases, then what only a shared database shows, with two
+// instances on one database standing for two API servers: the same secret and page keys,
+// migrations run at once, jobs and session counts, and PostgreSQL out of reach and back.
+// Skipped, with the reason, unless FARMTALLY_TEST_POSTGRES names a PostgreSQL whose user may
+// create databases; each run makes a database of its own and drops it at the end.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { newId, type Job, type SessionRecord } from '../src/domain/resources.js';
+import { openPostgresState, type PostgresState } from '../src/store/postgres/index.js';
+import { MissingParentsError, StorageFault, type StagedSessions } from '../src/store/store.js';
+import { farm, fleet, queue, tick, type Parents } from './store-contract/fixtures.js';
+import { resourceContract, type ResourceContractStore } from './store-contract/resources.js';
+import { clusterForTests, scratchName } from './support/cluster.js';
+
+const run = promisify(execFile);
+const cluster = await clusterForTests({ clickhouse: false, postgres: true });
+
+async function newFarm(state: PostgresState): Promise<string> {
+  const f = farm();
+  await state.createFarm(f);
+  return f.farmId;
+}
+
+async function newParents(state: PostgresState): Promise<Parents> {
+  const farmId = await newFarm(state);
+  const [q, f] = [queue(farmId), fleet(farmId)];
+  await state.createQueue(q);
+  await state.createFleet(f);
+  return { farmId, queueId: q.queueId, fleetId: f.fleetId };
+}
+
+const jobOf = (farmId: string, r: SessionRecord, nowMs: number): Job => ({
+  farmId, queueId: r.queueId, jobId: r.jobId, name: r.jobName, userId: r.userId, createdAt: nowMs, updatedAt: nowMs, startedAt: r.startedAt, endedAt: r.endedAt,
+});
+
+/**
+ * The resource contract gives a queue and fleet a session through stageSessions. The state
+ * keeps no sessions (ClickHouse does), so it gets a stand-in ingest that does to the state
+ * what the cluster ingest does once the shards hold a batch's rows: in one transaction,
+ * upsert its jobs and count its sessions against their queue and fleet. The deletion case
+ * (`has-sessions`) then runs unchanged against those counts. Every other resource case uses
+ * the state alone.
+ */
+let standInBatches = 0;
+function withStandInIngest(state: PostgresState): ResourceContractStore {
+  return {
+    ...state,
+    async stageSessions(farmId): Promise<StagedSessions> {
+      const records: SessionRecord[] = [];
+      return {
+        append: async (more) => void records.push(...more),
+        discard: async () => undefined,
+        async commit(nowMs) {
+          const counts = { created: records.length, updated: 0, unchanged: 0 };
+          await state.withTransaction(async (tx) => {
+            await state.putJobs(tx, records.map((r) => jobOf(farmId, r, nowMs)));
+            await state.adjustSessionCounts(tx, records.flatMap((r) => [
+              { farmId, kind: 'queue' as const, resourceId: r.queueId, delta: 1 },
+              { farmId, kind: 'fleet' as const, resourceId: r.fleetId, delta: 1 },
+            ]));
+          });
+          return { batchId: String(++standInBatches), ...counts };
+        },
+      };
+    },
+  };
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Asserts `promise` rejects with StorageFault('unavailable') naming PostgreSQL at `where`. */
+async function unreachable(promise: Promise<unknown>, where: string): Promise<void> {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof StorageFault, `a StorageFault, not ${String(err)}`);
+    assert.equal(err.kind, 'unavailable');
+    assert.match(err.message, new RegExp(`^PostgreSQL unreachable at ${where.replace(/\./g, '\\.')} \\(`));
+    assert.match(err.message, /retry in a few seconds/);
+    return true;
+  });
+}
+
+async function eventually<T>(what: string, attempt: () => Promise<T>, withinMs = 15_000): Promise<T> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (Date.now() > until) throw new Error(`${what}: still failing after ${withinMs} ms`, { cause: err });
+      await sleep(100);
+    }
+  }
+}
+
+describe('PostgreSQL state', { skip: cluster.skip }, () => {
+  const adminUrl = cluster.urls?.postgres ?? '';
+  const dbName = scratchName('farmtally_pgstate');
+  let url = '';
+  let a: PostgresState;
+  let b: PostgresState;
+  const logged: string[] = [];
+
+  before(async () => {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    const u = new URL(adminUrl);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+    a = openPostgresState({ url, log: (m) => logged.push(`a: ${m}`) });
+    b = openPostgresState({ url, log: (m) => logged.push(`b: ${m}`) });
+  });
+
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  test('two servers migrate at once: one creates the schema, the other finds it; again, both find it; the secret both create at once is one', async () => {
+    // (A third instance: health answers from a read at most once a second, and a and b are checked again later.)
+    const third = openPostgresState({ url });
+    const unmigrated = await third.health();
+    await third.close();
+    assert.ok(!unmigrated.ok && /has no schema yet/.test(unmigrated.problem), JSON.stringify(unmigrated));
+    assert.deepEqual((await Promise.all([a.migrate(), b.migrate()])).sort(), [0, 1]);
+    assert.deepEqual(await Promise.all([a.migrate(), b.migrate()]), [1, 1]);
+    assert.ok(logged.some((m) => /schema version 1/.test(m)), logged.join('\n'));
+    const [sa, sb] = await Promise.all([a.serverSecret(), b.serverSecret()]);
+    assert.equal(sa.length, 32);
+    assert.deepEqual(sa, sb);
+  });
+
+  // Every resource case, the deletion one through the stand-in ingest above.
+  resourceContract(() => withStandInIngest(a));
+
+  describe('two servers on one database', () => {
+    test('page keys, client tokens and the secret mean the same on both', async () => {
+      for (let i = 0; i < 3; i++) await a.createFarm(farm());
+      const first = await a.listFarms({ limit: 2 });
+      assert.ok(first.nextAfter);
+      assert.deepEqual(await b.listFarms({ limit: 2 }), first);
+      assert.deepEqual(await b.listFarms({ limit: 3, after: first.nextAfter }), await a.listFarms({ limit: 3, after: first.nextAfter }));
+      await a.rememberClientToken('CreateFarm', 'shared-token', 'farm-x', 'fp');
+      assert.deepEqual(await b.findClientToken('CreateFarm', 'shared-token'), { resourceId: 'farm-x', fingerprint: 'fp' });
+      assert.deepEqual(await a.serverSecret(), await b.serverSecret());
+      assert.deepEqual(await b.health(), { ok: true });
+    });
+  });
+
+  describe('jobs and session counts (the cluster ingest writes them)', () => {
+    test('putJobs creates and replaces jobs, each keeping its first created_at; they list in creation order by pages', async () => {
+      const p = await newParents(a);
+      const jobs: Job[] = Array.from({ length: 5 }, (_, i) => ({
+        farmId: p.farmId, queueId: p.queueId, jobId: newId('job'), name: `shot_${i}`, userId: 'ana', createdAt: 1000 + i, updatedAt: 1000 + i, startedAt: 500, endedAt: i % 2 ? 2000 : undefined,
+      }));
+      await a.withTransaction((tx) => a.putJobs(tx, jobs));
+      const renamed = { ...jobs[0]!, name: 'renamed', userId: 'bo', createdAt: 9999, updatedAt: 3000, endedAt: 4000 };
+      await b.withTransaction((tx) => b.putJobs(tx, [renamed, renamed]));
+      assert.deepEqual(await b.getJob(p.farmId, p.queueId, jobs[0]!.jobId), { ...renamed, createdAt: jobs[0]!.createdAt });
+      assert.equal((await b.getJob(p.farmId, p.queueId, jobs[2]!.jobId))!.endedAt, undefined);
+      assert.equal(await b.getJob(p.farmId, queue(p.farmId).queueId, jobs[0]!.jobId), undefined, 'a job is found only in its queue');
+      const seen: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await b.listJobs(p.farmId, p.queueId, { limit: 2, after });
+        seen.push(...page.items.map((j) => j.jobId));
+        after = page.nextAfter;
+      } while (after);
+      assert.deepEqual(seen, jobs.map((j) => j.jobId));
+    });
+
+    test('counts decide deletions; a count for a queue deleted meanwhile is refused with nothing written', async () => {
+      const p = await newParents(a);
+      const counted = [{ farmId: p.farmId, kind: 'queue' as const, resourceId: p.queueId, delta: 2 }, { farmId: p.farmId, kind: 'fleet' as const, resourceId: p.fleetId, delta: 1 }];
+      await a.withTransaction((tx) => a.adjustSessionCounts(tx, counted));
+      assert.equal(await b.deleteQueue(p.farmId, p.queueId), 'has-sessions');
+      assert.equal(await b.deleteFarm(p.farmId), 'has-sessions');
+      await a.withTransaction((tx) => a.adjustSessionCounts(tx, [{ ...counted[0]!, delta: -1 }, { ...counted[0]!, delta: -1 }, { ...counted[1]!, delta: -1 }]));
+      await assert.rejects(a.withTransaction((tx) => a.adjustSessionCounts(tx, [{ ...counted[1]!, delta: -1 }])), /resource_sessions/, 'a count never falls below zero');
+      assert.equal(await b.deleteQueue(p.farmId, p.queueId), 'deleted');
+
+      const job: Job = { farmId: p.farmId, queueId: p.queueId, jobId: newId('job'), name: 'n', userId: 'u', createdAt: 1, updatedAt: 1, startedAt: 1 };
+      await assert.rejects(
+        a.withTransaction(async (tx) => {
+          await a.putJobs(tx, [job]);
+          await a.adjustSessionCounts(tx, [{ ...counted[0]!, delta: 1 }, { ...counted[1]!, delta: 1 }]);
+        }),
+        (err) => err instanceof MissingParentsError && err.queueIds.join() === p.queueId && err.fleetIds.length === 0,
+      );
+      assert.equal(await a.getJob(p.farmId, p.queueId, job.jobId), undefined, 'the transaction wrote nothing');
+      assert.equal(await a.deleteFarm(p.farmId), 'deleted');
+    });
+
+    test('a deletion that meets an ingest counting sessions against the queue waits for it, and then sees its count', async () => {
+      const p = await newParents(a);
+      let deletion: Promise<string> | undefined;
+      let settled = false;
+      await a.withTransaction(async (tx) => {
+        await a.adjustSessionCounts(tx, [{ farmId: p.farmId, kind: 'queue', resourceId: p.queueId, delta: 1 }]);
+        deletion = b.deleteQueue(p.farmId, p.queueId).finally(() => (settled = true));
+        await sleep(300);
+        assert.equal(settled, false, 'the deletion waits for the ingest to commit');
+      });
+      assert.equal(await deletion, 'has-sessions');
+      const farmDeletion = b.deleteFarm(p.farmId);
+      assert.equal(await farmDeletion, 'has-sessions');
+    });
+  });
+
+  describe('PostgreSQL out of reach', () => {
+    test('a closed port: every call is StorageFault(unavailable) naming PostgreSQL and where; health says so', async () => {
+      const port = await closedPort();
+      const where = `127.0.0.1:${port}`;
+      const nowhere = openPostgresState({ url: `postgres://postgres@${where}/farmtally` });
+      try {
+        await unreachable(nowhere.migrate(), where);
+        await unreachable(nowhere.getFarm('farm-x'), where);
+        await unreachable(nowhere.withTransaction(async () => undefined), where);
+        const health = await nowhere.health();
+        assert.ok(!health.ok && /^PostgreSQL unreachable at 127\.0\.0\.1/.test(health.problem), JSON.stringify(health));
+      } finally {
+        await nowhere.close();
+      }
+    });
+
+    test('connections terminated mid-statement: that call is StorageFault(unavailable); the next ones are served', async () => {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const farmId = await newFarm(a);
+        const busy = unreachable(a.withTransaction((tx) => tx.query(`SELECT pg_sleep(5)`)), new URL(url).host);
+        await sleep(300);
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'farmtally' AND pid <> pg_backend_pid()`, [dbName]);
+        await busy;
+        assert.equal((await eventually('a read after the termination', () => a.getFarm(farmId)))?.farmId, farmId);
+        assert.equal((await eventually('a read on the other server', () => b.getFarm(farmId)))?.farmId, farmId);
+      } finally {
+        await admin.end();
+      }
+    });
+
+    const PG_BIN = '/usr/lib/postgresql/15/bin';
+    const ownServer = process.getuid?.() !== 0 ? 'a private PostgreSQL is started as the postgres user, which needs root' : !existsSync(`${PG_BIN}/pg_ctl`) ? `no ${PG_BIN}/pg_ctl` : false;
+
+    test('PostgreSQL stopped and started again: unavailable while down, served again once back, by the same pool', { skip: ownServer }, async () => {
+      const base = mkdtempSync(join(tmpdir(), 'farmtally-pg-'));
+      const port = await closedPort();
+      const where = `127.0.0.1:${port}`;
+      const asPostgres = (...args: string[]) => run('runuser', ['-u', 'postgres', '--', ...args]);
+      const pgCtl = (...args: string[]) => asPostgres(`${PG_BIN}/pg_ctl`, '-D', join(base, 'data'), ...args);
+      const start = () => pgCtl('-l', join(base, 'server.log'), '-w', '-o', `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start');
+      await run('chown', ['postgres:', base]);
+      await asPostgres(`${PG_BIN}/initdb`, '-D', join(base, 'data'), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync');
+      await start();
+      const own = openPostgresState({ url: `postgres://postgres@${where}/postgres` });
+      try {
+        await own.migrate();
+        const farmId = await newFarm(own);
+        assert.deepEqual(await own.health(), { ok: true });
+        await pgCtl('-m', 'fast', '-w', 'stop');
+        await unreachable(own.getFarm(farmId), where);
+        await sleep(1_100); // past the health check's second
+        const down = await own.health();
+        assert.ok(!down.ok && down.problem.startsWith(`PostgreSQL unreachable at ${where}`), JSON.stringify(down));
+        await start();
+        assert.equal((await eventually('a read once PostgreSQL is back', () => own.getFarm(farmId)))?.farmId, farmId);
+        await sleep(1_100);
+        assert.deepEqual(await own.health(), { ok: true });
+      } finally {
+        await own.close();
+        await pgCtl('-m', 'immediate', '-w', 'stop').catch(() => undefined);
+        rmSync(base, { recursive: true, force: true });
+      }
+    });
+  });
+});
