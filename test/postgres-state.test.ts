@@ -1,7 +1,8 @@
 // The PostgreSQL state of a cluster (src/store/postgres) against a real PostgreSQL: the store
-// contract's resource cases, then what only a shared database shows, with two
-// instances on one database standing for two API servers: the same secret and page keys,
-// migrations run at once, jobs and session counts, and PostgreSQL out of reach and back.
+// contract's resource and farm slot cases, then what only a shared database shows, with two
+// instances on one database standing for two API servers: concurrent Starts, leases and
+// slots seen by both, the same secret and page keys, migrations run at once, jobs and
+// session counts, exact result rows, and PostgreSQL out of reach and back.
 // Skipped, with the reason, unless FARMTALLY_TEST_POSTGRES names a PostgreSQL whose user may
 // create databases; each run makes a database of its own and drops it at the end.
 import assert from 'node:assert/strict';
@@ -15,14 +16,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { newId, type Job, type SessionRecord } from '../src/domain/resources.js';
+import type { AggregationRow, Lease, NewAggregation } from '../src/store/aggregation-store.js';
 import { openPostgresState, type PostgresState } from '../src/store/postgres/index.js';
 import { MissingParentsError, StorageFault, type StagedSessions } from '../src/store/store.js';
+import { farmSlotContract } from './store-contract/farm-slots.js';
 import { farm, fleet, queue, tick, type Parents } from './store-contract/fixtures.js';
 import { resourceContract, type ResourceContractStore } from './store-contract/resources.js';
 import { clusterForTests, scratchName } from './support/cluster.js';
 
 const run = promisify(execFile);
 const cluster = await clusterForTests({ clickhouse: false, postgres: true });
+const LONG: Lease = { owner: 'postgres-state-test', ttlMs: 600_000 };
+
+function newAggregation(farmId: string): NewAggregation {
+  const now = tick();
+  return { aggregationId: newId(''), farmId, groupBy: ['QUEUE_ID', 'USAGE_TYPE'], statistics: ['SUM', 'MAX'], createdAt: now, expiresAt: now + 3_600_000 };
+}
 
 async function newFarm(state: PostgresState): Promise<string> {
   const f = farm();
@@ -152,8 +161,46 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
 
   // Every resource case, the deletion one through the stand-in ingest above.
   resourceContract(() => withStandInIngest(a));
+  farmSlotContract(() => a);
 
   describe('two servers on one database', () => {
+    test('of concurrent Starts on one farm through both, exactly one wins, and both say which', async () => {
+      const farmId = await newFarm(a);
+      const starts = Array.from({ length: 16 }, () => newAggregation(farmId));
+      const claims = await Promise.all(starts.map((s, i) => (i % 2 ? a : b).startAggregation(s, LONG)));
+      const won = starts.filter((_, i) => 'claimed' in claims[i]!);
+      assert.equal(won.length, 1);
+      for (const claim of claims) if ('heldBy' in claim) assert.equal(claim.heldBy, won[0]!.aggregationId);
+      const records = await Promise.all(starts.map((s, i) => (i % 2 ? b : a).getAggregation(s.aggregationId)));
+      assert.deepEqual(records.filter(Boolean).map((r) => [r!.aggregationId, r!.status]), [[won[0]!.aggregationId, 'IN_PROGRESS']]);
+    });
+
+    test('a lease that expired on one server is seen expired by the other: its slot is taken over and its aggregation fails', async () => {
+      const farmId = await newFarm(a);
+      const lost = newAggregation(farmId);
+      assert.deepEqual(await a.startAggregation(lost, { owner: 'server-a', ttlMs: 200 }), { claimed: true });
+      const next = newAggregation(farmId);
+      assert.deepEqual(await b.startAggregation(next, LONG), { heldBy: lost.aggregationId });
+      await sleep(250);
+      await a.renewLeases('server-a', 200); // too late: an expired lease is lost
+      assert.deepEqual(await b.startAggregation(next, LONG), { claimed: true });
+      assert.ok((await b.failExpiredAggregations('its server stopped')) >= 1);
+      assert.deepEqual(await a.getAggregation(lost.aggregationId).then((r) => [r?.status, r?.statusMessage]), ['FAILED', 'its server stopped']);
+      assert.equal((await a.getAggregation(next.aggregationId))?.status, 'IN_PROGRESS');
+      assert.equal(await a.finishAggregation(lost.aggregationId, 'COMPLETED', undefined, []), false, 'a failed aggregation is not finished');
+    });
+
+    test('a slot one server frees is free for the other; a farm-wide write holds it in words on both', async () => {
+      const farmId = await newFarm(a);
+      assert.deepEqual(await a.claimFarmSlot(farmId, 'a user is being given a pseudonym', LONG), { claimed: true });
+      assert.deepEqual(await b.claimFarmSlot(farmId, 'sessions are being deleted', LONG), { heldBy: 'a user is being given a pseudonym' });
+      assert.deepEqual(await b.startAggregation(newAggregation(farmId), LONG), { heldBy: 'a user is being given a pseudonym' });
+      await b.releaseFarmSlot(farmId, 'sessions are being deleted'); // not its holder: nothing happens
+      assert.ok('heldBy' in (await b.claimFarmSlot(farmId, 'sessions are being deleted', LONG)));
+      await a.releaseFarmSlot(farmId, 'a user is being given a pseudonym');
+      assert.deepEqual(await b.claimFarmSlot(farmId, 'sessions are being deleted', LONG), { claimed: true });
+    });
+
     test('page keys, client tokens and the secret mean the same on both', async () => {
       for (let i = 0; i < 3; i++) await a.createFarm(farm());
       const first = await a.listFarms({ limit: 2 });
@@ -227,6 +274,63 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
     });
   });
 
+  describe('aggregation results', () => {
+    const rows: AggregationRow[] = [
+      // Not in any sorted order: page order is the order given.
+      { bucketStart: 1_700_000_000_000, bucketEnd: 1_700_086_400_000, queueId: 'queue-b', usageType: 'COMPUTE', count: 3, runtimeSeconds: { sum: 9_007_199_254_740.991, min: 0.001, max: 9_007_199_254_000.5 }, costUsd: { sum: 0.1 + 0.2, min: 1e-300, max: 1.7976931348623157e308 } },
+      { bucketStart: 1_700_000_000_000, bucketEnd: 1_700_086_400_000, count: 1, runtimeSeconds: { sum: 1e21, min: 1e21, max: 1e21 }, costUsd: { sum: 0, min: 0, max: 0 } },
+      { bucketStart: 1_600_000_000_000, bucketEnd: 1_700_000_000_000, queueId: 'queue-a', jobId: 'job-1', jobName: 'shot "010", \\ {x}', userId: 'ä', licenseProduct: 'maya', count: 2 ** 40, runtimeSeconds: { sum: 123_456_789.123, min: 3600, max: 7200.25 }, costUsd: { sum: 123456.789012345, min: 0.5, max: 0.75 } },
+      { bucketStart: 0, bucketEnd: 1, fleetId: 'fleet-1', instanceType: 'NULL', count: 1, runtimeSeconds: { sum: 1 / 3, min: 1 / 3, max: 1 / 3 }, costUsd: { sum: -0.000123, min: 5e-324, max: 2 / 3 } },
+      { bucketStart: 5, bucketEnd: 6, usageType: 'LICENSE', licenseProduct: '', count: 0, runtimeSeconds: { sum: 0, min: 0, max: 0 }, costUsd: { sum: 1e-7, min: 1e-7, max: 1e-7 } },
+    ];
+
+    test('rows come back exactly as stored, in the order given, a page at a time, on either server; a result is stored once', async () => {
+      const farmId = await newFarm(a);
+      const agg = newAggregation(farmId);
+      assert.deepEqual(await a.startAggregation(agg, LONG), { claimed: true });
+      assert.equal(await a.finishAggregation(agg.aggregationId, 'COMPLETED', 'No rate for maya', rows), true);
+      await a.releaseFarmSlot(farmId, agg.aggregationId);
+      assert.equal(await b.finishAggregation(agg.aggregationId, 'FAILED', 'late', []), false);
+      const record = await b.getAggregation(agg.aggregationId);
+      assert.deepEqual(record, { ...agg, status: 'COMPLETED', statusMessage: 'No rate for maya', rowCount: rows.length });
+      const read = [...(await b.readAggregationRows(agg.aggregationId, 0, 2)), ...(await a.readAggregationRows(agg.aggregationId, 2, 2)), ...(await b.readAggregationRows(agg.aggregationId, 4, 100))];
+      assert.deepEqual(read, rows);
+      assert.deepEqual(await b.readAggregationRows(agg.aggregationId, 5, 100), []);
+      assert.deepEqual(await b.readAggregationRows('unknown', 0, 100), []);
+    });
+
+    test('a large result goes in and comes back whole', async () => {
+      const farmId = await newFarm(a);
+      const agg = newAggregation(farmId);
+      await a.startAggregation(agg, LONG);
+      const many = Array.from({ length: 25_000 }, (_, i): AggregationRow => ({
+        bucketStart: i * 1000, bucketEnd: i * 1000 + 1000, userId: `user-${i % 97}`, count: i, runtimeSeconds: { sum: i * 1.001, min: i, max: i + 0.5 }, costUsd: { sum: i / 7, min: 0, max: i },
+      }));
+      assert.ok(await a.finishAggregation(agg.aggregationId, 'COMPLETED', undefined, many));
+      assert.deepEqual(await b.readAggregationRows(agg.aggregationId, 12_345, 3), many.slice(12_345, 12_348));
+      assert.deepEqual(await b.readAggregationRows(agg.aggregationId, 24_990, 100), many.slice(24_990));
+    });
+
+    test('failAggregation ends it FAILED with its rows gone; expired ones go with their rows, never a running one', async () => {
+      const [f1, f2, f3] = [await newFarm(a), await newFarm(a), await newFarm(a)];
+      const [done, failed, running] = [newAggregation(f1), newAggregation(f2), newAggregation(f3)];
+      for (const agg of [done, failed, running]) await a.startAggregation({ ...agg, expiresAt: 1 }, LONG);
+      await a.finishAggregation(done.aggregationId, 'COMPLETED', undefined, rows);
+      await b.failAggregation(failed.aggregationId, 'The aggregation failed: boom.');
+      assert.deepEqual(await a.getAggregation(failed.aggregationId).then((r) => [r?.status, r?.statusMessage, r?.rowCount]), ['FAILED', 'The aggregation failed: boom.', 0]);
+      assert.ok((await b.deleteExpiredAggregations(Date.now())) >= 2);
+      assert.equal(await a.getAggregation(done.aggregationId), undefined);
+      assert.equal(await a.getAggregation(failed.aggregationId), undefined);
+      assert.deepEqual(await a.readAggregationRows(done.aggregationId, 0, 100), []);
+      assert.equal((await a.getAggregation(running.aggregationId))?.status, 'IN_PROGRESS');
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      const left = await admin.query(`SELECT count(*)::int AS n FROM aggregation_rows WHERE aggregation_id = $1`, [done.aggregationId]);
+      await admin.end();
+      assert.equal(left.rows[0].n, 0);
+    });
+  });
+
   describe('PostgreSQL out of reach', () => {
     test('a closed port: every call is StorageFault(unavailable) naming PostgreSQL and where; health says so', async () => {
       const port = await closedPort();
@@ -235,6 +339,7 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
       try {
         await unreachable(nowhere.migrate(), where);
         await unreachable(nowhere.getFarm('farm-x'), where);
+        await unreachable(nowhere.startAggregation(newAggregation('farm-x'), LONG), where);
         await unreachable(nowhere.withTransaction(async () => undefined), where);
         const health = await nowhere.health();
         assert.ok(!health.ok && /^PostgreSQL unreachable at 127\.0\.0\.1/.test(health.problem), JSON.stringify(health));
@@ -284,6 +389,7 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
         assert.ok(!down.ok && down.problem.startsWith(`PostgreSQL unreachable at ${where}`), JSON.stringify(down));
         await start();
         assert.equal((await eventually('a read once PostgreSQL is back', () => own.getFarm(farmId)))?.farmId, farmId);
+        assert.deepEqual(await own.startAggregation(newAggregation(farmId), LONG), { claimed: true });
         await sleep(1_100);
         assert.deepEqual(await own.health(), { ok: true });
       } finally {

@@ -8,6 +8,7 @@
 // down, or goes away, makes each call throw StorageFault('unavailable') naming it until it
 // is back (connection.ts).
 import type { ClientTokenStore, StoreHealth } from '../store.js';
+import { postgresAggregations, type StateAggregations } from './aggregations.js';
 import { postgresClientTokens } from './client-tokens.js';
 import { PgDatabase, type Sql } from './connection.js';
 import { postgresHealth } from './health.js';
@@ -16,6 +17,7 @@ import { postgresResources, type StateResources } from './resources.js';
 import { postgresServerSecret } from './server-secret.js';
 
 export type { Row, Sql } from './connection.js';
+export type { StateAggregations } from './aggregations.js';
 export type { SessionCountDelta, StateResources } from './resources.js';
 export { SCHEMA_VERSION } from './schema.js';
 
@@ -28,7 +30,8 @@ export interface PostgresStateOptions {
 }
 
 export type PostgresState = StateResources &
-  ClientTokenStore & {
+  ClientTokenStore &
+  StateAggregations & {
     /** Creates or upgrades the schema; safe to run on every server at every start, also at once. Answers the version it found (0: an empty database). */
     migrate(): Promise<number>;
     /** Runs `work` in one transaction, committed if it resolves (for putJobs and adjustSessionCounts together). */
@@ -44,6 +47,7 @@ export function openPostgresState(options: PostgresStateOptions): PostgresState 
   return {
     ...postgresResources(db),
     ...postgresClientTokens(db),
+    ...postgresAggregations(db),
     migrate: () => migrate(db, options.log),
     withTransaction: (work) => db.transaction(work),
     serverSecret: postgresServerSecret(db),
