@@ -1,8 +1,8 @@
 // The PostgreSQL state of a cluster (src/store/postgres) against a real PostgreSQL: the store
 // contract's resource and farm slot cases, then what only a shared database shows, with two
 // instances on one database standing for two API servers: concurrent Starts, leases and
-// slots seen by both, the same secret and page keys, migrations run at once, jobs and
-// session counts, exact result rows, and PostgreSQL out of reach and back.
+// slots seen by both, the same secret and page keys, migrations run at once, batch
+// publication and snapshots, exact result rows, and PostgreSQL out of reach and back.
 // Skipped, with the reason, unless FARMTALLY_TEST_POSTGRES names a PostgreSQL whose user may
 // create databases; each run makes a database of its own and drops it at the end.
 import assert from 'node:assert/strict';
@@ -54,12 +54,11 @@ const jobOf = (farmId: string, r: SessionRecord, nowMs: number): Job => ({
 /**
  * The resource contract gives a queue and fleet a session through stageSessions. The state
  * keeps no sessions (ClickHouse does), so it gets a stand-in ingest that does to the state
- * what the cluster ingest does once the shards hold a batch's rows: in one transaction,
- * upsert its jobs and count its sessions against their queue and fleet. The deletion case
- * (`has-sessions`) then runs unchanged against those counts. Every other resource case uses
- * the state alone.
+ * what the cluster ingest does once the shards hold a batch's rows: number a batch, then in
+ * one transaction upsert its jobs, count its sessions against their queue and fleet, and
+ * publish it. The deletion case (`has-sessions`) then runs unchanged against those counts.
+ * Every other resource case uses the state alone.
  */
-let standInBatches = 0;
 function withStandInIngest(state: PostgresState): ResourceContractStore {
   return {
     ...state,
@@ -69,6 +68,7 @@ function withStandInIngest(state: PostgresState): ResourceContractStore {
         append: async (more) => void records.push(...more),
         discard: async () => undefined,
         async commit(nowMs) {
+          const seq = await state.openBatch(farmId, LONG);
           const counts = { created: records.length, updated: 0, unchanged: 0 };
           await state.withTransaction(async (tx) => {
             await state.putJobs(tx, records.map((r) => jobOf(farmId, r, nowMs)));
@@ -76,8 +76,9 @@ function withStandInIngest(state: PostgresState): ResourceContractStore {
               { farmId, kind: 'queue' as const, resourceId: r.queueId, delta: 1 },
               { farmId, kind: 'fleet' as const, resourceId: r.fleetId, delta: 1 },
             ]));
+            assert.ok(await state.publishBatch(tx, seq, counts));
           });
-          return { batchId: String(++standInBatches), ...counts };
+          return { batchId: String(seq), ...counts };
         },
       };
     },
@@ -274,6 +275,98 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
     });
   });
 
+  describe('batches', () => {
+    test('a snapshot excludes writing and abandoned batches; numbers are given once, in order, across servers', async () => {
+      const farmId = await newFarm(a);
+      const seqs = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).openBatch(farmId, LONG)));
+      const sorted = [...seqs].sort((x, y) => x - y);
+      assert.equal(new Set(seqs).size, 10);
+      assert.equal(sorted[9]! - sorted[0]!, 9, 'consecutive');
+      const [published, writing, abandoned] = sorted;
+      assert.equal(await a.publishBatch(undefined, published!, { created: 1, updated: 2, unchanged: 3 }), true);
+      assert.equal(await a.publishBatch(undefined, published!, { created: 1, updated: 2, unchanged: 3 }), false, 'published once');
+      assert.equal(await b.abandonBatch(abandoned!), true);
+      assert.equal(await b.publishBatch(undefined, abandoned!, { created: 0, updated: 0, unchanged: 0 }), false, 'an abandoned batch is never published');
+      assert.equal(await b.abandonBatch(published!), false, 'a published batch is never abandoned');
+      for (const seq of sorted.slice(3)) assert.ok(await b.publishBatch(undefined, seq, { created: 1, updated: 0, unchanged: 0 }));
+      const snap = await b.snapshot();
+      assert.ok(snap.upTo >= sorted[9]!);
+      assert.ok(snap.excluded.includes(writing!) && snap.excluded.includes(abandoned!));
+      assert.ok(!snap.excluded.includes(published!));
+      assert.deepEqual(await a.snapshot(), snap);
+      const later = await a.openBatch(farmId, LONG);
+      assert.ok(later > snap.upTo, 'a batch opened after a snapshot is past it');
+      assert.ok(!(await a.snapshot()).excluded.includes(later + 1));
+      await a.abandonBatch(writing!);
+      await a.abandonBatch(later);
+    });
+
+    test('a batch whose lease expired cannot be published or renewed, is listed as expired until abandoned, and stays out of snapshots', async () => {
+      const farmId = await newFarm(a);
+      const lease: Lease = { owner: `dying-${newId('')}`, ttlMs: 150 };
+      const [dead, renewed] = [await a.openBatch(farmId, lease), await a.openBatch(farmId, { owner: 'renewing', ttlMs: 300 })];
+      for (let i = 0; i < 4; i++) {
+        await sleep(100);
+        await a.renewLeases('renewing', 300);
+      }
+      await a.renewLeases(lease.owner, 150); // too late
+      assert.equal(await a.publishBatch(undefined, dead, { created: 1, updated: 0, unchanged: 0 }), false);
+      assert.deepEqual((await b.expiredBatches()).filter((e) => e.seq === dead || e.seq === renewed), [{ seq: dead, farmId }]);
+      assert.ok((await b.snapshot()).excluded.includes(dead));
+      assert.equal(await b.abandonBatch(dead), true);
+      assert.ok(!(await b.expiredBatches()).some((e) => e.seq === dead));
+      assert.ok((await b.snapshot()).excluded.includes(dead));
+      assert.equal(await a.publishBatch(undefined, renewed, { created: 1, updated: 0, unchanged: 0 }), true, 'a renewed lease holds');
+    });
+
+    test('a publish in an ingest transaction is undone with it; one committing as its lease runs out is not listed as expired', async () => {
+      const p = await newParents(a);
+      const seq = await a.openBatch(p.farmId, LONG);
+      await assert.rejects(
+        a.withTransaction(async (tx) => {
+          assert.ok(await a.publishBatch(tx, seq, { created: 1, updated: 0, unchanged: 0 }));
+          throw new Error('a shard failed');
+        }),
+        /a shard failed/,
+      );
+      assert.ok((await a.snapshot()).excluded.includes(seq), 'still writing');
+      const short = await a.openBatch(p.farmId, { owner: 'slow', ttlMs: 300 });
+      let listed: { seq: number }[] = [];
+      await a.withTransaction(async (tx) => {
+        assert.ok(await a.publishBatch(tx, short, { created: 1, updated: 0, unchanged: 0 }));
+        await sleep(400); // the lease runs out while the publish commits
+        listed = await b.expiredBatches();
+      });
+      assert.ok(!listed.some((e) => e.seq === short), 'a locked (publishing) batch is skipped');
+      assert.ok(!(await b.snapshot()).excluded.includes(short));
+      assert.equal(await b.abandonBatch(short), false);
+      await a.abandonBatch(seq);
+    });
+
+    test('a snapshot stays cheap past many published batches: the unpublished ones come from their partial index', async () => {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        await admin.query(`WITH n AS (UPDATE batch_counter SET last_seq = last_seq + 200000 RETURNING last_seq)
+          INSERT INTO batches (batch_seq, farm_id, state, owner, expires_at, published_at, created, updated, unchanged)
+          SELECT s, 'farm-many', 'published', 'loader', now(), now(), 1, 0, 0 FROM n, generate_series(n.last_seq - 199999, n.last_seq) s`);
+        await admin.query(`ANALYZE batches`);
+        const writing = await a.openBatch('farm-many', LONG);
+        const began = performance.now();
+        const snap = await b.snapshot();
+        const took = performance.now() - began;
+        assert.equal(snap.upTo, writing);
+        assert.ok(snap.excluded.includes(writing));
+        const plan = await admin.query(`EXPLAIN SELECT batch_seq FROM batches WHERE state <> 'published' AND batch_seq <= $1 ORDER BY batch_seq`, [snap.upTo]);
+        assert.match(plan.rows.map((r) => r['QUERY PLAN']).join('\n'), /batches_unpublished/);
+        assert.ok(took < 1_000, `snapshot took ${took} ms`);
+        await a.abandonBatch(writing);
+      } finally {
+        await admin.end();
+      }
+    });
+  });
+
   describe('aggregation results', () => {
     const rows: AggregationRow[] = [
       // Not in any sorted order: page order is the order given.
@@ -341,6 +434,7 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
         await unreachable(nowhere.getFarm('farm-x'), where);
         await unreachable(nowhere.startAggregation(newAggregation('farm-x'), LONG), where);
         await unreachable(nowhere.withTransaction(async () => undefined), where);
+        await unreachable(nowhere.snapshot(), where);
         const health = await nowhere.health();
         assert.ok(!health.ok && /^PostgreSQL unreachable at 127\.0\.0\.1/.test(health.problem), JSON.stringify(health));
       } finally {
@@ -384,6 +478,7 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
         assert.deepEqual(await own.health(), { ok: true });
         await pgCtl('-m', 'fast', '-w', 'stop');
         await unreachable(own.getFarm(farmId), where);
+        await unreachable(own.openBatch(farmId, LONG), where);
         await sleep(1_100); // past the health check's second
         const down = await own.health();
         assert.ok(!down.ok && down.problem.startsWith(`PostgreSQL unreachable at ${where}`), JSON.stringify(down));

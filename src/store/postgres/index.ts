@@ -9,6 +9,7 @@
 // is back (connection.ts).
 import type { ClientTokenStore, StoreHealth } from '../store.js';
 import { postgresAggregations, type StateAggregations } from './aggregations.js';
+import { postgresBatches, type StateBatches } from './batches.js';
 import { postgresClientTokens } from './client-tokens.js';
 import { PgDatabase, type Sql } from './connection.js';
 import { postgresHealth } from './health.js';
@@ -16,6 +17,7 @@ import { migrate } from './migrations.js';
 import { postgresResources, type StateResources } from './resources.js';
 import { postgresServerSecret } from './server-secret.js';
 
+export type { BatchCounts, BatchSnapshot, StateBatches } from './batches.js';
 export type { Row, Sql } from './connection.js';
 export type { StateAggregations } from './aggregations.js';
 export type { SessionCountDelta, StateResources } from './resources.js';
@@ -31,10 +33,11 @@ export interface PostgresStateOptions {
 
 export type PostgresState = StateResources &
   ClientTokenStore &
-  StateAggregations & {
+  StateAggregations &
+  StateBatches & {
     /** Creates or upgrades the schema; safe to run on every server at every start, also at once. Answers the version it found (0: an empty database). */
     migrate(): Promise<number>;
-    /** Runs `work` in one transaction, committed if it resolves (for putJobs and adjustSessionCounts together). */
+    /** Runs `work` in one transaction, committed if it resolves (for putJobs, adjustSessionCounts, publishBatch together). */
     withTransaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
     /** The page token secret: created once, the same for every server. */
     serverSecret(): Promise<Buffer>;
@@ -48,6 +51,7 @@ export function openPostgresState(options: PostgresStateOptions): PostgresState 
     ...postgresResources(db),
     ...postgresClientTokens(db),
     ...postgresAggregations(db),
+    ...postgresBatches(db),
     migrate: () => migrate(db, options.log),
     withTransaction: (work) => db.transaction(work),
     serverSecret: postgresServerSecret(db),
