@@ -179,11 +179,11 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
     test('a lease that expired on one server is seen expired by the other: its slot is taken over and its aggregation fails', async () => {
       const farmId = await newFarm(a);
       const lost = newAggregation(farmId);
-      assert.deepEqual(await a.startAggregation(lost, { owner: 'server-a', ttlMs: 200 }), { claimed: true });
+      assert.deepEqual(await a.startAggregation(lost, { owner: 'server-a', ttlMs: 1_000 }), { claimed: true });
       const next = newAggregation(farmId);
       assert.deepEqual(await b.startAggregation(next, LONG), { heldBy: lost.aggregationId });
-      await sleep(250);
-      await a.renewLeases('server-a', 200); // too late: an expired lease is lost
+      await sleep(1_100);
+      await a.renewLeases('server-a', 1_000); // too late: an expired lease is lost
       assert.deepEqual(await b.startAggregation(next, LONG), { claimed: true });
       assert.ok((await b.failExpiredAggregations('its server stopped')) >= 1);
       assert.deepEqual(await a.getAggregation(lost.aggregationId).then((r) => [r?.status, r?.statusMessage]), ['FAILED', 'its server stopped']);
@@ -304,10 +304,10 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
     test('a batch whose lease expired cannot be published or renewed, is listed as expired until abandoned, and stays out of snapshots', async () => {
       const farmId = await newFarm(a);
       const lease: Lease = { owner: `dying-${newId('')}`, ttlMs: 150 };
-      const [dead, renewed] = [await a.openBatch(farmId, lease), await a.openBatch(farmId, { owner: 'renewing', ttlMs: 300 })];
-      for (let i = 0; i < 4; i++) {
+      const [dead, renewed] = [await a.openBatch(farmId, lease), await a.openBatch(farmId, { owner: 'renewing', ttlMs: 500 })];
+      for (let i = 0; i < 8; i++) {
         await sleep(100);
-        await a.renewLeases('renewing', 300);
+        await a.renewLeases('renewing', 500);
       }
       await a.renewLeases(lease.owner, 150); // too late
       assert.equal(await a.publishBatch(undefined, dead, { created: 1, updated: 0, unchanged: 0 }), false);
@@ -330,11 +330,11 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
         /a shard failed/,
       );
       assert.ok((await a.snapshot()).excluded.includes(seq), 'still writing');
-      const short = await a.openBatch(p.farmId, { owner: 'slow', ttlMs: 300 });
+      const short = await a.openBatch(p.farmId, { owner: 'slow', ttlMs: 1_000 });
       let listed: { seq: number }[] = [];
       await a.withTransaction(async (tx) => {
         assert.ok(await a.publishBatch(tx, short, { created: 1, updated: 0, unchanged: 0 }));
-        await sleep(400); // the lease runs out while the publish commits
+        await sleep(1_100); // the lease runs out while the publish commits
         listed = await b.expiredBatches();
       });
       assert.ok(!listed.some((e) => e.seq === short), 'a locked (publishing) batch is skipped');
