@@ -2,8 +2,20 @@
 // listed in creation order by keyset pages, deleted only when no session names them.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Store } from '../../src/store/store.js';
-import { farm, fleet, ingest, parents, queue, record } from './fixtures.js';
+import type { ClientTokenStore, ResourceStore, Store } from '../../src/store/store.js';
+import * as fixtures from './fixtures.js';
+import { farm, fleet, queue, record } from './fixtures.js';
+
+/**
+ * What the resource cases use of a store: its resources but sessions, client tokens, the
+ * server secret, health, and staging (to give a queue and fleet a session). An engine that
+ * keeps the cluster's shared state alone (store/postgres) runs them too.
+ */
+export type ResourceContractStore = Omit<ResourceStore, 'getSession' | 'listSessions'> & ClientTokenStore & Pick<Store, 'serverSecret' | 'health' | 'stageSessions'>;
+
+// fixtures.ts types its helpers with the whole Store; these two use only what is named here.
+const parents = fixtures.parents as (store: Pick<Store, 'createFarm' | 'createQueue' | 'createFleet'>) => ReturnType<typeof fixtures.parents>;
+const ingest = fixtures.ingest as (store: Pick<Store, 'stageSessions'>, ...rest: Parameters<typeof fixtures.ingest> extends [unknown, ...infer R] ? R : never) => ReturnType<typeof fixtures.ingest>;
 
 /** The members that hold a value: an engine may give an absent member as undefined or leave it out. */
 const defined = <T extends object>(value: T | undefined) => value && Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
@@ -20,7 +32,7 @@ async function everyPage<T>(list: (page: { limit: number; after?: string }) => P
   return pages;
 }
 
-export function resourceContract(store: () => Store): void {
+export function resourceContract(store: () => ResourceContractStore): void {
   describe('resources', () => {
     test('a farm reads back as written, every member; an unknown one is undefined', async () => {
       const f = farm({ description: 'd', kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/k', costScaleFactor: 0.75, tags: { team: 'fx' } });

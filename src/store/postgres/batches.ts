@@ -1,0 +1,90 @@
+// Ingest batches on a cluster, as PostgreSQL knows them. A batch's rows carry its sequence
+// number into the ClickHouse shards; the batch is published here once every shard has them,
+// and an aggregation reads only the batches published before it started (its snapshot):
+// never a batch in part. A server that dies mid-batch leaves it 'writing'; once its lease
+// expires another server finds it (expiredBatches), removes its rows from the shards and
+// abandons it. Abandoned and writing batches stay out of every snapshot.
+//
+// Numbers come from batch_counter in the inserting transaction (schema.ts): every number up
+// to the counter's committed value is a committed batch, so a snapshot is the counter and
+// the unpublished batches below it, read in one statement, from the small partial index.
+import type { IngestCounts } from '../store.js';
+import type { Lease } from '../aggregation-store.js';
+import type { PgDatabase, Sql } from './connection.js';
+import { leaseEnd } from './leases.js';
+
+export type BatchCounts = Omit<IngestCounts, 'received'>;
+
+/** What an aggregation may read: batches numbered up to `upTo`, except those in `excluded` (not published). */
+export interface BatchSnapshot {
+  upTo: number;
+  excluded: number[];
+}
+
+export interface StateBatches {
+  /** Numbers a new batch of the farm, 'writing' under `lease` (renewed with the owner's other leases). */
+  openBatch(farmId: string, lease: Lease): Promise<number>;
+  /**
+   * Publishes the batch with its counts, in `tx` (the ingest's transaction that also writes
+   * its jobs and session counts) or on its own: only while it is 'writing' and its lease has
+   * not expired; answers whether it did. Refused, the batch's rows are never read and are
+   * removed as an expired batch's.
+   */
+  publishBatch(tx: Sql | undefined, seq: number, counts: BatchCounts): Promise<boolean>;
+  /** A 'writing' batch is given up (its rows are being or have been removed): answers whether it was still writing. */
+  abandonBatch(seq: number): Promise<boolean>;
+  /** What an aggregation starting now may read. */
+  snapshot(): Promise<BatchSnapshot>;
+  /**
+   * Writing batches whose lease expired (their server died or was cut off), oldest first: the
+   * caller removes their rows from the shards, then abandons them. A batch whose publish is
+   * committing at that moment is not among them (its row is locked: skipped), and once its
+   * lease has expired it cannot be published any more, nor renewed.
+   */
+  expiredBatches(): Promise<{ seq: number; farmId: string }[]>;
+}
+
+export function postgresBatches(db: PgDatabase): StateBatches {
+  return {
+    async openBatch(farmId, lease) {
+      const r = await db.one<{ batch_seq: number }>(
+        `WITH next AS (UPDATE batch_counter SET last_seq = last_seq + 1 RETURNING last_seq)
+         INSERT INTO batches (batch_seq, farm_id, state, owner, expires_at)
+         SELECT last_seq, $1, 'writing', $2, ${leaseEnd('$3')} FROM next RETURNING batch_seq`,
+        [farmId, lease.owner, lease.ttlMs],
+      );
+      return r!.batch_seq;
+    },
+
+    async publishBatch(tx, seq, counts) {
+      const published = await (tx ?? db).query(
+        `UPDATE batches SET state = 'published', published_at = clock_timestamp(), created = $2, updated = $3, unchanged = $4
+         WHERE batch_seq = $1 AND state = 'writing' AND expires_at > clock_timestamp() RETURNING 1`,
+        [seq, counts.created, counts.updated, counts.unchanged],
+      );
+      return published.length > 0;
+    },
+
+    async abandonBatch(seq) {
+      const abandoned = await db.query(`UPDATE batches SET state = 'abandoned' WHERE batch_seq = $1 AND state = 'writing' RETURNING 1`, [seq]);
+      return abandoned.length > 0;
+    },
+
+    async snapshot() {
+      const r = await db.one<{ up_to: number; excluded: string[] }>(
+        `SELECT c.last_seq AS up_to,
+           ARRAY(SELECT b.batch_seq FROM batches b WHERE b.state <> 'published' AND b.batch_seq <= c.last_seq ORDER BY b.batch_seq) AS excluded
+         FROM batch_counter c`,
+      );
+      return { upTo: r!.up_to, excluded: r!.excluded.map(Number) };
+    },
+
+    async expiredBatches() {
+      const rows = await db.query<{ batch_seq: number; farm_id: string }>(
+        `SELECT batch_seq, farm_id FROM batches WHERE state <> 'published' AND state = 'writing' AND expires_at <= clock_timestamp()
+         ORDER BY batch_seq FOR UPDATE SKIP LOCKED`,
+      );
+      return rows.map((r) => ({ seq: r.batch_seq, farmId: r.farm_id }));
+    },
+  };
+}
