@@ -15,6 +15,7 @@
 // Runs on ClickHouse 18.16 (Debian's, the cluster) and current releases alike: the
 // MergeTree syntax with ORDER BY, no LowCardinality, no Nullable(Array), times as Int64
 // epoch milliseconds (never DateTime: no engine time zone touches them).
+import { integer, stringArray } from './sql-text.js';
 
 /** The tables' names, the same in every database. */
 export const TABLES = {
@@ -94,10 +95,14 @@ export function distributedTablesDdl(database: string, cluster: string): string[
 }
 
 /**
- * The shard (0-based, in the cluster's order) each (farm, session) goes to, as the
- * Distributed tables place them with equal shard weights: the key modulo the shard count.
- * Answers one array for two parallel arrays of literals (farm and session IDs, SQL-quoted).
+ * The shard (0-based, in the cluster's order: shard_num - 1) a row goes to, as the
+ * Distributed tables place it with equal shard weights: the sharding key modulo the number
+ * of shards. An expression over the row's farm_id and session_id.
  */
-export function shardOfSql(farmIds: string, sessionIds: string, shards: number): string {
-  return `SELECT arrayMap((f, s) -> ${SHARDING_KEY.replace('farm_id', 'f').replace('session_id', 's')} % ${Math.trunc(shards)}, ${farmIds}, ${sessionIds}) AS shard`;
+export const shardOfRowSql = (shards: number): string => `${SHARDING_KEY} % ${integer(shards)}`;
+
+/** The shards of some sessions, asked of any server: one array, in the order given. */
+export function shardsOfSql(keys: readonly { farmId: string; sessionId: string }[], shards: number): string {
+  const [farms, sessions] = [stringArray(keys.map((k) => k.farmId)), stringArray(keys.map((k) => k.sessionId))];
+  return `SELECT arrayMap((farm_id, session_id) -> ${shardOfRowSql(shards)}, ${farms}, ${sessions}) AS shards`;
 }
