@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
-import { aggregationOutput } from '../src/store/clickhouse/aggregation-rows.js';
-import { aggregationSql, type BatchSnapshot, type FleetKinds } from '../src/store/clickhouse/aggregation-sql.js';
+import { aggregationOutput, missingRatesOutput } from '../src/store/clickhouse/aggregation-rows.js';
+import { aggregationSql, missingRatesSql, type BatchSnapshot, type FleetKinds } from '../src/store/clickhouse/aggregation-sql.js';
 import { httpQuery } from '../src/store/clickhouse/http-query.js';
 import { distributedTablesDdl, localTablesDdl, shardOfRowSql, shardsOfSql, TABLES } from '../src/store/clickhouse/schema.js';
 import { generateFarm, type GeneratedFarm, type RefSession } from './reference/aggregate-reference.js';
@@ -44,8 +44,9 @@ const markRow = (farmId: string, sessionId: string, batchSeq: number, bySeq: num
 
 async function run(q: AggregationQuery, snapshot: BatchSnapshot, fleets: FleetKinds, maxRows = 1_000_000) {
   const statement = aggregationSql(q, tables, snapshot, { maxRows }, fleets);
-  const output = await httpQuery(shards[0]!, `${statement.sql}\nFORMAT JSONEachRow`, { settings: statement.settings });
-  return { output: aggregationOutput(output, q, { maxRows }), bytes: Buffer.byteLength(statement.sql) };
+  const missing = missingRatesSql(q, tables, snapshot, fleets);
+  const [output, missingRates] = await Promise.all([statement, missing].map((st) => httpQuery(shards[0]!, `${st.sql}\nFORMAT JSONEachRow`, { settings: st.settings })));
+  return { output: aggregationOutput(output!, q, { maxRows }), missingRates: missingRatesOutput(missingRates!), bytes: Buffer.byteLength(statement.sql) };
 }
 
 const farm = generateFarm(1901, { sessions: 200 });
@@ -97,16 +98,16 @@ describe('the aggregation SQL on a two-shard 18.16 cluster', { skip }, () => {
     test(describeCase(c), async () => {
       const { query, expected } = caseQuery(farm, c);
       assert.ok(expected.rows.length > 0);
-      assertMatchesReference((await run(query, EVERYTHING, customerManaged(farm))).output, expected, describeCase(c));
+      assertMatchesReference(await run(query, EVERYTHING, customerManaged(farm)), expected, describeCase(c));
     });
   }
 
   test('20 months of New York hours: past the default max_query_size (256 KiB), the setting sent with the query reaches the shards', async () => {
     const c: AggregationCase = { period: 'HOURLY', timezone: 'America/New_York', from: Date.UTC(2024, 0, 1), to: Date.UTC(2025, 8, 1), groupBy: ['USAGE_TYPE'] };
     const { query, expected } = caseQuery(farm, c);
-    const { output, bytes } = await run(query, EVERYTHING, customerManaged(farm));
-    assert.ok(bytes > 262_144, `${bytes} bytes of SQL`);
-    assertMatchesReference(output, expected, describeCase(c));
+    const answer = await run(query, EVERYTHING, customerManaged(farm));
+    assert.ok(answer.bytes > 262_144, `${answer.bytes} bytes of SQL`);
+    assertMatchesReference(answer, expected, describeCase(c));
     const { sql } = aggregationSql(query, tables, EVERYTHING, { maxRows: 1_000_000 }, customerManaged(farm));
     await assert.rejects(httpQuery(shards[0]!, sql), /Max query size exceeded/, 'without the setting');
   });
@@ -138,7 +139,7 @@ describe('the aggregation SQL on a two-shard 18.16 cluster', { skip }, () => {
       [{ upTo: 3, excluded: [2] }, sessions],
     ] as [BatchSnapshot, RefSession[]][]) {
       const { query, expected } = caseQuery(snap, c, seen);
-      assertMatchesReference((await run(query, snapshot, customerManaged(snap))).output, expected, `snapshot ${JSON.stringify(snapshot)}`);
+      assertMatchesReference(await run(query, snapshot, customerManaged(snap)), expected, `snapshot ${JSON.stringify(snapshot)}`);
     }
     // The same stray mark through the Distributed table would hide the session (a GLOBAL IN
     // sees every shard's marks): the local anti-join is the shard-local one, on purpose.

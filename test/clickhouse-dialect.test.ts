@@ -11,12 +11,12 @@ import { Session } from 'chdb';
 import type { GroupByField } from '../src/domain/aggregation-rules.js';
 import type { Period } from '../src/domain/buckets.js';
 import type { AggregationQuery } from '../src/store/aggregation-store.js';
-import { aggregationOutput } from '../src/store/clickhouse/aggregation-rows.js';
-import { aggregationSql, type BatchSnapshot, type FleetKinds } from '../src/store/clickhouse/aggregation-sql.js';
+import { aggregationOutput, missingRatesOutput } from '../src/store/clickhouse/aggregation-rows.js';
+import { aggregationSql, missingRatesSql, type AggregationStatement, type BatchSnapshot, type FleetKinds } from '../src/store/clickhouse/aggregation-sql.js';
 import { slotLookup } from '../src/store/clickhouse/bucket-index-sql.js';
 import { localTablesDdl, TABLES } from '../src/store/clickhouse/schema.js';
 import { generateFarm, type GeneratedFarm, type RefSession } from './reference/aggregate-reference.js';
-import { assertMatchesReference, caseQuery, customerManaged, describeCase, sessionRow, type AggregationCase } from './support/clickhouse-aggregation.js';
+import { assertMatchesReference, caseQuery, customerManaged, describeCase, sessionRow, type AggregationCase, type StoreAnswer } from './support/clickhouse-aggregation.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -30,10 +30,16 @@ function insert(table: string, lines: string[]): void {
   if (lines.length) chdb.query(`INSERT INTO ${db}.${table} FORMAT JSONEachRow\n${lines.join('\n')}`);
 }
 
-function run(q: AggregationQuery, snapshot: BatchSnapshot, fleets: FleetKinds, maxRows = 1_000_000) {
-  const statement = aggregationSql(q, tables, snapshot, { maxRows }, fleets);
+function query(statement: AggregationStatement): string {
   for (const [k, v] of Object.entries(statement.settings)) chdb.query(`SET ${k} = ${v}`);
-  return aggregationOutput(chdb.query(statement.sql, 'JSONEachRow'), q, { maxRows });
+  return chdb.query(statement.sql, 'JSONEachRow');
+}
+
+function run(q: AggregationQuery, snapshot: BatchSnapshot, fleets: FleetKinds, maxRows = 1_000_000): StoreAnswer {
+  return {
+    output: aggregationOutput(query(aggregationSql(q, tables, snapshot, { maxRows }, fleets)), q, { maxRows }),
+    missingRates: missingRatesOutput(query(missingRatesSql(q, tables, snapshot, fleets))),
+  };
 }
 
 // Autumn 2024 (New York and St John's fall back, Lord Howe and Chatham spring forward) and
@@ -115,8 +121,8 @@ describe('running sessions, costs, resources and range ends', () => {
   test('another farm in the same table is never counted; a queue nobody used has no rows', () => {
     const { query } = caseQuery(autumn, { period: 'DAILY', groupBy: ['QUEUE_ID'] });
     const output = run({ ...query, resourceIds: ['queue-' + '0'.repeat(32)] }, EVERYTHING, customerManaged(autumn));
-    assert.deepEqual(output, { kind: 'rows', rows: [], missingRates: [] });
-    const both = run({ ...query, resourceIds: [...autumn.queues, ...spring.queues].map((q) => q.queueId) }, EVERYTHING, customerManaged(autumn));
+    assert.deepEqual(output, { output: { kind: 'rows', rows: [] }, missingRates: [] });
+    const { output: both } = run({ ...query, resourceIds: [...autumn.queues, ...spring.queues].map((q) => q.queueId) }, EVERYTHING, customerManaged(autumn));
     assert.equal(both.kind === 'rows' && both.rows.length, caseQuery(autumn, { period: 'DAILY', groupBy: ['QUEUE_ID'] }).expected.rows.length);
   });
 
@@ -180,7 +186,7 @@ describe('the row limit', () => {
   test('more rows than maxRows is told apart; exactly maxRows is not', () => {
     const { query, expected } = caseQuery(autumn, { period: 'WEEKLY', groupBy: ['QUEUE_ID', 'USAGE_TYPE'] });
     const n = expected.rows.length;
-    assert.deepEqual(run(query, EVERYTHING, customerManaged(autumn), n - 1), { kind: 'too-many', maxRows: n - 1 });
+    assert.deepEqual(run(query, EVERYTHING, customerManaged(autumn), n - 1).output, { kind: 'too-many', maxRows: n - 1 });
     assertMatchesReference(run(query, EVERYTHING, customerManaged(autumn), n), expected, 'exactly maxRows');
   });
 });

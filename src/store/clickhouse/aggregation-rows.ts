@@ -1,8 +1,8 @@
 // The aggregation's output (aggregation-sql.ts, FORMAT JSONEachRow) as the store's rows: the
 // shape the DuckDB store answers (every group member present, undefined where absent;
 // jobName only with JOB_ID), in page order (SPEC rule 12: bucket, then the group values in
-// the request's order, absent first, by UTF-16 code unit), with what had no rate named for
-// the statusMessage. Ordering happens here, not in SQL: ClickHouse compares strings by
+// the request's order, absent first, by UTF-16 code unit); and what had no rate
+// (missingRatesSql) named for the statusMessage as the DuckDB store names it. Ordering happens here, not in SQL: ClickHouse compares strings by
 // bytes, which is code point order, not the API's.
 //
 // Numbers are read with Number(): 18.16 quotes 64-bit integers in JSON, current releases
@@ -15,7 +15,7 @@ import { GROUP_OUTPUT } from './aggregation-sql.js';
 export const MISSING_RATES_NAMED = 50;
 
 export type AggregationOutput =
-  | { kind: 'rows'; rows: AggregationRow[]; missingRates: string[] }
+  | { kind: 'rows'; rows: AggregationRow[] }
   /** More rows than maxRows (the SQL stops at one more, so the exact count is unknown). */
   | { kind: 'too-many'; maxRows: number };
 
@@ -33,12 +33,10 @@ function missingName([product, instanceType, fleetId]: unknown[]): string {
 export function aggregationOutput(output: string, q: AggregationQuery, limits: { maxRows: number }): AggregationOutput {
   const lines = output.split('\n').filter((line) => line.length > 0);
   if (lines.length > limits.maxRows) return { kind: 'too-many', maxRows: limits.maxRows };
-  const missing = new Set<string>();
   const has = (f: GroupByField) => q.groupBy.includes(f);
   const value = (r: Json, f: GroupByField) => (has(f) ? text(r[GROUP_OUTPUT[f].as]) : undefined);
   const indexed = lines.map((line) => {
     const r = JSON.parse(line) as Json;
-    for (const entry of r.missing_rates as unknown[][]) missing.add(missingName(entry));
     const i = Number(r.ft_bucket);
     const row: AggregationRow = {
       bucketStart: q.boundaries[i]!,
@@ -59,5 +57,12 @@ export function aggregationOutput(output: string, q: AggregationQuery, limits: {
   });
   const members: GroupMember[] = q.groupBy.map(groupFieldMember);
   indexed.sort((a, b) => a.i - b.i || members.reduce((c, m) => c || compareOptional(a.row[m], b.row[m]), 0));
-  return { kind: 'rows', rows: indexed.map((x) => x.row), missingRates: [...missing].sort().slice(0, MISSING_RATES_NAMED) };
+  return { kind: 'rows', rows: indexed.map((x) => x.row) };
+}
+
+/** What had no rate (missingRatesSql's one row), named, sorted, at most MISSING_RATES_NAMED. */
+export function missingRatesOutput(output: string): string[] {
+  const [line] = output.split('\n').filter((l) => l.length > 0);
+  const entries = line ? ((JSON.parse(line) as Json).missing_rates as unknown[][]) : [];
+  return [...new Set(entries.map(missingName))].sort().slice(0, MISSING_RATES_NAMED);
 }

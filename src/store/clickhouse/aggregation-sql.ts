@@ -12,7 +12,7 @@
 //   record): a usage record is COMPUTE, or LICENSE for each distinct product (ft_product
 //   NULL is COMPUTE), ft_k counts pieces times records.
 // Each row's rate comes from the rate card written into the SQL as constant arrays
-// (transform), -1 where the card has none (it costs 0 and is named in `missing_rates`).
+// (transform), -1 where the card has none: it costs 0, and missingRatesSql names it.
 // Runtime sums are Decimal128 (sum(Int64) wraps silently); costs are Float64, summed in
 // another order than the reference's, within the tests' tolerance. The rows come back
 // unordered: aggregation-rows.ts orders them as the API pages them.
@@ -88,15 +88,30 @@ function snapshotSql(q: AggregationQuery, superseded: string, snapshot: BatchSna
     WHERE farm_id = ${stringLiteral(q.farmId)} AND by_seq <= ${upTo}${notExcluded('by_seq')})`;
 }
 
-export function aggregationSql(q: AggregationQuery, tables: AggregationTables, snapshot: BatchSnapshot, limits: { maxRows: number }, fleets: FleetKinds): AggregationStatement {
+/** The selected session versions, clipped to the range: the WITH items (ft_s0, ft_e0) and the WHERE clause. */
+function selectedSql(q: AggregationQuery, tables: AggregationTables, snapshot: BatchSnapshot) {
   const [start, end] = [q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!];
+  const withItems = [`greatest(started_at, ${int64(start)}) AS ft_s0`, `least(ifNull(ended_at, ${int64(q.asOfMs)}), ${int64(end)}) AS ft_e0`];
+  const where = `farm_id = ${stringLiteral(q.farmId)}
+  AND ${inList(q.resourceKind === 'queue' ? 'queue_id' : 'fleet_id', q.resourceIds)}
+  AND started_at < ${int64(end)} AND ifNull(ended_at, ${int64(q.asOfMs)}) > ${int64(start)}
+  AND ft_e0 > ft_s0
+  AND ${snapshotSql(q, tables.superseded, snapshot)}`;
+  return { withItems, where };
+}
+
+/** A usage record's product (NULL for COMPUTE) and rate, given ft_usage (0 COMPUTE, k the k-th distinct product). */
+const usageItems = (q: AggregationQuery, fleets: FleetKinds) => ['if(ft_usage = 0, NULL, ft_products[ft_usage]) AS ft_product', `${rateSql(q, fleets)} AS ft_rate`];
+
+/** The aggregation's rows (aggregation-rows.ts reads them); at most maxRows + 1 of them, so that too many is told apart. */
+export function aggregationSql(q: AggregationQuery, tables: AggregationTables, snapshot: BatchSnapshot, limits: { maxRows: number }, fleets: FleetKinds): AggregationStatement {
   const buckets = bucketSql(q);
+  const selected = selectedSql(q, tables, snapshot);
   const groups = q.groupBy.map((f) => GROUP_OUTPUT[f]);
   const perHourUsd = `${float64(q.costScaleFactor)} / 3600000`;
   const sql = `WITH ${[
     ...buckets.withItems,
-    `greatest(started_at, ${int64(start)}) AS ft_s0`,
-    `least(ifNull(ended_at, ${int64(q.asOfMs)}), ${int64(end)}) AS ft_e0`,
+    ...selected.withItems,
     `${buckets.indexOf('ft_s0')} AS ft_first`,
     // Times are whole milliseconds: ft_e0 - 1 is the record's last instant.
     `${buckets.indexOf('(ft_e0 - 1)')} AS ft_last`,
@@ -105,25 +120,39 @@ export function aggregationSql(q: AggregationQuery, tables: AggregationTables, s
     'arrayJoin(range(toUInt64(ft_pieces * (length(ft_products) + 1)))) AS ft_k',
     'ft_first + toInt64(ft_k % ft_pieces) AS ft_bucket',
     'toInt64(intDiv(ft_k, ft_pieces)) AS ft_usage',
-    'if(ft_usage = 0, NULL, ft_products[ft_usage]) AS ft_product',
+    ...usageItems(q, fleets),
     `least(ft_e0, ${buckets.end('ft_bucket')}) - greatest(ft_s0, ${buckets.start('ft_bucket')}) AS ft_ms`,
-    `${rateSql(q, fleets)} AS ft_rate`,
     'ft_ms * greatest(ft_rate, 0.0) AS ft_cost_ms',
   ].join(',\n  ')}
 SELECT ft_bucket, ${groups.map((g) => (g.expr === g.as ? g.expr : `${g.expr} AS ${g.as}`)).join(', ')}${groups.length ? ',' : ''}
   ${q.groupBy.includes('JOB_ID') ? 'argMax(job_name, tuple(started_at, job_name)) AS ft_job_name,' : ''}
   count() AS n,
   sum(toDecimal128(ft_ms, 0)) AS runtime_ms_sum, min(ft_ms) AS runtime_ms_min, max(ft_ms) AS runtime_ms_max,
-  sum(ft_cost_ms) * ${perHourUsd} AS cost_sum, min(ft_cost_ms) * ${perHourUsd} AS cost_min, max(ft_cost_ms) * ${perHourUsd} AS cost_max,
-  groupUniqArrayIf(tuple(ft_product, instance_type, fleet_id), ft_rate < 0) AS missing_rates
+  sum(ft_cost_ms) * ${perHourUsd} AS cost_sum, min(ft_cost_ms) * ${perHourUsd} AS cost_min, max(ft_cost_ms) * ${perHourUsd} AS cost_max
 FROM ${tables.sessions}
-WHERE farm_id = ${stringLiteral(q.farmId)}
-  AND ${inList(q.resourceKind === 'queue' ? 'queue_id' : 'fleet_id', q.resourceIds)}
-  AND started_at < ${int64(end)} AND ifNull(ended_at, ${int64(q.asOfMs)}) > ${int64(start)}
-  AND ft_e0 > ft_s0
-  AND ${snapshotSql(q, tables.superseded, snapshot)}
+WHERE ${selected.where}
 GROUP BY ft_bucket${groups.map((g) => `, ${g.as}`).join('')}
 LIMIT ${integer(limits.maxRows + 1)}`;
+  return { sql, settings: querySettings(sql) };
+}
+
+/**
+ * What had no rate among the usage records that count (those with time in the range), for
+ * the statusMessage: one row, a list of [product, instance type, fleet] (the fleet only for
+ * a service-managed session of unknown instance type), read by missingRatesOutput. Its own
+ * statement, over the same snapshot, so that the aggregation's rows do not each carry a list.
+ */
+export function missingRatesSql(q: AggregationQuery, tables: AggregationTables, snapshot: BatchSnapshot, fleets: FleetKinds): AggregationStatement {
+  const selected = selectedSql(q, tables, snapshot);
+  const sql = `WITH ${[
+    ...selected.withItems,
+    'arrayDistinct(license_products) AS ft_products',
+    'toInt64(arrayJoin(range(toUInt64(length(ft_products) + 1)))) AS ft_usage',
+    ...usageItems(q, fleets),
+  ].join(',\n  ')}
+SELECT groupUniqArrayIf(tuple(ft_product, if(isNull(ft_product), instance_type, NULL), if(isNull(ft_product) AND isNull(instance_type), fleet_id, '')), ft_rate < 0) AS missing_rates
+FROM ${tables.sessions}
+WHERE ${selected.where}`;
   return { sql, settings: querySettings(sql) };
 }
 

@@ -13,6 +13,9 @@
 //   couple of array reads per instant.
 // Edges and slots are constant arrays named once in a WITH clause (an expression alias,
 // which 18.16 has; it has no CTEs). A year of hourly edges is about 160 KiB of SQL text.
+// On 18.16 through a Distributed table, planning such a query costs about 2.4 s whatever the
+// data (the initiator names each expression by its text, with the arrays expanded into every
+// expression built on them); the shards' work is as fast as on a grid.
 import type { AggregationQuery } from '../aggregation-store.js';
 import { int64, integer } from './sql-text.js';
 
