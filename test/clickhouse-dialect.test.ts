@@ -138,6 +138,22 @@ describe('running sessions, costs, resources and range ends', () => {
     insert(TABLES.sessionsLocal, odd.sessions.map((s) => sessionRow(odd.farmId, s, 1)));
     assert.ok(check(odd, { period: 'WEEKLY', groupBy: ['LICENSE_PRODUCT', 'INSTANCE_TYPE'] }) > 0);
   });
+
+  test("a job whose sessions carry different names shows its latest-started session's name (on a tie, the greater name)", () => {
+    const renamed = generateFarm(1805, { sessions: 60, jobsPerQueue: 2 });
+    const job = renamed.sessions[0]!;
+    const latest = Math.max(...renamed.sessions.filter((s) => s.jobId === job.jobId).map((s) => s.startedAt));
+    for (const [i, s] of renamed.sessions.entries()) if (s.jobId === job.jobId) s.jobName = `name ${i % 3}`;
+    // Three sessions start last, at the same instant: 'name c' wins in every bucket they are in.
+    for (const name of ['name b', 'name c', 'name a']) {
+      renamed.sessions.push({ ...job, sessionId: `session-tie-${name.slice(-1)}`, jobName: name, startedAt: latest + HOUR, endedAt: latest + 5 * HOUR });
+    }
+    insert(TABLES.sessionsLocal, renamed.sessions.map((s) => sessionRow(renamed.farmId, s, 1)));
+    const to = latest + 6 * HOUR;
+    assert.ok(caseQuery(renamed, { groupBy: ['JOB_ID'], to }).expected.rows.some((r) => r.jobName === 'name c'), 'the reference has the tie');
+    assert.ok(check(renamed, { period: 'WEEKLY', groupBy: ['JOB_ID'], to }) > 0);
+    assert.ok(check(renamed, { groupBy: ['USER_ID', 'JOB_ID'], to }) > 0);
+  });
 });
 
 describe('the batch snapshot', () => {
