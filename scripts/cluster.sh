@@ -8,7 +8,7 @@
 #   scripts/cluster.sh stop-shard DIR N / start-shard DIR N   one shard (tests of a shard down)
 #
 # Ports: shard N answers HTTP on 1813N and the native protocol on 1900N (cluster
-# `usage_cluster`); PostgreSQL on 15432, user postgres with no password (trust, fsync off:
+# `farmtally`); PostgreSQL on 15432, user postgres with no password (trust, fsync off:
 # for tests and trials only). As root the servers run as the `clickhouse` and `postgres` users.
 # Needs: apt-get install clickhouse-server clickhouse-client postgresql (Debian 12: ClickHouse 18.16, PostgreSQL 15).
 set -euo pipefail
@@ -23,10 +23,10 @@ shard_config() { # DIR N: the shard's folders and config, from Debian's, with it
   local d=$1/s$2 http=$((18130 + OFF + $2)) tcp=$((19000 + OFF + $2)) inter=$((19010 + OFF + $2)) src=/etc/clickhouse-server
   mkdir -p "$d"/{data,tmp,log,user_files,format_schemas}
   perl -0pe 's#<ip>::/0</ip>#<ip>127.0.0.1</ip>#' "$src/users.xml" >"$d/users.xml"
-  CLUSTER_XML="<remote_servers><usage_cluster>
+  CLUSTER_XML="<remote_servers><farmtally>
       <shard><replica><host>127.0.0.1</host><port>$((19001 + OFF))</port></replica></shard>
       <shard><replica><host>127.0.0.1</host><port>$((19002 + OFF))</port></replica></shard>
-    </usage_cluster></remote_servers>" perl -0pe "
+    </farmtally></remote_servers>" perl -0pe "
     s#/var/log/clickhouse-server/clickhouse-server(\.err)?\.log#$d/log/server\$1.log#g;
     s#<http_port>8123</http_port>#<http_port>$http</http_port>#;
     s#<tcp_port>9000</tcp_port>#<tcp_port>$tcp</tcp_port>#;

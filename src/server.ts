@@ -15,6 +15,7 @@ import { BatchSlots } from './operations/sessions/batch-slots.js';
 import { Retention } from './operations/sessions/retention.js';
 import { backupStoppedFolder, countBackupSessions, DATA_FILE } from './store/duckdb/backup.js';
 import { DEFAULT_MEMORY_LIMIT } from './store/duckdb/database.js';
+import { migrateCluster, openClusterStore } from './store/cluster/index.js';
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp, streamingRoutesOf } from './wire/app.js';
@@ -31,7 +32,16 @@ import { WEB_PUBLIC_ROUTES, webRoute } from './wire/web-route.js';
  */
 const DEFAULT_LEASE_MS = 30_000;
 
+/** Where a cluster server keeps its data (instead of --data): ClickHouse shards and PostgreSQL. */
+export interface ClusterEngineOptions {
+  clickhouseUrls: string[];
+  clickhouseDatabase: string;
+  stateUrl: string;
+}
+
 export interface ServerOptions {
+  /** Serve from a cluster (ClickHouse and PostgreSQL) rather than the embedded store in dataDir. */
+  cluster?: ClusterEngineOptions;
   /** How long this server's leases last unrenewed (DEFAULT_LEASE_MS); short in tests of a server killed mid-aggregation. */
   leaseMs?: number;
   host: string;
@@ -119,6 +129,12 @@ export const embeddedEngine = {
   countSessions: countBackupSessions,
 } as const;
 
+/** The cluster engine's offers to the command line (`farmtally migrate`), here for the same reason. */
+export const clusterEngine = {
+  /** Creates or upgrades the schema on every shard and in PostgreSQL; answers what it did. */
+  migrate: migrateCluster,
+} as const;
+
 export const DEFAULT_MAX_BATCH_RECORDS = 1_000_000;
 export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024 * 1024;
 /** The largest ingest body written by group commit: a continuous feed posts a few KB; 1 MiB holds a few thousand records. */
@@ -187,17 +203,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     publicRateLimit: options.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT,
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
-  const store = await openDuckDbStore({
-    dataDir: options.dataDir,
-    memoryLimit: options.memoryLimit,
-    threads: options.threads,
-    log,
-    warn: options.log ?? ((line: string) => logger.error(line)),
-    traceAggregations: options.traceAggregations ? log : undefined,
-    traceGroupCommits: options.traceIngest ? log : undefined,
-    traceCheckpoints: options.traceIngest ? log : undefined,
-    spoolDir: options.spoolDir,
-  });
+  const store = options.cluster
+    ? await openClusterStore({ ...options.cluster, log, leaseMs: options.leaseMs })
+    : await openDuckDbStore({
+        dataDir: options.dataDir,
+        memoryLimit: options.memoryLimit,
+        threads: options.threads,
+        log,
+        warn: options.log ?? ((line: string) => logger.error(line)),
+        traceAggregations: options.traceAggregations ? log : undefined,
+        traceGroupCommits: options.traceIngest ? log : undefined,
+        traceCheckpoints: options.traceIngest ? log : undefined,
+        spoolDir: options.spoolDir,
+      });
   await store.failExpiredAggregations(CUT_SHORT);
   // Before the server listens: nothing past retention is served, even for a moment.
   const retention = options.retainDays ? new Retention(store, options.retainDays, logger) : undefined;

@@ -13,12 +13,12 @@ import { aggregationSql, missingRatesSql, type BatchSnapshot, type FleetKinds } 
 import { httpQuery } from '../src/store/clickhouse/http-query.js';
 import { distributedTablesDdl, localTablesDdl, shardOfRowSql, shardsOfSql, TABLES } from '../src/store/clickhouse/schema.js';
 import { generateFarm, type GeneratedFarm, type RefSession } from './reference/aggregate-reference.js';
-import { clusterForTests, scratchName } from './support/cluster.js';
+import { clusterForTests, scratchName, testClusterName } from './support/cluster.js';
 import { assertMatchesReference, caseQuery, customerManaged, describeCase, sessionRow, type AggregationCase } from './support/clickhouse-aggregation.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const CLUSTER = 'usage_cluster';
+const CLUSTER = testClusterName();
 const EVERYTHING: BatchSnapshot = { upTo: 1_000_000, excluded: [] };
 
 const { urls, skip } = await clusterForTests({ clickhouse: true, postgres: false });
@@ -102,8 +102,8 @@ describe('the aggregation SQL on a two-shard 18.16 cluster', { skip }, () => {
     });
   }
 
-  test('20 months of New York hours: past the default max_query_size (256 KiB), the setting sent with the query reaches the shards', async () => {
-    const c: AggregationCase = { period: 'HOURLY', timezone: 'America/New_York', from: Date.UTC(2024, 0, 1), to: Date.UTC(2025, 8, 1), groupBy: ['USAGE_TYPE'] };
+  test('Two years of New York hours: past the default max_query_size (256 KiB), the setting sent with the query reaches the shards', async () => {
+    const c: AggregationCase = { period: 'HOURLY', timezone: 'America/New_York', from: Date.UTC(2024, 0, 1), to: Date.UTC(2026, 0, 1), groupBy: ['USAGE_TYPE'] };
     const { query, expected } = caseQuery(farm, c);
     const answer = await run(query, EVERYTHING, customerManaged(farm));
     assert.ok(answer.bytes > 262_144, `${answer.bytes} bytes of SQL`);

@@ -368,6 +368,8 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
   });
 
   describe('aggregation results', () => {
+    /** Every group member present, undefined where absent: the shape every engine answers. */
+    const complete = (r: AggregationRow): AggregationRow => ({ queueId: undefined, fleetId: undefined, jobId: undefined, jobName: undefined, userId: undefined, usageType: undefined, instanceType: undefined, licenseProduct: undefined, ...r });
     const rows: AggregationRow[] = [
       // Not in any sorted order: page order is the order given.
       { bucketStart: 1_700_000_000_000, bucketEnd: 1_700_086_400_000, queueId: 'queue-b', usageType: 'COMPUTE', count: 3, runtimeSeconds: { sum: 9_007_199_254_740.991, min: 0.001, max: 9_007_199_254_000.5 }, costUsd: { sum: 0.1 + 0.2, min: 1e-300, max: 1.7976931348623157e308 } },
@@ -375,7 +377,7 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
       { bucketStart: 1_600_000_000_000, bucketEnd: 1_700_000_000_000, queueId: 'queue-a', jobId: 'job-1', jobName: 'shot "010", \\ {x}', userId: 'ä', licenseProduct: 'maya', count: 2 ** 40, runtimeSeconds: { sum: 123_456_789.123, min: 3600, max: 7200.25 }, costUsd: { sum: 123456.789012345, min: 0.5, max: 0.75 } },
       { bucketStart: 0, bucketEnd: 1, fleetId: 'fleet-1', instanceType: 'NULL', count: 1, runtimeSeconds: { sum: 1 / 3, min: 1 / 3, max: 1 / 3 }, costUsd: { sum: -0.000123, min: 5e-324, max: 2 / 3 } },
       { bucketStart: 5, bucketEnd: 6, usageType: 'LICENSE', licenseProduct: '', count: 0, runtimeSeconds: { sum: 0, min: 0, max: 0 }, costUsd: { sum: 1e-7, min: 1e-7, max: 1e-7 } },
-    ];
+    ].map(complete);
 
     test('rows come back exactly as stored, in the order given, a page at a time, on either server; a result is stored once', async () => {
       const farmId = await newFarm(a);
@@ -398,7 +400,7 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
       await a.startAggregation(agg, LONG);
       const many = Array.from({ length: 25_000 }, (_, i): AggregationRow => ({
         bucketStart: i * 1000, bucketEnd: i * 1000 + 1000, userId: `user-${i % 97}`, count: i, runtimeSeconds: { sum: i * 1.001, min: i, max: i + 0.5 }, costUsd: { sum: i / 7, min: 0, max: i },
-      }));
+      })).map(complete);
       assert.ok(await a.finishAggregation(agg.aggregationId, 'COMPLETED', undefined, many));
       assert.deepEqual(await b.readAggregationRows(agg.aggregationId, 12_345, 3), many.slice(12_345, 12_348));
       assert.deepEqual(await b.readAggregationRows(agg.aggregationId, 24_990, 100), many.slice(24_990));

@@ -9,6 +9,7 @@ import { importCommand } from './import.js';
 import { farmsCommand, fleetsCommand, queuesCommand } from './list.js';
 import { sessionsCommand, usersCommand } from './remove.js';
 import { serveCommand } from './serve.js';
+import { migrateCommand } from './migrate.js';
 import { statsCommand } from './stats.js';
 
 // The version is package.json's (dist/cli/main.js and src/cli/main.ts are both two folders down).
@@ -30,6 +31,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
   );
 program.addCommand(serveCommand());
+program.addCommand(migrateCommand());
 program.addCommand(importCommand());
 program.addCommand(statsCommand());
 program.addCommand(demoCommand());

@@ -31,6 +31,10 @@ interface ServeOptions {
   publicRateLimit: number;
   retainDays?: number;
   logLevel: LogLevel;
+  engine: 'duckdb' | 'clickhouse';
+  clickhouseUrl?: string[];
+  clickhouseDatabase: string;
+  stateUrl?: string;
 }
 
 export function parsePort(text: string): number {
@@ -80,6 +84,26 @@ function zeroOrAtLeastOne(text: string): number {
   return n;
 }
 
+/** --clickhouse-url: one or more http(s) URLs, comma-separated. */
+export function clickhouseUrls(text: string): string[] {
+  const urls = text.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean);
+  for (const url of urls) {
+    if (!/^https?:\/\/[^/]+$/.test(url)) throw new InvalidArgumentError(`${url} is not a shard's HTTP address: give http://host:port (ClickHouse's HTTP port, 8123 by default), several comma-separated.`);
+  }
+  if (urls.length === 0) throw new InvalidArgumentError('give at least one shard: http://host:port');
+  return urls;
+}
+
+/** The cluster an `--engine clickhouse` command names, or undefined for the embedded store; a usage error when half of it is missing. */
+export function clusterOptions(opts: { engine: string; clickhouseUrl?: string[]; clickhouseDatabase: string; stateUrl?: string }, command: string) {
+  if (opts.engine !== 'clickhouse') return undefined;
+  if (!opts.clickhouseUrl || !opts.stateUrl) {
+    usageError('--engine clickhouse needs --clickhouse-url URL[,URL...] (each shard) and --state-url postgres://... (or FARMTALLY_CLICKHOUSE_URL and FARMTALLY_STATE_URL).', command);
+  }
+  if (!/^postgres(ql)?:\/\//.test(opts.stateUrl!)) usageError(`--state-url ${opts.stateUrl} is not a PostgreSQL URL: give postgres://user:password@host:port/database.`, command);
+  return { clickhouseUrls: opts.clickhouseUrl!, clickhouseDatabase: opts.clickhouseDatabase, stateUrl: opts.stateUrl! };
+}
+
 /** FARMTALLY_ + a flag's long name in capitals, `_` for `-`: --tls-cert → FARMTALLY_TLS_CERT. */
 export function envNameOf(flags: string): string {
   const long = /--([a-z0-9-]+)/i.exec(flags);
@@ -92,7 +116,7 @@ export function envNameOf(flags: string): string {
  * service manager passes settings; the flag wins, and --help lists the variable. Takes
  * what Command.option() takes: a parser and a default, or a default alone.
  */
-function option(flags: string, description: string, parseOrDefault?: ((text: string) => unknown) | string | number | boolean, defaultValue?: unknown): Option {
+export function option(flags: string, description: string, parseOrDefault?: ((text: string) => unknown) | string | number | boolean, defaultValue?: unknown): Option {
   const o = new Option(flags, description).env(envNameOf(flags));
   if (typeof parseOrDefault === 'function') {
     o.argParser(parseOrDefault);
@@ -163,6 +187,10 @@ export function serveCommand(): Command {
     .addOption(option('--host <host>', 'address to listen on (an IPv6 one bare or in brackets: ::1, [::1])', '127.0.0.1'))
     .addOption(option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 8080))
     .addOption(option('--data <dir>', 'folder of the embedded store', './data'))
+    .addOption(option('--engine <engine>', 'duckdb: the embedded store in --data; clickhouse: a cluster of ClickHouse shards and PostgreSQL, shared by any number of servers').choices(['duckdb', 'clickhouse']).default('duckdb'))
+    .addOption(option('--clickhouse-url <urls>', "clickhouse: each shard's HTTP URL, comma-separated, in the cluster's order", clickhouseUrls))
+    .addOption(option('--clickhouse-database <name>', "clickhouse: the shards' database", 'farmtally'))
+    .addOption(option('--state-url <url>', 'clickhouse: the PostgreSQL that holds the shared state (postgres://user:password@host:port/database)'))
     .addOption(option('--pricing <file>', 'rate card (JSON) for costs'))
     .addOption(option('--strict', 'reject exactly what the real service rejects (no extensions)', false))
     .addOption(option('--aggregation-ttl <seconds>', 'how long aggregation results stay readable', positive('--aggregation-ttl'), 3600))
@@ -208,11 +236,13 @@ export function serveCommand(): Command {
       // A promise nobody awaited must not take every client's server down: log it, serve on.
       process.on('unhandledRejection', (err) => console.error(`farmtally: unexpected error (please report it): ${err instanceof Error ? err.stack : String(err)}`));
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) usageError('HTTPS needs both --tls-cert FILE and --tls-key FILE.', 'serve');
+      const cluster = clusterOptions(opts, 'serve');
       try {
         server = await startServer({
           host: opts.host,
           port: opts.port,
           dataDir: opts.data,
+          cluster,
           pricingFile: opts.pricing,
           strict: opts.strict,
           aggregationTtlSeconds: opts.aggregationTtl,

@@ -305,7 +305,11 @@ export interface Store extends ResourceStore, ClientTokenStore, SessionStore, De
    * at most once a second. Never writes: anyone may call it, as often as they like.
    */
   health(): Promise<StoreHealth>;
-  /** Copies everything stored (a snapshot: ingest and aggregations go on meanwhile); one copy at a time. A full disk is a StorageFault (`no-space`). */
-  backup(): Promise<Backup>;
+  /**
+   * Copies everything stored (a snapshot: ingest and aggregations go on meanwhile); one copy
+   * at a time. A full disk is a StorageFault (`no-space`). An engine whose data lives in
+   * other services (the cluster) leaves it out: they are backed up with their own tools.
+   */
+  backup?(): Promise<Backup>;
   close(): Promise<void>;
 }

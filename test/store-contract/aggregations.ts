@@ -72,8 +72,9 @@ export function aggregationContract(store: () => Store): void {
         asOfMs: farm.asOfMs,
         rateCard: farm.rateCard,
       });
-      const outcome = await store().runAggregation(aggregationId, query, limits);
-      await store().releaseFarmSlot(farm.farmId, aggregationId);
+      const outcome = await store()
+        .runAggregation(aggregationId, query, limits)
+        .finally(() => store().releaseFarmSlot(farm.farmId, aggregationId));
       const { record } = outcome;
       const expected = referenceAggregate(farm.sessions, farm.rateCard, farm.costScaleFactor, {
         startMs, endMs, timezone: c.timezone, period: c.period, groupBy: c.groupBy, statistics: c.statistics, asOfMs: farm.asOfMs,

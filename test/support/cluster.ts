@@ -3,8 +3,9 @@
 // (scripts/cluster.sh, from ../shared/recipes/clickhouse) and sets the variables below; on a
 // machine without them the cluster tests are skipped with the reason, unless
 // FARMTALLY_REQUIRE_CLUSTER=1 (CI), where that fails.
-//   FARMTALLY_TEST_CLICKHOUSE  shard HTTP URLs, comma-separated (cluster `usage_cluster`)
+//   FARMTALLY_TEST_CLICKHOUSE  shard HTTP URLs, comma-separated
 //   FARMTALLY_TEST_POSTGRES    a PostgreSQL URL whose user may create databases
+//   FARMTALLY_TEST_CLICKHOUSE_CLUSTER  the shards' cluster name (default `farmtally`, as scripts/cluster.sh names it)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 
@@ -62,4 +63,47 @@ export async function clusterForTests(need: { clickhouse?: boolean; postgres?: b
 /** A name no other test run uses, for a database of this run's own (ClickHouse and PostgreSQL alike). */
 export function scratchName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** The shards' cluster name in their configuration. */
+export const testClusterName = (): string => process.env.FARMTALLY_TEST_CLICKHOUSE_CLUSTER ?? 'farmtally';
+
+export interface ScratchCluster {
+  clickhouseUrls: string[];
+  clickhouseDatabase: string;
+  clickhouseCluster: string;
+  stateUrl: string;
+  /** Drops the scratch databases (ClickHouse on every shard, and PostgreSQL). */
+  drop(): Promise<void>;
+}
+
+/** A ClickHouse database and a PostgreSQL database of this run's own on the test cluster (empty: `farmtally migrate` fills them). */
+export async function scratchCluster(urls: ClusterUrls): Promise<ScratchCluster> {
+  const { default: pg } = await import('pg');
+  const name = scratchName('ft');
+  const admin = new pg.Client({ connectionString: urls.postgres });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const stateUrl = new URL(urls.postgres);
+  stateUrl.pathname = `/${name}`;
+  return {
+    clickhouseUrls: urls.clickhouse,
+    clickhouseDatabase: name,
+    clickhouseCluster: testClusterName(),
+    stateUrl: stateUrl.toString(),
+    async drop() {
+      await Promise.all(urls.clickhouse.map((url) => fetch(`${url}/`, { method: 'POST', body: `DROP DATABASE IF EXISTS ${name}` }).catch(() => undefined)));
+      const client = new pg.Client({ connectionString: urls.postgres });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }

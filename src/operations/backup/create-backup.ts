@@ -4,7 +4,7 @@
 // `x-farmtally-file-name` says and `serve --data` that folder to restore it. It holds every
 // farm, so only a caller granted every farm may take one. Served under --strict too: like
 // ingest, it is how an operator runs the server, not part of the service's API.
-import { accessDenied } from '../errors.js';
+import { accessDenied, validationError } from '../errors.js';
 import { BlobOutput } from '../blob-output.js';
 import { defineOperation } from '../operation.js';
 import { structure } from '../validation/shapes.js';
@@ -19,6 +19,13 @@ export const createBackup = defineOperation({
   async handle(_input, ctx) {
     if (ctx.grantedFarms !== '*') {
       throw accessDenied(`A backup holds every farm, so ${ctx.caller} may not take one: it needs "farms": ["*"] in the credentials file (farmtally credentials update).`);
+    }
+    if (!ctx.store.backup) {
+      throw validationError(
+        'This server keeps its data in a cluster (ClickHouse and PostgreSQL), which farmtally does not copy: back them up with their own tools (ALTER TABLE ... FREEZE or clickhouse-backup on each shard, pg_dump for the state), or copy the data into an embedded store with farmtally copy.',
+        [],
+        'OTHER',
+      );
     }
     const copy = await ctx.store.backup();
     return new BlobOutput(

@@ -82,20 +82,25 @@ export function bucketSql(q: AggregationQuery): BucketSql {
     return { withItems: [], indexOf: (t) => `intDiv(${t} - ${o}, ${w})`, start: (i) => `${o} + (${i}) * ${w}`, end: (i) => `${o} + ((${i}) + 1) * ${w}` };
   }
   const lookup = slotLookup(q.boundaries);
+  const origin = q.boundaries[0]!;
+  const o = int64(origin);
   const end = q.boundaries[q.boundaries.length - 1]!;
-  // Padded with the range's end: a correction may read past the last edge, and no instant reaches the end.
-  const edges = [...q.boundaries, ...Array<number>(lookup.corrections).fill(end)];
+  // Edges as offsets from the range's start: never negative, so the literal array has one
+  // supertype on 18.16 too (which finds none for negative and large positive literals mixed,
+  // as edges before 1970 would be). Padded with the range's end: a correction may read past
+  // the last edge, and no instant reaches the end.
+  const edges = [...q.boundaries, ...Array<number>(lookup.corrections).fill(end)].map((e) => e - origin);
   const withItems = [`CAST([${edges.map(integer).join(',')}] AS Array(Int64)) AS ft_edges`, `[${lookup.slotBuckets.map(integer).join(',')}] AS ft_slots`];
-  const slotBucket = (t: string) => `ft_slots[intDiv(${t} - ${int64(q.boundaries[0]!)}, ${int64(lookup.widthMs)}) + 1]`;
+  const slotBucket = (t: string) => `ft_slots[intDiv(${t} - ${o}, ${int64(lookup.widthMs)}) + 1]`;
   return {
     withItems,
     indexOf: (t) => {
       const b = slotBucket(t);
-      const passed = Array.from({ length: lookup.corrections }, (_, k) => ` + (${t} >= ft_edges[${b} + ${k + 2}])`).join('');
+      const passed = Array.from({ length: lookup.corrections }, (_, k) => ` + (${t} - ${o} >= ft_edges[${b} + ${k + 2}])`).join('');
       return `toInt64(${b}${passed})`;
     },
     // Arrays are 1-based: bucket i starts at ft_edges[i + 1].
-    start: (i) => `ft_edges[(${i}) + 1]`,
-    end: (i) => `ft_edges[(${i}) + 2]`,
+    start: (i) => `${o} + ft_edges[(${i}) + 1]`,
+    end: (i) => `${o} + ft_edges[(${i}) + 2]`,
   };
 }

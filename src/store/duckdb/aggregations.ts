@@ -4,6 +4,7 @@
 // after, off the caller's path: its rows in the one result table, its status in its record.
 // Until stored, its rows are answered from memory; after, from the table, in chunks
 // (result-chunks).
+import { missingRates, timedOut, tooManyRows } from '../aggregation-messages.js';
 import type { AggregationQuery, AggregationRow, AggregationStore } from '../aggregation-store.js';
 import { READ_STORED_ROWS_SQL, storeRowsSql } from './aggregation-sql.js';
 import { AggregationRecords } from './aggregation-records.js';
@@ -128,13 +129,11 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
         const read = performance.now();
         switch (outcome.kind) {
           case 'too-many':
-            return { record: await records.finish(id, 'FAILED', `The aggregation would return ${outcome.rows} rows, more than this server's limit of ${limits.maxRows}. Narrow the time range, choose a longer period, select fewer queues or fleets, or group by fewer fields.`, 0), rows: [], stored: nothingToStore };
+            return { record: await records.finish(id, 'FAILED', tooManyRows(limits.maxRows, outcome.rows), 0), rows: [], stored: nothingToStore };
           case 'timed-out':
-            return { record: await records.finish(id, 'TIMEOUT', `The aggregation ran past this server's limit of ${limits.timeoutMs / 1000} s. Narrow the time range, select fewer queues or fleets, or group by fewer fields.`, 0), rows: [], stored: nothingToStore };
+            return { record: await records.finish(id, 'TIMEOUT', timedOut(limits.timeoutMs), 0), rows: [], stored: nothingToStore };
           case 'computed': {
-            const message = outcome.missingRates.length
-              ? `No rate for ${outcome.missingRates.join(', ')}: that usage counts 0 USD. Add the rates to the pricing file (serve --pricing FILE).`
-              : undefined;
+            const message = missingRates(outcome.missingRates);
             const rows = toRows(outcome.rows);
             unstored.set(id, rows);
             const record = await records.complete(id, message, rows.length);

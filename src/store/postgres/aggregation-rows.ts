@@ -58,7 +58,8 @@ const toRow = (r: Row): AggregationRow => {
     runtimeSeconds: { sum: Number(r.runtime_sum), min: Number(r.runtime_min), max: Number(r.runtime_max) },
     costUsd: { sum: r.cost_sum as number, min: r.cost_min as number, max: r.cost_max as number },
   };
-  for (const [column, member] of GROUP_COLUMNS) if (r[column] !== null) row[member] = r[column] as string;
+  // Every member present, undefined where absent: the shape every engine answers.
+  for (const [column, member] of GROUP_COLUMNS) row[member] = r[column] === null ? undefined : (r[column] as string);
   return row;
 };
 

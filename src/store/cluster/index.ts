@@ -1,0 +1,193 @@
+// The cluster engine: Store over ClickHouse shards (sessions, aggregations) and PostgreSQL
+// (everything the API servers share), for any number of stateless API servers. The state's
+// resources, tokens and aggregation records are served as they are; sessions go through
+// batches published in PostgreSQL (session-ingest.ts); aggregations run as one flat query
+// over the Distributed table, on the snapshot taken at their Start. docs/DECISIONS.md,
+// "Past one machine".
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { missingRates, timedOut, tooManyRows } from '../aggregation-messages.js';
+import type { AggregationRecord, Lease } from '../aggregation-store.js';
+import { aggregationOutput, missingRatesOutput } from '../clickhouse/aggregation-rows.js';
+import { aggregationSql, missingRatesSql } from '../clickhouse/aggregation-sql.js';
+import { ClickHouseError } from '../clickhouse/http-query.js';
+import { distributedTablesDdl, identifier, localTablesDdl } from '../clickhouse/schema.js';
+import { Shards } from '../clickhouse/shards.js';
+import { openPostgresState } from '../postgres/index.js';
+import type { Store } from '../store.js';
+import type { Snapshot } from './cluster-state.js';
+import { clusterState } from './postgres-state-tx.js';
+import { receiveInMemory } from './received-body.js';
+import { clusterDeletions } from './session-deletions.js';
+import { ClusterIngest, removeBatchRows } from './session-ingest.js';
+import { getSession, listSessions } from './session-reads.js';
+
+export interface ClusterStoreOptions {
+  /** Each shard's HTTP URL, in the order of the cluster's definition. */
+  clickhouseUrls: string[];
+  /** The ClickHouse database (the same on every shard; `farmtally migrate` creates it). */
+  clickhouseDatabase: string;
+  /** postgres://... */
+  stateUrl: string;
+  log?: (line: string) => void;
+  /** How long the store's own leases (ingest batches) last unrenewed (default 30 s). */
+  leaseMs?: number;
+}
+
+const MIGRATE = 'Run farmtally migrate with the same --clickhouse-url, --clickhouse-database and --state-url first.';
+
+/** Refuses to open a cluster whose schema is not in place, saying what to run. */
+async function schemaInPlace(state: ReturnType<typeof openPostgresState>, shards: Shards): Promise<void> {
+  const health = await state.health();
+  if (!health.ok) {
+    await state.close();
+    throw new Error(/migrate/.test(health.problem) ? health.problem : `${health.problem} ${MIGRATE}`);
+  }
+  for (let shard = 0; shard < shards.count; shard++) {
+    const found = await shards.query(`EXISTS TABLE ${identifier(shards.database)}.superseded`, { shard }).catch(async (err) => {
+      await state.close();
+      throw err;
+    });
+    if (found.trim() !== '1') {
+      await state.close();
+      throw new Error(`ClickHouse shard ${shard + 1} (${shards.urls[shard]}) has no farmtally tables in database ${shards.database}. ${MIGRATE}`);
+    }
+  }
+}
+
+/** ClickHouse's code for a query past max_execution_time. */
+const TIMEOUT_EXCEEDED = 159;
+
+export async function openClusterStore(options: ClusterStoreOptions): Promise<Store> {
+  const log = options.log ?? (() => undefined);
+  const state = openPostgresState({ url: options.stateUrl, log });
+  const shards = new Shards(options.clickhouseUrls, options.clickhouseDatabase);
+  await schemaInPlace(state, shards);
+  const lease: Lease = { owner: `${hostname()}:${process.pid}:store:${randomBytes(4).toString('hex')}`, ttlMs: options.leaseMs ?? 30_000 };
+  const batches = clusterState(state);
+  const ingest = new ClusterIngest(batches, shards, lease);
+  const snapshotNow = (): Promise<Snapshot> => state.snapshot();
+  /** Each aggregation's snapshot, taken at its Start, until it runs (on the server that started it). */
+  const snapshots = new Map<string, Snapshot>();
+  const db = identifier(options.clickhouseDatabase);
+  const tables = { sessions: `${db}.sessions`, superseded: `${db}.superseded_local` };
+
+  // Batches whose server died before publishing them: their rows go, and they are abandoned.
+  const sweepBatches = async () => {
+    for (const { seq } of await state.expiredBatches()) {
+      await removeBatchRows(shards, seq);
+      await state.abandonBatch(seq);
+      log(`ingest batch ${seq} was never published (its server stopped); its rows were removed`);
+    }
+  };
+  const timers = [
+    setInterval(() => void state.renewLeases(lease.owner, lease.ttlMs).catch((err) => log(`renewing the ingest leases failed: ${String(err)}`)), lease.ttlMs / 3),
+    setInterval(() => void sweepBatches().catch((err) => log(`removing unpublished batches failed: ${String(err)}`)), Math.max(1_000, lease.ttlMs / 2)),
+  ];
+  for (const timer of timers) timer.unref();
+
+  async function customerManagedFleets(farmId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await state.listFleets(farmId, { limit: 1000, after });
+      ids.push(...page.items.filter((f) => f.kind === 'customerManaged').map((f) => f.fleetId));
+      after = page.nextAfter;
+    } while (after);
+    return ids;
+  }
+
+  const finish = async (id: string, status: Exclude<AggregationRecord['status'], 'IN_PROGRESS'>, message: string | undefined, rows: Parameters<typeof state.finishAggregation>[3]) => {
+    await state.finishAggregation(id, status, message, rows);
+    // Whatever was stored first (this, or FAILED by a sweep after this server lost its lease).
+    return (await state.getAggregation(id))!;
+  };
+
+  return {
+    ...state,
+    getSession: async (farmId, queueId, jobId, sessionId) => getSession(shards, await snapshotNow(), farmId, queueId, jobId, sessionId),
+    listSessions: async (farmId, queueId, jobId, page) => listSessions(shards, await snapshotNow(), farmId, queueId, jobId, page),
+    receiveBody: receiveInMemory,
+    stageSessions: async (farmId) => ingest.stage(farmId),
+    writeSessions: (farmId, records, nowMs) => ingest.write(farmId, records, nowMs),
+    ...clusterDeletions(batches, shards, ingest, snapshotNow),
+
+    async startAggregation(record, aggregationLease) {
+      const snapshot = await snapshotNow();
+      const claim = await state.startAggregation(record, aggregationLease);
+      if ('claimed' in claim) snapshots.set(record.aggregationId, snapshot);
+      return claim;
+    },
+    async runAggregation(id, q, limits) {
+      const snapshot = snapshots.get(id) ?? (await snapshotNow());
+      snapshots.delete(id);
+      const fleets = { customerManaged: await customerManagedFleets(q.farmId) };
+      const statement = aggregationSql(q, tables, snapshot, limits, fleets);
+      let output: string;
+      // Timed here, to the millisecond; ClickHouse stops its side too (whole seconds, a little later).
+      const deadline = AbortSignal.timeout(limits.timeoutMs);
+      try {
+        output = await shards.query(`${statement.sql}\nFORMAT JSONEachRow`, {
+          settings: { ...statement.settings, max_execution_time: Math.ceil(limits.timeoutMs / 1000) + 1, timeout_overflow_mode: 'throw' },
+          signal: deadline,
+          faults: false,
+        });
+      } catch (err) {
+        if (deadline.aborted || (err instanceof ClickHouseError && err.code === TIMEOUT_EXCEEDED)) {
+          return { record: await finish(id, 'TIMEOUT', timedOut(limits.timeoutMs), []), rows: [], stored: Promise.resolve() };
+        }
+        throw shards.fault(err);
+      }
+      const result = aggregationOutput(output, q, limits);
+      if (result.kind === 'too-many') return { record: await finish(id, 'FAILED', tooManyRows(limits.maxRows), []), rows: [], stored: Promise.resolve() };
+      const missing = missingRatesSql(q, tables, snapshot, fleets);
+      const names = missingRatesOutput(await shards.query(`${missing.sql}\nFORMAT JSONEachRow`, { settings: missing.settings }));
+      const record = await finish(id, 'COMPLETED', missingRates(names), result.rows);
+      return { record, rows: record.status === 'COMPLETED' ? result.rows : [], stored: Promise.resolve() };
+    },
+
+    async health() {
+      const stateHealth = await state.health();
+      if (!stateHealth.ok) return stateHealth;
+      try {
+        await Promise.all(shards.urls.map((_, shard) => shards.query('SELECT 1', { shard })));
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, problem: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    async close() {
+      for (const timer of timers) clearInterval(timer);
+      await state.close();
+    },
+  };
+}
+
+export interface ClusterSchemaOptions extends Omit<ClusterStoreOptions, 'leaseMs'> {
+  /** The cluster's name in the shards' configuration (remote_servers), for the Distributed tables. */
+  clickhouseCluster: string;
+}
+
+/**
+ * Creates or upgrades the schema: the database and tables on every shard, and the state in
+ * PostgreSQL. Safe to run again, and from several places at once. Answers what it did, for
+ * the command to print.
+ */
+export async function migrateCluster(options: ClusterSchemaOptions): Promise<string[]> {
+  const done: string[] = [];
+  const state = openPostgresState({ url: options.stateUrl, log: options.log });
+  try {
+    const before = await state.migrate();
+    done.push(before === 0 ? 'PostgreSQL: schema created' : `PostgreSQL: schema at version ${before}, up to date`);
+  } finally {
+    await state.close();
+  }
+  const shards = new Shards(options.clickhouseUrls, 'system');
+  const db = identifier(options.clickhouseDatabase);
+  for (let shard = 0; shard < shards.count; shard++) {
+    await shards.query(`CREATE DATABASE IF NOT EXISTS ${db}`, { shard });
+    for (const ddl of [...localTablesDdl(options.clickhouseDatabase), ...distributedTablesDdl(options.clickhouseDatabase, options.clickhouseCluster)]) await shards.query(ddl, { shard });
+    done.push(`ClickHouse shard ${shard + 1} (${shards.urls[shard]}): database ${options.clickhouseDatabase} and its tables in place`);
+  }
+  return done;
+}

@@ -1,0 +1,158 @@
+// Session ingest on the cluster: a batch becomes visible all at once, or never.
+// 1. A batch number is allocated and committed in PostgreSQL as `writing` (every snapshot
+//    taken from then on leaves it out).
+// 2. In one PostgreSQL transaction: the farm's row is locked (the farm's batches take turns),
+//    the versions the batch replaces are read from ClickHouse (through the snapshot of what
+//    is published), the batch is planned (batch-plan.ts), the queues and fleets it names are
+//    checked, its rows and superseded marks are written to each shard's local tables, its
+//    jobs and session counts are written, and it is published. Commit = visible.
+// 3. Anything failing on the way leaves the batch unpublished: it is abandoned and its rows
+//    removed from the shards (or, should that fail too, by the sweeper once its lease
+//    expires). docs/DECISIONS.md, "Past one machine".
+import type { SessionRecord } from '../../domain/resources.js';
+import type { Lease } from '../aggregation-store.js';
+import type { Shards } from '../clickhouse/shards.js';
+import { type BatchWritten, type IngestCounts, MissingParentsError, StorageFault, type StagedSessions } from '../store.js';
+import { latestRecords, planBatch, type BatchPlan, type StoredVersion } from './batch-plan.js';
+import type { ClusterState, Respanned, StateTx } from './cluster-state.js';
+import { fromSessionRow, readVisible, toSessionRow, type Snapshot } from './session-rows.js';
+
+/** Session IDs asked for in one statement (the IN list's text stays well under a MiB). */
+const IDS_PER_LOOKUP = 5_000;
+
+async function storedVersions(shards: Shards, farmId: string, sessionIds: string[], snapshot: Snapshot): Promise<Map<string, StoredVersion>> {
+  const found = new Map<string, StoredVersion>();
+  for (let i = 0; i < sessionIds.length; i += IDS_PER_LOOKUP) {
+    const rows = await readVisible(shards, farmId, snapshot, { sessionIds: sessionIds.slice(i, i + IDS_PER_LOOKUP) });
+    for (const row of rows) found.set(row.session_id as string, { record: fromSessionRow(row), batchSeq: Number(row.batch_seq) });
+  }
+  return found;
+}
+
+/** Writes new versions and superseded marks to the shards they belong on. */
+export async function writeRows(shards: Shards, farmId: string, seq: number, plan: Pick<BatchPlan, 'writes' | 'superseded'>, nowMs: number): Promise<void> {
+  const perShard = Array.from({ length: shards.count }, () => ({ sessions: [] as Record<string, unknown>[], superseded: [] as Record<string, unknown>[] }));
+  for (const record of plan.writes) perShard[shards.shardOf(farmId, record.sessionId)]!.sessions.push(toSessionRow(farmId, record, nowMs, seq));
+  for (const old of plan.superseded) {
+    perShard[shards.shardOf(farmId, old.sessionId)]!.superseded.push({ farm_id: farmId, session_id: old.sessionId, batch_seq: old.batchSeq, by_seq: seq });
+  }
+  await Promise.all(
+    perShard.map(async (rows, shard) => {
+      await shards.insert(shard, 'sessions_local', rows.sessions);
+      await shards.insert(shard, 'superseded_local', rows.superseded);
+    }),
+  );
+}
+
+/** The snapshot as it will be once batch `seq` is published: what the batch's own reads of its result see. */
+export const withBatch = (snapshot: Snapshot, seq: number): Snapshot => ({ upTo: Math.max(snapshot.upTo, seq), excluded: snapshot.excluded.filter((s) => s !== seq) });
+
+/** The jobs' spans over their visible sessions in `snapshot`: min start, and the latest end once none runs; no span for a job left with none. */
+export async function respans(shards: Shards, farmId: string, jobIds: readonly string[], snapshot: Snapshot): Promise<Respanned[]> {
+  const rows = await readVisible(shards, farmId, snapshot, { jobIds, select: 'job_id, min(started_at) AS first_start, countIf(isNull(ended_at)) AS running, max(ended_at) AS last_end', groupBy: 'job_id' });
+  const spans = new Map(rows.map((r) => [r.job_id as string, { startedAt: Number(r.first_start), endedAt: Number(r.running) === 0 ? Number(r.last_end) : undefined }]));
+  return jobIds.map((jobId) => ({ jobId, span: spans.get(jobId) }));
+}
+
+export class ClusterIngest {
+  /** Each farm's last batch on this server: the next one waits for it, so a server's batches of a farm count in the order they arrived. */
+  private readonly lastOfFarm = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly shards: Shards,
+    private readonly lease: Lease,
+  ) {}
+
+  /**
+   * Runs `work` as one batch of the farm: allocated, in the farm's turn, with the snapshot
+   * of everything published before it, and published at the end with `counts`; all or
+   * nothing (see the top of this file). Deletions are batches too (session-deletions.ts).
+   */
+  async batch<T>(farmId: string, work: (tx: StateTx, seq: number, snapshot: Snapshot) => Promise<{ result: T; counts: Omit<IngestCounts, 'received'> }>): Promise<T & { seq: number }> {
+    const before = this.lastOfFarm.get(farmId);
+    const mine = (async () => {
+      await before?.catch(() => undefined);
+      return this.batchInTurn(farmId, work);
+    })();
+    this.lastOfFarm.set(farmId, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.lastOfFarm.get(farmId) === mine) this.lastOfFarm.delete(farmId);
+    }
+  }
+
+  private async batchInTurn<T>(farmId: string, work: (tx: StateTx, seq: number, snapshot: Snapshot) => Promise<{ result: T; counts: Omit<IngestCounts, 'received'> }>): Promise<T & { seq: number }> {
+    const seq = await this.state.openBatch(farmId, this.lease);
+    try {
+      return await this.state.transaction(async (tx) => {
+        await tx.lockFarm(farmId);
+        // After the lock: every earlier batch of the farm is published or abandoned now.
+        const { result, counts } = await work(tx, seq, await tx.snapshot());
+        if (!(await tx.publishBatch(seq, counts))) {
+          throw new StorageFault('unavailable', `batch ${seq} lost its lease before it could be published (this server was cut off from PostgreSQL too long); nothing of it was written. Send it again.`);
+        }
+        return { ...result, seq };
+      });
+    } catch (err) {
+      await this.abandon(seq);
+      throw err;
+    }
+  }
+
+  /** Writes one batch of records. */
+  async write(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchWritten> {
+    const { seq, ...counts } = await this.batch(farmId, async (tx, seq, snapshot) => {
+      const stored = await storedVersions(this.shards, farmId, latestRecords(records).map((r) => r.sessionId), snapshot);
+      const plan = planBatch(records, stored);
+      if (plan.writes.length > 0) await this.apply(tx, farmId, seq, plan, snapshot, nowMs);
+      return { result: plan.counts, counts: plan.counts };
+    });
+    return { ...counts, batchId: String(seq) };
+  }
+
+  /** Writes a planned batch's rows, marks, jobs and counts (its parents checked first). */
+  async apply(tx: StateTx, farmId: string, seq: number, plan: BatchPlan, snapshot: Snapshot, nowMs: number): Promise<void> {
+    const named = (kind: 'queue' | 'fleet') => [...new Set(plan.writes.map((r) => (kind === 'queue' ? r.queueId : r.fleetId)))];
+    const missing = await tx.missingParents(farmId, named('queue'), named('fleet'));
+    if (missing.queueIds.length || missing.fleetIds.length) throw new MissingParentsError(missing.queueIds, missing.fleetIds);
+    await writeRows(this.shards, farmId, seq, plan, nowMs);
+    // Spans of jobs an update touched, over what is visible once this batch is published.
+    await tx.writeJobs(farmId, nowMs, plan.namedJobs, await respans(this.shards, farmId, plan.respanJobs, withBatch(snapshot, seq)));
+    await tx.adjustSessionCounts(farmId, plan.sessionDeltas);
+  }
+
+  /** Marks the batch abandoned and removes its rows; a failure here is left to the sweeper (the batch is invisible either way). */
+  private async abandon(seq: number): Promise<void> {
+    try {
+      await this.state.abandonBatch(seq);
+      await removeBatchRows(this.shards, seq);
+    } catch {
+      // The batch stays `writing` until its lease expires; the sweeper then does this.
+    }
+  }
+
+  /** Opens a large batch: its records are held in memory until commit (bounded by --max-batch-records). */
+  stage(farmId: string): StagedSessions {
+    let records: SessionRecord[] = [];
+    return {
+      append: async (more) => void records.push(...more),
+      commit: async (nowMs) => {
+        try {
+          return await this.write(farmId, records, nowMs);
+        } finally {
+          records = [];
+        }
+      },
+      discard: async () => void (records = []),
+    };
+  }
+}
+
+/** Removes a batch's rows and marks from every shard (a mutation: asynchronous on the shard, and the batch is invisible meanwhile). */
+export async function removeBatchRows(shards: Shards, seq: number): Promise<void> {
+  const n = Math.trunc(seq);
+  await shards.onEach(`ALTER TABLE sessions_local DELETE WHERE batch_seq = ${n}`);
+  await shards.onEach(`ALTER TABLE superseded_local DELETE WHERE by_seq = ${n}`);
+}

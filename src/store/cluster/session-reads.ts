@@ -1,0 +1,34 @@
+// GetSession and ListSessions on the cluster: a job's visible sessions, by start time then
+// ID, paged by that key (`after` = "startedAt:sessionId", as the DuckDB store pages them).
+import type { Session } from '../../domain/resources.js';
+import { SESSION_RECORD_FIELDS } from '../../domain/session-record.js';
+import type { Shards } from '../clickhouse/shards.js';
+import { int64, stringLiteral } from '../clickhouse/sql-text.js';
+import type { Page, PageRequest } from '../store.js';
+import type { Snapshot } from './cluster-state.js';
+import { fromSessionRow, readVisible } from './session-rows.js';
+
+/** Every field present, undefined where the session has none: the shape every engine answers. */
+const EVERY_FIELD = Object.fromEntries(SESSION_RECORD_FIELDS.map((f) => [f, undefined]));
+
+const toSession = (farmId: string, row: Record<string, unknown>): Session => ({ ...EVERY_FIELD, ...fromSessionRow(row), farmId, updatedAt: Number(row.updated_at) });
+
+const ofJob = (queueId: string, jobId: string) => `queue_id = ${stringLiteral(queueId)} AND job_id = ${stringLiteral(jobId)}`;
+
+export async function getSession(shards: Shards, snapshot: Snapshot, farmId: string, queueId: string, jobId: string, sessionId: string): Promise<Session | undefined> {
+  const [row] = await readVisible(shards, farmId, snapshot, { sessionIds: [sessionId], where: ofJob(queueId, jobId) });
+  return row && toSession(farmId, row);
+}
+
+export async function listSessions(shards: Shards, snapshot: Snapshot, farmId: string, queueId: string, jobId: string, req: PageRequest): Promise<Page<Session>> {
+  let where = ofJob(queueId, jobId);
+  if (req.after !== undefined) {
+    const cut = req.after.indexOf(':');
+    const [startedAt, sessionId] = [int64(Number(req.after.slice(0, cut))), stringLiteral(req.after.slice(cut + 1))];
+    where += ` AND (started_at > ${startedAt} OR (started_at = ${startedAt} AND session_id > ${sessionId}))`;
+  }
+  const rows = await readVisible(shards, farmId, snapshot, { where, orderBy: 'started_at, session_id', limit: req.limit + 1 });
+  const kept = rows.slice(0, req.limit).map((r) => toSession(farmId, r));
+  const last = kept[kept.length - 1];
+  return { items: kept, nextAfter: rows.length > req.limit && last ? `${last.startedAt}:${last.sessionId}` : undefined };
+}
