@@ -14,7 +14,7 @@ import { ClickHouseError } from '../clickhouse/http-query.js';
 import { distributedTablesDdl, identifier, localTablesDdl } from '../clickhouse/schema.js';
 import { Shards } from '../clickhouse/shards.js';
 import { openPostgresState } from '../postgres/index.js';
-import type { Store } from '../store.js';
+import type { Store, StoreHealth } from '../store.js';
 import type { Snapshot } from './cluster-state.js';
 import { clusterState } from './postgres-state-tx.js';
 import { receiveInMemory } from './received-body.js';
@@ -53,6 +53,28 @@ async function schemaInPlace(state: ReturnType<typeof openPostgresState>, shards
       throw new Error(`ClickHouse shard ${shard + 1} (${shards.urls[shard]}) has no farmtally tables in database ${shards.database}. ${MIGRATE}`);
     }
   }
+}
+
+/**
+ * Whether PostgreSQL and every shard answer, asked at most once a second (a load balancer
+ * may ask often; callers within the second share the answer).
+ */
+function shardsHealth(state: ReturnType<typeof openPostgresState>, shards: Shards): () => Promise<StoreHealth> {
+  let last: { at: number; answer: Promise<StoreHealth> } | undefined;
+  const ask = async (): Promise<StoreHealth> => {
+    const stateHealth = await state.health();
+    if (!stateHealth.ok) return stateHealth;
+    try {
+      await Promise.all(shards.urls.map((_, shard) => shards.query('SELECT 1', { shard, signal: AbortSignal.timeout(5_000) })));
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, problem: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  return () => {
+    if (!last || Date.now() - last.at >= 1_000) last = { at: Date.now(), answer: ask() };
+    return last.answer;
+  };
 }
 
 /** ClickHouse's code for a query past max_execution_time. */
@@ -146,16 +168,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
       return { record, rows: record.status === 'COMPLETED' ? result.rows : [], stored: Promise.resolve() };
     },
 
-    async health() {
-      const stateHealth = await state.health();
-      if (!stateHealth.ok) return stateHealth;
-      try {
-        await Promise.all(shards.urls.map((_, shard) => shards.query('SELECT 1', { shard })));
-        return { ok: true };
-      } catch (err) {
-        return { ok: false, problem: err instanceof Error ? err.message : String(err) };
-      }
-    },
+    health: shardsHealth(state, shards),
     async close() {
       for (const timer of timers) clearInterval(timer);
       await state.close();
