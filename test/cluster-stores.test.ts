@@ -6,8 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newId } from '../src/domain/resources.js';
-import type { NewAggregation } from '../src/store/aggregation-store.js';
 import { Shards } from '../src/store/clickhouse/shards.js';
 import { migrateCluster, openClusterStore } from '../src/store/cluster/index.js';
 import { toSessionRow } from '../src/store/cluster/session-rows.js';
@@ -15,14 +13,9 @@ import { openPostgresState } from '../src/store/postgres/index.js';
 import type { Store } from '../src/store/store.js';
 import { eventually } from './support/eventually.js';
 import { clusterForTests, scratchCluster, type ScratchCluster } from './support/cluster.js';
-import { ingest, parents, record, tick } from './store-contract/fixtures.js';
+import { ingest, newAggregation, parents, record } from './store-contract/fixtures.js';
 
 const { urls, skip } = await clusterForTests();
-
-const newAggregation = (farmId: string): NewAggregation => {
-  const now = tick();
-  return { aggregationId: newId(''), farmId, groupBy: ['QUEUE_ID'], statistics: ['SUM'], createdAt: now, expiresAt: now + 3_600_000 };
-};
 
 describe('two cluster stores on one cluster', { skip }, () => {
   let scratch: ScratchCluster;

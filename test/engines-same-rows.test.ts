@@ -18,7 +18,8 @@ import type { Store } from '../src/store/store.js';
 import { generateFarm } from './reference/aggregate-reference.js';
 import { close } from './support/same-rows.js';
 import { clusterForTests, scratchCluster, type ScratchCluster } from './support/cluster.js';
-import { fleet, queue, tick } from './store-contract/fixtures.js';
+import { storeGeneratedFarm } from './store-contract/aggregations.js';
+import { tick } from './store-contract/fixtures.js';
 
 const { urls, skip } = await clusterForTests();
 const farm = generateFarm(4242, { sessions: 400 });
@@ -31,15 +32,6 @@ const GROUPS: GroupByField[][] = [
   ['FLEET_ID', 'INSTANCE_TYPE'],
   ['QUEUE_ID', 'FLEET_ID', 'JOB_ID', 'USER_ID', 'USAGE_TYPE', 'INSTANCE_TYPE', 'LICENSE_PRODUCT'],
 ];
-
-async function fill(store: Store): Promise<void> {
-  await store.createFarm({ farmId: farm.farmId, displayName: 'generated', costScaleFactor: farm.costScaleFactor, createdAt: tick(), createdBy: 'test' });
-  for (const q of farm.queues) await store.createQueue(queue(farm.farmId, { queueId: q.queueId, displayName: q.displayName }));
-  for (const f of farm.fleets) await store.createFleet(fleet(farm.farmId, f.kind, { fleetId: f.fleetId, displayName: f.displayName }));
-  const staged = await store.stageSessions(farm.farmId);
-  await staged.append(farm.sessions.map(({ fleetKind: _kind, ...record }) => record));
-  await staged.commit(tick());
-}
 
 async function rowsOf(store: Store, zone: string, period: Period | undefined, groupBy: GroupByField[], kind: 'queue' | 'fleet'): Promise<AggregationRow[]> {
   const aggregationId = newId('');
@@ -87,7 +79,7 @@ describe('both engines answer the same rows', { skip }, () => {
     scratch = await scratchCluster(urls!);
     await migrateCluster(scratch);
     [duck, cluster] = await Promise.all([openDuckDbStore({ dataDir: ':memory:' }), openClusterStore(scratch)]);
-    await Promise.all([fill(duck), fill(cluster)]);
+    await Promise.all([storeGeneratedFarm(duck, farm), storeGeneratedFarm(cluster, farm)]);
   });
   after(async () => {
     await Promise.all([duck?.close(), cluster?.close()]);

@@ -32,7 +32,7 @@ interface Case {
 }
 
 /** The generated farm's resources and sessions, put in through the store; the farm's own IDs are kept. */
-async function store_(store: Store, farm: GeneratedFarm): Promise<void> {
+export async function storeGeneratedFarm(store: Store, farm: GeneratedFarm): Promise<void> {
   await store.createFarm({ farmId: farm.farmId, displayName: 'generated', costScaleFactor: farm.costScaleFactor, createdAt: tick(), createdBy: 'contract' });
   for (const q of farm.queues) await store.createQueue(queue(farm.farmId, { queueId: q.queueId, displayName: q.displayName }));
   for (const f of farm.fleets) await store.createFleet(fleet(farm.farmId, f.kind, { fleetId: f.fleetId, displayName: f.displayName }));
@@ -51,7 +51,7 @@ export function aggregationContract(store: () => Store): void {
   describe('aggregations', () => {
     const farm = generateFarm(9101, { sessions: 250 });
 
-    before(async () => store_(store(), farm));
+    before(async () => storeGeneratedFarm(store(), farm));
 
     async function run(c: Case, limits: AggregationLimits = NO_LIMITS) {
       const zone = parseTimezone(c.timezone ?? 'UTC', false) as TimeZone;

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '../../src/domain/resources.js';
-import type { Lease, NewAggregation } from '../../src/store/aggregation-store.js';
+import type { Lease } from '../../src/store/aggregation-store.js';
 import type { Store } from '../../src/store/store.js';
-import * as fixtures from './fixtures.js';
-import { CONTRACT_LEASE, farm, SHORT_LEASE, tick } from './fixtures.js';
+import { begin, CONTRACT_LEASE, farm, newAggregation, SHORT_LEASE } from './fixtures.js';
 
 /** What the farm slot cases use of a store; an engine that keeps the cluster's shared state alone (store/postgres) runs them too. */
 export type FarmSlotContractStore = Pick<
@@ -16,13 +15,8 @@ export type FarmSlotContractStore = Pick<
   'createFarm' | 'startAggregation' | 'claimFarmSlot' | 'releaseFarmSlot' | 'renewLeases' | 'getAggregation' | 'failExpiredAggregations'
 >;
 
-// fixtures.ts types begin with the whole Store; it uses only startAggregation.
-const begin = fixtures.begin as (store: Pick<Store, 'startAggregation'>, ...rest: Parameters<typeof fixtures.begin> extends [unknown, ...infer R] ? R : never) => Promise<void>;
 
-function newAggregation(farmId: string): NewAggregation {
-  const now = tick();
-  return { aggregationId: newId(''), farmId, groupBy: ['QUEUE_ID'], statistics: ['SUM'], createdAt: now, expiresAt: now + 3_600_000 };
-}
+
 
 async function newFarm(store: FarmSlotContractStore): Promise<string> {
   const f = farm();

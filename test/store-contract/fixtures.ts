@@ -27,7 +27,7 @@ export interface Parents {
   fleetId: string;
 }
 
-export async function parents(store: Store, kind: FleetKind = 'customerManaged'): Promise<Parents> {
+export async function parents(store: Pick<Store, 'createFarm' | 'createQueue' | 'createFleet'>, kind: FleetKind = 'customerManaged'): Promise<Parents> {
   const f = farm();
   await store.createFarm(f);
   const q = queue(f.farmId);
@@ -64,12 +64,12 @@ export function countsOf(written: BatchWritten): Omit<IngestCounts, 'received'> 
 }
 
 /** One batch, appended in the order given, then committed: its counts. */
-export async function ingest(store: Store, farmId: string, records: readonly SessionRecord[], nowMs = tick()): Promise<Omit<IngestCounts, 'received'>> {
+export async function ingest(store: Pick<Store, 'stageSessions'>, farmId: string, records: readonly SessionRecord[], nowMs = tick()): Promise<Omit<IngestCounts, 'received'>> {
   return countsOf(await stageAndCommitWritten(store, farmId, records, nowMs));
 }
 
 /** One batch, appended in the order given, then committed: its counts and batch ID. */
-export async function stageAndCommitWritten(store: Store, farmId: string, records: readonly SessionRecord[], nowMs = tick()): Promise<BatchWritten> {
+export async function stageAndCommitWritten(store: Pick<Store, 'stageSessions'>, farmId: string, records: readonly SessionRecord[], nowMs = tick()): Promise<BatchWritten> {
   const staged = await store.stageSessions(farmId);
   await staged.append(records);
   return staged.commit(nowMs);
@@ -80,7 +80,13 @@ export const CONTRACT_LEASE: Lease = { owner: 'contract', ttlMs: 600_000 };
 /** A lease that expires within a test: its owner never renews it. */
 export const SHORT_LEASE: Lease = { owner: 'contract-short', ttlMs: 150 };
 
+/** A new aggregation's record for the farm, created now and expiring in an hour. */
+export function newAggregation(farmId: string): NewAggregation {
+  const now = tick();
+  return { aggregationId: newId(''), farmId, groupBy: ['QUEUE_ID'], statistics: ['SUM'], createdAt: now, expiresAt: now + 3_600_000 };
+}
+
 /** Starts an aggregation's record and takes its farm's slot, which must be free. */
-export async function begin(store: Store, rec: NewAggregation, lease: Lease = CONTRACT_LEASE): Promise<void> {
+export async function begin(store: Pick<Store, 'startAggregation'>, rec: NewAggregation, lease: Lease = CONTRACT_LEASE): Promise<void> {
   assert.deepEqual(await store.startAggregation(rec, lease), { claimed: true });
 }

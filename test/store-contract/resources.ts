@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ClientTokenStore, ResourceStore, Store } from '../../src/store/store.js';
-import * as fixtures from './fixtures.js';
-import { farm, fleet, queue, record } from './fixtures.js';
+import { farm, fleet, ingest, parents, queue, record } from './fixtures.js';
 
 /**
  * What the resource cases use of a store: its resources but sessions, client tokens, the
@@ -13,9 +12,6 @@ import { farm, fleet, queue, record } from './fixtures.js';
  */
 export type ResourceContractStore = Omit<ResourceStore, 'getSession' | 'listSessions'> & ClientTokenStore & Pick<Store, 'serverSecret' | 'health' | 'stageSessions'>;
 
-// fixtures.ts types its helpers with the whole Store; these two use only what is named here.
-const parents = fixtures.parents as (store: Pick<Store, 'createFarm' | 'createQueue' | 'createFleet'>) => ReturnType<typeof fixtures.parents>;
-const ingest = fixtures.ingest as (store: Pick<Store, 'stageSessions'>, ...rest: Parameters<typeof fixtures.ingest> extends [unknown, ...infer R] ? R : never) => ReturnType<typeof fixtures.ingest>;
 
 /** The members that hold a value: an engine may give an absent member as undefined or leave it out. */
 const defined = <T extends object>(value: T | undefined) => value && Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));

@@ -5,21 +5,11 @@
 // sessions; a job an update or deletion touched gets its span from its sessions again, and
 // is deleted when it has none left.
 import type { Job } from '../../domain/resources.js';
-import type { PostgresState, Row, Sql } from '../postgres/index.js';
+import type { PostgresState, Sql } from '../postgres/index.js';
+import { toJob } from '../rows.js';
 import type { NamedJob } from './batch-plan.js';
 import type { ClusterState, Respanned, StateTx } from './cluster-state.js';
 
-const toJob = (r: Row): Job => ({
-  farmId: r.farm_id as string,
-  queueId: r.queue_id as string,
-  jobId: r.job_id as string,
-  name: r.name as string,
-  userId: r.user_id as string,
-  createdAt: r.created_at as number,
-  updatedAt: r.updated_at as number,
-  startedAt: r.started_at as number,
-  endedAt: (r.ended_at as number | null) ?? undefined,
-});
 
 /** The jobs as they will be: named ones extended (or respanned), respanned ones alone; undefined for a job to delete. */
 export function nextJobs(farmId: string, nowMs: number, stored: ReadonlyMap<string, Job>, named: readonly NamedJob[], respanned: readonly Respanned[]): Map<string, Job | undefined> {

@@ -5,25 +5,11 @@
 // and a client polls while its aggregation runs (each poll's query on the engine slowed the
 // aggregation itself, BENCHMARKS.md).
 import { listValue } from '@duckdb/node-api';
-import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
 import type { AggregationRecord, AggregationStatus } from '../aggregation-store.js';
+import { toAggregationRecord } from '../rows.js';
 import { RESULT_ROWS_TABLE } from './aggregation-sql.js';
-import type { Database, Row, Sql } from './database.js';
+import type { Database, Sql } from './database.js';
 import type { FarmSlots } from './farm-slots.js';
-
-const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
-
-const toRecord = (r: Row): AggregationRecord => ({
-  aggregationId: r.aggregation_id as string,
-  farmId: r.farm_id as string,
-  status: r.status as AggregationStatus,
-  statusMessage: opt(r.status_message),
-  groupBy: r.group_by as GroupByField[],
-  statistics: r.statistics as Statistic[],
-  createdAt: r.created_at as number,
-  expiresAt: r.expires_at as number,
-  rowCount: r.row_count as number,
-});
 
 export class AggregationRecords {
   private readonly finished = new Map<string, AggregationRecord>();
@@ -46,14 +32,14 @@ export class AggregationRecords {
     if (known) return { ...known };
     const r = await this.db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]);
     if (!r) return undefined;
-    const record = toRecord(r);
+    const record = toAggregationRecord(r);
     if (record.status !== 'IN_PROGRESS') this.finished.set(id, record);
     return { ...record };
   }
 
   /** Stores the outcome; when it cannot be stored (the engine failed), callers see FAILED at once and the file says so once the engine is back. */
   async finish(id: string, status: AggregationStatus, message: string | undefined, rowCount: number): Promise<AggregationRecord> {
-    const base = this.running.get(id) ?? this.finished.get(id) ?? toRecord((await this.db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]))!);
+    const base = this.running.get(id) ?? this.finished.get(id) ?? toAggregationRecord((await this.db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]))!);
     try {
       await this.db.run(`UPDATE aggregations SET status = $2, status_message = $3, row_count = $4 WHERE aggregation_id = $1`, [id, status, message ?? null, rowCount]);
       this.slots.ended(id);

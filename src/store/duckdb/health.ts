@@ -13,6 +13,7 @@
 import { StorageFault, type StoreHealth } from '../store.js';
 import type { Database } from './database.js';
 import { engineCause } from './engine-faults.js';
+import { within } from '../health-wait.js';
 
 /** A read answers for this long: checks within it share its outcome. */
 const PROBE_EVERY_MS = 1_000;
@@ -63,14 +64,5 @@ export class StoreHealthCheck {
       });
     this.reading = { since: now, outcome };
     return within(outcome, PROBE_WAIT_MS, late);
-  }
-}
-
-async function within(outcome: Promise<StoreHealth>, ms: number, late: StoreHealth): Promise<StoreHealth> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([outcome, new Promise<StoreHealth>((resolve) => (timer = setTimeout(() => resolve(late), ms)))]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -2,50 +2,11 @@
 // writes each committed on its own (database.ts). Lists page by keyset on (creation or
 // start time, ID), so a page boundary stays put while other rows are added.
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { Farm, Fleet, FleetKind, Job, Queue } from '../../domain/resources.js';
-import type { DeleteOutcome, FleetStatus, FleetWithStatus, Page, PageRequest, QueueStatus, QueueWithStatus, ResourceStore } from '../store.js';
+import type { Farm, Fleet, Queue } from '../../domain/resources.js';
+import type { DeleteOutcome, Page, PageRequest, ResourceStore } from '../store.js';
 import type { Database, Row } from './database.js';
 import { toSession } from './session-columns.js';
-
-const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
-
-function audit(r: Row) {
-  return {
-    createdAt: r.created_at as number,
-    createdBy: r.created_by as string,
-    updatedAt: opt<number>(r.updated_at),
-    updatedBy: opt<string>(r.updated_by),
-  };
-}
-
-const toFarm = (r: Row): Farm => ({
-  farmId: r.farm_id as string,
-  displayName: r.display_name as string,
-  description: opt(r.description),
-  kmsKeyArn: opt(r.kms_key_arn),
-  costScaleFactor: r.cost_scale_factor as number,
-  tags: r.tags ? JSON.parse(r.tags as string) : undefined,
-  ...audit(r),
-});
-const toQueue = (r: Row): QueueWithStatus => ({
-  farmId: r.farm_id as string,
-  queueId: r.queue_id as string,
-  displayName: r.display_name as string,
-  description: opt(r.description),
-  details: JSON.parse(r.details as string),
-  status: r.status as QueueStatus,
-  ...audit(r),
-});
-const toFleet = (r: Row): FleetWithStatus => ({
-  farmId: r.farm_id as string,
-  fleetId: r.fleet_id as string,
-  displayName: r.display_name as string,
-  description: opt(r.description),
-  kind: r.kind as FleetKind,
-  details: JSON.parse(r.details as string),
-  status: r.status as FleetStatus,
-  ...audit(r),
-});
+import { toFarm, toFleet, toJob, toQueue } from '../rows.js';
 
 // farmtally schedules nothing and creates fleets at once: every queue is IDLE and every fleet
 // ACTIVE. Reading them through these views makes status a column like any other, so the
@@ -53,17 +14,6 @@ const toFleet = (r: Row): FleetWithStatus => ({
 const QUEUES = `(SELECT *, 'IDLE' AS status FROM queues) AS queues`;
 const FLEETS = `(SELECT *, 'ACTIVE' AS status FROM fleets) AS fleets`;
 
-const toJob = (r: Row): Job => ({
-  farmId: r.farm_id as string,
-  queueId: r.queue_id as string,
-  jobId: r.job_id as string,
-  name: r.name as string,
-  userId: r.user_id as string,
-  createdAt: r.created_at as number,
-  updatedAt: r.updated_at as number,
-  startedAt: r.started_at as number,
-  endedAt: opt(r.ended_at),
-});
 
 /**
  * One page of `table` filtered by `where` (column = value; an undefined value does not

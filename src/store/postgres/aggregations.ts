@@ -4,11 +4,11 @@
 // rows in one transaction, failed when their server's lease expired, and deleted with their
 // rows once expired. Running them is the cluster store's (ClickHouse): this module keeps the
 // outcome.
-import type { GroupByField, Statistic } from '../../domain/aggregation-rules.js';
-import type { AggregationRecord, AggregationRow, AggregationStatus, AggregationStore } from '../aggregation-store.js';
-import type { PgDatabase, Row } from './connection.js';
+import type { AggregationRow, AggregationStatus, AggregationStore } from '../aggregation-store.js';
+import type { PgDatabase } from './connection.js';
 import { insertRows, readRows } from './aggregation-rows.js';
 import { claimSlot, leaseEnd, releaseSlot, renewLeases } from './leases.js';
+import { toAggregationRecord } from '../rows.js';
 
 export type StateAggregations = Omit<AggregationStore, 'runAggregation'> & {
   /**
@@ -19,19 +19,6 @@ export type StateAggregations = Omit<AggregationStore, 'runAggregation'> & {
   finishAggregation(aggregationId: string, status: Exclude<AggregationStatus, 'IN_PROGRESS'>, message: string | undefined, rows: readonly AggregationRow[]): Promise<boolean>;
 };
 
-const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
-
-const toRecord = (r: Row): AggregationRecord => ({
-  aggregationId: r.aggregation_id as string,
-  farmId: r.farm_id as string,
-  status: r.status as AggregationStatus,
-  statusMessage: opt(r.status_message),
-  groupBy: r.group_by as GroupByField[],
-  statistics: r.statistics as Statistic[],
-  createdAt: r.created_at as number,
-  expiresAt: r.expires_at as number,
-  rowCount: r.row_count as number,
-});
 
 export function postgresAggregations(db: PgDatabase): StateAggregations {
   return {
@@ -53,7 +40,7 @@ export function postgresAggregations(db: PgDatabase): StateAggregations {
 
     async getAggregation(id) {
       const r = await db.one(`SELECT * FROM aggregations WHERE aggregation_id = $1`, [id]);
-      return r && toRecord(r);
+      return r && toAggregationRecord(r);
     },
     readAggregationRows: (id, offset, limit) => readRows(db, id, offset, limit),
 

@@ -5,6 +5,7 @@
 // on every request that changes anything.
 import { StorageFault, type StoreHealth } from '../store.js';
 import type { PgDatabase } from './connection.js';
+import { within } from '../health-wait.js';
 
 const PROBE_EVERY_MS = 1_000;
 const PROBE_WAIT_MS = 5_000;
@@ -43,13 +44,4 @@ function problemOf(err: unknown, where: string): string {
   if (err instanceof StorageFault) return err.message;
   if ((err as { code?: unknown }).code === UNDEFINED_TABLE) return `the PostgreSQL state at ${where} has no schema yet: run farmtally migrate.`;
   return `PostgreSQL at ${where} failed a read: ${err instanceof Error ? err.message : String(err)}`;
-}
-
-async function within(outcome: Promise<StoreHealth>, ms: number, late: StoreHealth): Promise<StoreHealth> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([outcome, new Promise<StoreHealth>((resolve) => (timer = setTimeout(() => resolve(late), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -9,9 +9,10 @@
 // against a queue or fleet locks that row (adjustSessionCounts): so either the ingest commits
 // first and the deletion sees its count, or the deletion commits first and the ingest finds
 // the parent gone (MissingParentsError) and publishes nothing.
-import type { Farm, Fleet, FleetKind, Job, Queue } from '../../domain/resources.js';
-import { MissingParentsError, type DeleteOutcome, type FleetStatus, type FleetWithStatus, type Page, type PageRequest, type QueueStatus, type QueueWithStatus, type ResourceStore } from '../store.js';
+import type { Farm, Fleet, Job, Queue } from '../../domain/resources.js';
+import { MissingParentsError, type DeleteOutcome, type Page, type PageRequest, type ResourceStore } from '../store.js';
 import type { PgDatabase, Row, Sql } from './connection.js';
+import { toFarm, toFleet, toJob, toQueue } from '../rows.js';
 
 /** A change in how many sessions name a queue or fleet. */
 export interface SessionCountDelta {
@@ -38,57 +39,6 @@ export type StateResources = Omit<ResourceStore, 'getSession' | 'listSessions'> 
   /** The IDs of the farm's queues and fleets: the parents a session record may name. */
   sessionParentIds(farmId: string): Promise<{ queueIds: string[]; fleetIds: string[] }>;
 };
-
-const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
-
-function audit(r: Row) {
-  return {
-    createdAt: r.created_at as number,
-    createdBy: r.created_by as string,
-    updatedAt: opt<number>(r.updated_at),
-    updatedBy: opt<string>(r.updated_by),
-  };
-}
-
-const toFarm = (r: Row): Farm => ({
-  farmId: r.farm_id as string,
-  displayName: r.display_name as string,
-  description: opt(r.description),
-  kmsKeyArn: opt(r.kms_key_arn),
-  costScaleFactor: r.cost_scale_factor as number,
-  tags: r.tags ? JSON.parse(r.tags as string) : undefined,
-  ...audit(r),
-});
-const toQueue = (r: Row): QueueWithStatus => ({
-  farmId: r.farm_id as string,
-  queueId: r.queue_id as string,
-  displayName: r.display_name as string,
-  description: opt(r.description),
-  details: JSON.parse(r.details as string),
-  status: r.status as QueueStatus,
-  ...audit(r),
-});
-const toFleet = (r: Row): FleetWithStatus => ({
-  farmId: r.farm_id as string,
-  fleetId: r.fleet_id as string,
-  displayName: r.display_name as string,
-  description: opt(r.description),
-  kind: r.kind as FleetKind,
-  details: JSON.parse(r.details as string),
-  status: r.status as FleetStatus,
-  ...audit(r),
-});
-const toJob = (r: Row): Job => ({
-  farmId: r.farm_id as string,
-  queueId: r.queue_id as string,
-  jobId: r.job_id as string,
-  name: r.name as string,
-  userId: r.user_id as string,
-  createdAt: r.created_at as number,
-  updatedAt: r.updated_at as number,
-  startedAt: r.started_at as number,
-  endedAt: opt(r.ended_at),
-});
 
 // farmtally schedules nothing and creates fleets at once: every queue is IDLE and every fleet
 // ACTIVE (as in the DuckDB store). Read through these, status is a column like any other and

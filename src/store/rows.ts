@@ -1,0 +1,76 @@
+// Stored rows as the store's values, for every engine that keeps these tables: the engines
+// name their columns alike (snake case of the members), so one mapper serves them all and
+// a column read differently by two engines cannot creep in.
+import type { GroupByField, Statistic } from '../domain/aggregation-rules.js';
+import type { Farm, FleetKind, Job } from '../domain/resources.js';
+import type { AggregationRecord, AggregationStatus } from './aggregation-store.js';
+import type { FleetStatus, FleetWithStatus, QueueStatus, QueueWithStatus } from './store.js';
+
+export type Row = Record<string, unknown>;
+
+/** A nullable column as an optional member. */
+export const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
+
+function audit(r: Row) {
+  return {
+    createdAt: r.created_at as number,
+    createdBy: r.created_by as string,
+    updatedAt: opt<number>(r.updated_at),
+    updatedBy: opt<string>(r.updated_by),
+  };
+}
+
+export const toFarm = (r: Row): Farm => ({
+  farmId: r.farm_id as string,
+  displayName: r.display_name as string,
+  description: opt(r.description),
+  kmsKeyArn: opt(r.kms_key_arn),
+  costScaleFactor: r.cost_scale_factor as number,
+  tags: r.tags ? JSON.parse(r.tags as string) : undefined,
+  ...audit(r),
+});
+
+export const toQueue = (r: Row): QueueWithStatus => ({
+  farmId: r.farm_id as string,
+  queueId: r.queue_id as string,
+  displayName: r.display_name as string,
+  description: opt(r.description),
+  details: JSON.parse(r.details as string),
+  status: r.status as QueueStatus,
+  ...audit(r),
+});
+
+export const toFleet = (r: Row): FleetWithStatus => ({
+  farmId: r.farm_id as string,
+  fleetId: r.fleet_id as string,
+  displayName: r.display_name as string,
+  description: opt(r.description),
+  kind: r.kind as FleetKind,
+  details: JSON.parse(r.details as string),
+  status: r.status as FleetStatus,
+  ...audit(r),
+});
+
+export const toJob = (r: Row): Job => ({
+  farmId: r.farm_id as string,
+  queueId: r.queue_id as string,
+  jobId: r.job_id as string,
+  name: r.name as string,
+  userId: r.user_id as string,
+  createdAt: r.created_at as number,
+  updatedAt: r.updated_at as number,
+  startedAt: r.started_at as number,
+  endedAt: opt(r.ended_at),
+});
+
+export const toAggregationRecord = (r: Row): AggregationRecord => ({
+  aggregationId: r.aggregation_id as string,
+  farmId: r.farm_id as string,
+  status: r.status as AggregationStatus,
+  statusMessage: opt(r.status_message),
+  groupBy: r.group_by as GroupByField[],
+  statistics: r.statistics as Statistic[],
+  createdAt: r.created_at as number,
+  expiresAt: r.expires_at as number,
+  rowCount: r.row_count as number,
+});
