@@ -20,7 +20,7 @@ import { clusterState } from './postgres-state-tx.js';
 import { receiveInMemory } from './received-body.js';
 import { clusterDeletions } from './session-deletions.js';
 import { ClusterIngest, removeBatchRows } from './session-ingest.js';
-import { getSession, listSessions } from './session-reads.js';
+import { exportSessions, getSession, listSessions } from './session-reads.js';
 
 export interface ClusterStoreOptions {
   /** Each shard's HTTP URL, in the order of the cluster's definition. */
@@ -107,6 +107,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     ...state,
     getSession: async (farmId, queueId, jobId, sessionId) => getSession(shards, await snapshotNow(), farmId, queueId, jobId, sessionId),
     listSessions: async (farmId, queueId, jobId, page) => listSessions(shards, await snapshotNow(), farmId, queueId, jobId, page),
+    exportSessions: async (farmId, page) => exportSessions(shards, await snapshotNow(), farmId, page),
     receiveBody: receiveInMemory,
     stageSessions: async (farmId) => ingest.stage(farmId),
     writeSessions: (farmId, records, nowMs) => ingest.write(farmId, records, nowMs),

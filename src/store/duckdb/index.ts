@@ -12,6 +12,7 @@ import { migrate, rebuildJobKeys } from './migrations.js';
 import { duckDbResources } from './resources.js';
 import { SCHEMA } from './schema.js';
 import { countSessions, deleteResourceWithSessions, deleteSessionsWhere, endedBeforeFilter, forgetUserSql, selectionFilter } from './session-deletions.js';
+import { exportSessions } from './session-export.js';
 import { ATTACH_STAGING, duckDbSessionIngest, parentCache } from './session-ingest.js';
 import { SessionWriter } from './session-writer.js';
 import { prepareSpoolDir } from './spool.js';
@@ -68,6 +69,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     deleteFarm: changingParents(resources.deleteFarm),
     ...duckDbSessionIngest(db, writer, parents, spoolDir),
     ...aggregations,
+    exportSessions: (farmId, page) => exportSessions(db, farmId, page),
     countSessions: (farmId, selection) => countSessions(db, selectionFilter(farmId, selection)),
     deleteSessions: (farmId, selection) => writer.exclusive(`deleting sessions of ${farmId}`, (tx) => deleteSessionsWhere(tx, selectionFilter(farmId, selection), Date.now())),
     deleteSessionsEndedBefore: (ms) => writer.exclusive('deleting sessions past retention', (tx) => deleteSessionsWhere(tx, endedBeforeFilter(ms), Date.now())),
