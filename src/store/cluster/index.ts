@@ -32,6 +32,11 @@ export interface ClusterStoreOptions {
   log?: (line: string) => void;
   /** How long the store's own leases (ingest batches) last unrenewed (default 30 s). */
   leaseMs?: number;
+  /**
+   * Opened only to be read (`farmtally copy`'s source): none of a server's housekeeping,
+   * which writes (renewing its leases, removing batches other servers left unpublished).
+   */
+  readOnly?: boolean;
 }
 
 const MIGRATE = 'Run farmtally migrate with the same --clickhouse-url, --clickhouse-database and --state-url first.';
@@ -80,7 +85,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
       log(`ingest batch ${seq} was never published (its server stopped); its rows were removed`);
     }
   };
-  const timers = [
+  const timers = options.readOnly ? [] : [
     setInterval(() => void state.renewLeases(lease.owner, lease.ttlMs).catch((err) => log(`renewing the ingest leases failed: ${String(err)}`)), lease.ttlMs / 3),
     setInterval(() => void sweepBatches().catch((err) => log(`removing unpublished batches failed: ${String(err)}`)), Math.max(1_000, lease.ttlMs / 2)),
   ];
