@@ -127,12 +127,16 @@ export const embeddedEngine = {
   backupFolder: backupStoppedFolder,
   /** Opens a copied data file read-only and counts its sessions. */
   countSessions: countBackupSessions,
+  /** Opens a data folder's store (`readOnly`: only to read a folder no server is using, as `farmtally copy` reads its source). */
+  openStore: (dataDir: string, options: { readOnly?: boolean; log?: (line: string) => void } = {}): Promise<Store> => openDuckDbStore({ dataDir, ...options }),
 } as const;
 
-/** The cluster engine's offers to the command line (`farmtally migrate`), here for the same reason. */
+/** The cluster engine's offers to the command line (`farmtally migrate`, `farmtally copy`), here for the same reason. */
 export const clusterEngine = {
   /** Creates or upgrades the schema on every shard and in PostgreSQL; answers what it did. */
   migrate: migrateCluster,
+  /** Opens a cluster's store; refused, saying to run `farmtally migrate`, while its schema is not in place. */
+  openStore: (options: ClusterEngineOptions & { readOnly?: boolean; log?: (line: string) => void }): Promise<Store> => openClusterStore(options),
 } as const;
 
 export const DEFAULT_MAX_BATCH_RECORDS = 1_000_000;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { backupCommand } from './backup.js';
+import { copyCommand } from './copy.js';
 import { credentialsCommand } from './credentials.js';
 import { demoCommand } from './demo.js';
 import { EXIT_CODES_HELP, exitCodesForUsage } from './exit.js';
@@ -42,6 +43,7 @@ program.addCommand(sessionsCommand());
 program.addCommand(usersCommand());
 program.addCommand(credentialsCommand());
 program.addCommand(backupCommand());
+program.addCommand(copyCommand());
 exitCodesForUsage(program);
 
 await program.parseAsync(process.argv);

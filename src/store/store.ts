@@ -205,6 +205,13 @@ export interface SessionStore {
    * names no longer exists, and WriterBusyError, taking nothing, when too much is waiting.
    */
   writeSessions(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchWritten>;
+  /**
+   * Every session of the farm, a page at a time, as getSession answers them (`farmtally
+   * copy` reads a store whole this way). The order is the store's own and stays put while
+   * the farm is written: a session changed between two pages keeps its place, so none is
+   * skipped. `after` is the store's key of the last session returned, opaque to the caller.
+   */
+  exportSessions(farmId: string, page: PageRequest): Promise<Page<Session>>;
 }
 
 /**

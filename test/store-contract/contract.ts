@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/store.js';
 import { aggregationContract } from './aggregations.js';
 import { farmSlotContract } from './farm-slots.js';
 import { deletionContract, writtenFromMemory, writtenStaged } from './deletions.js';
+import { exportContract } from './export.js';
 import { ingestContract, writeFromMemory } from './ingest.js';
 import { ingest as stageAndCommit } from './fixtures.js';
 import { resourceContract } from './resources.js';
@@ -33,6 +34,7 @@ export function storeContract(engine: ContractEngine): void {
     resourceContract(current);
     ingestContract(current, stageAndCommit, 'staged');
     ingestContract(current, writeFromMemory, 'in memory');
+    exportContract(current);
     aggregationContract(current);
     farmSlotContract(current);
     deletionContract(current, writtenStaged, 'staged');

@@ -20,7 +20,7 @@ import { clusterState } from './postgres-state-tx.js';
 import { receiveInMemory } from './received-body.js';
 import { clusterDeletions } from './session-deletions.js';
 import { ClusterIngest, removeBatchRows } from './session-ingest.js';
-import { getSession, listSessions } from './session-reads.js';
+import { exportSessions, getSession, listSessions } from './session-reads.js';
 
 export interface ClusterStoreOptions {
   /** Each shard's HTTP URL, in the order of the cluster's definition. */
@@ -32,6 +32,11 @@ export interface ClusterStoreOptions {
   log?: (line: string) => void;
   /** How long the store's own leases (ingest batches) last unrenewed (default 30 s). */
   leaseMs?: number;
+  /**
+   * Opened only to be read (`farmtally copy`'s source): none of a server's housekeeping,
+   * which writes (renewing its leases, removing batches other servers left unpublished).
+   */
+  readOnly?: boolean;
 }
 
 const MIGRATE = 'Run farmtally migrate with the same --clickhouse-url, --clickhouse-database and --state-url first.';
@@ -102,7 +107,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
       log(`ingest batch ${seq} was never published (its server stopped); its rows were removed`);
     }
   };
-  const timers = [
+  const timers = options.readOnly ? [] : [
     setInterval(() => void state.renewLeases(lease.owner, lease.ttlMs).catch((err) => log(`renewing the ingest leases failed: ${String(err)}`)), lease.ttlMs / 3),
     setInterval(() => void sweepBatches().catch((err) => log(`removing unpublished batches failed: ${String(err)}`)), Math.max(1_000, lease.ttlMs / 2)),
   ];
@@ -129,6 +134,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     ...state,
     getSession: async (farmId, queueId, jobId, sessionId) => getSession(shards, await snapshotNow(), farmId, queueId, jobId, sessionId),
     listSessions: async (farmId, queueId, jobId, page) => listSessions(shards, await snapshotNow(), farmId, queueId, jobId, page),
+    exportSessions: async (farmId, page) => exportSessions(shards, await snapshotNow(), farmId, page),
     receiveBody: receiveInMemory,
     stageSessions: async (farmId) => ingest.stage(farmId),
     writeSessions: (farmId, records, nowMs) => ingest.write(farmId, records, nowMs),

@@ -1,5 +1,6 @@
 // GetSession and ListSessions on the cluster: a job's visible sessions, by start time then
 // ID, paged by that key (`after` = "startedAt:sessionId", as the DuckDB store pages them).
+// And a farm's visible sessions whole (exportSessions), by ID, paged by the last ID.
 import type { Session } from '../../domain/resources.js';
 import { SESSION_RECORD_FIELDS } from '../../domain/session-record.js';
 import type { Shards } from '../clickhouse/shards.js';
@@ -31,4 +32,12 @@ export async function listSessions(shards: Shards, snapshot: Snapshot, farmId: s
   const kept = rows.slice(0, req.limit).map((r) => toSession(farmId, r));
   const last = kept[kept.length - 1];
   return { items: kept, nextAfter: rows.length > req.limit && last ? `${last.startedAt}:${last.sessionId}` : undefined };
+}
+
+export async function exportSessions(shards: Shards, snapshot: Snapshot, farmId: string, req: PageRequest): Promise<Page<Session>> {
+  const where = req.after === undefined ? undefined : `session_id > ${stringLiteral(req.after)}`;
+  const rows = await readVisible(shards, farmId, snapshot, { where, orderBy: 'session_id', limit: req.limit + 1 });
+  const kept = rows.slice(0, req.limit).map((r) => toSession(farmId, r));
+  const last = kept[kept.length - 1];
+  return { items: kept, nextAfter: rows.length > req.limit && last ? last.sessionId : undefined };
 }

@@ -7,7 +7,7 @@
 // A fatal engine error (DuckDB invalidates a database whose checkpoint could not write) is
 // seen on any of them: from then on every call fails at once with a StorageFault saying so,
 // while the database takes its connections back and reopens the file, retrying until it can.
-import { mkdirSync, statfsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { StorageFault } from '../store.js';
@@ -27,6 +27,12 @@ export interface DatabaseOptions {
   warn?: (message: string) => void;
   /** Where to log each checkpoint the writer runs, and its time (diagnosis). */
   traceCheckpoints?: (message: string) => void;
+  /**
+   * Opens an existing data file only to read (DuckDB's READ_ONLY: a WAL is replayed in
+   * memory, the file is never written, and every write fails). A server holding the file
+   * refuses it its lock, as it refuses another server.
+   */
+  readOnly?: boolean;
 }
 
 /** WAL at which an idle writer checkpoints: small checkpoints, each short. */
@@ -122,8 +128,9 @@ export class Database implements Sql {
   static async open(options: DatabaseOptions, setup: readonly string[] = []): Promise<Database> {
     let path = ':memory:';
     if (options.dataDir !== ':memory:') {
-      mkdirSync(options.dataDir, { recursive: true });
       path = join(options.dataDir, 'farmtally.duckdb');
+      if (!options.readOnly) mkdirSync(options.dataDir, { recursive: true });
+      else if (!existsSync(path)) throw new Error(`${options.dataDir} holds no farmtally.duckdb: is it a farmtally data folder (serve --data)?`);
     }
     let engine: Engine;
     const replayed = walBytes(path) > 0;
@@ -390,6 +397,7 @@ async function openEngine(path: string, options: DatabaseOptions, setup: readonl
     threads: String(options.threads ?? 2),
     memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     checkpoint_threshold: ENGINE_CHECKPOINT_THRESHOLD,
+    ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}),
   };
   const instance = await DuckDBInstance.create(path, config);
   try {

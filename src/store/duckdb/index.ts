@@ -8,10 +8,11 @@ import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
 import { duckDbBackup, removeLeftBackups } from './backup.js';
 import { StoreHealthCheck } from './health.js';
-import { migrate, rebuildJobKeys } from './migrations.js';
+import { migrate, rebuildJobKeys, requireCurrentSchema } from './migrations.js';
 import { duckDbResources } from './resources.js';
 import { SCHEMA } from './schema.js';
 import { countSessions, deleteResourceWithSessions, deleteSessionsWhere, endedBeforeFilter, forgetUserSql, selectionFilter } from './session-deletions.js';
+import { exportSessions } from './session-export.js';
 import { ATTACH_STAGING, duckDbSessionIngest, parentCache } from './session-ingest.js';
 import { SessionWriter } from './session-writer.js';
 import { prepareSpoolDir } from './spool.js';
@@ -28,22 +29,33 @@ export interface DuckDbStoreOptions extends DatabaseOptions {
   traceGroupCommits?: (line: string) => void;
   /** Told each statement a small-batch group runs, with the rows it read (tests of the merge's reads). */
   probeGroupStatements?: StatementProbe;
-  /** Where large ingest bodies are spooled for the bulk load (default: `spool` in the data folder, or a private temporary folder for `:memory:`). */
+  /** Where large ingest bodies are spooled for the bulk load (default: `spool` in the data folder, or a private temporary folder for `:memory:` and a read-only store). */
   spoolDir?: string;
 }
 
+/**
+ * Opens the store in `dataDir`. With `readOnly` the file is only read (`farmtally copy`'s
+ * source): it must be at the current schema, and nothing but reads may be asked of the store
+ * (every write fails; staging has no database to stage in).
+ */
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-  const db = await Database.open(options, [...SCHEMA, ATTACH_STAGING]);
-  await migrate(db, options.log);
+  const db = await Database.open(options, options.readOnly ? [] : [...SCHEMA, ATTACH_STAGING]);
+  try {
+    if (options.readOnly) await requireCurrentSchema(db, options.dataDir);
+    else await migrate(db, options.log);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   // An engine reopened after a fault replayed its WAL too: first of the hooks, before the writer reads the tables.
   db.onReopen(async () => {
-    if (db.replayedWal) await rebuildJobKeys(db);
+    if (db.replayedWal && !options.readOnly) await rebuildJobKeys(db);
   });
   const aggregations = duckDbAggregations(db, options.traceAggregations);
   const writer = await SessionWriter.open(db, { log: options.log, probe: options.probeGroupStatements, trace: options.traceGroupCommits, maxWaitingRecords: options.maxWaitingRecords });
   const parents = parentCache(db);
   // A private folder, for a store with no data folder: removed when the store closes.
-  const ownSpool = !options.spoolDir && options.dataDir === ':memory:' ? mkdtempSync(join(tmpdir(), 'farmtally-spool-')) : undefined;
+  const ownSpool = !options.spoolDir && (options.dataDir === ':memory:' || options.readOnly) ? mkdtempSync(join(tmpdir(), 'farmtally-spool-')) : undefined;
   const spoolDir = options.spoolDir ?? ownSpool ?? join(options.dataDir, 'spool');
   prepareSpoolDir(spoolDir);
   removeLeftBackups(spoolDir);
@@ -68,6 +80,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     deleteFarm: changingParents(resources.deleteFarm),
     ...duckDbSessionIngest(db, writer, parents, spoolDir),
     ...aggregations,
+    exportSessions: (farmId, page) => exportSessions(db, farmId, page),
     countSessions: (farmId, selection) => countSessions(db, selectionFilter(farmId, selection)),
     deleteSessions: (farmId, selection) => writer.exclusive(`deleting sessions of ${farmId}`, (tx) => deleteSessionsWhere(tx, selectionFilter(farmId, selection), Date.now())),
     deleteSessionsEndedBefore: (ms) => writer.exclusive('deleting sessions past retention', (tx) => deleteSessionsWhere(tx, endedBeforeFilter(ms), Date.now())),

@@ -1,5 +1,8 @@
 // Brings a data file written by an earlier farmtally up to the current schema, once, when the
 // server opens it. Each step is one transaction: a crash part way leaves the file as it was.
+// A file opened read-only cannot be upgraded: it is only checked (requireCurrentSchema).
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readRows } from './connections.js';
 import type { Database } from './database.js';
 import { SCHEMA } from './schema.js';
 import { OLD_RESULT_TABLE, RESULT_COLUMNS, RESULT_ROWS_TABLE } from './aggregation-sql.js';
@@ -134,4 +137,32 @@ export async function rebuildJobKeys(db: Database): Promise<void> {
   // them leaves no index, which the next start makes (migrate, IF NOT EXISTS).
   await db.run(`DROP INDEX IF EXISTS jobs_by_key`);
   await db.run(`CREATE UNIQUE INDEX jobs_by_key ON jobs (job_key)`);
+}
+
+const COLUMNS_SQL = `SELECT table_name || '.' || column_name AS name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'`;
+
+/**
+ * For a file opened read-only: refuses one that lacks a table or column of the current
+ * schema (an earlier farmtally wrote it, and only a server, opening it to write, upgrades
+ * it). What the schema declares is read from SCHEMA run on an empty database in memory.
+ */
+export async function requireCurrentSchema(db: Database, dataDir: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  let declared: string[];
+  try {
+    for (const statement of SCHEMA) await connection.run(statement);
+    declared = (await readRows(connection, COLUMNS_SQL)).map((r) => r.name as string);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  const found = new Set((await db.all(COLUMNS_SQL)).map((r) => r.name as string));
+  const missing = declared.filter((c) => !found.has(c));
+  if (missing.length) {
+    throw new Error(
+      `${dataDir} was written by an earlier farmtally (it has no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}). ` +
+        `Start farmtally serve --data ${dataDir} once (it upgrades the data), stop it, then try again.`,
+    );
+  }
 }

@@ -103,7 +103,7 @@ export function parentCache(db: Database) {
 }
 
 /** `spoolDir`: where bodies for the bulk load are spooled (prepared by the caller: spool.ts prepareSpoolDir). */
-export function duckDbSessionIngest(db: Database, writer: SessionWriter, parents: ReturnType<typeof parentCache>, spoolDir: string): SessionStore {
+export function duckDbSessionIngest(db: Database, writer: SessionWriter, parents: ReturnType<typeof parentCache>, spoolDir: string): Omit<SessionStore, 'exportSessions'> {
   return {
     sessionParentIds: (farmId) => parents.read(farmId),
     receiveBody: (body) => spoolBody(body, spoolDir),
