@@ -6,7 +6,7 @@
 // folder of this run's own (TMPDIR), removed when the run ends however it went: some tests
 // keep a folder on purpose (a restart, an upgrade, a copy), and a failed test keeps all.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,9 @@ const picked = args.filter((a) => !a.startsWith('-'));
 const files = picked.length ? picked : find('test').sort();
 const flags = args.filter((a) => a.startsWith('-'));
 const runTmp = mkdtempSync(join(tmpdir(), 'farmtally-tests-'));
+// Others may pass through it (not list it): tests start ClickHouse and PostgreSQL as their own
+// users (clickhouse, postgres) with data in a folder of their own under it.
+chmodSync(runTmp, 0o711);
 let result;
 try {
   result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], {
