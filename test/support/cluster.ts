@@ -6,6 +6,8 @@
 //   FARMTALLY_TEST_CLICKHOUSE  shard HTTP URLs, comma-separated
 //   FARMTALLY_TEST_POSTGRES    a PostgreSQL URL whose user may create databases
 //   FARMTALLY_TEST_CLICKHOUSE_CLUSTER  the shards' cluster name (default `farmtally`, as scripts/cluster.sh names it)
+// Tests that stop a shard or PostgreSQL start a cluster of their own instead (privateClusterForTests:
+// scripts/cluster.sh at a port offset whose ports are free), skipped where the servers are not installed.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -174,7 +176,7 @@ async function startPrivateCluster(offsets: readonly number[]): Promise<PrivateC
   }
   if (offset === undefined) throw new Error(`no free ports for a private cluster at offsets ${offsets.join(', ')}`);
   // The servers run as the clickhouse and postgres users: they must be able to reach the folder.
-  if (process.getuid?.() === 0) chmodSync(tmpdir(), statSync(tmpdir()).mode | 0o011);
+  if (process.getuid?.() === 0) chmodSync(tmpdir(), (statSync(tmpdir()).mode & 0o7777) | 0o011);
   const dir = mkdtempSync(join(tmpdir(), 'farmtally-cluster-'));
   const env = { ...process.env, FARMTALLY_CLUSTER_PORT_OFFSET: String(offset) };
   const script = async (...args: string[]) => {
