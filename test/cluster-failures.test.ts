@@ -264,8 +264,12 @@ describe('the cluster through failures', { skip: privateCluster.skip }, () => {
       refusedJob = refused.jobId;
       const answer = await postSessions(b.url, parents.farmId, toNdjson([refused]));
       assertRetryableAnswer({ status: answer.status, retryAfter: answer.headers.get('retry-after'), errorType: answer.headers.get('x-amzn-errortype'), text: answer.text }, /PostgreSQL/, 'ingest with PostgreSQL down');
-      const health = await fetch(`${a.url}/health`);
-      assert.equal(health.status, 503, await health.text());
+      // /health answers from a check at most a second old.
+      const health = await eventually('/health to say PostgreSQL is down', async () => {
+        const res = await fetch(`${a.url}/health`);
+        return res.status === 503 && (await res.text());
+      }, 10_000);
+      assert.match(health, /PostgreSQL/);
     } finally {
       await cluster.startPostgres();
     }
@@ -276,7 +280,7 @@ describe('the cluster through failures', { skip: privateCluster.skip }, () => {
     const { perJob } = await countSessionsPerJob(a.client, parents.farmId, [parents.queueId]);
     assert.deepEqual(Object.fromEntries(perJob), { [before.jobId]: 1, [after.jobId]: 1 });
     assert.equal(perJob.get(refusedJob!), undefined);
-    assert.equal((await fetch(`${b.url}/health`)).status, 200);
+    await eventually('/health to say ok again', async () => (await fetch(`${b.url}/health`)).status === 200, 10_000);
   });
 
   test('an API server killed mid-aggregation: the other ends it FAILED within a few lease lengths, and the farm starts again through it', async () => {
