@@ -6,6 +6,7 @@
 #                                    prints the variables to export, and DIR
 #   scripts/cluster.sh stop DIR      stop them and delete DIR
 #   scripts/cluster.sh stop-shard DIR N / start-shard DIR N   one shard (tests of a shard down)
+#   scripts/cluster.sh stop-postgres DIR / start-postgres DIR  PostgreSQL (tests of the state down)
 #
 # Ports: shard N answers HTTP on 1813N and the native protocol on 1900N (cluster
 # `farmtally`); PostgreSQL on 15432, user postgres with no password (trust, fsync off:
@@ -62,6 +63,15 @@ stop_shard() { # DIR N: kill -9, as a machine failing would
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((18130 + OFF + $2))/?query=SELECT%201" >/dev/null 2>&1 || return 0; sleep 0.05; done
 }
 
+start_pg() { # DIR
+  as postgres $PG_BIN/pg_ctl -D "$1/pg/data" -l "$1/pg/server.log" -w \
+    -o "-p $PG_PORT -k $1/pg -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+}
+
+stop_pg() { # DIR: immediate, as a machine failing would (no checkpoint; recovery on the next start)
+  [ -d "$1/pg/data" ] && as postgres $PG_BIN/pg_ctl -D "$1/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+}
+
 case "${1:-}" in
   start)
     command -v clickhouse-server >/dev/null || { echo "clickhouse-server is not installed: apt-get install clickhouse-server clickhouse-client postgresql" >&2; exit 1; }
@@ -73,8 +83,7 @@ case "${1:-}" in
     mkdir -p "$DIR/pg"
     [ "$(id -u)" = 0 ] && chown postgres: "$DIR/pg"
     as postgres $PG_BIN/initdb -D "$DIR/pg/data" -U postgres -A trust -E UTF8 --no-sync --no-instructions >"$DIR/pg/initdb.log"
-    as postgres $PG_BIN/pg_ctl -D "$DIR/pg/data" -l "$DIR/pg/server.log" -w \
-      -o "-p $PG_PORT -k $DIR/pg -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+    start_pg "$DIR"
     echo "FARMTALLY_CLUSTER_DIR=$DIR"
     echo "FARMTALLY_TEST_CLICKHOUSE=http://127.0.0.1:$((18131 + OFF)),http://127.0.0.1:$((18132 + OFF))"
     echo "FARMTALLY_TEST_POSTGRES=postgres://postgres@127.0.0.1:$PG_PORT/postgres"
@@ -83,13 +92,15 @@ case "${1:-}" in
     DIR=${2:?which folder: scripts/cluster.sh stop DIR}
     stop_shard "$DIR" 1
     stop_shard "$DIR" 2
-    [ -d "$DIR/pg/data" ] && as postgres $PG_BIN/pg_ctl -D "$DIR/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+    stop_pg "$DIR"
     rm -rf "$DIR"
     ;;
   stop-shard) stop_shard "${2:?DIR}" "${3:?shard number}" ;;
   start-shard) start_shard "${2:?DIR}" "${3:?shard number}" ;;
+  stop-postgres) stop_pg "${2:?DIR}" ;;
+  start-postgres) start_pg "${2:?DIR}" ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/client-deadline';
-import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefRow, type RefStatistic } from './reference/aggregate-reference.js';
+import { generateFarm, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefRow, type RefStatistic } from './reference/aggregate-reference.js';
 import type { Farmtally } from './support/server.js';
-import { readAggregation, runAggregation, serveGeneratedFarm } from './support/statistics-farm.js';
+import { checkWithReference, readAggregation, runAggregation, serveGeneratedFarm, type ReferenceCase } from './support/statistics-farm.js';
 import { RESULT_CHUNK_ROWS } from '../src/store/duckdb/result-chunks.js';
-import { assertSameRows, close } from './support/same-rows.js';
+import { close } from './support/same-rows.js';
 
 let ft: Farmtally;
 let farm: GeneratedFarm;
@@ -17,46 +17,8 @@ after(async () => ft.stop());
 
 const DAY = 86_400_000;
 
-interface Case {
-  period?: RefPeriod;
-  timezone?: string;
-  groupBy: RefGroupBy[];
-  statistics: RefStatistic[];
-  startMs: number;
-  endMs: number;
-  queues?: number[];
-  fleets?: number[];
-}
-
-async function check(c: Case): Promise<RefRow[]> {
-  const queueIds = c.queues?.map((i) => farm.queues[i]!.queueId);
-  const fleetIds = c.fleets?.map((i) => farm.fleets[i]!.fleetId);
-  const input: StartSessionsStatisticsAggregationCommandInput = {
-    farmId: farm.farmId,
-    resourceIds: fleetIds ? { fleetIds } : { queueIds: queueIds ?? farm.queues.map((q) => q.queueId) },
-    startTime: new Date(c.startMs),
-    endTime: new Date(c.endMs),
-    timezone: c.timezone,
-    period: c.period,
-    groupBy: c.groupBy,
-    statistics: c.statistics,
-  };
-  const got = await runAggregation(ft.client, input);
-  // The ranges end long before now, so running sessions count to the range's end either way.
-  const expected = referenceAggregate(farm.sessions, farm.rateCard, farm.costScaleFactor, {
-    ...c,
-    queueIds: fleetIds ? undefined : (queueIds ?? farm.queues.map((q) => q.queueId)),
-    fleetIds,
-    asOfMs: Date.now(),
-  });
-  const what = JSON.stringify({ ...c, startMs: new Date(c.startMs).toISOString(), endMs: new Date(c.endMs).toISOString() });
-  assert.equal(got.status, 'COMPLETED', `${what}: ${got.statusMessage}`);
-  assert.ok(expected.rows.length > 0, `${what}: the case should have rows`);
-  assertSameRows(got.rows, expected.rows, what);
-  for (const missing of expected.missingRates) assert.ok(got.statusMessage?.includes(missing), `${what}: statusMessage should name ${missing}: ${got.statusMessage}`);
-  if (!expected.missingRates.length) assert.equal(got.statusMessage, undefined, what);
-  return got.rows;
-}
+/** The case's rows through the SDK, every page, checked against the reference. */
+const check = (c: ReferenceCase): Promise<RefRow[]> => checkWithReference(ft.client, farm, c);
 
 const ALL_STATS: RefStatistic[] = ['SUM', 'MIN', 'MAX', 'AVG'];
 

@@ -144,6 +144,15 @@ function flagsFromEnvironment(command: Command): void {
   }
 }
 
+/** FARMTALLY_LEASE_MS, an internal switch (not a flag): a lease length in milliseconds, at least 300; undefined when unset. */
+function leaseMsFromEnvironment(): number | undefined {
+  const text = process.env.FARMTALLY_LEASE_MS;
+  if (text === undefined || text === '') return undefined;
+  const ms = Number(text);
+  if (!Number.isFinite(ms) || ms < 300) usageError(`FARMTALLY_LEASE_MS=${text} is not a lease length: give milliseconds, at least 300.`, 'serve');
+  return ms;
+}
+
 /** Why the server could not start, with what to do for the failures a first start meets. */
 export function startupFailure(err: unknown, opts: { host: string; port: number; data: string }): string {
   const e = err as NodeJS.ErrnoException;
@@ -268,6 +277,8 @@ export function serveCommand(): Command {
           bulkIngest: process.env.FARMTALLY_INGEST_FAST_PATH !== 'off',
           traceIngest: Boolean(process.env.FARMTALLY_INGEST_TRACE),
           traceAggregations: Boolean(process.env.FARMTALLY_AGGREGATION_TRACE),
+          // Lease length in ms (default 30 s): short in tests where a server is killed mid-aggregation or mid-ingest.
+          leaseMs: leaseMsFromEnvironment(),
         });
       } catch (err) {
         console.error(`farmtally: ${startupFailure(err, opts)}`);

@@ -6,8 +6,18 @@
 //   FARMTALLY_TEST_CLICKHOUSE  shard HTTP URLs, comma-separated
 //   FARMTALLY_TEST_POSTGRES    a PostgreSQL URL whose user may create databases
 //   FARMTALLY_TEST_CLICKHOUSE_CLUSTER  the shards' cluster name (default `farmtally`, as scripts/cluster.sh names it)
+// Tests that stop a shard or PostgreSQL start a cluster of their own instead (privateClusterForTests:
+// scripts/cluster.sh at a port offset whose ports are free), skipped where the servers are not installed.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 export interface ClusterUrls {
   clickhouse: string[];
@@ -78,7 +88,7 @@ export interface ScratchCluster {
 }
 
 /** A ClickHouse database and a PostgreSQL database of this run's own on the test cluster (empty: `farmtally migrate` fills them). */
-export async function scratchCluster(urls: ClusterUrls): Promise<ScratchCluster> {
+export async function scratchCluster(urls: ClusterUrls, clickhouseCluster = testClusterName()): Promise<ScratchCluster> {
   const { default: pg } = await import('pg');
   const name = scratchName('ft');
   const admin = new pg.Client({ connectionString: urls.postgres });
@@ -93,7 +103,7 @@ export async function scratchCluster(urls: ClusterUrls): Promise<ScratchCluster>
   return {
     clickhouseUrls: urls.clickhouse,
     clickhouseDatabase: name,
-    clickhouseCluster: testClusterName(),
+    clickhouseCluster,
     stateUrl: stateUrl.toString(),
     async drop() {
       await Promise.all(urls.clickhouse.map((url) => fetch(`${url}/`, { method: 'POST', body: `DROP DATABASE IF EXISTS ${name}` }).catch(() => undefined)));
@@ -105,5 +115,90 @@ export async function scratchCluster(urls: ClusterUrls): Promise<ScratchCluster>
         await client.end();
       }
     },
+  };
+}
+
+/**
+ * A cluster of a test's own (scripts/cluster.sh: two shards and PostgreSQL on loopback, every
+ * port moved by an offset of its own), for tests that stop a shard or PostgreSQL, which the
+ * shared cluster's other users must never see. `stop` kills it and deletes its folder.
+ */
+export interface PrivateCluster {
+  urls: ClusterUrls;
+  /** Its name in the shards' configuration (scripts/cluster.sh names it `farmtally`). */
+  clickhouseCluster: string;
+  dir: string;
+  /** kill -9 of shard n (1 or 2), as a machine failing would; `startShard` starts it again. */
+  stopShard(n: 1 | 2): Promise<void>;
+  startShard(n: 1 | 2): Promise<void>;
+  /** PostgreSQL stopped at once (no checkpoint), as a machine failing would; `startPostgres` starts it again. */
+  stopPostgres(): Promise<void>;
+  startPostgres(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const CLUSTER_SCRIPT = new URL('../../scripts/cluster.sh', import.meta.url).pathname;
+
+/** Whether something listens on a loopback port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Every port scripts/cluster.sh takes at `offset`: shards' HTTP, native and interserver ports, and PostgreSQL's. */
+const portsAt = (offset: number) => [18131, 18132, 19001, 19002, 19011, 19012, 15432].map((p) => p + offset);
+
+/**
+ * Whether a private cluster can be started here: `skip` says why not (no clickhouse-server or
+ * PostgreSQL 15 installed), and fails instead under FARMTALLY_REQUIRE_CLUSTER=1, as
+ * clusterForTests does. `start(offsets)` takes the first offset whose ports are all free.
+ */
+export function privateClusterForTests(): { skip: string | false; start: (offsets: readonly number[]) => Promise<PrivateCluster> } {
+  const missing = [
+    ...(['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server'].some((f) => existsSync(f)) ? [] : ['clickhouse-server is not installed']),
+    ...(existsSync('/usr/lib/postgresql/15/bin/initdb') ? [] : ['PostgreSQL 15 is not installed (/usr/lib/postgresql/15/bin/initdb)']),
+  ];
+  const why = missing.length ? `the cluster failure tests start a cluster of their own with scripts/cluster.sh, and ${missing.join(' and ')} (apt-get install clickhouse-server clickhouse-client postgresql)` : undefined;
+  if (why && process.env.FARMTALLY_REQUIRE_CLUSTER === '1') assert.fail(`the cluster tests are required here (FARMTALLY_REQUIRE_CLUSTER=1) but ${why}`);
+  return { skip: why ?? false, start: startPrivateCluster };
+}
+
+async function startPrivateCluster(offsets: readonly number[]): Promise<PrivateCluster> {
+  let offset: number | undefined;
+  for (const candidate of offsets) {
+    if (!(await Promise.all(portsAt(candidate).map(listening))).some(Boolean)) {
+      offset = candidate;
+      break;
+    }
+  }
+  if (offset === undefined) throw new Error(`no free ports for a private cluster at offsets ${offsets.join(', ')}`);
+  // The servers run as the clickhouse and postgres users: they must be able to reach the folder.
+  if (process.getuid?.() === 0) chmodSync(tmpdir(), (statSync(tmpdir()).mode & 0o7777) | 0o011);
+  const dir = mkdtempSync(join(tmpdir(), 'farmtally-cluster-'));
+  const env = { ...process.env, FARMTALLY_CLUSTER_PORT_OFFSET: String(offset) };
+  const script = async (...args: string[]) => {
+    try {
+      return (await run('bash', [CLUSTER_SCRIPT, ...args], { env })).stdout;
+    } catch (err) {
+      throw new Error(`scripts/cluster.sh ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
+    }
+  };
+  const out = await script('start', dir).catch(async (err) => {
+    await script('stop', dir).catch(() => undefined);
+    throw err;
+  });
+  const value = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(out)?.[1] ?? assert.fail(`scripts/cluster.sh start printed no ${name}:\n${out}`);
+  return {
+    urls: { clickhouse: value('FARMTALLY_TEST_CLICKHOUSE').split(','), postgres: value('FARMTALLY_TEST_POSTGRES') },
+    clickhouseCluster: 'farmtally',
+    dir,
+    stopShard: async (n) => void (await script('stop-shard', dir, String(n))),
+    startShard: async (n) => void (await script('start-shard', dir, String(n))),
+    stopPostgres: async () => void (await script('stop-postgres', dir)),
+    startPostgres: async () => void (await script('start-postgres', dir)),
+    stop: async () => void (await script('stop', dir)),
   };
 }

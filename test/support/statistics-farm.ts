@@ -7,7 +7,9 @@ import {
   StartSessionsStatisticsAggregationCommand, type DeadlineClient, type GetSessionsStatisticsAggregationResponse,
   type StartSessionsStatisticsAggregationCommandInput, type Statistics,
 } from '@aws-sdk/client-deadline';
-import type { GeneratedFarm, RefRow, RefSession } from '../reference/aggregate-reference.js';
+import assert from 'node:assert/strict';
+import { referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefRow, type RefSession, type RefStatistic } from '../reference/aggregate-reference.js';
+import { assertSameRows } from './same-rows.js';
 import { startFarmtally, type Farmtally } from './server.js';
 import { answerCounts } from './session-records.js';
 
@@ -49,13 +51,11 @@ const toWire = (s: RefSession) => ({
 });
 
 /**
- * Creates the farm, its queues and fleets on a fresh server (IDs are the server's, so the
- * generated farm is rewritten to them), writes the rate card, restarts the server with it
- * (`--pricing`), and ingests the sessions. Returns the server and the rewritten farm.
+ * Creates the farm, its queues and fleets through `client` (IDs are the server's, so the
+ * generated farm is rewritten to them): the farm as the server knows it, its rate card
+ * keyed by the server's fleet IDs.
  */
-export async function serveGeneratedFarm(generated: GeneratedFarm, args: string[] = []): Promise<{ ft: Farmtally; farm: GeneratedFarm }> {
-  const first = await startFarmtally();
-  const c = first.client;
+export async function createGeneratedFarm(c: DeadlineClient, generated: GeneratedFarm): Promise<GeneratedFarm> {
   const { farmId } = await c.send(new CreateFarmCommand({ displayName: 'generated', costScaleFactor: generated.costScaleFactor }));
   const ids = new Map<string, string>();
   for (const q of generated.queues) ids.set(q.queueId, (await c.send(new CreateQueueCommand({ farmId, displayName: q.displayName }))).queueId!);
@@ -64,7 +64,7 @@ export async function serveGeneratedFarm(generated: GeneratedFarm, args: string[
     ids.set(f.fleetId, created.fleetId!);
   }
   const id = (x: string) => ids.get(x) ?? x;
-  const farm: GeneratedFarm = {
+  return {
     ...generated,
     farmId: farmId!,
     queues: generated.queues.map((q) => ({ ...q, queueId: id(q.queueId) })),
@@ -75,11 +75,26 @@ export async function serveGeneratedFarm(generated: GeneratedFarm, args: string[
       customerManagedFleets: Object.fromEntries(Object.entries(generated.rateCard.customerManagedFleets).map(([k, v]) => [id(k), v])),
     },
   };
+}
+
+/** Ingests the farm's sessions through the server at `url`, as one batch. */
+export async function ingestGeneratedFarm(url: string, farm: GeneratedFarm): Promise<Record<string, number>> {
+  return postSessions(url, farm.farmId, farm.sessions.map(toWire));
+}
+
+/**
+ * Creates the farm, its queues and fleets on a fresh server (createGeneratedFarm), writes
+ * the rate card, restarts the server with it (`--pricing`), and ingests the sessions.
+ * Returns the server and the rewritten farm.
+ */
+export async function serveGeneratedFarm(generated: GeneratedFarm, args: string[] = []): Promise<{ ft: Farmtally; farm: GeneratedFarm }> {
+  const first = await startFarmtally();
+  const farm = await createGeneratedFarm(first.client, generated);
   await first.stop(false);
   const pricing = join(first.dataDir, 'pricing.json');
   writeFileSync(pricing, JSON.stringify(farm.rateCard));
   const ft = await startFarmtally({ dataDir: first.dataDir, args: ['--pricing', pricing, ...args] });
-  await postSessions(ft.url, farm.farmId, farm.sessions.map(toWire));
+  await ingestGeneratedFarm(ft.url, farm);
   return { ft, farm };
 }
 
@@ -125,4 +140,51 @@ export async function readAggregation(client: DeadlineClient, farmId: string, ag
     pages++;
   }
   return { aggregationId, status: page.status!, statusMessage: page.statusMessage, rows, pages };
+}
+
+/** One aggregation to compare with the reference: queues and fleets by their index in the farm (all queues when neither is given). */
+export interface ReferenceCase {
+  period?: RefPeriod;
+  timezone?: string;
+  groupBy: RefGroupBy[];
+  statistics: RefStatistic[];
+  startMs: number;
+  endMs: number;
+  queues?: number[];
+  fleets?: number[];
+}
+
+/**
+ * Runs the case through the SDK (every page) and compares its rows field by field with the
+ * reference's, and its status message with the rates the reference found missing; answers
+ * the server's rows.
+ */
+export async function checkWithReference(client: DeadlineClient, farm: GeneratedFarm, c: ReferenceCase): Promise<RefRow[]> {
+  const queueIds = c.queues?.map((i) => farm.queues[i]!.queueId);
+  const fleetIds = c.fleets?.map((i) => farm.fleets[i]!.fleetId);
+  const input: StartSessionsStatisticsAggregationCommandInput = {
+    farmId: farm.farmId,
+    resourceIds: fleetIds ? { fleetIds } : { queueIds: queueIds ?? farm.queues.map((q) => q.queueId) },
+    startTime: new Date(c.startMs),
+    endTime: new Date(c.endMs),
+    timezone: c.timezone,
+    period: c.period,
+    groupBy: c.groupBy,
+    statistics: c.statistics,
+  };
+  const got = await runAggregation(client, input);
+  // The ranges end long before now, so running sessions count to the range's end either way.
+  const expected = referenceAggregate(farm.sessions, farm.rateCard, farm.costScaleFactor, {
+    ...c,
+    queueIds: fleetIds ? undefined : (queueIds ?? farm.queues.map((q) => q.queueId)),
+    fleetIds,
+    asOfMs: Date.now(),
+  });
+  const what = JSON.stringify({ ...c, startMs: new Date(c.startMs).toISOString(), endMs: new Date(c.endMs).toISOString() });
+  assert.equal(got.status, 'COMPLETED', `${what}: ${got.statusMessage}`);
+  assert.ok(expected.rows.length > 0, `${what}: the case should have rows`);
+  assertSameRows(got.rows, expected.rows, what);
+  for (const missing of expected.missingRates) assert.ok(got.statusMessage?.includes(missing), `${what}: statusMessage should name ${missing}: ${got.statusMessage}`);
+  if (!expected.missingRates.length) assert.equal(got.statusMessage, undefined, what);
+  return got.rows;
 }

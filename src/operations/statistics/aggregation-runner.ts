@@ -4,6 +4,7 @@
 // known (the farm's slot is free, a held poll answers); the store then stores it, and a stop
 // waits for that too.
 import type { AggregationQuery, AggregationRecord, AggregationStore, Lease, NewAggregation } from '../../store/aggregation-store.js';
+import { StorageFault } from '../../store/store.js';
 import { throttling } from '../errors.js';
 import type { JsonText } from '../json-text.js';
 import { ResultPages } from './result-pages.js';
@@ -91,7 +92,10 @@ export class AggregationRunner {
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         this.log(`aggregation ${aggregationId} failed: ${err instanceof Error ? err.stack : why}`);
-        await this.store.failAggregation(aggregationId, `The aggregation failed: ${why}. Check the request; if it looks right, start it again.`).catch(() => undefined);
+        // A storage fault (a shard or PostgreSQL out of reach) already says what to do, and
+        // the request was not at fault: "check the request" after it would mislead.
+        const advice = err instanceof StorageFault ? '' : ' Check the request; if it looks right, start it again.';
+        await this.store.failAggregation(aggregationId, `The aggregation failed: ${why.replace(/\.+$/, '')}.${advice}`).catch(() => undefined);
       } finally {
         await this.release(farmId, aggregationId);
         ended();

@@ -10,7 +10,10 @@ import { StorageFault } from '../store.js';
 /** Why a shard's failure is the storage's, in words for the caller, and what to do. */
 function shardFault(shard: number, url: string, err: unknown): StorageFault {
   const why = err instanceof Error ? err.message : String(err);
-  if (err instanceof ClickHouseError && (err.code === 279 || err.code === 210)) {
+  // Code 32 (read after EOF) "while receiving packet from" is another shard dying mid-query
+  // (killed -9, seen on 18.16): not this shard's failure, so its log is not the place to look.
+  const anotherShardGone = err instanceof ClickHouseError && (err.code === 279 || err.code === 210 || (err.code === 32 && /while receiving packet from/.test(why)));
+  if (anotherShardGone) {
     // Asked through this shard, another one did not answer: ClickHouse's message names its address.
     return new StorageFault('unavailable', `A ClickHouse shard is unreachable (asked through shard ${shard + 1}, ${url}): ${why.slice(0, 400)}. Nothing was written or counted; start the shard again, then retry in a few seconds.`);
   }
