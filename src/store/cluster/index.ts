@@ -19,7 +19,7 @@ import type { Snapshot } from './cluster-state.js';
 import { clusterState } from './postgres-state-tx.js';
 import { receiveInMemory } from './received-body.js';
 import { clusterDeletions } from './session-deletions.js';
-import { ClusterIngest, removeBatchRows } from './session-ingest.js';
+import { batchRowsLeft, ClusterIngest, removeBatchRows } from './session-ingest.js';
 import { exportSessions, getSession, listSessions } from './session-reads.js';
 
 export interface ClusterStoreOptions {
@@ -99,12 +99,22 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
   const db = identifier(options.clickhouseDatabase);
   const tables = { sessions: `${db}.sessions`, superseded: `${db}.superseded_local` };
 
-  // Batches whose server died before publishing them: their rows go, and they are abandoned.
+  // Batches whose server died before publishing them are abandoned; abandoned batches' rows
+  // are removed from the shards (asked again a minute later if some are still there), and a
+  // batch none of whose rows is left is `removed`, out of every snapshot's excluded list.
+  const removalAsked = new Map<number, number>();
   const sweepBatches = async () => {
     for (const { seq } of await state.expiredBatches()) {
-      await removeBatchRows(shards, seq);
-      await state.abandonBatch(seq);
-      log(`ingest batch ${seq} was never published (its server stopped); its rows were removed`);
+      if (await state.abandonBatch(seq)) log(`ingest batch ${seq} was never published (its server stopped); its rows are being removed`);
+    }
+    for (const seq of await state.abandonedBatches()) {
+      if ((await batchRowsLeft(shards, seq)) === 0) {
+        await state.markRemoved(seq);
+        removalAsked.delete(seq);
+      } else if (Date.now() - (removalAsked.get(seq) ?? 0) >= 60_000) {
+        await removeBatchRows(shards, seq);
+        removalAsked.set(seq, Date.now());
+      }
     }
   };
   const timers = options.readOnly ? [] : [

@@ -123,14 +123,9 @@ export class ClusterIngest {
     await tx.adjustSessionCounts(farmId, plan.sessionDeltas);
   }
 
-  /** Marks the batch abandoned and removes its rows; a failure here is left to the sweeper (the batch is invisible either way). */
+  /** Gives the batch up: the sweeper removes its rows (index.ts). Should even this fail, the batch is abandoned once its lease expires. */
   private async abandon(seq: number): Promise<void> {
-    try {
-      await this.state.abandonBatch(seq);
-      await removeBatchRows(this.shards, seq);
-    } catch {
-      // The batch stays `writing` until its lease expires; the sweeper then does this.
-    }
+    await this.state.abandonBatch(seq).catch(() => undefined);
   }
 
   /** Opens a large batch: its records are held in memory until commit (bounded by --max-batch-records). */
@@ -150,9 +145,20 @@ export class ClusterIngest {
   }
 }
 
-/** Removes a batch's rows and marks from every shard (a mutation: asynchronous on the shard, and the batch is invisible meanwhile). */
+/** Every shard-local table a batch writes, and the column naming the batch in it. */
+const BATCH_ROWS: [table: string, column: string][] = [
+  ['sessions_local', 'batch_seq'],
+  ['superseded_local', 'by_seq'],
+];
+
+/** Asks every shard to remove a batch's rows and marks (a mutation: asynchronous on the shard; the batch is invisible meanwhile). */
 export async function removeBatchRows(shards: Shards, seq: number): Promise<void> {
-  const n = Math.trunc(seq);
-  await shards.onEach(`ALTER TABLE sessions_local DELETE WHERE batch_seq = ${n}`);
-  await shards.onEach(`ALTER TABLE superseded_local DELETE WHERE by_seq = ${n}`);
+  for (const [table, column] of BATCH_ROWS) await shards.onEach(`ALTER TABLE ${table} DELETE WHERE ${column} = ${Math.trunc(seq)}`);
+}
+
+/** How many of a batch's rows and marks the shards still hold (a shard out of reach throws: then nobody can tell). */
+export async function batchRowsLeft(shards: Shards, seq: number): Promise<number> {
+  const sql = `SELECT ${BATCH_ROWS.map(([table, column]) => `(SELECT count() FROM ${table} WHERE ${column} = ${Math.trunc(seq)})`).join(' + ')} AS n`;
+  const counts = await Promise.all(shards.urls.map(async (_, shard) => Number((await shards.rows(sql, { shard }))[0]!.n)));
+  return counts.reduce((a, b) => a + b, 0);
 }

@@ -2,8 +2,12 @@
 // number into the ClickHouse shards; the batch is published here once every shard has them,
 // and an aggregation reads only the batches published before it started (its snapshot):
 // never a batch in part. A server that dies mid-batch leaves it 'writing'; once its lease
-// expires another server finds it (expiredBatches), removes its rows from the shards and
-// abandons it. Abandoned and writing batches stay out of every snapshot.
+// expires another server finds it (expiredBatches) and abandons it; a batch that failed is
+// abandoned by its own server. Writing and abandoned batches stay out of every snapshot until
+// their rows are gone from every shard (`removed`): then they leave the excluded list, which
+// stays as short as the batches in flight or being cleaned up.
+//   writing ──publish──▶ published
+//      └──abandon──▶ abandoned ──(no row left on any shard)──▶ removed
 //
 // Numbers come from batch_counter in the inserting transaction (schema.ts): every number up
 // to the counter's committed value is a committed batch, so a snapshot is the counter and
@@ -35,6 +39,10 @@ export interface StateBatches {
   abandonBatch(seq: number): Promise<boolean>;
   /** What an aggregation starting now may read. */
   snapshot(): Promise<BatchSnapshot>;
+  /** Abandoned batches, oldest first: their rows may still be on the shards. */
+  abandonedBatches(): Promise<number[]>;
+  /** An abandoned batch's rows are gone from every shard: it leaves every snapshot's excluded list. */
+  markRemoved(seq: number): Promise<void>;
   /**
    * Writing batches whose lease expired (their server died or was cut off), oldest first: the
    * caller removes their rows from the shards, then abandons them. A batch whose publish is
@@ -73,7 +81,7 @@ export function postgresBatches(db: PgDatabase): StateBatches {
     async snapshot() {
       const r = await db.one<{ up_to: number; excluded: string[] }>(
         `SELECT c.last_seq AS up_to,
-           ARRAY(SELECT b.batch_seq FROM batches b WHERE b.state <> 'published' AND b.batch_seq <= c.last_seq ORDER BY b.batch_seq) AS excluded
+           ARRAY(SELECT b.batch_seq FROM batches b WHERE b.state IN ('writing', 'abandoned') AND b.batch_seq <= c.last_seq ORDER BY b.batch_seq) AS excluded
          FROM batch_counter c`,
       );
       return { upTo: r!.up_to, excluded: r!.excluded.map(Number) };
@@ -81,10 +89,19 @@ export function postgresBatches(db: PgDatabase): StateBatches {
 
     async expiredBatches() {
       const rows = await db.query<{ batch_seq: number; farm_id: string }>(
-        `SELECT batch_seq, farm_id FROM batches WHERE state <> 'published' AND state = 'writing' AND expires_at <= clock_timestamp()
+        `SELECT batch_seq, farm_id FROM batches WHERE state IN ('writing', 'abandoned') AND state = 'writing' AND expires_at <= clock_timestamp()
          ORDER BY batch_seq FOR UPDATE SKIP LOCKED`,
       );
       return rows.map((r) => ({ seq: r.batch_seq, farmId: r.farm_id }));
+    },
+
+    async abandonedBatches() {
+      const rows = await db.query<{ batch_seq: number }>(`SELECT batch_seq FROM batches WHERE state IN ('writing', 'abandoned') AND state = 'abandoned' ORDER BY batch_seq`);
+      return rows.map((r) => r.batch_seq);
+    },
+
+    async markRemoved(seq) {
+      await db.query(`UPDATE batches SET state = 'removed' WHERE batch_seq = $1 AND state = 'abandoned'`, [seq]);
     },
   };
 }

@@ -95,6 +95,16 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX batches_unpublished ON batches (batch_seq) WHERE state <> 'published'`,
     ],
   },
+  {
+    version: 2,
+    what: "batches whose rows are gone from every shard are 'removed', and out of every snapshot's excluded list",
+    statements: [
+      `ALTER TABLE batches DROP CONSTRAINT batches_state_check`,
+      `ALTER TABLE batches ADD CONSTRAINT batches_state_check CHECK (state IN ('writing', 'published', 'abandoned', 'removed'))`,
+      `DROP INDEX batches_unpublished`,
+      `CREATE INDEX batches_unpublished ON batches (batch_seq) WHERE state IN ('writing', 'abandoned')`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
