@@ -28,11 +28,23 @@ export async function httpQuery(url: string, sql: string, options: HttpQueryOpti
   const params = new URLSearchParams();
   if (options.database) params.set('database', options.database);
   for (const [k, v] of Object.entries(options.settings ?? {})) params.set(k, String(v));
-  const res = await fetch(`${url.replace(/\/+$/, '')}/?${params}`, { method: 'POST', body: sql, signal: options.signal });
+  let res: Response;
+  try {
+    res = await fetch(`${url.replace(/\/+$/, '')}/?${params}`, { method: 'POST', body: sql, signal: options.signal });
+  } catch (err) {
+    throw withCause(err);
+  }
   const body = await res.text();
   if (!res.ok) {
     const code = /Code: (\d+)/.exec(body);
     throw new ClickHouseError(`ClickHouse at ${url} answered ${res.status}: ${body.trim().slice(0, 2000)}`, code ? Number(code[1]) : undefined);
   }
   return body;
+}
+
+/** fetch's own error says only "fetch failed": its cause (ECONNRESET, ECONNREFUSED, ...) is what tells a shard down from a connection cut. */
+function withCause(err: unknown): unknown {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if (!(err instanceof Error) || err.name === 'AbortError' || err.name === 'TimeoutError' || !cause) return err;
+  return new Error(`${err.message} (${[cause.code, cause.message].filter(Boolean).join(': ')})`, { cause: err });
 }
