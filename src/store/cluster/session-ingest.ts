@@ -13,32 +13,25 @@ import type { SessionRecord } from '../../domain/resources.js';
 import type { Lease } from '../aggregation-store.js';
 import type { Shards } from '../clickhouse/shards.js';
 import { type BatchWritten, type IngestCounts, MissingParentsError, StorageFault, type StagedSessions } from '../store.js';
-import { latestRecords, planBatch, type BatchPlan, type StoredVersion } from './batch-plan.js';
+import { latestRecords, planBatch, type BatchPlan } from './batch-plan.js';
 import type { ClusterState, Respanned, StateTx } from './cluster-state.js';
-import { fromSessionRow, readVisible, toSessionRow, type Snapshot } from './session-rows.js';
+import { storedVersions, toKeyRow } from './session-keys.js';
+import { readVisible, toSessionRow, type Snapshot } from './session-rows.js';
 
-/** Session IDs asked for in one statement (the IN list's text stays well under a MiB). */
-const IDS_PER_LOOKUP = 5_000;
-
-async function storedVersions(shards: Shards, farmId: string, sessionIds: string[], snapshot: Snapshot): Promise<Map<string, StoredVersion>> {
-  const found = new Map<string, StoredVersion>();
-  for (let i = 0; i < sessionIds.length; i += IDS_PER_LOOKUP) {
-    const rows = await readVisible(shards, farmId, snapshot, { sessionIds: sessionIds.slice(i, i + IDS_PER_LOOKUP) });
-    for (const row of rows) found.set(row.session_id as string, { record: fromSessionRow(row), batchSeq: Number(row.batch_seq) });
-  }
-  return found;
-}
-
-/** Writes new versions and superseded marks to the shards they belong on. */
+/** Writes new versions (with their keys) and superseded marks to the shards they belong on. */
 export async function writeRows(shards: Shards, farmId: string, seq: number, plan: Pick<BatchPlan, 'writes' | 'superseded'>, nowMs: number): Promise<void> {
-  const perShard = Array.from({ length: shards.count }, () => ({ sessions: [] as Record<string, unknown>[], superseded: [] as Record<string, unknown>[] }));
-  for (const record of plan.writes) perShard[shards.shardOf(farmId, record.sessionId)]!.sessions.push(toSessionRow(farmId, record, nowMs, seq));
+  const perShard = Array.from({ length: shards.count }, () => ({ sessions: [] as Record<string, unknown>[], keys: [] as Record<string, unknown>[], superseded: [] as Record<string, unknown>[] }));
+  for (const record of plan.writes) {
+    const rows = perShard[shards.shardOf(farmId, record.sessionId)]!;
+    rows.sessions.push(toSessionRow(farmId, record, nowMs, seq));
+    rows.keys.push(toKeyRow(farmId, record, seq));
+  }
   for (const old of plan.superseded) {
     perShard[shards.shardOf(farmId, old.sessionId)]!.superseded.push({ farm_id: farmId, session_id: old.sessionId, batch_seq: old.batchSeq, by_seq: seq });
   }
   await Promise.all(
     perShard.map(async (rows, shard) => {
-      await shards.insert(shard, 'sessions_local', rows.sessions);
+      await Promise.all([shards.insert(shard, 'sessions_local', rows.sessions), shards.insert(shard, 'session_keys_local', rows.keys)]);
       await shards.insert(shard, 'superseded_local', rows.superseded);
     }),
   );
@@ -150,9 +143,10 @@ export class ClusterIngest {
   }
 }
 
-/** Removes a batch's rows and marks from every shard (a mutation: asynchronous on the shard, and the batch is invisible meanwhile). */
+/** Removes a batch's rows, keys and marks from every shard (a mutation: asynchronous on the shard, and the batch is invisible meanwhile). */
 export async function removeBatchRows(shards: Shards, seq: number): Promise<void> {
   const n = Math.trunc(seq);
   await shards.onEach(`ALTER TABLE sessions_local DELETE WHERE batch_seq = ${n}`);
+  await shards.onEach(`ALTER TABLE session_keys_local DELETE WHERE batch_seq = ${n}`);
   await shards.onEach(`ALTER TABLE superseded_local DELETE WHERE by_seq = ${n}`);
 }
