@@ -20,6 +20,7 @@ import { clusterState } from './postgres-state-tx.js';
 import { receiveInMemory } from './received-body.js';
 import { clusterDeletions } from './session-deletions.js';
 import { ClusterIngest, removeBatchRows } from './session-ingest.js';
+import { backfillKeysSql } from './session-keys.js';
 import { getSession, listSessions } from './session-reads.js';
 
 export interface ClusterStoreOptions {
@@ -44,7 +45,8 @@ async function schemaInPlace(state: ReturnType<typeof openPostgresState>, shards
     throw new Error(/migrate/.test(health.problem) ? health.problem : `${health.problem} ${MIGRATE}`);
   }
   for (let shard = 0; shard < shards.count; shard++) {
-    const found = await shards.query(`EXISTS TABLE ${identifier(shards.database)}.superseded`, { shard }).catch(async (err) => {
+    // The newest table: a schema migrated before it needs migrating again.
+    const found = await shards.query(`EXISTS TABLE ${identifier(shards.database)}.session_keys_local`, { shard }).catch(async (err) => {
       await state.close();
       throw err;
     });
@@ -186,8 +188,12 @@ export async function migrateCluster(options: ClusterSchemaOptions): Promise<str
   const db = identifier(options.clickhouseDatabase);
   for (let shard = 0; shard < shards.count; shard++) {
     await shards.query(`CREATE DATABASE IF NOT EXISTS ${db}`, { shard });
+    const exists = async (table: string) => (await shards.query(`EXISTS TABLE ${db}.${table}`, { shard })).trim() === '1';
+    // Sessions stored before session_keys get their keys once it is made (a second migrate running at once may add them twice: the same rows, harmless).
+    const backfill = (await exists('sessions_local')) && !(await exists('session_keys_local'));
     for (const ddl of [...localTablesDdl(options.clickhouseDatabase), ...distributedTablesDdl(options.clickhouseDatabase, options.clickhouseCluster)]) await shards.query(ddl, { shard });
-    done.push(`ClickHouse shard ${shard + 1} (${shards.urls[shard]}): database ${options.clickhouseDatabase} and its tables in place`);
+    if (backfill) await shards.query(backfillKeysSql(options.clickhouseDatabase), { shard });
+    done.push(`ClickHouse shard ${shard + 1} (${shards.urls[shard]}): database ${options.clickhouseDatabase} and its tables in place${backfill ? ' (session keys made for the stored sessions)' : ''}`);
   }
   return done;
 }
