@@ -60,7 +60,7 @@ export async function runClusterBench(options: ClusterBenchOptions & Common, ctx
     }
     if (options.ingestPath) {
       const big = all[all.length - 1]!;
-      extra.push(await measureIngestPath({ target, scratch: big.scratch, farmId: big.farmId, ids: big.ids, sessions: big.sessions, runs: options.runs, log: (line) => log(`ingest path: ${line}`), scratches }));
+      extra.push(await measureIngestPath({ target, scratch: big.scratch, farmId: big.farmId, ids: big.ids, sessions: big.sessions, runs: options.runs, largeBatch: options.batchSize, log: (line) => log(`ingest path: ${line}`), scratches }));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
