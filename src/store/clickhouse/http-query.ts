@@ -53,7 +53,10 @@ export async function httpQuery(url: string, sql: string, options: HttpQueryOpti
   }
   let res: Response;
   try {
-    res = await fetch(`${url.replace(/\/+$/, '')}/?${params}`, { method: 'POST', body, signal: options.signal });
+    // A connection of its own each time: ClickHouse closes an idle one after keep_alive_timeout
+    // (3 s by default), and fetch reused such a one once its event loop had been busy that long
+    // (parsing a large batch): the next insert failed with EPIPE, nothing written.
+    res = await fetch(`${url.replace(/\/+$/, '')}/?${params}`, { method: 'POST', body, headers: { connection: 'close' }, signal: options.signal });
   } catch (err) {
     throw withCause(err);
   }
