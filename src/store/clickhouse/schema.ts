@@ -9,9 +9,11 @@
 // Ingest classifies each record against its session's visible version, found by session ID:
 // `session_keys` holds, for every version, what that takes (its batch, a fingerprint of the
 // record, its user, queue, fleet and job), ordered by (farm_id, session_id) so that a lookup
-// reads the granules of the IDs asked for. Sessions are ordered for the aggregation (farm,
-// queue, start), where a lookup by ID read every row of the farm (BENCHMARKS.md, "Cluster
-// engine (issue 18)": the times before and after).
+// reads the granules of the IDs asked for. A batch that changes sessions works out their
+// jobs' spans again from the jobs' sessions: `job_sessions` holds each version's job, start
+// and end, ordered by (farm_id, job_id). Sessions are ordered for the aggregation (farm,
+// queue, start), where a lookup by session or job read every row of the farm (BENCHMARKS.md,
+// "Cluster engine (issue 18)": the times before and after).
 //
 // Both Distributed tables shard by the same key, a hash of (farm_id, session_id): all the
 // versions of a session and the marks that supersede them live on one shard, so each shard
@@ -29,6 +31,7 @@ export const TABLES = {
   sessionsLocal: 'sessions_local',
   supersededLocal: 'superseded_local',
   sessionKeysLocal: 'session_keys_local',
+  jobSessionsLocal: 'job_sessions_local',
   sessions: 'sessions',
   superseded: 'superseded',
 } as const;
@@ -83,6 +86,16 @@ export const SESSION_KEY_COLUMNS = [
   ['job_id', 'String'],
 ] as const;
 
+/** A session version as a job's span is worked out from it: written and filtered as session keys are. */
+export const JOB_SESSION_COLUMNS = [
+  ['farm_id', 'String'],
+  ['job_id', 'String'],
+  ['session_id', 'String'],
+  ['batch_seq', 'UInt64'],
+  ['started_at', 'Int64'],
+  ['ended_at', 'Nullable(Int64)'],
+] as const;
+
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A database or cluster name, checked and quoted as an identifier. */
@@ -97,8 +110,8 @@ const columnsDdl = (columns: readonly (readonly [string, string])[]) => columns.
  * The shard-local tables. Sessions are ordered farm first, then queue and start: the
  * aggregation selects one farm and a list of queues (or fleets) and the sessions that started
  * before the range's end, and the primary key skips the rest. Superseded marks are ordered as
- * the aggregation's anti-join reads them: one farm, by session and version; session keys as
- * ingest looks them up, by farm and session.
+ * the aggregation's anti-join reads them: one farm, by session and version; session keys and
+ * job sessions as ingest looks them up, by farm and session, by farm and job.
  */
 export function localTablesDdl(database: string): string[] {
   const db = identifier(database);
@@ -109,6 +122,8 @@ export function localTablesDdl(database: string): string[] {
      ENGINE = MergeTree() ORDER BY (farm_id, session_id, batch_seq)`,
     `CREATE TABLE IF NOT EXISTS ${db}.${TABLES.sessionKeysLocal} (${columnsDdl(SESSION_KEY_COLUMNS)})
      ENGINE = MergeTree() ORDER BY (farm_id, session_id, batch_seq)`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${TABLES.jobSessionsLocal} (${columnsDdl(JOB_SESSION_COLUMNS)})
+     ENGINE = MergeTree() ORDER BY (farm_id, job_id, session_id, batch_seq)`,
   ];
 }
 

@@ -14,24 +14,27 @@ import type { Lease } from '../aggregation-store.js';
 import type { Shards } from '../clickhouse/shards.js';
 import { type BatchWritten, type IngestCounts, MissingParentsError, StorageFault, type StagedSessions } from '../store.js';
 import { latestRecords, planBatch, type BatchPlan } from './batch-plan.js';
-import type { ClusterState, Respanned, StateTx } from './cluster-state.js';
-import { storedVersions, toKeyRow } from './session-keys.js';
-import { readVisible, toSessionRow, type Snapshot } from './session-rows.js';
+import type { ClusterState, StateTx } from './cluster-state.js';
+import { respans, storedVersions, toJobSessionRow, toKeyRow } from './session-keys.js';
+import { toSessionRow, type Snapshot } from './session-rows.js';
 
-/** Writes new versions (with their keys) and superseded marks to the shards they belong on. */
+export { respans };
+
+/** Writes new versions (with their keys and job rows) and superseded marks to the shards they belong on. */
 export async function writeRows(shards: Shards, farmId: string, seq: number, plan: Pick<BatchPlan, 'writes' | 'superseded'>, nowMs: number): Promise<void> {
-  const perShard = Array.from({ length: shards.count }, () => ({ sessions: [] as Record<string, unknown>[], keys: [] as Record<string, unknown>[], superseded: [] as Record<string, unknown>[] }));
+  const perShard = Array.from({ length: shards.count }, () => ({ sessions: [] as Record<string, unknown>[], keys: [] as Record<string, unknown>[], jobs: [] as Record<string, unknown>[], superseded: [] as Record<string, unknown>[] }));
   for (const record of plan.writes) {
     const rows = perShard[shards.shardOf(farmId, record.sessionId)]!;
     rows.sessions.push(toSessionRow(farmId, record, nowMs, seq));
     rows.keys.push(toKeyRow(farmId, record, seq));
+    rows.jobs.push(toJobSessionRow(farmId, record, seq));
   }
   for (const old of plan.superseded) {
     perShard[shards.shardOf(farmId, old.sessionId)]!.superseded.push({ farm_id: farmId, session_id: old.sessionId, batch_seq: old.batchSeq, by_seq: seq });
   }
   await Promise.all(
     perShard.map(async (rows, shard) => {
-      await Promise.all([shards.insert(shard, 'sessions_local', rows.sessions), shards.insert(shard, 'session_keys_local', rows.keys)]);
+      await Promise.all([shards.insert(shard, 'sessions_local', rows.sessions), shards.insert(shard, 'session_keys_local', rows.keys), shards.insert(shard, 'job_sessions_local', rows.jobs)]);
       await shards.insert(shard, 'superseded_local', rows.superseded);
     }),
   );
@@ -40,12 +43,6 @@ export async function writeRows(shards: Shards, farmId: string, seq: number, pla
 /** The snapshot as it will be once batch `seq` is published: what the batch's own reads of its result see. */
 export const withBatch = (snapshot: Snapshot, seq: number): Snapshot => ({ upTo: Math.max(snapshot.upTo, seq), excluded: snapshot.excluded.filter((s) => s !== seq) });
 
-/** The jobs' spans over their visible sessions in `snapshot`: min start, and the latest end once none runs; no span for a job left with none. */
-export async function respans(shards: Shards, farmId: string, jobIds: readonly string[], snapshot: Snapshot): Promise<Respanned[]> {
-  const rows = await readVisible(shards, farmId, snapshot, { jobIds, select: 'job_id, min(started_at) AS first_start, countIf(isNull(ended_at)) AS running, max(ended_at) AS last_end', groupBy: 'job_id' });
-  const spans = new Map(rows.map((r) => [r.job_id as string, { startedAt: Number(r.first_start), endedAt: Number(r.running) === 0 ? Number(r.last_end) : undefined }]));
-  return jobIds.map((jobId) => ({ jobId, span: spans.get(jobId) }));
-}
 
 export class ClusterIngest {
   /** Each farm's last batch on this server: the next one waits for it, so a server's batches of a farm count in the order they arrived. */
@@ -148,5 +145,6 @@ export async function removeBatchRows(shards: Shards, seq: number): Promise<void
   const n = Math.trunc(seq);
   await shards.onEach(`ALTER TABLE sessions_local DELETE WHERE batch_seq = ${n}`);
   await shards.onEach(`ALTER TABLE session_keys_local DELETE WHERE batch_seq = ${n}`);
+  await shards.onEach(`ALTER TABLE job_sessions_local DELETE WHERE batch_seq = ${n}`);
   await shards.onEach(`ALTER TABLE superseded_local DELETE WHERE by_seq = ${n}`);
 }
