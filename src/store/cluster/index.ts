@@ -46,7 +46,7 @@ async function schemaInPlace(state: ReturnType<typeof openPostgresState>, shards
   }
   for (let shard = 0; shard < shards.count; shard++) {
     // The newest table: a schema migrated before it needs migrating again.
-    const found = await shards.query(`EXISTS TABLE ${identifier(shards.database)}.session_keys_local`, { shard }).catch(async (err) => {
+    const found = await shards.query(`EXISTS TABLE ${identifier(shards.database)}.job_sessions_local`, { shard }).catch(async (err) => {
       await state.close();
       throw err;
     });
@@ -189,11 +189,13 @@ export async function migrateCluster(options: ClusterSchemaOptions): Promise<str
   for (let shard = 0; shard < shards.count; shard++) {
     await shards.query(`CREATE DATABASE IF NOT EXISTS ${db}`, { shard });
     const exists = async (table: string) => (await shards.query(`EXISTS TABLE ${db}.${table}`, { shard })).trim() === '1';
-    // Sessions stored before session_keys get their keys once it is made (a second migrate running at once may add them twice: the same rows, harmless).
-    const backfill = (await exists('sessions_local')) && !(await exists('session_keys_local'));
+    // Sessions stored before a key table get their keys once it is made (a second migrate running at once may add them twice: the same rows, harmless).
+    const stored = await exists('sessions_local');
+    const backfills = Object.entries(backfillKeysSql(options.clickhouseDatabase));
+    const missing = stored ? (await Promise.all(backfills.map(async ([table, sql]) => ((await exists(table)) ? [] : [sql])))).flat() : [];
     for (const ddl of [...localTablesDdl(options.clickhouseDatabase), ...distributedTablesDdl(options.clickhouseDatabase, options.clickhouseCluster)]) await shards.query(ddl, { shard });
-    if (backfill) await shards.query(backfillKeysSql(options.clickhouseDatabase), { shard });
-    done.push(`ClickHouse shard ${shard + 1} (${shards.urls[shard]}): database ${options.clickhouseDatabase} and its tables in place${backfill ? ' (session keys made for the stored sessions)' : ''}`);
+    for (const sql of missing) await shards.query(sql, { shard });
+    done.push(`ClickHouse shard ${shard + 1} (${shards.urls[shard]}): database ${options.clickhouseDatabase} and its tables in place${missing.length ? ' (keys made for the stored sessions)' : ''}`);
   }
   return done;
 }
