@@ -1,12 +1,12 @@
 // `--ingest-path`: the cluster's ingest path on the bench's stored data (the largest size),
 // batch by batch and step by step. A small batch (10 records: 5 new sessions, 5 updates of
-// stored ones) and a large one (the bench's batch size, half new, half updates), each run
-// as ClusterIngest.write runs it (the same three calls: look up, plan, apply in the farm's
-// turn), with the stored-version lookup either as it was before session_keys (the
-// sessions' visible rows read by session ID: every row of the farm) or as it is now
-// (session-keys.ts), alternating on the same data. Every other step is the store's own,
-// timed from outside (timeline.ts). Then the lookups alone, alternating on the same IDs; a
-// small batch through the server's route; and the probes for the projection (probes.ts).
+// stored ones), the same through the server's route, and large ones (the bench's batch size:
+// half updates, then all new), each run as ClusterIngest.write and apply run it, with the
+// two reads by key (the versions a batch replaces, the spans of the jobs it changes) either
+// as they were before the key tables (the farm's visible sessions read through the sessions
+// table: every row of the farm) or as they are now (session-keys.ts), alternating on the
+// same data. Every other step is the store's own, timed from outside (timeline.ts). Then the
+// lookups alone, alternating on the same IDs, and the probes for the projection (probes.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,10 +17,11 @@ import type { SessionRecord } from '../../src/domain/resources.js';
 import { licenseProductSet } from '../../src/domain/session-record.js';
 import type { Shards } from '../../src/store/clickhouse/shards.js';
 import { latestRecords, planBatch, type StoredVersion } from '../../src/store/cluster/batch-plan.js';
-import type { Snapshot } from '../../src/store/cluster/cluster-state.js';
+import type { Respanned, Snapshot } from '../../src/store/cluster/cluster-state.js';
 import { clusterState } from '../../src/store/cluster/postgres-state-tx.js';
-import { ClusterIngest } from '../../src/store/cluster/session-ingest.js';
-import { storedVersionOf, storedVersions } from '../../src/store/cluster/session-keys.js';
+import { ClusterIngest, withBatch, writeRows } from '../../src/store/cluster/session-ingest.js';
+import { respans, storedVersionOf, storedVersions } from '../../src/store/cluster/session-keys.js';
+import { MissingParentsError } from '../../src/store/store.js';
 import { fromSessionRow, readVisible } from '../../src/store/cluster/session-rows.js';
 import { openPostgresState } from '../../src/store/postgres/index.js';
 import { ingestUrl } from '../../src/client/upload.js';
@@ -62,6 +63,17 @@ const lookupBefore: Lookup = async (shards, farmId, ids, snapshot) => {
 
 const LOOKUPS: Record<'before' | 'after', Lookup> = { before: lookupBefore, after: storedVersions };
 
+type Respans = (shards: Shards, farmId: string, jobIds: readonly string[], snapshot: Snapshot) => Promise<Respanned[]>;
+
+/** The jobs' spans as they were worked out before job_sessions: from the farm's visible sessions, the job IDs in has() over a constant array. */
+const respansBefore: Respans = async (shards, farmId, jobIds, snapshot) => {
+  const rows = await readVisible(shards, farmId, snapshot, { jobIds, select: 'job_id, min(started_at) AS first_start, countIf(isNull(ended_at)) AS running, max(ended_at) AS last_end', groupBy: 'job_id' });
+  const spans = new Map(rows.map((r) => [r.job_id as string, { startedAt: Number(r.first_start), endedAt: Number(r.running) === 0 ? Number(r.last_end) : undefined }]));
+  return jobIds.map((jobId) => ({ jobId, span: spans.get(jobId) }));
+};
+
+const RESPANS: Record<'before' | 'after', Respans> = { before: respansBefore, after: respans };
+
 const toRecord = (s: DemoSession): SessionRecord => ({
   ...s,
   startedAt: Date.parse(s.startedAt),
@@ -82,7 +94,7 @@ interface BatchRun {
   load: number;
 }
 
-const STEP_ORDER = ['pg: open batch', 'pg: lock farm', 'pg: snapshot', 'lookup', 'plan', 'pg: parents', 'insert sessions_local', 'insert session_keys_local', 'insert superseded_local', 'respans', 'pg: jobs', 'pg: counts', 'pg: publish', 'pg: commit'];
+const STEP_ORDER = ['pg: open batch', 'pg: lock farm', 'pg: snapshot', 'lookup', 'plan', 'pg: parents', 'insert sessions_local', 'insert session_keys_local', 'insert job_sessions_local', 'insert superseded_local', 'respans', 'pg: jobs', 'pg: counts', 'pg: publish', 'pg: commit'];
 
 export async function measureIngestPath(o: IngestPathOptions): Promise<string> {
   const { scratch, farmId, log } = o;
@@ -95,7 +107,7 @@ export async function measureIngestPath(o: IngestPathOptions): Promise<string> {
   try {
     // Stored sessions to update: the generator's first ones, each used once.
     const smallPairs = Math.max(o.runs, 5);
-    const largePairs = 2;
+    const largePairs = 1;
     const largeHalf = Math.floor(o.largeBatch / 2);
     const routeRuns = o.runs * 2;
     // Updates each take a stored session of their own; new sessions copy stored ones under new IDs.
@@ -116,10 +128,20 @@ export async function measureIngestPath(o: IngestPathOptions): Promise<string> {
       timeline.reset();
       const load = loadavg()[0]!;
       const t0 = performance.now();
+      // ClusterIngest.write and apply, step for step, with the two reads by key as they were (before) or are (after).
       const counts = await ingest.batch(farmId, async (tx, seq, snapshot) => {
         const stored = await timeline.time('lookup', () => LOOKUPS[variant](shards, farmId, latestRecords(records).map((r) => r.sessionId), snapshot));
         const plan = timeline.timeSync('plan', () => planBatch(records, stored));
-        if (plan.writes.length) await ingest.apply(tx, farmId, seq, plan, snapshot, Date.now());
+        if (plan.writes.length) {
+          const nowMs = Date.now();
+          const named = (kind: 'queue' | 'fleet') => [...new Set(plan.writes.map((r) => (kind === 'queue' ? r.queueId : r.fleetId)))];
+          const missing = await tx.missingParents(farmId, named('queue'), named('fleet'));
+          if (missing.queueIds.length || missing.fleetIds.length) throw new MissingParentsError(missing.queueIds, missing.fleetIds);
+          await writeRows(shards, farmId, seq, plan, nowMs);
+          const spans = await timeline.time('respans', () => RESPANS[variant](shards, farmId, plan.respanJobs, withBatch(snapshot, seq)));
+          await tx.writeJobs(farmId, nowMs, plan.namedJobs, spans);
+          await tx.adjustSessionCounts(farmId, plan.sessionDeltas);
+        }
         return { result: plan.counts, counts: plan.counts };
       });
       const totalMs = performance.now() - t0;
@@ -133,39 +155,8 @@ export async function measureIngestPath(o: IngestPathOptions): Promise<string> {
     for (let i = 0; i < smallPairs; i++) {
       for (const variant of ['before', 'after'] as const) small.push(await runBatch(variant, batchOf(take(5), 5), { created: 5, updated: 5 }));
     }
-    // 2. Large batches, alternating.
-    log(`large batches: ${largePairs} pairs of ${o.largeBatch} records (half new, half updates), before / after alternating`);
-    const large: BatchRun[] = [];
-    for (let i = 0; i < largePairs; i++) {
-      for (const variant of ['before', 'after'] as const) {
-        large.push(await runBatch(variant, batchOf(take(largeHalf), o.largeBatch - largeHalf), { created: o.largeBatch - largeHalf, updated: largeHalf }));
-        log(`large ${variant}: ${Math.round(large[large.length - 1]!.totalMs)} ms`);
-      }
-    }
-    sections.push(stepsTable('A batch of 10 records (5 new sessions, 5 updates)', small), stepsTable(`A batch of ${int(o.largeBatch)} records (half new sessions, half updates)`, large));
-
-    // 3. The lookups alone, alternating on the same IDs (stored sessions and as many unknown ones).
-    const snapshot = await state.snapshot();
-    const lookupRows: string[][] = [];
-    for (const n of [10, o.largeBatch]) {
-      const ids = [...pool.slice(0, n / 2).map((s) => s.sessionId), ...Array.from({ length: n - n / 2 }, () => `session-${randomBytes(16).toString('hex')}`)];
-      const times = { before: [] as number[], after: [] as number[] };
-      const found = { before: 0, after: 0 };
-      const loads: number[] = [];
-      for (let r = 0; r < (n > 1000 ? 2 : o.runs * 2); r++) {
-        for (const variant of ['before', 'after'] as const) {
-          loads.push(loadavg()[0]!);
-          const t0 = performance.now();
-          found[variant] = (await LOOKUPS[variant](shards, farmId, ids, snapshot)).size;
-          times[variant].push(performance.now() - t0);
-        }
-      }
-      if (found.before !== found.after) problems.push(`lookup of ${n} IDs: before found ${found.before}, after ${found.after}`);
-      lookupRows.push([int(n), `${ms(median(times.before))} (${ms(Math.min(...times.before))}–${ms(Math.max(...times.before))})`, `${ms(median(times.after))} (${ms(Math.min(...times.after))}–${ms(Math.max(...times.after))})`, `${(median(times.before) / median(times.after)).toFixed(0)}×`, int(found.after), loads.map((l) => l.toFixed(1)).join(', ')]);
-    }
-    sections.push(['#### The stored-version lookup alone, alternating on the same IDs (half stored, half unknown)', '', table(['IDs', 'before ms (min–max)', 'after ms (min–max)', 'before / after', 'found', 'load (1 min) at each run'], lookupRows)].join('\n'));
-
-    // 4. A small batch through the server's route (the code as it is now).
+    sections.push(stepsTable('A batch of 10 records (5 new sessions, 5 updates)', small));
+    // 2. A small batch through the server's route (the code as it is now).
     log('small batches through the route');
     const server = await startServer(mkdtempSync(join(tmpdir(), 'farmtally-bench-route-')), serveArgs(scratch));
     const routeMs: number[] = [];
@@ -188,6 +179,41 @@ export async function measureIngestPath(o: IngestPathOptions): Promise<string> {
       '',
       table(['runs', 'ms median (min–max)', 'load (1 min) at each run'], [[int(routeMs.length), `${ms(median(routeMs))} (${ms(Math.min(...routeMs))}–${ms(Math.max(...routeMs))})`, routeLoads.map((l) => l.toFixed(1)).join(', ')]]),
     ].join('\n'));
+
+    // 3. Large batches, alternating: half updates, then all new (as a bulk import's).
+    for (const half of [true, false]) {
+      log(`large batches: ${largePairs} pairs of ${o.largeBatch} records (${half ? 'half new, half updates' : 'all new'}), before / after alternating`);
+      const large: BatchRun[] = [];
+      const updates = half ? largeHalf : 0;
+      for (let i = 0; i < largePairs; i++) {
+        for (const variant of ['before', 'after'] as const) {
+          large.push(await runBatch(variant, batchOf(take(updates), o.largeBatch - updates), { created: o.largeBatch - updates, updated: updates }));
+          log(`large ${variant}: ${Math.round(large[large.length - 1]!.totalMs)} ms`);
+        }
+      }
+      sections.push(stepsTable(`A batch of ${int(o.largeBatch)} records (${half ? 'half new sessions, half updates' : 'all new sessions'})`, large));
+    }
+
+    // 4. The lookups alone, alternating on the same IDs (stored sessions and as many unknown ones).
+    const snapshot = await state.snapshot();
+    const lookupRows: string[][] = [];
+    for (const n of [10, o.largeBatch]) {
+      const ids = [...pool.slice(0, n / 2).map((s) => s.sessionId), ...Array.from({ length: n - n / 2 }, () => `session-${randomBytes(16).toString('hex')}`)];
+      const times = { before: [] as number[], after: [] as number[] };
+      const found = { before: 0, after: 0 };
+      const loads: number[] = [];
+      for (let r = 0; r < (n > 1000 ? 1 : o.runs * 2); r++) {
+        for (const variant of ['before', 'after'] as const) {
+          loads.push(loadavg()[0]!);
+          const t0 = performance.now();
+          found[variant] = (await LOOKUPS[variant](shards, farmId, ids, snapshot)).size;
+          times[variant].push(performance.now() - t0);
+        }
+      }
+      if (found.before !== found.after) problems.push(`lookup of ${n} IDs: before found ${found.before}, after ${found.after}`);
+      lookupRows.push([int(n), `${ms(median(times.before))} (${ms(Math.min(...times.before))}–${ms(Math.max(...times.before))})`, `${ms(median(times.after))} (${ms(Math.min(...times.after))}–${ms(Math.max(...times.after))})`, `${(median(times.before) / median(times.after)).toFixed(0)}×`, int(found.after), loads.map((l) => l.toFixed(1)).join(', ')]);
+    }
+    sections.push(['#### The stored-version lookup alone, alternating on the same IDs (half stored, half unknown)', '', table(['IDs', 'before ms (min–max)', 'after ms (min–max)', 'before / after', 'found', 'load (1 min) at each run'], lookupRows)].join('\n'));
 
     // 5. Probes for the projection.
     log('probes: PostgreSQL batch numbering, the superseded set, query text sizes');
@@ -214,8 +240,8 @@ function stepsTable(title: string, runs: BatchRun[]): string {
   return [
     `#### ${title}: ms per step, median of ${of('after').length} runs each, before / after alternating`,
     '',
-    table(['step', 'before (lookup on sessions)', 'after (session_keys)'], rows),
+    table(['step', 'before (reads by key on sessions)', 'after (session_keys, job_sessions)'], rows),
     '',
-    `Load (1 min) at each run: ${runs.map((r) => `${r.variant[0]} ${r.load.toFixed(1)}`).join(', ')}.`,
+    `Both write the same rows (the key tables' too). Load (1 min) at each run: ${runs.map((r) => `${r.variant[0]} ${r.load.toFixed(1)}`).join(', ')}.`,
   ].join('\n');
 }
