@@ -61,7 +61,7 @@ export interface Measured {
 
 export type Log = (line: string) => void;
 
-async function runImportCli(file: string, farmId: string, url: string, batch: number, log: Log): Promise<Ingest> {
+export async function runImportCli(file: string, farmId: string, url: string, batch: number, log: Log): Promise<Ingest> {
   const started = performance.now();
   const child = spawn(process.execPath, [BIN, 'import', file, '--farm', farmId, '--endpoint', url, '--batch-size', String(batch)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -83,7 +83,7 @@ async function runImportCli(file: string, farmId: string, url: string, batch: nu
 }
 
 /** A progress callback that logs at most every 10 s, for the phases that take minutes. */
-function every10s(log: Log, total: number, what: string): (n: number) => void {
+export function every10s(log: Log, total: number, what: string): (n: number) => void {
   let last = performance.now();
   return (n) => {
     if (performance.now() - last < 10_000) return;

@@ -13,6 +13,8 @@ import { aggregationSql, missingRatesSql, type BatchSnapshot, type FleetKinds } 
 import { httpQuery } from '../src/store/clickhouse/http-query.js';
 import { distributedTablesDdl, localTablesDdl, shardOfRowSql, shardsOfSql, TABLES } from '../src/store/clickhouse/schema.js';
 import { generateFarm, type GeneratedFarm, type RefSession } from './reference/aggregate-reference.js';
+import { backfillKeysSql, recordFingerprint } from '../src/store/cluster/session-keys.js';
+import { fromSessionRow } from '../src/store/cluster/session-rows.js';
 import { clusterForTests, scratchName, testClusterName } from './support/cluster.js';
 import { assertMatchesReference, caseQuery, customerManaged, describeCase, sessionRow, type AggregationCase } from './support/clickhouse-aggregation.js';
 
@@ -149,5 +151,28 @@ describe('the aggregation SQL on a two-shard 18.16 cluster', { skip }, () => {
     const total = (text: string) => text.split('\n').filter(Boolean).reduce((sum, l) => sum + Number((JSON.parse(l) as { n: string }).n), 0);
     const local = await httpQuery(shards[0]!, `${global.sql.replace(`${db}.${TABLES.superseded}`, `${db}.${TABLES.supersededLocal}`)}\nFORMAT JSONEachRow`, { settings: global.settings });
     assert.equal(total(local) - total(viaGlobal), 1 + new Set(stray.licenseProducts ?? []).size, 'the stray mark hides its session (its usage records, one bucket) only when every shard\'s marks are read');
+  });
+
+  test('keys made from stored rows (migrate, for sessions stored before the key tables) carry the fingerprint ingest computes, for every field and the awkward values, and the jobs\' rows', async () => {
+    const base = { farm_id: 'farm-fp', queue_id: 'queue-a', job_id: 'job-a', job_name: 'Shot 010: comp', user_id: 'user-a', fleet_id: 'fleet-a', worker_id: 'worker-a', instance_type: 'c5.xlarge', started_at: 1_735_689_600_000, ended_at: 1_735_693_200_000, license_products: [] as string[], updated_at: 1, batch_seq: 7 };
+    const rows = [
+      base,
+      { ...base, instance_type: null, ended_at: null },
+      { ...base, job_name: "it's 1:2;3 \\ \t tab \n line", license_products: ['a;b', 'c:d'] },
+      { ...base, job_name: 'Übergang 日本 🎬', license_products: ['houdini'] },
+      { ...base, job_name: '', worker_id: '4:xxxx' },
+      { ...base, job_name: '4:xxxx', worker_id: '' },
+      { ...base, started_at: 946_684_800_000, ended_at: 946_684_800_000 },
+    ].map((r, i) => ({ ...r, session_id: `session-fp${i}` }));
+    const url = shards[0]!;
+    await httpQuery(url, `INSERT INTO ${db}.${TABLES.sessionsLocal} FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`);
+    for (const sql of Object.values(backfillKeysSql(db))) await httpQuery(url, sql);
+    const keys = await json(url, `SELECT session_id, toString(fingerprint) AS fingerprint FROM ${db}.${TABLES.sessionKeysLocal} WHERE farm_id = 'farm-fp' ORDER BY session_id`);
+    const stored = await json(url, `SELECT * FROM ${db}.${TABLES.sessionsLocal} WHERE farm_id = 'farm-fp' ORDER BY session_id`);
+    assert.equal(keys.length, rows.length);
+    assert.deepEqual(keys.map((k) => k.fingerprint), stored.map((r) => recordFingerprint(fromSessionRow(r))));
+    assert.equal(new Set(keys.map((k) => k.fingerprint)).size, rows.length, 'each record its own fingerprint (the two that swap a prefix among them)');
+    const jobRows = await json(url, `SELECT session_id, job_id, started_at, ended_at FROM ${db}.${TABLES.jobSessionsLocal} WHERE farm_id = 'farm-fp' ORDER BY session_id`);
+    assert.deepEqual(jobRows, stored.map((r) => ({ session_id: r.session_id, job_id: r.job_id, started_at: r.started_at, ended_at: r.ended_at })));
   });
 });

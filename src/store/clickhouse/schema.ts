@@ -6,6 +6,15 @@
 // later batch (by_seq). A reader picks its snapshot of batches and filters on both, so an
 // aggregation never sees half a batch (aggregation-sql.ts).
 //
+// Ingest classifies each record against its session's visible version, found by session ID:
+// `session_keys` holds, for every version, what that takes (its batch, a fingerprint of the
+// record, its user, queue, fleet and job), ordered by (farm_id, session_id) so that a lookup
+// reads the granules of the IDs asked for. A batch that changes sessions works out their
+// jobs' spans again from the jobs' sessions: `job_sessions` holds each version's job, start
+// and end, ordered by (farm_id, job_id). Sessions are ordered for the aggregation (farm,
+// queue, start), where a lookup by session or job read every row of the farm (BENCHMARKS.md,
+// "Cluster engine (issue 18)": the times before and after).
+//
 // Both Distributed tables shard by the same key, a hash of (farm_id, session_id): all the
 // versions of a session and the marks that supersede them live on one shard, so each shard
 // filters its own sessions against its own marks (a non-GLOBAL IN over the local table)
@@ -21,6 +30,8 @@ import { integer, stringArray } from './sql-text.js';
 export const TABLES = {
   sessionsLocal: 'sessions_local',
   supersededLocal: 'superseded_local',
+  sessionKeysLocal: 'session_keys_local',
+  jobSessionsLocal: 'job_sessions_local',
   sessions: 'sessions',
   superseded: 'superseded',
 } as const;
@@ -58,6 +69,33 @@ export const SUPERSEDED_COLUMNS = [
   ['by_seq', 'UInt64'],
 ] as const;
 
+/**
+ * A session version as ingest looks it up (store/cluster/session-keys.ts): written beside
+ * each row of sessions_local, on the same shard, and filtered by the same snapshot and marks.
+ */
+export const SESSION_KEY_COLUMNS = [
+  ['farm_id', 'String'],
+  ['session_id', 'String'],
+  ['batch_seq', 'UInt64'],
+  /** The record's fields but the session and user IDs, hashed (session-keys.ts recordFingerprint). */
+  ['fingerprint', 'UInt64'],
+  /** Apart from the fingerprint, so that forgetting a user removes it (a hash of the record with it would name it too). */
+  ['user_id', 'String'],
+  ['queue_id', 'String'],
+  ['fleet_id', 'String'],
+  ['job_id', 'String'],
+] as const;
+
+/** A session version as a job's span is worked out from it: written and filtered as session keys are. */
+export const JOB_SESSION_COLUMNS = [
+  ['farm_id', 'String'],
+  ['job_id', 'String'],
+  ['session_id', 'String'],
+  ['batch_seq', 'UInt64'],
+  ['started_at', 'Int64'],
+  ['ended_at', 'Nullable(Int64)'],
+] as const;
+
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A database or cluster name, checked and quoted as an identifier. */
@@ -72,7 +110,8 @@ const columnsDdl = (columns: readonly (readonly [string, string])[]) => columns.
  * The shard-local tables. Sessions are ordered farm first, then queue and start: the
  * aggregation selects one farm and a list of queues (or fleets) and the sessions that started
  * before the range's end, and the primary key skips the rest. Superseded marks are ordered as
- * the aggregation's anti-join reads them: one farm, by session and version.
+ * the aggregation's anti-join reads them: one farm, by session and version; session keys and
+ * job sessions as ingest looks them up, by farm and session, by farm and job.
  */
 export function localTablesDdl(database: string): string[] {
   const db = identifier(database);
@@ -81,6 +120,10 @@ export function localTablesDdl(database: string): string[] {
      ENGINE = MergeTree() ORDER BY (farm_id, queue_id, started_at, session_id)`,
     `CREATE TABLE IF NOT EXISTS ${db}.${TABLES.supersededLocal} (${columnsDdl(SUPERSEDED_COLUMNS)})
      ENGINE = MergeTree() ORDER BY (farm_id, session_id, batch_seq)`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${TABLES.sessionKeysLocal} (${columnsDdl(SESSION_KEY_COLUMNS)})
+     ENGINE = MergeTree() ORDER BY (farm_id, session_id, batch_seq)`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${TABLES.jobSessionsLocal} (${columnsDdl(JOB_SESSION_COLUMNS)})
+     ENGINE = MergeTree() ORDER BY (farm_id, job_id, session_id, batch_seq)`,
   ];
 }
 

@@ -5,12 +5,21 @@
 // rows), and the version it replaces is marked superseded by the batch (docs/DECISIONS.md,
 // "Ingest on a cluster").
 import type { SessionRecord } from '../../domain/resources.js';
-import { sameRecord } from '../../domain/session-record.js';
+import { recordFingerprint } from './session-keys.js';
 
-/** A session as stored: its latest visible version, and the batch that wrote it. */
+/**
+ * A session as stored: what ingest needs of its latest visible version (session-keys.ts),
+ * and the batch that wrote it. A record is the same as the version when its fingerprint and
+ * user are (the fields sameRecord compares).
+ */
 export interface StoredVersion {
-  record: SessionRecord;
   batchSeq: number;
+  /** recordFingerprint of the version's record. */
+  fingerprint: string;
+  userId: string;
+  queueId: string;
+  fleetId: string;
+  jobId: string;
 }
 
 /** A job the batch's changed records name: from its last record, and the span they add. */
@@ -56,7 +65,7 @@ export function planBatch(records: readonly SessionRecord[], stored: ReadonlyMap
   const respan = new Set<string>();
   for (const record of latestRecords(records)) {
     const before = stored.get(record.sessionId);
-    if (before && sameRecord(before.record, record)) {
+    if (before && before.fingerprint === recordFingerprint(record) && before.userId === record.userId) {
       plan.counts.unchanged++;
       continue;
     }
@@ -66,9 +75,9 @@ export function planBatch(records: readonly SessionRecord[], stored: ReadonlyMap
     if (before) {
       plan.counts.updated++;
       plan.superseded.push({ sessionId: record.sessionId, batchSeq: before.batchSeq });
-      shift('queue', before.record.queueId, -1);
-      shift('fleet', before.record.fleetId, -1);
-      respan.add(record.jobId).add(before.record.jobId);
+      shift('queue', before.queueId, -1);
+      shift('fleet', before.fleetId, -1);
+      respan.add(record.jobId).add(before.jobId);
     } else {
       plan.counts.created++;
     }

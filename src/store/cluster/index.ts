@@ -20,6 +20,7 @@ import { clusterState } from './postgres-state-tx.js';
 import { receiveInMemory } from './received-body.js';
 import { clusterDeletions } from './session-deletions.js';
 import { batchRowsLeft, ClusterIngest, removeBatchRows } from './session-ingest.js';
+import { backfillKeysSql } from './session-keys.js';
 import { exportSessions, getSession, listSessions } from './session-reads.js';
 
 export interface ClusterStoreOptions {
@@ -49,7 +50,8 @@ async function schemaInPlace(state: ReturnType<typeof openPostgresState>, shards
     throw new Error(/migrate/.test(health.problem) ? health.problem : `${health.problem} ${MIGRATE}`);
   }
   for (let shard = 0; shard < shards.count; shard++) {
-    const found = await shards.query(`EXISTS TABLE ${identifier(shards.database)}.superseded`, { shard }).catch(async (err) => {
+    // The newest table: a schema migrated before it needs migrating again.
+    const found = await shards.query(`EXISTS TABLE ${identifier(shards.database)}.job_sessions_local`, { shard }).catch(async (err) => {
       await state.close();
       throw err;
     });
@@ -215,8 +217,14 @@ export async function migrateCluster(options: ClusterSchemaOptions): Promise<str
   const db = identifier(options.clickhouseDatabase);
   for (let shard = 0; shard < shards.count; shard++) {
     await shards.query(`CREATE DATABASE IF NOT EXISTS ${db}`, { shard });
+    const exists = async (table: string) => (await shards.query(`EXISTS TABLE ${db}.${table}`, { shard })).trim() === '1';
+    // Sessions stored before a key table get their keys once it is made (a second migrate running at once may add them twice: the same rows, harmless).
+    const stored = await exists('sessions_local');
+    const backfills = Object.entries(backfillKeysSql(options.clickhouseDatabase));
+    const missing = stored ? (await Promise.all(backfills.map(async ([table, sql]) => ((await exists(table)) ? [] : [sql])))).flat() : [];
     for (const ddl of [...localTablesDdl(options.clickhouseDatabase), ...distributedTablesDdl(options.clickhouseDatabase, options.clickhouseCluster)]) await shards.query(ddl, { shard });
-    done.push(`ClickHouse shard ${shard + 1} (${shards.urls[shard]}): database ${options.clickhouseDatabase} and its tables in place`);
+    for (const sql of missing) await shards.query(sql, { shard });
+    done.push(`ClickHouse shard ${shard + 1} (${shards.urls[shard]}): database ${options.clickhouseDatabase} and its tables in place${missing.length ? ' (keys made for the stored sessions)' : ''}`);
   }
   return done;
 }

@@ -8,6 +8,7 @@ import type { Shards } from '../clickhouse/shards.js';
 import { int64, integer, stringLiteral } from '../clickhouse/sql-text.js';
 import type { DeletedSessions, DeletionStore, SessionSelection } from '../store.js';
 import { planBatch, type StoredVersion } from './batch-plan.js';
+import { storedVersionOf } from './session-keys.js';
 import type { ClusterState, Snapshot, StateTx } from './cluster-state.js';
 import { type ClusterIngest, respans, withBatch, writeRows } from './session-ingest.js';
 import { fromSessionRow, readVisible } from './session-rows.js';
@@ -69,15 +70,17 @@ export function clusterDeletions(state: ClusterState, shards: Shards, ingest: Cl
     async forgetUser(farmId, userId, pseudonym) {
       const done = await ingest.batch(farmId, async (tx, seq, snapshot) => {
         const rows = await readVisible(shards, farmId, snapshot, { where: `user_id = ${stringLiteral(userId)}` });
-        const stored = new Map<string, StoredVersion>(rows.map((r) => [r.session_id as string, { record: fromSessionRow(r), batchSeq: Number(r.batch_seq) }]));
-        const renamed: SessionRecord[] = [...stored.values()].map(({ record }) => ({ ...record, userId: pseudonym }));
+        const records = rows.map(fromSessionRow);
+        const stored = new Map<string, StoredVersion>(records.map((record, i) => [record.sessionId, storedVersionOf(record, Number(rows[i]!.batch_seq))]));
+        const renamed: SessionRecord[] = records.map((record) => ({ ...record, userId: pseudonym }));
         const plan = planBatch(renamed, stored);
         if (plan.writes.length) await ingest.apply(tx, farmId, seq, plan, snapshot, Date.now());
         await tx.renameUserInResults(farmId, userId, pseudonym);
         return { result: { sessions: rows.length }, counts: NO_COUNTS };
       });
-      // The old versions still hold the ID on disk: gone for good once each shard's mutation runs.
+      // The old versions (and their keys) still hold the ID on disk: gone for good once each shard's mutations run.
       await shards.onEach(`ALTER TABLE sessions_local DELETE WHERE farm_id = ${stringLiteral(farmId)} AND user_id = ${stringLiteral(userId)}`);
+      await shards.onEach(`ALTER TABLE session_keys_local DELETE WHERE farm_id = ${stringLiteral(farmId)} AND user_id = ${stringLiteral(userId)}`);
       return { sessions: done.sessions };
     },
   };

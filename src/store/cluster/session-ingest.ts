@@ -13,32 +13,28 @@ import type { SessionRecord } from '../../domain/resources.js';
 import type { Lease } from '../aggregation-store.js';
 import type { Shards } from '../clickhouse/shards.js';
 import { type BatchWritten, type IngestCounts, MissingParentsError, StorageFault, type StagedSessions } from '../store.js';
-import { latestRecords, planBatch, type BatchPlan, type StoredVersion } from './batch-plan.js';
-import type { ClusterState, Respanned, StateTx } from './cluster-state.js';
-import { fromSessionRow, readVisible, toSessionRow, type Snapshot } from './session-rows.js';
+import { latestRecords, planBatch, type BatchPlan } from './batch-plan.js';
+import type { ClusterState, StateTx } from './cluster-state.js';
+import { respans, storedVersions, toJobSessionRow, toKeyRow } from './session-keys.js';
+import { toSessionRow, type Snapshot } from './session-rows.js';
 
-/** Session IDs asked for in one statement (the IN list's text stays well under a MiB). */
-const IDS_PER_LOOKUP = 5_000;
+export { respans };
 
-async function storedVersions(shards: Shards, farmId: string, sessionIds: string[], snapshot: Snapshot): Promise<Map<string, StoredVersion>> {
-  const found = new Map<string, StoredVersion>();
-  for (let i = 0; i < sessionIds.length; i += IDS_PER_LOOKUP) {
-    const rows = await readVisible(shards, farmId, snapshot, { sessionIds: sessionIds.slice(i, i + IDS_PER_LOOKUP) });
-    for (const row of rows) found.set(row.session_id as string, { record: fromSessionRow(row), batchSeq: Number(row.batch_seq) });
-  }
-  return found;
-}
-
-/** Writes new versions and superseded marks to the shards they belong on. */
+/** Writes new versions (with their keys and job rows) and superseded marks to the shards they belong on. */
 export async function writeRows(shards: Shards, farmId: string, seq: number, plan: Pick<BatchPlan, 'writes' | 'superseded'>, nowMs: number): Promise<void> {
-  const perShard = Array.from({ length: shards.count }, () => ({ sessions: [] as Record<string, unknown>[], superseded: [] as Record<string, unknown>[] }));
-  for (const record of plan.writes) perShard[shards.shardOf(farmId, record.sessionId)]!.sessions.push(toSessionRow(farmId, record, nowMs, seq));
+  const perShard = Array.from({ length: shards.count }, () => ({ sessions: [] as Record<string, unknown>[], keys: [] as Record<string, unknown>[], jobs: [] as Record<string, unknown>[], superseded: [] as Record<string, unknown>[] }));
+  for (const record of plan.writes) {
+    const rows = perShard[shards.shardOf(farmId, record.sessionId)]!;
+    rows.sessions.push(toSessionRow(farmId, record, nowMs, seq));
+    rows.keys.push(toKeyRow(farmId, record, seq));
+    rows.jobs.push(toJobSessionRow(farmId, record, seq));
+  }
   for (const old of plan.superseded) {
     perShard[shards.shardOf(farmId, old.sessionId)]!.superseded.push({ farm_id: farmId, session_id: old.sessionId, batch_seq: old.batchSeq, by_seq: seq });
   }
   await Promise.all(
     perShard.map(async (rows, shard) => {
-      await shards.insert(shard, 'sessions_local', rows.sessions);
+      await Promise.all([shards.insert(shard, 'sessions_local', rows.sessions), shards.insert(shard, 'session_keys_local', rows.keys), shards.insert(shard, 'job_sessions_local', rows.jobs)]);
       await shards.insert(shard, 'superseded_local', rows.superseded);
     }),
   );
@@ -47,12 +43,6 @@ export async function writeRows(shards: Shards, farmId: string, seq: number, pla
 /** The snapshot as it will be once batch `seq` is published: what the batch's own reads of its result see. */
 export const withBatch = (snapshot: Snapshot, seq: number): Snapshot => ({ upTo: Math.max(snapshot.upTo, seq), excluded: snapshot.excluded.filter((s) => s !== seq) });
 
-/** The jobs' spans over their visible sessions in `snapshot`: min start, and the latest end once none runs; no span for a job left with none. */
-export async function respans(shards: Shards, farmId: string, jobIds: readonly string[], snapshot: Snapshot): Promise<Respanned[]> {
-  const rows = await readVisible(shards, farmId, snapshot, { jobIds, select: 'job_id, min(started_at) AS first_start, countIf(isNull(ended_at)) AS running, max(ended_at) AS last_end', groupBy: 'job_id' });
-  const spans = new Map(rows.map((r) => [r.job_id as string, { startedAt: Number(r.first_start), endedAt: Number(r.running) === 0 ? Number(r.last_end) : undefined }]));
-  return jobIds.map((jobId) => ({ jobId, span: spans.get(jobId) }));
-}
 
 export class ClusterIngest {
   /** Each farm's last batch on this server: the next one waits for it, so a server's batches of a farm count in the order they arrived. */
@@ -148,15 +138,17 @@ export class ClusterIngest {
 /** Every shard-local table a batch writes, and the column naming the batch in it. */
 const BATCH_ROWS: [table: string, column: string][] = [
   ['sessions_local', 'batch_seq'],
+  ['session_keys_local', 'batch_seq'],
+  ['job_sessions_local', 'batch_seq'],
   ['superseded_local', 'by_seq'],
 ];
 
-/** Asks every shard to remove a batch's rows and marks (a mutation: asynchronous on the shard; the batch is invisible meanwhile). */
+/** Asks every shard to remove a batch's rows, keys and marks (a mutation: asynchronous on the shard; the batch is invisible meanwhile). */
 export async function removeBatchRows(shards: Shards, seq: number): Promise<void> {
   for (const [table, column] of BATCH_ROWS) await shards.onEach(`ALTER TABLE ${table} DELETE WHERE ${column} = ${Math.trunc(seq)}`);
 }
 
-/** How many of a batch's rows and marks the shards still hold (a shard out of reach throws: then nobody can tell). */
+/** How many of a batch's rows, keys and marks the shards still hold (a shard out of reach throws: then nobody can tell). */
 export async function batchRowsLeft(shards: Shards, seq: number): Promise<number> {
   const sql = `SELECT ${BATCH_ROWS.map(([table, column]) => `(SELECT count() FROM ${table} WHERE ${column} = ${Math.trunc(seq)})`).join(' + ')} AS n`;
   const counts = await Promise.all(shards.urls.map(async (_, shard) => Number((await shards.rows(sql, { shard }))[0]!.n)));
