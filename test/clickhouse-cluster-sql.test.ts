@@ -12,8 +12,9 @@ import { aggregationOutput, missingRatesOutput } from '../src/store/clickhouse/a
 import { aggregationSql, missingRatesSql, type BatchSnapshot, type FleetKinds } from '../src/store/clickhouse/aggregation-sql.js';
 import { httpQuery } from '../src/store/clickhouse/http-query.js';
 import { distributedTablesDdl, localTablesDdl, shardOfRowSql, shardsOfSql, TABLES } from '../src/store/clickhouse/schema.js';
-import { generateFarm, type GeneratedFarm, type RefSession } from './reference/aggregate-reference.js';
-import { backfillKeysSql, recordFingerprint } from '../src/store/cluster/session-keys.js';
+import { generateFarm, type RefSession } from './reference/aggregate-reference.js';
+import { recordFingerprint } from '../src/store/cluster/record-fingerprint.js';
+import { backfillKeysSql } from '../src/store/cluster/session-keys.js';
 import { fromSessionRow } from '../src/store/cluster/session-rows.js';
 import { clusterForTests, scratchName, testClusterName } from './support/cluster.js';
 import { assertMatchesReference, caseQuery, customerManaged, describeCase, sessionRow, type AggregationCase } from './support/clickhouse-aggregation.js';

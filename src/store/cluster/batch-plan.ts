@@ -5,7 +5,7 @@
 // rows), and the version it replaces is marked superseded by the batch (docs/DECISIONS.md,
 // "Ingest on a cluster").
 import type { SessionRecord } from '../../domain/resources.js';
-import { recordFingerprint } from './session-keys.js';
+import { recordFingerprint } from './record-fingerprint.js';
 
 /**
  * A session as stored: what ingest needs of its latest visible version (session-keys.ts),

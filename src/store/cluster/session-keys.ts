@@ -5,49 +5,13 @@
 //   visible version (batch-plan.ts), the batch's IDs sent to the shard that holds them as an
 //   external table, one statement per shard whatever the batch's size;
 // - job_sessions_local, by job ID: the spans of the jobs a batch changed, from every shard.
-//
-// The fingerprint stands for the record's fields but the session and user IDs: MD5 of a
-// length-prefixed text of them, its first 8 bytes as a little-endian UInt64, the same in JS
-// (recordFingerprint) and in SQL (FINGERPRINT_SQL, for keys made from stored sessions by
-// `farmtally migrate`). Two different records share one with probability 2^-64.
-import { createHash } from 'node:crypto';
 import type { SessionRecord } from '../../domain/resources.js';
 import { identifier } from '../clickhouse/schema.js';
 import type { Shards } from '../clickhouse/shards.js';
 import { integer, stringLiteral } from '../clickhouse/sql-text.js';
 import type { StoredVersion } from './batch-plan.js';
 import type { Respanned, Snapshot } from './cluster-state.js';
-
-const text = (s: string) => `${Buffer.byteLength(s)}:${s}`;
-
-/** The record's fields but sessionId and userId, hashed: equal for records sameRecord finds equal (given those two). */
-export function recordFingerprint(r: SessionRecord): string {
-  const licenses = r.licenseProducts ?? [];
-  const fields = [
-    text(r.queueId),
-    text(r.jobId),
-    text(r.jobName),
-    text(r.fleetId),
-    text(r.workerId),
-    r.instanceType === undefined ? '-' : text(r.instanceType),
-    String(r.startedAt),
-    r.endedAt === undefined ? '-' : String(r.endedAt),
-    String(licenses.length),
-    ...licenses.map(text),
-  ];
-  return createHash('md5').update(fields.join(';')).digest().readBigUInt64LE(0).toString();
-}
-
-const textSql = (column: string) => `concat(toString(length(${column})), ':', ${column})`;
-
-/** recordFingerprint over a sessions_local row, in SQL (the same text, hashed the same way). */
-export const FINGERPRINT_SQL = `reinterpretAsUInt64(MD5(concat(
-  ${['queue_id', 'job_id', 'job_name', 'fleet_id', 'worker_id'].map(textSql).join(", ';',\n  ")}, ';',
-  if(isNull(instance_type), '-', ${textSql('assumeNotNull(instance_type)')}), ';',
-  toString(started_at), ';',
-  if(isNull(ended_at), '-', toString(assumeNotNull(ended_at))), ';',
-  toString(length(license_products)),
-  arrayStringConcat(arrayMap(p -> concat(';', ${textSql('p')}), license_products)))))`;
+import { FINGERPRINT_SQL, recordFingerprint } from './record-fingerprint.js';
 
 /** Keys for the sessions already stored (a database migrated from before the key tables), by table: one statement per shard each. */
 export const backfillKeysSql = (database: string): Record<'session_keys_local' | 'job_sessions_local', string> => {
