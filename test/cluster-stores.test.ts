@@ -32,6 +32,19 @@ describe('two cluster stores on one cluster', { skip }, () => {
     await scratch?.drop();
   });
 
+  test('a server refuses a cluster whose state an older farmtally migrated, saying to run farmtally migrate', async () => {
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: scratch.stateUrl });
+    await admin.connect();
+    try {
+      await admin.query(`UPDATE schema_version SET version = version - 1`);
+      await assert.rejects(openClusterStore(scratch), /older than this farmtally's.*run farmtally migrate/);
+    } finally {
+      await admin.query(`UPDATE schema_version SET version = version + 1`);
+      await admin.end();
+    }
+  });
+
   test('of Starts through both at once on one farm exactly one takes the slot, and both see which', async () => {
     const p = await parents(a);
     const starts = Array.from({ length: 8 }, () => newAggregation(p.farmId));

@@ -6,6 +6,7 @@
 import { StorageFault, type StoreHealth } from '../store.js';
 import type { PgDatabase } from './connection.js';
 import { within } from '../health-wait.js';
+import { SCHEMA_VERSION } from './schema.js';
 
 const PROBE_EVERY_MS = 1_000;
 const PROBE_WAIT_MS = 5_000;
@@ -19,10 +20,14 @@ export function postgresHealth(db: PgDatabase, now: () => number = Date.now): ()
 
   const read = (): Promise<StoreHealth> =>
     db
-      .one<{ standby: boolean }>(`SELECT pg_is_in_recovery() AS standby, (SELECT version FROM schema_version) AS version`)
+      .one<{ standby: boolean; version: number }>(`SELECT pg_is_in_recovery() AS standby, (SELECT version FROM schema_version) AS version`)
       .then(
         (r): StoreHealth =>
-          r?.standby ? { ok: false, problem: `PostgreSQL at ${db.where} is a read-only standby; point the servers at the primary.` } : { ok: true },
+          r?.standby
+            ? { ok: false, problem: `PostgreSQL at ${db.where} is a read-only standby; point the servers at the primary.` }
+            : Number(r?.version ?? 0) < SCHEMA_VERSION
+              ? { ok: false, problem: `the PostgreSQL state at ${db.where} has schema version ${r?.version ?? 0}, older than this farmtally's (${SCHEMA_VERSION}): run farmtally migrate.` }
+              : { ok: true },
         (err): StoreHealth => ({ ok: false, problem: problemOf(err, db.where) }),
       )
       .then((health) => {
