@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import { clientFor } from '../src/client/deadline-client.js';
 import { uploadFile } from '../src/client/file-upload.js';
 import { ingestUrl, Upload } from '../src/client/upload.js';
@@ -142,27 +143,7 @@ export async function measure(sessions: number, runs: number, batch: number, dir
   log(`ingest: ${Math.round(route.records / route.seconds)} records/s (created ${counts.created})`);
 
   // 4. End to end through the SDK.
-  const client = clientFor(server.url);
-  const queries: QueryResult[] = [];
-  const newResult = (q: (typeof QUERIES)[number], pageRows: number): QueryResult => ({ name: q.name, what: q.what, pageRows, rows: 0, pages: 0, e2eMs: [], doneMs: [], engineMs: [], engineAllMs: [], engineRows: 0 });
-  const timeOnce = async (q: (typeof QUERIES)[number], result: QueryResult) => {
-    const e = await endToEnd(client, sdkInput(q, farmId, ids), result.pageRows);
-    Object.assign(result, { rows: e.rows, pages: e.pages });
-    result.e2eMs.push(e.totalMs);
-    result.doneMs.push(e.doneMs);
-  };
-  // Q1 is also read in the SDK's default pages of 100, its runs alternating with the others.
-  const q1InHundreds = newResult(QUERIES[0]!, 100);
-  for (const [i, q] of QUERIES.entries()) {
-    const result = newResult(q, BENCH_PAGE_ROWS);
-    for (let r = 0; r < runs; r++) {
-      await timeOnce(q, result);
-      if (i === 0) await timeOnce(q, q1InHundreds);
-    }
-    log(`end to end: ${q.name} ${Math.round(median(result.e2eMs))} ms median, ${result.rows} rows in ${result.pages} pages`);
-    queries.push(result);
-  }
-  log(`end to end: Q1 in pages of 100 ${Math.round(median(q1InHundreds.e2eMs))} ms median, ${q1InHundreds.pages} pages`);
+  const { queries, q1InHundreds } = await timeQueriesEndToEnd(clientFor(server.url), farmId, ids, runs, log);
   const serverPeakMiB = server.peakMiB();
   await server.stop();
 
@@ -217,3 +198,40 @@ export async function measure(sessions: number, runs: number, batch: number, dir
 }
 
 export { median };
+
+/**
+ * Every query end to end through the SDK, `runs` times each, Q1 also in the SDK's default
+ * pages of 100 (its runs alternating with the others); `around` wraps each query's runs (the
+ * cluster bench records the machine's load around each).
+ */
+export async function timeQueriesEndToEnd(
+  client: DeadlineClient,
+  farmId: string,
+  ids: DemoIds,
+  runs: number,
+  log: Log,
+  around: (name: string, work: () => Promise<void>) => Promise<void> = (_name, work) => work(),
+): Promise<{ queries: QueryResult[]; q1InHundreds: QueryResult }> {
+  const queries: QueryResult[] = [];
+  const newResult = (q: (typeof QUERIES)[number], pageRows: number): QueryResult => ({ name: q.name, what: q.what, pageRows, rows: 0, pages: 0, e2eMs: [], doneMs: [], engineMs: [], engineAllMs: [], engineRows: 0 });
+  const timeOnce = async (q: (typeof QUERIES)[number], result: QueryResult) => {
+    const e = await endToEnd(client, sdkInput(q, farmId, ids), result.pageRows);
+    Object.assign(result, { rows: e.rows, pages: e.pages });
+    result.e2eMs.push(e.totalMs);
+    result.doneMs.push(e.doneMs);
+  };
+  const q1InHundreds = newResult(QUERIES[0]!, 100);
+  for (const [i, q] of QUERIES.entries()) {
+    const result = newResult(q, BENCH_PAGE_ROWS);
+    await around(`end to end: ${q.name}`, async () => {
+      for (let r = 0; r < runs; r++) {
+        await timeOnce(q, result);
+        if (i === 0) await timeOnce(q, q1InHundreds);
+      }
+    });
+    log(`end to end: ${q.name} ${Math.round(median(result.e2eMs))} ms median, ${result.rows} rows in ${result.pages} pages`);
+    queries.push(result);
+  }
+  log(`end to end: Q1 in pages of 100 ${Math.round(median(q1InHundreds.e2eMs))} ms median, ${q1InHundreds.pages} pages`);
+  return { queries, q1InHundreds };
+}

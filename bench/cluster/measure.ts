@@ -17,10 +17,9 @@ import { writeNdjson } from '../../src/demo/write-file.js';
 import { loadRateCard } from '../../src/server.js';
 import { Shards } from '../../src/store/clickhouse/shards.js';
 import { openPostgresState } from '../../src/store/postgres/index.js';
-import { BENCH_PAGE_ROWS, endToEnd } from '../end-to-end.js';
 import { scanQ1 } from '../floor.js';
-import { every10s, median, runImportCli, type Log, type Measured, type QueryResult } from '../measure.js';
-import { engineQuery, QUERIES, sdkInput, zoneOf } from '../queries.js';
+import { every10s, median, runImportCli, timeQueriesEndToEnd, type Log, type Measured } from '../measure.js';
+import { engineQuery, QUERIES, zoneOf } from '../queries.js';
 import { memoryOf, startServer } from '../server.js';
 import { runClusterEngine, shardLogs, type ShardQueryLog } from './engine.js';
 import { loadClusterUsage } from './floor.js';
@@ -125,28 +124,7 @@ export async function measureCluster(o: ClusterMeasureOptions): Promise<ClusterM
   log(`ingest: ${Math.round(route.records / route.seconds)} records/s (created ${route.created})`);
 
   // 4. End to end through the SDK.
-  const client = clientFor(server.url);
-  const queries: QueryResult[] = [];
-  const newResult = (q: (typeof QUERIES)[number], pageRows: number): QueryResult => ({ name: q.name, what: q.what, pageRows, rows: 0, pages: 0, e2eMs: [], doneMs: [], engineMs: [], engineAllMs: [], engineRows: 0 });
-  const timeOnce = async (q: (typeof QUERIES)[number], result: QueryResult) => {
-    const e = await endToEnd(client, sdkInput(q, farmId, ids), result.pageRows);
-    Object.assign(result, { rows: e.rows, pages: e.pages });
-    result.e2eMs.push(e.totalMs);
-    result.doneMs.push(e.doneMs);
-  };
-  const q1InHundreds = newResult(QUERIES[0]!, 100);
-  for (const [i, q] of QUERIES.entries()) {
-    const result = newResult(q, BENCH_PAGE_ROWS);
-    await phase(`end to end: ${q.name}`, async () => {
-      for (let r = 0; r < runs; r++) {
-        await timeOnce(q, result);
-        if (i === 0) await timeOnce(q, q1InHundreds);
-      }
-    });
-    log(`end to end: ${q.name} ${Math.round(median(result.e2eMs))} ms median, ${result.rows} rows in ${result.pages} pages`);
-    queries.push(result);
-  }
-  log(`end to end: Q1 in pages of 100 ${Math.round(median(q1InHundreds.e2eMs))} ms median, ${q1InHundreds.pages} pages`);
+  const { queries, q1InHundreds } = await timeQueriesEndToEnd(clientFor(server.url), farmId, ids, runs, log, phase);
   const serverPeakMiB = server.peakMiB();
   await server.stop();
 
