@@ -65,11 +65,13 @@ async function readUsage(
   return { ...grow(cols, n), length: n };
 }
 
-function allocate(n: number): UsageColumns {
+/** Columns for n usage records. */
+export function allocate(n: number): UsageColumns {
   return { length: n, start: new Float64Array(n), end: new Float64Array(n), queue: new Uint8Array(n), usage: new Uint8Array(n), rate: new Float64Array(n) };
 }
 
-function grow(c: UsageColumns, n: number): UsageColumns {
+/** The columns resized to n records, the first ones kept. */
+export function grow(c: UsageColumns, n: number): UsageColumns {
   const out = allocate(n);
   const keep = Math.min(n, c.start.length);
   out.start.set(c.start.subarray(0, keep));

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { version as duckdbVersion } from '@duckdb/node-api';
-import { median, type Measured } from './measure.js';
+import { median, type Measured, type QueryResult } from './measure.js';
 import { DEFAULT_MEMORY_LIMIT } from '../src/store/duckdb/database.js';
 
 const START = '<!-- bench:results:start -->';
@@ -12,8 +12,8 @@ const END = '<!-- bench:results:end -->';
 
 export const int = (n: number) => Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
 export const ms = (n: number) => (n >= 100 ? int(n) : n.toFixed(1));
-const ratio = (a: number, b: number) => `${(a / b).toFixed(a / b >= 10 ? 0 : 1)}×`;
-const rate = (i: { records: number; seconds: number }) => int(i.records / i.seconds);
+export const ratio = (a: number, b: number) => `${(a / b).toFixed(a / b >= 10 ? 0 : 1)}×`;
+export const rate = (i: { records: number; seconds: number }) => int(i.records / i.seconds);
 
 export interface RunInfo {
   runs: number;
@@ -24,6 +24,24 @@ export interface RunInfo {
 
 export function table(header: string[], rows: (string | number)[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** A median and its spread: `median (min–max)`. */
+export const spread = (xs: number[]) => `${ms(median(xs))} (${ms(Math.min(...xs))}–${ms(Math.max(...xs))})`;
+
+/** The cells every bench's aggregation table starts a query's row with, to its engine ratio. */
+export function queryCells(q: QueryResult): string[] {
+  return [
+    `**${q.name}** ${q.what}${q.pageRows === 1000 ? '' : `, **pages of ${q.pageRows}**`}`,
+    int(q.rows) + (q.rows === q.engineRows ? '' : ` (engine: ${int(q.engineRows)})`),
+    int(q.pages),
+    spread(q.e2eMs),
+    ms(median(q.doneMs)),
+    ((median(q.e2eMs) - median(q.doneMs)) / Math.max(q.pages - 1, 1)).toFixed(1),
+    spread(q.engineMs),
+    ms(median(q.engineAllMs)),
+    ratio(median(q.e2eMs), median(q.engineMs)),
+  ];
 }
 
 function results(m: Measured): string {
@@ -40,22 +58,12 @@ function results(m: Measured): string {
     '',
     '#### Aggregations (median of the runs; min–max in brackets)',
     '',
-    table(['query', 'rows', 'pages', 'end to end ms', 'of which until COMPLETED', 'paging ms per page', 'engine ms: groups + rows', 'engine ms: all statements', 'end to end / engine'], m.queries.map((q) => [
-      `**${q.name}** ${q.what}${q.pageRows === 1000 ? '' : `, **pages of ${q.pageRows}**`}`,
-      int(q.rows) + (q.rows === q.engineRows ? '' : ` (engine: ${int(q.engineRows)})`),
-      int(q.pages),
-      `${ms(median(q.e2eMs))} (${ms(Math.min(...q.e2eMs))}–${ms(Math.max(...q.e2eMs))})`,
-      ms(median(q.doneMs)),
-      ((median(q.e2eMs) - median(q.doneMs)) / Math.max(q.pages - 1, 1)).toFixed(1),
-      `${ms(median(q.engineMs))} (${ms(Math.min(...q.engineMs))}–${ms(Math.max(...q.engineMs))})`,
-      ms(median(q.engineAllMs)),
-      ratio(median(q.e2eMs), median(q.engineMs)),
-    ])),
+    table(['query', 'rows', 'pages', 'end to end ms', 'of which until COMPLETED', 'paging ms per page', 'engine ms: groups + rows', 'engine ms: all statements', 'end to end / engine'], m.queries.map(queryCells)),
     '',
     '#### The floor: Q1 as one typed-array loop in JS (one core, columns loaded beforehand)',
     '',
     table(['floor ms', 'engine / floor', 'end to end / floor', 'check against the engine'], [
-      [`${ms(floor)} (${ms(Math.min(...m.floorMs))}–${ms(Math.max(...m.floorMs))})`, ratio(median(q1.engineMs), floor), ratio(median(q1.e2eMs), floor), m.floorCheck],
+      [spread(m.floorMs), ratio(median(q1.engineMs), floor), ratio(median(q1.e2eMs), floor), m.floorCheck],
     ]),
     '',
     '#### Peak memory (VmHWM, resident)',

@@ -5,7 +5,7 @@ import { hourlyRate, type RateCard } from '../../src/domain/pricing.js';
 import { int64, stringLiteral } from '../../src/store/clickhouse/sql-text.js';
 import type { Snapshot } from '../../src/store/cluster/cluster-state.js';
 import { visibleSql } from '../../src/store/cluster/session-rows.js';
-import type { UsageColumns } from '../floor.js';
+import { allocate, grow, type UsageColumns } from '../floor.js';
 
 export async function loadClusterUsage(
   url: string,
@@ -56,20 +56,5 @@ export async function loadClusterUsage(
   }
   if (rest) take(rest);
   return { ...grow(cols, n), length: n };
-}
-
-function allocate(n: number): UsageColumns {
-  return { length: n, start: new Float64Array(n), end: new Float64Array(n), queue: new Uint8Array(n), usage: new Uint8Array(n), rate: new Float64Array(n) };
-}
-
-function grow(c: UsageColumns, n: number): UsageColumns {
-  const out = allocate(n);
-  const keep = Math.min(n, c.start.length);
-  out.start.set(c.start.subarray(0, keep));
-  out.end.set(c.end.subarray(0, keep));
-  out.queue.set(c.queue.subarray(0, keep));
-  out.usage.set(c.usage.subarray(0, keep));
-  out.rate.set(c.rate.subarray(0, keep));
-  return out;
 }
 

@@ -2,14 +2,12 @@
 // cluster's own words, the load averages of every phase, and what the shards logged.
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { median } from '../measure.js';
-import { int, ms, table, type RunInfo } from '../report.js';
+import { int, ms, queryCells, rate, ratio, spread, table, type RunInfo } from '../report.js';
 import type { ClusterMeasured } from './measure.js';
 
 export const START = '<!-- bench:cluster:start -->';
 export const END = '<!-- bench:cluster:end -->';
 
-const ratio = (a: number, b: number) => `${(a / b).toFixed(a / b >= 10 ? 0 : 1)}×`;
-const rate = (i: { records: number; seconds: number }) => int(i.records / i.seconds);
 const mib = (bytes: number) => `${int(bytes / 2 ** 20)} MiB`;
 
 function results(m: ClusterMeasured): string {
@@ -32,15 +30,7 @@ function results(m: ClusterMeasured): string {
     'The engine columns are the ClickHouse SQL alone (store/clickhouse/aggregation-sql.ts, sent by the bench process as the server sends it, the initiator taken in turn, on the same snapshot): the statement until its rows are parsed, and with the statement naming missing rates. Rows read and memory are each shard\'s own (query_log, the last engine run; the initiator, marked *, also merges the shards\' groups).',
     '',
     table(['query', 'rows', 'pages', 'end to end ms', 'of which until COMPLETED', 'paging ms per page', 'ClickHouse ms: statement + rows', 'ClickHouse ms: with missing rates', 'end to end / ClickHouse', 'rows read per shard', 'memory per shard MiB', 'SQL bytes'], m.queries.map((q, i) => [
-      `**${q.name}** ${q.what}${q.pageRows === 1000 ? '' : `, **pages of ${q.pageRows}**`}`,
-      int(q.rows) + (q.rows === q.engineRows ? '' : ` (engine: ${int(q.engineRows)})`),
-      int(q.pages),
-      `${ms(median(q.e2eMs))} (${ms(Math.min(...q.e2eMs))}–${ms(Math.max(...q.e2eMs))})`,
-      ms(median(q.doneMs)),
-      ((median(q.e2eMs) - median(q.doneMs)) / Math.max(q.pages - 1, 1)).toFixed(1),
-      `${ms(median(q.engineMs))} (${ms(Math.min(...q.engineMs))}–${ms(Math.max(...q.engineMs))})`,
-      ms(median(q.engineAllMs)),
-      ratio(median(q.e2eMs), median(q.engineMs)),
+      ...queryCells(q),
       m.shardLogs[i]!.readRows.map((n, s) => `${int(n)}${s === m.shardLogs[i]!.initiator ? '*' : ''}`).join(' + '),
       m.shardLogs[i]!.memoryMiB.map((n, s) => `${int(n)}${s === m.shardLogs[i]!.initiator ? '*' : ''}`).join(' / '),
       int(m.shardLogs[i]!.sqlBytes),
@@ -49,7 +39,7 @@ function results(m: ClusterMeasured): string {
     '#### The floor: Q1 as one typed-array loop in JS (one core, columns loaded from the shards beforehand)',
     '',
     table(['floor ms', 'ClickHouse / floor', 'end to end / floor', 'check against the ClickHouse SQL'], [
-      [`${ms(floor)} (${ms(Math.min(...m.floorMs))}–${ms(Math.max(...m.floorMs))})`, ratio(median(q1.engineMs), floor), ratio(median(q1.e2eMs), floor), m.floorCheck],
+      [spread(m.floorMs), ratio(median(q1.engineMs), floor), ratio(median(q1.e2eMs), floor), m.floorCheck],
     ]),
     '',
     '#### Peak memory (VmHWM, resident)',
