@@ -8,9 +8,9 @@ import type { Shards } from '../clickhouse/shards.js';
 import { int64, integer, stringLiteral } from '../clickhouse/sql-text.js';
 import type { DeletedSessions, DeletionStore, SessionSelection } from '../store.js';
 import { planBatch, type StoredVersion } from './batch-plan.js';
-import { storedVersionOf } from './session-keys.js';
 import type { ClusterState, Snapshot, StateTx } from './cluster-state.js';
-import { type ClusterIngest, respans, withBatch, writeRows } from './session-ingest.js';
+import { type ClusterIngest, withBatch, writeRows } from './session-ingest.js';
+import { respans, storedVersionOf } from './session-keys.js';
 import { fromSessionRow, readVisible } from './session-rows.js';
 
 /** A selection as a condition on the session's columns. */

@@ -6,9 +6,9 @@
 //    is published), the batch is planned (batch-plan.ts), the queues and fleets it names are
 //    checked, its rows and superseded marks are written to each shard's local tables, its
 //    jobs and session counts are written, and it is published. Commit = visible.
-// 3. Anything failing on the way leaves the batch unpublished: it is abandoned and its rows
-//    removed from the shards (or, should that fail too, by the sweeper once its lease
-//    expires). docs/DECISIONS.md, "Past one machine".
+// 3. Anything failing on the way leaves the batch unpublished: it is abandoned (or, should
+//    that fail too, once its lease expires), and the sweeper (index.ts) removes its rows from
+//    the shards. docs/DECISIONS.md, "Past one machine".
 import type { SessionRecord } from '../../domain/resources.js';
 import type { Lease } from '../aggregation-store.js';
 import type { Shards } from '../clickhouse/shards.js';
@@ -17,8 +17,6 @@ import { latestRecords, planBatch, type BatchPlan } from './batch-plan.js';
 import type { ClusterState, StateTx } from './cluster-state.js';
 import { respans, storedVersions, toJobSessionRow, toKeyRow } from './session-keys.js';
 import { toSessionRow, type Snapshot } from './session-rows.js';
-
-export { respans };
 
 /** Writes new versions (with their keys and job rows) and superseded marks to the shards they belong on. */
 export async function writeRows(shards: Shards, farmId: string, seq: number, plan: Pick<BatchPlan, 'writes' | 'superseded'>, nowMs: number): Promise<void> {
@@ -42,7 +40,6 @@ export async function writeRows(shards: Shards, farmId: string, seq: number, pla
 
 /** The snapshot as it will be once batch `seq` is published: what the batch's own reads of its result see. */
 export const withBatch = (snapshot: Snapshot, seq: number): Snapshot => ({ upTo: Math.max(snapshot.upTo, seq), excluded: snapshot.excluded.filter((s) => s !== seq) });
-
 
 export class ClusterIngest {
   /** Each farm's last batch on this server: the next one waits for it, so a server's batches of a farm count in the order they arrived. */
