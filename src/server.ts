@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
@@ -208,7 +207,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
   const store = options.cluster
-    ? await openClusterStore({ ...options.cluster, log, leaseMs: options.leaseMs })
+    ? await openClusterStore({ ...options.cluster, log, leaseMs: options.leaseMs, traceGroupCommits: options.traceIngest ? log : undefined })
     : await openDuckDbStore({
         dataDir: options.dataDir,
         memoryLimit: options.memoryLimit,

@@ -194,7 +194,8 @@ describe('the cluster through failures', { skip: privateCluster.skip }, () => {
     // The kill lands while ClickHouse runs the aggregation's statement.
     await eventually('the slow aggregation running in ClickHouse', async () => (await aggregationsRunningOn(1)) > 0, 30_000);
     assert.equal((await status(b.client, slow.parents.farmId, aggregationId!)).status, 'IN_PROGRESS');
-    const feed = ingestFeed(a.url, fed, { size: 50, pauseMs: 50 });
+    // Three clients at once: their batches meet in group commits, before, during and after the outage.
+    const feed = ingestFeed(a.url, fed, { size: 50, loops: 3, pauseMs: 50 });
     await eventually('batches acknowledged before the kill', async () => feed.batches.filter(acknowledged).length >= 3);
 
     await cluster.stopShard(2);

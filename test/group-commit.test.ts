@@ -9,11 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { SessionRecord } from '../src/domain/resources.js';
 import { openDuckDbStore, type DuckDbStore } from '../src/store/duckdb/index.js';
 import { WriterBusyError } from '../src/store/store.js';
 import { countsOf, farm, fleet, ingest as stageAndCommit, parents, queue, record } from './store-contract/fixtures.js';
-import { random } from './support/ingest-fuzz.js';
+import { sessionChurn } from './support/session-churn.js';
 
 const HOUR = 3_600_000;
 const dir = mkdtempSync(join(tmpdir(), 'farmtally-group-'));
@@ -57,7 +56,6 @@ async function wrongSpans(store: DuckDbStore, farmId: string) {
 
 for (const seed of [1, 2, 3]) {
   test(`seed ${seed}: grouped batches count and store what batches merged one at a time do`, async () => {
-    const r = random(seed);
     const f = farm();
     const queues = [queue(f.farmId), queue(f.farmId)];
     const fleets = [fleet(f.farmId), fleet(f.farmId, 'serviceManagedEc2')];
@@ -66,46 +64,11 @@ for (const seed of [1, 2, 3]) {
       for (const q of queues) await store.createQueue(q);
       for (const fl of fleets) await store.createFleet(fl);
     }
-    const sessionIds = Array.from({ length: 40 }, (_, i) => `session-${seed.toString(16).padStart(2, '0')}${i.toString(16).padStart(30, '0')}`);
-    const jobIds = Array.from({ length: 6 }, (_, i) => `job-${seed.toString(16).padStart(2, '0')}${i.toString(16).padStart(30, '0')}`);
-    const known = new Map<string, SessionRecord>();
-    const t0 = Date.UTC(2025, 3, 1);
-    const next = (): SessionRecord => {
-      const sessionId = r.pick(sessionIds);
-      const was = known.get(sessionId);
-      // Mostly a known session's next state (closed, or a small change), sometimes a fresh draw.
-      if (was && r.chance(0.7)) {
-        const change = r.int(6);
-        const moved: SessionRecord = { ...was };
-        if (change === 0) moved.endedAt = (was.endedAt ?? was.startedAt) + r.int(5) * HOUR;
-        else if (change === 1) moved.endedAt = undefined;
-        else if (change === 2) moved.jobId = r.pick(jobIds);
-        else if (change === 3) moved.startedAt = was.startedAt + (r.int(3) - 1) * HOUR;
-        else if (change === 4) moved.jobName = r.pick(['comp', 'light', 'fx']);
-        if (moved.endedAt !== undefined && moved.endedAt < moved.startedAt) moved.endedAt = moved.startedAt;
-        known.set(sessionId, moved);
-        return moved;
-      }
-      const startedAt = t0 + r.int(48) * HOUR;
-      const fresh: SessionRecord = {
-        sessionId,
-        queueId: r.pick(queues).queueId,
-        jobId: r.pick(jobIds),
-        jobName: r.pick(['comp', 'light', 'fx']),
-        userId: r.pick(['ana', 'ben']),
-        fleetId: r.pick(fleets).fleetId,
-        workerId: 'worker-00000000000000000000000000000001',
-        instanceType: r.chance(0.8) ? r.pick(['c5.4xlarge', 'g4dn.xlarge']) : undefined,
-        startedAt,
-        endedAt: r.chance(0.3) ? undefined : startedAt + r.int(10) * HOUR,
-        licenseProducts: r.chance(0.4) ? r.pick([['maya'], ['maya', 'nuke'], ['houdini']]) : undefined,
-      };
-      known.set(sessionId, fresh);
-      return fresh;
-    };
+    const churn = sessionChurn(seed, { queueIds: queues.map((q) => q.queueId), fleetIds: fleets.map((fl) => fl.fleetId) });
+    const t0 = churn.t0;
 
     for (let wave = 0; wave < 20; wave++) {
-      const batches = Array.from({ length: 1 + r.int(6) }, () => Array.from({ length: 1 + r.int(8) }, next));
+      const batches = churn.wave();
       const nowMs = t0 + wave * 1000;
       const expected = [];
       for (const batch of batches) expected.push(await stageAndCommit(staged, f.farmId, batch, nowMs));

@@ -16,11 +16,11 @@ import { seedOf } from '../../src/demo/random.js';
 import type { SessionRecord } from '../../src/domain/resources.js';
 import { licenseProductSet } from '../../src/domain/session-record.js';
 import type { Shards } from '../../src/store/clickhouse/shards.js';
-import { latestRecords, planBatch, type StoredVersion } from '../../src/store/cluster/batch-plan.js';
+import { latestRecords, planGroup, type StoredVersion, storedVersionOf } from '../../src/store/cluster/batch-plan.js';
 import type { Respanned, Snapshot } from '../../src/store/cluster/cluster-state.js';
 import { clusterState } from '../../src/store/cluster/postgres-state-tx.js';
-import { ClusterIngest, withBatch, writeRows } from '../../src/store/cluster/session-ingest.js';
-import { respans, storedVersionOf, storedVersions } from '../../src/store/cluster/session-keys.js';
+import { ClusterIngest, withBatches, writeRows } from '../../src/store/cluster/session-ingest.js';
+import { respans, storedVersions } from '../../src/store/cluster/session-keys.js';
 import { MissingParentsError } from '../../src/store/store.js';
 import { fromSessionRow, readVisible } from '../../src/store/cluster/session-rows.js';
 import { openPostgresState } from '../../src/store/postgres/index.js';
@@ -131,18 +131,19 @@ export async function measureIngestPath(o: IngestPathOptions): Promise<string> {
       // ClusterIngest.write and apply, step for step, with the two reads by key as they were (before) or are (after).
       const counts = await ingest.batch(farmId, async (tx, seq, snapshot) => {
         const stored = await timeline.time('lookup', () => LOOKUPS[variant](shards, farmId, latestRecords(records).map((r) => r.sessionId), snapshot));
-        const plan = timeline.timeSync('plan', () => planBatch(records, stored));
+        const nowMs = Date.now();
+        const named = (pick: (r: SessionRecord) => string) => [...new Set(records.map(pick))];
+        const absent = await tx.missingParents(farmId, named((r) => r.queueId), named((r) => r.fleetId));
+        const plan = timeline.timeSync('plan', () => planGroup([{ records, seq, nowMs }], stored, absent));
+        const outcome = plan.outcomes[0]!;
+        if ('missing' in outcome) throw new MissingParentsError(outcome.missing.queueIds, outcome.missing.fleetIds);
         if (plan.writes.length) {
-          const nowMs = Date.now();
-          const named = (kind: 'queue' | 'fleet') => [...new Set(plan.writes.map((r) => (kind === 'queue' ? r.queueId : r.fleetId)))];
-          const missing = await tx.missingParents(farmId, named('queue'), named('fleet'));
-          if (missing.queueIds.length || missing.fleetIds.length) throw new MissingParentsError(missing.queueIds, missing.fleetIds);
-          await writeRows(shards, farmId, seq, plan, nowMs);
-          const spans = await timeline.time('respans', () => RESPANS[variant](shards, farmId, plan.respanJobs, withBatch(snapshot, seq)));
+          await writeRows(shards, farmId, plan);
+          const spans = await timeline.time('respans', () => RESPANS[variant](shards, farmId, plan.respanJobs, withBatches(snapshot, [seq])));
           await tx.writeJobs(farmId, nowMs, plan.namedJobs, spans);
           await tx.adjustSessionCounts(farmId, plan.sessionDeltas);
         }
-        return { result: plan.counts, counts: plan.counts };
+        return { result: outcome.counts, counts: outcome.counts };
       });
       const totalMs = performance.now() - t0;
       if (counts.created !== expect.created || counts.updated !== expect.updated) problems.push(`${variant} batch of ${records.length}: created ${counts.created}, updated ${counts.updated}; expected ${expect.created} and ${expect.updated}`);

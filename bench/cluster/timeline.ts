@@ -92,8 +92,8 @@ export function timedState(state: ClusterState, timeline: Timeline): ClusterStat
   const t = <A extends unknown[], R>(kind: string, f: (...args: A) => Promise<R>) => (...args: A) => timeline.time(kind, () => f(...args));
   return {
     farmIds: () => state.farmIds(),
-    openBatch: t('pg: open batch', (farmId: string, lease: Parameters<ClusterState['openBatch']>[1]) => state.openBatch(farmId, lease)),
-    abandonBatch: (seq) => state.abandonBatch(seq),
+    openBatches: t('pg: open batch', state.openBatches),
+    abandonBatches: (seqs) => state.abandonBatches(seqs),
     async transaction(work) {
       let workEnd = 0;
       const result = await state.transaction(async (tx) => {
@@ -105,7 +105,7 @@ export function timedState(state: ClusterState, timeline: Timeline): ClusterStat
           adjustSessionCounts: t('pg: counts', tx.adjustSessionCounts),
           deleteResource: tx.deleteResource,
           renameUserInResults: tx.renameUserInResults,
-          publishBatch: t('pg: publish', tx.publishBatch),
+          publishBatches: t('pg: publish', tx.publishBatches),
         };
         const r = await work(timed);
         workEnd = performance.now();

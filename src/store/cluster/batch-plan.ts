@@ -4,8 +4,16 @@
 // are never changed in place on ClickHouse: a changed session is a new version (the batch's
 // rows), and the version it replaces is marked superseded by the batch (docs/DECISIONS.md,
 // "Ingest on a cluster").
+//
+// A group of small batches committed together (session-ingest.ts) is planned batch by batch
+// in arrival order, each against the stored versions and the batches before it, so each
+// gets the counts it would get alone at that moment; then only the group's net effect is
+// written: a session's last version in the group, carrying the number of the batch that
+// wrote it, and one mark on the version stored before the group.
 import type { SessionRecord } from '../../domain/resources.js';
 import { recordFingerprint } from './record-fingerprint.js';
+
+type Counts = { created: number; updated: number; unchanged: number };
 
 /**
  * A session as stored: what ingest needs of its latest visible version (session-keys.ts),
@@ -35,7 +43,7 @@ export interface NamedJob {
 }
 
 export interface BatchPlan {
-  counts: { created: number; updated: number; unchanged: number };
+  counts: Counts;
   /** New versions to write: the latest record of each created or updated session. */
   writes: SessionRecord[];
   /** Versions the updates replace. */
@@ -58,7 +66,7 @@ export function latestRecords(records: readonly SessionRecord[]): SessionRecord[
   return [...latest.values()];
 }
 
-export function planBatch(records: readonly SessionRecord[], stored: ReadonlyMap<string, StoredVersion>): BatchPlan {
+function planBatch(records: readonly SessionRecord[], stored: ReadonlyMap<string, StoredVersion>): BatchPlan {
   const plan: BatchPlan = { counts: { created: 0, updated: 0, unchanged: 0 }, writes: [], superseded: [], sessionDeltas: new Map(), namedJobs: [], respanJobs: [] };
   const shift = (kind: 'queue' | 'fleet', id: string, by: number) => plan.sessionDeltas.set(`${kind}:${id}`, (plan.sessionDeltas.get(`${kind}:${id}`) ?? 0) + by);
   const jobs = new Map<string, NamedJob>();
@@ -97,4 +105,89 @@ export function planBatch(records: readonly SessionRecord[], stored: ReadonlyMap
   plan.namedJobs = [...jobs.values()];
   plan.respanJobs = [...respan];
   return plan;
+}
+
+/** A stored record as the version ingest compares a record with. */
+export const storedVersionOf = (r: SessionRecord, batchSeq: number): StoredVersion => ({
+  batchSeq,
+  fingerprint: recordFingerprint(r),
+  userId: r.userId,
+  queueId: r.queueId,
+  fleetId: r.fleetId,
+  jobId: r.jobId,
+});
+
+/** One batch of a group: its records in body order, the number it was given, and when it arrived. */
+export interface GroupMember {
+  records: readonly SessionRecord[];
+  seq: number;
+  nowMs: number;
+}
+
+/** A batch refused alone: its changed records name queues or fleets the farm does not have. */
+export interface MissingParents {
+  queueIds: string[];
+  fleetIds: string[];
+}
+
+/** What a group writes in all, and each batch's outcome. */
+export interface GroupPlan {
+  outcomes: ({ counts: Counts } | { missing: MissingParents })[];
+  /** Each created or changed session's last version in the group, with the batch that wrote it. */
+  writes: { record: SessionRecord; seq: number; nowMs: number }[];
+  /** Versions stored before the group that it replaces, each marked by the batch whose version replaces it last. */
+  superseded: { sessionId: string; batchSeq: number; bySeq: number }[];
+  sessionDeltas: Map<string, number>;
+  namedJobs: NamedJob[];
+  respanJobs: string[];
+}
+
+/**
+ * Plans a group of batches in arrival order (see the top of this file). `absent` holds the
+ * queues and fleets, of those the group names, that the farm does not have: a batch whose
+ * changed records name one is refused alone and leaves no trace on the batches after it.
+ */
+export function planGroup(members: readonly GroupMember[], stored: ReadonlyMap<string, StoredVersion>, absent: MissingParents): GroupPlan {
+  const group: GroupPlan = { outcomes: [], writes: [], superseded: [], sessionDeltas: new Map(), namedJobs: [], respanJobs: [] };
+  const current = new Map(stored);
+  const writes = new Map<string, GroupPlan['writes'][number]>();
+  const superseded = new Map<string, GroupPlan['superseded'][number]>();
+  const jobs = new Map<string, NamedJob>();
+  const respan = new Set<string>();
+  const [absentQueues, absentFleets] = [new Set(absent.queueIds), new Set(absent.fleetIds)];
+  for (const member of members) {
+    const plan = planBatch(member.records, current);
+    const missing = {
+      queueIds: [...new Set(plan.writes.map((r) => r.queueId).filter((id) => absentQueues.has(id)))],
+      fleetIds: [...new Set(plan.writes.map((r) => r.fleetId).filter((id) => absentFleets.has(id)))],
+    };
+    if (missing.queueIds.length || missing.fleetIds.length) {
+      group.outcomes.push({ missing });
+      continue;
+    }
+    group.outcomes.push({ counts: plan.counts });
+    for (const record of plan.writes) {
+      const before = stored.get(record.sessionId);
+      if (before) superseded.set(record.sessionId, { sessionId: record.sessionId, batchSeq: before.batchSeq, bySeq: member.seq });
+      writes.delete(record.sessionId);
+      writes.set(record.sessionId, { record, seq: member.seq, nowMs: member.nowMs });
+      current.set(record.sessionId, storedVersionOf(record, member.seq));
+    }
+    for (const [key, delta] of plan.sessionDeltas) group.sessionDeltas.set(key, (group.sessionDeltas.get(key) ?? 0) + delta);
+    for (const job of plan.namedJobs) jobs.set(job.jobId, mergeNamedJobs(jobs.get(job.jobId), job));
+    for (const jobId of plan.respanJobs) respan.add(jobId);
+  }
+  for (const [key, delta] of group.sessionDeltas) if (delta === 0) group.sessionDeltas.delete(key);
+  group.writes = [...writes.values()];
+  group.superseded = [...superseded.values()];
+  group.namedJobs = [...jobs.values()];
+  group.respanJobs = [...respan];
+  return group;
+}
+
+/** A job named by two batches: queue, name and user from the later one, the span over both. */
+function mergeNamedJobs(earlier: NamedJob | undefined, later: NamedJob): NamedJob {
+  if (!earlier) return later;
+  const ends = [earlier.endedAt, later.endedAt].filter((t): t is number => t !== undefined);
+  return { ...later, startedAt: Math.min(earlier.startedAt, later.startedAt), endedAt: ends.length ? Math.max(...ends) : undefined, allEnded: earlier.allEnded && later.allEnded };
 }

@@ -17,6 +17,10 @@ export interface ClusterStoreOptions {
   log?: (line: string) => void;
   /** How long the store's own leases (ingest batches) last unrenewed (default 30 s). */
   leaseMs?: number;
+  /** Told each group commit's size and time (FARMTALLY_INGEST_TRACE). */
+  traceGroupCommits?: (line: string) => void;
+  /** Records waiting for their farm's turn at most before a small batch is refused (ThrottlingException); store/group-commit.ts. */
+  maxWaitingRecords?: number;
   /**
    * Opened only to be read (`farmtally copy`'s source): none of a server's housekeeping,
    * which writes (renewing its leases, removing batches other servers left unpublished).

@@ -1,7 +1,7 @@
 // What the cluster store needs from its shared state (PostgreSQL, store/postgres) for
 // ingest and deletions, besides the resources, tokens and aggregation records it serves as
 // they are: batches allocated, taken in turns per farm, and published in one transaction
-// with their jobs and session counts.
+// with their jobs and session counts (several at once for a group of small batches).
 import type { Lease } from '../aggregation-store.js';
 import type { IngestCounts, ResourceWithSessions } from '../store.js';
 import type { NamedJob } from './batch-plan.js';
@@ -37,16 +37,16 @@ export interface StateTx {
   deleteResource(resource: ResourceWithSessions): Promise<boolean>;
   /** Replaces a user ID in the farm's stored aggregation results. */
   renameUserInResults(farmId: string, userId: string, pseudonym: string): Promise<void>;
-  /** Publishes the batch, if it is still `writing` under an unexpired lease; answers whether it did. */
-  publishBatch(seq: number, counts: Omit<IngestCounts, 'received'>): Promise<boolean>;
+  /** Publishes the batches, if each is still `writing` under an unexpired lease; answers whether all were (if not, nothing is committed). */
+  publishBatches(batches: readonly { seq: number; counts: Omit<IngestCounts, 'received'> }[]): Promise<boolean>;
 }
 
 export interface ClusterState {
   /** Every farm's ID (retention goes through them one by one). */
   farmIds(): Promise<string[]>;
-  /** A new batch number, committed as `writing` under the lease (every snapshot leaves it out until it is published). */
-  openBatch(farmId: string, lease: Lease): Promise<number>;
-  /** The batch will never be published. */
-  abandonBatch(seq: number): Promise<void>;
+  /** `count` new batch numbers, committed as `writing` under the lease (every snapshot leaves them out until they are published). */
+  openBatches(farmId: string, lease: Lease, count: number): Promise<number[]>;
+  /** The batches will never be published. */
+  abandonBatches(seqs: readonly number[]): Promise<void>;
   transaction<T>(work: (tx: StateTx) => Promise<T>): Promise<T>;
 }

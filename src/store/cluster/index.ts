@@ -34,7 +34,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
   await schemaInPlace(state, shards);
   const lease: Lease = { owner: `${hostname()}:${process.pid}:store:${randomBytes(4).toString('hex')}`, ttlMs: options.leaseMs ?? 30_000 };
   const batches = clusterState(state);
-  const ingest = new ClusterIngest(batches, shards, lease);
+  const ingest = new ClusterIngest(batches, shards, lease, { trace: options.traceGroupCommits, maxWaitingRecords: options.maxWaitingRecords });
   const snapshotNow = (): Promise<Snapshot> => state.snapshot();
   /** Each aggregation's snapshot, taken at its Start, until it runs (on the server that started it). */
   const snapshots = new Map<string, Snapshot>();

@@ -80,7 +80,7 @@ function stateTx(state: PostgresState, tx: Sql): StateTx {
     async renameUserInResults(farmId, userId, pseudonym) {
       await tx.query(`UPDATE aggregation_rows SET user_id = $3 WHERE user_id = $2 AND aggregation_id IN (SELECT aggregation_id FROM aggregations WHERE farm_id = $1)`, [farmId, userId, pseudonym]);
     },
-    publishBatch: (seq, counts) => state.publishBatch(tx, seq, counts),
+    publishBatches: (batches) => state.publishBatches(tx, batches),
   };
 }
 
@@ -96,8 +96,8 @@ export function clusterState(state: PostgresState): ClusterState {
       } while (after);
       return ids;
     },
-    openBatch: (farmId, lease) => state.openBatch(farmId, lease),
-    abandonBatch: async (seq) => void (await state.abandonBatch(seq)),
+    openBatches: (farmId, lease, count) => state.openBatches(farmId, lease, count),
+    abandonBatches: (seqs) => state.abandonBatches(seqs),
     transaction: (work) => state.withTransaction((tx) => work(stateTx(state, tx))),
   };
 }

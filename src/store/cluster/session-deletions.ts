@@ -7,10 +7,10 @@ import type { SessionRecord } from '../../domain/resources.js';
 import type { Shards } from '../clickhouse/shards.js';
 import { int64, integer, stringLiteral } from '../clickhouse/sql-text.js';
 import type { DeletedSessions, DeletionStore, SessionSelection } from '../store.js';
-import { planBatch, type StoredVersion } from './batch-plan.js';
+import { planGroup, type StoredVersion, storedVersionOf } from './batch-plan.js';
 import type { ClusterState, Snapshot, StateTx } from './cluster-state.js';
-import { type ClusterIngest, withBatch, writeRows } from './session-ingest.js';
-import { respans, storedVersionOf } from './session-keys.js';
+import { type ClusterIngest, withBatches, writeRows } from './session-ingest.js';
+import { respans } from './session-keys.js';
 import { fromSessionRow, readVisible } from './session-rows.js';
 
 /** A selection as a condition on the session's columns. */
@@ -30,8 +30,8 @@ async function removeWhere(shards: Shards, tx: StateTx, farmId: string, seq: num
   for (const r of rows) {
     for (const key of [`queue:${r.queue_id as string}`, `fleet:${r.fleet_id as string}`]) deltas.set(key, (deltas.get(key) ?? 0) - 1);
   }
-  await writeRows(shards, farmId, seq, { writes: [], superseded: rows.map((r) => ({ sessionId: r.session_id as string, batchSeq: Number(r.batch_seq) })) }, nowMs);
-  const jobs = await respans(shards, farmId, [...new Set(rows.map((r) => r.job_id as string))], withBatch(snapshot, seq));
+  await writeRows(shards, farmId, { writes: [], superseded: rows.map((r) => ({ sessionId: r.session_id as string, batchSeq: Number(r.batch_seq), bySeq: seq })) });
+  const jobs = await respans(shards, farmId, [...new Set(rows.map((r) => r.job_id as string))], withBatches(snapshot, [seq]));
   await tx.writeJobs(farmId, nowMs, [], jobs);
   await tx.adjustSessionCounts(farmId, deltas);
   return { sessions: rows.length, jobs: jobs.filter((j) => !j.span).length };
@@ -73,8 +73,9 @@ export function clusterDeletions(state: ClusterState, shards: Shards, ingest: Cl
         const records = rows.map(fromSessionRow);
         const stored = new Map<string, StoredVersion>(records.map((record, i) => [record.sessionId, storedVersionOf(record, Number(rows[i]!.batch_seq))]));
         const renamed: SessionRecord[] = records.map((record) => ({ ...record, userId: pseudonym }));
-        const plan = planBatch(renamed, stored);
-        if (plan.writes.length) await ingest.apply(tx, farmId, seq, plan, snapshot, Date.now());
+        const nowMs = Date.now();
+        const plan = planGroup([{ records: renamed, seq, nowMs }], stored, { queueIds: [], fleetIds: [] });
+        await ingest.apply(tx, farmId, plan, withBatches(snapshot, [seq]), nowMs);
         await tx.renameUserInResults(farmId, userId, pseudonym);
         return { result: { sessions: rows.length }, counts: NO_COUNTS };
       });

@@ -1,34 +1,44 @@
 // Session ingest on the cluster: a batch becomes visible all at once, or never.
-// 1. A batch number is allocated and committed in PostgreSQL as `writing` (every snapshot
-//    taken from then on leaves it out).
+// 1. Batch numbers are allocated and committed in PostgreSQL as `writing` (every snapshot
+//    taken from then on leaves them out).
 // 2. In one PostgreSQL transaction: the farm's row is locked (the farm's batches take turns),
-//    the versions the batch replaces are read from ClickHouse (through the snapshot of what
-//    is published), the batch is planned (batch-plan.ts), the queues and fleets it names are
-//    checked, its rows and superseded marks are written to each shard's local tables, its
-//    jobs and session counts are written, and it is published. Commit = visible.
-// 3. Anything failing on the way leaves the batch unpublished: it is abandoned (or, should
-//    that fail too, once its lease expires), and the sweeper (index.ts) removes its rows from
-//    the shards. docs/DECISIONS.md, "Past one machine".
+//    the versions the batches replace are read from ClickHouse (through the snapshot of what
+//    is published), the batches are planned (batch-plan.ts), the queues and fleets they name
+//    are checked, their rows and superseded marks are written to each shard's local tables,
+//    their jobs and session counts are written, and they are published. Commit = visible.
+// 3. Anything failing on the way leaves the batches unpublished: they are abandoned (or,
+//    should that fail too, once their lease expires), and the sweeper (index.ts) removes their
+//    rows from the shards. docs/DECISIONS.md, "Past one machine".
+//
+// Group commit: a turn costs about the same for one small batch as for many (the farm's lock,
+// a key lookup and four inserts per shard, the publish), so small batches wait per farm on
+// this server, and the first one's turn takes every batch of the farm waiting by then (up to
+// store/group-commit.ts's bounds) and commits them together, each with its own number and
+// counts, each planned after the ones before it. A batch naming a queue or fleet that is gone
+// is refused alone; should the group fail for any reason but a storage fault, each batch is
+// tried again alone, so one bad batch cannot sink the others. Large (staged) batches and
+// deletions take turns of their own.
 import type { SessionRecord } from '../../domain/resources.js';
 import type { Lease } from '../aggregation-store.js';
 import type { Shards } from '../clickhouse/shards.js';
-import { type BatchWritten, type IngestCounts, MissingParentsError, StorageFault, type StagedSessions } from '../store.js';
-import { latestRecords, planBatch, type BatchPlan } from './batch-plan.js';
+import { MAX_WAITING_RECORDS, takeGroup } from '../group-commit.js';
+import { type BatchWritten, type IngestCounts, MissingParentsError, StorageFault, type StagedSessions, WriterBusyError } from '../store.js';
+import { type GroupMember, type GroupPlan, latestRecords, planGroup } from './batch-plan.js';
 import type { ClusterState, StateTx } from './cluster-state.js';
 import { respans, storedVersions, toJobSessionRow, toKeyRow } from './session-keys.js';
 import { toSessionRow, type Snapshot } from './session-rows.js';
 
 /** Writes new versions (with their keys and job rows) and superseded marks to the shards they belong on. */
-export async function writeRows(shards: Shards, farmId: string, seq: number, plan: Pick<BatchPlan, 'writes' | 'superseded'>, nowMs: number): Promise<void> {
+export async function writeRows(shards: Shards, farmId: string, plan: Pick<GroupPlan, 'writes' | 'superseded'>): Promise<void> {
   const perShard = Array.from({ length: shards.count }, () => ({ sessions: [] as Record<string, unknown>[], keys: [] as Record<string, unknown>[], jobs: [] as Record<string, unknown>[], superseded: [] as Record<string, unknown>[] }));
-  for (const record of plan.writes) {
+  for (const { record, seq, nowMs } of plan.writes) {
     const rows = perShard[shards.shardOf(farmId, record.sessionId)]!;
     rows.sessions.push(toSessionRow(farmId, record, nowMs, seq));
     rows.keys.push(toKeyRow(farmId, record, seq));
     rows.jobs.push(toJobSessionRow(farmId, record, seq));
   }
   for (const old of plan.superseded) {
-    perShard[shards.shardOf(farmId, old.sessionId)]!.superseded.push({ farm_id: farmId, session_id: old.sessionId, batch_seq: old.batchSeq, by_seq: seq });
+    perShard[shards.shardOf(farmId, old.sessionId)]!.superseded.push({ farm_id: farmId, session_id: old.sessionId, batch_seq: old.batchSeq, by_seq: old.bySeq });
   }
   await Promise.all(
     perShard.map(async (rows, shard) => {
@@ -38,91 +48,163 @@ export async function writeRows(shards: Shards, farmId: string, seq: number, pla
   );
 }
 
-/** The snapshot as it will be once batch `seq` is published: what the batch's own reads of its result see. */
-export const withBatch = (snapshot: Snapshot, seq: number): Snapshot => ({ upTo: Math.max(snapshot.upTo, seq), excluded: snapshot.excluded.filter((s) => s !== seq) });
+/** The snapshot as it will be once batches `seqs` are published: what the batches' own reads of their result see. */
+export const withBatches = (snapshot: Snapshot, seqs: readonly number[]): Snapshot => ({
+  upTo: Math.max(snapshot.upTo, ...seqs),
+  excluded: snapshot.excluded.filter((s) => !seqs.includes(s)),
+});
+
+type Counts = Omit<IngestCounts, 'received'>;
+
+/** A small batch waiting for its farm's turn on this server. */
+interface Waiting {
+  records: readonly SessionRecord[];
+  nowMs: number;
+  resolve(written: BatchWritten): void;
+  reject(err: unknown): void;
+}
 
 export class ClusterIngest {
-  /** Each farm's last batch on this server: the next one waits for it, so a server's batches of a farm count in the order they arrived. */
+  /** Each farm's last turn on this server: the next one waits for it, so a server's batches of a farm count in the order they arrived. */
   private readonly lastOfFarm = new Map<string, Promise<unknown>>();
+  /** Small batches per farm that no turn has taken yet (a turn is on its way for each farm listed). */
+  private readonly waiting = new Map<string, Waiting[]>();
+  private waitingRecords = 0;
 
   constructor(
     private readonly state: ClusterState,
     private readonly shards: Shards,
     private readonly lease: Lease,
+    private readonly options: { maxWaitingRecords?: number; /** Told each group's size and time. */ trace?: (line: string) => void } = {},
   ) {}
 
-  /**
-   * Runs `work` as one batch of the farm: allocated, in the farm's turn, with the snapshot
-   * of everything published before it, and published at the end with `counts`; all or
-   * nothing (see the top of this file). Deletions are batches too (session-deletions.ts).
-   */
-  async batch<T>(farmId: string, work: (tx: StateTx, seq: number, snapshot: Snapshot) => Promise<{ result: T; counts: Omit<IngestCounts, 'received'> }>): Promise<T & { seq: number }> {
+  /** Runs `turn` after the farm's turns before it on this server. */
+  private inTurn<T>(farmId: string, turn: () => Promise<T>): Promise<T> {
     const before = this.lastOfFarm.get(farmId);
     const mine = (async () => {
       await before?.catch(() => undefined);
-      return this.batchInTurn(farmId, work);
+      return turn();
     })();
     this.lastOfFarm.set(farmId, mine);
-    try {
-      return await mine;
-    } finally {
-      if (this.lastOfFarm.get(farmId) === mine) this.lastOfFarm.delete(farmId);
-    }
+    void mine
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.lastOfFarm.get(farmId) === mine) this.lastOfFarm.delete(farmId);
+      });
+    return mine;
   }
 
-  private async batchInTurn<T>(farmId: string, work: (tx: StateTx, seq: number, snapshot: Snapshot) => Promise<{ result: T; counts: Omit<IngestCounts, 'received'> }>): Promise<T & { seq: number }> {
-    const seq = await this.state.openBatch(farmId, this.lease);
+  /**
+   * Runs `work` as `count` batches of the farm in one turn: numbered, in the farm's turn
+   * across servers, with the snapshot of everything published before them, and published
+   * at the end with the counts `work` gives each (a batch with none is abandoned: it wrote
+   * nothing); all or nothing (see the top of this file).
+   */
+  private async batchesInTurn<T>(
+    farmId: string,
+    count: number,
+    work: (tx: StateTx, seqs: number[], snapshot: Snapshot) => Promise<{ result: T; counts: (Counts | undefined)[] }>,
+  ): Promise<{ result: T; seqs: number[] }> {
+    const seqs = await this.state.openBatches(farmId, this.lease, count);
+    let unpublished = seqs;
     try {
-      return await this.state.transaction(async (tx) => {
+      const { result, refused } = await this.state.transaction(async (tx) => {
         await tx.lockFarm(farmId);
         // After the lock: every earlier batch of the farm is published or abandoned now.
-        const { result, counts } = await work(tx, seq, await tx.snapshot());
-        if (!(await tx.publishBatch(seq, counts))) {
-          throw new StorageFault('unavailable', `batch ${seq} lost its lease before it could be published (this server was cut off from PostgreSQL too long); nothing of it was written. Send it again.`);
+        const { result, counts } = await work(tx, seqs, await tx.snapshot());
+        const published = seqs.flatMap((seq, i) => (counts[i] ? [{ seq, counts: counts[i] }] : []));
+        if (!(await tx.publishBatches(published))) {
+          throw new StorageFault('unavailable', `batches ${seqs.join(', ')} lost their lease before they could be published (this server was cut off from PostgreSQL too long); nothing of them was written. Send them again.`);
         }
-        return { ...result, seq };
+        return { result, refused: seqs.filter((_, i) => !counts[i]) };
       });
-    } catch (err) {
-      await this.abandon(seq);
-      throw err;
+      unpublished = refused;
+      return { result, seqs };
+    } finally {
+      // Given up: the sweeper removes their rows, if any (index.ts). Should even this fail, they are abandoned once their lease expires.
+      if (unpublished.length) await this.state.abandonBatches(unpublished).catch(() => undefined);
     }
   }
 
-  /** Writes one batch of records. */
-  async write(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchWritten> {
-    const { seq, ...counts } = await this.batch(farmId, async (tx, seq, snapshot) => {
-      const stored = await storedVersions(this.shards, farmId, latestRecords(records).map((r) => r.sessionId), snapshot);
-      const plan = planBatch(records, stored);
-      if (plan.writes.length > 0) await this.apply(tx, farmId, seq, plan, snapshot, nowMs);
-      return { result: plan.counts, counts: plan.counts };
-    });
-    return { ...counts, batchId: String(seq) };
+  /** Runs `work` as one batch of the farm, in its own turn (deletions, session-deletions.ts). */
+  async batch<T>(farmId: string, work: (tx: StateTx, seq: number, snapshot: Snapshot) => Promise<{ result: T; counts: Counts }>): Promise<T & { seq: number }> {
+    const { result, seqs } = await this.inTurn(farmId, () =>
+      this.batchesInTurn(farmId, 1, async (tx, [seq], snapshot) => {
+        const done = await work(tx, seq!, snapshot);
+        return { result: done.result, counts: [done.counts] };
+      }),
+    );
+    return { ...result, seq: seqs[0]! };
   }
 
-  /** Writes a planned batch's rows, marks, jobs and counts (its parents checked first). */
-  async apply(tx: StateTx, farmId: string, seq: number, plan: BatchPlan, snapshot: Snapshot, nowMs: number): Promise<void> {
-    const named = (kind: 'queue' | 'fleet') => [...new Set(plan.writes.map((r) => (kind === 'queue' ? r.queueId : r.fleetId)))];
-    const missing = await tx.missingParents(farmId, named('queue'), named('fleet'));
-    if (missing.queueIds.length || missing.fleetIds.length) throw new MissingParentsError(missing.queueIds, missing.fleetIds);
-    await writeRows(this.shards, farmId, seq, plan, nowMs);
-    // Spans of jobs an update touched, over what is visible once this batch is published.
-    await tx.writeJobs(farmId, nowMs, plan.namedJobs, await respans(this.shards, farmId, plan.respanJobs, withBatch(snapshot, seq)));
+  /** Writes one small batch with whatever else of the farm is waiting: resolves once published, with the batch's counts. */
+  write(farmId: string, records: readonly SessionRecord[], nowMs: number): Promise<BatchWritten> {
+    if (this.waitingRecords + records.length > (this.options.maxWaitingRecords ?? MAX_WAITING_RECORDS) && this.waitingRecords > 0) return Promise.reject(new WriterBusyError(this.waitingRecords));
+    return new Promise((resolve, reject) => {
+      this.waitingRecords += records.length;
+      const queue = this.waiting.get(farmId);
+      if (queue) return void queue.push({ records, nowMs, resolve, reject });
+      this.waiting.set(farmId, [{ records, nowMs, resolve, reject }]);
+      void this.inTurn(farmId, () => this.groupTurn(farmId));
+    });
+  }
+
+  /** A farm's turn for its waiting small batches: takes a group, leaves the rest to the next turn, answers each. */
+  private async groupTurn(farmId: string): Promise<void> {
+    const queue = this.waiting.get(farmId) ?? [];
+    const group = takeGroup(queue);
+    if (group.length === 0) return void this.waiting.delete(farmId);
+    if (queue.length) void this.inTurn(farmId, () => this.groupTurn(farmId));
+    else this.waiting.delete(farmId);
+    const records = group.reduce((n, b) => n + b.records.length, 0);
+    this.waitingRecords -= records;
+    try {
+      const t0 = performance.now();
+      const answers = await this.commit(farmId, group);
+      this.options.trace?.(`group commit of ${group.length} batch${group.length === 1 ? '' : 'es'} (${records} records) into ${farmId}: published in ${(performance.now() - t0).toFixed(1)} ms`);
+      answers.forEach((answer, i) => (answer instanceof Error ? group[i]!.reject(answer) : group[i]!.resolve(answer)));
+    } catch (err) {
+      if (group.length === 1 || err instanceof StorageFault) return group.forEach((b) => b.reject(err));
+      for (const alone of group) {
+        await this.commit(farmId, [alone]).then(([answer]) => (answer instanceof Error ? alone.reject(answer) : alone.resolve(answer!)), alone.reject);
+      }
+    }
+  }
+
+  /** Commits batches as one group (see the top of this file): each one's answer, or the error refusing it alone. */
+  private async commit(farmId: string, batches: readonly Pick<Waiting, 'records' | 'nowMs'>[]): Promise<(BatchWritten | MissingParentsError)[]> {
+    const { result: outcomes, seqs } = await this.batchesInTurn(farmId, batches.length, async (tx, seqs, snapshot) => {
+      const members: GroupMember[] = batches.map((b, i) => ({ records: b.records, nowMs: b.nowMs, seq: seqs[i]! }));
+      const all = members.flatMap((m) => m.records);
+      const stored = await storedVersions(this.shards, farmId, latestRecords(all).map((r) => r.sessionId), snapshot);
+      const named = (pick: (r: SessionRecord) => string) => [...new Set(all.map(pick))];
+      const absent = await tx.missingParents(farmId, named((r) => r.queueId), named((r) => r.fleetId));
+      const plan = planGroup(members, stored, absent);
+      await this.apply(tx, farmId, plan, withBatches(snapshot, seqs), Math.max(...members.map((m) => m.nowMs)));
+      return { result: plan.outcomes, counts: plan.outcomes.map((o) => ('counts' in o ? o.counts : undefined)) };
+    });
+    return outcomes.map((o, i) => ('counts' in o ? { ...o.counts, batchId: String(seqs[i]) } : new MissingParentsError(o.missing.queueIds, o.missing.fleetIds)));
+  }
+
+  /** Writes a planned group's rows, marks, jobs and counts; `after` is the snapshot once it is published. */
+  async apply(tx: StateTx, farmId: string, plan: GroupPlan, after: Snapshot, nowMs: number): Promise<void> {
+    if (plan.writes.length === 0) return;
+    await writeRows(this.shards, farmId, plan);
+    // Spans of jobs an update touched, over what is visible once the batches are published.
+    await tx.writeJobs(farmId, nowMs, plan.namedJobs, await respans(this.shards, farmId, plan.respanJobs, after));
     await tx.adjustSessionCounts(farmId, plan.sessionDeltas);
   }
 
-  /** Gives the batch up: the sweeper removes its rows (index.ts). Should even this fail, the batch is abandoned once its lease expires. */
-  private async abandon(seq: number): Promise<void> {
-    await this.state.abandonBatch(seq).catch(() => undefined);
-  }
-
-  /** Opens a large batch: its records are held in memory until commit (bounded by --max-batch-records). */
+  /** Opens a large batch: its records are held in memory until commit (bounded by --max-batch-records), which takes a turn of its own. */
   stage(farmId: string): StagedSessions {
     let records: SessionRecord[] = [];
     return {
       append: async (more) => void records.push(...more),
       commit: async (nowMs) => {
         try {
-          return await this.write(farmId, records, nowMs);
+          const [answer] = await this.inTurn(farmId, () => this.commit(farmId, [{ records, nowMs }]));
+          if (answer instanceof Error) throw answer;
+          return answer!;
         } finally {
           records = [];
         }

@@ -46,16 +46,6 @@ export const toJobSessionRow = (farmId: string, r: SessionRecord, seq: number): 
   ended_at: r.endedAt ?? null,
 });
 
-/** A stored record as the version ingest compares a record with. */
-export const storedVersionOf = (r: SessionRecord, batchSeq: number): StoredVersion => ({
-  batchSeq,
-  fingerprint: recordFingerprint(r),
-  userId: r.userId,
-  queueId: r.queueId,
-  fleetId: r.fleetId,
-  jobId: r.jobId,
-});
-
 /** The visible version of each session of `sessionIds` that has one in the snapshot. */
 export async function storedVersions(shards: Shards, farmId: string, sessionIds: readonly string[], snapshot: Snapshot): Promise<Map<string, StoredVersion>> {
   const perShard = Array.from({ length: shards.count }, () => [] as string[][]);

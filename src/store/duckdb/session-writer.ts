@@ -29,6 +29,7 @@
 // operator does now and then, where keeping each structure right by hand would be a second
 // copy of every merge rule.
 import type { SessionRecord } from '../../domain/resources.js';
+import { MAX_WAITING_RECORDS, takeGroup } from '../group-commit.js';
 import { MissingParentsError, StorageFault, WriterBusyError, type BatchWritten } from '../store.js';
 import type { Row, Sql, WriterSql } from './connections.js';
 import type { Database } from './database.js';
@@ -38,11 +39,6 @@ import { KEY_BLOCK, SessionKeyIndex } from './session-key-index.js';
 import { ValueCodeCache } from './value-code-cache.js';
 import { probing, type StatementProbe } from './statement-probe.js';
 
-/** A group's bounds: past them the rest waits for the next turn. */
-const MAX_GROUP_BATCHES = 256;
-const MAX_GROUP_RECORDS = 20_000;
-/** Records waiting at most: past them a batch is refused at once (ThrottlingException), so memory stays bounded under a flood. */
-const MAX_WAITING_RECORDS = 200_000;
 /** Job rows held at most; past them the writer starts again from none (each is read again when next touched). */
 const MAX_HELD_JOBS = 100_000;
 /** Batch IDs reserved in meta at a time: one small write per this many batches. */
@@ -329,13 +325,7 @@ export class SessionWriter {
   /** The writer's turn: takes what is queued and commits it as one group. */
   private async commitGroup(turn: Turn): Promise<void> {
     this.turnTaken = false;
-    const group: Queued[] = [];
-    let records = 0;
-    while (this.queue.length && group.length < MAX_GROUP_BATCHES && (group.length === 0 || records + this.queue[0]!.records.length <= MAX_GROUP_RECORDS)) {
-      const next = this.queue.shift()!;
-      records += next.records.length;
-      group.push(next);
-    }
+    const group = takeGroup(this.queue);
     if (this.queue.length) this.takeTurn();
     if (group.length === 0) return;
     for (const batch of group) batch.batchId ??= this.nextBatchId++;

@@ -28,6 +28,8 @@ export interface BatchSnapshot {
 export interface StateBatches {
   /** Numbers a new batch of the farm, 'writing' under `lease` (renewed with the owner's other leases). */
   openBatch(farmId: string, lease: Lease): Promise<number>;
+  /** Numbers `count` new batches of the farm at once (a group of small batches, session-ingest.ts), in ascending order. */
+  openBatches(farmId: string, lease: Lease, count: number): Promise<number[]>;
   /**
    * Publishes the batch with its counts, in `tx` (the ingest's transaction that also writes
    * its jobs and session counts) or on its own: only while it is 'writing' and its lease has
@@ -35,8 +37,12 @@ export interface StateBatches {
    * removed as an expired batch's.
    */
   publishBatch(tx: Sql | undefined, seq: number, counts: BatchCounts): Promise<boolean>;
+  /** Publishes several batches in `tx` in one statement: answers whether every one of them was (if not, roll `tx` back). */
+  publishBatches(tx: Sql, published: readonly { seq: number; counts: BatchCounts }[]): Promise<boolean>;
   /** A 'writing' batch is given up (its rows are being or have been removed): answers whether it was still writing. */
   abandonBatch(seq: number): Promise<boolean>;
+  /** Gives up those of the batches that are still 'writing'. */
+  abandonBatches(seqs: readonly number[]): Promise<void>;
   /** What an aggregation starting now may read. */
   snapshot(): Promise<BatchSnapshot>;
   /** Abandoned batches, oldest first: their rows may still be on the shards. */
@@ -53,29 +59,43 @@ export interface StateBatches {
 }
 
 export function postgresBatches(db: PgDatabase): StateBatches {
-  return {
+  const batches: StateBatches = {
     async openBatch(farmId, lease) {
-      const r = await db.one<{ batch_seq: number }>(
-        `WITH next AS (UPDATE batch_counter SET last_seq = last_seq + 1 RETURNING last_seq)
+      return (await batches.openBatches(farmId, lease, 1))[0]!;
+    },
+
+    async openBatches(farmId, lease, count) {
+      const rows = await db.query<{ batch_seq: number }>(
+        `WITH next AS (UPDATE batch_counter SET last_seq = last_seq + $4 RETURNING last_seq)
          INSERT INTO batches (batch_seq, farm_id, state, owner, expires_at)
-         SELECT last_seq, $1, 'writing', $2, ${leaseEnd('$3')} FROM next RETURNING batch_seq`,
-        [farmId, lease.owner, lease.ttlMs],
+         SELECT seq, $1, 'writing', $2, ${leaseEnd('$3')} FROM next, generate_series(next.last_seq - $4 + 1, next.last_seq) AS seq RETURNING batch_seq`,
+        [farmId, lease.owner, lease.ttlMs, count],
       );
-      return r!.batch_seq;
+      return rows.map((r) => Number(r.batch_seq)).sort((a, b) => a - b);
     },
 
     async publishBatch(tx, seq, counts) {
-      const published = await (tx ?? db).query(
-        `UPDATE batches SET state = 'published', published_at = clock_timestamp(), created = $2, updated = $3, unchanged = $4
-         WHERE batch_seq = $1 AND state = 'writing' AND expires_at > clock_timestamp() RETURNING 1`,
-        [seq, counts.created, counts.updated, counts.unchanged],
+      return batches.publishBatches(tx ?? db, [{ seq, counts }]);
+    },
+
+    async publishBatches(tx, published) {
+      const column = (pick: (b: (typeof published)[number]) => number) => published.map(pick);
+      const rows = await tx.query(
+        `UPDATE batches b SET state = 'published', published_at = clock_timestamp(), created = p.created, updated = p.updated, unchanged = p.unchanged
+         FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[]) AS p(seq, created, updated, unchanged)
+         WHERE b.batch_seq = p.seq AND b.state = 'writing' AND b.expires_at > clock_timestamp() RETURNING 1`,
+        [column((b) => b.seq), column((b) => b.counts.created), column((b) => b.counts.updated), column((b) => b.counts.unchanged)],
       );
-      return published.length > 0;
+      return rows.length === published.length;
     },
 
     async abandonBatch(seq) {
       const abandoned = await db.query(`UPDATE batches SET state = 'abandoned' WHERE batch_seq = $1 AND state = 'writing' RETURNING 1`, [seq]);
       return abandoned.length > 0;
+    },
+
+    async abandonBatches(seqs) {
+      if (seqs.length) await db.query(`UPDATE batches SET state = 'abandoned' WHERE batch_seq = ANY($1::bigint[]) AND state = 'writing'`, [seqs]);
     },
 
     async snapshot() {
@@ -104,4 +124,5 @@ export function postgresBatches(db: PgDatabase): StateBatches {
       await db.query(`UPDATE batches SET state = 'removed' WHERE batch_seq = $1 AND state = 'abandoned'`, [seq]);
     },
   };
+  return batches;
 }
