@@ -301,6 +301,37 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
       await a.abandonBatch(later);
     });
 
+    test('a group of batches is numbered and published together; pruning deletes published and removed batches below a number, never writing or abandoned ones', async () => {
+      const farmId = await newFarm(a);
+      const seqs = await a.openBatches(farmId, LONG, 6);
+      assert.deepEqual(seqs, Array.from({ length: 6 }, (_, i) => seqs[0]! + i), 'six consecutive numbers, ascending');
+      const [p1, p2, writing, abandoned, removed, last] = seqs as [number, number, number, number, number, number];
+      const counts = { created: 1, updated: 0, unchanged: 0 };
+      assert.equal(await a.withTransaction((tx) => a.publishBatches(tx, [{ seq: p1, counts }, { seq: p2, counts: { created: 0, updated: 2, unchanged: 1 } }])), true);
+      await a.abandonBatches([abandoned, removed, p1]);
+      await a.markRemoved(removed);
+      // One of them no longer writing: none is published.
+      assert.equal(await a.withTransaction(async (tx) => {
+        const all = await a.publishBatches(tx, [{ seq: last, counts }, { seq: abandoned, counts }]);
+        if (!all) throw new Error('rolled back');
+        return all;
+      }).catch((err: Error) => err.message), 'rolled back');
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const states = async () => Object.fromEntries((await admin.query(`SELECT batch_seq, state, created, updated FROM batches WHERE batch_seq BETWEEN $1 AND $2`, [p1, last])).rows.map((r) => [Number(r.batch_seq) - p1, `${r.state}${r.created === null ? '' : ` ${r.created}/${r.updated}`}`]));
+        assert.deepEqual(await states(), { 0: 'published 1/0', 1: 'published 0/2', 2: 'writing', 3: 'abandoned', 4: 'removed', 5: 'writing' });
+        // Earlier tests' published batches go too.
+        const older = Number((await admin.query(`SELECT count(*) AS n FROM batches WHERE batch_seq < $1 AND state IN ('published', 'removed')`, [p1])).rows[0].n);
+        assert.equal(await a.pruneBatches(last + 1), older + 3);
+        assert.deepEqual(await states(), { 2: 'writing', 3: 'abandoned', 5: 'writing' });
+        assert.ok((await a.snapshot()).excluded.includes(abandoned), 'an abandoned batch stays out of snapshots');
+      } finally {
+        await admin.end();
+      }
+      await a.abandonBatches([writing, last]);
+    });
+
     test('a batch whose lease expired cannot be published or renewed, is listed as expired until abandoned, and stays out of snapshots', async () => {
       const farmId = await newFarm(a);
       const lease: Lease = { owner: `dying-${newId('')}`, ttlMs: 150 };

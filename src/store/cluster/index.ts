@@ -20,7 +20,8 @@ import { schemaInPlace, shardsHealth, type ClusterStoreOptions } from './cluster
 import { clusterState } from './postgres-state-tx.js';
 import { receiveInMemory } from './received-body.js';
 import { clusterDeletions } from './session-deletions.js';
-import { batchRowsLeft, ClusterIngest, removeBatchRows } from './session-ingest.js';
+import { ClusterIngest } from './session-ingest.js';
+import { batchSweeper } from './batch-sweeper.js';
 import { exportSessions, getSession, listSessions } from './session-reads.js';
 
 
@@ -41,27 +42,10 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
   const db = identifier(options.clickhouseDatabase);
   const tables = { sessions: `${db}.sessions`, superseded: `${db}.superseded_local` };
 
-  // Batches whose server died before publishing them are abandoned; abandoned batches' rows
-  // are removed from the shards (asked again a minute later if some are still there), and a
-  // batch none of whose rows is left is `removed`, out of every snapshot's excluded list.
-  const removalAsked = new Map<number, number>();
-  const sweepBatches = async () => {
-    for (const { seq } of await state.expiredBatches()) {
-      if (await state.abandonBatch(seq)) log(`ingest batch ${seq} was never published (its server stopped); its rows are being removed`);
-    }
-    for (const seq of await state.abandonedBatches()) {
-      if ((await batchRowsLeft(shards, seq)) === 0) {
-        await state.markRemoved(seq);
-        removalAsked.delete(seq);
-      } else if (Date.now() - (removalAsked.get(seq) ?? 0) >= 60_000) {
-        await removeBatchRows(shards, seq);
-        removalAsked.set(seq, Date.now());
-      }
-    }
-  };
+  const sweepBatches = batchSweeper(state, shards, log);
   const timers = options.readOnly ? [] : [
     setInterval(() => void state.renewLeases(lease.owner, lease.ttlMs).catch((err) => log(`renewing the ingest leases failed: ${String(err)}`)), lease.ttlMs / 3),
-    setInterval(() => void sweepBatches().catch((err) => log(`removing unpublished batches failed: ${String(err)}`)), Math.max(1_000, lease.ttlMs / 2)),
+    setInterval(() => void sweepBatches().catch((err) => log(`sweeping ingest batches failed: ${String(err)}`)), Math.max(1_000, lease.ttlMs / 2)),
   ];
   for (const timer of timers) timer.unref();
 

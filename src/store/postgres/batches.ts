@@ -8,6 +8,7 @@
 // stays as short as the batches in flight or being cleaned up.
 //   writing ──publish──▶ published
 //      └──abandon──▶ abandoned ──(no row left on any shard)──▶ removed
+// Published and removed batches are pruned once they are an hour old (store/cluster/index.ts).
 //
 // Numbers come from batch_counter in the inserting transaction (schema.ts): every number up
 // to the counter's committed value is a committed batch, so a snapshot is the counter and
@@ -56,6 +57,12 @@ export interface StateBatches {
    * lease has expired it cannot be published any more, nor renewed.
    */
   expiredBatches(): Promise<{ seq: number; farmId: string }[]>;
+  /**
+   * Deletes up to `limit` published and removed batches numbered below `belowSeq`: once no
+   * snapshot needs them they are history (a feed publishes hundreds a second). Answers how
+   * many it deleted.
+   */
+  pruneBatches(belowSeq: number, limit?: number): Promise<number>;
 }
 
 export function postgresBatches(db: PgDatabase): StateBatches {
@@ -118,6 +125,18 @@ export function postgresBatches(db: PgDatabase): StateBatches {
     async abandonedBatches() {
       const rows = await db.query<{ batch_seq: number }>(`SELECT batch_seq FROM batches WHERE state IN ('writing', 'abandoned') AND state = 'abandoned' ORDER BY batch_seq`);
       return rows.map((r) => r.batch_seq);
+    },
+
+    async pruneBatches(belowSeq, limit = 100_000) {
+      const r = await db.one<{ n: string }>(
+        `WITH gone AS (
+           DELETE FROM batches WHERE batch_seq IN (
+             SELECT batch_seq FROM batches WHERE batch_seq < $1 AND state IN ('published', 'removed') ORDER BY batch_seq LIMIT $2 FOR UPDATE SKIP LOCKED
+           ) RETURNING 1
+         ) SELECT count(*) AS n FROM gone`,
+        [belowSeq, limit],
+      );
+      return Number(r!.n);
     },
 
     async markRemoved(seq) {
