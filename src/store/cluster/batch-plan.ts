@@ -42,12 +42,11 @@ export interface NamedJob {
   allEnded: boolean;
 }
 
-export interface BatchPlan {
+/** What one batch does on its own, against the versions before it (planGroup keeps the versions it replaces). */
+interface BatchPlan {
   counts: Counts;
   /** New versions to write: the latest record of each created or updated session. */
   writes: SessionRecord[];
-  /** Versions the updates replace. */
-  superseded: { sessionId: string; batchSeq: number }[];
   /** How many more (or fewer) sessions name each queue and fleet, by `queue:ID` / `fleet:ID`. */
   sessionDeltas: Map<string, number>;
   /** Jobs the changed records name. */
@@ -67,7 +66,7 @@ export function latestRecords(records: readonly SessionRecord[]): SessionRecord[
 }
 
 function planBatch(records: readonly SessionRecord[], stored: ReadonlyMap<string, StoredVersion>): BatchPlan {
-  const plan: BatchPlan = { counts: { created: 0, updated: 0, unchanged: 0 }, writes: [], superseded: [], sessionDeltas: new Map(), namedJobs: [], respanJobs: [] };
+  const plan: BatchPlan = { counts: { created: 0, updated: 0, unchanged: 0 }, writes: [], sessionDeltas: new Map(), namedJobs: [], respanJobs: [] };
   const shift = (kind: 'queue' | 'fleet', id: string, by: number) => plan.sessionDeltas.set(`${kind}:${id}`, (plan.sessionDeltas.get(`${kind}:${id}`) ?? 0) + by);
   const jobs = new Map<string, NamedJob>();
   const respan = new Set<string>();
@@ -82,7 +81,6 @@ function planBatch(records: readonly SessionRecord[], stored: ReadonlyMap<string
     shift('fleet', record.fleetId, 1);
     if (before) {
       plan.counts.updated++;
-      plan.superseded.push({ sessionId: record.sessionId, batchSeq: before.batchSeq });
       shift('queue', before.queueId, -1);
       shift('fleet', before.fleetId, -1);
       respan.add(record.jobId).add(before.jobId);
