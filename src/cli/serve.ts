@@ -192,7 +192,7 @@ Examples:
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('Serve the Deadline Cloud API (and session ingest) on an embedded store.')
+    .description('Serve the Deadline Cloud API (and session ingest) on the embedded store, or on a cluster of ClickHouse shards and PostgreSQL (--engine clickhouse).')
     .addOption(option('--host <host>', 'address to listen on (an IPv6 one bare or in brackets: ::1, [::1])', '127.0.0.1'))
     .addOption(option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 8080))
     .addOption(option('--data <dir>', 'folder of the embedded store', './data'))
