@@ -134,7 +134,7 @@ export async function measureIngestPath(o: IngestPathOptions): Promise<string> {
         const nowMs = Date.now();
         const named = (pick: (r: SessionRecord) => string) => [...new Set(records.map(pick))];
         const absent = await tx.missingParents(farmId, named((r) => r.queueId), named((r) => r.fleetId));
-        const plan = timeline.timeSync('plan', () => planGroup([{ records, seq, nowMs }], stored, absent));
+        const plan = await timeline.time('plan', () => planGroup([{ records, seq, nowMs }], stored, absent));
         const outcome = plan.outcomes[0]!;
         if ('missing' in outcome) throw new MissingParentsError(outcome.missing.queueIds, outcome.missing.fleetIds);
         if (plan.writes.length) {

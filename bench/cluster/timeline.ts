@@ -26,15 +26,6 @@ export class Timeline {
     }
   }
 
-  timeSync<T>(kind: string, work: () => T): T {
-    const start = performance.now();
-    try {
-      return work();
-    } finally {
-      this.intervals.push([kind, start, performance.now()]);
-    }
-  }
-
   /** Milliseconds per kind (the union of its intervals), and of the kinds matching `all` together. */
   totals(): Map<string, number> {
     const kinds = new Map<string, [number, number][]>();

@@ -5,6 +5,7 @@
 // every failure turned into a StorageFault that names the shard.
 import { createHash } from 'node:crypto';
 import { ClickHouseError, httpQuery, type HttpQueryOptions } from './http-query.js';
+import { mapInSlices } from '../event-loop.js';
 import { StorageFault } from '../store.js';
 
 /** Why a shard's failure is the storage's, in words for the caller, and what to do. */
@@ -83,7 +84,8 @@ export class Shards {
   /** Inserts rows into a table on one shard and answers once the shard has them. */
   async insert(shard: number, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
-    const body = `INSERT INTO ${table} FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`;
+    const lines = await mapInSlices(rows, (r) => JSON.stringify(r));
+    const body = `INSERT INTO ${table} FORMAT JSONEachRow\n${lines.join('\n')}`;
     await this.query(body, { shard });
   }
 

@@ -11,6 +11,7 @@
 // written: a session's last version in the group, carrying the number of the batch that
 // wrote it, and one mark on the version stored before the group.
 import type { SessionRecord } from '../../domain/resources.js';
+import { SLICE, yieldToLoop } from '../event-loop.js';
 import { recordFingerprint } from './record-fingerprint.js';
 
 type Counts = { created: number; updated: number; unchanged: number };
@@ -65,12 +66,14 @@ export function latestRecords(records: readonly SessionRecord[]): SessionRecord[
   return [...latest.values()];
 }
 
-function planBatch(records: readonly SessionRecord[], stored: ReadonlyMap<string, StoredVersion>): BatchPlan {
+async function planBatch(records: readonly SessionRecord[], stored: ReadonlyMap<string, StoredVersion>): Promise<BatchPlan> {
   const plan: BatchPlan = { counts: { created: 0, updated: 0, unchanged: 0 }, writes: [], sessionDeltas: new Map(), namedJobs: [], respanJobs: [] };
   const shift = (kind: 'queue' | 'fleet', id: string, by: number) => plan.sessionDeltas.set(`${kind}:${id}`, (plan.sessionDeltas.get(`${kind}:${id}`) ?? 0) + by);
   const jobs = new Map<string, NamedJob>();
   const respan = new Set<string>();
+  let n = 0;
   for (const record of latestRecords(records)) {
+    if (++n % SLICE === 0) await yieldToLoop();
     const before = stored.get(record.sessionId);
     if (before && before.fingerprint === recordFingerprint(record) && before.userId === record.userId) {
       plan.counts.unchanged++;
@@ -145,7 +148,7 @@ export interface GroupPlan {
  * queues and fleets, of those the group names, that the farm does not have: a batch whose
  * changed records name one is refused alone and leaves no trace on the batches after it.
  */
-export function planGroup(members: readonly GroupMember[], stored: ReadonlyMap<string, StoredVersion>, absent: MissingParents): GroupPlan {
+export async function planGroup(members: readonly GroupMember[], stored: ReadonlyMap<string, StoredVersion>, absent: MissingParents): Promise<GroupPlan> {
   const group: GroupPlan = { outcomes: [], writes: [], superseded: [], sessionDeltas: new Map(), namedJobs: [], respanJobs: [] };
   const current = new Map(stored);
   const writes = new Map<string, GroupPlan['writes'][number]>();
@@ -153,8 +156,10 @@ export function planGroup(members: readonly GroupMember[], stored: ReadonlyMap<s
   const jobs = new Map<string, NamedJob>();
   const respan = new Set<string>();
   const [absentQueues, absentFleets] = [new Set(absent.queueIds), new Set(absent.fleetIds)];
-  for (const member of members) {
-    const plan = planBatch(member.records, current);
+  for (const [m, member] of members.entries()) {
+    const plan = await planBatch(member.records, current);
+    // The batches after it compare their records with its versions (none after the last).
+    const followed = m < members.length - 1;
     const missing = {
       queueIds: [...new Set(plan.writes.map((r) => r.queueId).filter((id) => absentQueues.has(id)))],
       fleetIds: [...new Set(plan.writes.map((r) => r.fleetId).filter((id) => absentFleets.has(id)))],
@@ -169,7 +174,7 @@ export function planGroup(members: readonly GroupMember[], stored: ReadonlyMap<s
       if (before) superseded.set(record.sessionId, { sessionId: record.sessionId, batchSeq: before.batchSeq, bySeq: member.seq });
       writes.delete(record.sessionId);
       writes.set(record.sessionId, { record, seq: member.seq, nowMs: member.nowMs });
-      current.set(record.sessionId, storedVersionOf(record, member.seq));
+      if (followed) current.set(record.sessionId, storedVersionOf(record, member.seq));
     }
     for (const [key, delta] of plan.sessionDeltas) group.sessionDeltas.set(key, (group.sessionDeltas.get(key) ?? 0) + delta);
     for (const job of plan.namedJobs) jobs.set(job.jobId, mergeNamedJobs(jobs.get(job.jobId), job));

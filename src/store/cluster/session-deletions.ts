@@ -74,7 +74,7 @@ export function clusterDeletions(state: ClusterState, shards: Shards, ingest: Cl
         const stored = new Map<string, StoredVersion>(records.map((record, i) => [record.sessionId, storedVersionOf(record, Number(rows[i]!.batch_seq))]));
         const renamed: SessionRecord[] = records.map((record) => ({ ...record, userId: pseudonym }));
         const nowMs = Date.now();
-        const plan = planGroup([{ records: renamed, seq, nowMs }], stored, { queueIds: [], fleetIds: [] });
+        const plan = await planGroup([{ records: renamed, seq, nowMs }], stored, { queueIds: [], fleetIds: [] });
         await ingest.apply(tx, farmId, plan, withBatches(snapshot, [seq]), nowMs);
         await tx.renameUserInResults(farmId, userId, pseudonym);
         return { result: { sessions: rows.length }, counts: NO_COUNTS };

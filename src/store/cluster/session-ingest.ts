@@ -21,6 +21,7 @@
 import type { SessionRecord } from '../../domain/resources.js';
 import type { Lease } from '../aggregation-store.js';
 import type { Shards } from '../clickhouse/shards.js';
+import { SLICE, yieldToLoop } from '../event-loop.js';
 import { MAX_WAITING_RECORDS, takeGroup } from '../group-commit.js';
 import { type BatchWritten, type IngestCounts, MissingParentsError, StorageFault, type StagedSessions, WriterBusyError } from '../store.js';
 import { type GroupMember, type GroupPlan, latestRecords, planGroup } from './batch-plan.js';
@@ -31,7 +32,8 @@ import { toSessionRow, type Snapshot } from './session-rows.js';
 /** Writes new versions (with their keys and job rows) and superseded marks to the shards they belong on. */
 export async function writeRows(shards: Shards, farmId: string, plan: Pick<GroupPlan, 'writes' | 'superseded'>): Promise<void> {
   const perShard = Array.from({ length: shards.count }, () => ({ sessions: [] as Record<string, unknown>[], keys: [] as Record<string, unknown>[], jobs: [] as Record<string, unknown>[], superseded: [] as Record<string, unknown>[] }));
-  for (const { record, seq, nowMs } of plan.writes) {
+  for (const [i, { record, seq, nowMs }] of plan.writes.entries()) {
+    if (i > 0 && i % SLICE === 0) await yieldToLoop();
     const rows = perShard[shards.shardOf(farmId, record.sessionId)]!;
     rows.sessions.push(toSessionRow(farmId, record, nowMs, seq));
     rows.keys.push(toKeyRow(farmId, record, seq));
@@ -179,7 +181,7 @@ export class ClusterIngest {
       const stored = await storedVersions(this.shards, farmId, latestRecords(all).map((r) => r.sessionId), snapshot);
       const named = (pick: (r: SessionRecord) => string) => [...new Set(all.map(pick))];
       const absent = await tx.missingParents(farmId, named((r) => r.queueId), named((r) => r.fleetId));
-      const plan = planGroup(members, stored, absent);
+      const plan = await planGroup(members, stored, absent);
       await this.apply(tx, farmId, plan, withBatches(snapshot, seqs), Math.max(...members.map((m) => m.nowMs)));
       return { result: plan.outcomes, counts: plan.outcomes.map((o) => ('counts' in o ? o.counts : undefined)) };
     });
@@ -199,7 +201,9 @@ export class ClusterIngest {
   stage(farmId: string): StagedSessions {
     let records: SessionRecord[] = [];
     return {
-      append: async (more) => void records.push(...more),
+      append: async (more) => {
+        for (const record of more) records.push(record);
+      },
       commit: async (nowMs) => {
         try {
           const [answer] = await this.inTurn(farmId, () => this.commit(farmId, [{ records, nowMs }]));
