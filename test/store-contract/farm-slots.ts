@@ -73,9 +73,10 @@ export function farmSlotContract(store: () => FarmSlotContractStore): void {
       assert.equal(running?.status, 'IN_PROGRESS');
     });
 
+    // A second-long lease: the renewals (a third of it apart) must land on a machine whose load is high.
     test('a renewed lease holds past its length; another owner that stopped renewing loses its own', async () => {
-      const live: Lease = { owner: `renewing-${newId('')}`, ttlMs: 200 };
-      const stopped: Lease = { owner: `stopped-${newId('')}`, ttlMs: 200 };
+      const live: Lease = { owner: `renewing-${newId('')}`, ttlMs: 1_000 };
+      const stopped: Lease = { owner: `stopped-${newId('')}`, ttlMs: 1_000 };
       const [farmA, farmB] = [await newFarm(store()), await newFarm(store())];
       const [a, b] = [newAggregation(farmA), newAggregation(farmB)];
       await begin(store(), a, live);

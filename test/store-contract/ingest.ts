@@ -86,6 +86,15 @@ export function ingestContract(store: () => Store, ingest: WriteBatch, way: 'sta
       assert.deepEqual((await store().listJobs(p.farmId, p.queueId, { limit: 10 })).items, []);
     });
 
+    staged('one append may carry hundreds of thousands of records (a caller with a whole batch in hand)', async () => {
+      const p = await parents(store());
+      const staged = await store().stageSessions(p.farmId);
+      const template = record(p);
+      await staged.append(Array.from({ length: 200_000 }, (_, i) => ({ ...template, sessionId: `session-${i.toString(16).padStart(32, '0')}` })));
+      await staged.discard();
+      assert.deepEqual((await store().listJobs(p.farmId, p.queueId, { limit: 10 })).items, []);
+    });
+
     staged('a batch whose queue was deleted while it was staged fails whole with MissingParentsError', async () => {
       const p = await parents(store());
       const spare = queue(p.farmId);
