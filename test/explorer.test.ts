@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { DEMO_QUEUES } from '../src/demo/farm.js';
 import type { DemoIds } from '../src/demo/generate.js';
-import { browserGate, demoPricingFile, fillDemoFarm, launchChromium, watchConsole } from './support/browser.js';
+import { browserGate, demoPricingFile, fillDemoFarm, launchChromium, runAndWait, watchConsole } from './support/browser.js';
 import { BIN, startFarmtally, type Farmtally } from './support/server.js';
 import { runAggregation } from './support/statistics-farm.js';
 
@@ -112,14 +112,6 @@ async function assertTotalsAddUp(page: Page, orderKey: (label: string) => string
   assert.deepEqual(footer, sums, 'the footer is the sum of every row');
   const open = page.locator('tr.group-row button.disclose[aria-expanded=true]');
   while ((await open.count()) > 0) await open.first().click();
-}
-
-/** Waits for a run started by `action` to end (the page marks each one drawn, or done without a chart). */
-async function runAndWait(page: Page, action: () => Promise<unknown>): Promise<void> {
-  const drawn = await page.evaluate(() => (globalThis as any).document.documentElement.dataset.drawn ?? '0');
-  await action();
-  await page.waitForFunction((before) => ((globalThis as any).document.documentElement.dataset.drawn ?? '0') !== before, drawn, { timeout: 20_000 });
-  await page.locator('.run-status[data-run-state="done"]').waitFor();
 }
 
 describe('the usage explorer in Chromium', { skip: gate.skip }, () => {
