@@ -86,11 +86,7 @@ export function StackedChart(props: Props) {
     // Each series is drawn as its own segments, from the running total below it to its own:
     // drawn from zero instead, the lower layers would be painted once for every series above
     // them, and a canvas rastered in software (no GPU) pays for every pixel painted.
-    const segments = (lower: (number | null)[], upper: (number | null)[]) =>
-      uPlot.paths.bars!({
-        size: [1, Infinity], align: 1, gap: buckets > 120 ? 0 : 1,
-        disp: { y0: { unit: 1, values: () => lower }, y1: { unit: 1, values: () => upper } },
-      });
+    const segments = (lower: (number | null)[], upper: (number | null)[]) => bucketBars(xs, lower, upper, buckets > 120 ? 0 : 1);
     const top = Math.max(0, ...(running.at(-1) ?? [0]));
     const opts: uPlot.Options = {
       width: el.clientWidth,
@@ -181,6 +177,32 @@ export function StackedChart(props: Props) {
       {tip === null && <p class="chart-hint">Point at a bar for its values{visible.some((s) => s.groups[0]?.drill && s.key !== OTHERS_KEY) ? '; click a segment to drill into it' : ''}.</p>}
     </div>
   );
+}
+
+/**
+ * A series' segments as bars, each spanning its own bucket: from its start (`xs[i]`) to the
+ * next one's (`xs[i + 1]`, the last bucket's end after the last), less a gap of `gap` CSS
+ * pixels. uPlot's bars path draws every bar as wide as the shortest bucket (and its per-bar
+ * `disp.size` is read for the first bar only): months and weeks differ in length, a range's
+ * first and last buckets may be partial, so a month looked as if its usage stopped short.
+ * Edges fall on whole canvas pixels, so the gaps are even and a segment's top is exactly the
+ * bottom of the one above; a bar is at least a pixel wide.
+ */
+function bucketBars(xs: number[], lower: (number | null)[], upper: (number | null)[], gap: number): uPlot.Series.PathBuilder {
+  return (u, _seriesIdx, idx0, idx1) => {
+    const fill = new Path2D();
+    const gapPx = Math.round(gap * uPlot.pxRatio);
+    const x = (i: number) => Math.round(u.valToPos(xs[i]!, 'x', true));
+    const y = (v: number) => Math.round(u.valToPos(v, 'y', true));
+    for (let i = idx0; i <= idx1 && i < xs.length - 1; i++) {
+      const top = upper[i];
+      const bottom = lower[i] ?? 0;
+      if (top == null || top === bottom) continue;
+      const left = x(i);
+      fill.rect(left, y(top), Math.max(1, x(i + 1) - left - gapPx), y(bottom) - y(top));
+    }
+    return { fill, stroke: null, clip: null, flags: 0 };
+  };
 }
 
 /** The bucket under the cursor: the last one starting at or before it (uPlot's own index is the nearest bar start). */
