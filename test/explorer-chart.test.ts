@@ -1,5 +1,6 @@
 // The usage explorer's stacked chart as drawn in Chromium at 1440x900, on a farm of known
-// sessions: each bar spans its own bucket (read from the canvas's pixels).
+// sessions: each bar spans its own bucket (read from the canvas's pixels), and up to 10
+// groups are shown on their own, "others" holding the rest from the 11th.
 //
 // The farm: 10 queues on one service-managed fleet, a session a day each from March to May
 // 2025. Queue k (0..9) runs (k + 1) × 10 minutes a day as user-k, the even queues on an
@@ -103,6 +104,16 @@ async function barsNearBottom(page: Page): Promise<{ plotWidth: number; bars: Dr
   });
 }
 
+/** The legend as shown: each item's label and its swatch's colour, in order. */
+async function readLegend(page: Page): Promise<{ label: string; color: string }[]> {
+  return page.locator('.legend-item').evaluateAll((items) =>
+    items.map((item: any) => ({
+      label: item.querySelector('.legend-label').textContent as string,
+      color: (globalThis as any).getComputedStyle(item.querySelector('.swatch')).backgroundColor as string,
+    })),
+  );
+}
+
 /** Opens the page on `url` and waits for its run (from a blank page: the page counts its draws from 0 again). */
 async function open(page: Page, url: string): Promise<void> {
   await page.goto('about:blank');
@@ -152,6 +163,30 @@ describe('the usage explorer\'s chart in Chromium', { skip: gate.skip }, () => {
       assert.ok(Math.abs(bar.width - bucketWidth(d)) <= 3, `a bar of ${bar.width} px for a bucket of ${bucketWidth(d).toFixed(1)} px (${d} days)`);
     }
     assert.ok(march.left <= 1 && Math.abs(april.left - bucketWidth(days.march)) <= 2, `the bars start at their buckets' starts: ${march.left} and ${april.left} px, against 0 and ${bucketWidth(days.march).toFixed(1)}`);
+    assert.deepEqual(consoleWatch.problems(), []);
+  });
+
+  test('10 groups are all shown on their own; of 11, the top 10 and "others"', async () => {
+    await open(page, query({ measure: 'cost' }));
+    const queues = await readLegend(page);
+    assert.deepEqual(queues.map((l) => l.label).sort(), Array.from({ length: QUEUES }, (_, k) => `Queue ${k}`).sort(), '10 queues: 10 legend entries, no "others"');
+    assert.equal(await page.locator('.chart-wrap').getAttribute('data-series'), '10');
+    const colors = queues.map((l) => l.color);
+    assert.equal(new Set(colors).size, 10, `10 colours: ${colors.join(', ')}`);
+    // None a grey (red, green and blue close together): it would read as "others".
+    const spread = (rgb: string) => Math.max(...rgb.match(/\d+/g)!.map(Number)) - Math.min(...rgb.match(/\d+/g)!.map(Number));
+    assert.deepEqual(colors.filter((c) => spread(c) < 40), [], 'no grey among the groups\' colours');
+
+    // By cost, user-10 is the 11th (15 minutes a day of the cheaper instance).
+    await open(page, query({ groupBy: ['USER_ID'], measure: 'cost' }));
+    const users = (await readLegend(page)).map((l) => l.label);
+    assert.deepEqual(users, ['user-8', 'user-6', 'user-4', 'user-9', 'user-2', 'user-7', 'user-5', 'user-3', 'user-0', 'user-1', 'Others (1 group)'], '11 users: the top 10 by cost, then "others"');
+    assert.equal(await page.locator('.chart-wrap').getAttribute('data-series'), '11');
+    // "Others" in April's tooltip: user-10 alone, 30 days of 15 minutes at 0.68 USD an hour.
+    await page.focus('.chart');
+    await page.keyboard.press('End');
+    const others = Number(await page.locator('[data-testid=chart-tooltip] tr[data-key="__others__"] td.num').getAttribute('data-value'));
+    assert.ok(Math.abs(others - 30 * 0.25 * 0.68) < 1e-9, `"others" in April: ${others} USD`);
     assert.deepEqual(consoleWatch.problems(), []);
   });
 });
