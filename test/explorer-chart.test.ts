@@ -1,6 +1,7 @@
 // The usage explorer's stacked chart as drawn in Chromium at 1440x900, on a farm of known
-// sessions: each bar spans its own bucket (read from the canvas's pixels), and up to 10
-// groups are shown on their own, "others" holding the rest from the 11th.
+// sessions: each bar spans its own bucket (read from the canvas's pixels), a group keeps its
+// colour when the measure changes or series are hidden, and up to 10 groups are shown on
+// their own, "others" holding the rest from the 11th.
 //
 // The farm: 10 queues on one service-managed fleet, a session a day each from March to May
 // 2025. Queue k (0..9) runs (k + 1) × 10 minutes a day as user-k, the even queues on an
@@ -10,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand } from '@aws-sdk/client-deadline';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { explorerUrl, type ExplorerLink } from '../src/domain/explorer-link.js';
 import { browserGate, demoPricingFile, launchChromium, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
@@ -23,6 +24,7 @@ const QUEUES = 10;
 /** The demo rate card's prices per hour: r5.8xlarge 2.016 USD, c5.4xlarge 0.68 USD. */
 const PRICEY = 'r5.8xlarge';
 const CHEAP = 'c5.4xlarge';
+const OTHERS_GREY = 'rgb(157, 157, 157)';
 const DAY = 86_400_000;
 
 interface Farm {
@@ -120,6 +122,16 @@ async function open(page: Page, url: string): Promise<void> {
   await runAndWait(page, () => page.goto(url));
 }
 
+/** Presses a legend item, then waits for the chart drawn anew: a new canvas, painted (the page counts draws of new data only). */
+async function toggleSeries(page: Page, item: Locator): Promise<void> {
+  await page.locator('.chart canvas').evaluate((canvas: any) => (canvas.dataset.replaced = 'soon'));
+  await item.click();
+  await page.locator('.chart canvas:not([data-replaced])').waitFor();
+  await page.evaluate(() => new Promise((resolve) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(resolve))));
+}
+
+const colorByLabel = (legend: { label: string; color: string }[]) => Object.fromEntries([...legend].sort((a, b) => (a.label < b.label ? -1 : 1)).map((l) => [l.label, l.color]));
+
 describe('the usage explorer\'s chart in Chromium', { skip: gate.skip }, () => {
   let ft: Farmtally;
   let farm: Farm;
@@ -132,6 +144,7 @@ describe('the usage explorer\'s chart in Chromium', { skip: gate.skip }, () => {
       farm: farm.farmId, kind: 'queues', ids: farm.queueIds, start: '2025-03-13', end: '2025-05-01', period: 'MONTHLY', tz: 'UTC',
       groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost', ...over,
     });
+  const switchMeasure = (measure: 'cost' | 'runtime') => runAndWait(page, () => page.check(`input[name=measure][value=${measure}]`));
 
   before(async () => {
     ft = await startFarmtally({ args: ['--pricing', demoPricingFile()] });
@@ -163,6 +176,44 @@ describe('the usage explorer\'s chart in Chromium', { skip: gate.skip }, () => {
       assert.ok(Math.abs(bar.width - bucketWidth(d)) <= 3, `a bar of ${bar.width} px for a bucket of ${bucketWidth(d).toFixed(1)} px (${d} days)`);
     }
     assert.ok(march.left <= 1 && Math.abs(april.left - bucketWidth(days.march)) <= 2, `the bars start at their buckets' starts: ${march.left} and ${april.left} px, against 0 and ${bucketWidth(days.march).toFixed(1)}`);
+    assert.deepEqual(consoleWatch.problems(), []);
+  });
+
+  test('a group keeps its colour when the measure changes and when series are hidden; the chart draws it in that colour', async () => {
+    await open(page, query({ measure: 'cost' }));
+    const byCost = await readLegend(page);
+    await switchMeasure('runtime');
+    const byRuntime = await readLegend(page);
+    assert.notDeepEqual(byRuntime.map((l) => l.label), byCost.map((l) => l.label), 'the farm ranks its queues differently by runtime (else there is nothing to test)');
+    assert.deepEqual(colorByLabel(byRuntime), colorByLabel(byCost), 'each queue\'s colour by runtime against its colour by cost');
+    // The bottom of each bar is the largest series: drawn in its legend colour.
+    const bottom = async () => (await barsNearBottom(page)).bars.map((b) => b.color);
+    assert.deepEqual(await bottom(), [byRuntime[0]!.color, byRuntime[0]!.color], `the bars' bottoms are ${byRuntime[0]!.label}'s colour`);
+
+    // Hiding the largest series leaves every colour as it was, the chart's too.
+    await toggleSeries(page, page.locator('.legend-item').first());
+    assert.deepEqual(colorByLabel(await readLegend(page)), colorByLabel(byCost), 'the colours with the largest series hidden');
+    assert.deepEqual(await bottom(), [byRuntime[1]!.color, byRuntime[1]!.color], `with ${byRuntime[0]!.label} hidden, the bars' bottoms are ${byRuntime[1]!.label}'s colour`);
+    await switchMeasure('cost');
+    assert.deepEqual(colorByLabel(await readLegend(page)), colorByLabel(byCost), 'the colours back by cost, a series still hidden');
+    await toggleSeries(page, page.locator('.legend-item[aria-pressed=false]'));
+
+    // With "others": it stays grey, and a group shown on its own under both measures keeps its colour.
+    await open(page, query({ groupBy: ['USER_ID'], measure: 'cost' }));
+    const usersByCost = await readLegend(page);
+    await switchMeasure('runtime');
+    const usersByRuntime = await readLegend(page);
+    for (const [measure, legend] of [['cost', usersByCost], ['runtime', usersByRuntime]] as const) {
+      const others = legend.filter((l) => l.label.startsWith('Others'));
+      assert.deepEqual(others.map((l) => l.color), [OTHERS_GREY], `by ${measure}, "others" is grey`);
+      const own = legend.filter((l) => !l.label.startsWith('Others')).map((l) => l.color);
+      assert.equal(new Set([...own, OTHERS_GREY]).size, own.length + 1, `by ${measure}, the groups' colours differ from each other and from the grey: ${own.join(', ')}`);
+    }
+    const costColors = colorByLabel(usersByCost);
+    const runtimeColors = colorByLabel(usersByRuntime);
+    const inBoth = Object.keys(costColors).filter((label) => label in runtimeColors && !label.startsWith('Others'));
+    assert.ok(inBoth.length >= 8, `most users are shown on their own under both measures: ${inBoth.join(', ')}`);
+    assert.deepEqual(Object.fromEntries(inBoth.map((l) => [l, runtimeColors[l]])), Object.fromEntries(inBoth.map((l) => [l, costColors[l]])), 'each user\'s colour by runtime against its colour by cost');
     assert.deepEqual(consoleWatch.problems(), []);
   });
 

@@ -18,11 +18,34 @@ import { FIELD_TITLE, OTHERS_KEY, type ChartSeries, type Group, type Results } f
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#5e4fa2'];
 const OTHERS_COLOR = '#9d9d9d';
 
-export const colorOf = (series: ChartSeries[], key: string) => (key === OTHERS_KEY ? OTHERS_COLOR : PALETTE[series.findIndex((s) => s.key === key) % PALETTE.length]!);
+/**
+ * Each series' colour, by its key. A group keeps its colour whichever the measure (which
+ * re-ranks the series) and whichever series are hidden, so colours follow an order of the
+ * groups that depends on neither: by cost, then runtime, then label. The first groups in that
+ * order get the palette's colours in turn; a group past them that is shown on its own (the
+ * measure ranks it higher) takes a colour no series shown has. "Others" is grey.
+ */
+export function seriesColors(results: Results, series: readonly ChartSeries[]): ReadonlyMap<string, string> {
+  const byCost = [...results.groups].sort((a, b) => b.totals.cost - a.totals.cost || b.totals.runtime - a.totals.runtime || compare(a.label, b.label) || compare(a.key, b.key));
+  const own = new Map(byCost.slice(0, PALETTE.length).map((g, i) => [g.key, PALETTE[i]!]));
+  const colors = new Map<string, string>();
+  for (const s of series) {
+    const color = s.key === OTHERS_KEY ? OTHERS_COLOR : own.get(s.key);
+    if (color) colors.set(s.key, color);
+  }
+  // At most TOP_GROUPS (the palette's length) series besides "others": a colour is always left.
+  const left = PALETTE.filter((c) => ![...colors.values()].includes(c));
+  for (const s of series) if (!colors.has(s.key)) colors.set(s.key, left.shift()!);
+  return colors;
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 interface Props {
   results: Results;
   series: ChartSeries[];
+  /** Each series' colour (seriesColors). */
+  colors: ReadonlyMap<string, string>;
   measure: Measure;
   zone: TimeZone;
   period: Period | '';
@@ -33,13 +56,13 @@ interface Props {
   onDrawn(): void;
 }
 
-export function Legend({ series, hidden, measure, onToggle }: Pick<Props, 'series' | 'hidden' | 'measure' | 'onToggle'>) {
+export function Legend({ series, colors, hidden, measure, onToggle }: Pick<Props, 'series' | 'colors' | 'hidden' | 'measure' | 'onToggle'>) {
   return (
     <ul class="legend" aria-label="Series (press to show or hide)">
       {series.map((s) => (
         <li key={s.key}>
           <button type="button" class="legend-item" aria-pressed={!hidden.has(s.key)} data-key={s.key} onClick={() => onToggle(s.key)}>
-            <span class="swatch" style={{ background: colorOf(series, s.key) }} aria-hidden="true" />
+            <span class="swatch" style={{ background: colors.get(s.key) }} aria-hidden="true" />
             <span class="legend-label">{s.label}</span>
             <span class="legend-total">{formatMeasure(s.total, measure)}</span>
           </button>
@@ -56,7 +79,7 @@ interface Tip {
 }
 
 export function StackedChart(props: Props) {
-  const { results, series, measure, zone, period, hidden } = props;
+  const { results, series, colors, measure, zone, period, hidden } = props;
   const box = useRef<HTMLDivElement>(null);
   const wrap = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -102,7 +125,7 @@ export function StackedChart(props: Props) {
         { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' } },
         { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' }, size: 64, values: (_u, ticks) => ticks.map((v) => formatTick(v, measure)) },
       ],
-      series: [{}, ...drawOrder.map(({ s, upper, lower }) => ({ label: s.label, fill: colorOf(series, s.key), stroke: colorOf(series, s.key), width: 0, paths: segments(lower, upper), points: { show: false } }))],
+      series: [{}, ...drawOrder.map(({ s, upper, lower }) => ({ label: s.label, fill: colors.get(s.key), stroke: colors.get(s.key), width: 0, paths: segments(lower, upper), points: { show: false } }))],
       hooks: {
         setCursor: [
           (u) => {
@@ -137,7 +160,7 @@ export function StackedChart(props: Props) {
       plot.current = null;
       setTip(null);
     };
-  }, [results, series, visible, measure, zone]);
+  }, [results, series, colors, visible, measure, zone]);
 
   /** Arrow keys walk the buckets (the tooltip follows); Home and End jump; Escape hides it. */
   const onKey = (e: KeyboardEvent) => {
@@ -237,7 +260,7 @@ function segmentAt(visible: ChartSeries[], running: number[][], idx: number, y: 
   return undefined;
 }
 
-function Tooltip({ tip, results, visible, series, measure, zone, period, width }: Props & { tip: Tip; visible: ChartSeries[]; width: number }) {
+function Tooltip({ tip, results, visible, colors, measure, zone, period, width }: Props & { tip: Tip; visible: ChartSeries[]; width: number }) {
   const start = results.buckets[tip.idx]!;
   const end = results.buckets[tip.idx + 1] ?? results.bucketEnd;
   const total = visible.reduce((a, s) => a + s.values[tip.idx]!, 0);
@@ -253,7 +276,7 @@ function Tooltip({ tip, results, visible, series, measure, zone, period, width }
           {[...visible].reverse().map((s) => (
             <tr key={s.key} data-key={s.key}>
               <td>
-                <span class="swatch" style={{ background: colorOf(series, s.key) }} aria-hidden="true" />
+                <span class="swatch" style={{ background: colors.get(s.key) }} aria-hidden="true" />
                 {s.label}
               </td>
               <td class="num" data-value={s.values[tip.idx]}>{formatMeasure(s.values[tip.idx]!, measure)}</td>
