@@ -4,7 +4,7 @@
 // that group when it is a queue or a fleet.
 //
 // uPlot does not stack: each series is drawn as bar segments from the running total of the
-// series below it to its own (the bars path's y0/y1), so every pixel is painted once.
+// series below it to its own (bucketBars), so every pixel is painted once.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
