@@ -6,8 +6,8 @@
 // The farm: 10 queues on one service-managed fleet, a session a day each from March to May
 // 2025. Queue k (0..9) runs (k + 1) × 10 minutes a day as user-k, the even queues on an
 // instance type about three times the price of the odd ones', so ranking by cost and by
-// runtime give different orders; user-10 runs 15 cheap minutes a day in queue 1: 11 users, the 11th
-// by cost but not by runtime.
+// runtime give different orders; user-10 runs 15 cheap minutes a day in queue 1: 11 users,
+// user-10 the 11th by cost but not by runtime.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand } from '@aws-sdk/client-deadline';
