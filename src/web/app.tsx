@@ -5,7 +5,7 @@ import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { statsCsv } from '../domain/stats-export.js';
 import { listFarms, listFleets, listQueues, makeClient, pageSizeFor, runAggregation, type Keys, type Named, type Progress } from './api.js';
-import { Legend, StackedChart } from './chart.js';
+import { Legend, seriesColors, StackedChart } from './chart.js';
 import { Controls, FieldError } from './controls.js';
 import { describeError, type Problem } from './errors.js';
 import { formatCount, formatMeasure, MEASURE_TITLE } from './format.js';
@@ -276,6 +276,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
 
   const zone = useMemo(() => (shown ? zoneOf(shown.query.tz) : undefined), [shown?.query.tz]);
   const series = useMemo(() => (shown ? chartSeries(shown.results, shown.query.measure) : []), [shown?.results, shown?.query.measure]);
+  const colors = useMemo(() => (shown ? seriesColors(shown.results, series) : new Map<string, string>()), [shown?.results, series]);
   const csvUrl = useMemo(() => (shown ? URL.createObjectURL(new Blob([statsCsv(shown.results.rows, shown.query.groupBy, shown.query.stats)], { type: 'text/csv;charset=utf-8' })) : undefined), [shown?.results]);
   useEffect(() => () => csvUrl && URL.revokeObjectURL(csvUrl), [csvUrl]);
 
@@ -361,10 +362,10 @@ export function App({ settings }: { settings: ExplorerSettings }) {
                   <p class="empty">No usage in this range: no session records overlap it.</p>
                 ) : (
                   <>
-                    <Legend series={series} hidden={hidden} measure={shown.query.measure} onToggle={toggle} />
+                    <Legend series={series} colors={colors} hidden={hidden} measure={shown.query.measure} onToggle={toggle} />
                     <StackedChart
                       key={shown.run}
-                      results={shown.results} series={series} measure={shown.query.measure} zone={zone} period={shown.query.period}
+                      results={shown.results} series={series} colors={colors} measure={shown.query.measure} zone={zone} period={shown.query.period}
                       hidden={hidden} onToggle={toggle} onDrill={drill} onDrawn={drawn}
                     />
                     <GroupTable key={shown.run} results={shown.results} stats={shown.query.stats} measure={shown.query.measure} zone={zone} period={shown.query.period} onDrill={drill} />

@@ -4,7 +4,7 @@
 // that group when it is a queue or a fleet.
 //
 // uPlot does not stack: each series is drawn as bar segments from the running total of the
-// series below it to its own (the bars path's y0/y1), so every pixel is painted once.
+// series below it to its own (bucketBars), so every pixel is painted once.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -14,15 +14,38 @@ import { bucketLabel, formatMeasure, formatTick, MEASURE_TITLE, wallClock } from
 import type { Measure } from './query.js';
 import { FIELD_TITLE, OTHERS_KEY, type ChartSeries, type Group, type Results } from './results.js';
 
-/** Tableau 10, its grey kept for "others". */
-const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
+/** Tableau 10, its tenth colour (a light grey, too near the grey of "others") replaced by a violet: one colour for each of the TOP_GROUPS groups. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#5e4fa2'];
 const OTHERS_COLOR = '#9d9d9d';
 
-export const colorOf = (series: ChartSeries[], key: string) => (key === OTHERS_KEY ? OTHERS_COLOR : PALETTE[series.findIndex((s) => s.key === key) % PALETTE.length]!);
+/**
+ * Each series' colour, by its key. A group keeps its colour whichever the measure (which
+ * re-ranks the series) and whichever series are hidden, so colours follow an order of the
+ * groups that depends on neither: by cost, then runtime, then label. The first groups in that
+ * order get the palette's colours in turn; a group past them that is shown on its own (the
+ * measure ranks it higher) takes a colour no series shown has. "Others" is grey.
+ */
+export function seriesColors(results: Results, series: readonly ChartSeries[]): ReadonlyMap<string, string> {
+  const byCost = [...results.groups].sort((a, b) => b.totals.cost - a.totals.cost || b.totals.runtime - a.totals.runtime || compare(a.label, b.label) || compare(a.key, b.key));
+  const own = new Map(byCost.slice(0, PALETTE.length).map((g, i) => [g.key, PALETTE[i]!]));
+  const colors = new Map<string, string>();
+  for (const s of series) {
+    const color = s.key === OTHERS_KEY ? OTHERS_COLOR : own.get(s.key);
+    if (color) colors.set(s.key, color);
+  }
+  // At most TOP_GROUPS (the palette's length) series besides "others": a colour is always left.
+  const left = PALETTE.filter((c) => ![...colors.values()].includes(c));
+  for (const s of series) if (!colors.has(s.key)) colors.set(s.key, left.shift()!);
+  return colors;
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 interface Props {
   results: Results;
   series: ChartSeries[];
+  /** Each series' colour (seriesColors). */
+  colors: ReadonlyMap<string, string>;
   measure: Measure;
   zone: TimeZone;
   period: Period | '';
@@ -33,13 +56,13 @@ interface Props {
   onDrawn(): void;
 }
 
-export function Legend({ series, hidden, measure, onToggle }: Pick<Props, 'series' | 'hidden' | 'measure' | 'onToggle'>) {
+export function Legend({ series, colors, hidden, measure, onToggle }: Pick<Props, 'series' | 'colors' | 'hidden' | 'measure' | 'onToggle'>) {
   return (
     <ul class="legend" aria-label="Series (press to show or hide)">
       {series.map((s) => (
         <li key={s.key}>
           <button type="button" class="legend-item" aria-pressed={!hidden.has(s.key)} data-key={s.key} onClick={() => onToggle(s.key)}>
-            <span class="swatch" style={{ background: colorOf(series, s.key) }} aria-hidden="true" />
+            <span class="swatch" style={{ background: colors.get(s.key) }} aria-hidden="true" />
             <span class="legend-label">{s.label}</span>
             <span class="legend-total">{formatMeasure(s.total, measure)}</span>
           </button>
@@ -56,7 +79,7 @@ interface Tip {
 }
 
 export function StackedChart(props: Props) {
-  const { results, series, measure, zone, period, hidden } = props;
+  const { results, series, colors, measure, zone, period, hidden } = props;
   const box = useRef<HTMLDivElement>(null);
   const wrap = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -86,11 +109,7 @@ export function StackedChart(props: Props) {
     // Each series is drawn as its own segments, from the running total below it to its own:
     // drawn from zero instead, the lower layers would be painted once for every series above
     // them, and a canvas rastered in software (no GPU) pays for every pixel painted.
-    const segments = (lower: (number | null)[], upper: (number | null)[]) =>
-      uPlot.paths.bars!({
-        size: [1, Infinity], align: 1, gap: buckets > 120 ? 0 : 1,
-        disp: { y0: { unit: 1, values: () => lower }, y1: { unit: 1, values: () => upper } },
-      });
+    const segments = (lower: (number | null)[], upper: (number | null)[]) => bucketBars(xs, lower, upper, buckets > 120 ? 0 : 1);
     const top = Math.max(0, ...(running.at(-1) ?? [0]));
     const opts: uPlot.Options = {
       width: el.clientWidth,
@@ -106,7 +125,7 @@ export function StackedChart(props: Props) {
         { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' } },
         { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' }, size: 64, values: (_u, ticks) => ticks.map((v) => formatTick(v, measure)) },
       ],
-      series: [{}, ...drawOrder.map(({ s, upper, lower }) => ({ label: s.label, fill: colorOf(series, s.key), stroke: colorOf(series, s.key), width: 0, paths: segments(lower, upper), points: { show: false } }))],
+      series: [{}, ...drawOrder.map(({ s, upper, lower }) => ({ label: s.label, fill: colors.get(s.key), stroke: colors.get(s.key), width: 0, paths: segments(lower, upper), points: { show: false } }))],
       hooks: {
         setCursor: [
           (u) => {
@@ -141,7 +160,7 @@ export function StackedChart(props: Props) {
       plot.current = null;
       setTip(null);
     };
-  }, [results, series, visible, measure, zone]);
+  }, [results, series, colors, visible, measure, zone]);
 
   /** Arrow keys walk the buckets (the tooltip follows); Home and End jump; Escape hides it. */
   const onKey = (e: KeyboardEvent) => {
@@ -183,6 +202,32 @@ export function StackedChart(props: Props) {
   );
 }
 
+/**
+ * A series' segments as bars, each spanning its own bucket: from its start (`xs[i]`) to the
+ * next one's (`xs[i + 1]`, the last bucket's end after the last), less a gap of `gap` CSS
+ * pixels. uPlot's bars path draws every bar as wide as the shortest bucket (and its per-bar
+ * `disp.size` is read for the first bar only): months and weeks differ in length, a range's
+ * first and last buckets may be partial, so a month looked as if its usage stopped short.
+ * Edges fall on whole canvas pixels, so the gaps are even and a segment's top is exactly the
+ * bottom of the one above; a bar is at least a pixel wide.
+ */
+function bucketBars(xs: number[], lower: (number | null)[], upper: (number | null)[], gap: number): uPlot.Series.PathBuilder {
+  return (u, _seriesIdx, idx0, idx1) => {
+    const fill = new Path2D();
+    const gapPx = Math.round(gap * uPlot.pxRatio);
+    const x = (i: number) => Math.round(u.valToPos(xs[i]!, 'x', true));
+    const y = (v: number) => Math.round(u.valToPos(v, 'y', true));
+    for (let i = idx0; i <= idx1 && i < xs.length - 1; i++) {
+      const top = upper[i];
+      const bottom = lower[i] ?? 0;
+      if (top == null || top === bottom) continue;
+      const left = x(i);
+      fill.rect(left, y(top), Math.max(1, x(i + 1) - left - gapPx), y(bottom) - y(top));
+    }
+    return { fill, stroke: null, clip: null, flags: 0 };
+  };
+}
+
 /** The bucket under the cursor: the last one starting at or before it (uPlot's own index is the nearest bar start). */
 function bucketAt(u: uPlot, results: Results): number | undefined {
   const { left } = u.cursor;
@@ -215,7 +260,7 @@ function segmentAt(visible: ChartSeries[], running: number[][], idx: number, y: 
   return undefined;
 }
 
-function Tooltip({ tip, results, visible, series, measure, zone, period, width }: Props & { tip: Tip; visible: ChartSeries[]; width: number }) {
+function Tooltip({ tip, results, visible, colors, measure, zone, period, width }: Props & { tip: Tip; visible: ChartSeries[]; width: number }) {
   const start = results.buckets[tip.idx]!;
   const end = results.buckets[tip.idx + 1] ?? results.bucketEnd;
   const total = visible.reduce((a, s) => a + s.values[tip.idx]!, 0);
@@ -231,7 +276,7 @@ function Tooltip({ tip, results, visible, series, measure, zone, period, width }
           {[...visible].reverse().map((s) => (
             <tr key={s.key} data-key={s.key}>
               <td>
-                <span class="swatch" style={{ background: colorOf(series, s.key) }} aria-hidden="true" />
+                <span class="swatch" style={{ background: colors.get(s.key) }} aria-hidden="true" />
                 {s.label}
               </td>
               <td class="num" data-value={s.values[tip.idx]}>{formatMeasure(s.values[tip.idx]!, measure)}</td>

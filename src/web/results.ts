@@ -132,8 +132,8 @@ function drillOf(groupBy: string[], row: Statistics, names: Names): DrillTarget 
   return undefined;
 }
 
-/** How many groups the chart shows on their own; the rest are one "others" series. */
-export const TOP_GROUPS = 8;
+/** How many groups the chart shows on their own (as many as its palette has colours); from the 11th, the rest are one "others" series. */
+export const TOP_GROUPS = 10;
 
 export interface ChartSeries {
   key: string;
@@ -151,10 +151,10 @@ export function measureValue(row: Statistics, measure: Measure): number {
   return measure === 'cost' ? row.costInUsd?.sum ?? 0 : (row.runtimeInSeconds?.sum ?? 0) / 3600;
 }
 
-/** The chart's series, largest first: the top groups, then "others" when more than one group is left over. */
+/** The chart's series, largest first: the top groups, then "others" for the groups left over, if any. */
 export function chartSeries(results: Results, measure: Measure): ChartSeries[] {
   const ranked = [...results.groups].sort((a, b) => b.totals.measure(measure) - a.totals.measure(measure) || (a.label < b.label ? -1 : 1));
-  const own = ranked.length <= TOP_GROUPS + 1 ? ranked : ranked.slice(0, TOP_GROUPS);
+  const own = ranked.slice(0, TOP_GROUPS);
   const rest = ranked.slice(own.length);
   const index = new Map(results.buckets.map((b, i) => [b, i]));
   const series = (key: string, label: string, groups: Group[]): ChartSeries => {
@@ -163,6 +163,6 @@ export function chartSeries(results: Results, measure: Measure): ChartSeries[] {
     return { key, label, groups, values, total: values.reduce((a, b) => a + b, 0) };
   };
   const out = own.map((g) => series(g.key, g.label, [g]));
-  if (rest.length) out.push(series(OTHERS_KEY, `Others (${rest.length} groups)`, rest));
+  if (rest.length) out.push(series(OTHERS_KEY, `Others (${rest.length} ${rest.length === 1 ? 'group' : 'groups'})`, rest));
   return out;
 }

@@ -1,7 +1,8 @@
 // A real browser for the usage explorer's tests: Debian's Chromium driven by playwright-core
 // (`npx playwright install` cannot download browsers here). A test is skipped, saying why,
 // when Chromium is missing, unless FARMTALLY_REQUIRE_BROWSER=1 (CI, .ci/run), where that
-// fails. Also: a farm filled by the demo generator, and a watch on the page's console.
+// fails. Also: a farm filled by the demo generator, a watch on the page's console, and a
+// wait for a query run on the page.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,4 +61,12 @@ export async function fillDemoFarm(url: string, client: DeadlineClient, sessions
   const { farmId, ids } = await createDemoFarm(client);
   await sendRecords(url, farmId, generateSessions(ids, { sessions, seed: 7 }), { batchSize: 50_000, sign });
   return { farmId, ids };
+}
+
+/** Waits for a run started by `action` to end (the page marks each one drawn, or done without a chart). */
+export async function runAndWait(page: Page, action: () => Promise<unknown>): Promise<void> {
+  const drawn = await page.evaluate(() => (globalThis as any).document.documentElement.dataset.drawn ?? '0');
+  await action();
+  await page.waitForFunction((before) => ((globalThis as any).document.documentElement.dataset.drawn ?? '0') !== before, drawn, { timeout: 20_000 });
+  await page.locator('.run-status[data-run-state="done"]').waitFor();
 }
