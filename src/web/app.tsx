@@ -13,7 +13,7 @@ import {
   browserZone, checkQuery, isQuery, MAX_RESOURCES, presetOf, presetRange, queryFromUrl, queryToSearch, zoneOf,
   type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
 } from './query.js';
-import { chartSeries, FIELD_TITLE, groupRows, namesOf, type Group, type Results } from './results.js';
+import { chartSeries, FIELD_TITLE, groupRows, namesOf, type Group, type Names, type Results } from './results.js';
 import { SignIn, storedKeys, storeKeys } from './sign-in.js';
 import { GroupTable } from './table.js';
 
@@ -41,6 +41,8 @@ interface Shown {
   run: number;
   query: Query;
   results: Results;
+  /** The farm's queue and fleet names when it ran: the CSV's name columns. */
+  names: Names;
   statusMessage?: string;
 }
 
@@ -221,8 +223,9 @@ export function App({ settings }: { settings: ExplorerSettings }) {
       };
       const agg = await runAggregation(c, checked.input, ac.signal, onProgress, pageSizeFor(settings.strict));
       if (running.current !== ac) return;
-      const results = groupRows(agg.rows, q.groupBy, { queues: namesOf(named.queues), fleets: namesOf(named.fleets) });
-      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, statusMessage: agg.statusMessage }));
+      const names = { queues: namesOf(named.queues), fleets: namesOf(named.fleets) };
+      const results = groupRows(agg.rows, q.groupBy, names);
+      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, names, statusMessage: agg.statusMessage }));
       setHidden(new Set());
       setRun({ state: 'done', rows: agg.rows.length, ms: performance.now() - started });
     } catch (err) {
@@ -277,7 +280,11 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   const zone = useMemo(() => (shown ? zoneOf(shown.query.tz) : undefined), [shown?.query.tz]);
   const series = useMemo(() => (shown ? chartSeries(shown.results, shown.query.measure) : []), [shown?.results, shown?.query.measure]);
   const colors = useMemo(() => (shown ? seriesColors(shown.results, series) : new Map<string, string>()), [shown?.results, series]);
-  const csvUrl = useMemo(() => (shown ? URL.createObjectURL(new Blob([statsCsv(shown.results.rows, shown.query.groupBy, shown.query.stats)], { type: 'text/csv;charset=utf-8' })) : undefined), [shown?.results]);
+  const csvUrl = useMemo(() => {
+    if (!shown || !zone) return undefined;
+    const csv = statsCsv(shown.results.rows, shown.query.groupBy, shown.query.stats, { zone, names: shown.names });
+    return URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+  }, [shown?.results, zone]);
   useEffect(() => () => csvUrl && URL.revokeObjectURL(csvUrl), [csvUrl]);
 
   function drawn(): void {

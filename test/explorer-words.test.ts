@@ -1,0 +1,81 @@
+// The usage explorer's words and its CSV, as a producer meets them in Chromium: the CSV
+// download names queues and fleets beside their IDs and gives each bucket on the chosen
+// zone's clock as well as in UTC (and is what `farmtally stats --format csv` writes).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { CreateQueueCommand } from '@aws-sdk/client-deadline';
+import { parse } from 'csv-parse/sync';
+import type { Browser, Page } from 'playwright-core';
+import { explorerSearch } from '../src/domain/explorer-link.js';
+import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
+import { BIN, startFarmtally, type Farmtally } from './support/server.js';
+import { farmWithParents, sessionRecord, type FarmParents } from './support/session-records.js';
+import { postSessions } from './support/statistics-farm.js';
+
+const gate = browserGate();
+
+const ZONE = 'America/New_York';
+
+describe('the usage explorer\'s words and CSV in Chromium', { skip: gate.skip }, () => {
+  let ft: Farmtally;
+  let farm: FarmParents;
+  let comp: string;
+  let browser: Browser;
+  let page: Page;
+  let consoleWatch: ReturnType<typeof watchConsole>;
+
+  /** The page's address for a query of both queues in New York. */
+  const link = (q: { start: string; end: string; period: string; groupBy: string[]; stats: string[] }) =>
+    `${ft.url}/${explorerSearch({ farm: farm.farmId, kind: 'queues', ids: [farm.queueId, comp], tz: ZONE, measure: 'cost', ...q })}`;
+
+  before(async () => {
+    ft = await startFarmtally();
+    // Queues "Lighting queue" and "Comp, final" (a comma, so the CSV must quote it), one fleet
+    // "Lighting fleet" (customer-managed: 1 USD per worker-hour). In New York:
+    //   Lighting  2025-03-01 10:00 to 11:00 EST    3600 s, 1 USD
+    //   Comp      2025-03-09 08:00 to 09:30 EDT    5400 s, 1.5 USD, the day the clocks go forward
+    farm = await farmWithParents(ft.client, 'Lighting');
+    comp = (await ft.client.send(new CreateQueueCommand({ farmId: farm.farmId, displayName: 'Comp, final' }))).queueId!;
+    const at = (queueId: string, startedAt: string, endedAt: string) => sessionRecord({ ...farm, queueId }, { startedAt, endedAt, instanceType: undefined });
+    await postSessions(ft.url, farm.farmId, [
+      at(farm.queueId, '2025-03-01T15:00:00Z', '2025-03-01T16:00:00Z'),
+      at(comp, '2025-03-09T12:00:00Z', '2025-03-09T13:30:00Z'),
+    ]);
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: ZONE, locale: 'en-US', acceptDownloads: true });
+    page = await context.newPage();
+    consoleWatch = watchConsole(page);
+  });
+  after(async () => {
+    await browser?.close();
+    await ft?.stop();
+  });
+
+  test('the CSV names queues and fleets beside their IDs and gives each bucket in the zone and in UTC, as `farmtally stats` does', async () => {
+    await runAndWait(page, () => page.goto(link({ start: '2025-03-01', end: '2025-03-11', period: 'DAILY', groupBy: ['QUEUE_ID', 'FLEET_ID'], stats: ['SUM'] })));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const lines = csv.trimEnd().split('\n');
+    assert.equal(lines[0], 'start,start_local,end,end_local,queueId,queueName,fleetId,fleetName,count,runtime_sum_s,cost_sum_usd', 'the header');
+    // 03-09 in New York starts at -05:00 and ends at -04:00: each time carries its own offset.
+    assert.equal(
+      lines[2],
+      `2025-03-09T05:00:00.000Z,2025-03-09T00:00:00-05:00,2025-03-10T04:00:00.000Z,2025-03-10T00:00:00-04:00,${comp},"Comp, final",${farm.fleetId},Lighting fleet,1,5400,1.5`,
+      'the day the clocks go forward, in Comp',
+    );
+    assert.deepEqual(parse(csv, { columns: true })[0], {
+      start: '2025-03-01T05:00:00.000Z', start_local: '2025-03-01T00:00:00-05:00', end: '2025-03-02T05:00:00.000Z', end_local: '2025-03-02T00:00:00-05:00',
+      queueId: farm.queueId, queueName: 'Lighting queue', fleetId: farm.fleetId, fleetName: 'Lighting fleet', count: '1', runtime_sum_s: '3600', cost_sum_usd: '1',
+    });
+    assert.equal(lines.length, 3, csv);
+    const cli = spawnSync(process.execPath, [
+      BIN, 'stats', '--endpoint', ft.url, '--farm', farm.farmId, '--queues', `${farm.queueId},${comp}`, '--start', '2025-03-01', '--end', '2025-03-11',
+      '--period', 'DAILY', '--timezone', ZONE, '--group-by', 'QUEUE_ID,FLEET_ID', '--format', 'csv',
+    ], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.equal(csv, cli.stdout, 'the page\'s CSV is the CLI\'s');
+    assert.deepEqual(consoleWatch.problems(), []);
+  });
+});
