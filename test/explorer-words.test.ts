@@ -1,6 +1,7 @@
 // The usage explorer's words and its CSV, as a producer meets them in Chromium: the CSV
 // download names queues and fleets beside their IDs and gives each bucket on the chosen
-// zone's clock as well as in UTC (and is what `farmtally stats --format csv` writes).
+// zone's clock as well as in UTC (and is what `farmtally stats --format csv` writes); the
+// table says what its record count and its min, max and avg are taken over.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -76,6 +77,42 @@ describe('the usage explorer\'s words and CSV in Chromium', { skip: gate.skip },
     ], { encoding: 'utf8' });
     assert.equal(cli.status, 0, cli.stderr);
     assert.equal(csv, cli.stdout, 'the page\'s CSV is the CLI\'s');
+    assert.deepEqual(consoleWatch.problems(), []);
+  });
+
+  test('the table says what it counts: records counted per bucket, and what min, max and avg are taken over', async () => {
+    await runAndWait(page, () => page.goto(link({ start: '2025-01-01', end: '2026-01-01', period: 'MONTHLY', groupBy: ['QUEUE_ID'], stats: ['SUM', 'MIN', 'MAX', 'AVG'] })));
+    const header = (column: string) => page.locator(`table.groups thead button.sort[data-column="${column}"]`);
+    assert.equal(await header('count').textContent(), 'Records counted');
+    assert.equal(
+      await header('count').getAttribute('title'),
+      'Usage records, each counted once in every bucket it overlaps, added up over the group\'s buckets: the number changes with the period',
+    );
+    const titles = Object.fromEntries(await Promise.all(['runtime', 'cost', 'runtime-min', 'runtime-max', 'runtime-avg', 'cost-min', 'cost-max', 'cost-avg'].map(async (c) => [c, await header(c).getAttribute('title')])));
+    assert.deepEqual(titles, {
+      runtime: 'Total runtime of the group\'s usage records in the range',
+      cost: 'Total cost of the group\'s usage records in the range',
+      'runtime-min': 'Shortest runtime of one usage record within one bucket, over the group\'s buckets',
+      'runtime-max': 'Longest runtime of one usage record within one bucket, over the group\'s buckets',
+      'runtime-avg': 'Runtime per record counted: the total divided by the records counted',
+      'cost-min': 'Smallest cost of one usage record within one bucket, over the group\'s buckets',
+      'cost-max': 'Largest cost of one usage record within one bucket, over the group\'s buckets',
+      'cost-avg': 'Cost per record counted: the total divided by the records counted',
+    });
+    const note = page.locator('#table-note');
+    assert.equal(await note.isVisible(), true, 'the note is on screen, for a phone with no hover');
+    assert.equal(
+      await note.textContent(),
+      'Records counted: the API\'s usage records (a session\'s compute, and each license it used), each counted once in every bucket it overlaps, '
+        + 'so a session running past midnight counts twice by day and once by month: the number changes with the period. '
+        + 'Min and max: the smallest and largest single record within one bucket (its time in that bucket), over the group\'s buckets. '
+        + 'Avg: the total divided by the records counted.',
+    );
+    assert.equal(await page.getAttribute('table.groups', 'aria-describedby'), 'table-note');
+    // The bucket detail says the same in its headers.
+    await page.locator('tr.group-row').first().locator('button.disclose').click();
+    assert.deepEqual(await page.locator('table.buckets thead th').allTextContents(), ['Bucket', 'Records counted', 'Runtime', 'Cost', 'Runtime min', 'Runtime max', 'Runtime avg', 'Cost min', 'Cost max', 'Cost avg']);
+    assert.equal(await page.locator('table.buckets thead th').nth(1).getAttribute('title'), await header('count').getAttribute('title'));
     assert.deepEqual(consoleWatch.problems(), []);
   });
 });
