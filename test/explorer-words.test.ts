@@ -1,7 +1,8 @@
 // The usage explorer's words and its CSV, as a producer meets them in Chromium: the CSV
 // download names queues and fleets beside their IDs and gives each bucket on the chosen
-// zone's clock as well as in UTC (and is what `farmtally stats --format csv` writes); the
-// table says what its record count and its min, max and avg are taken over.
+// zone's clock as well as in UTC (and is what `farmtally stats --format csv` writes); the date
+// range says in plain words which days it counts; the table says what its record count and
+// its min, max and avg are taken over.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -77,6 +78,23 @@ describe('the usage explorer\'s words and CSV in Chromium', { skip: gate.skip },
     ], { encoding: 'utf8' });
     assert.equal(cli.status, 0, cli.stderr);
     assert.equal(csv, cli.stdout, 'the page\'s CSV is the CLI\'s');
+    assert.deepEqual(consoleWatch.problems(), []);
+  });
+
+  test('the date range in plain words: From, Until (not included), and the days it counts', async () => {
+    await runAndWait(page, () => page.goto(link({ start: '2025-01-01', end: '2026-01-01', period: 'MONTHLY', groupBy: ['QUEUE_ID'], stats: ['SUM'] })));
+    assert.equal(await page.textContent('label[for=start]'), 'From');
+    assert.equal(await page.textContent('label[for=end]'), 'Until (not included)');
+    assert.equal(await page.textContent('#range-hint'), 'Counts Jan 1, 2025 through Dec 31, 2025.');
+    assert.equal(await page.getAttribute('#end', 'aria-describedby'), 'range-hint');
+    await page.fill('#start', '2026-06-01');
+    await page.fill('#end', '2026-07-01');
+    assert.equal(await page.textContent('#range-hint'), 'Counts Jun 1, 2026 through Jun 30, 2026.');
+    await page.fill('#end', '2026-06-02');
+    assert.equal(await page.textContent('#range-hint'), 'Counts Jun 1, 2026 only.');
+    // With times of day the label says it all: no day is counted whole.
+    await page.check('#with-times');
+    assert.equal(await page.isVisible('#range-hint'), false);
     assert.deepEqual(consoleWatch.problems(), []);
   });
 
