@@ -1,8 +1,9 @@
 // The usage explorer's words and its CSV, as a producer meets them in Chromium: the CSV
 // download names queues and fleets beside their IDs and gives each bucket on the chosen
 // zone's clock as well as in UTC (and is what `farmtally stats --format csv` writes); the date
-// range says in plain words which days it counts; the table says what its record count and
-// its min, max and avg are taken over.
+// range says in plain words which days it counts, and its preset names a range typed by
+// hand or a whole past year; the table says what its record count and its min, max and avg
+// are taken over. The page's clock is fixed at 2026-06-15, so "this month" is June 2026.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { postSessions } from './support/statistics-farm.js';
 
 const gate = browserGate();
 
+const NOW = new Date('2026-06-15T16:00:00Z');
 const ZONE = 'America/New_York';
 
 describe('the usage explorer\'s words and CSV in Chromium', { skip: gate.skip }, () => {
@@ -31,6 +33,7 @@ describe('the usage explorer\'s words and CSV in Chromium', { skip: gate.skip },
   /** The page's address for a query of both queues in New York. */
   const link = (q: { start: string; end: string; period: string; groupBy: string[]; stats: string[] }) =>
     `${ft.url}/${explorerSearch({ farm: farm.farmId, kind: 'queues', ids: [farm.queueId, comp], tz: ZONE, measure: 'cost', ...q })}`;
+  const presetShown = () => page.$eval('#preset', (s: any) => s.selectedOptions[0]?.textContent);
 
   before(async () => {
     ft = await startFarmtally();
@@ -48,6 +51,7 @@ describe('the usage explorer\'s words and CSV in Chromium', { skip: gate.skip },
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: ZONE, locale: 'en-US', acceptDownloads: true });
     page = await context.newPage();
+    await page.clock.setFixedTime(NOW);
     consoleWatch = watchConsole(page);
   });
   after(async () => {
@@ -95,6 +99,27 @@ describe('the usage explorer\'s words and CSV in Chromium', { skip: gate.skip },
     // With times of day the label says it all: no day is counted whole.
     await page.check('#with-times');
     assert.equal(await page.isVisible('#range-hint'), false);
+    assert.deepEqual(consoleWatch.problems(), []);
+  });
+
+  test('the preset names a whole past year, and dates typed by hand that are a preset\'s range', async () => {
+    await runAndWait(page, () => page.goto(link({ start: '2025-01-01', end: '2026-01-01', period: 'MONTHLY', groupBy: ['QUEUE_ID'], stats: ['SUM'] })));
+    assert.equal(await presetShown(), 'Year 2025', 'a link to the whole of 2025');
+    await page.fill('#start', '2026-06-01');
+    await page.fill('#end', '2026-07-01');
+    assert.equal(await presetShown(), 'This month', 'June 2026 typed by hand, in June 2026');
+    await page.fill('#start', '2024-01-01');
+    await page.fill('#end', '2025-01-01');
+    assert.equal(await presetShown(), 'Year 2024', '2024 typed by hand');
+    await page.fill('#end', '2024-01-02');
+    assert.equal(await presetShown(), 'Custom');
+    // Picking one sets its dates; Custom stays picked until the dates change.
+    await page.selectOption('#preset', 'thisYear');
+    assert.deepEqual([await page.inputValue('#start'), await page.inputValue('#end'), await presetShown()], ['2026-01-01', '2027-01-01', 'This year']);
+    await page.check('#with-times');
+    assert.deepEqual([await page.inputValue('#start'), await page.inputValue('#end'), await presetShown()], ['2026-01-01T00:00', '2027-01-01T00:00', 'This year'], 'the same range with times of day');
+    await page.selectOption('#preset', 'custom');
+    assert.equal(await presetShown(), 'Custom');
     assert.deepEqual(consoleWatch.problems(), []);
   });
 

@@ -96,7 +96,13 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   const [farms, setFarms] = useState<Named[] | null>(null);
   const [lists, setLists] = useState<Lists>({ farm: '', queues: [], fleets: [] });
   const [draft, setDraft] = useState<Query>(() => defaultQuery(settings.strict, ''));
-  const [preset, setPreset] = useState<Preset>('last30');
+  // The picker shows the preset the range is (a link's dates, dates typed by hand), unless
+  // Custom was picked since the range last changed.
+  const [customPicked, setCustomPicked] = useState(false);
+  const preset = useMemo<Preset>(
+    () => (customPicked ? 'custom' : presetOf(draft.start, draft.end, zoneOf(draft.tz))),
+    [customPicked, draft.start, draft.end, draft.tz],
+  );
   const [errors, setErrors] = useState<FieldErrors>({});
   const [authProblem, setAuthProblem] = useState(false);
   const [run, setRun] = useState<RunState>({ state: 'idle' });
@@ -139,7 +145,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   async function openUrl(c: DeadlineClient, farmList: Named[]): Promise<void> {
     const fromUrl = queryFromUrl(location.search, defaultQuery(settings.strict, farmList[0]?.id ?? ''));
     setDraft(fromUrl);
-    setPreset(presetOf(fromUrl.start, fromUrl.end, zoneOf(fromUrl.tz)));
+    setCustomPicked(false);
     const loaded = await loadLists(c, fromUrl.farm);
     const hasIds = new URLSearchParams(location.search).has(fromUrl.kind);
     const q = hasIds ? fromUrl : { ...fromUrl, ids: defaultIds(loaded, fromUrl.kind) };
@@ -255,12 +261,13 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   }
 
   function pickPreset(p: Preset): void {
-    setPreset(p);
+    setCustomPicked(p === 'custom');
     const zone = zoneOf(draft.tz);
     if (p !== 'custom' && zone) setDraft((d) => ({ ...d, ...presetRange(p, zone) }));
   }
 
   function change(q: Query): void {
+    if (q.start !== draft.start || q.end !== draft.end) setCustomPicked(false);
     setDraft(q);
     // The measure is a way of looking at the rows already there: no new run, the URL follows.
     if (shown && q.measure !== shown.query.measure) {

@@ -7,7 +7,7 @@ import { useMemo } from 'preact/hooks';
 import type { Named } from './api.js';
 import { FIELD_TITLE } from './results.js';
 import {
-  GROUP_BY_FIELDS, MAX_RESOURCES, PERIODS, presetRange, PRESETS, STATISTICS, zoneChoices, zoneOf,
+  GROUP_BY_FIELDS, MAX_RESOURCES, PERIODS, presetChoices, presetRange, STATISTICS, zoneChoices, zoneOf,
   type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
 } from './query.js';
 
@@ -86,14 +86,14 @@ export function Controls(props: Props) {
   const setKind = (kind: ResourceKind) => set({ kind, ids: (kind === 'queues' ? props.queues : props.fleets).slice(0, MAX_RESOURCES).map((i) => i.id) });
   const setTimes = (on: boolean) => {
     const cut = (t: string) => t.slice(0, 10);
-    props.onPreset('custom');
     set(on ? { start: `${cut(q.start)}T00:00`, end: `${cut(q.end)}T00:00` } : { start: cut(q.start), end: cut(q.end) });
   };
   const setZone = (tz: string) => {
     const zone = zoneOf(tz);
     // A preset is about the zone's own calendar: moving zones moves its dates with it.
-    const range = zone && props.preset !== 'custom' ? presetRange(props.preset, zone) : {};
-    set({ tz, ...range });
+    const range = zone && props.preset !== 'custom' ? presetRange(props.preset, zone) : undefined;
+    const withTime = (t: string) => (withTimes ? `${t}T00:00` : t);
+    set({ tz, ...(range && { start: withTime(range.start), end: withTime(range.end) }) });
   };
   const setGroupField = (i: number, field: string) => set({ groupBy: q.groupBy.map((g, j) => (j === i ? field : g)) });
 
@@ -145,17 +145,17 @@ export function Controls(props: Props) {
         <legend>Date range</legend>
         <label for="preset" class="visually-hidden">Range preset</label>
         <select id="preset" value={props.preset} onChange={(e) => props.onPreset(e.currentTarget.value as Preset)}>
-          {PRESETS.map(([p, title]) => <option value={p} key={p}>{title}</option>)}
+          {presetChoices(props.preset).map(([p, title]) => <option value={p} key={p}>{title}</option>)}
         </select>
         <div class="range">
           <div>
             <label for="start">From</label>
-            <input id="start" type={withTimes ? 'datetime-local' : 'date'} value={q.start} onInput={(e) => { props.onPreset('custom'); set({ start: e.currentTarget.value }); }} {...invalid(errors, 'start')} />
+            <input id="start" type={withTimes ? 'datetime-local' : 'date'} value={q.start} onInput={(e) => set({ start: e.currentTarget.value })} {...invalid(errors, 'start')} />
           </div>
           <div>
             <label for="end">Until (not included)</label>
             <input
-              id="end" type={withTimes ? 'datetime-local' : 'date'} value={q.end} onInput={(e) => { props.onPreset('custom'); set({ end: e.currentTarget.value }); }}
+              id="end" type={withTimes ? 'datetime-local' : 'date'} value={q.end} onInput={(e) => set({ end: e.currentTarget.value })}
               {...invalid(errors, 'end')} aria-describedby={[hint && 'range-hint', errors.end && 'end-error'].filter(Boolean).join(' ') || undefined}
             />
           </div>
