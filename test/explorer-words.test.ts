@@ -144,13 +144,12 @@ describe('the usage explorer\'s words and CSV in Chromium', { skip: gate.skip },
     });
     const note = page.locator('#table-note');
     assert.equal(await note.isVisible(), true, 'the note is on screen, for a phone with no hover');
-    assert.equal(
-      await note.textContent(),
-      'Records counted: the API\'s usage records (a session\'s compute, and each license it used), each counted once in every bucket it overlaps, '
-        + 'so a session running past midnight counts twice by day and once by month: the number changes with the period. '
-        + 'Min and max: the smallest and largest single record within one bucket (its time in that bucket), over the group\'s buckets. '
-        + 'Avg: the total divided by the records counted.',
-    );
+    assert.deepEqual(await note.locator('p').allTextContents(), [
+      'Records counted: each usage record (a session\'s compute, and each license it used) counts once in every bucket it overlaps: '
+        + 'a session running past midnight counts twice by day and once by month, so the number changes with the period.',
+      'Min and max: the smallest and largest single record within one bucket (its time in that bucket), over the group\'s buckets.',
+      'Avg: the total divided by the records counted.',
+    ]);
     assert.equal(await page.getAttribute('table.groups', 'aria-describedby'), 'table-note');
     // The bucket detail says the same in its headers.
     await page.locator('tr.group-row').first().locator('button.disclose').click();

@@ -79,22 +79,23 @@ function numberColumns(stats: string[]): Column[] {
 }
 
 /**
- * The note under the table: what the record count counts, and what the statistics picked are
- * taken over (a header's tooltip is out of reach on a phone).
+ * The note under the table, a line per term: what the record count counts, and what the
+ * statistics picked are taken over (a header's tooltip is out of reach on a phone).
  */
-function tableNote(stats: string[]): string {
-  const parts = [
-    `${COUNT_TITLE}: the API's usage records (a session's compute, and each license it used), each counted once in every bucket it overlaps, `
-      + 'so a session running past midnight counts twice by day and once by month: the number changes with the period.',
-  ];
-  if (stats.includes('MIN') || stats.includes('MAX')) {
-    const which = ['MIN', 'MAX'].filter((s) => stats.includes(s));
-    const name = which.map((s) => s.toLowerCase()).join(' and ');
-    const what = which.map((s) => (s === 'MIN' ? 'smallest' : 'largest')).join(' and ');
-    parts.push(`${name[0]!.toUpperCase()}${name.slice(1)}: the ${what} single record within one bucket (its time in that bucket), over the group's buckets.`);
+function tableNote(stats: string[]): [string, string][] {
+  const lines: [string, string][] = [[
+    COUNT_TITLE,
+    'each usage record (a session\'s compute, and each license it used) counts once in every bucket it overlaps: '
+      + 'a session running past midnight counts twice by day and once by month, so the number changes with the period.',
+  ]];
+  const extremes = ['MIN', 'MAX'].filter((s) => stats.includes(s));
+  if (extremes.length) {
+    const term = extremes.map((s) => s.toLowerCase()).join(' and ');
+    const what = extremes.map((s) => (s === 'MIN' ? 'smallest' : 'largest')).join(' and ');
+    lines.push([`${term[0]!.toUpperCase()}${term.slice(1)}`, `the ${what} single record within one bucket (its time in that bucket), over the group's buckets.`]);
   }
-  if (stats.includes('AVG')) parts.push('Avg: the total divided by the records counted.');
-  return parts.join(' ');
+  if (stats.includes('AVG')) lines.push(['Avg', 'the total divided by the records counted.']);
+  return lines;
 }
 
 type Sort = { column: string; descending: boolean };
@@ -190,7 +191,9 @@ export function GroupTable({ results, stats, measure, zone, period, onDrill }: P
           <button type="button" class="more" onClick={() => setShowAll(true)}>Show all {formatCount(sorted.length)} groups</button>
         )}
       </div>
-      <p id="table-note" class="table-note">{tableNote(stats)}</p>
+      <div id="table-note" class="table-note">
+        {tableNote(stats).map(([term, text]) => <p key={term}><strong>{term}:</strong> {text}</p>)}
+      </div>
     </>
   );
 }
