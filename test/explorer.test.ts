@@ -1,13 +1,14 @@
 // The usage explorer in a real browser (Chromium through playwright-core) against a server
 // holding a small demo farm: a query run from the controls, its chart, table and totals
 // against the API's own answer to the same query (fetched through the SDK here), the URL
-// that reproduces it, the CSV against `farmtally stats --format csv`, drilling down (from
-// the table and from the chart), cancelling, and the page's own error for an end before the
-// start. No console error on any of it.
+// that reproduces it, the CSV against `farmtally stats --format csv` (both naming the queues),
+// drilling down (from the table and from the chart), cancelling, and the page's own error for
+// an end before the start. No console error on any of it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { DEMO_QUEUES } from '../src/demo/farm.js';
 import type { DemoIds } from '../src/demo/generate.js';
@@ -261,8 +262,15 @@ describe('the usage explorer in Chromium', { skip: gate.skip }, () => {
     assert.equal(cli.status, 0, cli.stderr);
     assert.equal(csv, cli.stdout);
     const lines = csv.trimEnd().split('\n');
-    assert.equal(lines[0], 'start,end,queueId,count,runtime_sum_s,runtime_avg_s,cost_sum_usd,cost_avg_usd');
+    assert.equal(lines[0], 'start,start_local,end,end_local,queueId,queueName,count,runtime_sum_s,runtime_avg_s,cost_sum_usd,cost_avg_usd');
     assert.equal(lines.length - 1, Number((await page.locator('#download-csv').textContent())!.match(/\(([\d,]+) rows\)/)![1]!.replace(/,/g, '')));
+    // Both name every queue and give each bucket on the query's clock too (UTC-08:00, no daylight saving).
+    for (const row of parse(csv, { columns: true }) as Record<string, string>[]) {
+      assert.equal(row.queueName, queueName(row.queueId!), JSON.stringify(row));
+      assert.equal(Date.parse(row.start_local!), Date.parse(row.start!), JSON.stringify(row));
+      assert.equal(Date.parse(row.end_local!), Date.parse(row.end!), JSON.stringify(row));
+      assert.match(row.start_local!, /^\d{4}-\d{2}-\d{2}T\d{2}:00:00-08:00$/, JSON.stringify(row));
+    }
   });
 
   test('drilling down: a queue\'s name in the table shows it by user, a click on its bar by job; Back returns', async () => {

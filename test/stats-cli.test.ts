@@ -89,9 +89,15 @@ function expectedDaily(): Expected[] {
   return rows.sort((x, y) => ordinal(x.start, y.start) || ordinal(x.queueId, y.queueId) || ordinal(x.usageType, y.usageType));
 }
 
-const HEADER = ['start', 'end', 'queueId', 'usageType', 'count', 'runtime_sum_s', 'runtime_avg_s', 'cost_sum_usd', 'cost_avg_usd'];
-const asCells = (e: Expected) => [e.start, e.end, e.queueId, e.usageType, e.count, e.runtimeSum, e.runtimeSum / e.count, e.costSum, e.costSum / e.count];
-/** The table's columns: a queue's name beside its ID (CSV and JSON keep IDs only). */
+/** The CSV's columns: each bucket time in UTC, then on the zone's clock (UTC here, the default zone); a queue's name after its ID. */
+const HEADER = ['start', 'start_local', 'end', 'end_local', 'queueId', 'queueName', 'usageType', 'count', 'runtime_sum_s', 'runtime_avg_s', 'cost_sum_usd', 'cost_avg_usd'];
+const TEXT_COLUMNS = 7;
+const utcLocal = (iso: string) => iso.replace('.000Z', '+00:00');
+const queueName = (id: string) => (id === farm.queueId ? 'stats queue' : 'stats queue B');
+const asCells = (e: Expected) => [
+  e.start, utcLocal(e.start), e.end, utcLocal(e.end), e.queueId, queueName(e.queueId), e.usageType, e.count, e.runtimeSum, e.runtimeSum / e.count, e.costSum, e.costSum / e.count,
+];
+/** The table's columns: a queue's name beside its ID, before it (JSON keeps IDs only). */
 const TABLE_HEADER = ['start', 'end', 'queue', 'queueId', 'usageType', 'count', 'runtime_sum_s', 'runtime_avg_s', 'cost_sum_usd', 'cost_avg_usd'];
 /** The table's bucket times: the zone's wall clock with its offset (UTC here, the default zone). */
 const inUtc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC+00:00`;
@@ -142,8 +148,8 @@ describe('farmtally stats prints the rows', () => {
     assert.equal(records.length, expected.length, text);
     records.forEach((cells, i) => {
       const want = asCells(expected[i]!);
-      assert.deepEqual(cells.slice(0, 4), want.slice(0, 4), `row ${i}`);
-      assert.deepEqual(cells.slice(4).map(Number), want.slice(4), `row ${i}: ${cells.join(',')}`);
+      assert.deepEqual(cells.slice(0, TEXT_COLUMNS), want.slice(0, TEXT_COLUMNS), `row ${i}`);
+      assert.deepEqual(cells.slice(TEXT_COLUMNS).map(Number), want.slice(TEXT_COLUMNS), `row ${i}: ${cells.join(',')}`);
     });
   });
 
@@ -203,30 +209,38 @@ describe('farmtally stats prints the rows', () => {
     assert.doesNotMatch(noGap.stderr, /does not exist/);
   });
 
-  test('CSV columns follow the request, not the data: order, jobName beside jobId, absent values, no rows', async () => {
+  test('CSV columns follow the request, not the data: order, names beside IDs, absent values, no rows', async () => {
     // USAGE_TYPE first: rows are ordered by usage type, and so are the columns.
     const swapped = await stats([...common(), '--queues', farm.queueId, '--group-by', 'usage_type,QUEUE_ID', '--format', 'csv']);
     assertSucceeded(swapped, 1);
     assert.deepEqual(parse(swapped.stdout), [
-      ['start', 'end', 'usageType', 'queueId', 'count', 'runtime_sum_s', 'cost_sum_usd'],
-      [RANGE.start.replace('Z', '.000Z'), RANGE.end.replace('Z', '.000Z'), 'COMPUTE', farm.queueId, '2', String(2 * HOUR), '2'],
+      ['start', 'start_local', 'end', 'end_local', 'usageType', 'queueId', 'queueName', 'count', 'runtime_sum_s', 'cost_sum_usd'],
+      ['2025-03-01T00:00:00.000Z', '2025-03-01T00:00:00+00:00', '2025-03-03T00:00:00.000Z', '2025-03-03T00:00:00+00:00', 'COMPUTE', farm.queueId, 'stats queue', '2', String(2 * HOUR), '2'],
     ]);
+    // A fleet's name after its ID; bucket times on --timezone's clock beside UTC.
+    const byFleet = await stats([...common(), '--fleets', farm.fleetId, '--timezone', 'UTC+08:00', '--group-by', 'FLEET_ID', '--format', 'csv']);
+    assertSucceeded(byFleet, 1);
+    assert.deepEqual(parse(byFleet.stdout, { columns: true }), [{
+      start: '2025-03-01T00:00:00.000Z', start_local: '2025-03-01T08:00:00+08:00', end: '2025-03-03T00:00:00.000Z', end_local: '2025-03-03T08:00:00+08:00',
+      fleetId: farm.fleetId, fleetName: 'stats fleet', count: '4', runtime_sum_s: String(HOUR + HOUR + HOUR / 2 + HOUR / 2), cost_sum_usd: '2.5',
+    }]);
     // No session has an instance type: the column is there, empty.
+    const WHOLE_RANGE = { start: '2025-03-01T00:00:00.000Z', start_local: '2025-03-01T00:00:00+00:00', end: '2025-03-03T00:00:00.000Z', end_local: '2025-03-03T00:00:00+00:00' };
     const byInstance = await stats([...common(), '--fleets', farm.fleetId, '--group-by', 'INSTANCE_TYPE,USAGE_TYPE', '--statistics', 'MAX', '--format', 'csv']);
     assertSucceeded(byInstance, 2);
     assert.deepEqual(parse(byInstance.stdout, { columns: true }), [
-      { start: '2025-03-01T00:00:00.000Z', end: '2025-03-03T00:00:00.000Z', instanceType: '', usageType: 'COMPUTE', count: '3', runtime_max_s: String(HOUR), cost_max_usd: '1' },
-      { start: '2025-03-01T00:00:00.000Z', end: '2025-03-03T00:00:00.000Z', instanceType: '', usageType: 'LICENSE', count: '1', runtime_max_s: String(HOUR / 2), cost_max_usd: '0' },
+      { ...WHOLE_RANGE, instanceType: '', usageType: 'COMPUTE', count: '3', runtime_max_s: String(HOUR), cost_max_usd: '1' },
+      { ...WHOLE_RANGE, instanceType: '', usageType: 'LICENSE', count: '1', runtime_max_s: String(HOUR / 2), cost_max_usd: '0' },
     ]);
     const byJob = await stats([...common(), '--queues', queueB, '--group-by', 'JOB_ID', '--format', 'csv']);
     assertSucceeded(byJob, 1);
     const [jobHeader, jobRow] = parse(byJob.stdout) as string[][];
-    assert.deepEqual(jobHeader, ['start', 'end', 'jobId', 'jobName', 'count', 'runtime_sum_s', 'cost_sum_usd']);
-    assert.deepEqual(jobRow!.slice(3, 5), ['shot_010 comp', '2']);
+    assert.deepEqual(jobHeader, ['start', 'start_local', 'end', 'end_local', 'jobId', 'jobName', 'count', 'runtime_sum_s', 'cost_sum_usd']);
+    assert.deepEqual(jobRow!.slice(5, 7), ['shot_010 comp', '2']);
     // A range with no sessions: the header alone, so a script still finds its columns.
     const empty = await stats(['--endpoint', ft.url, '--farm', farm.farmId, '--queues', farm.queueId, '--start', '2026-01-01', '--end', '2026-01-02', '--group-by', 'QUEUE_ID', '--format', 'csv']);
     assertSucceeded(empty, 0);
-    assert.deepEqual(parse(empty.stdout), [['start', 'end', 'queueId', 'count', 'runtime_sum_s', 'cost_sum_usd']]);
+    assert.deepEqual(parse(empty.stdout), [['start', 'start_local', 'end', 'end_local', 'queueId', 'queueName', 'count', 'runtime_sum_s', 'cost_sum_usd']]);
   });
 
   test('times without an offset are UTC without --timezone, whatever the machine\'s time zone', async () => {

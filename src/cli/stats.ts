@@ -8,8 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { PERIODS } from '../domain/buckets.js';
 import { formatLocalTime } from '../domain/local-time.js';
-import type { TimeZone } from '../domain/timezone.js';
-import { flatten, statsCsv } from '../domain/stats-export.js';
+import { flatten, statsCsv, type ExportContext } from '../domain/stats-export.js';
 import { clientFor } from '../client/deadline-client.js';
 import { fail } from './client.js';
 import { usageError } from './exit.js';
@@ -55,7 +54,7 @@ interface StatsOptions extends ConnectionOptions {
 /** The most queues (or fleets) one request may name: the model's limit. */
 const MAX_RESOURCES = 10;
 
-/** A farm's queues and fleets (ID and name), each listed once per run however many steps ask: the whole-farm default and the table's names. */
+/** A farm's queues and fleets (ID and name), each listed once per run however many steps ask: the whole-farm default and the names of the table and the CSV. */
 function farmLists(client: DeadlineClient, farmId: string) {
   const listed = new Map<string, Promise<{ id: string; name: string }[]>>();
   const list = (kind: 'queues' | 'fleets') => {
@@ -92,33 +91,39 @@ async function wholeFarm(lists: ReturnType<typeof farmLists>, farmId: string): P
   );
 }
 
-/** Display names of the farm's queues and fleets by ID, for the table (a list failing leaves the IDs alone). */
-async function namesOf(lists: ReturnType<typeof farmLists>, groupBy: readonly string[]): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  try {
-    if (groupBy.includes('QUEUE_ID')) for (const q of await lists.queues()) names.set(q.id, q.name);
-    if (groupBy.includes('FLEET_ID')) for (const f of await lists.fleets()) names.set(f.id, f.name);
-  } catch {
-    // A principal may read statistics but not list: the table keeps the IDs.
-  }
-  return names;
+/** Display names of the farm's queues and fleets by ID, when the rows are grouped by them (a list failing leaves its names out). */
+async function namesOf(lists: ReturnType<typeof farmLists>, groupBy: readonly string[]): Promise<ExportContext['names']> {
+  const listed = async (grouped: boolean, list: () => Promise<{ id: string; name: string }[]>) => {
+    try {
+      return new Map(grouped ? (await list()).map((i) => [i.id, i.name]) : []);
+    } catch {
+      return new Map<string, string>(); // a principal may read statistics but not list: IDs alone
+    }
+  };
+  return { queues: await listed(groupBy.includes('QUEUE_ID'), lists.queues), fleets: await listed(groupBy.includes('FLEET_ID'), lists.fleets) };
 }
+
+/** The CSV's columns the table shows its own way: bucket times on the zone's clock, names in a column before their IDs. */
+const SHOWN_OTHERWISE = new Set(['start_local', 'end_local', 'queueName', 'fleetName']);
 
 /**
  * The table's rows: bucket times on the zone's wall clock (with its offset), and each queue
- * and fleet ID's display name in a column beside it. CSV and JSON keep instants and IDs only.
+ * and fleet ID's display name in a column beside it (when the farm's lists could be read).
  */
-function tableRows(rows: readonly Statistics[], o: StatsOptions, zone: TimeZone, names: Map<string, string>): Record<string, string | number>[] {
-  const NAMED: Record<string, string> = { queueId: 'queue', fleetId: 'fleet' };
-  return flatten(rows, o.groupBy, o.statistics).map((flat, i) => {
+function tableRows(rows: readonly Statistics[], o: StatsOptions, context: ExportContext): Record<string, string | number>[] {
+  const NAMED: Record<string, [string, string]> = { queueId: ['queue', 'queueName'], fleetId: ['fleet', 'fleetName'] };
+  const listed = context.names.queues.size + context.names.fleets.size > 0;
+  return flatten(rows, o.groupBy, o.statistics, context).map((flat, i) => {
     const out: Record<string, string | number> = {};
     for (const [key, value] of Object.entries(flat)) {
       if (key === 'start' || key === 'end') {
         const at = key === 'start' ? rows[i]!.aggregationStartTime! : rows[i]!.aggregationEndTime!;
-        out[key] = formatLocalTime(at.getTime(), zone);
+        out[key] = formatLocalTime(at.getTime(), context.zone);
         continue;
       }
-      if (NAMED[key] && names.size) out[NAMED[key]!] = names.get(String(value)) ?? '';
+      if (SHOWN_OTHERWISE.has(key)) continue;
+      const named = NAMED[key];
+      if (named && listed) out[named[0]] = flat[named[1]]!;
       out[key] = value;
     }
     return out;
@@ -181,12 +186,13 @@ async function run(o: StatsOptions): Promise<void> {
   }
   progress.done(`${rows.length} rows`);
   if (page.statusMessage) console.error(`note: ${page.statusMessage}`);
-  if (o.format === 'json') console.log(JSON.stringify(rows, null, 2));
-  else if (o.format === 'csv') process.stdout.write(statsCsv(rows, o.groupBy, o.statistics));
-  else {
-    const names = await namesOf(lists, o.groupBy);
-    console.log(table(tableRows(rows, o, zone, names), '(no rows: no session records overlap the range)'));
+  if (o.format === 'json') {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
   }
+  const context: ExportContext = { zone, names: await namesOf(lists, o.groupBy) };
+  if (o.format === 'csv') process.stdout.write(statsCsv(rows, o.groupBy, o.statistics, context));
+  else console.log(table(tableRows(rows, o, context), '(no rows: no session records overlap the range)'));
 }
 
 export function statsCommand(): Command {
@@ -212,8 +218,10 @@ Examples:
 
 A date without an offset is local midnight in --timezone: with UTC+08:00, 2025-01-01 is
 2024-12-31T16:00:00Z. Rows go to stdout (csv and json: only data), progress to stderr. The
-table shows bucket times on --timezone's clock and queue and fleet names beside their IDs;
-csv and json keep UTC instants and IDs, for scripts.
+table shows bucket times on --timezone's clock and queue and fleet names beside their IDs.
+csv has each bucket's start and end in UTC and on --timezone's clock (start, start_local,
+end, end_local) and a queueName and fleetName after each queueId and fleetId; json is the
+API's rows as they are (UTC instants, IDs).
 `,
     )
     .action((o: StatsOptions) => run(o).catch((err) => fail(err)));

@@ -51,3 +51,19 @@ export function formatLocalTime(epochMs: number, tz: TimeZone): string {
   const abs = Math.abs(minutes);
   return `${wall.slice(0, 10)} ${time} UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
+
+/**
+ * An instant as ISO 8601 on the zone's wall clock with its offset, as spreadsheets and
+ * scripts read it: `2025-03-09T00:00:00-05:00` (milliseconds when not zero; the offset's
+ * seconds for the local mean times some zones had before about 1900).
+ */
+export function formatIsoLocal(epochMs: number, tz: TimeZone): string {
+  const offset = offsetMsAt(tz, epochMs);
+  const wall = new Date(epochMs + offset).toISOString();
+  const seconds = Math.round(Math.abs(offset) / 1000);
+  const hh = String(Math.floor(seconds / 3600)).padStart(2, '0');
+  const mm = String(Math.floor(seconds / 60) % 60).padStart(2, '0');
+  const ss = seconds % 60 ? `:${String(seconds % 60).padStart(2, '0')}` : '';
+  const millis = wall.slice(19, 23) === '.000' ? '' : wall.slice(19, 23);
+  return `${wall.slice(0, 19)}${millis}${offset < 0 ? '-' : '+'}${hh}:${mm}${ss}`;
+}

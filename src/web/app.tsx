@@ -13,7 +13,7 @@ import {
   browserZone, checkQuery, isQuery, MAX_RESOURCES, presetOf, presetRange, queryFromUrl, queryToSearch, zoneOf,
   type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
 } from './query.js';
-import { chartSeries, FIELD_TITLE, groupRows, namesOf, type Group, type Results } from './results.js';
+import { chartSeries, FIELD_TITLE, groupRows, namesOf, type Group, type Names, type Results } from './results.js';
 import { SignIn, storedKeys, storeKeys } from './sign-in.js';
 import { GroupTable } from './table.js';
 
@@ -41,6 +41,8 @@ interface Shown {
   run: number;
   query: Query;
   results: Results;
+  /** The farm's queue and fleet names when it ran: the CSV's name columns. */
+  names: Names;
   statusMessage?: string;
 }
 
@@ -94,7 +96,13 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   const [farms, setFarms] = useState<Named[] | null>(null);
   const [lists, setLists] = useState<Lists>({ farm: '', queues: [], fleets: [] });
   const [draft, setDraft] = useState<Query>(() => defaultQuery(settings.strict, ''));
-  const [preset, setPreset] = useState<Preset>('last30');
+  // The picker shows the preset the range is (a link's dates, dates typed by hand), unless
+  // Custom was picked since the range last changed.
+  const [customPicked, setCustomPicked] = useState(false);
+  const preset = useMemo<Preset>(
+    () => (customPicked ? 'custom' : presetOf(draft.start, draft.end, zoneOf(draft.tz))),
+    [customPicked, draft.start, draft.end, draft.tz],
+  );
   const [errors, setErrors] = useState<FieldErrors>({});
   const [authProblem, setAuthProblem] = useState(false);
   const [run, setRun] = useState<RunState>({ state: 'idle' });
@@ -137,7 +145,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   async function openUrl(c: DeadlineClient, farmList: Named[]): Promise<void> {
     const fromUrl = queryFromUrl(location.search, defaultQuery(settings.strict, farmList[0]?.id ?? ''));
     setDraft(fromUrl);
-    setPreset(presetOf(fromUrl.start, fromUrl.end, zoneOf(fromUrl.tz)));
+    setCustomPicked(false);
     const loaded = await loadLists(c, fromUrl.farm);
     const hasIds = new URLSearchParams(location.search).has(fromUrl.kind);
     const q = hasIds ? fromUrl : { ...fromUrl, ids: defaultIds(loaded, fromUrl.kind) };
@@ -221,8 +229,9 @@ export function App({ settings }: { settings: ExplorerSettings }) {
       };
       const agg = await runAggregation(c, checked.input, ac.signal, onProgress, pageSizeFor(settings.strict));
       if (running.current !== ac) return;
-      const results = groupRows(agg.rows, q.groupBy, { queues: namesOf(named.queues), fleets: namesOf(named.fleets) });
-      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, statusMessage: agg.statusMessage }));
+      const names = { queues: namesOf(named.queues), fleets: namesOf(named.fleets) };
+      const results = groupRows(agg.rows, q.groupBy, names);
+      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, names, statusMessage: agg.statusMessage }));
       setHidden(new Set());
       setRun({ state: 'done', rows: agg.rows.length, ms: performance.now() - started });
     } catch (err) {
@@ -252,12 +261,13 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   }
 
   function pickPreset(p: Preset): void {
-    setPreset(p);
+    setCustomPicked(p === 'custom');
     const zone = zoneOf(draft.tz);
     if (p !== 'custom' && zone) setDraft((d) => ({ ...d, ...presetRange(p, zone) }));
   }
 
   function change(q: Query): void {
+    if (q.start !== draft.start || q.end !== draft.end) setCustomPicked(false);
     setDraft(q);
     // The measure is a way of looking at the rows already there: no new run, the URL follows.
     if (shown && q.measure !== shown.query.measure) {
@@ -277,7 +287,11 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   const zone = useMemo(() => (shown ? zoneOf(shown.query.tz) : undefined), [shown?.query.tz]);
   const series = useMemo(() => (shown ? chartSeries(shown.results, shown.query.measure) : []), [shown?.results, shown?.query.measure]);
   const colors = useMemo(() => (shown ? seriesColors(shown.results, series) : new Map<string, string>()), [shown?.results, series]);
-  const csvUrl = useMemo(() => (shown ? URL.createObjectURL(new Blob([statsCsv(shown.results.rows, shown.query.groupBy, shown.query.stats)], { type: 'text/csv;charset=utf-8' })) : undefined), [shown?.results]);
+  const csvUrl = useMemo(() => {
+    if (!shown || !zone) return undefined;
+    const csv = statsCsv(shown.results.rows, shown.query.groupBy, shown.query.stats, { zone, names: shown.names });
+    return URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+  }, [shown?.results, zone]);
   useEffect(() => () => csvUrl && URL.revokeObjectURL(csvUrl), [csvUrl]);
 
   function drawn(): void {

@@ -1,13 +1,13 @@
-// The query form: farm, queues or fleets, date range with presets, period, time zone,
-// group-by fields, statistics and measure, with Run and Cancel. Each control has a label
-// and an error slot beside it (`<control>-error`) that API errors and the page's own
-// checks fill.
+// The query form: farm, queues or fleets, date range with presets (in plain words: From,
+// Until, and the days it counts), period, time zone, group-by fields, statistics and
+// measure, with Run and Cancel. Each control has a label and an error slot beside it
+// (`<control>-error`) that API errors and the page's own checks fill.
 import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
 import type { Named } from './api.js';
 import { FIELD_TITLE } from './results.js';
 import {
-  GROUP_BY_FIELDS, MAX_RESOURCES, PERIODS, presetRange, PRESETS, STATISTICS, zoneChoices, zoneOf,
+  GROUP_BY_FIELDS, MAX_RESOURCES, PERIODS, presetChoices, presetRange, STATISTICS, zoneChoices, zoneOf,
   type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
 } from './query.js';
 
@@ -24,6 +24,26 @@ interface Props {
   onPreset(p: Preset): void;
   onFarm(farmId: string): void;
   onCancel(): void;
+}
+
+const DAY_FORMAT = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The days a range of dates counts, in words: the end date is not counted (the API's end is
+ * exclusive), so the hint names the day before it. Nothing for times of day or a range that
+ * is not one (the check says what is wrong with it).
+ */
+export function rangeHint(start: string, end: string): string | undefined {
+  const day = (text: string) => {
+    const at = DATE_ONLY.test(text) ? Date.parse(`${text}T00:00:00Z`) : NaN;
+    // Not a day the calendar has (2025-02-30 from a URL): no hint, the check says why.
+    return !Number.isNaN(at) && new Date(at).toISOString().startsWith(text) ? at : undefined;
+  };
+  const [from, until] = [day(start), day(end)];
+  if (from === undefined || until === undefined || until <= from) return undefined;
+  const last = until - 86_400_000;
+  return last === from ? `Counts ${DAY_FORMAT.format(from)} only.` : `Counts ${DAY_FORMAT.format(from)} through ${DAY_FORMAT.format(last)}.`;
 }
 
 const PERIOD_TITLE: Record<string, string> = { '': 'One bucket (the whole range)', HOURLY: 'Hourly', DAILY: 'Daily', WEEKLY: 'Weekly', MONTHLY: 'Monthly' };
@@ -59,20 +79,21 @@ export function Controls(props: Props) {
   // IDs the URL named that the farm does not list stay visible, so they can be unticked.
   const listed = [...items, ...q.ids.filter((id) => !items.some((i) => i.id === id)).map((id) => ({ id, name: `${id} (not found)` }))];
   const withTimes = q.start.includes('T') || q.end.includes('T');
+  const hint = withTimes ? undefined : rangeHint(q.start, q.end);
   const maxGroupBy = strict ? 2 : GROUP_BY_FIELDS.length;
 
   const toggleId = (id: string, on: boolean) => set({ ids: on ? [...q.ids, id] : q.ids.filter((i) => i !== id) });
   const setKind = (kind: ResourceKind) => set({ kind, ids: (kind === 'queues' ? props.queues : props.fleets).slice(0, MAX_RESOURCES).map((i) => i.id) });
   const setTimes = (on: boolean) => {
     const cut = (t: string) => t.slice(0, 10);
-    props.onPreset('custom');
     set(on ? { start: `${cut(q.start)}T00:00`, end: `${cut(q.end)}T00:00` } : { start: cut(q.start), end: cut(q.end) });
   };
   const setZone = (tz: string) => {
     const zone = zoneOf(tz);
     // A preset is about the zone's own calendar: moving zones moves its dates with it.
-    const range = zone && props.preset !== 'custom' ? presetRange(props.preset, zone) : {};
-    set({ tz, ...range });
+    const range = zone && props.preset !== 'custom' ? presetRange(props.preset, zone) : undefined;
+    const withTime = (t: string) => (withTimes ? `${t}T00:00` : t);
+    set({ tz, ...(range && { start: withTime(range.start), end: withTime(range.end) }) });
   };
   const setGroupField = (i: number, field: string) => set({ groupBy: q.groupBy.map((g, j) => (j === i ? field : g)) });
 
@@ -124,20 +145,24 @@ export function Controls(props: Props) {
         <legend>Date range</legend>
         <label for="preset" class="visually-hidden">Range preset</label>
         <select id="preset" value={props.preset} onChange={(e) => props.onPreset(e.currentTarget.value as Preset)}>
-          {PRESETS.map(([p, title]) => <option value={p} key={p}>{title}</option>)}
+          {presetChoices(props.preset).map(([p, title]) => <option value={p} key={p}>{title}</option>)}
         </select>
         <div class="range">
           <div>
-            <label for="start">Start (inclusive)</label>
-            <input id="start" type={withTimes ? 'datetime-local' : 'date'} value={q.start} onInput={(e) => { props.onPreset('custom'); set({ start: e.currentTarget.value }); }} {...invalid(errors, 'start')} />
+            <label for="start">From</label>
+            <input id="start" type={withTimes ? 'datetime-local' : 'date'} value={q.start} onInput={(e) => set({ start: e.currentTarget.value })} {...invalid(errors, 'start')} />
           </div>
           <div>
-            <label for="end">End (exclusive)</label>
-            <input id="end" type={withTimes ? 'datetime-local' : 'date'} value={q.end} onInput={(e) => { props.onPreset('custom'); set({ end: e.currentTarget.value }); }} {...invalid(errors, 'end')} />
+            <label for="end">Until (not included)</label>
+            <input
+              id="end" type={withTimes ? 'datetime-local' : 'date'} value={q.end} onInput={(e) => set({ end: e.currentTarget.value })}
+              {...invalid(errors, 'end')} aria-describedby={[hint && 'range-hint', errors.end && 'end-error'].filter(Boolean).join(' ') || undefined}
+            />
           </div>
         </div>
+        {hint && <p id="range-hint" class="range-hint">{hint}</p>}
         <label class="inline">
-          <input type="checkbox" checked={withTimes} onChange={(e) => setTimes(e.currentTarget.checked)} /> Times of day
+          <input type="checkbox" id="with-times" checked={withTimes} onChange={(e) => setTimes(e.currentTarget.checked)} /> Times of day
         </label>
         <FieldError errors={errors} control="start" />
         <FieldError errors={errors} control="end" />

@@ -93,12 +93,26 @@ export function zoneChoices(strict: boolean): string[] {
   return ['UTC', ...offsets, ...names];
 }
 
-export type Preset = 'last7' | 'last30' | 'thisMonth' | 'lastMonth' | 'thisQuarter' | 'thisYear' | 'custom';
+/** The named ranges, a whole calendar year (`year-2025`: what a link to a past year is), or custom dates. */
+export type Preset = NamedPreset | YearPreset | 'custom';
+type NamedPreset = 'last7' | 'last30' | 'thisMonth' | 'lastMonth' | 'thisQuarter' | 'thisYear';
+type YearPreset = `year-${number}`;
 
 export const PRESETS: [Preset, string][] = [
   ['last7', 'Last 7 days'], ['last30', 'Last 30 days'], ['thisMonth', 'This month'], ['lastMonth', 'Last month'],
   ['thisQuarter', 'This quarter'], ['thisYear', 'This year'], ['custom', 'Custom'],
 ];
+
+const YEAR_PRESET = /^year-\d{4}$/;
+const isYear = (p: Preset): p is YearPreset => YEAR_PRESET.test(p);
+
+/**
+ * The picker's choices: the named ranges, and when the range is a calendar year other than
+ * this one, that year too (before Custom), so a link to last year's usage reads as such.
+ */
+export function presetChoices(shown: Preset): [Preset, string][] {
+  return isYear(shown) ? [...PRESETS.slice(0, -1), [shown, `Year ${shown.slice(5)}`], PRESETS.at(-1)!] : PRESETS;
+}
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const dateText = (y: number, m: number, d: number) => {
@@ -112,6 +126,10 @@ export function presetRange(preset: Exclude<Preset, 'custom'>, zone: TimeZone, n
   const y = wall.getUTCFullYear();
   const m = wall.getUTCMonth() + 1;
   const d = wall.getUTCDate();
+  if (isYear(preset)) {
+    const year = Number(preset.slice(5));
+    return { start: dateText(year, 1, 1), end: dateText(year + 1, 1, 1) };
+  }
   switch (preset) {
     case 'last7':
       return { start: dateText(y, m, d - 6), end: dateText(y, m, d + 1) };
@@ -130,15 +148,24 @@ export function presetRange(preset: Exclude<Preset, 'custom'>, zone: TimeZone, n
   }
 }
 
-/** The preset a range is, today, or custom. */
+/**
+ * The preset a range is, today: a named range, else a whole calendar year, else custom.
+ * Ranges are compared as instants in the zone, so dates typed by hand, a link's dates, and
+ * the same dates with times of day (2025-01-01T00:00) are the preset whose range they are.
+ */
 export function presetOf(start: string, end: string, zone: TimeZone | undefined, now = Date.now()): Preset {
   if (!zone) return 'custom';
+  const [from, until] = [parseLocalTime(start, zone), parseLocalTime(end, zone)];
+  if (from === undefined || until === undefined) return 'custom';
   for (const [preset] of PRESETS) {
     if (preset === 'custom') continue;
     const range = presetRange(preset, zone, now);
-    if (range.start === start && range.end === end) return preset;
+    if (parseLocalTime(range.start, zone) === from && parseLocalTime(range.end, zone) === until) return preset;
   }
-  return 'custom';
+  const year: YearPreset = `year-${new Date(from + offsetMsAt(zone, from)).getUTCFullYear()}`;
+  if (!isYear(year)) return 'custom'; // a year of other than four digits has no date form to link to
+  const whole = presetRange(year, zone, now);
+  return parseLocalTime(whole.start, zone) === from && parseLocalTime(whole.end, zone) === until ? year : 'custom';
 }
 
 /** The zone a query's text names, read the lenient way (the server judges strictness itself). */

@@ -1,6 +1,7 @@
 // The table of groups: one row per group with its totals (the sums of its rows from the API),
 // sortable by any column, each group's buckets one press away, a queue or fleet name a
-// button that drills into it, and the grand total in the footer.
+// button that drills into it, and the grand total in the footer. Each number's header says
+// what it is taken over, and so does a note under the table.
 import { Fragment } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { Statistics } from '@aws-sdk/client-deadline';
@@ -22,6 +23,8 @@ interface Props {
 interface Column {
   key: string;
   title: string;
+  /** What the number is taken over, for the header's tooltip. */
+  description: string;
   /** The group's value for sorting and for the cell's data-value. */
   value(t: Totals): number;
   format(n: number): string;
@@ -29,11 +32,30 @@ interface Column {
   ofRow(r: Statistics): number | undefined;
 }
 
+// The API counts a usage record in every bucket it overlaps, so the count added up over a
+// group's buckets is not a number of sessions and grows with finer periods: the column is
+// named for what it adds up, and says why it changes.
+const COUNT_TITLE = 'Records counted';
+const COUNT_DESCRIPTION = 'Usage records, each counted once in every bucket it overlaps, added up over the group\'s buckets: the number changes with the period';
+
+/** What MIN, MAX and AVG of a group are taken over, by measure. */
+const STAT_DESCRIPTION: Record<string, (measure: 'runtime' | 'cost') => string> = {
+  MIN: (m) => `${m === 'cost' ? 'Smallest cost' : 'Shortest runtime'} of one usage record within one bucket, over the group's buckets`,
+  MAX: (m) => `${m === 'cost' ? 'Largest cost' : 'Longest runtime'} of one usage record within one bucket, over the group's buckets`,
+  AVG: (m) => `${m === 'cost' ? 'Cost' : 'Runtime'} per record counted: the total divided by the records counted`,
+};
+
 function numberColumns(stats: string[]): Column[] {
   const cols: Column[] = [
-    { key: 'count', title: 'Usage records', value: (t) => t.count, format: formatCount, ofRow: (r) => r.count },
-    { key: 'runtime', title: 'Runtime', value: (t) => t.runtime, format: formatHours, ofRow: (r) => r.runtimeInSeconds?.sum },
-    { key: 'cost', title: 'Cost', value: (t) => t.cost, format: formatCost, ofRow: (r) => r.costInUsd?.sum },
+    { key: 'count', title: COUNT_TITLE, description: COUNT_DESCRIPTION, value: (t) => t.count, format: formatCount, ofRow: (r) => r.count },
+    {
+      key: 'runtime', title: 'Runtime', description: 'Total runtime of the group\'s usage records in the range',
+      value: (t) => t.runtime, format: formatHours, ofRow: (r) => r.runtimeInSeconds?.sum,
+    },
+    {
+      key: 'cost', title: 'Cost', description: 'Total cost of the group\'s usage records in the range',
+      value: (t) => t.cost, format: formatCost, ofRow: (r) => r.costInUsd?.sum,
+    },
   ];
   // MIN, MAX, AVG over a group's buckets follow exactly from the rows' (avg = sum / count).
   const ofGroup: Record<string, (t: Totals, cost: boolean) => number> = {
@@ -48,12 +70,32 @@ function numberColumns(stats: string[]): Column[] {
       if (!group) continue;
       const stat = s.toLowerCase() as 'min' | 'max' | 'avg';
       cols.push({
-        key: `${m}-${stat}`, title: `${cost ? 'Cost' : 'Runtime'} ${stat}`, value: (t) => group(t, cost),
+        key: `${m}-${stat}`, title: `${cost ? 'Cost' : 'Runtime'} ${stat}`, description: STAT_DESCRIPTION[s]!(m), value: (t) => group(t, cost),
         format: cost ? formatCost : formatHours, ofRow: (r) => (cost ? r.costInUsd : r.runtimeInSeconds)?.[stat],
       });
     }
   }
   return cols;
+}
+
+/**
+ * The note under the table, a line per term: what the record count counts, and what the
+ * statistics picked are taken over (a header's tooltip is out of reach on a phone).
+ */
+function tableNote(stats: string[]): [string, string][] {
+  const lines: [string, string][] = [[
+    COUNT_TITLE,
+    'each usage record (a session\'s compute, and each license it used) counts once in every bucket it overlaps: '
+      + 'a session running past midnight counts twice by day and once by month, so the number changes with the period.',
+  ]];
+  const extremes = ['MIN', 'MAX'].filter((s) => stats.includes(s));
+  if (extremes.length) {
+    const term = extremes.map((s) => s.toLowerCase()).join(' and ');
+    const what = extremes.map((s) => (s === 'MIN' ? 'smallest' : 'largest')).join(' and ');
+    lines.push([`${term[0]!.toUpperCase()}${term.slice(1)}`, `the ${what} single record within one bucket (its time in that bucket), over the group's buckets.`]);
+  }
+  if (stats.includes('AVG')) lines.push(['Avg', 'the total divided by the records counted.']);
+  return lines;
 }
 
 type Sort = { column: string; descending: boolean };
@@ -76,11 +118,11 @@ export function GroupTable({ results, stats, measure, zone, period, onDrill }: P
   }, [results, sort, columns]);
   const shown = showAll ? sorted : sorted.slice(0, FIRST_ROWS);
 
-  const header = (key: string, title: string, numeric: boolean) => {
+  const header = (key: string, title: string, numeric: boolean, description?: string) => {
     const active = sort.column === key;
     return (
       <th scope="col" class={numeric ? 'num' : undefined} aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : 'none'} key={key}>
-        <button type="button" class="sort" data-column={key} onClick={() => setSort({ column: key, descending: active ? !sort.descending : numeric })}>
+        <button type="button" class="sort" data-column={key} title={description} onClick={() => setSort({ column: key, descending: active ? !sort.descending : numeric })}>
           {title}
           <span aria-hidden="true" class="sort-mark">{active ? (sort.descending ? ' ▼' : ' ▲') : ''}</span>
         </button>
@@ -95,59 +137,64 @@ export function GroupTable({ results, stats, measure, zone, period, onDrill }: P
   const width = results.groupBy.length + columns.length + 1;
 
   return (
-    <div class="table-scroll">
-      <table class="groups" aria-label={`Groups (${results.groups.length}), with totals`} data-groups={results.groups.length}>
-        <thead>
-          <tr>
-            <th scope="col"><span class="visually-hidden">Buckets</span></th>
-            {results.groupBy.map((f) => header(f, FIELD_TITLE[f] ?? f, false))}
-            {columns.map((c) => header(c.key, c.title, true))}
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((g) => (
-            <Fragment key={g.key}>
-              <tr class="group-row" data-key={g.key}>
-                <td>
-                  <button type="button" class="disclose" aria-expanded={open.has(g.key)} aria-label={`${open.has(g.key) ? 'Hide' : 'Show'} the ${g.rows.length} buckets of ${g.label}`} onClick={() => toggle(g.key)}>
-                    {open.has(g.key) ? '▾' : '▸'}
-                  </button>
-                </td>
-                {g.labels.map((label, i) => (
-                  <th scope="row" class="group-cell" key={i} title={g.values[i]}>
-                    {i === drillField(results, g) ? (
-                      <button type="button" class="drill" onClick={() => onDrill(g)} title={`Drill into ${g.drill!.name}`}>{label}</button>
-                    ) : label}
-                  </th>
-                ))}
-                {columns.map((c) => (
-                  <td class="num" data-column={c.key} data-value={c.value(g.totals)} key={c.key}>{c.format(c.value(g.totals))}</td>
-                ))}
-              </tr>
-              {open.has(g.key) && (
-                <tr class="detail-row">
-                  <td colSpan={width}>
-                    <BucketTable group={g} columns={columns} zone={zone} period={period} />
+    <>
+      <div class="table-scroll">
+        <table class="groups" aria-label={`Groups (${results.groups.length}), with totals`} aria-describedby="table-note" data-groups={results.groups.length}>
+          <thead>
+            <tr>
+              <th scope="col"><span class="visually-hidden">Buckets</span></th>
+              {results.groupBy.map((f) => header(f, FIELD_TITLE[f] ?? f, false))}
+              {columns.map((c) => header(c.key, c.title, true, c.description))}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((g) => (
+              <Fragment key={g.key}>
+                <tr class="group-row" data-key={g.key}>
+                  <td>
+                    <button type="button" class="disclose" aria-expanded={open.has(g.key)} aria-label={`${open.has(g.key) ? 'Hide' : 'Show'} the ${g.rows.length} buckets of ${g.label}`} onClick={() => toggle(g.key)}>
+                      {open.has(g.key) ? '▾' : '▸'}
+                    </button>
                   </td>
+                  {g.labels.map((label, i) => (
+                    <th scope="row" class="group-cell" key={i} title={g.values[i]}>
+                      {i === drillField(results, g) ? (
+                        <button type="button" class="drill" onClick={() => onDrill(g)} title={`Drill into ${g.drill!.name}`}>{label}</button>
+                      ) : label}
+                    </th>
+                  ))}
+                  {columns.map((c) => (
+                    <td class="num" data-column={c.key} data-value={c.value(g.totals)} key={c.key}>{c.format(c.value(g.totals))}</td>
+                  ))}
                 </tr>
-              )}
-            </Fragment>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr class="totals-row">
-            <td />
-            <th scope="row" colSpan={results.groupBy.length}>All {formatCount(results.groups.length)} groups</th>
-            {columns.map((c) => (
-              <td class="num" data-column={c.key} data-value={c.value(results.totals)} key={c.key}>{c.format(c.value(results.totals))}</td>
+                {open.has(g.key) && (
+                  <tr class="detail-row">
+                    <td colSpan={width}>
+                      <BucketTable group={g} columns={columns} zone={zone} period={period} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
-          </tr>
-        </tfoot>
-      </table>
-      {sorted.length > shown.length && (
-        <button type="button" class="more" onClick={() => setShowAll(true)}>Show all {formatCount(sorted.length)} groups</button>
-      )}
-    </div>
+          </tbody>
+          <tfoot>
+            <tr class="totals-row">
+              <td />
+              <th scope="row" colSpan={results.groupBy.length}>All {formatCount(results.groups.length)} groups</th>
+              {columns.map((c) => (
+                <td class="num" data-column={c.key} data-value={c.value(results.totals)} key={c.key}>{c.format(c.value(results.totals))}</td>
+              ))}
+            </tr>
+          </tfoot>
+        </table>
+        {sorted.length > shown.length && (
+          <button type="button" class="more" onClick={() => setShowAll(true)}>Show all {formatCount(sorted.length)} groups</button>
+        )}
+      </div>
+      <div id="table-note" class="table-note">
+        {tableNote(stats).map(([term, text]) => <p key={term}><strong>{term}:</strong> {text}</p>)}
+      </div>
+    </>
   );
 }
 
@@ -163,7 +210,7 @@ function BucketTable({ group, columns, zone, period }: { group: Group; columns: 
       <thead>
         <tr>
           <th scope="col">Bucket</th>
-          {columns.map((c) => <th scope="col" class="num" key={c.key}>{c.title}</th>)}
+          {columns.map((c) => <th scope="col" class="num" key={c.key} title={c.description}>{c.title}</th>)}
         </tr>
       </thead>
       <tbody>
