@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ingestSigner } from '../src/client/credentials.js';
-import { browserGate, demoPricingFile, fillDemoFarm, launchChromium, watchConsole } from './support/browser.js';
+import { browserGate, demoPricingFile, fillDemoFarm, launchChromium, waitForFirstRun, watchConsole } from './support/browser.js';
 import type { Farmtally } from './support/server.js';
 import { clientAs, principal, startSigv4, type TestPrincipal } from './support/sigv4.js';
 import { runAggregation } from './support/statistics-farm.js';
@@ -58,6 +58,7 @@ describe('the usage explorer on a sigv4, strict server', { skip: gate.skip }, ()
     await page.fill('#secret-access-key', viewer.secretAccessKey);
     await page.click('.sign-in button[type=submit]');
     await page.locator('#farm option', { hasText: 'Demo studio' }).waitFor({ state: 'attached' });
+    await waitForFirstRun(page); // the default view of a bare `/`, signed with the keys just taken
     const kept = await page.evaluate(() => [(globalThis as any).sessionStorage.getItem('farmtally.keys'), (globalThis as any).localStorage.length]);
     assert.deepEqual(JSON.parse(kept[0]), { accessKeyId: viewer.accessKeyId, secretAccessKey: viewer.secretAccessKey }, 'the keys live in sessionStorage');
     assert.equal(kept[1], 0, 'and nowhere that outlives the tab');

@@ -48,6 +48,13 @@ interface Shown {
 
 const DRILL_FIELDS = ['JOB_ID', 'USER_ID', 'INSTANCE_TYPE', 'USAGE_TYPE', 'LICENSE_PRODUCT'];
 
+/**
+ * The form's first values, and the view a bare `/` runs: the last 30 days, daily, by queue,
+ * cost. In the browser's zone rather than UTC: a producer counts days from their own
+ * midnight, and UTC days would cut theirs in two away from Greenwich (in strict mode the
+ * browser's current offset, the only kind of zone such a server takes). UTC only when the
+ * browser names a zone the page cannot read.
+ */
 function defaultQuery(strict: boolean, farm: string): Query {
   const tz = browserZone(strict);
   const zone = zoneOf(tz) ?? zoneOf('UTC')!;
@@ -141,7 +148,12 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     }
   }
 
-  /** Fills the form from the URL (defaults for what it leaves out) and runs it when it names a query. */
+  /**
+   * Fills the form from the URL (defaults for what it leaves out) and runs it. A URL that
+   * names no farm (a bare `/`) runs the default view of the first farm in the picker, so the
+   * first screen shows results, and the URL then holds that view; with no farm, or a farm
+   * with nothing to pick, there is nothing to run.
+   */
   async function openUrl(c: DeadlineClient, farmList: Named[]): Promise<void> {
     const fromUrl = queryFromUrl(location.search, defaultQuery(settings.strict, farmList[0]?.id ?? ''));
     setDraft(fromUrl);
@@ -150,7 +162,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     const hasIds = new URLSearchParams(location.search).has(fromUrl.kind);
     const q = hasIds ? fromUrl : { ...fromUrl, ids: defaultIds(loaded, fromUrl.kind) };
     setDraft(q);
-    if (loaded && isQuery(location.search)) await execute(q, 'replace', c, loaded);
+    if (loaded && (isQuery(location.search) || q.ids.length > 0)) await execute(q, 'replace', c, loaded);
   }
 
   /** Lists the farms (unless the sign-in just did) and opens the URL's query. */

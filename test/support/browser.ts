@@ -70,3 +70,16 @@ export async function runAndWait(page: Page, action: () => Promise<unknown>): Pr
   await page.waitForFunction((before) => ((globalThis as any).document.documentElement.dataset.drawn ?? '0') !== before, drawn, { timeout: 20_000 });
   await page.locator('.run-status[data-run-state="done"]').waitFor();
 }
+
+/**
+ * Waits for the first run of a page just opened to end, the one it starts by itself (a
+ * link's query, or a bare `/`'s default view): done, and its chart drawn or, with no usage
+ * in its range, no chart to draw. Then `runAndWait` sees only the runs after it.
+ */
+export async function waitForFirstRun(page: Page): Promise<void> {
+  await page.locator('.run-status[data-run-state="done"]').waitFor({ timeout: 20_000 });
+  await page.waitForFunction(() => {
+    const doc = (globalThis as any).document;
+    return doc.documentElement.dataset.drawn !== undefined || doc.querySelector('.results .empty') !== null;
+  }, null, { timeout: 20_000 });
+}
