@@ -105,4 +105,23 @@ describe('the usage explorer puts results first, in Chromium', { skip: gate.skip
       await empty.stop();
     }
   });
+
+  test('Run is in view at 1440x900 and at 390x844, and stays in view as the form scrolls', async () => {
+    for (const viewport of [WIDE, PHONE]) {
+      const { page, watch } = await openPage(viewport);
+      await runAndWait(page, () => page.goto(link()));
+      const size = `${viewport.width}x${viewport.height}`;
+      const run = await onScreen(page, '#run');
+      assert.ok(run.top >= 0 && run.bottom <= run.innerHeight && run.left >= 0 && run.right <= run.innerWidth, `at ${size}, Run is inside the viewport: ${JSON.stringify(run)}`);
+      assert.ok(run.onTop, `at ${size}, nothing covers Run`);
+      // Half way down the form: still there, and pressing it runs.
+      const formHeight = await page.$eval('form.controls', (f: any) => f.getBoundingClientRect().height);
+      await page.evaluate((y) => (globalThis as any).scrollTo(0, y), Math.round(formHeight / 2));
+      const scrolled = await onScreen(page, '#run');
+      assert.ok(scrolled.top >= 0 && scrolled.bottom <= scrolled.innerHeight && scrolled.onTop, `at ${size}, scrolled half way down the form, Run is in view: ${JSON.stringify(scrolled)}`);
+      await runAndWait(page, () => page.click('#run'));
+      assert.deepEqual(watch.problems(), []);
+      await page.context().close();
+    }
+  });
 });

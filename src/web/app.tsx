@@ -344,15 +344,19 @@ export function App({ settings }: { settings: ExplorerSettings }) {
               query={draft} farms={farms ?? []} queues={lists.farm === draft.farm ? lists.queues : []} fleets={lists.farm === draft.farm ? lists.fleets : []}
               strict={settings.strict} preset={preset} errors={errors} running={isRunning}
               onChange={change} onPreset={pickPreset} onFarm={(f) => void pickFarm(f)} onCancel={cancel}
+              status={
+                <>
+                  <div class="run-status" role="status" aria-live="polite" data-run-state={run.state}>
+                    {isRunning && <progress aria-label="Query running" />}
+                    <span>{progressText(run)}</span>
+                  </div>
+                  <FieldError errors={errors} control="general" />
+                  {authProblem && sigv4 && (
+                    <button type="button" onClick={() => { storeKeys(undefined); setSignIn({ busy: false }); }}>Enter keys again</button>
+                  )}
+                </>
+              }
             />
-            <div class="run-status" role="status" aria-live="polite" data-run-state={run.state}>
-              {isRunning && <progress aria-label="Query running" />}
-              <span>{progressText(run)}</span>
-            </div>
-            <FieldError errors={errors} control="general" />
-            {authProblem && sigv4 && (
-              <button type="button" onClick={() => { storeKeys(undefined); setSignIn({ busy: false }); }}>Enter keys again</button>
-            )}
           </form>
           <section class="results" aria-label="Results" aria-busy={isRunning}>
             {farms && farms.length === 0 && (

@@ -1,6 +1,6 @@
 // The query form: farm, queues or fleets, date range with presets (in plain words: From,
 // Until, and the days it counts), period, time zone, group-by fields, statistics and
-// measure, with Run and Cancel. Each control has a label and an error slot beside it
+// measure, with Run and Cancel (and the run's progress) in a footer that stays on screen. Each control has a label and an error slot beside it
 // (`<control>-error`) that API errors and the page's own checks fill.
 import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
@@ -24,6 +24,8 @@ interface Props {
   onPreset(p: Preset): void;
   onFarm(farmId: string): void;
   onCancel(): void;
+  /** The run's progress and what stopped it, shown under Run and Cancel (in view with them). */
+  status: ComponentChildren;
 }
 
 const DAY_FORMAT = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
@@ -229,9 +231,12 @@ export function Controls(props: Props) {
         </div>
       </fieldset>
 
-      <div class="actions">
-        <button type="submit" class="primary" id="run" disabled={props.running}>Run</button>
-        <button type="button" id="cancel" disabled={!props.running} onClick={props.onCancel}>Cancel</button>
+      <div class="form-foot">
+        <div class="actions">
+          <button type="submit" class="primary" id="run" disabled={props.running}>Run</button>
+          <button type="button" id="cancel" disabled={!props.running} onClick={props.onCancel}>Cancel</button>
+        </div>
+        {props.status}
       </div>
     </>
   );
