@@ -124,4 +124,26 @@ describe('the usage explorer puts results first, in Chromium', { skip: gate.skip
       await page.context().close();
     }
   });
+
+  test('on a phone, Run scrolls to the results when they come; on a laptop the page stays put', async () => {
+    {
+      const { page, watch } = await openPage(PHONE);
+      await runAndWait(page, () => page.goto(link()));
+      assert.equal(await page.evaluate(() => (globalThis as any).scrollY), 0, 'opening a link leaves the page at its top (Run in view)');
+      await runAndWait(page, () => page.click('#run'));
+      const results = await onScreen(page, 'section.results');
+      assert.ok(results.top >= 0 && results.top < results.innerHeight / 4, `after a run on a phone, the results start near the top of the screen: ${JSON.stringify(results)}`);
+      assert.ok(await page.locator('.results-head h2').isVisible());
+      assert.deepEqual(watch.problems(), []);
+      await page.context().close();
+    }
+    {
+      const { page, watch } = await openPage(WIDE);
+      await runAndWait(page, () => page.goto(link()));
+      await runAndWait(page, () => page.click('#run'));
+      assert.equal(await page.evaluate(() => (globalThis as any).scrollY), 0, 'on a laptop the results are beside the form: no scroll');
+      assert.deepEqual(watch.problems(), []);
+      await page.context().close();
+    }
+  });
 });

@@ -13,6 +13,7 @@ import {
   browserZone, checkQuery, isQuery, MAX_RESOURCES, presetOf, presetRange, queryFromUrl, queryToSearch, zoneOf,
   type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
 } from './query.js';
+import { isNarrowScreen } from './screen.js';
 import { chartSeries, FIELD_TITLE, groupRows, namesOf, type Group, type Names, type Results } from './results.js';
 import { SignIn, storedKeys, storeKeys } from './sign-in.js';
 import { GroupTable } from './table.js';
@@ -119,6 +120,9 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   const running = useRef<AbortController | null>(null);
   const cache = useRef(new Map<string, Lists>());
   const drawnFor = useRef<Shown | null>(null);
+  const resultsRef = useRef<HTMLElement>(null);
+  /** Set when a run the user asked for ends: its results are scrolled to once drawn (see the effect below). */
+  const scrollToResults = useRef(false);
 
   /** An error once the page is in use: beside its control, and for refused keys a way to enter others (a refusal of the first call opens the sign-in form instead, see `start`). */
   function showProblem(problem: Problem): void {
@@ -243,6 +247,9 @@ export function App({ settings }: { settings: ExplorerSettings }) {
       if (running.current !== ac) return;
       const names = { queues: namesOf(named.queues), fleets: namesOf(named.fleets) };
       const results = groupRows(agg.rows, q.groupBy, names);
+      // A run the user asked for (Run, a drill: the ones that make a history entry), not one
+      // the page started by itself on opening a link or a bare `/`.
+      scrollToResults.current = history_ === 'push';
       setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, names, statusMessage: agg.statusMessage }));
       setHidden(new Set());
       setRun({ state: 'done', rows: agg.rows.length, ms: performance.now() - started });
@@ -258,6 +265,15 @@ export function App({ settings }: { settings: ExplorerSettings }) {
       if (running.current === ac) running.current = null;
     }
   }
+
+  // On a phone the results are under the form, a screen or more below Run: when a run asked
+  // for ends, they are brought up. On a wide screen they are beside the form, already in view,
+  // and on opening a page nothing moves it under the reader (Run is in view, at the top).
+  useEffect(() => {
+    if (!scrollToResults.current) return;
+    scrollToResults.current = false;
+    if (isNarrowScreen()) resultsRef.current?.scrollIntoView({ block: 'start' });
+  }, [shown?.run]);
 
   function cancel(): void {
     running.current?.abort(new DOMException('Cancelled by the user', 'AbortError'));
@@ -358,7 +374,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
               }
             />
           </form>
-          <section class="results" aria-label="Results" aria-busy={isRunning}>
+          <section class="results" aria-label="Results" aria-busy={isRunning} ref={resultsRef}>
             {farms && farms.length === 0 && (
               <p class="empty">
                 This server has no farms yet. Fill one with a year of demo sessions: <code>npx farmtally demo --endpoint {location.origin}</code>, then reload.
