@@ -146,4 +146,30 @@ describe('the usage explorer puts results first, in Chromium', { skip: gate.skip
       await page.context().close();
     }
   });
+
+  test('on a phone the table shows Cost before the other numbers; on a laptop the order stays', async () => {
+    const order = async (page: Page) => ({
+      header: await page.locator('table.groups thead button.sort').evaluateAll((bs) => bs.map((b: any) => b.dataset.column)),
+      row: await page.locator('table.groups tbody tr.group-row').first().locator('td.num').evaluateAll((tds) => tds.map((td: any) => td.dataset.column)),
+      footer: await page.locator('table.groups tfoot td.num').evaluateAll((tds) => tds.map((td: any) => td.dataset.column)),
+    });
+    const phone = await openPage(PHONE);
+    await runAndWait(phone.page, () => phone.page.goto(link(['SUM', 'MIN'])));
+    const numbers = ['cost', 'count', 'runtime', 'runtime-min', 'cost-min'];
+    assert.deepEqual(await order(phone.page), { header: ['QUEUE_ID', ...numbers], row: numbers, footer: numbers }, 'on a phone, Cost comes first');
+    const cost = await onScreen(phone.page, 'table.groups thead button.sort[data-column=cost]');
+    assert.ok(cost.right <= cost.innerWidth, `on a phone, the Cost header is on the first screen, without scrolling the table: ${JSON.stringify(cost)}`);
+    // The bucket detail follows the same order.
+    await phone.page.locator('tr.group-row').first().locator('button.disclose').click();
+    assert.deepEqual(await phone.page.locator('table.buckets thead th').allTextContents(), ['Bucket', 'Cost', 'Records counted', 'Runtime', 'Runtime min', 'Cost min']);
+    assert.deepEqual(phone.watch.problems(), []);
+    await phone.page.context().close();
+
+    const wide = await openPage(WIDE);
+    await runAndWait(wide.page, () => wide.page.goto(link(['SUM', 'MIN'])));
+    const asBefore = ['count', 'runtime', 'cost', 'runtime-min', 'cost-min'];
+    assert.deepEqual(await order(wide.page), { header: ['QUEUE_ID', ...asBefore], row: asBefore, footer: asBefore }, 'on a laptop, the order stays');
+    assert.deepEqual(wide.watch.problems(), []);
+    await wide.page.context().close();
+  });
 });

@@ -1,7 +1,7 @@
 // The table of groups: one row per group with its totals (the sums of its rows from the API),
 // sortable by any column, each group's buckets one press away, a queue or fleet name a
 // button that drills into it, and the grand total in the footer. Each number's header says
-// what it is taken over, and so does a note under the table.
+// what it is taken over, and so does a note under the table. On a phone Cost comes first.
 import { Fragment } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { Statistics } from '@aws-sdk/client-deadline';
@@ -10,6 +10,7 @@ import type { TimeZone } from '../domain/timezone.js';
 import { bucketLabel, formatCost, formatCount, formatHours } from './format.js';
 import type { Measure } from './query.js';
 import { FIELD_TITLE, type Group, type Results, type Totals } from './results.js';
+import { useNarrowScreen } from './screen.js';
 
 interface Props {
   results: Results;
@@ -79,6 +80,14 @@ function numberColumns(stats: string[]): Column[] {
 }
 
 /**
+ * The columns in a phone's order: Cost first, what a producer reads first, and on a phone
+ * the only number in view before the table is scrolled sideways.
+ */
+function costFirst(cols: Column[]): Column[] {
+  return [...cols.filter((c) => c.key === 'cost'), ...cols.filter((c) => c.key !== 'cost')];
+}
+
+/**
  * The note under the table, a line per term: what the record count counts, and what the
  * statistics picked are taken over (a header's tooltip is out of reach on a phone).
  */
@@ -104,7 +113,8 @@ type Sort = { column: string; descending: boolean };
 const FIRST_ROWS = 100;
 
 export function GroupTable({ results, stats, measure, zone, period, onDrill }: Props) {
-  const columns = useMemo(() => numberColumns(stats), [stats]);
+  const narrow = useNarrowScreen();
+  const columns = useMemo(() => (narrow ? costFirst(numberColumns(stats)) : numberColumns(stats)), [stats, narrow]);
   const [sort, setSort] = useState<Sort>({ column: measure, descending: true });
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [showAll, setShowAll] = useState(false);
