@@ -172,4 +172,21 @@ describe('the usage explorer puts results first, in Chromium', { skip: gate.skip
     assert.deepEqual(wide.watch.problems(), []);
     await wide.page.context().close();
   });
+
+  test('the time zone field shows a long zone name whole', async () => {
+    for (const viewport of [WIDE, PHONE]) {
+      const { page, watch } = await openPage(viewport);
+      await runAndWait(page, () => page.goto(link()));
+      const size = `${viewport.width}x${viewport.height}`;
+      const fits = () => page.$eval('#tz', (i: any) => ({ value: i.value, scrollWidth: i.scrollWidth, clientWidth: i.clientWidth }));
+      for (const zone of ['America/New_York', 'America/Los_Angeles', 'America/Argentina/Buenos_Aires']) {
+        await page.fill('#tz', zone);
+        await page.focus('#tz');
+        const f = await fits();
+        assert.ok(f.scrollWidth <= f.clientWidth, `at ${size}, ${zone} fits the field: ${JSON.stringify(f)}`);
+      }
+      assert.deepEqual(watch.problems(), []);
+      await page.context().close();
+    }
+  });
 });

@@ -170,19 +170,19 @@ export function Controls(props: Props) {
         <FieldError errors={errors} control="end" />
       </fieldset>
 
-      <div class="pair">
-        <Field label="Period" id="period" errors={errors} control="period">
-          <select id="period" value={q.period} onChange={(e) => set({ period: e.currentTarget.value as Query['period'] })} {...invalid(errors, 'period')}>
-            {['', ...PERIODS].map((p) => <option value={p} key={p}>{PERIOD_TITLE[p]}</option>)}
-          </select>
-        </Field>
-        <Field label="Time zone" id="tz" errors={errors} control="tz">
-          <input id="tz" list="tz-choices" value={q.tz} autocomplete="off" spellcheck={false} onChange={(e) => setZone(e.currentTarget.value)} {...invalid(errors, 'tz')} />
-          <datalist id="tz-choices">
-            {zones.map((z) => <option value={z} key={z} />)}
-          </datalist>
-        </Field>
-      </div>
+      <Field label="Period" id="period" errors={errors} control="period">
+        <select id="period" value={q.period} onChange={(e) => set({ period: e.currentTarget.value as Query['period'] })} {...invalid(errors, 'period')}>
+          {['', ...PERIODS].map((p) => <option value={p} key={p}>{PERIOD_TITLE[p]}</option>)}
+        </select>
+      </Field>
+      {/* A row of its own, the form's full width: zone names run to 30 characters
+          (America/Argentina/Buenos_Aires), and beside Period even America/New_York was cut. */}
+      <Field label="Time zone" id="tz" errors={errors} control="tz">
+        <input id="tz" list="tz-choices" value={q.tz} autocomplete="off" spellcheck={false} onChange={(e) => setZone(e.currentTarget.value)} {...invalid(errors, 'tz')} />
+        <datalist id="tz-choices">
+          {zones.map((z) => <option value={z} key={z} />)}
+        </datalist>
+      </Field>
 
       <fieldset class="field" {...described(errors, 'groupBy')}>
         <legend>Group by</legend>
