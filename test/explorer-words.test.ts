@@ -157,4 +157,25 @@ describe('the usage explorer\'s words and CSV in Chromium', { skip: gate.skip },
     assert.equal(await page.locator('table.buckets thead th').nth(1).getAttribute('title'), await header('count').getAttribute('title'));
     assert.deepEqual(consoleWatch.problems(), []);
   });
+  test('hourly over a long range says, before Run, how many buckets it makes, and offers daily', async () => {
+    await runAndWait(page, () => page.goto(link({ start: '2025-01-01', end: '2026-01-01', period: 'DAILY', groupBy: ['QUEUE_ID'], stats: ['SUM'] })));
+    const note = page.locator('#many-buckets');
+    assert.equal(await note.count(), 0, 'no note for daily');
+    const shownUrl = page.url();
+    await page.selectOption('#period', 'HOURLY');
+    assert.equal(
+      (await note.textContent())?.replace(/\s+/g, ' ').trim(),
+      "Hourly over this range makes 8,760 buckets for each group: the chart's bars would be thinner than a pixel, and the run slow. Show it daily",
+    );
+    assert.equal(page.url(), shownUrl, 'said before anything runs (a run puts its query in the URL)');
+    await note.getByRole('button', { name: 'Show it daily' }).click();
+    assert.equal(await page.$eval('#period', (s: any) => s.value), 'DAILY');
+    assert.equal(await note.count(), 0, 'the note goes with the hourly period');
+    // A month hourly (744 buckets) is drawn fine: no note.
+    await page.fill('#start', '2025-01-01');
+    await page.fill('#end', '2025-02-01');
+    await page.selectOption('#period', 'HOURLY');
+    assert.equal(await note.count(), 0, 'a month hourly');
+    assert.deepEqual(consoleWatch.problems(), []);
+  });
 });

@@ -5,6 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
 import type { Named } from './api.js';
+import { formatCount } from './format.js';
 import { FIELD_TITLE } from './results.js';
 import {
   GROUP_BY_FIELDS, MAX_RESOURCES, PERIODS, presetChoices, presetRange, STATISTICS, zoneChoices, zoneOf,
@@ -30,6 +31,22 @@ interface Props {
 
 const DAY_FORMAT = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Past this many hourly buckets the chart's bars are thinner than a pixel and a run takes seconds per group. */
+export const MANY_HOURLY_BUCKETS = 24 * 31;
+
+/**
+ * How many hourly buckets a range makes, when that is more than a month of them: a year
+ * HOURLY is 8 760 buckets per group (52 000 rows by queue and usage type, 15 s, a chart no one
+ * can read), so the form says so before Run and offers DAILY. Dates read as UTC: an hour of
+ * daylight saving does not matter at this size.
+ */
+export function manyHourlyBuckets(q: Pick<Query, 'period' | 'start' | 'end'>): number | undefined {
+  if (q.period !== 'HOURLY') return undefined;
+  const instant = (text: string) => Date.parse(DATE_ONLY.test(text) ? `${text}T00:00Z` : `${text}Z`);
+  const hours = Math.ceil((instant(q.end) - instant(q.start)) / 3_600_000);
+  return Number.isFinite(hours) && hours > MANY_HOURLY_BUCKETS ? hours : undefined;
+}
 
 /**
  * The days a range of dates counts, in words: the end date is not counted (the API's end is
@@ -81,6 +98,7 @@ export function Controls(props: Props) {
   // IDs the URL named that the farm does not list stay visible, so they can be unticked.
   const listed = [...items, ...q.ids.filter((id) => !items.some((i) => i.id === id)).map((id) => ({ id, name: `${id} (not found)` }))];
   const withTimes = q.start.includes('T') || q.end.includes('T');
+  const hourly = manyHourlyBuckets(q);
   const hint = withTimes ? undefined : rangeHint(q.start, q.end);
   const maxGroupBy = strict ? 2 : GROUP_BY_FIELDS.length;
 
@@ -175,6 +193,12 @@ export function Controls(props: Props) {
           {['', ...PERIODS].map((p) => <option value={p} key={p}>{PERIOD_TITLE[p]}</option>)}
         </select>
       </Field>
+      {hourly !== undefined && (
+        <p id="many-buckets" class="many-buckets" role="status">
+          Hourly over this range makes {formatCount(hourly)} buckets for each group: the chart's bars would be thinner than a pixel, and the run slow.{' '}
+          <button type="button" class="link" onClick={() => set({ period: 'DAILY' })}>Show it daily</button>
+        </p>
+      )}
       {/* A row of its own, the form's full width: zone names run to 30 characters
           (America/Argentina/Buenos_Aires), and beside Period even America/New_York was cut. */}
       <Field label="Time zone" id="tz" errors={errors} control="tz">
