@@ -70,7 +70,10 @@ async function deleteUnlessUsed(db: Database, table: string, idColumn: string, f
   });
 }
 
-/** Every column of the budget but its key and creation, from budgetValues' parameters. */
+/**
+ * Every column of the budget but its key and creation, from budgetValues' parameters (its
+ * creation, which never changes, is matched, so that every parameter is used).
+ */
 const BUDGET_UPDATE = `UPDATE budgets SET display_name = $3, description = $4, queue_id = $5, approximate_dollar_limit = $6, actions = $7,
   starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15
   WHERE farm_id = $1 AND budget_id = $2 AND created_at = $12 AND created_by = $13`;

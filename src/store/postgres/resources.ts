@@ -177,6 +177,7 @@ export function postgresResources(db: PgDatabase): StateResources {
     },
     listBudgets: (farmId, req, filter) => page(db, budgetsReadAt(filter.nowMs), { farm_id: farmId, read_status: filter.status }, 'budget_id', req, toBudget),
     async putBudget(b) {
+      // Every column but the key and creation; the creation, which never changes, is matched so that every parameter is used.
       const updated = await db.query(
         `UPDATE budgets SET display_name = $3, description = $4, queue_id = $5, approximate_dollar_limit = $6, actions = $7,
            starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15
