@@ -6,9 +6,7 @@
 import type { Budget, Farm } from '../../domain/resources.js';
 import { UTC_ZONE } from '../../domain/timezone.js';
 import type { OperationContext } from '../context.js';
-import { notFound } from '../errors.js';
 import { aggregationQuery } from '../statistics/aggregation-query.js';
-import { requireFarm } from '../support.js';
 
 export async function budgetUsage(ctx: OperationContext, farm: Farm, budget: Budget, nowMs: number): Promise<number> {
   const endMs = Math.min(budget.endsAt, nowMs);
@@ -26,11 +24,4 @@ export async function budgetUsage(ctx: OperationContext, farm: Farm, budget: Bud
     rateCard: ctx.settings.rateCard,
   });
   return ctx.store.sumCost(query, ctx.settings.aggregationTimeoutMs);
-}
-
-export async function requireBudget(ctx: OperationContext, farmId: string, budgetId: string): Promise<{ farm: Farm; budget: Budget }> {
-  const farm = await requireFarm(ctx, farmId);
-  const budget = await ctx.store.getBudget(farmId, budgetId);
-  if (!budget) throw notFound('budget', budgetId, `Budget ${budgetId} does not exist in farm ${farmId}. List its budgets with ListBudgets.`);
-  return { farm, budget };
 }

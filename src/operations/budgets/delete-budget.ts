@@ -3,7 +3,7 @@ import { notFound } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { structure } from '../validation/shapes.js';
 import { budgetIdInPath } from './budget-shapes.js';
-import { requireBudget } from './budget-usage.js';
+import { requireBudget } from './require-budget.js';
 
 export const deleteBudget = defineOperation({
   name: 'DeleteBudget',

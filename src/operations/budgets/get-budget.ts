@@ -3,7 +3,8 @@ import { defineOperation } from '../operation.js';
 import { structure } from '../validation/shapes.js';
 import { budgetDetail } from './budget-output.js';
 import { budgetIdInPath } from './budget-shapes.js';
-import { budgetUsage, requireBudget } from './budget-usage.js';
+import { budgetUsage } from './budget-usage.js';
+import { requireBudget } from './require-budget.js';
 
 export const getBudget = defineOperation({
   name: 'GetBudget',

@@ -6,7 +6,7 @@ import { optional, structure } from '../validation/shapes.js';
 import {
   BudgetActionsToAdd, BudgetActionsToRemove, budgetIdInPath, BudgetSchedule, BudgetStatus, ConsumedUsageLimit, MAX_BUDGET_ACTIONS, scheduleFailures,
 } from './budget-shapes.js';
-import { requireBudget } from './budget-usage.js';
+import { requireBudget } from './require-budget.js';
 
 const sameAction = (a: Pick<BudgetAction, 'type' | 'thresholdPercentage'>, b: Pick<BudgetAction, 'type' | 'thresholdPercentage'>) =>
   a.type === b.type && a.thresholdPercentage === b.thresholdPercentage;
