@@ -1,6 +1,7 @@
 // Budgets through the SDK against a real server: the five operations, their validation,
 // idempotent create, not-found cases, the usage (equal to the statistics' cost SUM over the
-// budget's queue and window), the answers' shapes against the API model, boto3 and the AWS CLI.
+// budget's queue and window), boto3 and the AWS CLI. Their raw answers are checked against the
+// API model's output shapes in model-outputs.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
@@ -9,9 +10,8 @@ import {
   GetBudgetCommand, ListBudgetsCommand, UpdateBudgetCommand, type CreateBudgetCommandInput,
 } from '@aws-sdk/client-deadline';
 import { boto3Gate, runBoto3Script } from './support/boto3.js';
-import { assertModelOutput, modelSkip } from './support/model-output.js';
 import { absentId, rejectsConflict, rejectsNaming, rejectsNotFound } from './support/service-errors.js';
-import { http, startFarmtally, type Farmtally } from './support/server.js';
+import { startFarmtally, type Farmtally } from './support/server.js';
 import { postSessions, runAggregation } from './support/statistics-farm.js';
 
 let ft: Farmtally;
@@ -264,42 +264,15 @@ describe('budgets through the SDK', () => {
     const usage = (await ft.client.send(new GetBudgetCommand({ farmId, budgetId: current }))).usages!.approximateDollarUsage!;
     const listed = (await ft.client.send(new ListBudgetsCommand({ farmId }))).budgets!.find((b) => b.budgetId === current)!.usages!.approximateDollarUsage!;
     const afterwards = await statistics(windowStart, FAR.getTime());
-    assert.ok(before <= usage && usage <= listed && listed <= afterwards, `${before} <= ${usage} <= ${listed} <= ${afterwards}`);
+    // (Within the last bits: the engine sums in parallel.)
+    const atMost = (a: number, b: number) => a <= b + 1e-9 * Math.abs(b);
+    assert.ok(atMost(before, usage) && atMost(usage, listed) && atMost(listed, afterwards), `${before} <= ${usage} <= ${listed} <= ${afterwards}`);
     assert.ok(usage > endedUsage);
 
     // A window not begun has used nothing.
     const { budgetId: future } = await ft.client.send(new CreateBudgetCommand(input(farmId, queueId, { schedule: { fixed: { startTime: new Date(now + DAY), endTime: FAR } } })));
     assert.equal((await ft.client.send(new GetBudgetCommand({ farmId, budgetId: future }))).usages!.approximateDollarUsage, 0);
   });
-
-  test('the answers are what the API model says each operation answers', { skip: modelSkip }, async () => {
-    const { farmId, queueId } = await farmWithQueue();
-    const created = await http(ft.url, 'POST', `/2023-10-12/farms/${farmId}/budgets`, { body: JSON.stringify(wireInput(queueId)) });
-    assert.equal(created.status, 200, created.text);
-    assertModelOutput('CreateBudget', created.body);
-    const { budgetId } = created.body;
-    const calls: [string, string, string, string?][] = [
-      ['GetBudget', 'GET', `/2023-10-12/farms/${farmId}/budgets/${budgetId}`],
-      ['ListBudgets', 'GET', `/2023-10-12/farms/${farmId}/budgets?maxResults=1`],
-      ['UpdateBudget', 'PATCH', `/2023-10-12/farms/${farmId}/budgets/${budgetId}`, JSON.stringify({ description: 'd', status: 'INACTIVE' })],
-      ['GetBudget', 'GET', `/2023-10-12/farms/${farmId}/budgets/${budgetId}`],
-      ['DeleteBudget', 'DELETE', `/2023-10-12/farms/${farmId}/budgets/${budgetId}`],
-    ];
-    for (const [operation, method, path, body] of calls) {
-      const answer = await http(ft.url, method, path, { body });
-      assert.equal(answer.status, 200, `${operation}: ${answer.text}`);
-      assertModelOutput(operation, answer.body);
-    }
-  });
-});
-
-/** CreateBudget's body as the wire carries it. */
-const wireInput = (queueId: string) => ({
-  displayName: 'wire',
-  usageTrackingResource: { queueId },
-  approximateDollarLimit: 10,
-  actions: [{ type: 'STOP_SCHEDULING_AND_CANCEL_TASKS', thresholdPercentage: 100, description: 'stop' }],
-  schedule: { fixed: { startTime: PAST.toISOString(), endTime: FAR.toISOString() } },
 });
 
 describe('budgets through other clients', () => {
