@@ -1,15 +1,16 @@
 // `farmtally copy` as a user runs it: a DuckDB folder (a demo farm of 30 000 sessions, two
 // batches' worth, and a farm with every optional field and no session) into a migrated
 // cluster, then back into a second folder; all three hold the same farms, queues, fleets,
-// jobs and sessions and aggregate to the same rows, and the source file is not changed.
+// budgets, jobs and sessions and aggregate to the same rows, and the source file is not changed.
 // Run again, everything is kept and unchanged. And its refusals: an unmigrated cluster, a
-// source a server is using, a target folder that is not empty. Skipped without a cluster.
+// source a server is using, a target folder that is not empty. Skipped without a cluster,
+// but for one folder into another (budgets carried), which needs none.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, UpdateFarmCommand } from '@aws-sdk/client-deadline';
+import { CreateBudgetCommand, CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, UpdateBudgetCommand, UpdateFarmCommand } from '@aws-sdk/client-deadline';
 import { sendRecords } from '../src/client/send-records.js';
 import { createDemoFarm } from '../src/demo/create-farm.js';
 import { generateSessions } from '../src/demo/generate.js';
@@ -26,7 +27,7 @@ const SESSIONS = 30_000;
 const { urls, skip } = await clusterForTests();
 const fileHash = (dir: string) => createHash('sha256').update(readFileSync(join(dir, 'farmtally.duckdb'))).digest('hex');
 
-/** A source folder: the demo farm, and a farm with every optional field, its queue and fleet, and no session. */
+/** A source folder: the demo farm, and a farm with every optional field, its queue, a budget on it, and a fleet, and no session. */
 async function sourceFolder(): Promise<{ dir: string; demoFarm: string; queueIds: string[] }> {
   const ft = await startFarmtally();
   const c = ft.client;
@@ -34,7 +35,13 @@ async function sourceFolder(): Promise<{ dir: string; demoFarm: string; queueIds
   await sendRecords(ft.url, farmId, generateSessions(ids, { sessions: SESSIONS, seed: 7 }), { batchSize: 50_000 });
   const { farmId: full } = await c.send(new CreateFarmCommand({ displayName: 'Full', description: 'every field', kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/abc', tags: { team: 'fx' } }));
   await c.send(new UpdateFarmCommand({ farmId: full, costScaleFactor: 0.75 }));
-  await c.send(new CreateQueueCommand({ farmId: full, displayName: 'Comp', description: 'comp queue', jobRunAsUser: { posix: { user: 'render', group: 'artists' }, runAs: 'QUEUE_CONFIGURED_USER' }, tags: { q: '1' } }));
+  const { queueId: comp } = await c.send(new CreateQueueCommand({ farmId: full, displayName: 'Comp', description: 'comp queue', jobRunAsUser: { posix: { user: 'render', group: 'artists' }, runAs: 'QUEUE_CONFIGURED_USER' }, tags: { q: '1' } }));
+  const { budgetId } = await c.send(new CreateBudgetCommand({
+    farmId: full, displayName: 'Comp budget', description: 'q1', usageTrackingResource: { queueId: comp! }, approximateDollarLimit: 500, tags: { b: '1' },
+    actions: [{ type: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', thresholdPercentage: 90, description: 'slow' }],
+    schedule: { fixed: { startTime: new Date('2025-01-01T00:00:00Z'), endTime: new Date('2026-01-01T00:00:00Z') } },
+  }));
+  await c.send(new UpdateBudgetCommand({ farmId: full, budgetId, status: 'INACTIVE' }));
   await c.send(new CreateFleetCommand({
     farmId: full, displayName: 'On prem', description: 'racks', roleArn: 'arn:aws:iam::123456789012:role/R', maxWorkerCount: 3,
     configuration: { customerManaged: { mode: 'NO_SCALING', workerCapabilities: { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 }, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' } } },
@@ -54,6 +61,25 @@ async function withStore<T>(open: () => Promise<Store>, read: (store: Store) => 
     await store.close();
   }
 }
+
+test('farmtally copy from one folder into another carries budgets with every field', async () => {
+  const ft = await startFarmtally();
+  const { farmId } = await ft.client.send(new CreateFarmCommand({ displayName: 'budgets' }));
+  const { queueId } = await ft.client.send(new CreateQueueCommand({ farmId, displayName: 'q' }));
+  const { budgetId } = await ft.client.send(new CreateBudgetCommand({
+    farmId, displayName: 'b', description: 'd', usageTrackingResource: { queueId: queueId! }, approximateDollarLimit: 12.5, tags: { t: '1' },
+    actions: [{ type: 'STOP_SCHEDULING_AND_CANCEL_TASKS', thresholdPercentage: 100 }],
+    schedule: { fixed: { startTime: new Date('2025-01-01T00:00:00Z'), endTime: new Date('2026-01-01T00:00:00Z') } },
+  }));
+  await ft.stop(false);
+  const target = join(newDataDir(), 'copy');
+  const copied = await farmtally(['copy', '--from', ft.dataDir, '--to', target]);
+  assert.equal(copied.code, 0, copied.stderr);
+  assert.match(copied.stderr, new RegExp(`budget ${budgetId} \\(b\\): created`));
+  const [source, copy] = [await withStore(() => openDuckDbStore({ dataDir: ft.dataDir }), dumpStore), await withStore(() => openDuckDbStore({ dataDir: target }), dumpStore)];
+  assert.equal(source[0]!.budgets.length, 1);
+  assert.deepEqual(copy, source);
+});
 
 describe('farmtally copy', { skip }, () => {
   let cluster: ScratchCluster;

@@ -21,6 +21,7 @@ import { openPostgresState, SCHEMA_VERSION, type PostgresState } from '../src/st
 import { MissingParentsError, StorageFault, type StagedSessions } from '../src/store/store.js';
 import { farmSlotContract } from './store-contract/farm-slots.js';
 import { farm, fleet, queue, tick, type Parents } from './store-contract/fixtures.js';
+import { budgetContract } from './store-contract/budgets.js';
 import { resourceContract, type ResourceContractStore } from './store-contract/resources.js';
 import { clusterForTests, scratchName } from './support/cluster.js';
 
@@ -162,6 +163,7 @@ describe('PostgreSQL state', { skip: cluster.skip }, () => {
 
   // Every resource case, the deletion one through the stand-in ingest above.
   resourceContract(() => withStandInIngest(a));
+  budgetContract(() => withStandInIngest(a));
   farmSlotContract(() => a);
 
   describe('two servers on one database', () => {

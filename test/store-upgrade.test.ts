@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { paginateListJobs, type StartSessionsStatisticsAggregationCommandInput } from '@aws-sdk/client-deadline';
+import {
+  CreateBudgetCommand, CreateFarmCommand, CreateQueueCommand, GetBudgetCommand, paginateListJobs, type StartSessionsStatisticsAggregationCommandInput,
+} from '@aws-sdk/client-deadline';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefSession } from './reference/aggregate-reference.js';
 import { assertSameRows } from './support/same-rows.js';
@@ -197,6 +199,29 @@ test('result rows without created_at (before 0.3) are given their aggregation\'s
   const [unkeyed] = await readDataFile(ft.dataDir, async (query) => [await query(`SELECT count(*)::INTEGER AS n FROM aggregation_rows r JOIN aggregations a USING (aggregation_id) WHERE r.created_at IS DISTINCT FROM a.created_at`)]);
   rmSync(ft.dataDir, { recursive: true, force: true });
   assert.deepEqual(unkeyed, [{ n: 0 }]);
+});
+
+test('a data file from before budgets gets their table on start, and its queues take budgets', async () => {
+  const first = await startFarmtally();
+  const { farmId } = await first.client.send(new CreateFarmCommand({ displayName: 'before budgets' }));
+  const { queueId } = await first.client.send(new CreateQueueCommand({ farmId, displayName: 'q' }));
+  await first.stop(false);
+  const instance = await DuckDBInstance.create(join(first.dataDir, 'farmtally.duckdb'));
+  const c = await instance.connect();
+  await c.run(`DROP TABLE budgets`);
+  c.closeSync();
+  instance.closeSync();
+
+  const ft = await startFarmtally({ dataDir: first.dataDir });
+  try {
+    const { budgetId } = await ft.client.send(new CreateBudgetCommand({
+      farmId, displayName: 'b', usageTrackingResource: { queueId: queueId! }, approximateDollarLimit: 5, actions: [],
+      schedule: { fixed: { startTime: new Date('2026-01-01T00:00:00Z'), endTime: new Date('2027-01-01T00:00:00Z') } },
+    }));
+    assert.equal((await ft.client.send(new GetBudgetCommand({ farmId, budgetId }))).displayName, 'b');
+  } finally {
+    await ft.stop();
+  }
 });
 
 test('sessions that grow long after the first aggregation are still split over every bucket', async () => {

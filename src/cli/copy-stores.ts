@@ -1,5 +1,5 @@
 // What `farmtally copy` does between two open stores, through the Store interface alone (so
-// any engine to any engine): farms, queues and fleets with their IDs and every field, then
+// any engine to any engine): farms, queues, fleets and budgets with their IDs and every field, then
 // each farm's sessions in batches, as ingest takes them (jobs follow from the sessions). Safe
 // to run again: what the target has already is kept or found unchanged. Then the session
 // counts of every farm are compared, source against target.
@@ -57,6 +57,12 @@ async function copyFarm(from: Store, to: Store, farm: Farm, batch: number): Prom
   }
   for await (const { status: _s, ...fleet } of everyItem((p) => from.listFleets(farmId, p))) {
     await ensure('  fleet', fleet.fleetId, fleet.displayName, () => to.getFleet(farmId, fleet.fleetId), () => to.createFleet(fleet));
+  }
+  // After the queues: a budget names one. Its usage is computed when read, so nothing else goes with it.
+  for await (const budget of everyItem((p) => from.listBudgets(farmId, p, { nowMs: Date.now() }))) {
+    await ensure('  budget', budget.budgetId, budget.displayName, () => to.getBudget(farmId, budget.budgetId), async () => {
+      if ((await to.createBudget(budget)) === 'no-queue') throw new Error(`budget ${budget.budgetId}: its queue ${budget.queueId} is not in the target`);
+    });
   }
   const total = await from.countSessions(farmId, EVERY_SESSION);
   const progress = new Progress(`  sessions of ${farmId}`);

@@ -119,7 +119,7 @@ async function run(opts: CopyOptions): Promise<void> {
 export function copyCommand(): Command {
   const database = (side: 'from' | 'to') => new Option(`--${side}-clickhouse-database <name>`, "the shards' database").default('farmtally');
   return new Command('copy')
-    .description('Copy every farm, queue, fleet and session from one store into another: a data folder into a cluster, or back.')
+    .description('Copy every farm, queue, fleet, budget and session from one store into another: a data folder into a cluster, or back.')
     .addOption(new Option('--from <dir>', 'copy from this data folder (no server may be using it; it is only read)'))
     .addOption(new Option('--from-clickhouse-url <urls>', "or from a cluster: each shard's HTTP URL, comma-separated").argParser(clickhouseUrls))
     .addOption(database('from'))

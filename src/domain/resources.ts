@@ -29,6 +29,39 @@ export interface Queue extends Audit {
   details: Json;
 }
 
+export type BudgetStatus = 'ACTIVE' | 'INACTIVE';
+export type BudgetActionType = 'STOP_SCHEDULING_AND_COMPLETE_TASKS' | 'STOP_SCHEDULING_AND_CANCEL_TASKS';
+
+export interface BudgetAction {
+  type: BudgetActionType;
+  thresholdPercentage: number;
+  description?: string;
+}
+
+/**
+ * A budget on one queue's usage over a fixed window [startsAt, endsAt). `status` is the one
+ * set by CreateBudget (ACTIVE) or UpdateBudget; what a caller reads is budgetStatusAt's.
+ * farmtally keeps budgets and reports their usage; it schedules nothing, so no action runs.
+ */
+export interface Budget extends Audit {
+  farmId: string;
+  budgetId: string;
+  displayName: string;
+  description?: string;
+  queueId: string;
+  approximateDollarLimit: number;
+  actions: BudgetAction[];
+  startsAt: number;
+  endsAt: number;
+  status: BudgetStatus;
+  tags?: Record<string, string>;
+}
+
+/** A budget reads ACTIVE only while set ACTIVE and inside its window; before or after it, INACTIVE. */
+export function budgetStatusAt(b: Pick<Budget, 'status' | 'startsAt' | 'endsAt'>, nowMs: number): BudgetStatus {
+  return b.status === 'ACTIVE' && b.startsAt <= nowMs && nowMs < b.endsAt ? 'ACTIVE' : 'INACTIVE';
+}
+
 export type FleetKind = 'customerManaged' | 'serviceManagedEc2';
 
 export interface Fleet extends Audit {

@@ -1,6 +1,11 @@
 // Every API operation farmtally serves. The wire layer makes one route of each (of those not
 // marked `extension` only, under --strict); sigv4 grants name each as deadline:<name>.
 import { createBackup } from './backup/create-backup.js';
+import { createBudget } from './budgets/create-budget.js';
+import { deleteBudget } from './budgets/delete-budget.js';
+import { getBudget } from './budgets/get-budget.js';
+import { listBudgets } from './budgets/list-budgets.js';
+import { updateBudget } from './budgets/update-budget.js';
 import { createFarm } from './farms/create-farm.js';
 import { deleteFarm } from './farms/delete-farm.js';
 import { getFarm } from './farms/get-farm.js';
@@ -39,6 +44,11 @@ export const OPERATIONS: readonly AnyOperation[] = [
   getFleet,
   listFleets,
   deleteFleet,
+  createBudget,
+  getBudget,
+  listBudgets,
+  updateBudget,
+  deleteBudget,
   getJob,
   listJobs,
   getSession,

@@ -104,6 +104,12 @@ export interface AggregationStore {
    * the rows; the rows and status are stored after (`stored`), off the caller's path.
    */
   runAggregation(aggregationId: string, query: AggregationQuery, limits: AggregationLimits): Promise<AggregationOutcome>;
+  /**
+   * The sum of every result row's cost that runAggregation would compute for `query`, run at
+   * once with no record and without the farm's slot (a budget's usage, read on each Get).
+   * Throws when it runs past `timeoutMs`.
+   */
+  sumCost(query: AggregationQuery, timeoutMs: number): Promise<number>;
   /** Ends an aggregation FAILED (its work threw), with a message for the caller. */
   failAggregation(aggregationId: string, message: string): Promise<void>;
   getAggregation(aggregationId: string): Promise<AggregationRecord | undefined>;

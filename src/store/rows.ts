@@ -2,7 +2,7 @@
 // name their columns alike (snake case of the members), so one mapper serves them all and
 // a column read differently by two engines cannot creep in.
 import type { GroupByField, Statistic } from '../domain/aggregation-rules.js';
-import type { Farm, FleetKind, Job } from '../domain/resources.js';
+import type { Budget, BudgetStatus, Farm, FleetKind, Job } from '../domain/resources.js';
 import type { AggregationRecord, AggregationStatus } from './aggregation-store.js';
 import type { FleetStatus, FleetWithStatus, QueueStatus, QueueWithStatus } from './store.js';
 
@@ -50,6 +50,36 @@ export const toFleet = (r: Row): FleetWithStatus => ({
   status: r.status as FleetStatus,
   ...audit(r),
 });
+
+export const toBudget = (r: Row): Budget => ({
+  farmId: r.farm_id as string,
+  budgetId: r.budget_id as string,
+  displayName: r.display_name as string,
+  description: opt(r.description),
+  queueId: r.queue_id as string,
+  approximateDollarLimit: r.approximate_dollar_limit as number,
+  actions: JSON.parse(r.actions as string),
+  startsAt: Number(r.starts_at),
+  endsAt: Number(r.ends_at),
+  status: r.status as BudgetStatus,
+  tags: r.tags ? JSON.parse(r.tags as string) : undefined,
+  ...audit(r),
+});
+
+/** A budget's columns in the order both engines' budgets tables declare them. */
+export const budgetValues = (b: Budget): unknown[] => [
+  b.farmId, b.budgetId, b.displayName, b.description ?? null, b.queueId, b.approximateDollarLimit, JSON.stringify(b.actions),
+  b.startsAt, b.endsAt, b.status, b.tags ? JSON.stringify(b.tags) : null, b.createdAt, b.createdBy, b.updatedAt ?? null, b.updatedBy ?? null,
+];
+
+/**
+ * The budgets with `read_status`, what a caller reads at `nowMs` (domain budgetStatusAt in
+ * SQL), for the list filter to run in the query. `nowMs` is an integer the server made.
+ */
+export const budgetsReadAt = (nowMs: number): string => {
+  const now = Math.trunc(nowMs);
+  return `(SELECT *, CASE WHEN status = 'ACTIVE' AND starts_at <= ${now} AND ${now} < ends_at THEN 'ACTIVE' ELSE 'INACTIVE' END AS read_status FROM budgets) AS budgets`;
+};
 
 export const toJob = (r: Row): Job => ({
   farmId: r.farm_id as string,

@@ -3,7 +3,7 @@
 // passes the same contract suite (test/store-contract/).
 import type { AggregationStore } from './aggregation-store.js';
 import type { IngestAnswer, IngestCounts } from '../domain/ingest-protocol.js';
-import type { Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
+import type { Budget, BudgetStatus, Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
 
 export type { IngestAnswer, IngestCounts };
 
@@ -44,19 +44,29 @@ export interface FleetFilter {
   status?: FleetStatus;
 }
 
+/**
+ * ListBudgets' filter: `status` is the status as read at `nowMs` (domain budgetStatusAt),
+ * so a budget whose window has ended is listed as INACTIVE, whatever was set.
+ */
+export interface BudgetFilter {
+  status?: BudgetStatus;
+  nowMs: number;
+}
+
 export interface ResourceStore {
   createFarm(farm: Farm): Promise<void>;
   getFarm(farmId: string): Promise<Farm | undefined>;
   listFarms(page: PageRequest): Promise<Page<Farm>>;
   /** Replaces the farm's row; the caller has read and merged it. */
   putFarm(farm: Farm): Promise<void>;
-  /** Deletes the farm with its queues and fleets, unless any session names it. */
+  /** Deletes the farm with its queues, fleets and budgets, unless any session names it. */
   deleteFarm(farmId: string): Promise<DeleteOutcome>;
 
   createQueue(queue: Queue): Promise<void>;
   getQueue(farmId: string, queueId: string): Promise<QueueWithStatus | undefined>;
   /** Queues of a farm in creation order, filtered by the store (never after paging). */
   listQueues(farmId: string, page: PageRequest, filter?: QueueFilter): Promise<Page<QueueWithStatus>>;
+  /** Deletes the queue with the budgets that track it, unless any session names it. */
   deleteQueue(farmId: string, queueId: string): Promise<DeleteOutcome>;
 
   createFleet(fleet: Fleet): Promise<void>;
@@ -64,6 +74,15 @@ export interface ResourceStore {
   /** Fleets of a farm in creation order, filtered by the store (never after paging). */
   listFleets(farmId: string, page: PageRequest, filter?: FleetFilter): Promise<Page<FleetWithStatus>>;
   deleteFleet(farmId: string, fleetId: string): Promise<DeleteOutcome>;
+
+  /** Inserts the budget unless its queue is not (or no longer) in the farm: then writes nothing. */
+  createBudget(budget: Budget): Promise<'created' | 'no-queue'>;
+  getBudget(farmId: string, budgetId: string): Promise<Budget | undefined>;
+  /** Budgets of a farm in creation order, filtered by the store (never after paging). */
+  listBudgets(farmId: string, page: PageRequest, filter: BudgetFilter): Promise<Page<Budget>>;
+  /** Replaces the budget's row (the caller has read and merged it); false when it is gone. */
+  putBudget(budget: Budget): Promise<boolean>;
+  deleteBudget(farmId: string, budgetId: string): Promise<'deleted' | 'not-found'>;
 
   getJob(farmId: string, queueId: string, jobId: string): Promise<Job | undefined>;
   /** Jobs of a queue in creation order. */
@@ -243,8 +262,8 @@ export interface DeletionStore {
   /** Retention: every farm's sessions that ended before `endedBeforeMs` (running ones are kept). */
   deleteSessionsEndedBefore(endedBeforeMs: number): Promise<DeletedSessions>;
   /**
-   * Deletes the farm (with its queues, fleets, jobs and sessions), or the queue or fleet with
-   * every session naming it; undefined when there is no such resource.
+   * Deletes the farm (with its queues, fleets, budgets, jobs and sessions), or the queue (with
+   * its budgets) or fleet with every session naming it; undefined when there is no such resource.
    */
   deleteWithSessions(resource: ResourceWithSessions): Promise<DeletedSessions | undefined>;
   /**

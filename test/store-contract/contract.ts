@@ -5,6 +5,7 @@
 import { after, before, describe } from 'node:test';
 import type { Store } from '../../src/store/store.js';
 import { aggregationContract } from './aggregations.js';
+import { budgetContract, budgetUsageContract } from './budgets.js';
 import { farmSlotContract } from './farm-slots.js';
 import { deletionContract, writtenFromMemory, writtenStaged } from './deletions.js';
 import { exportContract } from './export.js';
@@ -32,11 +33,13 @@ export function storeContract(engine: ContractEngine): void {
     });
     const current = () => store!;
     resourceContract(current);
+    budgetContract(current);
     ingestContract(current, stageAndCommit, 'staged');
     ingestContract(current, writeFromMemory, 'in memory');
     exportContract(current);
     aggregationContract(current);
     farmSlotContract(current);
+    budgetUsageContract(current);
     deletionContract(current, writtenStaged, 'staged');
     deletionContract(current, writtenFromMemory, 'in memory');
   });

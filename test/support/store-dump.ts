@@ -31,7 +31,8 @@ export async function dumpStore(store: Store) {
     const jobs = [];
     for (const q of queues) jobs.push(...(await all((p) => store.listJobs(farm.farmId, q.queueId, p))).map(({ createdAt: _c, updatedAt: _u, ...job }) => job));
     const sessions = (await all<Session>((p) => store.exportSessions(farm.farmId, p))).map(({ updatedAt: _u, ...s }) => s).sort(by((s) => s.sessionId));
-    perFarm.push({ farm, queues, fleets, jobs: jobs.sort(by((j) => j.jobId)), sessions });
+    const budgets = (await all((p) => store.listBudgets(farm.farmId, p, { nowMs: Date.now() }))).sort(by((b) => b.budgetId));
+    perFarm.push({ farm, queues, fleets, budgets, jobs: jobs.sort(by((j) => j.jobId)), sessions });
   }
   return perFarm;
 }

@@ -25,6 +25,9 @@ import { batchSweeper } from './batch-sweeper.js';
 import { exportSessions, getSession, listSessions } from './session-reads.js';
 
 
+/** sumCost's bound on rows (it sums them): a budget's query has one bucket and one queue. */
+const COST_SUM_MAX_ROWS = 1_000_000;
+
 /** ClickHouse's code for a query past max_execution_time. */
 const TIMEOUT_EXCEEDED = 159;
 
@@ -108,6 +111,19 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
       const names = missingRatesOutput(await shards.query(`${missing.sql}\nFORMAT JSONEachRow`, { settings: missing.settings }));
       const record = await finish(id, 'COMPLETED', missingRates(names), result.rows);
       return { record, rows: record.status === 'COMPLETED' ? result.rows : [], stored: Promise.resolve() };
+    },
+
+    async sumCost(q, timeoutMs) {
+      const fleets = { customerManaged: await customerManagedFleets(q.farmId) };
+      const limits = { maxRows: COST_SUM_MAX_ROWS };
+      const statement = aggregationSql(q, tables, await snapshotNow(), limits, fleets);
+      const output = await shards.query(`${statement.sql}\nFORMAT JSONEachRow`, {
+        settings: { ...statement.settings, max_execution_time: Math.ceil(timeoutMs / 1000) + 1, timeout_overflow_mode: 'throw' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const result = aggregationOutput(output, q, limits);
+      if (result.kind === 'too-many') throw new Error(tooManyRows(COST_SUM_MAX_ROWS));
+      return result.rows.reduce((sum, r) => sum + r.costUsd.sum, 0);
     },
 
     health: shardsHealth(state, shards),

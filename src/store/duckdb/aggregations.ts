@@ -62,6 +62,9 @@ function toRows(c: Columns): AggregationRow[] {
  * The aggregation store, a wait for the results still being stored (the engine must not close
  * under them), and a way to drop the stored rows read into memory (a pseudonym replaced a user ID in them).
  */
+/** sumCost's bound on rows (it sums them): far above what a budget's one bucket and one queue make. */
+export const COST_SUM_MAX_ROWS = 1_000_000;
+
 export type DuckDbAggregations = AggregationStore & { allStored(): Promise<void>; dropCachedRows(): void };
 
 export function duckDbAggregations(db: Database, trace?: (line: string) => void): DuckDbAggregations {
@@ -151,6 +154,19 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
         }
       } finally {
         if (!closeLater) conn.close();
+      }
+    },
+
+    async sumCost(q, timeoutMs) {
+      // A budget's query has one bucket and one queue: its rows are few, any limit above them does.
+      const conn = await db.lease();
+      try {
+        const outcome = await runBounded(conn, `cost of ${q.resourceIds.join(',')}`, q, { maxRows: COST_SUM_MAX_ROWS, timeoutMs }, trace);
+        if (outcome.kind === 'timed-out') throw new Error(timedOut(timeoutMs));
+        if (outcome.kind === 'too-many') throw new Error(tooManyRows(COST_SUM_MAX_ROWS, outcome.rows));
+        return (outcome.rows.cost_sum ?? []).reduce<number>((sum, c) => sum + Number(c ?? 0), 0);
+      } finally {
+        conn.close();
       }
     },
 

@@ -86,6 +86,11 @@ async function keyResultRows(db: Database, addColumn: boolean): Promise<void> {
   });
 }
 
+/**
+ * Steps for what an older file has in another form. A table new to the schema (budgets) needs
+ * none: SCHEMA's CREATE TABLE IF NOT EXISTS, run at every writable open, adds it empty; a
+ * read-only open of a file without it is refused by requireCurrentSchema.
+ */
 export async function migrate(db: Database, log: (message: string) => void = () => undefined): Promise<void> {
   const resultTables = (await db.all(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'`))
     .map((t) => t.table_name as string)

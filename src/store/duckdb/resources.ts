@@ -1,4 +1,4 @@
-// Farms, queues, fleets, jobs and sessions on DuckDB: small reads of committed data, and
+// Farms, queues, fleets, budgets, jobs and sessions on DuckDB: small reads of committed data, and
 // writes each committed on its own (database.ts). Lists page by keyset on (creation or
 // start time, ID), so a page boundary stays put while other rows are added.
 import type { DuckDBValue } from '@duckdb/node-api';
@@ -6,7 +6,7 @@ import type { Farm, Fleet, Queue } from '../../domain/resources.js';
 import type { DeleteOutcome, Page, PageRequest, ResourceStore } from '../store.js';
 import type { Database, Row } from './database.js';
 import { toSession } from './session-columns.js';
-import { toFarm, toFleet, toJob, toQueue } from '../rows.js';
+import { budgetsReadAt, budgetValues, toBudget, toFarm, toFleet, toJob, toQueue } from '../rows.js';
 
 // farmtally schedules nothing and creates fleets at once: every queue is IDLE and every fleet
 // ACTIVE. Reading them through these views makes status a column like any other, so the
@@ -57,17 +57,26 @@ async function page<T>(
   return { items: kept.map(convert), nextAfter: more && last ? `${last[orderColumn]}:${last[idColumn]}` : undefined };
 }
 
-async function deleteUnlessUsed(db: Database, table: string, idColumn: string, farmId: string, id: string, extra: string[] = []): Promise<DeleteOutcome> {
+/** Deletes the row unless a session names it, and first what `extra` deletes with it (statements and their parameters). */
+async function deleteUnlessUsed(db: Database, table: string, idColumn: string, farmId: string, id: string, extra: [string, DuckDBValue[]][] = []): Promise<DeleteOutcome> {
   return db.transaction(async (tx) => {
     const found = await tx.one(`SELECT 1 AS x FROM ${table} WHERE farm_id = $1 AND ${idColumn} = $2`, [farmId, id]);
     if (!found) return 'not-found';
     const used = await tx.one(`SELECT 1 AS x FROM sessions WHERE farm_id = $1 AND ${idColumn} = $2 LIMIT 1`, [farmId, id]);
     if (used) return 'has-sessions';
-    for (const statement of extra) await tx.run(statement, [farmId]);
+    for (const [statement, params] of extra) await tx.run(statement, params);
     await tx.run(`DELETE FROM ${table} WHERE farm_id = $1 AND ${idColumn} = $2`, [farmId, id]);
     return 'deleted';
   });
 }
+
+/**
+ * Every column of the budget but its key and creation, from budgetValues' parameters (its
+ * creation, which never changes, is matched, so that every parameter is used).
+ */
+const BUDGET_UPDATE = `UPDATE budgets SET display_name = $3, description = $4, queue_id = $5, approximate_dollar_limit = $6, actions = $7,
+  starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15
+  WHERE farm_id = $1 AND budget_id = $2 AND created_at = $12 AND created_by = $13`;
 
 const auditValues = (a: Farm | Queue | Fleet): DuckDBValue[] => [a.createdAt, a.createdBy, a.updatedAt ?? null, a.updatedBy ?? null];
 
@@ -116,9 +125,7 @@ export function duckDbResources(db: Database): ResourceStore & { forgetFarm(farm
       forget(farmId);
       try {
         return await deleteUnlessUsed(db, 'farms', 'farm_id', farmId, farmId, [
-          `DELETE FROM queues WHERE farm_id = $1`,
-          `DELETE FROM fleets WHERE farm_id = $1`,
-          `DELETE FROM jobs WHERE farm_id = $1`,
+          ...['budgets', 'queues', 'fleets', 'jobs'].map((t): [string, DuckDBValue[]] => [`DELETE FROM ${t} WHERE farm_id = $1`, [farmId]]),
         ]);
       } finally {
         forget(farmId);
@@ -135,7 +142,7 @@ export function duckDbResources(db: Database): ResourceStore & { forgetFarm(farm
       return r && toQueue(r);
     },
     listQueues: (farmId, req, filter = {}) => page(db, QUEUES, { farm_id: farmId, status: filter.status }, 'created_at', 'queue_id', req, toQueue),
-    deleteQueue: (farmId, queueId) => deleteUnlessUsed(db, 'queues', 'queue_id', farmId, queueId),
+    deleteQueue: (farmId, queueId) => deleteUnlessUsed(db, 'queues', 'queue_id', farmId, queueId, [[`DELETE FROM budgets WHERE farm_id = $1 AND queue_id = $2`, [farmId, queueId]]]),
 
     async createFleet(f) {
       await db.run(`INSERT INTO fleets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
@@ -149,6 +156,32 @@ export function duckDbResources(db: Database): ResourceStore & { forgetFarm(farm
     listFleets: (farmId, req, filter = {}) =>
       page(db, FLEETS, { farm_id: farmId, display_name: filter.displayName, status: filter.status }, 'created_at', 'fleet_id', req, toFleet),
     deleteFleet: (farmId, fleetId) => deleteUnlessUsed(db, 'fleets', 'fleet_id', farmId, fleetId),
+
+    createBudget: (b) =>
+      db.transaction(async (tx) => {
+        // In the transaction that inserts it: a queue deleted meanwhile is seen either way round.
+        if (!(await tx.one(`SELECT 1 AS x FROM queues WHERE farm_id = $1 AND queue_id = $2`, [b.farmId, b.queueId]))) return 'no-queue';
+        await tx.run(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, budgetValues(b) as DuckDBValue[]);
+        return 'created';
+      }),
+    getBudget: async (farmId, budgetId) => {
+      const r = await db.one(`SELECT * FROM budgets WHERE farm_id = $1 AND budget_id = $2`, [farmId, budgetId]);
+      return r && toBudget(r);
+    },
+    listBudgets: (farmId, req, filter) =>
+      page(db, budgetsReadAt(filter.nowMs), { farm_id: farmId, read_status: filter.status }, 'created_at', 'budget_id', req, toBudget),
+    putBudget: (b) =>
+      db.transaction(async (tx) => {
+        if (!(await tx.one(`SELECT 1 AS x FROM budgets WHERE farm_id = $1 AND budget_id = $2`, [b.farmId, b.budgetId]))) return false;
+        await tx.run(BUDGET_UPDATE, budgetValues(b) as DuckDBValue[]);
+        return true;
+      }),
+    deleteBudget: (farmId, budgetId) =>
+      db.transaction(async (tx) => {
+        if (!(await tx.one(`SELECT 1 AS x FROM budgets WHERE farm_id = $1 AND budget_id = $2`, [farmId, budgetId]))) return 'not-found';
+        await tx.run(`DELETE FROM budgets WHERE farm_id = $1 AND budget_id = $2`, [farmId, budgetId]);
+        return 'deleted';
+      }),
 
     getJob: async (farmId, queueId, jobId) => {
       const r = await db.one(`SELECT * FROM jobs WHERE farm_id = $1 AND queue_id = $2 AND job_id = $3`, [farmId, queueId, jobId]);

@@ -1,4 +1,4 @@
-// Farms, queues, fleets and jobs in the PostgreSQL state, with the DuckDB store's meaning:
+// Farms, queues, fleets, budgets and jobs in the PostgreSQL state, with the DuckDB store's meaning:
 // lists in creation order by keyset pages on (created_at, ID), their filters in the query,
 // and a queue, fleet or farm deleted only while no session names it. Sessions live in
 // ClickHouse; how many name each queue and fleet is kept here (resource_sessions) by the
@@ -12,7 +12,7 @@
 import type { Farm, Fleet, Job, Queue } from '../../domain/resources.js';
 import { MissingParentsError, type DeleteOutcome, type Page, type PageRequest, type ResourceStore } from '../store.js';
 import type { PgDatabase, Row, Sql } from './connection.js';
-import { toFarm, toFleet, toJob, toQueue } from '../rows.js';
+import { budgetsReadAt, budgetValues, toBudget, toFarm, toFleet, toJob, toQueue } from '../rows.js';
 
 /** A change in how many sessions name a queue or fleet. */
 export interface SessionCountDelta {
@@ -131,6 +131,7 @@ export function postgresResources(db: PgDatabase): StateResources {
         await tx.query(`SELECT 1 FROM queues WHERE farm_id = $1 ORDER BY queue_id FOR UPDATE`, [farmId]);
         await tx.query(`SELECT 1 FROM fleets WHERE farm_id = $1 ORDER BY fleet_id FOR UPDATE`, [farmId]);
         if (await hasSessions(tx, farmId)) return 'has-sessions';
+        // Budgets go with their queues (ON DELETE CASCADE).
         for (const table of ['jobs', 'resource_sessions', 'queues', 'fleets', 'farms']) await tx.query(`DELETE FROM ${table} WHERE farm_id = $1`, [farmId]);
         return 'deleted';
       }),
@@ -159,6 +160,36 @@ export function postgresResources(db: PgDatabase): StateResources {
     listFleets: (farmId, req, filter = {}) =>
       page(db, FLEETS, { farm_id: farmId, display_name: filter.displayName, status: filter.status }, 'fleet_id', req, toFleet),
     deleteFleet: (farmId, fleetId) => deleteChild(db, 'fleet', farmId, fleetId),
+
+    async createBudget(b) {
+      // The queue row is locked against its deletion until the insert commits (the foreign key
+      // does this too, but answering 'no-queue' needs to know it is there).
+      return db.transaction(async (tx) => {
+        const queue = await tx.query(`SELECT 1 FROM queues WHERE farm_id = $1 AND queue_id = $2 FOR KEY SHARE`, [b.farmId, b.queueId]);
+        if (!queue.length) return 'no-queue';
+        await tx.query(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, budgetValues(b));
+        return 'created';
+      });
+    },
+    async getBudget(farmId, budgetId) {
+      const r = await db.one(`SELECT * FROM budgets WHERE farm_id = $1 AND budget_id = $2`, [farmId, budgetId]);
+      return r && toBudget(r);
+    },
+    listBudgets: (farmId, req, filter) => page(db, budgetsReadAt(filter.nowMs), { farm_id: farmId, read_status: filter.status }, 'budget_id', req, toBudget),
+    async putBudget(b) {
+      // Every column but the key and creation; the creation, which never changes, is matched so that every parameter is used.
+      const updated = await db.query(
+        `UPDATE budgets SET display_name = $3, description = $4, queue_id = $5, approximate_dollar_limit = $6, actions = $7,
+           starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15
+         WHERE farm_id = $1 AND budget_id = $2 AND created_at = $12 AND created_by = $13 RETURNING 1`,
+        budgetValues(b),
+      );
+      return updated.length > 0;
+    },
+    async deleteBudget(farmId, budgetId) {
+      const deleted = await db.query(`DELETE FROM budgets WHERE farm_id = $1 AND budget_id = $2 RETURNING 1`, [farmId, budgetId]);
+      return deleted.length ? 'deleted' : 'not-found';
+    },
 
     async getJob(farmId, queueId, jobId) {
       const r = await db.one(`SELECT * FROM jobs WHERE farm_id = $1 AND queue_id = $2 AND job_id = $3`, [farmId, queueId, jobId]);

@@ -8,6 +8,8 @@
 //
 // - farms, queues, fleets: as the API writes them; `tags` and `details` are JSON text,
 //   returned exactly as given. Lists page by keyset on (created_at, id), hence the indexes.
+// - budgets: as the API writes them (`actions`, `tags` JSON text); each references its queue,
+//   so deleting the queue (or the farm, which deletes its queues) deletes its budgets.
 // - jobs: written by the cluster ingest (putJobs), one per farm and job ID.
 // - resource_sessions: how many sessions name each queue and fleet, kept by the ingest and
 //   by deletions in the transaction that publishes their change; DeleteQueue, DeleteFleet and
@@ -103,6 +105,21 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE batches ADD CONSTRAINT batches_state_check CHECK (state IN ('writing', 'published', 'abandoned', 'removed'))`,
       `DROP INDEX batches_unpublished`,
       `CREATE INDEX batches_unpublished ON batches (batch_seq) WHERE state IN ('writing', 'abandoned')`,
+    ],
+  },
+  {
+    version: 3,
+    what: 'budgets, each on one queue of its farm (deleted with the queue)',
+    statements: [
+      `CREATE TABLE budgets (
+         farm_id text NOT NULL, budget_id text NOT NULL, display_name text NOT NULL, description text,
+         queue_id text NOT NULL, approximate_dollar_limit double precision NOT NULL, actions text NOT NULL,
+         starts_at bigint NOT NULL, ends_at bigint NOT NULL, status text NOT NULL CHECK (status IN ('ACTIVE', 'INACTIVE')), tags text,
+         created_at bigint NOT NULL, created_by text NOT NULL, updated_at bigint, updated_by text,
+         PRIMARY KEY (farm_id, budget_id),
+         FOREIGN KEY (farm_id, queue_id) REFERENCES queues ON DELETE CASCADE)`,
+      `CREATE INDEX budgets_by_creation ON budgets (farm_id, created_at, budget_id)`,
+      `CREATE INDEX budgets_by_queue ON budgets (farm_id, queue_id)`,
     ],
   },
 ];

@@ -1,0 +1,160 @@
+// The contract's budgets: read back as written, listed in creation order by keyset pages and
+// filtered by the status a caller reads at a given instant, replaced and deleted, refused on
+// a queue not in the farm, and deleted with their queue or farm. With a whole store: a
+// budget's usage (sumCost) is the SUM an aggregation of the same queue and window answers.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { budgetStatusAt, newId, type Budget } from '../../src/domain/resources.js';
+import { UTC_ZONE } from '../../src/domain/timezone.js';
+import { aggregationQuery } from '../../src/operations/statistics/aggregation-query.js';
+import type { Store } from '../../src/store/store.js';
+import { generateFarm, referenceAggregate } from '../reference/aggregate-reference.js';
+import { storeGeneratedFarm } from './aggregations.js';
+import { begin, farm, queue, tick } from './fixtures.js';
+import type { ResourceContractStore } from './resources.js';
+
+const DAY = 86_400_000;
+
+export function budget(farmId: string, queueId: string, overrides: Partial<Budget> = {}): Budget {
+  const startsAt = Date.UTC(2026, 0, 1);
+  return {
+    farmId, budgetId: newId('budget'), displayName: 'b', queueId, approximateDollarLimit: 100, actions: [],
+    startsAt, endsAt: startsAt + 30 * DAY, status: 'ACTIVE', createdAt: tick(), createdBy: 'contract', ...overrides,
+  };
+}
+
+const defined = <T extends object>(value: T | undefined) => value && Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+
+async function farmWithQueue(store: ResourceContractStore) {
+  const f = farm();
+  await store.createFarm(f);
+  const q = queue(f.farmId);
+  await store.createQueue(q);
+  return { farmId: f.farmId, queueId: q.queueId };
+}
+
+export function budgetContract(store: () => ResourceContractStore): void {
+  describe('budgets', () => {
+    test('a budget reads back as written, every member; only in its farm', async () => {
+      const { farmId, queueId } = await farmWithQueue(store());
+      const b = budget(farmId, queueId, {
+        description: 'shots 10-40', tags: { show: 'x' },
+        actions: [{ type: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', thresholdPercentage: 80, description: 'soft' }, { type: 'STOP_SCHEDULING_AND_CANCEL_TASKS', thresholdPercentage: 100 }],
+      });
+      assert.equal(await store().createBudget(b), 'created');
+      assert.deepEqual(defined(await store().getBudget(farmId, b.budgetId)), b);
+      assert.equal(await store().getBudget(farm().farmId, b.budgetId), undefined);
+    });
+
+    test('a budget on a queue not in the farm is not created', async () => {
+      const { farmId } = await farmWithQueue(store());
+      const other = await farmWithQueue(store());
+      const b = budget(farmId, other.queueId);
+      assert.equal(await store().createBudget(b), 'no-queue');
+      assert.equal(await store().getBudget(farmId, b.budgetId), undefined);
+    });
+
+    test('putBudget replaces the budget; deleteBudget deletes it once', async () => {
+      const { farmId, queueId } = await farmWithQueue(store());
+      const b = budget(farmId, queueId);
+      await store().createBudget(b);
+      const changed: Budget = {
+        ...b, displayName: 'renamed', description: 'd', approximateDollarLimit: 12.5, status: 'INACTIVE', startsAt: b.startsAt + DAY, endsAt: b.endsAt + DAY,
+        actions: [{ type: 'STOP_SCHEDULING_AND_CANCEL_TASKS', thresholdPercentage: 50 }], updatedAt: b.createdAt + 5, updatedBy: 'someone',
+      };
+      assert.equal(await store().putBudget(changed), true);
+      assert.deepEqual(defined(await store().getBudget(farmId, b.budgetId)), changed);
+      assert.equal(await store().deleteBudget(farmId, b.budgetId), 'deleted');
+      assert.equal(await store().getBudget(farmId, b.budgetId), undefined);
+      assert.equal(await store().deleteBudget(farmId, b.budgetId), 'not-found');
+      assert.equal(await store().putBudget(changed), false, 'a deleted budget is not written again');
+    });
+
+    test('budgets list in creation order by keyset pages, filtered by the status read at nowMs', async () => {
+      const { farmId, queueId } = await farmWithQueue(store());
+      const start = Date.UTC(2026, 0, 1);
+      const now = start + 10 * DAY;
+      const budgets = [
+        budget(farmId, queueId, { displayName: 'running' }),
+        budget(farmId, queueId, { displayName: 'set inactive', status: 'INACTIVE' }),
+        budget(farmId, queueId, { displayName: 'ended', startsAt: start - 30 * DAY, endsAt: now }),
+        budget(farmId, queueId, { displayName: 'not begun', startsAt: now + 1, endsAt: now + DAY }),
+        budget(farmId, queueId, { displayName: 'begins now', startsAt: now, endsAt: now + DAY }),
+      ];
+      for (const b of budgets) await store().createBudget(b);
+      const all: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await store().listBudgets(farmId, { limit: 2, after }, { nowMs: now });
+        assert.ok(page.items.length <= 2);
+        all.push(...page.items.map((b) => b.displayName));
+        after = page.nextAfter;
+      } while (after !== undefined);
+      assert.deepEqual(all, budgets.map((b) => b.displayName));
+      for (const status of ['ACTIVE', 'INACTIVE'] as const) {
+        const listed = (await store().listBudgets(farmId, { limit: 100 }, { status, nowMs: now })).items.map((b) => b.displayName);
+        assert.deepEqual(listed, budgets.filter((b) => budgetStatusAt(b, now) === status).map((b) => b.displayName), status);
+      }
+      assert.deepEqual((await store().listBudgets(farmId, { limit: 100 }, { status: 'ACTIVE', nowMs: now })).items.map((b) => b.displayName), ['running', 'begins now']);
+    });
+
+    test('deleting a queue deletes the budgets that track it; deleting the farm deletes the rest', async () => {
+      const { farmId, queueId } = await farmWithQueue(store());
+      const other = queue(farmId);
+      await store().createQueue(other);
+      const onQueue = budget(farmId, queueId);
+      const onOther = budget(farmId, other.queueId);
+      await store().createBudget(onQueue);
+      await store().createBudget(onOther);
+      assert.equal(await store().deleteQueue(farmId, queueId), 'deleted');
+      assert.equal(await store().getBudget(farmId, onQueue.budgetId), undefined);
+      assert.ok(await store().getBudget(farmId, onOther.budgetId));
+      assert.equal(await store().deleteFarm(farmId), 'deleted');
+      assert.equal(await store().getBudget(farmId, onOther.budgetId), undefined);
+      assert.deepEqual((await store().listBudgets(farmId, { limit: 10 }, { nowMs: Date.now() })).items, []);
+    });
+  });
+}
+
+export function budgetUsageContract(store: () => Store): void {
+  describe('budget usage', () => {
+    const generated = generateFarm(9202, { sessions: 150 });
+    before(async () => storeGeneratedFarm(store(), generated));
+
+    test("sumCost is the cost SUM of the aggregation of the same queue and window, and the reference's", async () => {
+      const queueId = generated.queues[0]!.queueId;
+      const [startMs, endMs] = [generated.spanStartMs + 2 * DAY, generated.asOfMs];
+      const query = aggregationQuery({
+        farm: { farmId: generated.farmId, costScaleFactor: generated.costScaleFactor },
+        resourceKind: 'queue', resourceIds: [queueId], startMs, endMs, zone: UTC_ZONE, groupBy: ['QUEUE_ID'], asOfMs: generated.asOfMs, rateCard: generated.rateCard,
+      });
+      const sum = await store().sumCost(query, 60_000);
+      const aggregationId = newId('');
+      await begin(store(), { aggregationId, farmId: generated.farmId, groupBy: ['QUEUE_ID'], statistics: ['SUM'], createdAt: tick(), expiresAt: tick() + 3_600_000 });
+      const outcome = await store().runAggregation(aggregationId, query, { maxRows: 1000, timeoutMs: 60_000 }).finally(() => store().releaseFarmSlot(generated.farmId, aggregationId));
+      const aggregated = outcome.rows.reduce((s, r) => s + r.costUsd.sum, 0);
+      const reference = referenceAggregate(generated.sessions, generated.rateCard, generated.costScaleFactor, {
+        startMs, endMs, groupBy: ['QUEUE_ID'], statistics: ['SUM'], asOfMs: generated.asOfMs, queueIds: [queueId],
+      }).rows.reduce((s, r) => s + r.costInUsd.sum!, 0);
+      assert.ok(sum > 0, 'the queue has costed usage in the window');
+      assert.ok(Math.abs(sum - aggregated) <= 1e-9 * Math.max(1, aggregated), `${sum} vs ${aggregated}`);
+      assert.ok(Math.abs(sum - reference) <= 1e-9 * Math.max(1, reference), `${sum} vs reference ${reference}`);
+    });
+
+    test('deleting a queue with its sessions deletes its budgets; the farm with its sessions, all of them', async () => {
+      const f = farm();
+      await store().createFarm(f);
+      const [q1, q2] = [queue(f.farmId), queue(f.farmId)];
+      await store().createQueue(q1);
+      await store().createQueue(q2);
+      const [b1, b2] = [budget(f.farmId, q1.queueId), budget(f.farmId, q2.queueId)];
+      await store().createBudget(b1);
+      await store().createBudget(b2);
+      assert.ok(await store().deleteWithSessions({ kind: 'queue', farmId: f.farmId, id: q1.queueId }));
+      assert.equal(await store().getBudget(f.farmId, b1.budgetId), undefined);
+      assert.ok(await store().getBudget(f.farmId, b2.budgetId));
+      assert.ok(await store().deleteWithSessions({ kind: 'farm', farmId: f.farmId }));
+      assert.equal(await store().getBudget(f.farmId, b2.budgetId), undefined);
+    });
+  });
+}
