@@ -5,6 +5,7 @@ import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { statsCsv } from '../domain/stats-export.js';
 import { listFarms, listFleets, listQueues, makeClient, pageSizeFor, runAggregation, type Keys, type Named, type Progress } from './api.js';
+import { Breadcrumb, groupingText, viewedResource } from './breadcrumb.js';
 import { Legend, seriesColors, StackedChart } from './chart.js';
 import { Controls, FieldError } from './controls.js';
 import { describeError, type Problem } from './errors.js';
@@ -94,6 +95,12 @@ function progressText(run: RunState): string {
     case 'failed':
       return 'The query did not run: see the message beside the control at fault.';
   }
+}
+
+/** "Cost (USD) by queue", and for one queue or fleet alone its name: "Cost (USD) of queue Lighting by job". */
+function resultsTitle({ query, names }: Shown): string {
+  const resource = viewedResource(query, names);
+  return `${MEASURE_TITLE[query.measure]}${resource ? ` of ${resource.what} ${resource.name}` : ''} ${groupingText(query.groupBy)}`;
 }
 
 export function App({ settings }: { settings: ExplorerSettings }) {
@@ -307,9 +314,26 @@ export function App({ settings }: { settings: ExplorerSettings }) {
 
   function drill(group: Group): void {
     if (!shown || !group.drill) return;
-    const q: Query = { ...shown.query, kind: group.drill.kind, ids: [group.drill.id], groupBy: [drillBy] };
+    // The view drilled from goes in the URL: the breadcrumb's way back, in a shared link too.
+    const q: Query = { ...shown.query, kind: group.drill.kind, ids: [group.drill.id], groupBy: [drillBy], from: queryToSearch(shown.query).slice(1) };
     setDraft(q);
     void execute(q, 'push');
+  }
+
+  function goTo(q: Query): void {
+    setDraft(q);
+    setCustomPicked(false);
+    void execute(q, 'push');
+  }
+
+  /**
+   * Run from the form: the path drilled (`from`) is kept while the form still shows the queue
+   * or fleet drilled into (another grouping or range of it is still "Lighting"); picking
+   * other queues or fleets leaves the path.
+   */
+  function runDraft(): void {
+    const same = !!shown && shown.query.from === draft.from && shown.query.kind === draft.kind && shown.query.ids.join() === draft.ids.join();
+    void execute(same ? draft : { ...draft, from: undefined }, 'push');
   }
 
   const zone = useMemo(() => (shown ? zoneOf(shown.query.tz) : undefined), [shown?.query.tz]);
@@ -355,7 +379,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
         </main>
       ) : (
         <main class="layout">
-          <form class="controls" aria-label="Query" onSubmit={(e) => { e.preventDefault(); void execute(draft, 'push'); }} noValidate>
+          <form class="controls" aria-label="Query" onSubmit={(e) => { e.preventDefault(); runDraft(); }} noValidate>
             <Controls
               query={draft} farms={farms ?? []} queues={lists.farm === draft.farm ? lists.queues : []} fleets={lists.farm === draft.farm ? lists.fleets : []}
               strict={settings.strict} preset={preset} errors={errors} running={isRunning}
@@ -384,9 +408,8 @@ export function App({ settings }: { settings: ExplorerSettings }) {
             {shown && zone && (
               <>
                 <div class="results-head">
-                  <h2>
-                    {MEASURE_TITLE[shown.query.measure]} by {shown.query.groupBy.map((g) => FIELD_TITLE[g]?.toLowerCase()).join(', then ')}
-                  </h2>
+                  <Breadcrumb query={shown.query} names={shown.names} onGo={goTo} />
+                  <h2>{resultsTitle(shown)}</h2>
                   <p class="muted">
                     {shown.query.start} to {shown.query.end} ({shown.query.tz}), {shown.query.period ? shown.query.period.toLowerCase() : 'one bucket'}: {' '}
                     <strong data-testid="grand-total">{formatMeasure(shown.query.measure === 'cost' ? shown.results.totals.cost : shown.results.totals.runtime / 3600, shown.query.measure)}</strong>
