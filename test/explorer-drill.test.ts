@@ -1,6 +1,8 @@
 // Drilling down keeps its place, in Chromium at 1440x900 against a demo farm: a drilled view
 // shows its path as a breadcrumb ("All queues › Lighting › by job") whose first step returns
-// to the view drilled from (its URL and legend), and its heading names the queue.
+// to the view drilled from (its URL and legend), its heading names the queue, and a view of
+// many small groups (a year of a queue's jobs) is a ranked bar of the top groups and "Others"
+// rather than a time stack that is mostly grey, with a way back to the time stack.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -96,6 +98,36 @@ describe('drilling down keeps its place, in Chromium', { skip: gate.skip }, () =
     await runAndWait(page, () => page.goBack());
     assert.equal(page.url(), drilledUrl, 'Back returns to the drilled view');
     assert.equal((await page.locator('nav.breadcrumb').innerText()).replace(/\s+/g, ' ').trim(), `All queues › ${largest} › by job`);
+    assert.deepEqual(watch.problems(), []);
+    await page.context().close();
+  });
+
+  test('a year of a queue\'s jobs is a ranked bar of the top 20 and "Others", its values the table\'s; a toggle returns to the time stack', async () => {
+    const { page, watch } = await openPage();
+    await drillLargest(page);
+    const table = await tableByCost(page);
+    assert.ok(table.length > 30, `many jobs: ${table.length}`);
+    const ranked = page.locator('.ranked-bars');
+    assert.equal(await ranked.count(), 1, 'a view of many small groups is shown as a ranked bar');
+    const bars = await ranked.locator('.ranked-row').evaluateAll((rows) =>
+      rows.map((r: any) => ({ label: r.querySelector('.ranked-label').textContent, value: Number(r.dataset.value), shown: r.querySelector('.ranked-value').textContent })),
+    );
+    assert.equal(bars.length, 21, 'the top 20 groups, then "Others"');
+    assert.deepEqual(bars.slice(0, 20).map((b) => [b.label, b.value]), table.slice(0, 20).map((r) => [r.label, r.cost]), 'the bars are the table\'s top 20, with its totals');
+    const rest = table.slice(20);
+    assert.equal(bars[20]!.label, `Others (${rest.length} groups)`);
+    const restSum = rest.reduce((a, r) => a + r.cost, 0);
+    assert.ok(Math.abs(bars[20]!.value - restSum) <= 1e-9 * Math.max(1, restSum), `"Others" is the rest's sum: ${bars[20]!.value} against ${restSum}`);
+    assert.match(bars[20]!.shown, /^\$[\d,]+\.\d\d$/, '"Others" states its value');
+    assert.equal(await page.locator('.chart .u-over').count(), 0, 'no time stack beside it');
+
+    // The toggle: the time stack, with "Others" in its legend; and back.
+    await page.locator('button.view-toggle').click();
+    await page.locator('.chart .u-over').waitFor();
+    assert.equal(await ranked.count(), 0, 'the ranked bar gives way to the time stack');
+    assert.match((await legendOf(page)).at(-1) ?? '', /^Others \(\d+ groups\)$/);
+    await page.locator('button.view-toggle').click();
+    await ranked.waitFor();
     assert.deepEqual(watch.problems(), []);
     await page.context().close();
   });

@@ -15,7 +15,8 @@ import {
   type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
 } from './query.js';
 import { isNarrowScreen } from './screen.js';
-import { chartSeries, FIELD_TITLE, groupRows, namesOf, type Group, type Names, type Results } from './results.js';
+import { RankedBars } from './ranked-bars.js';
+import { chartSeries, FIELD_TITLE, groupRows, namesOf, OTHERS_KEY, othersDominate, type Group, type Names, type Results } from './results.js';
 import { SignIn, storedKeys, storeKeys } from './sign-in.js';
 import { GroupTable } from './table.js';
 
@@ -124,6 +125,8 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   const [shown, setShown] = useState<Shown | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [drillBy, setDrillBy] = useState('JOB_ID');
+  /** The chart the user picked for a run (its number): the ranked bar or the time stack; each run starts with the one its groups call for. */
+  const [viewPicked, setViewPicked] = useState<{ run: number; ranked: boolean } | null>(null);
   const running = useRef<AbortController | null>(null);
   const cache = useRef(new Map<string, Lists>());
   const drawnFor = useRef<Shown | null>(null);
@@ -346,6 +349,9 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   }, [shown?.results, zone]);
   useEffect(() => () => csvUrl && URL.revokeObjectURL(csvUrl), [csvUrl]);
 
+  const hasOthers = series.some((s) => s.key === OTHERS_KEY);
+  const ranked = shown && viewPicked?.run === shown.run ? viewPicked.ranked : othersDominate(series);
+
   function drawn(): void {
     if (drawnFor.current === shown) return;
     drawnFor.current = shown;
@@ -431,12 +437,23 @@ export function App({ settings }: { settings: ExplorerSettings }) {
                   <p class="empty">No usage in this range: no session records overlap it.</p>
                 ) : (
                   <>
-                    <Legend series={series} colors={colors} hidden={hidden} measure={shown.query.measure} onToggle={toggle} />
-                    <StackedChart
-                      key={shown.run}
-                      results={shown.results} series={series} colors={colors} measure={shown.query.measure} zone={zone} period={shown.query.period}
-                      hidden={hidden} onToggle={toggle} onDrill={drill} onDrawn={drawn}
-                    />
+                    {hasOthers && (
+                      <button type="button" class="view-toggle" onClick={() => setViewPicked({ run: shown.run, ranked: !ranked })}>
+                        {ranked ? 'Show over time (stacked)' : `Show the top groups ranked`}
+                      </button>
+                    )}
+                    {ranked ? (
+                      <RankedBars results={shown.results} measure={shown.query.measure} colors={colors} onDrill={drill} onDrawn={drawn} />
+                    ) : (
+                      <>
+                        <Legend series={series} colors={colors} hidden={hidden} measure={shown.query.measure} onToggle={toggle} />
+                        <StackedChart
+                          key={shown.run}
+                          results={shown.results} series={series} colors={colors} measure={shown.query.measure} zone={zone} period={shown.query.period}
+                          hidden={hidden} onToggle={toggle} onDrill={drill} onDrawn={drawn}
+                        />
+                      </>
+                    )}
                     <GroupTable key={shown.run} results={shown.results} stats={shown.query.stats} measure={shown.query.measure} zone={zone} period={shown.query.period} onDrill={drill} />
                   </>
                 )}
