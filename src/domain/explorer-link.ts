@@ -10,6 +10,8 @@
 //   groupBy   group-by fields, comma-separated, in order
 //   stats     statistics, comma-separated
 //   measure   what the chart shows: cost or runtime
+//   from      written by the page only (src/web/query.ts): the view a drilled view came
+//             from, its own query string encoded, the breadcrumb's way back
 // The page reads it back with URLSearchParams (src/web/query.ts queryFromUrl).
 
 export interface ExplorerLink {

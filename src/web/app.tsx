@@ -5,6 +5,7 @@ import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { statsCsv } from '../domain/stats-export.js';
 import { listFarms, listFleets, listQueues, makeClient, pageSizeFor, runAggregation, type Keys, type Named, type Progress } from './api.js';
+import { Breadcrumb, groupingText, viewedResource } from './breadcrumb.js';
 import { Legend, seriesColors, StackedChart } from './chart.js';
 import { Controls, FieldError } from './controls.js';
 import { describeError, type Problem } from './errors.js';
@@ -14,7 +15,8 @@ import {
   type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
 } from './query.js';
 import { isNarrowScreen } from './screen.js';
-import { chartSeries, FIELD_TITLE, groupRows, namesOf, type Group, type Names, type Results } from './results.js';
+import { RankedBars } from './ranked-bars.js';
+import { chartSeries, FIELD_TITLE, groupRows, namesOf, OTHERS_KEY, othersDominate, type Group, type Names, type Results } from './results.js';
 import { SignIn, storedKeys, storeKeys } from './sign-in.js';
 import { GroupTable } from './table.js';
 
@@ -96,6 +98,12 @@ function progressText(run: RunState): string {
   }
 }
 
+/** "Cost (USD) by queue", and for one queue or fleet alone its name: "Cost (USD) of queue Lighting by job". */
+function resultsTitle({ query, names }: Shown): string {
+  const resource = viewedResource(query, names);
+  return `${MEASURE_TITLE[query.measure]}${resource ? ` of ${resource.what} ${resource.name}` : ''} ${groupingText(query.groupBy)}`;
+}
+
 export function App({ settings }: { settings: ExplorerSettings }) {
   const sigv4 = settings.auth === 'sigv4';
   const [keys, setKeys] = useState<Keys | undefined>(() => (sigv4 ? storedKeys() : undefined));
@@ -117,6 +125,8 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   const [shown, setShown] = useState<Shown | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [drillBy, setDrillBy] = useState('JOB_ID');
+  /** The chart the user picked for a run (its number): the ranked bar or the time stack; each run starts with the one its groups call for. */
+  const [viewPicked, setViewPicked] = useState<{ run: number; ranked: boolean } | null>(null);
   const running = useRef<AbortController | null>(null);
   const cache = useRef(new Map<string, Lists>());
   const drawnFor = useRef<Shown | null>(null);
@@ -307,9 +317,26 @@ export function App({ settings }: { settings: ExplorerSettings }) {
 
   function drill(group: Group): void {
     if (!shown || !group.drill) return;
-    const q: Query = { ...shown.query, kind: group.drill.kind, ids: [group.drill.id], groupBy: [drillBy] };
+    // The view drilled from goes in the URL: the breadcrumb's way back, in a shared link too.
+    const q: Query = { ...shown.query, kind: group.drill.kind, ids: [group.drill.id], groupBy: [drillBy], from: queryToSearch(shown.query).slice(1) };
     setDraft(q);
     void execute(q, 'push');
+  }
+
+  function goTo(q: Query): void {
+    setDraft(q);
+    setCustomPicked(false);
+    void execute(q, 'push');
+  }
+
+  /**
+   * Run from the form: the path drilled (`from`) is kept while the form still shows the queue
+   * or fleet drilled into (another grouping or range of it is still "Lighting"); picking
+   * other queues or fleets leaves the path.
+   */
+  function runDraft(): void {
+    const same = !!shown && shown.query.from === draft.from && shown.query.kind === draft.kind && shown.query.ids.join() === draft.ids.join();
+    void execute(same ? draft : { ...draft, from: undefined }, 'push');
   }
 
   const zone = useMemo(() => (shown ? zoneOf(shown.query.tz) : undefined), [shown?.query.tz]);
@@ -321,6 +348,9 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     return URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
   }, [shown?.results, zone]);
   useEffect(() => () => csvUrl && URL.revokeObjectURL(csvUrl), [csvUrl]);
+
+  const hasOthers = series.some((s) => s.key === OTHERS_KEY);
+  const ranked = shown && viewPicked?.run === shown.run ? viewPicked.ranked : othersDominate(series);
 
   function drawn(): void {
     if (drawnFor.current === shown) return;
@@ -355,7 +385,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
         </main>
       ) : (
         <main class="layout">
-          <form class="controls" aria-label="Query" onSubmit={(e) => { e.preventDefault(); void execute(draft, 'push'); }} noValidate>
+          <form class="controls" aria-label="Query" onSubmit={(e) => { e.preventDefault(); runDraft(); }} noValidate>
             <Controls
               query={draft} farms={farms ?? []} queues={lists.farm === draft.farm ? lists.queues : []} fleets={lists.farm === draft.farm ? lists.fleets : []}
               strict={settings.strict} preset={preset} errors={errors} running={isRunning}
@@ -384,9 +414,8 @@ export function App({ settings }: { settings: ExplorerSettings }) {
             {shown && zone && (
               <>
                 <div class="results-head">
-                  <h2>
-                    {MEASURE_TITLE[shown.query.measure]} by {shown.query.groupBy.map((g) => FIELD_TITLE[g]?.toLowerCase()).join(', then ')}
-                  </h2>
+                  <Breadcrumb query={shown.query} names={shown.names} onGo={goTo} />
+                  <h2>{resultsTitle(shown)}</h2>
                   <p class="muted">
                     {shown.query.start} to {shown.query.end} ({shown.query.tz}), {shown.query.period ? shown.query.period.toLowerCase() : 'one bucket'}: {' '}
                     <strong data-testid="grand-total">{formatMeasure(shown.query.measure === 'cost' ? shown.results.totals.cost : shown.results.totals.runtime / 3600, shown.query.measure)}</strong>
@@ -408,12 +437,23 @@ export function App({ settings }: { settings: ExplorerSettings }) {
                   <p class="empty">No usage in this range: no session records overlap it.</p>
                 ) : (
                   <>
-                    <Legend series={series} colors={colors} hidden={hidden} measure={shown.query.measure} onToggle={toggle} />
-                    <StackedChart
-                      key={shown.run}
-                      results={shown.results} series={series} colors={colors} measure={shown.query.measure} zone={zone} period={shown.query.period}
-                      hidden={hidden} onToggle={toggle} onDrill={drill} onDrawn={drawn}
-                    />
+                    {hasOthers && (
+                      <button type="button" class="view-toggle" onClick={() => setViewPicked({ run: shown.run, ranked: !ranked })}>
+                        {ranked ? 'Show over time (stacked)' : `Show the top groups ranked`}
+                      </button>
+                    )}
+                    {ranked ? (
+                      <RankedBars results={shown.results} measure={shown.query.measure} colors={colors} onDrill={drill} onDrawn={drawn} />
+                    ) : (
+                      <>
+                        <Legend series={series} colors={colors} hidden={hidden} measure={shown.query.measure} onToggle={toggle} />
+                        <StackedChart
+                          key={shown.run}
+                          results={shown.results} series={series} colors={colors} measure={shown.query.measure} zone={zone} period={shown.query.period}
+                          hidden={hidden} onToggle={toggle} onDrill={drill} onDrawn={drawn}
+                        />
+                      </>
+                    )}
                     <GroupTable key={shown.run} results={shown.results} stats={shown.query.stats} measure={shown.query.measure} zone={zone} period={shown.query.period} onDrill={drill} />
                   </>
                 )}

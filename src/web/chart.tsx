@@ -16,7 +16,7 @@ import { FIELD_TITLE, OTHERS_KEY, type ChartSeries, type Group, type Results } f
 
 /** Tableau 10, its tenth colour (a light grey, too near the grey of "others") replaced by a violet: one colour for each of the TOP_GROUPS groups. */
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#5e4fa2'];
-const OTHERS_COLOR = '#9d9d9d';
+export const OTHERS_COLOR = '#9d9d9d';
 
 /**
  * Each series' colour, by its key. A group keeps its colour whichever the measure (which

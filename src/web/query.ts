@@ -30,6 +30,11 @@ export interface Query {
   /** Always holds SUM: the chart stacks sums and the table adds them up. */
   stats: string[];
   measure: Measure;
+  /**
+   * The view this one was drilled from, as its query string without the `?` (the URL's
+   * `from`): the breadcrumb's way back, kept in the URL so a shared link keeps the path.
+   */
+  from?: string;
 }
 
 /** Controls an error can be shown beside (ids of their error slots in the page). */
@@ -63,6 +68,7 @@ export function queryFromUrl(search: string, defaults: Query): Query {
     groupBy: p.has('groupBy') ? list(p.get('groupBy')).map((g) => g.toUpperCase()) : defaults.groupBy,
     stats: normalizeStats(p.has('stats') ? list(p.get('stats')) : defaults.stats),
     measure: measure === 'runtime' || measure === 'cost' ? measure : defaults.measure,
+    ...(p.get('from') && { from: p.get('from')! }),
   };
 }
 
@@ -73,7 +79,7 @@ export function isQuery(search: string): boolean {
 
 /** The URL's query string for a query, every parameter spelled out (a link reproduces the view). */
 export function queryToSearch(q: Query): string {
-  return explorerSearch(q);
+  return `${explorerSearch(q)}${q.from ? `&from=${encodeURIComponent(q.from)}` : ''}`;
 }
 
 /** The browser's own zone as the server takes it: its IANA name, or in strict mode its current offset. */

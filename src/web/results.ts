@@ -166,3 +166,45 @@ export function chartSeries(results: Results, measure: Measure): ChartSeries[] {
   if (rest.length) out.push(series(OTHERS_KEY, `Others (${rest.length} ${rest.length === 1 ? 'group' : 'groups'})`, rest));
   return out;
 }
+
+/** How many groups the ranked bar shows on their own before its "Others" bar. */
+export const RANKED_GROUPS = 20;
+
+/**
+ * Whether a view's groups are better read as a ranked bar than as the time stack: when the
+ * stack has an "others" series (more than TOP_GROUPS groups) and it holds more than half of
+ * the total. Past that the stack is mostly one grey band, and what a reader wants (which
+ * jobs cost the most) is in none of it; below it the top groups are most of the picture and
+ * their course over time is worth the stack. Half is a plain line a reader can check against
+ * the legend's totals.
+ */
+export function othersDominate(series: readonly ChartSeries[]): boolean {
+  const others = series.find((s) => s.key === OTHERS_KEY);
+  const total = series.reduce((a, s) => a + s.total, 0);
+  return others !== undefined && total > 0 && others.total > total / 2;
+}
+
+export interface RankedBar {
+  key: string;
+  label: string;
+  /** The group it stands for; none for "others". */
+  group?: Group;
+  /** Its total in the measure's unit (USD, or hours): for a group its own total, as the table's. */
+  value: number;
+}
+
+/**
+ * The ranked bar's bars, largest first (ranked as the chart's series: by the measure, then
+ * label): the top RANKED_GROUPS groups, then "Others (K groups)", its value the sum of the
+ * rest's totals in that order.
+ */
+export function rankedBars(results: Results, measure: Measure): RankedBar[] {
+  const valueOf = (g: Group) => (measure === 'cost' ? g.totals.cost : g.totals.runtime / 3600);
+  const ranked = [...results.groups].sort((a, b) => valueOf(b) - valueOf(a) || (a.label < b.label ? -1 : 1));
+  const bars: RankedBar[] = ranked.slice(0, RANKED_GROUPS).map((g) => ({ key: g.key, label: g.label, group: g, value: valueOf(g) }));
+  const rest = ranked.slice(RANKED_GROUPS);
+  if (rest.length) {
+    bars.push({ key: OTHERS_KEY, label: `Others (${rest.length} ${rest.length === 1 ? 'group' : 'groups'})`, value: rest.reduce((a, g) => a + valueOf(g), 0) });
+  }
+  return bars;
+}
