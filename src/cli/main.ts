@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { backupCommand } from './backup.js';
+import { budgetsCommand } from './budgets.js';
 import { copyCommand } from './copy.js';
 import { credentialsCommand } from './credentials.js';
 import { demoCommand } from './demo.js';
@@ -39,6 +40,7 @@ program.addCommand(demoCommand());
 program.addCommand(farmsCommand());
 program.addCommand(queuesCommand());
 program.addCommand(fleetsCommand());
+program.addCommand(budgetsCommand());
 program.addCommand(sessionsCommand());
 program.addCommand(usersCommand());
 program.addCommand(credentialsCommand());

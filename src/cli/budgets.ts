@@ -1,0 +1,242 @@
+// `farmtally budgets list|create|show`: a farm's budgets with their progress against the
+// limit (usage / limit, a small text bar), a new budget, and one budget's fields and actions
+// with whether each action's threshold has been crossed. Tables for people, the API's answer
+// as JSON for scripts.
+import {
+  CreateBudgetCommand, GetBudgetCommand, paginateListBudgets, paginateListQueues,
+  type BudgetActionToAdd, type BudgetSummary, type DeadlineClient, type GetBudgetResponse,
+} from '@aws-sdk/client-deadline';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { clientFor } from '../client/deadline-client.js';
+import { fail } from './client.js';
+import { usageError } from './exit.js';
+import { withConnectionOptions, type ConnectionOptions } from './options.js';
+import { table } from './table.js';
+import { timeRange } from './time-range.js';
+
+interface FormatOptions extends ConnectionOptions {
+  farm: string;
+  format: 'table' | 'json';
+}
+interface ListOptions extends FormatOptions {
+  status?: 'ACTIVE' | 'INACTIVE';
+}
+interface CreateOptions extends FormatOptions {
+  queue: string;
+  name: string;
+  limit: number;
+  start: string;
+  end: string;
+  action: BudgetActionToAdd[];
+  description?: string;
+}
+interface ShowOptions extends FormatOptions {
+  budget: string;
+}
+
+const ACTION_TYPES = { COMPLETE: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', CANCEL: 'STOP_SCHEDULING_AND_CANCEL_TASKS' } as const;
+
+/** Dollars as people read them: 1234.5 → $1,234.50. */
+const usd = (n: number | undefined) => `$${(n ?? 0).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+/** Usage as a percentage of the limit (0 for a limit of 0, which the model does not allow). */
+const percentOf = (usage: number | undefined, limit: number | undefined) => (limit ? ((usage ?? 0) / limit) * 100 : 0);
+/** A ten-cell bar and the whole percentage: `██████░░░░ 62 %` (full past 100 %). */
+export function progressBar(percent: number): string {
+  const filled = Math.max(0, Math.min(10, Math.round(percent / 10)));
+  return `${'█'.repeat(filled)}${'░'.repeat(10 - filled)} ${Math.round(percent)} %`;
+}
+/** A date at midnight UTC reads as the date alone; any other instant to the second. */
+const instant = (d: Date | undefined) => {
+  if (!d) return '';
+  const iso = d.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 19)}Z`;
+};
+const windowOf = (s: { fixed?: { startTime?: Date; endTime?: Date } } | undefined) => (s?.fixed ? `${instant(s.fixed.startTime)} → ${instant(s.fixed.endTime)}` : '');
+
+/** --limit: dollars, more than 0 (the model's least is 0.01). */
+function dollars(text: string): number {
+  const n = Number(text.replace(/^\$/, '').replace(/[_,]/g, ''));
+  if (!Number.isFinite(n) || n < 0.01) throw new InvalidArgumentError('give the limit in US dollars, at least 0.01 (such as 5000 or 1250.50).');
+  return n;
+}
+
+/** --action TYPE:PERCENT, repeatable: COMPLETE or CANCEL (or the API's full names) at 0 to 100 percent. */
+function action(text: string, previous: BudgetActionToAdd[] = []): BudgetActionToAdd[] {
+  const m = /^([A-Za-z_]+):(\d+(?:\.\d+)?)%?$/.exec(text.trim());
+  const name = m?.[1]!.toUpperCase();
+  const type = name === undefined ? undefined : name in ACTION_TYPES ? ACTION_TYPES[name as keyof typeof ACTION_TYPES] : Object.values(ACTION_TYPES).find((t) => t === name);
+  const percent = m ? Number(m[2]) : NaN;
+  if (!type || !(percent >= 0 && percent <= 100)) {
+    throw new InvalidArgumentError(`give TYPE:PERCENT, TYPE one of COMPLETE, CANCEL (${Object.values(ACTION_TYPES).join(', ')}) and PERCENT from 0 to 100, such as COMPLETE:80.`);
+  }
+  return [...previous, { type, thresholdPercentage: percent }];
+}
+
+/** The farm's queue names by ID (a principal that may not list queues gets IDs alone). */
+async function queueNames(client: DeadlineClient, farmId: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  try {
+    for await (const page of paginateListQueues({ client, pageSize: 100 }, { farmId })) for (const q of page.queues ?? []) names.set(q.queueId!, q.displayName!);
+  } catch {
+    // the budgets still list, their queues by ID
+  }
+  return names;
+}
+
+function hint(errorType: string): string | undefined {
+  if (errorType === 'ResourceNotFoundException') return 'Check --farm (farmtally farms list), --queue (farmtally queues list --farm F) and --budget (farmtally budgets list --farm F).';
+  return undefined;
+}
+
+const json = (x: unknown) => console.log(JSON.stringify(x, null, 2));
+/** The API's answer without the SDK's response metadata. */
+function answer(response: object): Record<string, unknown> {
+  const { $metadata: _, ...rest } = response as Record<string, unknown>;
+  return rest;
+}
+
+/** Each budget's window: a summary has none, so each is read with GetBudget, four at a time. */
+async function windows(client: DeadlineClient, farmId: string, budgets: readonly BudgetSummary[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < budgets.length; i += 4) {
+    await Promise.all(
+      budgets.slice(i, i + 4).map(async (b) => {
+        const got = await client.send(new GetBudgetCommand({ farmId, budgetId: b.budgetId }));
+        out.set(b.budgetId!, windowOf(got.schedule));
+      }),
+    );
+  }
+  return out;
+}
+
+async function list(o: ListOptions): Promise<void> {
+  const client = clientFor(o.endpoint, o.region, o.profile);
+  const budgets: BudgetSummary[] = [];
+  for await (const page of paginateListBudgets({ client, pageSize: 100 }, { farmId: o.farm, status: o.status })) budgets.push(...(page.budgets ?? []));
+  if (o.format === 'json') return json(budgets);
+  const names = budgets.length ? await queueNames(client, o.farm) : new Map<string, string>();
+  const windowById = await windows(client, o.farm, budgets);
+  const rows = budgets.map((b) => {
+    const queueId = b.usageTrackingResource?.queueId ?? '';
+    return {
+      NAME: b.displayName ?? '',
+      QUEUE: names.get(queueId) ?? queueId,
+      WINDOW: windowById.get(b.budgetId!) ?? '',
+      LIMIT: usd(b.approximateDollarLimit),
+      USAGE: usd(b.usages?.approximateDollarUsage),
+      USED: progressBar(percentOf(b.usages?.approximateDollarUsage, b.approximateDollarLimit)),
+      STATUS: b.status ?? '',
+      'BUDGET ID': b.budgetId ?? '',
+    };
+  });
+  console.log(table(rows, `(farm ${o.farm} has no ${o.status ? `${o.status} ` : ''}budgets: create one with \`farmtally budgets create\`)`));
+}
+
+async function create(o: CreateOptions): Promise<void> {
+  const { start, end } = timeRange(o, 'budgets create');
+  if (end <= start) usageError(`--end ${o.end} must be later than --start ${o.start}: the budget's window is [start, end).`, 'budgets create');
+  if (o.action.length > 10) usageError(`--action: at most 10 actions (${o.action.length} given).`, 'budgets create');
+  const client = clientFor(o.endpoint, o.region, o.profile);
+  const created = await client.send(
+    new CreateBudgetCommand({
+      farmId: o.farm,
+      displayName: o.name,
+      description: o.description,
+      usageTrackingResource: { queueId: o.queue },
+      approximateDollarLimit: o.limit,
+      actions: o.action,
+      schedule: { fixed: { startTime: new Date(start), endTime: new Date(end) } },
+    }),
+  );
+  if (o.format === 'json') return json(answer(created));
+  console.log(created.budgetId);
+  console.log(`Its progress: farmtally budgets show --farm ${o.farm} --budget ${created.budgetId}`);
+}
+
+async function show(o: ShowOptions): Promise<void> {
+  const client = clientFor(o.endpoint, o.region, o.profile);
+  const b: GetBudgetResponse = await client.send(new GetBudgetCommand({ farmId: o.farm, budgetId: o.budget }));
+  if (o.format === 'json') return json(answer(b));
+  const queueId = b.usageTrackingResource?.queueId ?? '';
+  const queueName = (await queueNames(client, o.farm)).get(queueId);
+  const usage = b.usages?.approximateDollarUsage ?? 0;
+  const percent = percentOf(usage, b.approximateDollarLimit);
+  const fields: [string, string][] = [
+    ['Name', b.displayName ?? ''],
+    ['Budget ID', b.budgetId ?? ''],
+    ['Description', b.description ?? ''],
+    ['Queue', queueName ? `${queueName} (${queueId})` : queueId],
+    ['Window', windowOf(b.schedule)],
+    ['Status', b.status ?? ''],
+    ['Limit', usd(b.approximateDollarLimit)],
+    ['Usage', `${usd(usage)} of ${usd(b.approximateDollarLimit)}`],
+    ['Used', progressBar(percent)],
+    ['Created', `${instant(b.createdAt)} by ${b.createdBy ?? ''}`],
+    ...(b.updatedAt ? [['Updated', `${instant(b.updatedAt)} by ${b.updatedBy ?? ''}`] as [string, string]] : []),
+  ];
+  const width = Math.max(...fields.map(([k]) => k.length)) + 1;
+  console.log(fields.filter(([, v]) => v !== '').map(([k, v]) => `${`${k}:`.padEnd(width)}  ${v}`).join('\n'));
+  console.log('');
+  const actions = [...(b.actions ?? [])].sort((a, c) => (a.thresholdPercentage ?? 0) - (c.thresholdPercentage ?? 0));
+  console.log(
+    table(
+      actions.map((a) => ({
+        ACTION: a.type ?? '',
+        THRESHOLD: `${a.thresholdPercentage} %`,
+        AT: usd(((a.thresholdPercentage ?? 0) / 100) * (b.approximateDollarLimit ?? 0)),
+        CROSSED: percent >= (a.thresholdPercentage ?? 0) ? 'yes' : 'no',
+        DESCRIPTION: a.description ?? '',
+      })),
+      '(no actions)',
+    ),
+  );
+}
+
+const formatOption = () => new Option('--format <format>', "table for people, json (the API's answer) for scripts").choices(['table', 'json']).default('table');
+const farmOption = (c: Command) => c.requiredOption('--farm <farmId>', 'the farm (farmtally farms list shows them)');
+
+const LIST_EXAMPLES = `
+Examples:
+  $ farmtally budgets list --farm farm-0123456789abcdef0123456789abcdef
+  $ farmtally budgets list --farm farm-... --status ACTIVE --format json
+`;
+const CREATE_EXAMPLES = `
+Examples:
+  $ farmtally budgets create --farm farm-... --queue queue-... --name "Shots 10-40" --limit 5000 \\
+      --start 2025-06-01 --end 2025-07-01 --action COMPLETE:80 --action CANCEL:100
+`;
+const SHOW_EXAMPLES = `
+Examples:
+  $ farmtally budgets show --farm farm-... --budget budget-0123456789abcdef0123456789abcdef
+  $ farmtally budgets show --farm farm-... --budget budget-... --format json
+`;
+
+export function budgetsCommand(): Command {
+  const listCommand = withConnectionOptions(farmOption(new Command('list').description("List a farm's budgets, every page, with usage against each limit.")))
+    .addOption(new Option('--status <status>', 'only the budgets that read ACTIVE (set active and in their window) or INACTIVE').choices(['ACTIVE', 'INACTIVE']))
+    .addOption(formatOption())
+    .addHelpText('after', LIST_EXAMPLES)
+    .action((o: ListOptions) => list(o).catch((err) => fail(err, hint)));
+  const createCommand = withConnectionOptions(farmOption(new Command('create').description('Create a budget on a queue over a fixed window; prints its ID.')))
+    .requiredOption('--queue <queueId>', 'the queue whose usage the budget tracks (farmtally queues list --farm F)')
+    .requiredOption('--name <name>', "the budget's display name")
+    .requiredOption('--limit <usd>', 'the limit in US dollars', dollars)
+    .requiredOption('--start <time>', 'the window opens: a date (2025-06-01, midnight UTC) or an instant (2025-06-01T08:00:00Z)')
+    .requiredOption('--end <time>', 'the window closes (not included), as --start')
+    .option('--action <type:percent>', 'an action at a threshold, COMPLETE:80 or CANCEL:100 (repeatable; at most 10)', action, [])
+    .option('--description <text>', "the budget's description")
+    .addOption(formatOption())
+    .addHelpText('after', CREATE_EXAMPLES)
+    .action((o: CreateOptions) => create(o).catch((err) => fail(err, hint)));
+  const showCommand = withConnectionOptions(farmOption(new Command('show').description("One budget: its fields, its usage against the limit, and which actions' thresholds are crossed.")))
+    .requiredOption('--budget <budgetId>', 'the budget (farmtally budgets list --farm F)')
+    .addOption(formatOption())
+    .addHelpText('after', SHOW_EXAMPLES)
+    .action((o: ShowOptions) => show(o).catch((err) => fail(err, hint)));
+  return new Command('budgets')
+    .description('budgets list|create|show --farm F: budgets on queues, with their usage against the limit.')
+    .addCommand(listCommand)
+    .addCommand(createCommand)
+    .addCommand(showCommand)
+    .addHelpText('after', `${LIST_EXAMPLES.trimEnd()}\n  $ farmtally budgets show --farm farm-... --budget budget-...\n`);
+}

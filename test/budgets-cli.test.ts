@@ -1,0 +1,150 @@
+// `farmtally budgets create|list|show` run as a user runs them against a real server: a budget
+// created through the CLI, listed with its queue's name and its usage against the limit (from
+// sessions of a known cost), shown with its actions crossed or not, the JSON equal to the API's
+// answer through the SDK, and bad options refused as usage errors before any request.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, ListBudgetsCommand } from '@aws-sdk/client-deadline';
+import { closedPort, farmtally, type CliRun } from './support/cli.js';
+import { startFarmtally, type Farmtally } from './support/server.js';
+import { postSessions, runAggregation } from './support/statistics-farm.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+let ft: Farmtally;
+let farmId: string;
+let queueId: string;
+/** The cost of the queue's sessions over the window (an ended window, so it does not move). */
+let usage: number;
+const windowStart = new Date(Date.UTC(2025, 4, 1));
+const windowEnd = new Date(Date.UTC(2025, 5, 1));
+
+before(async () => {
+  ft = await startFarmtally();
+  const c = ft.client;
+  farmId = (await c.send(new CreateFarmCommand({ displayName: 'Budget farm' }))).farmId!;
+  queueId = (await c.send(new CreateQueueCommand({ farmId, displayName: 'Lighting shots' }))).queueId!;
+  const { fleetId } = await c.send(new CreateFleetCommand({
+    farmId, displayName: 'workstations', roleArn: 'arn:aws:iam::123456789012:role/FleetRole', maxWorkerCount: 4,
+    configuration: { customerManaged: { mode: 'NO_SCALING', workerCapabilities: { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 }, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' } } },
+  }));
+  const session = (n: number, startMs: number, endMs: number) => ({
+    sessionId: `session-${n.toString(16).padStart(32, '0')}`, queueId, fleetId, jobId: `job-${'a'.repeat(32)}`, jobName: 'shot', userId: 'ana',
+    workerId: `worker-${'b'.repeat(32)}`, startedAt: new Date(startMs).toISOString(), endedAt: new Date(endMs).toISOString(),
+  });
+  const t = windowStart.getTime();
+  await postSessions(ft.url, farmId, [session(1, t + DAY, t + DAY + 30 * HOUR), session(2, t + 5 * DAY, t + 5 * DAY + 7 * HOUR)]);
+  const result = await runAggregation(c, {
+    farmId, resourceIds: { queueIds: [queueId] }, startTime: windowStart, endTime: windowEnd, groupBy: ['QUEUE_ID'], statistics: ['SUM'],
+  });
+  assert.equal(result.status, 'COMPLETED', result.statusMessage);
+  usage = result.rows.reduce((s, r) => s + r.costInUsd.sum!, 0);
+  assert.ok(usage > 0, 'the sessions cost something');
+});
+after(() => ft?.stop());
+
+/** A table's cells, column by column as the rule under the header marks them. */
+function tableCells(text: string): string[][] {
+  const lines = text.replace(/\n$/, '').split('\n');
+  const spans = [...lines[1]!.matchAll(/-+/g)].map((m) => [m.index!, m.index! + m[0].length] as const);
+  return [lines[0]!, ...lines.slice(2)].map((line) => spans.map(([from, to]) => line.padEnd(to).slice(from, to).trim()));
+}
+const asJson = (x: unknown) => JSON.parse(JSON.stringify(x));
+const dollars = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+function assertDone(run: CliRun): void {
+  assert.equal(run.code, 0, run.stderr);
+}
+function assertUsageError(run: CliRun, message: RegExp): void {
+  assert.equal(run.code, 2, `expected exit 2:\n${run.stdout}\n${run.stderr}`);
+  assert.match(run.stderr, message);
+  assert.match(run.stderr, /farmtally budgets create --help/);
+}
+
+describe('farmtally budgets', () => {
+  let budgetId: string;
+  // A limit the usage is 62 % of.
+  const limit = () => Math.round((usage / 0.62) * 100) / 100;
+
+  test('create: prints the new ID and the show command; the budget is as asked', async () => {
+    const run = await farmtally([
+      'budgets', 'create', '--endpoint', ft.url, '--farm', farmId, '--queue', queueId, '--name', 'May shots', '--limit', String(limit()),
+      '--start', '2025-05-01', '--end', '2025-06-01', '--action', 'COMPLETE:50', '--action', 'cancel:100', '--description', 'shots 10-40',
+    ]);
+    assertDone(run);
+    const [id, showLine] = run.stdout.trim().split('\n');
+    assert.match(id!, /^budget-[0-9a-f]{32}$/);
+    budgetId = id!;
+    assert.match(showLine!, new RegExp(`farmtally budgets show --farm ${farmId} --budget ${budgetId}$`));
+    const got = await ft.client.send(new GetBudgetCommand({ farmId, budgetId }));
+    assert.equal(got.displayName, 'May shots');
+    assert.equal(got.description, 'shots 10-40');
+    assert.equal(got.approximateDollarLimit, limit());
+    assert.deepEqual(got.usageTrackingResource, { queueId });
+    assert.deepEqual(got.schedule, { fixed: { startTime: windowStart, endTime: windowEnd } });
+    assert.deepEqual(got.actions, [
+      { type: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', thresholdPercentage: 50 },
+      { type: 'STOP_SCHEDULING_AND_CANCEL_TASKS', thresholdPercentage: 100 },
+    ]);
+  });
+
+  test("list: every budget's row, its queue by name and its usage as a percentage of the limit; --status filters; json is the API's summaries", async () => {
+    const run = await farmtally(['budgets', 'list', '--endpoint', ft.url, '--farm', farmId]);
+    assertDone(run);
+    assert.deepEqual(tableCells(run.stdout), [
+      ['NAME', 'QUEUE', 'WINDOW', 'LIMIT', 'USAGE', 'USED', 'STATUS', 'BUDGET ID'],
+      ['May shots', 'Lighting shots', '2025-05-01 → 2025-06-01', dollars(limit()), dollars(usage), '██████░░░░ 62 %', 'INACTIVE', budgetId],
+    ]);
+    const active = await farmtally(['budgets', 'list', '--endpoint', ft.url, '--farm', farmId, '--status', 'ACTIVE']);
+    assertDone(active);
+    assert.match(active.stdout, /has no ACTIVE budgets/);
+    const json = await farmtally(['budgets', 'list', '--endpoint', ft.url, '--farm', farmId, '--format', 'json']);
+    assertDone(json);
+    assert.deepEqual(JSON.parse(json.stdout), asJson((await ft.client.send(new ListBudgetsCommand({ farmId }))).budgets));
+  });
+
+  test("show: fields, usage against the limit, each action crossed or not; json is GetBudget's answer", async () => {
+    const run = await farmtally(['budgets', 'show', '--endpoint', ft.url, '--farm', farmId, '--budget', budgetId]);
+    assertDone(run);
+    assert.match(run.stdout, /^Name: +May shots$/m);
+    assert.match(run.stdout, new RegExp(`^Queue: +Lighting shots \\(${queueId}\\)$`, 'm'));
+    assert.match(run.stdout, /^Window: +2025-05-01 → 2025-06-01$/m);
+    assert.match(run.stdout, new RegExp(`^Usage: +\\${dollars(usage)} of \\${dollars(limit())}$`, 'm'));
+    assert.match(run.stdout, /^Used: +██████░░░░ 62 %$/m);
+    const actions = run.stdout.split('\n\n')[1]!;
+    assert.deepEqual(tableCells(actions).map((r) => [r[0], r[1], r[3]]), [
+      ['ACTION', 'THRESHOLD', 'CROSSED'],
+      ['STOP_SCHEDULING_AND_COMPLETE_TASKS', '50 %', 'yes'],
+      ['STOP_SCHEDULING_AND_CANCEL_TASKS', '100 %', 'no'],
+    ]);
+    const json = await farmtally(['budgets', 'show', '--endpoint', ft.url, '--farm', farmId, '--budget', budgetId, '--format', 'json']);
+    assertDone(json);
+    const { $metadata: _, ...got } = await ft.client.send(new GetBudgetCommand({ farmId, budgetId }));
+    assert.deepEqual(JSON.parse(json.stdout), asJson(got));
+  });
+
+  test('an unknown budget fails (exit 1) with the server\'s message', async () => {
+    const run = await farmtally(['budgets', 'show', '--endpoint', ft.url, '--farm', farmId, '--budget', `budget-${'0'.repeat(32)}`]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /ResourceNotFoundException/);
+  });
+
+  test("the server's ValidationException passes through: a malformed queue ID", async () => {
+    const run = await farmtally([
+      'budgets', 'create', '--endpoint', ft.url, '--farm', farmId, '--queue', 'queue-XYZ', '--name', 'n', '--limit', '10', '--start', '2025-05-01', '--end', '2025-06-01',
+    ]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /ValidationException: .*queueId/);
+  });
+
+  test('bad options are usage errors naming the option, before any request', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const base = ['budgets', 'create', '--endpoint', endpoint, '--farm', farmId, '--queue', queueId, '--name', 'n'];
+    assertUsageError(await farmtally([...base, '--limit', 'lots', '--start', '2025-05-01', '--end', '2025-06-01']), /--limit <usd>.*US dollars/);
+    assertUsageError(await farmtally([...base, '--limit', '0', '--start', '2025-05-01', '--end', '2025-06-01']), /--limit <usd>.*at least 0\.01/);
+    assertUsageError(await farmtally([...base, '--limit', '10', '--start', '2025-05-01', '--end', '2025-06-01', '--action', 'STOP:80']), /--action <type:percent>.*COMPLETE, CANCEL/);
+    assertUsageError(await farmtally([...base, '--limit', '10', '--start', '2025-05-01', '--end', '2025-06-01', '--action', 'COMPLETE:120']), /--action <type:percent>.*0 to 100/);
+    assertUsageError(await farmtally([...base, '--limit', '10', '--start', 'soon', '--end', '2025-06-01']), /--start soon is not a time/);
+    assertUsageError(await farmtally([...base, '--limit', '10', '--start', '2025-06-01', '--end', '2025-05-01']), /--end 2025-05-01 must be later than --start 2025-06-01/);
+    assertUsageError(await farmtally([...base, '--start', '2025-05-01', '--end', '2025-06-01']), /required option '--limit <usd>'/);
+  });
+});
