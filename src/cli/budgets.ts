@@ -129,7 +129,7 @@ async function list(o: ListOptions): Promise<void> {
       'BUDGET ID': b.budgetId ?? '',
     };
   });
-  console.log(table(rows, `(farm ${o.farm} has no ${o.status ? `${o.status} ` : ''}budgets: create one with \`farmtally budgets create\`)`));
+  console.log(table(rows, `(farm ${o.farm} has no ${o.status ? `${o.status} ` : ''}budgets: create one with \`farmtally budgets create\`)`, ['LIMIT', 'USAGE']));
 }
 
 async function create(o: CreateOptions): Promise<void> {
@@ -188,6 +188,7 @@ async function show(o: ShowOptions): Promise<void> {
         DESCRIPTION: a.description ?? '',
       })),
       '(no actions)',
+      ['THRESHOLD', 'AT'],
     ),
   );
 }
