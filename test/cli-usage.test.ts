@@ -42,7 +42,7 @@ describe('help', () => {
   test('every command and subcommand shows an example in its --help, and exits 0', async () => {
     const commands = (await allCommands()).filter(({ path }) => path.length > 0);
     const names = commands.map(({ path }) => path.join(' '));
-    for (const expected of ['serve', 'import', 'stats', 'demo', 'farms list', 'queues list', 'fleets list', 'credentials add', 'credentials list', 'credentials remove', 'sessions delete', 'users forget']) {
+    for (const expected of ['serve', 'import', 'stats', 'demo', 'farms list', 'queues list', 'fleets list', 'budgets list', 'budgets create', 'budgets show', 'credentials add', 'credentials list', 'credentials remove', 'sessions delete', 'users forget']) {
       assert.ok(names.includes(expected), `${expected} among ${names.join(', ')}`);
     }
     for (const { path, help } of commands) {
