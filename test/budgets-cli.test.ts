@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, ListBudgetsCommand } from '@aws-sdk/client-deadline';
+import { progressBar } from '../src/cli/budgets.js';
 import { closedPort, farmtally, type CliRun } from './support/cli.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
 import { postSessions, runAggregation } from './support/statistics-farm.js';
@@ -146,5 +147,13 @@ describe('farmtally budgets', () => {
     assertUsageError(await farmtally([...base, '--limit', '10', '--start', 'soon', '--end', '2025-06-01']), /--start soon is not a time/);
     assertUsageError(await farmtally([...base, '--limit', '10', '--start', '2025-06-01', '--end', '2025-05-01']), /--end 2025-05-01 must be later than --start 2025-06-01/);
     assertUsageError(await farmtally([...base, '--start', '2025-05-01', '--end', '2025-06-01']), /required option '--limit <usd>'/);
+  });
+
+  test('the bar: a cell per 10 %, rounded; full past the limit, empty below 5 %', () => {
+    assert.equal(progressBar(62), '██████░░░░ 62 %');
+    assert.equal(progressBar(0), '░░░░░░░░░░ 0 %');
+    assert.equal(progressBar(4.9), '░░░░░░░░░░ 5 %');
+    assert.equal(progressBar(100), '██████████ 100 %');
+    assert.equal(progressBar(138.4), '██████████ 138 %');
   });
 });
