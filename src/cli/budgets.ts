@@ -95,14 +95,18 @@ function answer(response: object): Record<string, unknown> {
   return rest;
 }
 
-/** Each budget's window: a summary has none, so each is read with GetBudget, four at a time. */
+/** Each budget's window: a summary has none, so each is read with GetBudget, four at a time (`?` where that fails). */
 async function windows(client: DeadlineClient, farmId: string, budgets: readonly BudgetSummary[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let i = 0; i < budgets.length; i += 4) {
     await Promise.all(
       budgets.slice(i, i + 4).map(async (b) => {
-        const got = await client.send(new GetBudgetCommand({ farmId, budgetId: b.budgetId }));
-        out.set(b.budgetId!, windowOf(got.schedule));
+        try {
+          const got = await client.send(new GetBudgetCommand({ farmId, budgetId: b.budgetId }));
+          out.set(b.budgetId!, windowOf(got.schedule));
+        } catch {
+          out.set(b.budgetId!, '?'); // deleted since the list was read, or not readable: the row still shows
+        }
       }),
     );
   }
