@@ -84,6 +84,9 @@ export type FarmSlotClaim = { claimed: true } | { heldBy: string };
 
 export type NewAggregation = Omit<AggregationRecord, 'status' | 'rowCount' | 'statusMessage'>;
 
+/** sumCost's bound on rows (it sums them): far above what a budget's one bucket and one queue make. */
+export const COST_SUM_MAX_ROWS = 1_000_000;
+
 export interface AggregationStore {
   /**
    * Atomically, for every server sharing the store: when no unexpired lease holds the

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { missingRates, timedOut, tooManyRows } from '../aggregation-messages.js';
-import type { AggregationRecord, Lease } from '../aggregation-store.js';
+import { COST_SUM_MAX_ROWS, type AggregationLimits, type AggregationQuery, type AggregationRecord, type Lease } from '../aggregation-store.js';
 import { aggregationOutput, missingRatesOutput } from '../clickhouse/aggregation-rows.js';
 import { aggregationSql, missingRatesSql } from '../clickhouse/aggregation-sql.js';
 import { ClickHouseError } from '../clickhouse/http-query.js';
@@ -24,9 +24,6 @@ import { ClusterIngest } from './session-ingest.js';
 import { batchSweeper } from './batch-sweeper.js';
 import { exportSessions, getSession, listSessions } from './session-reads.js';
 
-
-/** sumCost's bound on rows (it sums them): a budget's query has one bucket and one queue. */
-const COST_SUM_MAX_ROWS = 1_000_000;
 
 /** ClickHouse's code for a query past max_execution_time. */
 const TIMEOUT_EXCEEDED = 159;
@@ -63,6 +60,23 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     return ids;
   }
 
+  /** The aggregation's one flat statement over the snapshot, its rows read; timed here to the millisecond, and ClickHouse stops its side too (whole seconds, a little later). */
+  const aggregate = async (q: AggregationQuery, snapshot: Snapshot, fleets: { customerManaged: string[] }, limits: AggregationLimits) => {
+    const statement = aggregationSql(q, tables, snapshot, limits, fleets);
+    const deadline = AbortSignal.timeout(limits.timeoutMs);
+    try {
+      const output = await shards.query(`${statement.sql}\nFORMAT JSONEachRow`, {
+        settings: { ...statement.settings, max_execution_time: Math.ceil(limits.timeoutMs / 1000) + 1, timeout_overflow_mode: 'throw' },
+        signal: deadline,
+        faults: false,
+      });
+      return aggregationOutput(output, q, limits);
+    } catch (err) {
+      if (deadline.aborted || (err instanceof ClickHouseError && err.code === TIMEOUT_EXCEEDED)) return { kind: 'timed-out' as const };
+      throw shards.fault(err);
+    }
+  };
+
   const finish = async (id: string, status: Exclude<AggregationRecord['status'], 'IN_PROGRESS'>, message: string | undefined, rows: Parameters<typeof state.finishAggregation>[3]) => {
     await state.finishAggregation(id, status, message, rows);
     // Whatever was stored first (this, or FAILED by a sweep after this server lost its lease).
@@ -89,23 +103,8 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
       const snapshot = snapshots.get(id) ?? (await snapshotNow());
       snapshots.delete(id);
       const fleets = { customerManaged: await customerManagedFleets(q.farmId) };
-      const statement = aggregationSql(q, tables, snapshot, limits, fleets);
-      let output: string;
-      // Timed here, to the millisecond; ClickHouse stops its side too (whole seconds, a little later).
-      const deadline = AbortSignal.timeout(limits.timeoutMs);
-      try {
-        output = await shards.query(`${statement.sql}\nFORMAT JSONEachRow`, {
-          settings: { ...statement.settings, max_execution_time: Math.ceil(limits.timeoutMs / 1000) + 1, timeout_overflow_mode: 'throw' },
-          signal: deadline,
-          faults: false,
-        });
-      } catch (err) {
-        if (deadline.aborted || (err instanceof ClickHouseError && err.code === TIMEOUT_EXCEEDED)) {
-          return { record: await finish(id, 'TIMEOUT', timedOut(limits.timeoutMs), []), rows: [], stored: Promise.resolve() };
-        }
-        throw shards.fault(err);
-      }
-      const result = aggregationOutput(output, q, limits);
+      const result = await aggregate(q, snapshot, fleets, limits);
+      if (result.kind === 'timed-out') return { record: await finish(id, 'TIMEOUT', timedOut(limits.timeoutMs), []), rows: [], stored: Promise.resolve() };
       if (result.kind === 'too-many') return { record: await finish(id, 'FAILED', tooManyRows(limits.maxRows), []), rows: [], stored: Promise.resolve() };
       const missing = missingRatesSql(q, tables, snapshot, fleets);
       const names = missingRatesOutput(await shards.query(`${missing.sql}\nFORMAT JSONEachRow`, { settings: missing.settings }));
@@ -115,13 +114,8 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
 
     async sumCost(q, timeoutMs) {
       const fleets = { customerManaged: await customerManagedFleets(q.farmId) };
-      const limits = { maxRows: COST_SUM_MAX_ROWS };
-      const statement = aggregationSql(q, tables, await snapshotNow(), limits, fleets);
-      const output = await shards.query(`${statement.sql}\nFORMAT JSONEachRow`, {
-        settings: { ...statement.settings, max_execution_time: Math.ceil(timeoutMs / 1000) + 1, timeout_overflow_mode: 'throw' },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const result = aggregationOutput(output, q, limits);
+      const result = await aggregate(q, await snapshotNow(), fleets, { maxRows: COST_SUM_MAX_ROWS, timeoutMs });
+      if (result.kind === 'timed-out') throw new Error(timedOut(timeoutMs));
       if (result.kind === 'too-many') throw new Error(tooManyRows(COST_SUM_MAX_ROWS));
       return result.rows.reduce((sum, r) => sum + r.costUsd.sum, 0);
     },

@@ -5,7 +5,7 @@
 // Until stored, its rows are answered from memory; after, from the table, in chunks
 // (result-chunks).
 import { missingRates, timedOut, tooManyRows } from '../aggregation-messages.js';
-import type { AggregationQuery, AggregationRow, AggregationStore } from '../aggregation-store.js';
+import { COST_SUM_MAX_ROWS, type AggregationQuery, type AggregationRow, type AggregationStore } from '../aggregation-store.js';
 import { READ_STORED_ROWS_SQL, storeRowsSql } from './aggregation-sql.js';
 import { AggregationRecords } from './aggregation-records.js';
 import { runBounded } from './aggregation-run.js';
@@ -62,9 +62,6 @@ function toRows(c: Columns): AggregationRow[] {
  * The aggregation store, a wait for the results still being stored (the engine must not close
  * under them), and a way to drop the stored rows read into memory (a pseudonym replaced a user ID in them).
  */
-/** sumCost's bound on rows (it sums them): far above what a budget's one bucket and one queue make. */
-export const COST_SUM_MAX_ROWS = 1_000_000;
-
 export type DuckDbAggregations = AggregationStore & { allStored(): Promise<void>; dropCachedRows(): void };
 
 export function duckDbAggregations(db: Database, trace?: (line: string) => void): DuckDbAggregations {
