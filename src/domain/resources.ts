@@ -55,6 +55,13 @@ export interface Budget extends Audit {
   endsAt: number;
   status: BudgetStatus;
   tags?: Record<string, string>;
+  /**
+   * When usage first reached a STOP_SCHEDULING action's threshold in this window (set by the
+   * budget tracker, cleared when the budget changes so that usage is below every threshold):
+   * while set and the budget reads ACTIVE, its queue reads SCHEDULING_BLOCKED with
+   * BUDGET_THRESHOLD_REACHED.
+   */
+  queueStoppedAt?: number;
 }
 
 /** A budget reads ACTIVE only while set ACTIVE and inside its window; before or after it, INACTIVE. */

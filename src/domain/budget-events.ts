@@ -1,0 +1,24 @@
+// What a budget reports when its usage crosses an action's threshold: one event per
+// (budget, window, threshold), named by an ID derived from those three, so that every server
+// that sees the crossing names it alike and a receiver can drop repeats (delivery is at
+// least once).
+
+export interface BudgetThresholdEvent {
+  /** `${budgetId}:${windowStart ISO}:${thresholdPercentage}`: stable across servers and retries. */
+  eventId: string;
+  type: 'BUDGET_THRESHOLD_REACHED';
+  farmId: string;
+  budgetId: string;
+  budgetName: string;
+  queueId: string;
+  thresholdPercentage: number;
+  actionType: string;
+  approximateDollarLimit: number;
+  approximateDollarUsage: number;
+  /** When the crossing was seen (epoch ms; ISO 8601 on the wire). */
+  occurredAt: number;
+}
+
+export function budgetThresholdEventId(budgetId: string, windowStartMs: number, thresholdPercentage: number): string {
+  return `${budgetId}:${new Date(windowStartMs).toISOString()}:${thresholdPercentage}`;
+}
