@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
+import { BudgetTracker } from './operations/budgets/budget-tracker.js';
 import { AggregationRunner, CUT_SHORT } from './operations/statistics/aggregation-runner.js';
 import { OPERATIONS } from './operations/registry.js';
 import { BatchSlots } from './operations/sessions/batch-slots.js';
@@ -95,6 +96,8 @@ export interface ServerOptions {
   publicRateLimit?: number;
   /** Delete sessions that ended more than this many days ago, at start-up and then daily (off when undefined). */
   retainDays?: number;
+  /** How often budgets are checked for thresholds that running sessions cross with time alone (ms; default 10 s). */
+  budgetCheckMs?: number;
   /** The log's level (default info); ignored when `logger` is given. */
   logLevel?: LogLevel;
   logger?: Logger;
@@ -107,6 +110,9 @@ export interface RunningServer {
   logger: Logger;
   close(): Promise<void>;
 }
+
+/** How often budgets are checked for thresholds crossed with time alone (running sessions): a few seconds late at most. */
+const DEFAULT_BUDGET_CHECK_MS = 10_000;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -229,6 +235,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ttlMs: options.leaseMs ?? DEFAULT_LEASE_MS,
   });
   aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
+  const budgets = new BudgetTracker({
+    store,
+    rateCard: settings.rateCard,
+    timeoutMs: settings.aggregationTimeoutMs,
+    now: Date.now,
+    // Each crossing in the log, as one JSON line an operator can find.
+    publish: async (events) => {
+      for (const event of events) logger.warn({ budgetEvent: event }, `budget ${event.budgetId} reached ${event.thresholdPercentage} % of its limit (${event.eventId})`);
+    },
+    log,
+  });
+  budgets.startSweeping(options.budgetCheckMs ?? DEFAULT_BUDGET_CHECK_MS);
   const concurrentBatches = options.concurrentBatches ?? 4;
   const ingestSlots = {
     uploads: new BatchSlots({ size: MAX_UPLOADS, perClient: options.uploadsPerClient ?? DEFAULT_UPLOADS_PER_CLIENT, waitMs: 0, what: 'ingest bodies arriving' }),
@@ -248,7 +266,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // In open mode every caller is `farmtally`: only the address tells clients apart.
   const clientsOf = (caller: string, address: string) => (auth === 'sigv4' ? [`address:${address}`, `principal:${caller}`] : [`address:${address}`]);
   const context = (caller: string, grantedFarms: FarmGrant, requestId: string, address: string): OperationContext => ({
-    store, settings, tokens, aggregations, ingestSlots, clients: clientsOf(caller, address), caller, grantedFarms, requestId, trace, now: Date.now,
+    store, settings, tokens, aggregations, budgets, ingestSlots, clients: clientsOf(caller, address), caller, grantedFarms, requestId, trace, now: Date.now,
     log: (fields, message) => logger.info({ requestId, principal: caller, ...fields }, message),
   });
   const app = await buildApp({
@@ -270,6 +288,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     address = await app.listen({ host, port: options.port });
   } catch (err) {
     access.close();
+    await budgets.stop();
     await retention?.stop();
     await store.close();
     throw err;
@@ -293,6 +312,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clearTimeout(grace);
       }
       await aggregations.drain();
+      await budgets.stop();
       await retention?.stop();
       await store.close();
     },

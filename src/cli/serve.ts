@@ -279,6 +279,8 @@ export function serveCommand(): Command {
           traceAggregations: Boolean(process.env.FARMTALLY_AGGREGATION_TRACE),
           // Lease length in ms (default 30 s): short in tests where a server is killed mid-aggregation or mid-ingest.
           leaseMs: leaseMsFromEnvironment(),
+          // How often budgets are checked for thresholds crossed with time alone (ms, default 10 s): short in tests.
+          budgetCheckMs: process.env.FARMTALLY_BUDGET_CHECK_MS ? Number(process.env.FARMTALLY_BUDGET_CHECK_MS) : undefined,
         });
       } catch (err) {
         console.error(`farmtally: ${startupFailure(err, opts)}`);

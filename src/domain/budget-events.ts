@@ -1,10 +1,10 @@
 // What a budget reports when its usage crosses an action's threshold: one event per
-// (budget, window, threshold), named by an ID derived from those three, so that every server
+// (budget, window, threshold, limit), named by an ID derived from those three, so that every server
 // that sees the crossing names it alike and a receiver can drop repeats (delivery is at
 // least once).
 
 export interface BudgetThresholdEvent {
-  /** `${budgetId}:${windowStart ISO}:${thresholdPercentage}`: stable across servers and retries. */
+  /** `${budgetId}:${windowStart ISO}:${thresholdPercentage}%:${limit}`: stable across servers and retries; a new limit crosses anew. */
   eventId: string;
   type: 'BUDGET_THRESHOLD_REACHED';
   farmId: string;
@@ -19,6 +19,6 @@ export interface BudgetThresholdEvent {
   occurredAt: number;
 }
 
-export function budgetThresholdEventId(budgetId: string, windowStartMs: number, thresholdPercentage: number): string {
-  return `${budgetId}:${new Date(windowStartMs).toISOString()}:${thresholdPercentage}`;
+export function budgetThresholdEventId(budgetId: string, windowStartMs: number, thresholdPercentage: number, approximateDollarLimit: number): string {
+  return `${budgetId}:${new Date(windowStartMs).toISOString()}:${thresholdPercentage}%:${approximateDollarLimit}`;
 }

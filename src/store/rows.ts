@@ -27,6 +27,7 @@ export const toFarm = (r: Row): Farm => ({
   kmsKeyArn: opt(r.kms_key_arn),
   costScaleFactor: r.cost_scale_factor as number,
   tags: r.tags ? JSON.parse(r.tags as string) : undefined,
+  ...(r.queue_stopped_at != null && { queueStoppedAt: Number(r.queue_stopped_at) }),
   ...audit(r),
 });
 
@@ -63,13 +64,14 @@ export const toBudget = (r: Row): Budget => ({
   endsAt: Number(r.ends_at),
   status: r.status as BudgetStatus,
   tags: r.tags ? JSON.parse(r.tags as string) : undefined,
+  ...(r.queue_stopped_at != null && { queueStoppedAt: Number(r.queue_stopped_at) }),
   ...audit(r),
 });
 
 /** A budget's columns in the order both engines' budgets tables declare them. */
 export const budgetValues = (b: Budget): unknown[] => [
   b.farmId, b.budgetId, b.displayName, b.description ?? null, b.queueId, b.approximateDollarLimit, JSON.stringify(b.actions),
-  b.startsAt, b.endsAt, b.status, b.tags ? JSON.stringify(b.tags) : null, b.createdAt, b.createdBy, b.updatedAt ?? null, b.updatedBy ?? null,
+  b.startsAt, b.endsAt, b.status, b.tags ? JSON.stringify(b.tags) : null, b.createdAt, b.createdBy, b.updatedAt ?? null, b.updatedBy ?? null, b.queueStoppedAt ?? null,
 ];
 
 /**

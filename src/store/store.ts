@@ -3,6 +3,7 @@
 // passes the same contract suite (test/store-contract/).
 import type { AggregationStore } from './aggregation-store.js';
 import type { IngestAnswer, IngestCounts } from '../domain/ingest-protocol.js';
+import type { BudgetUsageStore } from './budget-usage-store.js';
 import type { Budget, BudgetStatus, Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
 
 export type { IngestAnswer, IngestCounts };
@@ -322,7 +323,7 @@ export interface Backup {
 /** Whether the engine can read and write now, and if not, why. */
 export type StoreHealth = { ok: true } | { ok: false; problem: string };
 
-export interface Store extends ResourceStore, ClientTokenStore, SessionStore, DeletionStore, AggregationStore {
+export interface Store extends ResourceStore, ClientTokenStore, SessionStore, DeletionStore, AggregationStore, BudgetUsageStore {
   /** Persistent server secret (for page tokens), created on first use. */
   serverSecret(): Promise<Buffer>;
   /**

@@ -1,5 +1,5 @@
 // A budget as GetBudget and ListBudgets answer it: its status as read now, and its usage
-// computed now (budget-usage.ts).
+// now (budget-tracker.ts).
 import { budgetStatusAt, type Budget } from '../../domain/resources.js';
 import { audit, iso } from '../support.js';
 
@@ -18,4 +18,5 @@ export const budgetDetail = (b: Budget, approximateDollarUsage: number, nowMs: n
   description: b.description,
   actions: b.actions,
   schedule: { fixed: { startTime: iso(b.startsAt), endTime: iso(b.endsAt) } },
+  queueStoppedAt: iso(b.queueStoppedAt),
 });

@@ -14,6 +14,7 @@ export const deleteBudget = defineOperation({
     // Looked up first so an unknown farm and an unknown budget each get their own error.
     await requireBudget(ctx, farmId, budgetId);
     if ((await ctx.store.deleteBudget(farmId, budgetId)) === 'not-found') throw notFound('budget', budgetId); // deleted by another request in between
+    ctx.budgets.forget(farmId);
     return {};
   },
 });

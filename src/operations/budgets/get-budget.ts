@@ -3,7 +3,6 @@ import { defineOperation } from '../operation.js';
 import { structure } from '../validation/shapes.js';
 import { budgetDetail } from './budget-output.js';
 import { budgetIdInPath } from './budget-shapes.js';
-import { budgetUsage } from './budget-usage.js';
 import { requireBudget } from './require-budget.js';
 
 export const getBudget = defineOperation({
@@ -14,6 +13,6 @@ export const getBudget = defineOperation({
   async handle({ farmId, budgetId }, ctx) {
     const { farm, budget } = await requireBudget(ctx, farmId, budgetId);
     const now = ctx.now();
-    return budgetDetail(budget, await budgetUsage(ctx, farm, budget, now), now);
+    return budgetDetail(budget, await ctx.budgets.usage(farm, budget, now), now);
   },
 });

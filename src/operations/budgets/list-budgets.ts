@@ -4,7 +4,6 @@ import { listPage, requireFarm } from '../support.js';
 import { query, structure } from '../validation/shapes.js';
 import { budgetSummary } from './budget-output.js';
 import { BudgetStatus } from './budget-shapes.js';
-import { budgetUsage } from './budget-usage.js';
 
 export const listBudgets = defineOperation({
   name: 'ListBudgets',
@@ -19,7 +18,7 @@ export const listBudgets = defineOperation({
     const page = await listPage(ctx, `ListBudgets:${farmId}:${status ?? ''}`, input, (p) => ctx.store.listBudgets(farmId, p, { status, nowMs: now }));
     // One usage query per budget, one after another: a page is at most 100 of a farm's few budgets.
     const budgets = [];
-    for (const b of page.items) budgets.push(budgetSummary(b, await budgetUsage(ctx, farm, b, now), now));
+    for (const b of page.items) budgets.push(budgetSummary(b, await ctx.budgets.usage(farm, b, now), now));
     return { budgets, nextToken: page.nextToken };
   },
 });

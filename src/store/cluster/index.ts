@@ -23,6 +23,8 @@ import { clusterDeletions } from './session-deletions.js';
 import { ClusterIngest } from './session-ingest.js';
 import { batchSweeper } from './batch-sweeper.js';
 import { exportSessions, getSession, listSessions } from './session-reads.js';
+import { fromSessionRow, readVisible } from './session-rows.js';
+import { int64, stringArray } from '../clickhouse/sql-text.js';
 
 
 /** ClickHouse's code for a query past max_execution_time. */
@@ -83,6 +85,15 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     return (await state.getAggregation(id))!;
   };
 
+  /** sumCost's statement over one snapshot. */
+  const costAt = async (q: AggregationQuery, snapshot: Snapshot, timeoutMs: number) => {
+    const fleets = { customerManaged: await customerManagedFleets(q.farmId) };
+    const result = await aggregate(q, snapshot, fleets, { maxRows: COST_SUM_MAX_ROWS, timeoutMs });
+    if (result.kind === 'timed-out') throw new Error(timedOut(timeoutMs));
+    if (result.kind === 'too-many') throw new Error(tooManyRows(COST_SUM_MAX_ROWS));
+    return result.rows.reduce((sum, r) => sum + r.costUsd.sum, 0);
+  };
+
   return {
     ...state,
     getSession: async (farmId, queueId, jobId, sessionId) => getSession(shards, await snapshotNow(), farmId, queueId, jobId, sessionId),
@@ -112,13 +123,21 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
       return { record, rows: record.status === 'COMPLETED' ? result.rows : [], stored: Promise.resolve() };
     },
 
-    async sumCost(q, timeoutMs) {
-      const fleets = { customerManaged: await customerManagedFleets(q.farmId) };
-      const result = await aggregate(q, await snapshotNow(), fleets, { maxRows: COST_SUM_MAX_ROWS, timeoutMs });
-      if (result.kind === 'timed-out') throw new Error(timedOut(timeoutMs));
-      if (result.kind === 'too-many') throw new Error(tooManyRows(COST_SUM_MAX_ROWS));
-      return result.rows.reduce((sum, r) => sum + r.costUsd.sum, 0);
+    sumCost: async (q, timeoutMs) => costAt(q, await snapshotNow(), timeoutMs),
+
+    // The cluster lists no changes: a reader compares versions, which move with every batch
+    // allocated on any server (docs/DECISIONS.md, "Budget usage kept current").
+    async budgetBasis(q, timeoutMs, read) {
+      const snapshot = await snapshotNow();
+      const column = q.resourceKind === 'queue' ? 'queue_id' : 'fleet_id';
+      const [costUsd, rows] = await Promise.all([
+        read.cost ? costAt(q, snapshot, timeoutMs) : 0,
+        readVisible(shards, q.farmId, snapshot, { where: `has(${stringArray(q.resourceIds)}, ${column}) AND (ended_at IS NULL OR ended_at > ${int64(q.asOfMs)})` }),
+      ]);
+      return { costUsd, open: rows.map(fromSessionRow), version: snapshotVersion(snapshot) };
     },
+    sessionsVersion: async () => snapshotVersion(await snapshotNow()),
+    onSessionsChanged: () => () => undefined,
 
     health: shardsHealth(state, shards),
     async close() {
@@ -127,5 +146,8 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     },
   };
 }
+
+/** A snapshot as a version (Store.sessionsVersion): it moves with every batch allocated, published or given up. */
+const snapshotVersion = (s: Snapshot) => `${s.upTo}/${s.excluded.join(',')}`;
 
 export { migrateCluster, type ClusterSchemaOptions, type ClusterStoreOptions } from './cluster-setup.js';

@@ -12,6 +12,7 @@ import { migrate, rebuildJobKeys, requireCurrentSchema } from './migrations.js';
 import { duckDbResources } from './resources.js';
 import { SCHEMA } from './schema.js';
 import { countSessions, deleteResourceWithSessions, deleteSessionsWhere, endedBeforeFilter, forgetUserSql, selectionFilter } from './session-deletions.js';
+import { duckDbBudgetUsage } from './budget-basis.js';
 import { exportSessions } from './session-export.js';
 import { ATTACH_STAGING, duckDbSessionIngest, parentCache } from './session-ingest.js';
 import { SessionWriter } from './session-writer.js';
@@ -80,6 +81,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     deleteFarm: changingParents(resources.deleteFarm),
     ...duckDbSessionIngest(db, writer, parents, spoolDir),
     ...aggregations,
+    ...duckDbBudgetUsage(db, writer, aggregations.sumCost),
     exportSessions: (farmId, page) => exportSessions(db, farmId, page),
     countSessions: (farmId, selection) => countSessions(db, selectionFilter(farmId, selection)),
     deleteSessions: (farmId, selection) => writer.exclusive(`deleting sessions of ${farmId}`, (tx) => deleteSessionsWhere(tx, selectionFilter(farmId, selection), Date.now())),

@@ -122,6 +122,8 @@ export async function migrate(db: Database, log: (message: string) => void = () 
     log(`Upgrading the data file: sessions now name the ingest batch that wrote them (once)...`);
     await db.run(`ALTER TABLE sessions ADD COLUMN batch_id BIGINT`);
   }
+  // A file whose budgets came before the tracker: the column goes last, as SCHEMA declares it.
+  if (!(await columnsOf(db, 'budgets')).has('queue_stopped_at')) await db.run(`ALTER TABLE budgets ADD COLUMN queue_stopped_at BIGINT`);
   // Made here rather than in SCHEMA: an older file gets the column first.
   await db.run(`CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_key ON jobs (job_key)`);
   if (db.replayedWal) await rebuildJobKeys(db);

@@ -44,7 +44,7 @@ export const SCHEMA: string[] = [
      farm_id VARCHAR NOT NULL, budget_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, description VARCHAR,
      queue_id VARCHAR NOT NULL, approximate_dollar_limit DOUBLE NOT NULL, actions VARCHAR NOT NULL,
      starts_at BIGINT NOT NULL, ends_at BIGINT NOT NULL, status VARCHAR NOT NULL, tags VARCHAR,
-     created_at BIGINT NOT NULL, created_by VARCHAR NOT NULL, updated_at BIGINT, updated_by VARCHAR)`,
+     created_at BIGINT NOT NULL, created_by VARCHAR NOT NULL, updated_at BIGINT, updated_by VARCHAR, queue_stopped_at BIGINT)`,
   `CREATE TABLE IF NOT EXISTS jobs (
      farm_id VARCHAR NOT NULL, queue_id VARCHAR NOT NULL, job_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
      user_id VARCHAR NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,

@@ -17,6 +17,7 @@ import { MissingParentsError } from '../store.js';
 import type { WriterSql } from './connections.js';
 import { appendSessionColumns, SESSION_COLUMN_LIST, SESSION_COLUMNS, SESSION_COLUMNS_DDL, toSession } from './session-columns.js';
 import { sessionKeyOf, type SessionKey, type SessionKeyIndex } from './session-key-index.js';
+import type { SessionChange } from '../budget-usage-store.js';
 import type { CodeDraft, NewCode } from './value-code-cache.js';
 import { CODED_COLUMNS } from './value-codes.js';
 
@@ -71,6 +72,8 @@ export interface GroupEffects {
   /** Job rows written (set) or deleted (undefined), by job key. */
   jobs: Map<string, JobRow | undefined>;
   licenseSets: Map<string, string>;
+  /** Each session the group changed, before and after (told to the writer's listeners once committed). */
+  changes: SessionChange[];
 }
 
 /** The key the writer holds a session by (farm and session ID), and the farm again from it. */
@@ -257,6 +260,7 @@ export async function mergeGroup(
   }
   const effects: GroupEffects = {
     keys: [], codes: draft.added, nextSeq: view.nextSeq, longestClosed: new Map(), running: new Map(), jobs: new Map(), licenseSets: new Map(),
+    changes: [...inserts, ...updates].map((t) => ({ farmId: t.farmId, before: t.before?.record, after: t.now! })),
   };
   if (inserts.length === 0 && updates.length === 0) return { outcomes, effects };
 

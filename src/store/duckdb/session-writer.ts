@@ -29,6 +29,7 @@
 // operator does now and then, where keeping each structure right by hand would be a second
 // copy of every merge rule.
 import type { SessionRecord } from '../../domain/resources.js';
+import type { SessionChange, SessionsChanged } from '../budget-usage-store.js';
 import { MAX_WAITING_RECORDS, takeGroup } from '../group-commit.js';
 import { MissingParentsError, StorageFault, WriterBusyError, type BatchWritten } from '../store.js';
 import type { Row, Sql, WriterSql } from './connections.js';
@@ -70,6 +71,9 @@ export class SessionWriter {
   private opened = false;
   /** Set while memory may not match the tables (a reload after a deletion failed): read them again before the next merge. */
   private stale = false;
+  /** Moves with every committed write to `sessions` (Store.sessionsVersion); the listeners hear each move. */
+  private version = 0;
+  private readonly listeners = new Set<(event: SessionsChanged) => void>();
 
   private constructor(
     private readonly db: Database,
@@ -93,7 +97,10 @@ export class SessionWriter {
     const writer = new SessionWriter(db, new SessionKeyIndex(), new ValueCodeCache(), 0, new Map(), options.probe, options.trace, options.maxWaitingRecords, log);
     await writer.load(log);
     // After a reopen the file holds what was committed, which memory may not (a commit cut short): read it again.
-    db.onReopen(() => writer.load(log));
+    db.onReopen(async () => {
+      await writer.load(log);
+      writer.changed(undefined);
+    });
     return writer;
   }
 
@@ -133,6 +140,41 @@ export class SessionWriter {
       if (n >= 1_000_000) log(`read the keys of ${n} sessions in ${((performance.now() - started) / 1000).toFixed(1)} s (${(keys.bytes / 2 ** 20).toFixed(1)} MiB)`);
     } finally {
       lease.close();
+    }
+  }
+
+  /** The sessions' version now (Store.sessionsVersion): this process's own count of writes. */
+  get sessionsVersion(): string {
+    return String(this.version);
+  }
+
+  /** Listens to every committed write (Store.onSessionsChanged); answers the unsubscribe. */
+  onChanged(listener: (event: SessionsChanged) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Runs `read` in a turn of the write queue, with no write committing meanwhile: what it
+   * reads (on other connections) is the sessions at the version it is given.
+   */
+  atRest<T>(read: (version: string) => Promise<T>): Promise<T> {
+    return this.db.writerTurn(async () => {
+      await this.fresh();
+      return read(this.sessionsVersion);
+    });
+  }
+
+  /** After each commit to `sessions`: the version moves and the listeners hear it (`changes` undefined: not listed). */
+  private changed(changes: SessionChange[] | undefined): void {
+    const from = String(this.version++);
+    const event: SessionsChanged = { from, to: String(this.version), ...(changes && { changes }) };
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log(`a listener to committed sessions failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   }
 
@@ -182,6 +224,7 @@ export class SessionWriter {
     this.countRunningPerJob();
     // The batch may have changed any of its jobs: they are read again when next touched.
     this.jobs.clear();
+    this.changed(undefined);
     return { result, batchId };
   }
 
@@ -198,6 +241,7 @@ export class SessionWriter {
       const t0 = performance.now();
       const result = await turn.transaction(work);
       const t1 = performance.now();
+      this.changed(undefined);
       this.stale = true;
       try {
         await this.load(this.log);
@@ -270,7 +314,7 @@ export class SessionWriter {
   }
 
   private async bulkEffects(tx: WriterSql, firstSeq: number): Promise<GroupEffects> {
-    const effects: GroupEffects = { keys: [], codes: [], nextSeq: firstSeq, longestClosed: new Map(), running: new Map(), jobs: new Map(), licenseSets: new Map() };
+    const effects: GroupEffects = { keys: [], codes: [], nextSeq: firstSeq, longestClosed: new Map(), running: new Map(), jobs: new Map(), licenseSets: new Map(), changes: [] };
     // As columns of plain numbers: 250 000 rows as objects took about 0.3 s of the Node thread a batch.
     const added = await tx.columns(
       `SELECT seq::DOUBLE AS seq, (session_key >> 32)::UINTEGER AS hi, (session_key & 4294967295)::UINTEGER AS lo FROM sessions WHERE seq >= ${Math.trunc(firstSeq)}`,
@@ -370,6 +414,7 @@ export class SessionWriter {
     );
     this.adoptReservation(reserved);
     this.adopt(effects!);
+    if (effects!.changes.length) this.changed(effects!.changes);
     return outcomes;
   }
 

@@ -9,6 +9,7 @@
 // against a queue or fleet locks that row (adjustSessionCounts): so either the ingest commits
 // first and the deletion sees its count, or the deletion commits first and the ingest finds
 // the parent gone (MissingParentsError) and publishes nothing.
+import type { BudgetUsageStore } from '../budget-usage-store.js';
 import type { Farm, Fleet, Job, Queue } from '../../domain/resources.js';
 import { MissingParentsError, type DeleteOutcome, type Page, type PageRequest, type ResourceStore } from '../store.js';
 import type { PgDatabase, Row, Sql } from './connection.js';
@@ -23,7 +24,7 @@ export interface SessionCountDelta {
 }
 
 /** ResourceStore but sessions (ClickHouse's), and the writes the cluster ingest makes in its own transaction. */
-export type StateResources = Omit<ResourceStore, 'getSession' | 'listSessions'> & {
+export type StateResources = Omit<ResourceStore, 'getSession' | 'listSessions'> & Pick<BudgetUsageStore, 'setBudgetQueueStopped'> & {
   /**
    * Creates or replaces jobs (keyed by farm and job ID), in `tx`. A job keeps the created_at
    * it was first stored with (its place in ListJobs); everything else is replaced.
@@ -167,7 +168,7 @@ export function postgresResources(db: PgDatabase): StateResources {
       return db.transaction(async (tx) => {
         const queue = await tx.query(`SELECT 1 FROM queues WHERE farm_id = $1 AND queue_id = $2 FOR KEY SHARE`, [b.farmId, b.queueId]);
         if (!queue.length) return 'no-queue';
-        await tx.query(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, budgetValues(b));
+        await tx.query(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, budgetValues(b));
         return 'created';
       });
     },
@@ -180,11 +181,14 @@ export function postgresResources(db: PgDatabase): StateResources {
       // Every column but the key and creation; the creation, which never changes, is matched so that every parameter is used.
       const updated = await db.query(
         `UPDATE budgets SET display_name = $3, description = $4, queue_id = $5, approximate_dollar_limit = $6, actions = $7,
-           starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15
+           starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15, queue_stopped_at = $16
          WHERE farm_id = $1 AND budget_id = $2 AND created_at = $12 AND created_by = $13 RETURNING 1`,
         budgetValues(b),
       );
       return updated.length > 0;
+    },
+    async setBudgetQueueStopped(farmId, budgetId, atMs) {
+      await db.query(`UPDATE budgets SET queue_stopped_at = $3 WHERE farm_id = $1 AND budget_id = $2`, [farmId, budgetId, atMs ?? null]);
     },
     async deleteBudget(farmId, budgetId) {
       const deleted = await db.query(`DELETE FROM budgets WHERE farm_id = $1 AND budget_id = $2 RETURNING 1`, [farmId, budgetId]);

@@ -122,6 +122,11 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX budgets_by_queue ON budgets (farm_id, queue_id)`,
     ],
   },
+  {
+    version: 5,
+    what: "when a budget's usage stopped its queue",
+    statements: [`ALTER TABLE budgets ADD COLUMN queue_stopped_at bigint`],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

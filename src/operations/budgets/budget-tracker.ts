@@ -1,0 +1,294 @@
+// Budgets' usage kept current (docs/DECISIONS.md, "Budget usage kept current"), and their
+// actions: each budget's usage is a BudgetLedger (domain/budget-ledger.ts) built once from
+// one reading of the store (its cost so far and its open sessions, at one version of the
+// sessions) and then moved by every session change the store reports as it commits. A read
+// costs no query while the ledger is at the store's version; a write the store reports
+// without listing its changes (a bulk merge, a deletion), or one by another server of a
+// cluster, moves the version past it, and the next read builds the ledger again.
+//
+// When usage reaches an action's threshold, the budget's queueStoppedAt is set (its queue
+// then reads SCHEDULING_BLOCKED) and an event is published once per (budget, window,
+// threshold, limit); when a change leaves usage below every threshold, it is cleared.
+// Crossings are looked for after each reported change and by a sweep every few seconds
+// (running sessions cross thresholds with time alone).
+import { sessionRamps, BudgetLedger } from '../../domain/budget-ledger.js';
+import { budgetThresholdEventId, type BudgetThresholdEvent } from '../../domain/budget-events.js';
+import { hourlyRate, type RateCard } from '../../domain/pricing.js';
+import type { UnpricedUsageRecord } from '../../domain/aggregation-rules.js';
+import { budgetStatusAt, type Budget, type Farm, type FleetKind } from '../../domain/resources.js';
+import { UTC_ZONE } from '../../domain/timezone.js';
+import type { SessionsChanged } from '../../store/budget-usage-store.js';
+import type { Store } from '../../store/store.js';
+import { aggregationQuery } from '../statistics/aggregation-query.js';
+
+/** Changes remembered to bring a ledger built at an older version up to date (a few seconds of a busy feed). */
+const REMEMBERED_CHANGES = 4096;
+const PAGE = 100;
+
+interface TrackedBudget {
+  /** What the ledger was built for: a budget changed in any of these is built again. */
+  definition: string;
+  ledger: BudgetLedger;
+  version: string;
+  budget: Budget;
+  /** Thresholds already announced, by event ID. */
+  announced: Set<string>;
+}
+
+interface TrackedFarm {
+  costScaleFactor: number;
+  fleetKinds: Map<string, FleetKind>;
+  budgets: Map<string, TrackedBudget>;
+}
+
+export interface BudgetTrackerOptions {
+  store: Store;
+  rateCard: RateCard;
+  /** How long one reading of the store may take (the aggregation timeout). */
+  timeoutMs: number;
+  now: () => number;
+  /** Told each threshold crossing once (the notifier records, logs and delivers it). */
+  publish: (events: BudgetThresholdEvent[]) => Promise<void>;
+  log: (message: string) => void;
+}
+
+const definitionOf = (b: Budget, farm: Pick<Farm, 'costScaleFactor'>) => JSON.stringify([b.queueId, b.startsAt, b.endsAt, farm.costScaleFactor]);
+
+export class BudgetTracker {
+  private readonly farms = new Map<string, TrackedFarm>();
+  /** Builds under way, by farm and budget: concurrent readers share one. */
+  private readonly building = new Map<string, Promise<TrackedBudget>>();
+  private readonly recent: SessionsChanged[] = [];
+  private readonly unsubscribe: () => void;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  /** Each budget's threshold work, one at a time (setting queueStoppedAt, publishing). */
+  private readonly actions = new Map<string, Promise<void>>();
+
+  constructor(private readonly o: BudgetTrackerOptions) {
+    this.unsubscribe = o.store.onSessionsChanged((event) => this.applyChanges(event));
+  }
+
+  /** The budget's usage in USD at `nowMs` (the budget as just read from the store). */
+  async usage(farm: Farm, budget: Budget, nowMs: number): Promise<number> {
+    const tracked = await this.current(farm, budget);
+    return tracked.ledger.usageAt(nowMs);
+  }
+
+  /** Forgets what is held of a farm: after its budgets, farm or fleets change. */
+  forget(farmId: string): void {
+    this.farms.delete(farmId);
+  }
+
+  /** Starts looking for crossings every `everyMs` (and at once). */
+  startSweeping(everyMs: number): void {
+    const sweep = () => {
+      this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined));
+    };
+    sweep();
+    this.sweepTimer = setInterval(sweep, everyMs);
+    this.sweepTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.unsubscribe();
+    await this.sweeping;
+    await Promise.all(this.actions.values());
+  }
+
+  /** Every ACTIVE budget of every farm, at the store's version now, its thresholds checked. */
+  async sweep(): Promise<void> {
+    try {
+      for (let after: string | undefined, first = true; first || after; first = false) {
+        const farms = await this.o.store.listFarms({ limit: PAGE, after });
+        after = farms.nextAfter;
+        for (const farm of farms.items) {
+          const now = this.o.now();
+          for (const budget of await this.activeBudgets(farm.farmId, now)) {
+            const tracked = await this.current(farm, budget);
+            this.check(farm.farmId, tracked, now);
+          }
+        }
+      }
+    } catch (err) {
+      this.o.log(`budget check failed (tried again in a few seconds): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Waits for the threshold work started so far (tests, and stop). */
+  async settled(): Promise<void> {
+    while (this.actions.size) await Promise.all(this.actions.values());
+  }
+
+  private async activeBudgets(farmId: string, nowMs: number): Promise<Budget[]> {
+    const out: Budget[] = [];
+    for (let after: string | undefined, first = true; first || after; first = false) {
+      const page = await this.o.store.listBudgets(farmId, { limit: PAGE, after }, { status: 'ACTIVE', nowMs });
+      out.push(...page.items);
+      after = page.nextAfter;
+    }
+    return out;
+  }
+
+  /** The budget's ledger at the store's version now, built again if it is not. */
+  private async current(farm: Farm, budget: Budget): Promise<TrackedBudget> {
+    const version = await this.o.store.sessionsVersion();
+    const held = this.farms.get(farm.farmId)?.budgets.get(budget.budgetId);
+    const definition = definitionOf(budget, farm);
+    if (held && held.definition === definition && held.version === version) {
+      this.hold(held, farm.farmId, budget);
+      return held;
+    }
+    const key = `${farm.farmId}/${budget.budgetId}/${definition}`;
+    let build = this.building.get(key);
+    if (!build) {
+      build = this.build(farm, budget, definition, held?.definition === definition ? held.announced : new Set()).finally(() => this.building.delete(key));
+      this.building.set(key, build);
+    }
+    const built = await build;
+    this.hold(built, farm.farmId, budget);
+    return built;
+  }
+
+  /** Keeps the budget as just read, but the queueStoppedAt this tracker is still writing. */
+  private hold(tracked: TrackedBudget, farmId: string, budget: Budget): void {
+    const writing = this.actions.has(`${farmId}/${budget.budgetId}`);
+    tracked.budget = writing ? { ...budget, queueStoppedAt: tracked.budget.queueStoppedAt } : budget;
+  }
+
+  private async build(farm: Farm, budget: Budget, definition: string, announced: Set<string>): Promise<TrackedBudget> {
+    const tracked = this.farms.get(farm.farmId) ?? { costScaleFactor: farm.costScaleFactor, fleetKinds: new Map(), budgets: new Map() };
+    const asOfMs = this.o.now();
+    // The cost so far is asked only once the window has begun: before it, usage is nothing yet.
+    const costEndMs = Math.min(budget.endsAt, asOfMs);
+    const query = aggregationQuery({
+      farm,
+      resourceKind: 'queue',
+      resourceIds: [budget.queueId],
+      startMs: budget.startsAt,
+      endMs: costEndMs > budget.startsAt ? costEndMs : budget.startsAt + 1,
+      zone: UTC_ZONE,
+      groupBy: ['QUEUE_ID'],
+      asOfMs,
+      rateCard: this.o.rateCard,
+    });
+    const basis = await this.o.store.budgetBasis(query, this.o.timeoutMs, { cost: costEndMs > budget.startsAt });
+    const ledger = new BudgetLedger({ startsAt: budget.startsAt, endsAt: budget.endsAt });
+    // Read with the sessions: a fleet the open sessions name is known (fleets are never re-kinded).
+    tracked.fleetKinds = await this.fleetKinds(farm.farmId);
+    const price = this.pricing(tracked);
+    for (const session of basis.open) ledger.add(sessionRamps(session, ledger.window, price), 1);
+    // What the open sessions add by asOf is in the cost already: the rest of the cost is constant.
+    ledger.addConstant(basis.costUsd - ledger.usageAt(asOfMs));
+    const built: TrackedBudget = { definition, ledger, version: basis.version, budget, announced };
+    // Changes committed while the reading was on its way back are in the log: apply them.
+    for (const event of this.recent) if (event.from === built.version) this.applyTo(built, farm.farmId, tracked, event);
+    if (!this.farms.has(farm.farmId)) this.farms.set(farm.farmId, tracked);
+    this.farms.get(farm.farmId)!.budgets.set(budget.budgetId, built);
+    return built;
+  }
+
+  private async fleetKinds(farmId: string): Promise<Map<string, FleetKind>> {
+    const kinds = new Map<string, FleetKind>();
+    for (let after: string | undefined, first = true; first || after; first = false) {
+      const page = await this.o.store.listFleets(farmId, { limit: PAGE, after });
+      for (const fleet of page.items) kinds.set(fleet.fleetId, fleet.kind);
+      after = page.nextAfter;
+    }
+    return kinds;
+  }
+
+  /** A usage record's USD-per-hour rate as the statistics price it; throws UnknownFleet for a fleet not read yet. */
+  private pricing(farm: TrackedFarm) {
+    return (usage: UnpricedUsageRecord): number => {
+      const fleetKind = farm.fleetKinds.get(usage.fleetId);
+      if (fleetKind === undefined) throw new UnknownFleet();
+      return hourlyRate(this.o.rateCard, { ...usage, fleetKind }).rate * farm.costScaleFactor;
+    };
+  }
+
+  /** A store's committed write: each held ledger at its `from` version moves to `to`. */
+  private applyChanges(event: SessionsChanged): void {
+    this.recent.push(event);
+    if (this.recent.length > REMEMBERED_CHANGES) this.recent.splice(0, this.recent.length - REMEMBERED_CHANGES);
+    const now = this.o.now();
+    for (const [farmId, farm] of this.farms) {
+      for (const tracked of farm.budgets.values()) {
+        if (tracked.version !== event.from) continue;
+        if (this.applyTo(tracked, farmId, farm, event)) this.check(farmId, tracked, now);
+      }
+    }
+  }
+
+  /** Moves one ledger by the event; answers whether it changed. A write whose changes are not listed leaves it behind (built again when next read). */
+  private applyTo(tracked: TrackedBudget, farmId: string, farm: TrackedFarm, event: SessionsChanged): boolean {
+    if (!event.changes) return false;
+    const price = this.pricing(farm);
+    const queueId = tracked.budget.queueId;
+    let moved = false;
+    try {
+      for (const change of event.changes) {
+        if (change.farmId !== farmId) continue;
+        for (const [session, sign] of [[change.before, -1], [change.after, 1]] as const) {
+          if (!session || session.queueId !== queueId) continue;
+          tracked.ledger.add(sessionRamps(session, tracked.ledger.window, price), sign);
+          moved = true;
+        }
+      }
+    } catch (err) {
+      if (err instanceof UnknownFleet) return false; // a fleet created since: built again when next read
+      throw err;
+    }
+    tracked.version = event.to;
+    return moved;
+  }
+
+  /** Sets or clears queueStoppedAt and publishes new crossings, one budget's work at a time. */
+  private check(farmId: string, tracked: TrackedBudget, nowMs: number): void {
+    const budget = tracked.budget;
+    if (budgetStatusAt(budget, nowMs) !== 'ACTIVE') return;
+    const usage = tracked.ledger.usageAt(nowMs);
+    const reached = budget.actions.filter((a) => usage >= (a.thresholdPercentage / 100) * budget.approximateDollarLimit);
+    const stop = reached.length > 0 && budget.queueStoppedAt === undefined;
+    const resume = reached.length === 0 && budget.queueStoppedAt !== undefined;
+    const events: BudgetThresholdEvent[] = reached
+      .map((action) => ({
+        eventId: budgetThresholdEventId(budget.budgetId, budget.startsAt, action.thresholdPercentage, budget.approximateDollarLimit),
+        type: 'BUDGET_THRESHOLD_REACHED' as const,
+        farmId,
+        budgetId: budget.budgetId,
+        budgetName: budget.displayName,
+        queueId: budget.queueId,
+        thresholdPercentage: action.thresholdPercentage,
+        actionType: action.type,
+        approximateDollarLimit: budget.approximateDollarLimit,
+        approximateDollarUsage: usage,
+        occurredAt: nowMs,
+      }))
+      .filter((e) => !tracked.announced.has(e.eventId));
+    if (!stop && !resume && events.length === 0) return;
+    // Marked before the work, so that the next check (a change a moment later) does not do it again.
+    if (stop) budget.queueStoppedAt = nowMs;
+    if (resume) budget.queueStoppedAt = undefined;
+    for (const e of events) tracked.announced.add(e.eventId);
+    const key = `${farmId}/${budget.budgetId}`;
+    const work = (this.actions.get(key) ?? Promise.resolve())
+      .then(async () => {
+        if (stop || resume) await this.o.store.setBudgetQueueStopped(farmId, budget.budgetId, budget.queueStoppedAt);
+        if (events.length) await this.o.publish(events);
+      })
+      .catch((err) => {
+        // Not done: looked at again by the next sweep (the budget is read from the store again).
+        for (const e of events) tracked.announced.delete(e.eventId);
+        this.forget(farmId);
+        this.o.log(`budget ${budget.budgetId}: acting on its thresholds failed (tried again at the next check): ${err instanceof Error ? err.message : String(err)}`);
+      })
+      .finally(() => {
+        if (this.actions.get(key) === work) this.actions.delete(key);
+      });
+    this.actions.set(key, work);
+  }
+}
+
+class UnknownFleet extends Error {}

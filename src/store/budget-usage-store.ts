@@ -1,0 +1,51 @@
+// What the budget tracker (operations/budgets/budget-tracker.ts) needs of an engine to keep
+// budgets' usage current without an aggregation per read: one consistent reading to start
+// from, a version that moves with every change to the stored sessions, and (where the
+// engine can say) each change as it commits.
+import type { SessionRecord } from '../domain/resources.js';
+import type { AggregationQuery } from './aggregation-store.js';
+
+/** One session changed by a committed write: its version before (none: new) and after. */
+export interface SessionChange {
+  farmId: string;
+  before?: SessionRecord;
+  after: SessionRecord;
+}
+
+/**
+ * A committed write that moved the sessions' version from `from` to `to`. `changes` lists
+ * every session it changed; absent, the write changed sessions it does not list (a bulk
+ * merge, a deletion): whoever keeps something derived from them reads it again.
+ */
+export interface SessionsChanged {
+  from: string;
+  to: string;
+  changes?: readonly SessionChange[];
+}
+
+/** What a budget's usage is built from, read together at one version of the sessions. */
+export interface BudgetBasis {
+  /** sumCost(query) at this version. */
+  costUsd: number;
+  /** The sessions of the query's resources with no end, or an end after query.asOfMs. */
+  open: SessionRecord[];
+  version: string;
+}
+
+export interface BudgetUsageStore {
+  /**
+   * Reads sumCost(query) (with `cost`; else 0, for a window not begun) and the open sessions
+   * together, at one version (throws past `timeoutMs`).
+   */
+  budgetBasis(query: AggregationQuery, timeoutMs: number, read: { cost: boolean }): Promise<BudgetBasis>;
+  /** The sessions' version now: it moves with every write that changes a stored session, on any server. */
+  sessionsVersion(): Promise<string>;
+  /**
+   * Calls `listener` after each committed write of this server, in commit order, before the
+   * write is answered (it must not throw or wait). Engines that cannot list a write's changes
+   * never call it: their readers compare sessionsVersion instead. Answers the unsubscribe.
+   */
+  onSessionsChanged(listener: (event: SessionsChanged) => void): () => void;
+  /** Sets (or clears, with undefined) when the budget's usage stopped its queue. */
+  setBudgetQueueStopped(farmId: string, budgetId: string, atMs: number | undefined): Promise<void>;
+}
