@@ -66,6 +66,8 @@ export interface ResourceStore {
   getQueue(farmId: string, queueId: string): Promise<QueueWithStatus | undefined>;
   /** Queues of a farm in creation order, filtered by the store (never after paging). */
   listQueues(farmId: string, page: PageRequest, filter?: QueueFilter): Promise<Page<QueueWithStatus>>;
+  /** Replaces the queue's name, description, details and update (the caller has read and merged it); false when it is gone. */
+  putQueue(queue: Queue): Promise<boolean>;
   /** Deletes the queue with the budgets that track it, unless any session names it. */
   deleteQueue(farmId: string, queueId: string): Promise<DeleteOutcome>;
 
@@ -82,6 +84,8 @@ export interface ResourceStore {
   listBudgets(farmId: string, page: PageRequest, filter: BudgetFilter): Promise<Page<Budget>>;
   /** Replaces the budget's row (the caller has read and merged it); false when it is gone. */
   putBudget(budget: Budget): Promise<boolean>;
+  /** Every budget of the farm that tracks one of `queueIds`, in creation order (a queue's budget state, one query for a page of queues). */
+  budgetsOfQueues(farmId: string, queueIds: readonly string[]): Promise<Budget[]>;
   deleteBudget(farmId: string, budgetId: string): Promise<'deleted' | 'not-found'>;
 
   getJob(farmId: string, queueId: string, jobId: string): Promise<Job | undefined>;
