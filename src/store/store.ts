@@ -30,6 +30,8 @@ export type FleetStatus = 'ACTIVE' | 'CREATE_IN_PROGRESS' | 'UPDATE_IN_PROGRESS'
  * Queues and fleets as the store reports them: with the status a scheduler would keep.
  * farmtally schedules nothing and creates fleets at once, so today every queue is IDLE and
  * every fleet ACTIVE; the store owns that rule so the list filters on status run in its queries.
+ * A queue's budget state (SCHEDULING_BLOCKED) is laid over it by GetQueue and ListQueues
+ * (domain queueBudgetBlock), which filter ListQueues' status themselves.
  */
 export type QueueWithStatus = Queue & { status: QueueStatus };
 export type FleetWithStatus = Fleet & { status: FleetStatus };
