@@ -12,7 +12,7 @@ after(async () => {
   for (const step of cleanup.reverse()) await step();
 });
 
-test('boto3 creates, reads and pages farms, queues and fleets of both kinds', { skip: boto3.skip }, async () => {
+test('boto3 creates, reads, updates and pages farms, queues and fleets of both kinds', { skip: boto3.skip }, async () => {
   boto3.assertAvailable();
   const ft: Farmtally = await startFarmtally();
   cleanup.push(() => ft.stop());
@@ -24,6 +24,10 @@ test('boto3 creates, reads and pages farms, queues and fleets of both kinds', { 
   assert.equal(seen.queue.status, 'IDLE');
   assert.equal(seen.queue.displayName, 'boto3 queue');
   assert.equal(seen.queue.defaultBudgetAction, 'NONE');
+  assert.deepEqual(seen.updatedQueue, {
+    displayName: 'boto3 queue 2b', status: 'SCHEDULING_BLOCKED', blockedReason: 'NO_BUDGET_CONFIGURED', defaultBudgetAction: 'STOP_SCHEDULING_AND_CANCEL_TASKS',
+    requiredFileSystemLocationNames: ['Shared'], updatedBy: 'farmtally',
+  });
   // botocore parsed the ISO 8601 timestamp into an aware datetime at the time of the call.
   assert.equal(seen.queue.createdAt.aware, true);
   assert.ok(Math.abs(Date.parse(seen.queue.createdAt.iso) - startedAt) < 120_000, seen.queue.createdAt.iso);

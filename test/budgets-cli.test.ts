@@ -1,10 +1,11 @@
-// `farmtally budgets create|list|show` run as a user runs them against a real server: a budget
+// `farmtally budgets create|list|show|update|delete` run as a user runs them against a real server: a budget
 // created through the CLI, listed with its queue's name and its usage against the limit (from
 // sessions of a known cost), shown with its actions crossed or not, the JSON equal to the API's
-// answer through the SDK, and bad options refused as usage errors before any request.
+// answer through the SDK, a budget changed and deleted, and bad options refused as usage errors
+// before any request.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, ListBudgetsCommand } from '@aws-sdk/client-deadline';
+import { CreateBudgetCommand, CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, ListBudgetsCommand } from '@aws-sdk/client-deadline';
 import { progressBar } from '../src/cli/budgets.js';
 import { closedPort, farmtally, type CliRun } from './support/cli.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
@@ -55,10 +56,10 @@ const dollars = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDi
 function assertDone(run: CliRun): void {
   assert.equal(run.code, 0, run.stderr);
 }
-function assertUsageError(run: CliRun, message: RegExp): void {
+function assertUsageError(run: CliRun, message: RegExp, command = 'create'): void {
   assert.equal(run.code, 2, `expected exit 2:\n${run.stdout}\n${run.stderr}`);
   assert.match(run.stderr, message);
-  assert.match(run.stderr, /farmtally budgets create --help/);
+  assert.match(run.stderr, new RegExp(`farmtally budgets ${command} --help`));
 }
 
 describe('farmtally budgets', () => {
@@ -155,5 +156,90 @@ describe('farmtally budgets', () => {
     assert.equal(progressBar(4.9), '░░░░░░░░░░ 5 %');
     assert.equal(progressBar(100), '██████████ 100 %');
     assert.equal(progressBar(138.4), '██████████ 138 %');
+  });
+});
+
+describe('farmtally budgets update and delete', () => {
+  const newBudget = async () =>
+    (await ft.client.send(new CreateBudgetCommand({
+      farmId, displayName: 'June shots', usageTrackingResource: { queueId }, approximateDollarLimit: 100,
+      actions: [{ type: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', thresholdPercentage: 80, description: 'slow down' }, { type: 'STOP_SCHEDULING_AND_CANCEL_TASKS', thresholdPercentage: 100 }],
+      schedule: { fixed: { startTime: new Date(Date.UTC(2025, 5, 1)), endTime: new Date(Date.UTC(2025, 6, 1)) } },
+    }))).budgetId!;
+  const cli = (...args: string[]) => farmtally(['budgets', ...args.slice(0, 1), '--endpoint', ft.url, '--farm', farmId, ...args.slice(1)]);
+
+  test('update: every option changes its member and nothing else; then the budget is shown', async () => {
+    const budgetId = await newBudget();
+    const run = await cli(
+      'update', '--budget', budgetId, '--name', 'June shots v2', '--description', 'more shots', '--limit', '$1,250.50', '--status', 'INACTIVE',
+      '--start', '2025-06-02', '--end', '2025-07-15T12:00:00Z', '--add-action', 'cancel:95', '--remove-action', 'CANCEL:100', '--remove-action', 'COMPLETE:50',
+    );
+    assertDone(run);
+    assert.match(run.stdout, /^Name: +June shots v2$/m);
+    assert.match(run.stdout, /^Window: +2025-06-02 → 2025-07-15T12:00:00Z$/m);
+    assert.match(run.stdout, /^Updated: +\S+ by farmtally$/m);
+    const got = await ft.client.send(new GetBudgetCommand({ farmId, budgetId }));
+    assert.deepEqual(
+      [got.displayName, got.description, got.approximateDollarLimit, got.status, got.schedule, got.actions],
+      ['June shots v2', 'more shots', 1250.5, 'INACTIVE', { fixed: { startTime: new Date(Date.UTC(2025, 5, 2)), endTime: new Date(Date.UTC(2025, 6, 15, 12)) } }, [
+        { type: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', thresholdPercentage: 80, description: 'slow down' },
+        { type: 'STOP_SCHEDULING_AND_CANCEL_TASKS', thresholdPercentage: 95 },
+      ]],
+    );
+
+    // One bound alone keeps the other; one option alone changes one member.
+    assertDone(await cli('update', '--budget', budgetId, '--end', '2025-08-01'));
+    assertDone(await cli('update', '--budget', budgetId, '--limit', '99'));
+    const after = await ft.client.send(new GetBudgetCommand({ farmId, budgetId }));
+    assert.deepEqual(after.schedule, { fixed: { startTime: new Date(Date.UTC(2025, 5, 2)), endTime: new Date(Date.UTC(2025, 7, 1)) } });
+    assert.deepEqual([after.displayName, after.approximateDollarLimit, after.status, after.actions?.length], ['June shots v2', 99, 'INACTIVE', 2]);
+
+    const json = await cli('update', '--budget', budgetId, '--status', 'ACTIVE', '--format', 'json');
+    assertDone(json);
+    const { $metadata: _, ...answer } = await ft.client.send(new GetBudgetCommand({ farmId, budgetId }));
+    assert.deepEqual(JSON.parse(json.stdout), asJson(answer));
+  });
+
+  test("update: bad options are usage errors before any request; the server's refusals fail (exit 1)", async () => {
+    const budgetId = await newBudget();
+    assertUsageError(await cli('update', '--budget', budgetId), /nothing to change/, 'update');
+    assertUsageError(await cli('update', '--budget', budgetId, '--limit', '0'), /--limit <usd>.*at least 0\.01/, 'update');
+    assertUsageError(await cli('update', '--budget', budgetId, '--status', 'PAUSED'), /--status.*ACTIVE, INACTIVE|Allowed choices are ACTIVE, INACTIVE/, 'update');
+    assertUsageError(await cli('update', '--budget', budgetId, '--add-action', 'STOP:80'), /--add-action <type:percent>.*COMPLETE, CANCEL/, 'update');
+    assertUsageError(await cli('update', '--budget', budgetId, '--remove-action', 'CANCEL:101'), /--remove-action <type:percent>.*0 to 100/, 'update');
+    assertUsageError(await cli('update', '--budget', budgetId, '--start', '2025-07-01', '--end', '2025-06-01'), /window would end/, 'update');
+    assertUsageError(await cli('update', '--budget', budgetId, '--start', 'soon'), /--start soon is not a time/, 'update');
+    // The window's other bound is the budget's own: --start past its end is refused too.
+    assertUsageError(await cli('update', '--budget', budgetId, '--start', '2025-08-01'), /window would end/, 'update');
+    assert.equal((await ft.client.send(new GetBudgetCommand({ farmId, budgetId }))).updatedAt, undefined, 'nothing was changed');
+
+    const unknown = await cli('update', '--budget', `budget-${'0'.repeat(32)}`, '--limit', '5');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /ResourceNotFoundException/);
+    const eleven = Array.from({ length: 11 }, (_, i) => ['--add-action', `COMPLETE:${i}`]).flat();
+    assertUsageError(await cli('update', '--budget', budgetId, ...eleven), /at most 10/, 'update');
+    // Ten more than the two it has: the server says so.
+    const ten = Array.from({ length: 10 }, (_, i) => ['--add-action', `COMPLETE:${i}`]).flat();
+    const tooMany = await cli('update', '--budget', budgetId, ...ten);
+    assert.equal(tooMany.code, 1, tooMany.stderr);
+    assert.match(tooMany.stderr, /ValidationException: .*12 actions/);
+  });
+
+  test('delete: asks nothing, says what it deleted; the budget is gone; json is the deleted budget', async () => {
+    const budgetId = await newBudget();
+    const run = await cli('delete', '--budget', budgetId);
+    assertDone(run);
+    assert.equal(run.stdout.trim(), `Deleted budget ${budgetId} "June shots" on queue ${queueId}: limit $100.00, window 2025-06-01 → 2025-07-01, INACTIVE.`);
+    assert.deepEqual((await ft.client.send(new ListBudgetsCommand({ farmId }))).budgets!.filter((b) => b.budgetId === budgetId), []);
+    const again = await cli('delete', '--budget', budgetId);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /ResourceNotFoundException/);
+
+    const second = await newBudget();
+    const { $metadata: _, ...before } = await ft.client.send(new GetBudgetCommand({ farmId, budgetId: second }));
+    const json = await cli('delete', '--budget', second, '--format', 'json');
+    assertDone(json);
+    assert.deepEqual(JSON.parse(json.stdout), asJson(before));
+    await assert.rejects(ft.client.send(new GetBudgetCommand({ farmId, budgetId: second })), /ResourceNotFoundException|does not exist/);
   });
 });

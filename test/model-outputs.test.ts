@@ -28,6 +28,10 @@ test('farms, queues, fleets and budgets answer in the shapes of the model', { sk
   const { queueId } = await call('CreateQueue', 'POST', `${farm}/queues`, { displayName: 'q', jobRunAsUser: { runAs: 'WORKER_AGENT_USER' } });
   await call('GetQueue', 'GET', `${farm}/queues/${queueId}`);
   await call('ListQueues', 'GET', `${farm}/queues`);
+  await call('UpdateQueue', 'PATCH', `${farm}/queues/${queueId}`, { defaultBudgetAction: 'STOP_SCHEDULING_AND_CANCEL_TASKS', requiredFileSystemLocationNamesToAdd: ['A'] });
+  // Blocked (a budget action and no budget): blockedReason is in both answers.
+  assert.equal((await call('GetQueue', 'GET', `${farm}/queues/${queueId}`)).blockedReason, 'NO_BUDGET_CONFIGURED');
+  assert.equal((await call('ListQueues', 'GET', `${farm}/queues?status=SCHEDULING_BLOCKED`)).queues[0].blockedReason, 'NO_BUDGET_CONFIGURED');
   for (const configuration of [
     { customerManaged: { mode: 'NO_SCALING', workerCapabilities: CAPS } },
     { serviceManagedEc2: { instanceCapabilities: CAPS, instanceMarketOptions: { type: 'spot' } } },

@@ -1,9 +1,10 @@
-// `farmtally budgets list|create|show`: a farm's budgets with their progress against the
-// limit (usage / limit, a small text bar), a new budget, and one budget's fields and actions
-// with whether each action's threshold has been crossed. Tables for people, the API's answer
-// as JSON for scripts.
+// `farmtally budgets list|create|show|update|delete`: a farm's budgets with their progress
+// against the limit (usage / limit, a small text bar), a new budget, one budget's fields and
+// actions with whether each action's threshold has been crossed, a budget changed (then shown
+// as `show` shows it), and a budget deleted (saying which, asking nothing: scripts run it).
+// Tables for people, the API's answer as JSON for scripts.
 import {
-  CreateBudgetCommand, GetBudgetCommand, paginateListBudgets, paginateListQueues,
+  CreateBudgetCommand, DeleteBudgetCommand, GetBudgetCommand, paginateListBudgets, paginateListQueues, UpdateBudgetCommand,
   type BudgetActionToAdd, type BudgetSummary, type DeadlineClient, type GetBudgetResponse,
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -32,6 +33,16 @@ interface CreateOptions extends FormatOptions {
 }
 interface ShowOptions extends FormatOptions {
   budget: string;
+}
+interface UpdateOptions extends ShowOptions {
+  name?: string;
+  description?: string;
+  limit?: number;
+  status?: 'ACTIVE' | 'INACTIVE';
+  start?: string;
+  end?: string;
+  addAction: BudgetActionToAdd[];
+  removeAction: BudgetActionToAdd[];
 }
 
 const ACTION_TYPES = { COMPLETE: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', CANCEL: 'STOP_SCHEDULING_AND_CANCEL_TASKS' } as const;
@@ -197,6 +208,46 @@ async function show(o: ShowOptions): Promise<void> {
   );
 }
 
+async function update(o: UpdateOptions): Promise<void> {
+  const given = [o.name, o.description, o.limit, o.status, o.start, o.end].some((v) => v !== undefined) || o.addAction.length > 0 || o.removeAction.length > 0;
+  if (!given) usageError('nothing to change: give at least one of --name, --description, --limit, --status, --start, --end, --add-action, --remove-action.', 'budgets update');
+  if (o.addAction.length > 10) usageError(`--add-action: at most 10 actions (${o.addAction.length} given).`, 'budgets update');
+  if (o.removeAction.length > 10) usageError(`--remove-action: at most 10 actions (${o.removeAction.length} given).`, 'budgets update');
+  const client = clientFor(o.endpoint, o.region, o.profile);
+  let schedule: { fixed: { startTime: Date; endTime: Date } } | undefined;
+  if (o.start !== undefined || o.end !== undefined) {
+    // The API replaces the window whole: a bound not given is the budget's own.
+    const both = o.start !== undefined && o.end !== undefined;
+    const current = both ? undefined : (await client.send(new GetBudgetCommand({ farmId: o.farm, budgetId: o.budget }))).schedule?.fixed;
+    const { start, end } = timeRange({ start: o.start ?? current!.startTime!.toISOString(), end: o.end ?? current!.endTime!.toISOString() }, 'budgets update');
+    if (end <= start) usageError(`the window would end (${new Date(end).toISOString()}) no later than it starts (${new Date(start).toISOString()}): it is [start, end).`, 'budgets update');
+    schedule = { fixed: { startTime: new Date(start), endTime: new Date(end) } };
+  }
+  await client.send(
+    new UpdateBudgetCommand({
+      farmId: o.farm,
+      budgetId: o.budget,
+      displayName: o.name,
+      description: o.description,
+      approximateDollarLimit: o.limit,
+      status: o.status,
+      schedule,
+      actionsToAdd: o.addAction.length ? o.addAction : undefined,
+      actionsToRemove: o.removeAction.length ? o.removeAction.map(({ type, thresholdPercentage }) => ({ type, thresholdPercentage })) : undefined,
+    }),
+  );
+  await show(o);
+}
+
+async function remove(o: ShowOptions): Promise<void> {
+  const client = clientFor(o.endpoint, o.region, o.profile);
+  // Read first, to say what was deleted (a budget deleted by someone else in between fails below).
+  const b = await client.send(new GetBudgetCommand({ farmId: o.farm, budgetId: o.budget }));
+  await client.send(new DeleteBudgetCommand({ farmId: o.farm, budgetId: o.budget }));
+  if (o.format === 'json') return json(answer(b));
+  console.log(`Deleted budget ${b.budgetId} "${b.displayName}" on queue ${b.usageTrackingResource?.queueId ?? ''}: limit ${usd(b.approximateDollarLimit)}, window ${windowOf(b.schedule)}, ${b.status}.`);
+}
+
 const formatOption = () => new Option('--format <format>', "table for people, json (the API's answer) for scripts").choices(['table', 'json']).default('table');
 const farmOption = (c: Command) => c.requiredOption('--farm <farmId>', 'the farm (farmtally farms list shows them)');
 
@@ -214,6 +265,17 @@ const SHOW_EXAMPLES = `
 Examples:
   $ farmtally budgets show --farm farm-... --budget budget-0123456789abcdef0123456789abcdef
   $ farmtally budgets show --farm farm-... --budget budget-... --format json
+`;
+
+const UPDATE_EXAMPLES = `
+Examples:
+  $ farmtally budgets update --farm farm-... --budget budget-... --limit 7500
+  $ farmtally budgets update --farm farm-... --budget budget-... --end 2025-08-01 --add-action CANCEL:95 --remove-action CANCEL:100
+  $ farmtally budgets update --farm farm-... --budget budget-... --status INACTIVE
+`;
+const DELETE_EXAMPLES = `
+Examples:
+  $ farmtally budgets delete --farm farm-... --budget budget-0123456789abcdef0123456789abcdef
 `;
 
 export function budgetsCommand(): Command {
@@ -238,10 +300,30 @@ export function budgetsCommand(): Command {
     .addOption(formatOption())
     .addHelpText('after', SHOW_EXAMPLES)
     .action((o: ShowOptions) => show(o).catch((err) => fail(err, hint)));
+  const updateCommand = withConnectionOptions(farmOption(new Command('update').description('Change a budget: what is not given stays; then shows it as `show` does.')))
+    .requiredOption('--budget <budgetId>', 'the budget (farmtally budgets list --farm F)')
+    .option('--name <name>', "the budget's display name")
+    .option('--description <text>', "the budget's description")
+    .option('--limit <usd>', 'the limit in US dollars', dollars)
+    .addOption(new Option('--status <status>', 'ACTIVE, or INACTIVE (it then stops no queue)').choices(['ACTIVE', 'INACTIVE']))
+    .option('--start <time>', 'the window opens: a date (2025-06-01, midnight UTC) or an instant (2025-06-01T08:00:00Z); alone, the end stays')
+    .option('--end <time>', 'the window closes (not included), as --start; alone, the start stays')
+    .option('--add-action <type:percent>', 'add an action, COMPLETE:80 or CANCEL:100, as create --action (repeatable)', action, [])
+    .option('--remove-action <type:percent>', 'remove the action of that type and threshold (repeatable; removed before any is added)', action, [])
+    .addOption(formatOption())
+    .addHelpText('after', UPDATE_EXAMPLES)
+    .action((o: UpdateOptions) => update(o).catch((err) => fail(err, hint)));
+  const deleteCommand = withConnectionOptions(farmOption(new Command('delete').description('Delete a budget, asking nothing; prints what was deleted.')))
+    .requiredOption('--budget <budgetId>', 'the budget (farmtally budgets list --farm F)')
+    .addOption(new Option('--format <format>', "table for people, json (the deleted budget as GetBudget answered it) for scripts").choices(['table', 'json']).default('table'))
+    .addHelpText('after', DELETE_EXAMPLES)
+    .action((o: ShowOptions) => remove(o).catch((err) => fail(err, hint)));
   return new Command('budgets')
-    .description('budgets list|create|show --farm F: budgets on queues, with their usage against the limit.')
+    .description('budgets list|create|show|update|delete --farm F: budgets on queues, with their usage against the limit.')
     .addCommand(listCommand)
     .addCommand(createCommand)
     .addCommand(showCommand)
+    .addCommand(updateCommand)
+    .addCommand(deleteCommand)
     .addHelpText('after', `${LIST_EXAMPLES.trimEnd()}\n  $ farmtally budgets show --farm farm-... --budget budget-...\n`);
 }

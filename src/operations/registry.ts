@@ -22,6 +22,7 @@ import { createQueue } from './queues/create-queue.js';
 import { deleteQueue } from './queues/delete-queue.js';
 import { getQueue } from './queues/get-queue.js';
 import { listQueues } from './queues/list-queues.js';
+import { updateQueue } from './queues/update-queue.js';
 import { deleteSessions } from './sessions/delete-sessions.js';
 import { getSession } from './sessions/get-session.js';
 import { ingestSessions } from './sessions/ingest-sessions.js';
@@ -39,6 +40,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   createQueue,
   getQueue,
   listQueues,
+  updateQueue,
   deleteQueue,
   createFleet,
   getFleet,

@@ -31,6 +31,8 @@ export type FleetStatus = 'ACTIVE' | 'CREATE_IN_PROGRESS' | 'UPDATE_IN_PROGRESS'
  * Queues and fleets as the store reports them: with the status a scheduler would keep.
  * farmtally schedules nothing and creates fleets at once, so today every queue is IDLE and
  * every fleet ACTIVE; the store owns that rule so the list filters on status run in its queries.
+ * A queue's budget state (SCHEDULING_BLOCKED) is laid over it by GetQueue and ListQueues
+ * (domain queueBudgetBlock), which filter ListQueues' status themselves.
  */
 export type QueueWithStatus = Queue & { status: QueueStatus };
 export type FleetWithStatus = Fleet & { status: FleetStatus };
@@ -67,6 +69,8 @@ export interface ResourceStore {
   getQueue(farmId: string, queueId: string): Promise<QueueWithStatus | undefined>;
   /** Queues of a farm in creation order, filtered by the store (never after paging). */
   listQueues(farmId: string, page: PageRequest, filter?: QueueFilter): Promise<Page<QueueWithStatus>>;
+  /** Replaces the queue's name, description, details and update (the caller has read and merged it); false when it is gone. */
+  putQueue(queue: Queue): Promise<boolean>;
   /** Deletes the queue with the budgets that track it, unless any session names it. */
   deleteQueue(farmId: string, queueId: string): Promise<DeleteOutcome>;
 
@@ -83,6 +87,8 @@ export interface ResourceStore {
   listBudgets(farmId: string, page: PageRequest, filter: BudgetFilter): Promise<Page<Budget>>;
   /** Replaces the budget's row (the caller has read and merged it); false when it is gone. */
   putBudget(budget: Budget): Promise<boolean>;
+  /** Every budget of the farm that tracks one of `queueIds`, in creation order (a queue's budget state, one query for a page of queues). */
+  budgetsOfQueues(farmId: string, queueIds: readonly string[]): Promise<Budget[]>;
   deleteBudget(farmId: string, budgetId: string): Promise<'deleted' | 'not-found'>;
 
   getJob(farmId: string, queueId: string, jobId: string): Promise<Job | undefined>;

@@ -98,6 +98,25 @@ export function budgetContract(store: () => ResourceContractStore): void {
       assert.deepEqual((await store().listBudgets(farmId, { limit: 100 }, { status: 'ACTIVE', nowMs: now })).items.map((b) => b.displayName), ['running', 'begins now']);
     });
 
+    test('budgetsOfQueues: the budgets of the named queues of the farm, in creation order, whatever their status', async () => {
+      const { farmId, queueId } = await farmWithQueue(store());
+      const second = queue(farmId);
+      const third = queue(farmId);
+      await store().createQueue(second);
+      await store().createQueue(third);
+      const a = budget(farmId, queueId, { displayName: 'a' });
+      const b = budget(farmId, second.queueId, { displayName: 'b', status: 'INACTIVE' });
+      const c = budget(farmId, queueId, { displayName: 'c', endsAt: Date.UTC(2026, 0, 2) });
+      const d = budget(farmId, third.queueId, { displayName: 'd' });
+      for (const x of [a, b, c, d]) assert.equal(await store().createBudget(x), 'created');
+      const names = async (ids: string[]) => (await store().budgetsOfQueues(farmId, ids)).map((x) => x.displayName);
+      assert.deepEqual(await names([queueId, second.queueId]), ['a', 'b', 'c']);
+      assert.deepEqual(await names([third.queueId]), ['d']);
+      assert.deepEqual(await names([]), []);
+      assert.deepEqual(await store().budgetsOfQueues(farm().farmId, [queueId]), [], 'only in its farm');
+      assert.deepEqual(defined((await store().budgetsOfQueues(farmId, [third.queueId]))[0]), d, 'every member');
+    });
+
     test('deleting a queue deletes the budgets that track it; deleting the farm deletes the rest', async () => {
       const { farmId, queueId } = await farmWithQueue(store());
       const other = queue(farmId);

@@ -46,6 +46,26 @@ export function resourceContract(store: () => ResourceContractStore): void {
       assert.deepEqual(defined(await store().getFarm(f.farmId)), changed);
     });
 
+    test('putQueue replaces its name, description, details and update, in its farm only; false when the queue is gone', async () => {
+      const f = farm();
+      await store().createFarm(f);
+      const q = queue(f.farmId, { description: 'd', details: { defaultBudgetAction: 'NONE', requiredFileSystemLocationNames: ['A'] } });
+      await store().createQueue(q);
+      const changed = {
+        ...q, displayName: 'renamed', description: undefined, updatedAt: q.createdAt + 5, updatedBy: 'someone',
+        details: { defaultBudgetAction: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', requiredFileSystemLocationNames: [], roleArn: 'arn:aws:iam::123456789012:role/R' },
+      };
+      assert.equal(await store().putQueue(changed), true);
+      assert.deepEqual(defined(await store().getQueue(f.farmId, q.queueId)), defined({ ...changed, status: 'IDLE' }));
+      const other = farm();
+      await store().createFarm(other);
+      assert.equal(await store().putQueue({ ...changed, farmId: other.farmId, displayName: 'elsewhere' }), false);
+      assert.equal((await store().getQueue(f.farmId, q.queueId))?.displayName, 'renamed');
+      assert.equal(await store().deleteQueue(f.farmId, q.queueId), 'deleted');
+      assert.equal(await store().putQueue(changed), false, 'a deleted queue is not written again');
+      assert.equal(await store().getQueue(f.farmId, q.queueId), undefined);
+    });
+
     test('farms list in creation order by keyset pages, and a page boundary stays put as farms are added', async () => {
       const mine = new Set<string>();
       for (let i = 0; i < 5; i++) {

@@ -85,7 +85,12 @@ def main(endpoint):
             "createdAt": stamp(got["createdAt"]),
         }
     queue = c.get_queue(farmId=farm_id, queueId=queue_id)
+    # UpdateQueue: the second queue gets a budget action (and no budget: blocked) and a location.
+    c.update_queue(farmId=farm_id, queueId=second_queue_id, displayName="boto3 queue 2b", defaultBudgetAction="STOP_SCHEDULING_AND_CANCEL_TASKS",
+                   requiredFileSystemLocationNamesToAdd=["Shared"])
+    updated = c.get_queue(farmId=farm_id, queueId=second_queue_id)
     print(json.dumps({
+        "updatedQueue": {k: updated.get(k) for k in ("displayName", "status", "blockedReason", "defaultBudgetAction", "requiredFileSystemLocationNames", "updatedBy")},
         "farmId": farm_id,
         "queueIds": [queue_id, second_queue_id],
         "queue": {

@@ -1,18 +1,20 @@
-import type { QueueWithStatus } from '../../store/store.js';
 import { audit } from '../support.js';
+import type { QueueRead } from './queue-budget-state.js';
 
 // A queue's settings (everything CreateQueue took besides its name and description) are
 // kept as given in `details`; a budget action that was never set is the service's NONE.
-export const queueSummary = (q: QueueWithStatus) => ({
+// `blockedReason` is there only while the queue reads SCHEDULING_BLOCKED.
+export const queueSummary = (q: QueueRead) => ({
   farmId: q.farmId,
   queueId: q.queueId,
   displayName: q.displayName,
   status: q.status,
+  blockedReason: q.blockedReason,
   defaultBudgetAction: q.details.defaultBudgetAction ?? 'NONE',
   ...audit(q),
 });
 
-export const queueDetail = (q: QueueWithStatus) => ({
+export const queueDetail = (q: QueueRead) => ({
   ...queueSummary(q),
   description: q.description,
   jobAttachmentSettings: q.details.jobAttachmentSettings,

@@ -1,4 +1,4 @@
-// CreateQueue's nested members, with the constraints the API model gives them.
+// CreateQueue's and UpdateQueue's nested members, with the constraints the API model gives them.
 import { StorageProfileId } from '../common-shapes.js';
 import { enumOf, float, integer, list, optional, required, string, structure, union } from '../validation/shapes.js';
 
@@ -30,6 +30,8 @@ export const JobRunAsUser = structure({
 export const FileSystemLocationName = string({ min: 1, max: 64, pattern: '[0-9A-Za-z ]*' });
 export const RequiredFileSystemLocationNames = list(FileSystemLocationName, { min: 0, max: 20 });
 export const AllowedStorageProfileIds = list(StorageProfileId, { min: 0, max: 20 });
+/** The two lists' bound in GetQueue's answer: a queue holds at most this many of each. */
+export const MAX_QUEUE_LIST_ENTRIES = 20;
 
 const RenderingTaskBuffer = integer({ min: 0, max: 1000 });
 export const SchedulingConfiguration = union({

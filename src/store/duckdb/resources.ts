@@ -142,6 +142,14 @@ export function duckDbResources(db: Database): ResourceStore & { forgetFarm(farm
       return r && toQueue(r);
     },
     listQueues: (farmId, req, filter = {}) => page(db, QUEUES, { farm_id: farmId, status: filter.status }, 'created_at', 'queue_id', req, toQueue),
+    putQueue: (q) =>
+      db.transaction(async (tx) => {
+        if (!(await tx.one(`SELECT 1 AS x FROM queues WHERE farm_id = $1 AND queue_id = $2`, [q.farmId, q.queueId]))) return false;
+        await tx.run(`UPDATE queues SET display_name = $3, description = $4, details = $5, updated_at = $6, updated_by = $7 WHERE farm_id = $1 AND queue_id = $2`, [
+          q.farmId, q.queueId, q.displayName, q.description ?? null, JSON.stringify(q.details), q.updatedAt ?? null, q.updatedBy ?? null,
+        ]);
+        return true;
+      }),
     deleteQueue: (farmId, queueId) => deleteUnlessUsed(db, 'queues', 'queue_id', farmId, queueId, [[`DELETE FROM budgets WHERE farm_id = $1 AND queue_id = $2`, [farmId, queueId]]]),
 
     async createFleet(f) {
@@ -176,6 +184,12 @@ export function duckDbResources(db: Database): ResourceStore & { forgetFarm(farm
         await tx.run(BUDGET_UPDATE, budgetValues(b) as DuckDBValue[]);
         return true;
       }),
+    budgetsOfQueues: async (farmId, queueIds) => {
+      if (!queueIds.length) return [];
+      const ids = queueIds.map((_, i) => `$${i + 2}`).join(', ');
+      const rows = await db.all(`SELECT * FROM budgets WHERE farm_id = $1 AND queue_id IN (${ids}) ORDER BY created_at, budget_id`, [farmId, ...queueIds]);
+      return rows.map(toBudget);
+    },
     deleteBudget: (farmId, budgetId) =>
       db.transaction(async (tx) => {
         if (!(await tx.one(`SELECT 1 AS x FROM budgets WHERE farm_id = $1 AND budget_id = $2`, [farmId, budgetId]))) return 'not-found';

@@ -147,6 +147,13 @@ export function postgresResources(db: PgDatabase): StateResources {
       return r && toQueue(r);
     },
     listQueues: (farmId, req, filter = {}) => page(db, QUEUES, { farm_id: farmId, status: filter.status }, 'queue_id', req, toQueue),
+    async putQueue(q) {
+      const updated = await db.query(
+        `UPDATE queues SET display_name = $3, description = $4, details = $5, updated_at = $6, updated_by = $7 WHERE farm_id = $1 AND queue_id = $2 RETURNING 1`,
+        [q.farmId, q.queueId, q.displayName, q.description ?? null, JSON.stringify(q.details), q.updatedAt ?? null, q.updatedBy ?? null],
+      );
+      return updated.length > 0;
+    },
     deleteQueue: (farmId, queueId) => deleteChild(db, 'queue', farmId, queueId),
 
     async createFleet(f) {
@@ -189,6 +196,11 @@ export function postgresResources(db: PgDatabase): StateResources {
     },
     async setBudgetQueueStopped(farmId, budgetId, atMs) {
       await db.query(`UPDATE budgets SET queue_stopped_at = $3 WHERE farm_id = $1 AND budget_id = $2`, [farmId, budgetId, atMs ?? null]);
+    },
+    async budgetsOfQueues(farmId, queueIds) {
+      if (!queueIds.length) return [];
+      const rows = await db.query(`SELECT * FROM budgets WHERE farm_id = $1 AND queue_id = ANY($2) ORDER BY created_at, budget_id`, [farmId, [...queueIds]]);
+      return rows.map(toBudget);
     },
     async deleteBudget(farmId, budgetId) {
       const deleted = await db.query(`DELETE FROM budgets WHERE farm_id = $1 AND budget_id = $2 RETURNING 1`, [farmId, budgetId]);
