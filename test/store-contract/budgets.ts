@@ -7,6 +7,7 @@ import { before, describe, test } from 'node:test';
 import { budgetStatusAt, newId, type Budget } from '../../src/domain/resources.js';
 import { UTC_ZONE } from '../../src/domain/timezone.js';
 import { aggregationQuery } from '../../src/operations/statistics/aggregation-query.js';
+import type { SessionsChanged } from '../../src/store/budget-usage-store.js';
 import type { Store } from '../../src/store/store.js';
 import { generateFarm, referenceAggregate } from '../reference/aggregate-reference.js';
 import { storeGeneratedFarm } from './aggregations.js';
@@ -158,6 +159,61 @@ export function budgetUsageContract(store: () => Store): void {
       assert.ok(sum > 0, 'the queue has costed usage in the window');
       assert.ok(Math.abs(sum - aggregated) <= 1e-9 * Math.max(1, aggregated), `${sum} vs ${aggregated}`);
       assert.ok(Math.abs(sum - reference) <= 1e-9 * Math.max(1, reference), `${sum} vs reference ${reference}`);
+    });
+
+    test("budgetBasis reads the cost with the open sessions at one version; the version moves with each write", async () => {
+      const queueId = generated.queues[0]!.queueId;
+      const [startMs, endMs] = [generated.spanStartMs + 2 * DAY, generated.asOfMs];
+      const query = aggregationQuery({
+        farm: { farmId: generated.farmId, costScaleFactor: generated.costScaleFactor },
+        resourceKind: 'queue', resourceIds: [queueId], startMs, endMs, zone: UTC_ZONE, groupBy: ['QUEUE_ID'], asOfMs: generated.asOfMs, rateCard: generated.rateCard,
+      });
+      const basis = await store().budgetBasis(query, 60_000, { cost: true });
+      assert.equal(basis.version, await store().sessionsVersion());
+      const cost = await store().sumCost(query, 60_000);
+      assert.ok(Math.abs(basis.costUsd - cost) <= 1e-9 * Math.max(1, cost), `${basis.costUsd} vs ${cost}`);
+      const open = generated.sessions.filter((s) => s.queueId === queueId && (s.endedAt === undefined || s.endedAt > generated.asOfMs));
+      assert.ok(open.length > 0, 'the generated queue has running sessions');
+      assert.deepEqual(basis.open.map((s) => s.sessionId).sort(), open.map((s) => s.sessionId).sort());
+      const running = basis.open.find((s) => s.endedAt === undefined)!;
+      const { fleetKind: _kind, ...stored } = generated.sessions.find((s) => s.sessionId === running.sessionId)!;
+      assert.deepEqual(defined(running), defined(stored), 'every field of an open session');
+      assert.equal((await store().budgetBasis(query, 60_000, { cost: false })).costUsd, 0, 'no cost asked, none read');
+
+      // A write moves the version (on every engine; DuckDB also tells its listeners what changed).
+      const heard: SessionsChanged[] = [];
+      const stop = store().onSessionsChanged((e) => heard.push(e));
+      try {
+        const before = await store().sessionsVersion();
+        const closed = { ...running, endedAt: running.startedAt + 3_600_000 };
+        await store().writeSessions(generated.farmId, [closed], tick());
+        const after = await store().sessionsVersion();
+        assert.notEqual(after, before);
+        for (const e of heard) assert.ok(e.changes === undefined || Array.isArray(e.changes));
+        // An engine that tells its listeners at all tells them this write's changes.
+        const listed = heard.filter((e) => e.changes);
+        assert.equal(listed.length, heard.length ? 1 : 0);
+        if (listed.length) {
+          assert.deepEqual([listed.at(-1)!.from, listed.at(-1)!.to], [before, after]);
+          const change = listed.at(-1)!.changes!.find((c) => c.after.sessionId === running.sessionId)!;
+          assert.deepEqual([change.farmId, change.before?.endedAt, change.after.endedAt], [generated.farmId, undefined, closed.endedAt]);
+        }
+      } finally {
+        stop();
+      }
+    });
+
+    test('setBudgetQueueStopped sets and clears queueStoppedAt; an update keeps it', async () => {
+      const { farmId, queueId } = await farmWithQueue(store());
+      const b = budget(farmId, queueId);
+      await store().createBudget(b);
+      await store().setBudgetQueueStopped(farmId, b.budgetId, 1_790_000_000_000);
+      const stopped = (await store().getBudget(farmId, b.budgetId))!;
+      assert.equal(stopped.queueStoppedAt, 1_790_000_000_000);
+      assert.ok(await store().putBudget({ ...stopped, approximateDollarLimit: 5, updatedAt: tick(), updatedBy: 'contract' }));
+      assert.equal((await store().getBudget(farmId, b.budgetId))!.queueStoppedAt, 1_790_000_000_000);
+      await store().setBudgetQueueStopped(farmId, b.budgetId, undefined);
+      assert.equal((await store().getBudget(farmId, b.budgetId))!.queueStoppedAt, undefined);
     });
 
     test('deleting a queue with its sessions deletes its budgets; the farm with its sessions, all of them', async () => {
