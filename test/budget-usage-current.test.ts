@@ -6,58 +6,29 @@
 // (the server's aggregation trace says when it does). A large batch and a deletion, which
 // the store does not list change by change, are followed by one new reading.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  CreateBudgetCommand, CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, ListBudgetsCommand,
-} from '@aws-sdk/client-deadline';
+import { CreateBudgetCommand, ListBudgetsCommand } from '@aws-sdk/client-deadline';
 import type { SessionRecord } from '../src/domain/resources.js';
 import { deleteSessions } from './support/deletions.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
 import { sessionChurn } from './support/session-churn.js';
-import { postSessions, runAggregation } from './support/statistics-farm.js';
+import { postSessions } from './support/statistics-farm.js';
+import { assertClose, budgetFarm, churnPricingFile, HOUR, statisticsSum as sumOf, usageOf as usageVia, wire } from './support/budget-feed.js';
 
-const H = 3_600_000;
+const H = HOUR;
 let ft: Farmtally;
-const PRICING = { instanceTypes: { 'c5.4xlarge': 0.68, 'g4dn.xlarge': 0.526 }, licenseProducts: { maya: 0.5, nuke: 0.25 }, customerManagedWorkerHour: 0.3 };
 
 before(async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'farmtally-pricing-')), 'pricing.json');
-  writeFileSync(file, JSON.stringify(PRICING));
-  ft = await startFarmtally({ args: ['--pricing', file], env: { FARMTALLY_AGGREGATION_TRACE: '1', FARMTALLY_BUDGET_CHECK_MS: '200' } });
+  ft = await startFarmtally({ args: ['--pricing', churnPricingFile()], env: { FARMTALLY_AGGREGATION_TRACE: '1', FARMTALLY_BUDGET_CHECK_MS: '200' } });
 });
 after(() => ft?.stop());
 
-const wire = (r: SessionRecord) => ({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString() });
 /** How many times the server has read a budget's cost from the sessions (the trace gives each reading's plan: `aggregation cost of <queue>: plan ...`). */
 const costReadings = () => (ft.output().match(/aggregation cost of \S+: plan /g) ?? []).length;
-
-async function farm(costScaleFactor: number) {
-  const { farmId } = await ft.client.send(new CreateFarmCommand({ displayName: 'budget feed', costScaleFactor }));
-  const queueIds = [];
-  for (const name of ['lighting', 'fx']) queueIds.push((await ft.client.send(new CreateQueueCommand({ farmId, displayName: name }))).queueId!);
-  const capabilities = { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 } };
-  const onPrem = await ft.client.send(new CreateFleetCommand({
-    farmId, displayName: 'on-prem', roleArn: 'arn:aws:iam::123456789012:role/FleetRole', maxWorkerCount: 4,
-    configuration: { customerManaged: { mode: 'NO_SCALING', workerCapabilities: { ...capabilities, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' } } },
-  }));
-  const spot = await ft.client.send(new CreateFleetCommand({
-    farmId, displayName: 'spot', roleArn: 'arn:aws:iam::123456789012:role/FleetRole', maxWorkerCount: 4,
-    configuration: { serviceManagedEc2: { instanceCapabilities: { ...capabilities, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' }, instanceMarketOptions: { type: 'spot' } } },
-  }));
-  return { farmId: farmId!, queueIds, fleetIds: [onPrem.fleetId!, spot.fleetId!] };
-}
-
-async function statisticsSum(farmId: string, queueId: string, startMs: number, endMs: number): Promise<number> {
-  const result = await runAggregation(ft.client, { farmId, resourceIds: { queueIds: [queueId] }, startTime: new Date(startMs), endTime: new Date(endMs), groupBy: ['QUEUE_ID'], statistics: ['SUM'] });
-  assert.equal(result.status, 'COMPLETED', result.statusMessage);
-  return result.rows.reduce((s, r) => s + r.costInUsd.sum!, 0);
-}
-
-const usageOf = async (farmId: string, budgetId: string) => (await ft.client.send(new GetBudgetCommand({ farmId, budgetId }))).usages!.approximateDollarUsage!;
-const close = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${what}: usage ${got}, statistics ${want}`);
+const farm = (costScaleFactor: number) => budgetFarm(ft.client, costScaleFactor);
+const statisticsSum = (farmId: string, queueId: string, startMs: number, endMs: number) => sumOf(ft.client, farmId, queueId, startMs, endMs);
+const usageOf = (farmId: string, budgetId: string) => usageVia(ft.client, farmId, budgetId);
+const close = assertClose;
 
 describe('budget usage kept current', () => {
   for (const seed of [21, 22]) {

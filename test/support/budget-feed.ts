@@ -1,0 +1,48 @@
+// What the budget tests share: a rate card that prices the session churn's instance types
+// and licenses, a farm of two queues and two fleets (one of each kind) made through the SDK,
+// the statistics' cost SUM of one queue over a window, and records on the wire.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
+import type { SessionRecord } from '../../src/domain/resources.js';
+import { runAggregation } from './statistics-farm.js';
+
+export const HOUR = 3_600_000;
+
+/** A --pricing file for the churn's instance types and licenses (houdini has no rate: it costs nothing). */
+export function churnPricingFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'farmtally-pricing-')), 'pricing.json');
+  writeFileSync(file, JSON.stringify({ instanceTypes: { 'c5.4xlarge': 0.68, 'g4dn.xlarge': 0.526 }, licenseProducts: { maya: 0.5, nuke: 0.25 }, customerManagedWorkerHour: 0.3 }));
+  return file;
+}
+
+export const wire = (r: SessionRecord) => ({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString() });
+
+export async function budgetFarm(client: DeadlineClient, costScaleFactor: number) {
+  const { farmId } = await client.send(new CreateFarmCommand({ displayName: 'budget feed', costScaleFactor }));
+  const queueIds: string[] = [];
+  for (const name of ['lighting', 'fx']) queueIds.push((await client.send(new CreateQueueCommand({ farmId, displayName: name }))).queueId!);
+  const capabilities = { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 }, osFamily: 'LINUX' as const, cpuArchitectureType: 'x86_64' as const };
+  const onPrem = await client.send(new CreateFleetCommand({
+    farmId, displayName: 'on-prem', roleArn: 'arn:aws:iam::123456789012:role/FleetRole', maxWorkerCount: 4,
+    configuration: { customerManaged: { mode: 'NO_SCALING', workerCapabilities: capabilities } },
+  }));
+  const spot = await client.send(new CreateFleetCommand({
+    farmId, displayName: 'spot', roleArn: 'arn:aws:iam::123456789012:role/FleetRole', maxWorkerCount: 4,
+    configuration: { serviceManagedEc2: { instanceCapabilities: capabilities, instanceMarketOptions: { type: 'spot' } } },
+  }));
+  return { farmId: farmId!, queueIds, fleetIds: [onPrem.fleetId!, spot.fleetId!] };
+}
+
+export async function statisticsSum(client: DeadlineClient, farmId: string, queueId: string, startMs: number, endMs: number): Promise<number> {
+  const result = await runAggregation(client, { farmId, resourceIds: { queueIds: [queueId] }, startTime: new Date(startMs), endTime: new Date(endMs), groupBy: ['QUEUE_ID'], statistics: ['SUM'] });
+  assert.equal(result.status, 'COMPLETED', result.statusMessage);
+  return result.rows.reduce((s, r) => s + r.costInUsd.sum!, 0);
+}
+
+export const usageOf = async (client: DeadlineClient, farmId: string, budgetId: string) => (await client.send(new GetBudgetCommand({ farmId, budgetId }))).usages!.approximateDollarUsage!;
+
+/** Equal within the last bits (engines sum in parallel). */
+export const assertClose = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${what}: usage ${got}, statistics ${want}`);
