@@ -1,6 +1,7 @@
 // A budget's spend day by day, for its forecast: the cost SUM of its queue over the window so
-// far in DAILY buckets in UTC (the budget's usage is counted in UTC too), one aggregation
-// through the SDK as `farmtally stats` runs it. And the forecast in a line of words.
+// far in DAILY buckets in UTC (`UTC+00:00`, which a --strict server takes too; the budget's
+// usage is counted in UTC), one aggregation through the SDK as `farmtally stats` runs it.
+// And the forecast in a line of words.
 import {
   GetSessionsStatisticsAggregationCommand, StartSessionsStatisticsAggregationCommand, ValidationException,
   type DeadlineClient, type GetSessionsStatisticsAggregationResponse,
@@ -12,7 +13,7 @@ export async function dailyCosts(client: DeadlineClient, farmId: string, queueId
   if (until <= start) return [];
   const { aggregationId } = await client.send(
     new StartSessionsStatisticsAggregationCommand({
-      farmId, resourceIds: { queueIds: [queueId] }, startTime: start, endTime: until, timezone: 'UTC', period: 'DAILY', groupBy: ['QUEUE_ID'], statistics: ['SUM'],
+      farmId, resourceIds: { queueIds: [queueId] }, startTime: start, endTime: until, timezone: 'UTC+00:00', period: 'DAILY', groupBy: ['QUEUE_ID'], statistics: ['SUM'],
     }),
   );
   const days: DayCost[] = [];

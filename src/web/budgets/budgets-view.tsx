@@ -154,7 +154,7 @@ function BudgetDetail({ budget: b, queue, days }: { budget: Budget; queue: strin
     const points = cumulativeSpend(b.start, Math.min(ready.now, b.end), ready.days);
     return { forecast, points, now: ready.now };
   }, [ready, b]);
-  const thresholds = b.actions.map((a) => a.threshold);
+  const thresholds = [...new Set(b.actions.map((a) => a.threshold))]; // two actions may share one
   const spent = shown?.forecast.spent ?? b.usage;
   const crossed = new Set(crossedThresholds(spent, b.limit, thresholds));
   return (

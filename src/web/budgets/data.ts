@@ -1,7 +1,7 @@
 // What the budgets view reads, all through the SDK: the farm's budgets (ListBudgets, then
 // GetBudget for each one's window and actions, which a summary does not carry) and a budget's
 // cost day by day over its window so far (one aggregation: its queue, DAILY in UTC, as the
-// budget's usage is counted).
+// budget's usage is counted; written `UTC+00:00`, which a --strict server takes too).
 import { GetBudgetCommand, paginateListBudgets, type DeadlineClient, type GetBudgetResponse } from '@aws-sdk/client-deadline';
 import type { DayCost } from '../../domain/budget-forecast.js';
 import { runAggregation, type Progress } from '../api.js';
@@ -47,7 +47,7 @@ export async function listBudgets(client: DeadlineClient, farmId: string): Promi
 export async function budgetDays(client: DeadlineClient, farmId: string, b: Budget, until: number, signal: AbortSignal, onProgress: (p: Progress) => void, pageSize: number): Promise<DayCost[]> {
   if (b.start === undefined || until <= b.start) return [];
   const { rows } = await runAggregation(client, {
-    farmId, resourceIds: { queueIds: [b.queueId] }, startTime: new Date(b.start), endTime: new Date(until), timezone: 'UTC', period: 'DAILY', groupBy: ['QUEUE_ID'], statistics: ['SUM'],
+    farmId, resourceIds: { queueIds: [b.queueId] }, startTime: new Date(b.start), endTime: new Date(until), timezone: 'UTC+00:00', period: 'DAILY', groupBy: ['QUEUE_ID'], statistics: ['SUM'],
   }, signal, onProgress, pageSize);
   return rows.map((r) => ({ start: r.aggregationStartTime!.getTime(), cost: r.costInUsd?.sum ?? 0 }));
 }
