@@ -18,6 +18,7 @@ let farmId: string;
 let queueId: string;
 /** The cost of the queue's sessions over the window (an ended window, so it does not move). */
 let usage: number;
+let fleetId: string;
 const windowStart = new Date(Date.UTC(2025, 4, 1));
 const windowEnd = new Date(Date.UTC(2025, 5, 1));
 
@@ -26,10 +27,10 @@ before(async () => {
   const c = ft.client;
   farmId = (await c.send(new CreateFarmCommand({ displayName: 'Budget farm' }))).farmId!;
   queueId = (await c.send(new CreateQueueCommand({ farmId, displayName: 'Lighting shots' }))).queueId!;
-  const { fleetId } = await c.send(new CreateFleetCommand({
+  ({ fleetId } = await c.send(new CreateFleetCommand({
     farmId, displayName: 'workstations', roleArn: 'arn:aws:iam::123456789012:role/FleetRole', maxWorkerCount: 4,
     configuration: { customerManaged: { mode: 'NO_SCALING', workerCapabilities: { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 }, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' } } },
-  }));
+  })) as { fleetId: string });
   const session = (n: number, startMs: number, endMs: number) => ({
     sessionId: `session-${n.toString(16).padStart(32, '0')}`, queueId, fleetId, jobId: `job-${'a'.repeat(32)}`, jobName: 'shot', userId: 'ana',
     workerId: `worker-${'b'.repeat(32)}`, startedAt: new Date(startMs).toISOString(), endedAt: new Date(endMs).toISOString(),
@@ -112,6 +113,8 @@ describe('farmtally budgets', () => {
     assert.match(run.stdout, /^Window: +2025-05-01 → 2025-06-01$/m);
     assert.match(run.stdout, new RegExp(`^Usage: +\\${dollars(usage)} of \\${dollars(limit())}$`, 'm'));
     assert.match(run.stdout, /^Used: +██████░░░░ 62 %$/m);
+    // An ended window: its forecast is what was spent.
+    assert.match(run.stdout, new RegExp(`^Forecast: +\\${dollars(usage)}, what was spent: the window has ended \\(62 % of the limit\\)$`, 'm'));
     const actions = run.stdout.split('\n\n')[1]!;
     assert.deepEqual(tableCells(actions).map((r) => [r[0], r[1], r[3]]), [
       ['ACTION', 'THRESHOLD', 'CROSSED'],
@@ -148,6 +151,34 @@ describe('farmtally budgets', () => {
     assertUsageError(await farmtally([...base, '--limit', '10', '--start', 'soon', '--end', '2025-06-01']), /--start soon is not a time/);
     assertUsageError(await farmtally([...base, '--limit', '10', '--start', '2025-06-01', '--end', '2025-05-01']), /--end 2025-05-01 must be later than --start 2025-06-01/);
     assertUsageError(await farmtally([...base, '--start', '2025-05-01', '--end', '2025-06-01']), /required option '--limit <usd>'/);
+  });
+
+  test("show: an open window's forecast, the spend so far and the last 7 complete days' average to the end (DECISIONS, Budget forecast)", async () => {
+    // A queue of its own, sessions on whole hours of past days (the default rate card: $1 a
+    // customer-managed worker hour), nothing today; the window from 10 days ago to 20 days on.
+    const c = ft.client;
+    const q = (await c.send(new CreateQueueCommand({ farmId, displayName: 'Comp' }))).queueId!;
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const hoursByDay: [number, number][] = [[-9, 5], [-6, 3], [-2, 4.5], [-1, 2]];
+    await postSessions(ft.url, farmId, hoursByDay.map(([day, hours], i) => ({
+      sessionId: `session-${(0xf0 + i).toString(16).padStart(32, '0')}`, queueId: q, fleetId, jobId: `job-${'c'.repeat(32)}`, jobName: 'comp', userId: 'bo',
+      workerId: `worker-${'d'.repeat(32)}`, startedAt: new Date(today + day * DAY + HOUR).toISOString(), endedAt: new Date(today + day * DAY + HOUR + hours * HOUR).toISOString(),
+    })));
+    const [start, end] = [new Date(today - 10 * DAY), new Date(today + 20 * DAY)];
+    const limit = 50;
+    const { budgetId: id } = await c.send(new CreateBudgetCommand({
+      farmId, displayName: 'Comp month', usageTrackingResource: { queueId: q }, approximateDollarLimit: limit, actions: [], schedule: { fixed: { startTime: start, endTime: end } },
+    }));
+    const run = await farmtally(['budgets', 'show', '--endpoint', ft.url, '--farm', farmId, '--budget', id!]);
+    assertDone(run);
+    assert.equal(new Date(Date.now()).toISOString().slice(0, 10), new Date(today).toISOString().slice(0, 10), 'the day did not change during the test');
+    const spent = hoursByDay.reduce((s, [, h]) => s + h, 0);
+    const rate = hoursByDay.filter(([day]) => day >= -7).reduce((s, [, h]) => s + h, 0) / 7;
+    // Nothing spent today: today counts as the rate, and so does each of the 19 days after it.
+    const forecast = spent + rate * 20;
+    assert.match(run.stdout, new RegExp(`^Usage: +\\${dollars(spent)} of \\${dollars(limit)}$`, 'm'));
+    assert.match(run.stdout, new RegExp(
+      `^Forecast: +\\${dollars(forecast)} by ${end.toISOString().slice(0, 10)} \\(${Math.round((forecast / limit) * 100)} % of the limit; \\${dollars(rate)} a day, the average of the last 7 complete days\\)$`, 'm'));
   });
 
   test('the bar: a cell per 10 %, rounded; full past the limit, empty below 5 %', () => {

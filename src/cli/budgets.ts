@@ -1,14 +1,17 @@
 // `farmtally budgets list|create|show|update|delete`: a farm's budgets with their progress
 // against the limit (usage / limit, a small text bar), a new budget, one budget's fields and
-// actions with whether each action's threshold has been crossed, a budget changed (then shown
-// as `show` shows it), and a budget deleted (saying which, asking nothing: scripts run it).
-// Tables for people, the API's answer as JSON for scripts.
+// actions with whether each action's threshold has been crossed and its forecast at the
+// window's end, a budget changed (then shown as `show` shows it), and a budget deleted
+// (saying which, asking nothing: scripts run it). Tables for people, the API's answer as
+// JSON for scripts.
 import {
   CreateBudgetCommand, DeleteBudgetCommand, GetBudgetCommand, paginateListBudgets, paginateListQueues, UpdateBudgetCommand,
   type BudgetActionToAdd, type BudgetSummary, type DeadlineClient, type GetBudgetResponse,
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { clientFor } from '../client/deadline-client.js';
+import { budgetForecast } from '../domain/budget-forecast.js';
+import { dailyCosts, forecastWords } from './budget-days.js';
 import { fail } from './client.js';
 import { usageError } from './exit.js';
 import { withConnectionOptions, type ConnectionOptions } from './options.js';
@@ -168,6 +171,17 @@ async function create(o: CreateOptions): Promise<void> {
   console.log(`Its progress: farmtally budgets show --farm ${o.farm} --budget ${created.budgetId}`);
 }
 
+/** The forecast of a budget with a fixed window (docs/DECISIONS.md, "Budget forecast"), in words; '' without a window. */
+async function forecastLine(client: DeadlineClient, farmId: string, b: GetBudgetResponse): Promise<string> {
+  const fixed = b.schedule?.fixed;
+  const queueId = b.usageTrackingResource?.queueId;
+  if (!fixed?.startTime || !fixed.endTime || !queueId) return '';
+  const now = Date.now();
+  const [start, end] = [fixed.startTime.getTime(), fixed.endTime.getTime()];
+  const days = await dailyCosts(client, farmId, queueId, fixed.startTime, new Date(Math.min(end, now)));
+  return forecastWords(budgetForecast(start, end, days, now), b.approximateDollarLimit ?? 0, instant(fixed.endTime), usd);
+}
+
 async function show(o: ShowOptions): Promise<void> {
   const client = clientFor(o.endpoint, o.region, o.profile);
   const b: GetBudgetResponse = await client.send(new GetBudgetCommand({ farmId: o.farm, budgetId: o.budget }));
@@ -176,6 +190,7 @@ async function show(o: ShowOptions): Promise<void> {
   const queueName = (await queueNames(client, o.farm)).get(queueId);
   const usage = b.usages?.approximateDollarUsage ?? 0;
   const percent = percentOf(usage, b.approximateDollarLimit);
+  const forecast = await forecastLine(client, o.farm, b);
   const fields: [string, string][] = [
     ['Name', b.displayName ?? ''],
     ['Budget ID', b.budgetId ?? ''],
@@ -186,6 +201,7 @@ async function show(o: ShowOptions): Promise<void> {
     ['Limit', usd(b.approximateDollarLimit)],
     ['Usage', `${usd(usage)} of ${usd(b.approximateDollarLimit)}`],
     ['Used', progressBar(percent)],
+    ['Forecast', forecast],
     ['Created', `${instant(b.createdAt)} by ${b.createdBy ?? ''}`],
     ...(b.updatedAt ? [['Updated', `${instant(b.updatedAt)} by ${b.updatedBy ?? ''}`] as [string, string]] : []),
   ];
@@ -295,7 +311,7 @@ export function budgetsCommand(): Command {
     .addOption(formatOption())
     .addHelpText('after', CREATE_EXAMPLES)
     .action((o: CreateOptions) => create(o).catch((err) => fail(err, hint)));
-  const showCommand = withConnectionOptions(farmOption(new Command('show').description("One budget: its fields, its usage against the limit, and which actions' thresholds are crossed.")))
+  const showCommand = withConnectionOptions(farmOption(new Command('show').description("One budget: its fields, its usage against the limit, the forecast at the window's end, and which actions' thresholds are crossed.")))
     .requiredOption('--budget <budgetId>', 'the budget (farmtally budgets list --farm F)')
     .addOption(formatOption())
     .addHelpText('after', SHOW_EXAMPLES)

@@ -19,6 +19,9 @@ import { RankedBars } from './ranked-bars.js';
 import { chartSeries, FIELD_TITLE, groupRows, namesOf, OTHERS_KEY, othersDominate, type Group, type Names, type Results } from './results.js';
 import { SignIn, storedKeys, storeKeys } from './sign-in.js';
 import { GroupTable } from './table.js';
+import { BudgetsView } from './budgets/budgets-view.js';
+import { isBudgetsView } from './budgets/route.js';
+import { ViewTabs } from './budgets/view-tabs.js';
 
 /** GET /explorer/settings.json (src/wire/web-route.ts). */
 export interface ExplorerSettings {
@@ -106,6 +109,7 @@ function resultsTitle({ query, names }: Shown): string {
 
 export function App({ settings }: { settings: ExplorerSettings }) {
   const sigv4 = settings.auth === 'sigv4';
+  const budgetsView = isBudgetsView(location.search);
   const [keys, setKeys] = useState<Keys | undefined>(() => (sigv4 ? storedKeys() : undefined));
   const [signIn, setSignIn] = useState<{ problem?: string; busy: boolean } | null>(sigv4 && !storedKeys() ? { busy: false } : null);
   const client = useMemo(() => makeClient(keys), [keys]);
@@ -169,6 +173,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
    * with nothing to pick, there is nothing to run.
    */
   async function openUrl(c: DeadlineClient, farmList: Named[]): Promise<void> {
+    if (budgetsView) return; // the budgets view reads its URL itself
     const fromUrl = queryFromUrl(location.search, defaultQuery(settings.strict, farmList[0]?.id ?? ''));
     setDraft(fromUrl);
     setCustomPicked(false);
@@ -372,6 +377,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
         <h1>
           farmtally <span class="muted">usage explorer</span>
         </h1>
+        {!signIn && <ViewTabs view={budgetsView ? 'budgets' : 'usage'} farm={draft.farm} />}
         {sigv4 && keys && !signIn && (
           <p class="who">
             Signed with key <code>{keys.accessKeyId}</code>{' '}
@@ -383,6 +389,8 @@ export function App({ settings }: { settings: ExplorerSettings }) {
         <main class="single">
           <SignIn busy={signIn.busy} problem={signIn.problem} initial={keys} onSubmit={(k) => void submitKeys(k)} />
         </main>
+      ) : budgetsView ? (
+        <BudgetsView client={client} farms={farms} strict={settings.strict} onKeysRefused={() => setSignIn({ busy: false })} />
       ) : (
         <main class="layout">
           <form class="controls" aria-label="Query" onSubmit={(e) => { e.preventDefault(); runDraft(); }} noValidate>

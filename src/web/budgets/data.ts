@@ -1,0 +1,53 @@
+// What the budgets view reads, all through the SDK: the farm's budgets (ListBudgets, then
+// GetBudget for each one's window and actions, which a summary does not carry) and a budget's
+// cost day by day over its window so far (one aggregation: its queue, DAILY in UTC, as the
+// budget's usage is counted; written `UTC+00:00`, which a --strict server takes too).
+import { GetBudgetCommand, paginateListBudgets, type DeadlineClient, type GetBudgetResponse } from '@aws-sdk/client-deadline';
+import type { DayCost } from '../../domain/budget-forecast.js';
+import { runAggregation, type Progress } from '../api.js';
+
+export interface Budget {
+  id: string;
+  name: string;
+  queueId: string;
+  status: string;
+  limit: number;
+  usage: number;
+  /** The window [start, end) (epoch ms); undefined when GetBudget failed (deleted since the list was read). */
+  start?: number;
+  end?: number;
+  actions: { type: string; threshold: number; description?: string }[];
+}
+
+function fromGet(b: GetBudgetResponse | undefined): Pick<Budget, 'start' | 'end' | 'actions'> {
+  const fixed = b?.schedule?.fixed;
+  return {
+    start: fixed?.startTime?.getTime(),
+    end: fixed?.endTime?.getTime(),
+    actions: (b?.actions ?? []).map((a) => ({ type: a.type ?? '', threshold: a.thresholdPercentage ?? 0, description: a.description })).sort((a, c) => a.threshold - c.threshold),
+  };
+}
+
+/** Every budget of the farm: the active ones first, then by name. */
+export async function listBudgets(client: DeadlineClient, farmId: string): Promise<Budget[]> {
+  const summaries = [];
+  for await (const page of paginateListBudgets({ client, pageSize: 100 }, { farmId })) summaries.push(...(page.budgets ?? []));
+  const out: Budget[] = [];
+  for (let i = 0; i < summaries.length; i += 4) {
+    const got = await Promise.all(summaries.slice(i, i + 4).map((s) => client.send(new GetBudgetCommand({ farmId, budgetId: s.budgetId })).catch(() => undefined)));
+    summaries.slice(i, i + 4).forEach((s, j) => out.push({
+      id: s.budgetId!, name: s.displayName ?? s.budgetId!, queueId: s.usageTrackingResource?.queueId ?? '', status: s.status ?? '',
+      limit: s.approximateDollarLimit ?? 0, usage: s.usages?.approximateDollarUsage ?? 0, ...fromGet(got[j]),
+    }));
+  }
+  return out.sort((a, b) => Number(b.status === 'ACTIVE') - Number(a.status === 'ACTIVE') || a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1));
+}
+
+/** The budget's days' costs over [start, until): none before the window opens. */
+export async function budgetDays(client: DeadlineClient, farmId: string, b: Budget, until: number, signal: AbortSignal, onProgress: (p: Progress) => void, pageSize: number): Promise<DayCost[]> {
+  if (b.start === undefined || until <= b.start) return [];
+  const { rows } = await runAggregation(client, {
+    farmId, resourceIds: { queueIds: [b.queueId] }, startTime: new Date(b.start), endTime: new Date(until), timezone: 'UTC+00:00', period: 'DAILY', groupBy: ['QUEUE_ID'], statistics: ['SUM'],
+  }, signal, onProgress, pageSize);
+  return rows.map((r) => ({ start: r.aggregationStartTime!.getTime(), cost: r.costInUsd?.sum ?? 0 }));
+}
