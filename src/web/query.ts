@@ -2,6 +2,7 @@
 // src/domain/explorer-link.ts, shared with `farmtally demo`), the date range presets, and the checks made before
 // anything is sent. Dates and times without an offset mean the query's time zone
 // (parseLocalTime, the same function the CLI uses).
+import { MAX_AGGREGATION_RESOURCES, STRICT_MAX_GROUP_BY } from '../domain/aggregation-limits.js';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { PERIODS, type Period } from '../domain/buckets.js';
 import { explorerSearch } from '../domain/explorer-link.js';
@@ -11,9 +12,7 @@ import { formatOffsetName, offsetMsAt, parseTimezone, type TimeZone } from '../d
 export type ResourceKind = 'queues' | 'fleets';
 export type Measure = 'cost' | 'runtime';
 
-export { GROUP_BY_FIELDS, PERIODS, STATISTICS };
-/** The model's limit of resources per aggregation. */
-export const MAX_RESOURCES = 10;
+export { GROUP_BY_FIELDS, MAX_AGGREGATION_RESOURCES, PERIODS, STATISTICS, STRICT_MAX_GROUP_BY };
 
 export interface Query {
   farm: string;
@@ -199,7 +198,7 @@ export function checkQuery(q: Query): { input: StartInput } | { errors: FieldErr
   const errors: FieldErrors = {};
   if (!q.farm) errors.farm = 'Pick a farm.';
   if (q.ids.length === 0) errors.resources = `Pick at least one ${q.kind === 'queues' ? 'queue' : 'fleet'}.`;
-  else if (q.ids.length > MAX_RESOURCES) errors.resources = `Pick at most ${MAX_RESOURCES} ${q.kind}: the API takes ${MAX_RESOURCES} at a time.`;
+  else if (q.ids.length > MAX_AGGREGATION_RESOURCES) errors.resources = `Pick at most ${MAX_AGGREGATION_RESOURCES} ${q.kind}: the API takes ${MAX_AGGREGATION_RESOURCES} at a time.`;
   if (q.groupBy.length === 0) errors.groupBy = 'Pick a field to group by.';
   const zone = zoneOf(q.tz);
   if (!zone) errors.tz = `"${q.tz}" is not a time zone: use UTC, an offset such as UTC+08:00, or a name such as America/New_York.`;
