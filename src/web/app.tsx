@@ -39,7 +39,7 @@ export interface ExplorerSettings {
 function defaultQuery(strict: boolean, farm: string): Query {
   const tz = browserZone(strict);
   const zone = zoneOf(tz) ?? zoneOf('UTC')!;
-  return { farm, kind: 'queues', ids: [], ...presetRange('last30', zone), period: 'DAILY', tz, groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost' };
+  return { farm, kind: 'queues', ids: [], ...presetRange('last30', zone), period: 'DAILY', tz, groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost', show: 'amounts' };
 }
 
 /** The element to focus for an error: the first control at fault, in the form's order (a general error is announced, the focus stays). */
@@ -157,9 +157,10 @@ export function App({ settings }: { settings: ExplorerSettings }) {
 
   function change(q: Query): void {
     edit(q);
-    // The measure is a way of looking at the rows already there: no new run, the URL follows.
-    if (shown && q.measure !== shown.query.measure) {
-      const query = { ...shown.query, measure: q.measure };
+    // The measure, and amounts or shares, are ways of looking at the rows already there: no
+    // new run, the URL follows.
+    if (shown && (q.measure !== shown.query.measure || q.show !== shown.query.show)) {
+      const query = { ...shown.query, measure: q.measure, show: q.show };
       setShown({ ...shown, query });
       showInUrl(query, 'replace');
     }

@@ -1,6 +1,6 @@
 // The query form: farm, queues or fleets, date range with presets (in plain words: From,
 // Until, and the days it counts), period, time zone, group-by fields, statistics and
-// measure, with Run and Cancel (and the run's progress) in a footer that stays on screen. Each control has a label and an error slot beside it
+// measure and whether it shows amounts or shares, with Run and Cancel (and the run's progress) in a footer that stays on screen. Each control has a label and an error slot beside it
 // (`<control>-error`) that API errors and the page's own checks fill.
 import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
@@ -250,6 +250,18 @@ export function Controls(props: Props) {
             <label key={m}>
               <input type="radio" name="measure" value={m} checked={q.measure === m} onChange={() => set({ measure: m })} />
               {m === 'cost' ? 'Cost' : 'Runtime'}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      <fieldset class="field">
+        <legend>Show</legend>
+        <div class="segmented">
+          {(['amounts', 'shares'] as const).map((s) => (
+            <label key={s}>
+              <input type="radio" name="show" value={s} checked={q.show === s} onChange={() => set({ show: s })} />
+              {s === 'amounts' ? 'Amounts' : 'Share (%)'}
             </label>
           ))}
         </div>

@@ -11,6 +11,8 @@ import { formatOffsetName, offsetMsAt, parseTimezone, type TimeZone } from '../d
 
 export type ResourceKind = 'queues' | 'fleets';
 export type Measure = 'cost' | 'runtime';
+/** The measure's amounts, or each group's share of them in percent. */
+export type Show = 'amounts' | 'shares';
 
 export { GROUP_BY_FIELDS, MAX_AGGREGATION_RESOURCES, PERIODS, STATISTICS, STRICT_MAX_GROUP_BY };
 
@@ -29,6 +31,7 @@ export interface Query {
   /** Always holds SUM: the chart stacks sums and the table adds them up. */
   stats: string[];
   measure: Measure;
+  show: Show;
   /**
    * The view this one was drilled from, as its query string without the `?` (the URL's
    * `from`): the breadcrumb's way back, kept in the URL so a shared link keeps the path.
@@ -55,6 +58,7 @@ export function queryFromUrl(search: string, defaults: Query): Query {
   const kind: ResourceKind = fleets !== null && p.get('queues') === null ? 'fleets' : p.get('queues') !== null ? 'queues' : defaults.kind;
   const period = (p.get('period') ?? '').toUpperCase();
   const measure = p.get('measure');
+  const show = p.get('show');
   return {
     farm: p.get('farm') ?? defaults.farm,
     kind,
@@ -67,6 +71,7 @@ export function queryFromUrl(search: string, defaults: Query): Query {
     groupBy: p.has('groupBy') ? list(p.get('groupBy')).map((g) => g.toUpperCase()) : defaults.groupBy,
     stats: normalizeStats(p.has('stats') ? list(p.get('stats')) : defaults.stats),
     measure: measure === 'runtime' || measure === 'cost' ? measure : defaults.measure,
+    show: show === 'amounts' || show === 'shares' ? show : defaults.show,
     ...(p.get('from') && { from: p.get('from')! }),
   };
 }

@@ -3,7 +3,7 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { Legend, seriesColors, StackedChart } from '../chart.js';
 import { RankedBars } from '../ranked-bars.js';
-import { chartSeries, OTHERS_KEY, othersDominate, type Group } from '../results.js';
+import { chartSeries, OTHERS_KEY, othersDominate, shareSeries, type Group } from '../results.js';
 import type { TimeZone } from '../../domain/timezone.js';
 import type { Shown } from './shown.js';
 
@@ -30,6 +30,7 @@ export function ChartPanel({ shown, zone, onDrill }: Props) {
   const { results, query } = shown;
   const series = useMemo(() => chartSeries(results, query.measure), [results, query.measure]);
   const colors = useMemo(() => seriesColors(results, series), [results, series]);
+  const drawnSeries = useMemo(() => (query.show === 'shares' ? shareSeries(series) : series), [series, query.show]);
   /** The series hidden in this run (each run shows them all at first). */
   const [hiddenIn, setHiddenIn] = useState<{ run: number; keys: ReadonlySet<string> }>({ run: shown.run, keys: NONE });
   const hidden = hiddenIn.run === shown.run ? hiddenIn.keys : NONE;
@@ -53,13 +54,13 @@ export function ChartPanel({ shown, zone, onDrill }: Props) {
         </button>
       )}
       {ranked ? (
-        <RankedBars results={results} measure={query.measure} colors={colors} onDrill={onDrill} onDrawn={drawn} />
+        <RankedBars results={results} measure={query.measure} show={query.show} colors={colors} onDrill={onDrill} onDrawn={drawn} />
       ) : (
         <>
-          <Legend series={series} colors={colors} hidden={hidden} measure={query.measure} onToggle={toggle} />
+          <Legend series={drawnSeries} colors={colors} hidden={hidden} measure={query.measure} show={query.show} onToggle={toggle} />
           <StackedChart
             key={shown.run}
-            results={results} series={series} colors={colors} measure={query.measure} zone={zone} period={query.period}
+            results={results} series={drawnSeries} colors={colors} measure={query.measure} show={query.show} zone={zone} period={query.period}
             hidden={hidden} onToggle={toggle} onDrill={onDrill} onDrawn={drawn}
           />
         </>
