@@ -11,9 +11,11 @@ import { useDraft } from './hooks/use-draft.js';
 import { useKeys } from './hooks/use-keys.js';
 import { defaultIds, useLists, type Lists } from './hooks/use-lists.js';
 import { useRun } from './hooks/use-run.js';
+import { useSavedViews } from './hooks/use-saved-views.js';
 import { showInUrl, useHistoryMoves, type HistoryMove } from './hooks/use-url.js';
 import { ResultsPanel } from './panels/results-panel.js';
 import { RunStatus } from './panels/run-status.js';
+import { SavedViews } from './panels/saved-views.js';
 import type { Shown } from './panels/shown.js';
 import {
   browserZone, checkQuery, isQuery, presetRange, queryFromUrl, queryToSearch, zoneOf,
@@ -62,6 +64,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   const { draft, setDraft, preset, pickPreset, edit, replace } = useDraft(() => defaultQuery(settings.strict, ''));
   const { run, perform, cancel } = useRun(settings.strict);
   const [shown, setShown] = useState<Shown | null>(null);
+  const { views, saveView, removeView } = useSavedViews();
   const resultsRef = useRef<HTMLElement>(null);
   /** Set when a run the user asked for ends: its results are scrolled to once drawn (see the effect below). */
   const scrollToResults = useRef(false);
@@ -113,6 +116,12 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   useHistoryMoves(() => {
     if (farms) void openUrl(client, farms);
   }, [client, farms]);
+
+  /** A saved view clicked: a history entry of its own, then opened as a link to it would be. */
+  function openSaved(search: string): void {
+    history.pushState(null, '', search);
+    if (farms) void openUrl(client, farms);
+  }
 
   async function signInWith(k: Keys): Promise<void> {
     const accepted = await submitKeys(k);
@@ -225,6 +234,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
             />
           </form>
           <section class="results" aria-label="Results" aria-busy={isRunning} ref={resultsRef}>
+            <SavedViews views={views} current={shown ? queryToSearch(shown.query) : undefined} onSave={saveView} onRemove={removeView} onOpen={openSaved} />
             <ResultsPanel farms={farms} shown={shown} zone={zone} onDrill={drill} onGo={goTo} />
           </section>
         </main>
