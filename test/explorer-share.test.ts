@@ -94,6 +94,7 @@ describe('the usage explorer\'s percent share in Chromium', { skip: gate.skip },
 
     await runAndWait(page, () => page.check('input[name=show][value=shares]'));
     assert.equal(new URL(page.url()).searchParams.get('show'), 'shares', 'the URL holds the choice');
+    assert.equal(await page.locator('.results-head h2').textContent(), 'Share of runtime (%) by queue');
 
     const table = await tableShares(page);
     assert.deepEqual(table.rows, Object.fromEntries(Object.entries(expected.total).map(([n, p]) => [n, text(p)])), 'each queue\'s share of the range');

@@ -3,7 +3,7 @@
 import { useEffect, useMemo } from 'preact/hooks';
 import { statsCsv } from '../../domain/stats-export.js';
 import { Breadcrumb, groupingText, viewedResource } from '../breadcrumb.js';
-import { formatCount, formatMeasure, MEASURE_TITLE } from '../format.js';
+import { formatCount, formatMeasure, valueTitle } from '../format.js';
 import type { Query } from '../query.js';
 import { FIELD_TITLE } from '../results.js';
 import type { TimeZone } from '../../domain/timezone.js';
@@ -11,10 +11,10 @@ import type { Shown } from './shown.js';
 
 export const DRILL_FIELDS = ['JOB_ID', 'USER_ID', 'INSTANCE_TYPE', 'USAGE_TYPE', 'LICENSE_PRODUCT'];
 
-/** "Cost (USD) by queue", and for one queue or fleet alone its name: "Cost (USD) of queue Lighting by job". */
+/** "Cost (USD) by queue" ("Share of cost (%) by queue"), and for one queue or fleet alone its name: "Cost (USD) of queue Lighting by job". */
 function resultsTitle({ query, names }: Shown): string {
   const resource = viewedResource(query, names);
-  return `${MEASURE_TITLE[query.measure]}${resource ? ` of ${resource.what} ${resource.name}` : ''} ${groupingText(query.groupBy)}`;
+  return `${valueTitle(query.measure, query.show)}${resource ? ` of ${resource.what} ${resource.name}` : ''} ${groupingText(query.groupBy)}`;
 }
 
 interface Props {
