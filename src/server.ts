@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { DEFAULT_AGGREGATION_TTL_SECONDS } from './domain/aggregation-limits.js';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
@@ -192,7 +193,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const settings: ServerSettings = {
     strict: options.strict ?? false,
     rateCard: loadRateCard(options.pricingFile),
-    aggregationTtlMs: (options.aggregationTtlSeconds ?? 3600) * 1000,
+    aggregationTtlMs: (options.aggregationTtlSeconds ?? DEFAULT_AGGREGATION_TTL_SECONDS) * 1000,
     maxResultRows: options.maxResultRows ?? 1_000_000,
     aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? 300) * 1000,
     bulkIngest: options.bulkIngest ?? true,

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_AGGREGATION_TTL_SECONDS } from '../domain/aggregation-limits.js';
 import { DEFAULT_GROUP_COMMIT_BYTES, embeddedEngine, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_PUBLIC_RATE_LIMIT, DEFAULT_UPLOADS_PER_CLIENT, startServer, type RunningServer } from '../server.js';
 import type { AuthMode } from '../wire/auth/access.js';
 import { LOG_LEVELS, type LogLevel } from '../wire/request-log.js';
@@ -202,7 +203,7 @@ export function serveCommand(): Command {
     .addOption(option('--state-url <url>', 'clickhouse: the PostgreSQL that holds the shared state (postgres://user:password@host:port/database)'))
     .addOption(option('--pricing <file>', 'rate card (JSON) for costs'))
     .addOption(option('--strict', 'reject exactly what the real service rejects (no extensions)', false))
-    .addOption(option('--aggregation-ttl <seconds>', 'how long aggregation results stay readable', positive('--aggregation-ttl'), 3600))
+    .addOption(option('--aggregation-ttl <seconds>', 'how long aggregation results stay readable', positive('--aggregation-ttl'), DEFAULT_AGGREGATION_TTL_SECONDS))
     .addOption(option('--max-result-rows <n>', 'an aggregation with more rows ends FAILED', positive('--max-result-rows'), 1_000_000))
     .addOption(option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", embeddedEngine.defaultMemoryLimit))
     .addOption(option('--threads <n>', 'engine worker threads', positive('--threads'), 2))

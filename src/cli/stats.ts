@@ -5,6 +5,7 @@ import {
   type DeadlineClient, type GetSessionsStatisticsAggregationResponse, type Statistics,
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MAX_AGGREGATION_RESOURCES as MAX_RESOURCES, MODEL_PAGE_MAX, RESULT_PAGE_MAX } from '../domain/aggregation-limits.js';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { PERIODS } from '../domain/buckets.js';
 import { formatLocalTime } from '../domain/local-time.js';
@@ -50,9 +51,6 @@ interface StatsOptions extends ConnectionOptions {
   statistics: string[];
   format: 'table' | 'csv' | 'json';
 }
-
-/** The most queues (or fleets) one request may name: the model's limit. */
-const MAX_RESOURCES = 10;
 
 /** A farm's queues and fleets (ID and name), each listed once per run however many steps ask: the whole-farm default and the names of the table and the CSV. */
 function farmLists(client: DeadlineClient, farmId: string) {
@@ -158,15 +156,15 @@ async function run(o: StatsOptions): Promise<void> {
   let nextToken: string | undefined;
   let page: GetSessionsStatisticsAggregationResponse;
   let delay = 50;
-  // farmtally serves up to 1000 rows a page; a --strict server, like the service, 100.
-  let pageSize = 1000;
+  // farmtally serves up to RESULT_PAGE_MAX rows a page; a --strict server, like the service, MODEL_PAGE_MAX.
+  let pageSize = RESULT_PAGE_MAX;
   for (;;) {
     try {
       page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId: o.farm, aggregationId, nextToken, maxResults: pageSize }));
     } catch (err) {
       const refused = err instanceof ValidationException && err.fieldList?.some((f) => f.name === 'maxResults');
-      if (!refused || pageSize === 100) throw err;
-      pageSize = 100;
+      if (!refused || pageSize === MODEL_PAGE_MAX) throw err;
+      pageSize = MODEL_PAGE_MAX;
       continue;
     }
     if (page.status === 'IN_PROGRESS') {

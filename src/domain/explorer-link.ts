@@ -10,6 +10,8 @@
 //   groupBy   group-by fields, comma-separated, in order
 //   stats     statistics, comma-separated
 //   measure   what the chart shows: cost or runtime
+//   show      amounts (the default), or shares: each group's percent of each bucket's total
+//             (the chart) and of the grand total (the table)
 //   from      written by the page only (src/web/query.ts): the view a drilled view came
 //             from, its own query string encoded, the breadcrumb's way back
 // The page reads it back with URLSearchParams (src/web/query.ts queryFromUrl).
@@ -26,6 +28,8 @@ export interface ExplorerLink {
   groupBy: readonly string[];
   stats: readonly string[];
   measure: 'cost' | 'runtime';
+  /** Absent: amounts. */
+  show?: 'amounts' | 'shares';
 }
 
 /** The query string, `?` included; commas, colons and slashes stay readable, the rest is encoded as usual. */
@@ -33,6 +37,7 @@ export function explorerSearch(q: ExplorerLink): string {
   const parts: [string, string][] = [['farm', q.farm], [q.kind, q.ids.join(',')], ['start', q.start], ['end', q.end]];
   if (q.period) parts.push(['period', q.period]);
   parts.push(['tz', q.tz], ['groupBy', q.groupBy.join(',')], ['stats', q.stats.join(',')], ['measure', q.measure]);
+  if (q.show) parts.push(['show', q.show]);
   return `?${parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%2F/g, '/')}`).join('&')}`;
 }
 

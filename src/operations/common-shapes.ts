@@ -1,4 +1,5 @@
 // Shapes that many operations share, with the constraints the API model gives them.
+import { MODEL_PAGE_MAX } from '../domain/aggregation-limits.js';
 import { boolean, enumOf, float, header, integer, map, query, string, uri } from './validation/shapes.js';
 
 export const FarmId = string({ pattern: 'farm-[0-9a-f]{32}' });
@@ -14,7 +15,7 @@ export const ResourceName = string({ min: 1, max: 100 });
 export const Description = string({ min: 0, max: 100 });
 export const ClientToken = string({ min: 1, max: 64 });
 export const NextToken = string({ min: 0, max: 4096 });
-export const MaxResults = integer({ min: 1, max: 100 });
+export const MaxResults = integer({ min: 1, max: MODEL_PAGE_MAX });
 export const CostScaleFactor = float({ min: 0, max: 100 });
 export const Tags = map(string());
 export const KmsKeyArn = string({ pattern: 'arn:(aws[a-zA-Z-]*):kms:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:key/[\\w-]{1,120}' });

@@ -5,6 +5,7 @@ import {
   DeadlineClient, GetSessionsStatisticsAggregationCommand, paginateListFarms, paginateListFleets, paginateListQueues,
   StartSessionsStatisticsAggregationCommand, type Statistics,
 } from '@aws-sdk/client-deadline';
+import { IN_PROGRESS_HOLD_MS, MODEL_PAGE_MAX, RESULT_PAGE_MAX } from '../domain/aggregation-limits.js';
 import type { StartInput } from './query.js';
 
 export interface Keys {
@@ -37,7 +38,7 @@ async function named<P>(pages: AsyncIterable<P>, items: (page: P) => Named[]): P
   return out.sort((a, b) => a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1));
 }
 
-const PAGE = { pageSize: 100 };
+const PAGE = { pageSize: MODEL_PAGE_MAX };
 
 export const listFarms = (client: DeadlineClient) =>
   named(paginateListFarms({ client, ...PAGE }, {}), (p) => (p.farms ?? []).map((f) => ({ id: f.farmId!, name: f.displayName ?? f.farmId! })));
@@ -68,6 +69,9 @@ export class AggregationEnded extends Error {
     this.name = 'AggregationEnded';
   }
 }
+
+/** An answer that took this long was held by the server (IN_PROGRESS_HOLD_MS, less a margin for the clock and the way). */
+const HELD_MS = IN_PROGRESS_HOLD_MS - 50;
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -102,7 +106,7 @@ function letFinish(client: DeadlineClient, farmId: string, aggregationId: string
       } catch {
         return; // expired, or the server is gone: nothing left to wait for
       }
-      if (performance.now() - asked < 200) await new Promise((r) => setTimeout(r, 250));
+      if (performance.now() - asked < HELD_MS) await new Promise((r) => setTimeout(r, IN_PROGRESS_HOLD_MS));
     }
   })();
   leftRunning.set(farmId, done);
@@ -136,7 +140,7 @@ const isThrottled = (err: unknown): err is { name: string; retryAfterSeconds?: n
   (err as { name?: string })?.name === 'ThrottlingException';
 
 /** Rows per result page: the model's most, or farmtally's (without --strict), which takes a tenth of the requests. */
-export const pageSizeFor = (strict: boolean) => (strict ? 100 : 1000);
+export const pageSizeFor = (strict: boolean) => (strict ? MODEL_PAGE_MAX : RESULT_PAGE_MAX);
 
 /**
  * Start, poll until it is done, then read every page. A farm runs one aggregation at a
@@ -144,7 +148,7 @@ export const pageSizeFor = (strict: boolean) => (strict ? 100 : 1000);
  * throttled and tried again after the Retry-After the server gives.
  */
 
-export async function runAggregation(client: DeadlineClient, input: StartInput, signal: AbortSignal, onProgress: (p: Progress) => void, pageSize = 100): Promise<Aggregation> {
+export async function runAggregation(client: DeadlineClient, input: StartInput, signal: AbortSignal, onProgress: (p: Progress) => void, pageSize = MODEL_PAGE_MAX): Promise<Aggregation> {
   const cancelled = leftRunning.get(input.farmId);
   if (cancelled) {
     onProgress({ phase: 'settling' });
@@ -184,7 +188,7 @@ export async function runAggregation(client: DeadlineClient, input: StartInput, 
   try {
     page = await get();
     while (page.status === 'IN_PROGRESS') {
-      const held = performance.now() - asked >= 200;
+      const held = performance.now() - asked >= HELD_MS;
       await pause(held ? 0 : delay, signal);
       if (!held) delay = Math.min(delay * 2, 500);
       asked = performance.now();

@@ -10,8 +10,8 @@ import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Period } from '../domain/buckets.js';
 import type { TimeZone } from '../domain/timezone.js';
-import { bucketLabel, formatMeasure, formatTick, MEASURE_TITLE, wallClock } from './format.js';
-import type { Measure } from './query.js';
+import { bucketLabel, formatTick, formatValue, valueTitle, wallClock } from './format.js';
+import type { Measure, Show } from './query.js';
 import { FIELD_TITLE, OTHERS_KEY, type ChartSeries, type Group, type Results } from './results.js';
 
 /** Tableau 10, its tenth colour (a light grey, too near the grey of "others") replaced by a violet: one colour for each of the TOP_GROUPS groups. */
@@ -47,6 +47,8 @@ interface Props {
   /** Each series' colour (seriesColors). */
   colors: ReadonlyMap<string, string>;
   measure: Measure;
+  /** Amounts, or shares: then `series` hold percents (shareSeries) and the scale is 0 to 100. */
+  show: Show;
   zone: TimeZone;
   period: Period | '';
   hidden: ReadonlySet<string>;
@@ -56,7 +58,7 @@ interface Props {
   onDrawn(): void;
 }
 
-export function Legend({ series, colors, hidden, measure, onToggle }: Pick<Props, 'series' | 'colors' | 'hidden' | 'measure' | 'onToggle'>) {
+export function Legend({ series, colors, hidden, measure, show, onToggle }: Pick<Props, 'series' | 'colors' | 'hidden' | 'measure' | 'show' | 'onToggle'>) {
   return (
     <ul class="legend" aria-label="Series (press to show or hide)">
       {series.map((s) => (
@@ -64,7 +66,7 @@ export function Legend({ series, colors, hidden, measure, onToggle }: Pick<Props
           <button type="button" class="legend-item" aria-pressed={!hidden.has(s.key)} data-key={s.key} onClick={() => onToggle(s.key)}>
             <span class="swatch" style={{ background: colors.get(s.key) }} aria-hidden="true" />
             <span class="legend-label">{s.label}</span>
-            <span class="legend-total">{formatMeasure(s.total, measure)}</span>
+            <span class="legend-total" data-value={s.total}>{formatValue(s.total, measure, show)}</span>
           </button>
         </li>
       ))}
@@ -79,7 +81,7 @@ interface Tip {
 }
 
 export function StackedChart(props: Props) {
-  const { results, series, colors, measure, zone, period, hidden } = props;
+  const { results, series, colors, measure, show, zone, period, hidden } = props;
   const box = useRef<HTMLDivElement>(null);
   const wrap = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -111,19 +113,21 @@ export function StackedChart(props: Props) {
     // them, and a canvas rastered in software (no GPU) pays for every pixel painted.
     const segments = (lower: (number | null)[], upper: (number | null)[]) => bucketBars(xs, lower, upper, buckets > 120 ? 0 : 1);
     const top = Math.max(0, ...(running.at(-1) ?? [0]));
+    // Shares: the whole scale is 100 %, a full bucket's bar reaching the top.
+    const yMax = show === 'shares' ? 100 : top > 0 ? top * 1.05 : 1;
     const opts: uPlot.Options = {
       width: el.clientWidth,
       height: chartHeight(el),
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: false }, y: false },
-      scales: { x: { time: true, range: [xs[0]!, xs.at(-1)!] }, y: { range: [0, top > 0 ? top * 1.05 : 1] } },
+      scales: { x: { time: true, range: [xs[0]!, xs.at(-1)!] }, y: { range: [0, yMax] } },
       tzDate: (ts) => {
         const w = wallClock(ts * 1000, zone);
         return new Date(w.getUTCFullYear(), w.getUTCMonth(), w.getUTCDate(), w.getUTCHours(), w.getUTCMinutes(), w.getUTCSeconds());
       },
       axes: [
         { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' } },
-        { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' }, size: 64, values: (_u, ticks) => ticks.map((v) => formatTick(v, measure)) },
+        { stroke: '#333', grid: { stroke: '#e6e6e6' }, ticks: { stroke: '#ccc' }, size: 64, values: (_u, ticks) => ticks.map((v) => formatTick(v, measure, show)) },
       ],
       series: [{}, ...drawOrder.map(({ s, upper, lower }) => ({ label: s.label, fill: colors.get(s.key), stroke: colors.get(s.key), width: 0, paths: segments(lower, upper), points: { show: false } }))],
       hooks: {
@@ -160,7 +164,7 @@ export function StackedChart(props: Props) {
       plot.current = null;
       setTip(null);
     };
-  }, [results, series, colors, visible, measure, zone]);
+  }, [results, series, colors, visible, measure, show, zone]);
 
   /** Arrow keys walk the buckets (the tooltip follows); Home and End jump; Escape hides it. */
   const onKey = (e: KeyboardEvent) => {
@@ -183,7 +187,7 @@ export function StackedChart(props: Props) {
     u.setCursor({ left, top: u.bbox.height / devicePixelRatio / 2 });
   };
 
-  const scope = `${MEASURE_TITLE[measure]} by ${results.groupBy.map((g) => FIELD_TITLE[g]?.toLowerCase() ?? g).join(' and ')}`;
+  const scope = `${valueTitle(measure, show)} by ${results.groupBy.map((g) => FIELD_TITLE[g]?.toLowerCase() ?? g).join(' and ')}`;
   return (
     <div class="chart-wrap" ref={wrap} data-series={visible.length}>
       <div
@@ -260,7 +264,7 @@ function segmentAt(visible: ChartSeries[], running: number[][], idx: number, y: 
   return undefined;
 }
 
-function Tooltip({ tip, results, visible, colors, measure, zone, period, width }: Props & { tip: Tip; visible: ChartSeries[]; width: number }) {
+function Tooltip({ tip, results, visible, colors, measure, show, zone, period, width }: Props & { tip: Tip; visible: ChartSeries[]; width: number }) {
   const start = results.buckets[tip.idx]!;
   const end = results.buckets[tip.idx + 1] ?? results.bucketEnd;
   const total = visible.reduce((a, s) => a + s.values[tip.idx]!, 0);
@@ -279,14 +283,14 @@ function Tooltip({ tip, results, visible, colors, measure, zone, period, width }
                 <span class="swatch" style={{ background: colors.get(s.key) }} aria-hidden="true" />
                 {s.label}
               </td>
-              <td class="num" data-value={s.values[tip.idx]}>{formatMeasure(s.values[tip.idx]!, measure)}</td>
+              <td class="num" data-value={s.values[tip.idx]}>{formatValue(s.values[tip.idx]!, measure, show)}</td>
             </tr>
           ))}
         </tbody>
         <tfoot>
           <tr>
             <th scope="row">Total shown</th>
-            <td class="num" data-value={total}>{formatMeasure(total, measure)}</td>
+            <td class="num" data-value={total}>{formatValue(total, measure, show)}</td>
           </tr>
         </tfoot>
       </table>

@@ -1,6 +1,6 @@
 // The query form: farm, queues or fleets, date range with presets (in plain words: From,
 // Until, and the days it counts), period, time zone, group-by fields, statistics and
-// measure, with Run and Cancel (and the run's progress) in a footer that stays on screen. Each control has a label and an error slot beside it
+// measure and whether it shows amounts or shares, with Run and Cancel (and the run's progress) in a footer that stays on screen. Each control has a label and an error slot beside it
 // (`<control>-error`) that API errors and the page's own checks fill.
 import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
@@ -8,7 +8,7 @@ import type { Named } from './api.js';
 import { formatCount } from './format.js';
 import { FIELD_TITLE } from './results.js';
 import {
-  GROUP_BY_FIELDS, MAX_RESOURCES, PERIODS, presetChoices, presetRange, STATISTICS, zoneChoices, zoneOf,
+  GROUP_BY_FIELDS, MAX_AGGREGATION_RESOURCES, PERIODS, presetChoices, presetRange, STATISTICS, STRICT_MAX_GROUP_BY, zoneChoices, zoneOf,
   type Control, type FieldErrors, type Preset, type Query, type ResourceKind,
 } from './query.js';
 
@@ -100,10 +100,10 @@ export function Controls(props: Props) {
   const withTimes = q.start.includes('T') || q.end.includes('T');
   const hourly = manyHourlyBuckets(q);
   const hint = withTimes ? undefined : rangeHint(q.start, q.end);
-  const maxGroupBy = strict ? 2 : GROUP_BY_FIELDS.length;
+  const maxGroupBy = strict ? STRICT_MAX_GROUP_BY : GROUP_BY_FIELDS.length;
 
   const toggleId = (id: string, on: boolean) => set({ ids: on ? [...q.ids, id] : q.ids.filter((i) => i !== id) });
-  const setKind = (kind: ResourceKind) => set({ kind, ids: (kind === 'queues' ? props.queues : props.fleets).slice(0, MAX_RESOURCES).map((i) => i.id) });
+  const setKind = (kind: ResourceKind) => set({ kind, ids: (kind === 'queues' ? props.queues : props.fleets).slice(0, MAX_AGGREGATION_RESOURCES).map((i) => i.id) });
   const setTimes = (on: boolean) => {
     const cut = (t: string) => t.slice(0, 10);
     set(on ? { start: `${cut(q.start)}T00:00`, end: `${cut(q.end)}T00:00` } : { start: cut(q.start), end: cut(q.end) });
@@ -138,11 +138,11 @@ export function Controls(props: Props) {
           ))}
         </div>
         <div class="picker-actions">
-          <button type="button" class="link" onClick={() => set({ ids: items.slice(0, MAX_RESOURCES).map((i) => i.id) })}>
-            {items.length > MAX_RESOURCES ? `First ${MAX_RESOURCES}` : 'All'}
+          <button type="button" class="link" onClick={() => set({ ids: items.slice(0, MAX_AGGREGATION_RESOURCES).map((i) => i.id) })}>
+            {items.length > MAX_AGGREGATION_RESOURCES ? `First ${MAX_AGGREGATION_RESOURCES}` : 'All'}
           </button>
           <button type="button" class="link" onClick={() => set({ ids: [] })}>None</button>
-          <span class="muted" id="picked-count">{q.ids.length} of at most {MAX_RESOURCES} picked</span>
+          <span class="muted" id="picked-count">{q.ids.length} of at most {MAX_AGGREGATION_RESOURCES} picked</span>
         </div>
         <ul class="checklist" aria-describedby="picked-count">
           {listed.map((i) => {
@@ -150,7 +150,7 @@ export function Controls(props: Props) {
             return (
               <li key={i.id}>
                 <label title={i.id}>
-                  <input type="checkbox" name="resource" value={i.id} checked={on} disabled={!on && q.ids.length >= MAX_RESOURCES} onChange={(e) => toggleId(i.id, e.currentTarget.checked)} />
+                  <input type="checkbox" name="resource" value={i.id} checked={on} disabled={!on && q.ids.length >= MAX_AGGREGATION_RESOURCES} onChange={(e) => toggleId(i.id, e.currentTarget.checked)} />
                   {i.name}
                 </label>
               </li>
@@ -250,6 +250,18 @@ export function Controls(props: Props) {
             <label key={m}>
               <input type="radio" name="measure" value={m} checked={q.measure === m} onChange={() => set({ measure: m })} />
               {m === 'cost' ? 'Cost' : 'Runtime'}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      <fieldset class="field">
+        <legend>Show</legend>
+        <div class="segmented">
+          {(['amounts', 'shares'] as const).map((s) => (
+            <label key={s}>
+              <input type="radio" name="show" value={s} checked={q.show === s} onChange={() => set({ show: s })} />
+              {s === 'amounts' ? 'Amounts' : 'Share (%)'}
             </label>
           ))}
         </div>

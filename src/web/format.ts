@@ -2,11 +2,12 @@
 // the hundredth, counts whole, and bucket times as wall-clock time in the query's zone.
 import type { Period } from '../domain/buckets.js';
 import { offsetMsAt, type TimeZone } from '../domain/timezone.js';
-import type { Measure } from './query.js';
+import type { Measure, Show } from './query.js';
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const hours = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const percent = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
 export const formatCost = (n: number) => usd.format(n);
@@ -16,10 +17,19 @@ export const formatCount = (n: number) => whole.format(n);
 /** A value in the measure's chart unit (USD, or hours). */
 export const formatMeasure = (value: number, measure: Measure) => (measure === 'cost' ? usd.format(value) : `${hours.format(value)} h`);
 
-/** Axis ticks: short (`$12K`, `1.2K h`). */
-export const formatTick = (value: number, measure: Measure) => (measure === 'cost' ? `$${compact.format(value)}` : `${compact.format(value)} h`);
+/** A share in percent, to a tenth: `37.5 %`. */
+export const formatShare = (percentValue: number) => `${percent.format(percentValue)} %`;
+
+/** A chart's value: the measure's amount, or (showing shares) a percent. */
+export const formatValue = (value: number, measure: Measure, show: Show) => (show === 'shares' ? formatShare(value) : formatMeasure(value, measure));
+
+/** Axis ticks: short (`$12K`, `1.2K h`, `40 %`). */
+export const formatTick = (value: number, measure: Measure, show: Show = 'amounts') =>
+  (show === 'shares' ? `${compact.format(value)} %` : measure === 'cost' ? `$${compact.format(value)}` : `${compact.format(value)} h`);
 
 export const MEASURE_TITLE: Record<Measure, string> = { cost: 'Cost (USD)', runtime: 'Runtime (hours)' };
+export const SHARE_TITLE: Record<Measure, string> = { cost: 'Share of cost (%)', runtime: 'Share of runtime (%)' };
+export const valueTitle = (measure: Measure, show: Show) => (show === 'shares' ? SHARE_TITLE : MEASURE_TITLE)[measure];
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

@@ -2,6 +2,7 @@
 // src/domain/explorer-link.ts, shared with `farmtally demo`), the date range presets, and the checks made before
 // anything is sent. Dates and times without an offset mean the query's time zone
 // (parseLocalTime, the same function the CLI uses).
+import { MAX_AGGREGATION_RESOURCES, STRICT_MAX_GROUP_BY } from '../domain/aggregation-limits.js';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { PERIODS, type Period } from '../domain/buckets.js';
 import { explorerSearch } from '../domain/explorer-link.js';
@@ -10,10 +11,10 @@ import { formatOffsetName, offsetMsAt, parseTimezone, type TimeZone } from '../d
 
 export type ResourceKind = 'queues' | 'fleets';
 export type Measure = 'cost' | 'runtime';
+/** The measure's amounts, or each group's share of them in percent. */
+export type Show = 'amounts' | 'shares';
 
-export { GROUP_BY_FIELDS, PERIODS, STATISTICS };
-/** The model's limit of resources per aggregation. */
-export const MAX_RESOURCES = 10;
+export { GROUP_BY_FIELDS, MAX_AGGREGATION_RESOURCES, PERIODS, STATISTICS, STRICT_MAX_GROUP_BY };
 
 export interface Query {
   farm: string;
@@ -30,6 +31,7 @@ export interface Query {
   /** Always holds SUM: the chart stacks sums and the table adds them up. */
   stats: string[];
   measure: Measure;
+  show: Show;
   /**
    * The view this one was drilled from, as its query string without the `?` (the URL's
    * `from`): the breadcrumb's way back, kept in the URL so a shared link keeps the path.
@@ -56,6 +58,7 @@ export function queryFromUrl(search: string, defaults: Query): Query {
   const kind: ResourceKind = fleets !== null && p.get('queues') === null ? 'fleets' : p.get('queues') !== null ? 'queues' : defaults.kind;
   const period = (p.get('period') ?? '').toUpperCase();
   const measure = p.get('measure');
+  const show = p.get('show');
   return {
     farm: p.get('farm') ?? defaults.farm,
     kind,
@@ -68,6 +71,7 @@ export function queryFromUrl(search: string, defaults: Query): Query {
     groupBy: p.has('groupBy') ? list(p.get('groupBy')).map((g) => g.toUpperCase()) : defaults.groupBy,
     stats: normalizeStats(p.has('stats') ? list(p.get('stats')) : defaults.stats),
     measure: measure === 'runtime' || measure === 'cost' ? measure : defaults.measure,
+    show: show === 'amounts' || show === 'shares' ? show : defaults.show,
     ...(p.get('from') && { from: p.get('from')! }),
   };
 }
@@ -199,7 +203,7 @@ export function checkQuery(q: Query): { input: StartInput } | { errors: FieldErr
   const errors: FieldErrors = {};
   if (!q.farm) errors.farm = 'Pick a farm.';
   if (q.ids.length === 0) errors.resources = `Pick at least one ${q.kind === 'queues' ? 'queue' : 'fleet'}.`;
-  else if (q.ids.length > MAX_RESOURCES) errors.resources = `Pick at most ${MAX_RESOURCES} ${q.kind}: the API takes ${MAX_RESOURCES} at a time.`;
+  else if (q.ids.length > MAX_AGGREGATION_RESOURCES) errors.resources = `Pick at most ${MAX_AGGREGATION_RESOURCES} ${q.kind}: the API takes ${MAX_AGGREGATION_RESOURCES} at a time.`;
   if (q.groupBy.length === 0) errors.groupBy = 'Pick a field to group by.';
   const zone = zoneOf(q.tz);
   if (!zone) errors.tz = `"${q.tz}" is not a time zone: use UTC, an offset such as UTC+08:00, or a name such as America/New_York.`;

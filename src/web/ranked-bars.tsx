@@ -6,13 +6,15 @@
 // "others" there (from the 11th) are grey here too, so the two views agree.
 import { useEffect } from 'preact/hooks';
 import { OTHERS_COLOR } from './chart.js';
-import { formatMeasure, MEASURE_TITLE } from './format.js';
-import type { Measure } from './query.js';
+import { formatShare, formatValue, valueTitle } from './format.js';
+import type { Measure, Show } from './query.js';
 import { FIELD_TITLE, OTHERS_KEY, rankedBars, type Group, type Results } from './results.js';
 
 interface Props {
   results: Results;
   measure: Measure;
+  /** Shares: each bar's value is written as its share of the grand total. */
+  show: Show;
   /** The time stack's colours, by series key (seriesColors). */
   colors: ReadonlyMap<string, string>;
   onDrill(group: Group): void;
@@ -20,14 +22,16 @@ interface Props {
   onDrawn(): void;
 }
 
-export function RankedBars({ results, measure, colors, onDrill, onDrawn }: Props) {
+export function RankedBars({ results, measure, show, colors, onDrill, onDrawn }: Props) {
   const bars = rankedBars(results, measure);
-  useEffect(() => onDrawn(), [results, measure]);
+  useEffect(() => onDrawn(), [results, measure, show]);
   // The scale is the largest group's: "Others" is by this rule more than half the total,
   // and scaled with it the groups' bars would be slivers. A longer "Others" is cut at the
   // track's end and marked so (its value is written beside it).
   const scale = Math.max(0, ...bars.filter((b) => b.group).map((b) => b.value));
-  const scope = `${MEASURE_TITLE[measure]} by ${results.groupBy.map((g) => FIELD_TITLE[g]?.toLowerCase() ?? g).join(' and ')}`;
+  const whole = results.totals.measure(measure) / (measure === 'cost' ? 1 : 3600);
+  const valueText = (value: number) => (show === 'shares' ? formatShare(whole > 0 ? (value / whole) * 100 : 0) : formatValue(value, measure, show));
+  const scope = `${valueTitle(measure, show)} by ${results.groupBy.map((g) => FIELD_TITLE[g]?.toLowerCase() ?? g).join(' and ')}`;
   return (
     <figure class="ranked-bars">
       <figcaption class="visually-hidden">{scope}: the top {bars.filter((b) => b.group).length} groups by their totals, then the others together.</figcaption>
@@ -47,7 +51,7 @@ export function RankedBars({ results, measure, colors, onDrill, onDrawn }: Props
                   title={cut ? 'Longer than shown: the bars are scaled to the largest group' : undefined}
                 />
               </span>
-              <span class="ranked-value">{formatMeasure(b.value, measure)}</span>
+              <span class="ranked-value">{valueText(b.value)}</span>
             </li>
           );
         })}

@@ -167,6 +167,19 @@ export function chartSeries(results: Results, measure: Measure): ChartSeries[] {
   return out;
 }
 
+/**
+ * The series as shares in percent: in each bucket, of the bucket's total over every series
+ * (hidden ones too, so a group's share stays put when others are hidden; shown all, a
+ * bucket with usage stacks to 100); a series' total, of the grand total. A bucket or range
+ * with no usage is 0 for every series.
+ */
+export function shareSeries(series: readonly ChartSeries[]): ChartSeries[] {
+  const bucketTotals = series.reduce<number[]>((sums, s) => sums.map((v, i) => v + s.values[i]!), new Array<number>(series[0]?.values.length ?? 0).fill(0));
+  const grandTotal = series.reduce((a, s) => a + s.total, 0);
+  const share = (part: number, whole: number) => (whole > 0 ? (part / whole) * 100 : 0);
+  return series.map((s) => ({ ...s, values: s.values.map((v, i) => share(v, bucketTotals[i]!)), total: share(s.total, grandTotal) }));
+}
+
 /** How many groups the ranked bar shows on their own before its "Others" bar. */
 export const RANKED_GROUPS = 20;
 

@@ -7,8 +7,8 @@ import { useMemo, useState } from 'preact/hooks';
 import type { Statistics } from '@aws-sdk/client-deadline';
 import type { Period } from '../domain/buckets.js';
 import type { TimeZone } from '../domain/timezone.js';
-import { bucketLabel, formatCost, formatCount, formatHours } from './format.js';
-import type { Measure } from './query.js';
+import { bucketLabel, formatCost, formatCount, formatHours, formatShare } from './format.js';
+import type { Measure, Show } from './query.js';
 import { FIELD_TITLE, type Group, type Results, type Totals } from './results.js';
 import { useNarrowScreen } from './screen.js';
 
@@ -16,6 +16,8 @@ interface Props {
   results: Results;
   stats: string[];
   measure: Measure;
+  /** Shares: a column of each group's share of the grand total of the measure. */
+  show: Show;
   zone: TimeZone;
   period: Period | '';
   onDrill(group: Group): void;
@@ -45,6 +47,19 @@ const STAT_DESCRIPTION: Record<string, (measure: 'runtime' | 'cost') => string> 
   MAX: (m) => `${m === 'cost' ? 'Largest cost' : 'Longest runtime'} of one usage record within one bucket, over the group's buckets`,
   AVG: (m) => `${m === 'cost' ? 'Cost' : 'Runtime'} per record counted: the total divided by the records counted`,
 };
+
+/**
+ * Each group's share of the grand total of the measure, in percent, beside the measure's
+ * column. A bucket's row has none: its share of the bucket is the chart's.
+ */
+function shareColumn(results: Results, measure: Measure): Column {
+  const whole = results.totals.measure(measure);
+  const what = measure === 'cost' ? 'cost' : 'runtime';
+  return {
+    key: 'share', title: `Share of ${what}`, description: `The group's part of the ${what} of all groups in the range, in percent`,
+    value: (t) => (whole > 0 ? (t.measure(measure) / whole) * 100 : 0), format: formatShare, ofRow: () => undefined,
+  };
+}
 
 function numberColumns(stats: string[]): Column[] {
   const cols: Column[] = [
@@ -112,9 +127,13 @@ type Sort = { column: string; descending: boolean };
 /** Groups are many with JOB_ID: the table shows this many until asked for all. */
 const FIRST_ROWS = 100;
 
-export function GroupTable({ results, stats, measure, zone, period, onDrill }: Props) {
+export function GroupTable({ results, stats, measure, show, zone, period, onDrill }: Props) {
   const narrow = useNarrowScreen();
-  const columns = useMemo(() => (narrow ? costFirst(numberColumns(stats)) : numberColumns(stats)), [stats, narrow]);
+  const columns = useMemo(() => {
+    const cols = narrow ? costFirst(numberColumns(stats)) : numberColumns(stats);
+    if (show === 'shares') cols.splice(cols.findIndex((c) => c.key === measure) + 1, 0, shareColumn(results, measure));
+    return cols;
+  }, [stats, narrow, show, measure, results]);
   const [sort, setSort] = useState<Sort>({ column: measure, descending: true });
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [showAll, setShowAll] = useState(false);

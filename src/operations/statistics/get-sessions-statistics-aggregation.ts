@@ -1,12 +1,10 @@
+import { IN_PROGRESS_HOLD_MS, MODEL_PAGE_MAX } from '../../domain/aggregation-limits.js';
 import { AggregationId, farmIdInPath, NextToken } from '../common-shapes.js';
 import { notFound } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { requireFarm } from '../support.js';
 import { query, structure } from '../validation/shapes.js';
 import { ResultPageSize, strictPageSize } from './statistics-shapes.js';
-
-/** How long a Get on a running aggregation waits for it to end before answering IN_PROGRESS. */
-export const IN_PROGRESS_HOLD_MS = 250;
 
 export const getSessionsStatisticsAggregation = defineOperation({
   name: 'GetSessionsStatisticsAggregation',
@@ -31,7 +29,7 @@ export const getSessionsStatisticsAggregation = defineOperation({
     }
     if (record.status !== 'COMPLETED') return { status: record.status, statusMessage: record.statusMessage };
     // The rows come ready for the wire (result-pages.ts): a page is a slice of them.
-    const page = await ctx.aggregations.page(record, offset, input.maxResults ?? 100);
+    const page = await ctx.aggregations.page(record, offset, input.maxResults ?? MODEL_PAGE_MAX);
     const next = offset + page.count;
     return {
       status: record.status,

@@ -1,0 +1,25 @@
+// The statistics API's limits that both sides keep to: the server's validation refuses past
+// them (operations/statistics), the page never asks past them (web/). One constant each, so
+// the two cannot drift apart. The group-by fields and statistics themselves are
+// GROUP_BY_FIELDS and STATISTICS (aggregation-rules.ts), the periods PERIODS (buckets.ts).
+
+/** Queue or fleet IDs in one aggregation: the model's `resourceIds.queueIds` / `fleetIds` hold 1 to 10. */
+export const MAX_AGGREGATION_RESOURCES = 10;
+
+/** Group-by fields under --strict, the model's `groupBy` list; without it, every one of GROUP_BY_FIELDS. */
+export const STRICT_MAX_GROUP_BY = 2;
+
+/** Items per page of a list, and rows per page of results, as the model bounds `maxResults`. */
+export const MODEL_PAGE_MAX = 100;
+
+/**
+ * Rows per result page without --strict: a large result (a year DAILY by job: thousands of
+ * rows) takes a tenth of the requests.
+ */
+export const RESULT_PAGE_MAX = 1000;
+
+/** How long a Get on a running aggregation waits for it to end before answering IN_PROGRESS. */
+export const IN_PROGRESS_HOLD_MS = 250;
+
+/** How long an aggregation's results stay readable unless `serve --aggregation-ttl` says otherwise. */
+export const DEFAULT_AGGREGATION_TTL_SECONDS = 3600;
