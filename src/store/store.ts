@@ -2,6 +2,7 @@
 // (store/duckdb) is the one engine today; another engine implements this same interface and
 // passes the same contract suite (test/store-contract/).
 import type { AggregationStore } from './aggregation-store.js';
+import type { BudgetThresholdEvent } from '../domain/budget-events.js';
 import type { IngestAnswer, IngestCounts } from '../domain/ingest-protocol.js';
 import type { Budget, BudgetStatus, Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
 
@@ -274,6 +275,35 @@ export interface DeletionStore {
   forgetUser(farmId: string, userId: string, pseudonym: string): Promise<{ sessions: number }>;
 }
 
+/** An event in the outbox not yet delivered, with its delivery's bookkeeping. */
+export interface PendingBudgetEvent {
+  event: BudgetThresholdEvent;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** Epoch ms before which it is not tried again (0: at once). */
+  nextAttemptAt: number;
+}
+
+/**
+ * The budget notifications' outbox (operations/budgets/notifications.ts): every threshold
+ * event ever recorded, by its ID, kept once delivered so that the same crossing, seen again
+ * or by another server sharing the store, is never recorded twice.
+ */
+export interface BudgetEventStore {
+  /**
+   * Records the events whose eventId the store has never held (repeats within `events` too:
+   * the first wins) as undelivered and due at once; answers those, in the order given. Two
+   * calls at once, on one server or two sharing the store, never both record one ID.
+   */
+  recordBudgetEvents(events: readonly BudgetThresholdEvent[]): Promise<BudgetThresholdEvent[]>;
+  /** Undelivered events, at most `limit`, the soonest due first (due or not: the caller reads `nextAttemptAt`). */
+  pendingBudgetEvents(limit: number): Promise<PendingBudgetEvent[]>;
+  /** The events were delivered: never pending again. Unknown IDs are ignored. */
+  markBudgetEventsDelivered(eventIds: readonly string[]): Promise<void>;
+  /** An attempt failed: one more attempt counted, and not due before `nextAttemptAt`. An unknown or delivered ID is ignored. */
+  deferBudgetEvent(eventId: string, nextAttemptAt: number): Promise<void>;
+}
+
 /**
  * The storage itself failed, not the request: its disk is full (`no-space`; nothing was
  * written; also while the engine reopens its data after the disk filled under it), or the
@@ -322,7 +352,7 @@ export interface Backup {
 /** Whether the engine can read and write now, and if not, why. */
 export type StoreHealth = { ok: true } | { ok: false; problem: string };
 
-export interface Store extends ResourceStore, ClientTokenStore, SessionStore, DeletionStore, AggregationStore {
+export interface Store extends ResourceStore, ClientTokenStore, SessionStore, DeletionStore, AggregationStore, BudgetEventStore {
   /** Persistent server secret (for page tokens), created on first use. */
   serverSecret(): Promise<Buffer>;
   /**

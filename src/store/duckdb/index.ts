@@ -7,6 +7,7 @@ import type { Store } from '../store.js';
 import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
 import { duckDbBackup, removeLeftBackups } from './backup.js';
+import { duckDbBudgetEvents } from './budget-events.js';
 import { StoreHealthCheck } from './health.js';
 import { migrate, rebuildJobKeys, requireCurrentSchema } from './migrations.js';
 import { duckDbResources } from './resources.js';
@@ -80,6 +81,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     deleteFarm: changingParents(resources.deleteFarm),
     ...duckDbSessionIngest(db, writer, parents, spoolDir),
     ...aggregations,
+    ...duckDbBudgetEvents(db),
     exportSessions: (farmId, page) => exportSessions(db, farmId, page),
     countSessions: (farmId, selection) => countSessions(db, selectionFilter(farmId, selection)),
     deleteSessions: (farmId, selection) => writer.exclusive(`deleting sessions of ${farmId}`, (tx) => deleteSessionsWhere(tx, selectionFilter(farmId, selection), Date.now())),
