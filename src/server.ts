@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
+import { BudgetNotifier, type BudgetNotifications, type WebhookTarget } from './operations/budgets/notifications.js';
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
 import { AggregationRunner, CUT_SHORT } from './operations/statistics/aggregation-runner.js';
@@ -95,6 +96,10 @@ export interface ServerOptions {
   publicRateLimit?: number;
   /** Delete sessions that ended more than this many days ago, at start-up and then daily (off when undefined). */
   retainDays?: number;
+  /** Where budget notifications are sent (POSTed, signed with the secret); without it they are recorded and logged only. */
+  webhook?: WebhookTarget;
+  /** The wait after a notification's first failed delivery, doubling after each (default 1 s); short in tests. */
+  webhookRetryBaseMs?: number;
   /** The log's level (default info); ignored when `logger` is given. */
   logLevel?: LogLevel;
   logger?: Logger;
@@ -105,6 +110,8 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   logger: Logger;
+  /** Budget notifications, as operations get them (ctx.notifications). */
+  notifications: BudgetNotifications;
   close(): Promise<void>;
 }
 
@@ -229,6 +236,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ttlMs: options.leaseMs ?? DEFAULT_LEASE_MS,
   });
   aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
+  const notifications = new BudgetNotifier(store, logger, options.webhook, options.webhookRetryBaseMs === undefined ? {} : { retryBaseMs: options.webhookRetryBaseMs });
   const concurrentBatches = options.concurrentBatches ?? 4;
   const ingestSlots = {
     uploads: new BatchSlots({ size: MAX_UPLOADS, perClient: options.uploadsPerClient ?? DEFAULT_UPLOADS_PER_CLIENT, waitMs: 0, what: 'ingest bodies arriving' }),
@@ -248,7 +256,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // In open mode every caller is `farmtally`: only the address tells clients apart.
   const clientsOf = (caller: string, address: string) => (auth === 'sigv4' ? [`address:${address}`, `principal:${caller}`] : [`address:${address}`]);
   const context = (caller: string, grantedFarms: FarmGrant, requestId: string, address: string): OperationContext => ({
-    store, settings, tokens, aggregations, ingestSlots, clients: clientsOf(caller, address), caller, grantedFarms, requestId, trace, now: Date.now,
+    store, settings, tokens, aggregations, notifications, ingestSlots, clients: clientsOf(caller, address), caller, grantedFarms, requestId, trace, now: Date.now,
     log: (fields, message) => logger.info({ requestId, principal: caller, ...fields }, message),
   });
   const app = await buildApp({
@@ -274,6 +282,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await store.close();
     throw err;
   }
+  // What was left undelivered by the last run goes first.
+  notifications.start();
   const port = new URL(address).port;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   return {
@@ -281,6 +291,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app,
     store,
     logger,
+    notifications,
     async close() {
       // Bodies still arriving are refused whole, new requests too; what is past its body
       // (a commit, say) finishes and answers, unless it takes longer than the grace.
@@ -293,6 +304,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clearTimeout(grace);
       }
       await aggregations.drain();
+      await notifications.stop();
       await retention?.stop();
       await store.close();
     },

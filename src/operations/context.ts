@@ -1,6 +1,7 @@
 // What every operation handler gets: the store, the server's settings and its clock.
 import type { RateCard } from '../domain/pricing.js';
 import type { Store } from '../store/store.js';
+import type { BudgetNotifications } from './budgets/notifications.js';
 import type { PageTokens } from './page-tokens.js';
 import type { BatchSlots } from './sessions/batch-slots.js';
 import type { AggregationRunner } from './statistics/aggregation-runner.js';
@@ -34,6 +35,8 @@ export interface OperationContext {
   settings: ServerSettings;
   tokens: PageTokens;
   aggregations: AggregationRunner;
+  /** Where a budget's threshold crossing goes: recorded in the outbox, logged, and sent to the webhook (if any) in the background. */
+  notifications: BudgetNotifications;
   /** Ingest's shared capacity (sessions/batch-slots.ts): places for bodies arriving, and slots for large batches being staged. */
   ingestSlots: { uploads: BatchSlots; batches: BatchSlots };
   /**
