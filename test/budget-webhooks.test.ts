@@ -2,16 +2,20 @@
 // sending to a real receiver on loopback (node:http); and `farmtally serve --webhook`, which
 // delivers what a stopped run left in the store's outbox. Each event is recorded, logged and
 // sent once however often it is published; a receiver that fails, is down or hangs gets it
-// later, after waits that grow; the signature verifies with the README's lines.
+// later, after waits that grow; the signature verifies with the README's lines. On a cluster,
+// two servers' notifiers sharing the outbox send each event to a 2xx once between them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import type { BudgetThresholdEvent } from '../src/domain/budget-events.js';
 import { BudgetNotifier, type DeliveryTiming, type WebhookTarget } from '../src/operations/budgets/notifications.js';
+import { migrateCluster, openClusterStore } from '../src/store/cluster/index.js';
 import { openDuckDbStore, type DuckDbStore } from '../src/store/duckdb/index.js';
+import type { Store } from '../src/store/store.js';
+import { clusterForTests, scratchCluster } from './support/cluster.js';
 import { thresholdEvent } from './store-contract/budget-events.js';
 import { BIN, newDataDir, startFarmtally } from './support/server.js';
 
@@ -88,14 +92,15 @@ interface Logged {
   message: string;
 }
 
+/** What each test started (notifiers, stores, receivers, a scratch cluster), stopped after it. */
 const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A notifier over a fresh DuckDB store (or the one in `dataDir`), sending to `webhook`, with retries a hundred times faster than the default. */
-async function notifierFor(webhook: WebhookTarget | undefined, timing: Partial<DeliveryTiming> = {}, dataDir = newDataDir()) {
-  const store: DuckDbStore = await openDuckDbStore({ dataDir });
+/** A notifier over a fresh DuckDB store (or the one in `dataDir`, or `opened`), sending to `webhook`, with retries a hundred times faster than the default. */
+async function notifierFor(webhook: WebhookTarget | undefined, timing: Partial<DeliveryTiming> = {}, dataDir = newDataDir(), opened?: Store) {
+  const store: Store = opened ?? (await openDuckDbStore({ dataDir }));
   const logged: Logged[] = [];
   const log = {
     info: (fields: Record<string, unknown>, message: string) => logged.push({ level: 'info', fields, message }),
@@ -275,4 +280,35 @@ test('farmtally serve refuses --webhook without a secret, saying what to add; an
   const notHttp = serve(['--webhook', 'ftp://example.com/x', '--webhook-secret', 's']);
   assert.equal(notHttp.status, 2, notHttp.stderr);
   assert.match(notHttp.stderr, /ftp:\/\/example\.com\/x is not an http:\/\/ or https:\/\/ URL/);
+});
+
+const cluster = await clusterForTests();
+
+test('on a cluster, two servers sharing the outbox send each event once between them, retries included', { skip: cluster.skip }, async () => {
+  const scratch = await scratchCluster(cluster.urls!);
+  await migrateCluster(scratch);
+  cleanups.push(() => scratch.drop());
+  const receiver = await new Receiver().listen();
+  cleanups.push(() => receiver.close());
+  // Every event's first attempt fails: its retry is due on both servers alike.
+  const seen = new Map<string, number>();
+  receiver.answer = (i) => {
+    const id = receiver.received[i]!.headers['x-farmtally-event-id'] as string;
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+    return seen.get(id) === 1 ? 503 : 200;
+  };
+  const webhook = { url: receiver.url, secret: SECRET };
+  // Polling often, so each server reads what the other recorded.
+  const timing = { retryBaseMs: 50, pollMs: 20 };
+  const [a, b] = await Promise.all([openClusterStore(scratch), openClusterStore(scratch)]);
+  const one = await notifierFor(webhook, timing, undefined, a);
+  const other = await notifierFor(webhook, timing, undefined, b);
+  const events = Array.from({ length: 12 }, () => thresholdEvent());
+  const [byOne, byOther] = await Promise.all([one.notifier.publish(events), other.notifier.publish([...events].reverse())]);
+  assert.equal(byOne.length + byOther.length, events.length, 'each recorded once between them');
+  await receiver.waitFor(2 * events.length, 30_000);
+  await eventually('all delivered', async () => (await a.pendingBudgetEvents(100)).length === 0, 30_000);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual([...seen.values()], events.map(() => 2), 'one failed attempt and one delivery per event, no more');
+  assert.ok(one.logged.some((l) => /delivered/.test(l.message)) || other.logged.some((l) => /delivered/.test(l.message)));
 });

@@ -298,6 +298,14 @@ export interface BudgetEventStore {
   recordBudgetEvents(events: readonly BudgetThresholdEvent[]): Promise<BudgetThresholdEvent[]>;
   /** Undelivered events, at most `limit`, the soonest due first (due or not: the caller reads `nextAttemptAt`). */
   pendingBudgetEvents(limit: number): Promise<PendingBudgetEvent[]>;
+  /**
+   * Takes the event for one attempt, so that no other server sharing the store sends it
+   * meanwhile: moves its next attempt from `dueAt` (as pendingBudgetEvents read it) to
+   * `until`, only if it is still undelivered and still due at `dueAt` (nobody took or
+   * deferred it since); answers whether it did. Moving it back (`until` to `dueAt`) gives it
+   * up. A server that dies holding it leaves it due again at `until`.
+   */
+  claimBudgetEvent(eventId: string, dueAt: number, until: number): Promise<boolean>;
   /** The events were delivered: never pending again. Unknown IDs are ignored. */
   markBudgetEventsDelivered(eventIds: readonly string[]): Promise<void>;
   /** An attempt failed: one more attempt counted, and not due before `nextAttemptAt`. An unknown or delivered ID is ignored. */

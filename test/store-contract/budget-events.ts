@@ -1,7 +1,7 @@
 // The contract's outbox of budget notifications: an event is recorded once by its ID (repeats
 // in one call, later calls, calls at once, and after delivery all record nothing), read back
-// whole while pending, soonest due first, deferred with its attempts counted, and never
-// pending again once delivered.
+// whole while pending, soonest due first, claimed for an attempt by one caller of several,
+// deferred with its attempts counted, and never pending again once delivered.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
@@ -92,6 +92,22 @@ export function budgetEventContract(store: () => BudgetEventStore): void {
       await store().markBudgetEventsDelivered([]);
       await store().markBudgetEventsDelivered([b.eventId]);
       assert.deepEqual(await pendingOf(store(), [a, b]), []);
+    });
+    test('a claim takes an event still due when it was read, once of several at once; moving it back gives it up', async () => {
+      const a = thresholdEvent();
+      await store().recordBudgetEvents([a]);
+      const until = Date.now() + 30_000;
+      const claims = await Promise.all(Array.from({ length: 5 }, (_, i) => store().claimBudgetEvent(a.eventId, 0, until + i)));
+      assert.equal(claims.filter(Boolean).length, 1);
+      const [claimed] = await pendingOf(store(), [a]);
+      assert.equal(claimed!.attempts, 0, 'a claim is no failed attempt');
+      assert.equal(claimed!.nextAttemptAt, until + claims.indexOf(true));
+      assert.equal(await store().claimBudgetEvent(a.eventId, 0, until), false, 'read before the claim: no longer due at 0');
+      assert.equal(await store().claimBudgetEvent(a.eventId, claimed!.nextAttemptAt, 0), true);
+      assert.deepEqual(await pendingOf(store(), [a]), [{ event: a, attempts: 0, nextAttemptAt: 0 }]);
+      await store().markBudgetEventsDelivered([a.eventId]);
+      assert.equal(await store().claimBudgetEvent(a.eventId, 0, until), false, 'delivered');
+      assert.equal(await store().claimBudgetEvent('no-such-event', 0, until), false);
     });
   });
 }

@@ -6,9 +6,11 @@
 // A 2xx answer marks it delivered; anything else (another status, no answer within the
 // timeout, a connection refused) is logged and tried again later, with backoff doubling
 // from a second to five minutes (with jitter), for as long as it takes. The outbox is in the
-// store, so what is undelivered at a stop is sent after the next start; with several servers
-// on one cluster any of them may send it, so a receiver may get an event more than once and
-// drops repeats by its ID (docs/DECISIONS.md, Budget notifications).
+// store, so what is undelivered at a stop is sent after the next start. With several servers
+// on one cluster any of them may send an event (each attempt claimed in the store first, so
+// rarely two at once); delivery is at least once all the same (a server may stop between a
+// 2xx and marking the event delivered), and a receiver drops repeats by the event's ID
+// (docs/DECISIONS.md, Budget notifications).
 import { createHmac } from 'node:crypto';
 import type { BudgetThresholdEvent } from '../../domain/budget-events.js';
 import type { BudgetEventStore, PendingBudgetEvent } from '../../store/store.js';
@@ -49,6 +51,8 @@ export interface NotificationLog {
 
 /** Events read from the outbox per pass (each then sent on its own). */
 const PASS = 10;
+/** How long a claim outlasts the attempt's timeout (a server that dies mid-attempt leaves the event due again this much after). */
+const CLAIM_MARGIN_MS = 5_000;
 /** The wait after the outbox itself could not be read or written. */
 const STORE_RETRY_MS = 5_000;
 
@@ -150,7 +154,8 @@ export class BudgetNotifier implements BudgetNotifications {
         this.wakeUp = undefined;
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, ms));
+      // Waiting keeps no process alive (the server's listening socket does).
+      const timer = setTimeout(done, Math.max(0, ms)).unref();
       this.wakeUp = done;
     });
   }
@@ -179,8 +184,12 @@ export class BudgetNotifier implements BudgetNotifications {
   }
 
   /** One POST of one event; its outcome written to the outbox (a store failure is thrown, for deliver to wait and try again). */
-  private async attempt({ event, attempts }: PendingBudgetEvent): Promise<void> {
+  private async attempt({ event, attempts, nextAttemptAt }: PendingBudgetEvent): Promise<void> {
     const { url, secret } = this.webhook!;
+    // Taken for this attempt (another server on the cluster sends it not meanwhile, nor after
+    // this one dies, until the claim runs out); one taken or deferred since it was read is skipped.
+    const claim = this.now() + this.timing.timeoutMs + CLAIM_MARGIN_MS;
+    if (!(await this.store.claimBudgetEvent(event.eventId, nextAttemptAt, claim))) return;
     const body = webhookBody(event);
     let failure: string;
     try {
@@ -204,8 +213,11 @@ export class BudgetNotifier implements BudgetNotifications {
       }
       failure = `the receiver answered ${res.status}`;
     } catch (err) {
-      // Stopping: left pending as it is, for the next start.
-      if (this.stopping.signal.aborted) return;
+      // Stopping: given up as it was, due again at the next start.
+      if (this.stopping.signal.aborted) {
+        await this.store.claimBudgetEvent(event.eventId, claim, nextAttemptAt).catch(() => false);
+        return;
+      }
       failure = whyNoAnswer(err, this.timing.timeoutMs);
     }
     const delay = retryDelayMs(attempts + 1, this.timing);

@@ -29,6 +29,13 @@ export function duckDbBudgetEvents(db: Database): BudgetEventStore {
       );
       return rows.map(toPendingBudgetEvent);
     },
+    async claimBudgetEvent(eventId, dueAt, until) {
+      const claimed = await db.write(
+        `UPDATE budget_events SET next_attempt_at = $1 WHERE event_id = $2 AND next_attempt_at = $3 AND delivered_at IS NULL RETURNING event_id`,
+        [Math.trunc(until), eventId, Math.trunc(dueAt)],
+      );
+      return claimed.length === 1;
+    },
     async markBudgetEventsDelivered(eventIds) {
       if (eventIds.length === 0) return;
       await db.run(`UPDATE budget_events SET delivered_at = $1 WHERE delivered_at IS NULL AND event_id IN (${placeholders(eventIds.length, 2)})`, [Date.now(), ...eventIds]);
