@@ -2,10 +2,11 @@
 // sending to a real receiver on loopback (node:http); and `farmtally serve --webhook`, which
 // delivers what a stopped run left in the store's outbox. Each event is recorded, logged and
 // sent once however often it is published; a receiver that fails, is down or hangs gets it
-// later, after waits that grow; the signature verifies with the README's lines. On a cluster,
+// later, after waits that grow; the signature verifies with the README's lines, run as written. On a cluster,
 // two servers' notifiers sharing the outbox send each event to a 2xx once between them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,12 +22,14 @@ import { BIN, newDataDir, startFarmtally } from './support/server.js';
 
 const SECRET = 'a webhook secret, shared with the receiver';
 
-/** The README's verification (Budget notifications), as a receiver would write it. */
-function verified(rawBody: Buffer, header: string | undefined, secret: string): boolean {
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`);
-  const given = Buffer.from(header ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** The README's verification (Budget notifications), run as written, as a receiver would. */
+function readmeVerifier(): (rawBody: Buffer, header: string | undefined, secret: string) => boolean {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const block = /```js\n(import \{ createHmac, timingSafeEqual \} from 'node:crypto';\n[\s\S]*?function verified[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, "the README's verification (a ```js block importing createHmac and declaring verified) was not found");
+  return new Function('createHmac', 'timingSafeEqual', `${block.replace(/^import .*\n/, '')}\nreturn verified;`)(createHmac, timingSafeEqual);
 }
+const verified = readmeVerifier();
 
 interface Received {
   headers: IncomingHttpHeaders;
