@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DuckDBValue } from '@duckdb/node-api';
+import { budgetEventStore } from '../budget-events.js';
 import type { Store } from '../store.js';
 import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
 import { duckDbBackup, removeLeftBackups } from './backup.js';
-import { duckDbBudgetEvents } from './budget-events.js';
 import { StoreHealthCheck } from './health.js';
 import { migrate, rebuildJobKeys, requireCurrentSchema } from './migrations.js';
 import { duckDbResources } from './resources.js';
@@ -81,7 +82,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     deleteFarm: changingParents(resources.deleteFarm),
     ...duckDbSessionIngest(db, writer, parents, spoolDir),
     ...aggregations,
-    ...duckDbBudgetEvents(db),
+    // The outbox's writes are statements of their own on the writer, like any API write.
+    ...budgetEventStore({ read: (sql, params) => db.all(sql, params as DuckDBValue[]), write: (sql, params) => db.write(sql, params as DuckDBValue[]) }),
     exportSessions: (farmId, page) => exportSessions(db, farmId, page),
     countSessions: (farmId, selection) => countSessions(db, selectionFilter(farmId, selection)),
     deleteSessions: (farmId, selection) => writer.exclusive(`deleting sessions of ${farmId}`, (tx) => deleteSessionsWhere(tx, selectionFilter(farmId, selection), Date.now())),

@@ -7,10 +7,10 @@
 // Opening connects to nothing: the pool connects on first use, and a PostgreSQL that is
 // down, or goes away, makes each call throw StorageFault('unavailable') naming it until it
 // is back (connection.ts).
+import { budgetEventStore } from '../budget-events.js';
 import type { BudgetEventStore, ClientTokenStore, StoreHealth } from '../store.js';
 import { postgresAggregations, type StateAggregations } from './aggregations.js';
 import { postgresBatches, type StateBatches } from './batches.js';
-import { postgresBudgetEvents } from './budget-events.js';
 import { postgresClientTokens } from './client-tokens.js';
 import { PgDatabase, type Sql } from './connection.js';
 import { postgresHealth } from './health.js';
@@ -54,7 +54,7 @@ export function openPostgresState(options: PostgresStateOptions): PostgresState 
     ...postgresClientTokens(db),
     ...postgresAggregations(db),
     ...postgresBatches(db),
-    ...postgresBudgetEvents(db),
+    ...budgetEventStore({ read: (sql, params) => db.query(sql, params), write: (sql, params) => db.query(sql, params) }),
     migrate: () => migrate(db, options.log),
     withTransaction: (work) => db.transaction(work),
     serverSecret: postgresServerSecret(db),
