@@ -5,7 +5,8 @@
 // once, also when two servers sharing the store record it at once. Any server may deliver
 // any pending event; it claims each attempt first (a compare-and-set on the event's next
 // attempt time, so no server's clock has to agree with another's).
-import { budgetEventValues, firstOfEachEvent, toPendingBudgetEvent, type Row } from './rows.js';
+import type { BudgetThresholdEvent } from '../domain/budget-events.js';
+import { budgetEventValues, toPendingBudgetEvent, type Row } from './rows.js';
 import type { BudgetEventStore } from './store.js';
 
 /** How an engine runs the outbox's statements (numbered `$n` parameters); `write` answers the rows of a RETURNING. */
@@ -13,6 +14,12 @@ export interface OutboxSql {
   read(sql: string, params: unknown[]): Promise<Row[]>;
   write(sql: string, params: unknown[]): Promise<Row[]>;
 }
+
+/** The events with their first of each ID only (a batch may name one crossing twice). */
+const firstOfEachEvent = (events: readonly BudgetThresholdEvent[]): BudgetThresholdEvent[] => {
+  const seen = new Set<string>();
+  return events.filter((e) => !seen.has(e.eventId) && Boolean(seen.add(e.eventId)));
+};
 
 const placeholders = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ');
 

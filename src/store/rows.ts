@@ -117,9 +117,3 @@ export const toPendingBudgetEvent = (r: Row): PendingBudgetEvent => ({
   attempts: Number(r.attempts),
   nextAttemptAt: Number(r.next_attempt_at),
 });
-
-/** The events with their first of each ID only (a batch may name one crossing twice). */
-export const firstOfEachEvent = (events: readonly BudgetThresholdEvent[]): BudgetThresholdEvent[] => {
-  const seen = new Set<string>();
-  return events.filter((e) => !seen.has(e.eventId) && Boolean(seen.add(e.eventId)));
-};
