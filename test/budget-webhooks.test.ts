@@ -268,7 +268,7 @@ test('events pending at a stop are sent by farmtally serve --webhook after a res
   assert.equal(receiver.received.length, 2);
 });
 
-test('farmtally serve refuses --webhook without a secret, saying what to add; and a URL that is not http(s)', () => {
+test('farmtally serve refuses --webhook without a secret, saying what to add; and a URL that is not http(s) or carries a password', () => {
   const serve = (args: string[], env: Record<string, string> = {}) =>
     spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data', newDataDir(), ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
   const noSecret = serve(['--webhook', 'http://127.0.0.1:9/hooks']);
@@ -283,6 +283,9 @@ test('farmtally serve refuses --webhook without a secret, saying what to add; an
   const notHttp = serve(['--webhook', 'ftp://example.com/x', '--webhook-secret', 's']);
   assert.equal(notHttp.status, 2, notHttp.stderr);
   assert.match(notHttp.stderr, /ftp:\/\/example\.com\/x is not an http:\/\/ or https:\/\/ URL/);
+  const withPassword = serve(['--webhook', 'https://user:pw@example.com/x', '--webhook-secret', 's']);
+  assert.equal(withPassword.status, 2, withPassword.stderr);
+  assert.match(withPassword.stderr, /a webhook URL cannot carry a user name or password/);
 });
 
 const cluster = await clusterForTests();

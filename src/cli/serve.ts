@@ -115,6 +115,8 @@ export function webhookUrl(text: string): string {
     throw new InvalidArgumentError(`${text} is not a URL: give the receiver's address, such as https://hooks.example.com/farmtally.`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`${text} is not an http:// or https:// URL: budget notifications are POSTed over HTTP.`);
+  // fetch refuses a URL with credentials in it: every delivery would fail.
+  if (url.username || url.password) throw new InvalidArgumentError('a webhook URL cannot carry a user name or password (user:password@): the signature authenticates each notification; a token the receiver wants can go in the path or query.');
   return text;
 }
 
