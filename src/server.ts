@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DEFAULT_AGGREGATION_TTL_SECONDS } from './domain/aggregation-limits.js';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
+import { BudgetNotifier, type BudgetNotifications, type WebhookTarget } from './operations/budgets/notifications.js';
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
 import { BudgetTracker } from './operations/budgets/budget-tracker.js';
@@ -99,6 +100,10 @@ export interface ServerOptions {
   retainDays?: number;
   /** How often budgets are checked for thresholds that running sessions cross with time alone (ms; default 10 s). */
   budgetCheckMs?: number;
+  /** Where budget notifications are sent (POSTed, signed with the secret); without it they are recorded and logged only. */
+  webhook?: WebhookTarget;
+  /** The wait after a notification's first failed delivery, doubling after each (default 1 s); short in tests. */
+  webhookRetryBaseMs?: number;
   /** The log's level (default info); ignored when `logger` is given. */
   logLevel?: LogLevel;
   logger?: Logger;
@@ -109,6 +114,8 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   logger: Logger;
+  /** Budget notifications, as operations get them (ctx.notifications). */
+  notifications: BudgetNotifications;
   close(): Promise<void>;
 }
 
@@ -236,15 +243,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ttlMs: options.leaseMs ?? DEFAULT_LEASE_MS,
   });
   aggregations.startSweeping(Date.now, settings.aggregationTtlMs);
+  const notifications = new BudgetNotifier(store, logger, options.webhook, options.webhookRetryBaseMs === undefined ? {} : { retryBaseMs: options.webhookRetryBaseMs });
   const budgets = new BudgetTracker({
     store,
     rateCard: settings.rateCard,
     timeoutMs: settings.aggregationTimeoutMs,
     now: Date.now,
-    // Each crossing in the log, as one JSON line an operator can find.
-    publish: async (events) => {
-      for (const event of events) logger.warn({ budgetEvent: event }, `budget ${event.budgetId} reached ${event.thresholdPercentage} % of its limit (${event.eventId})`);
-    },
+    // Recorded once, logged, and delivered to --webhook (budgets/notifications.ts).
+    publish: (events) => notifications.publish(events),
     log,
   });
   budgets.startSweeping(options.budgetCheckMs ?? DEFAULT_BUDGET_CHECK_MS);
@@ -267,7 +273,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // In open mode every caller is `farmtally`: only the address tells clients apart.
   const clientsOf = (caller: string, address: string) => (auth === 'sigv4' ? [`address:${address}`, `principal:${caller}`] : [`address:${address}`]);
   const context = (caller: string, grantedFarms: FarmGrant, requestId: string, address: string): OperationContext => ({
-    store, settings, tokens, aggregations, budgets, ingestSlots, clients: clientsOf(caller, address), caller, grantedFarms, requestId, trace, now: Date.now,
+    store, settings, tokens, aggregations, budgets, notifications, ingestSlots, clients: clientsOf(caller, address), caller, grantedFarms, requestId, trace, now: Date.now,
     log: (fields, message) => logger.info({ requestId, principal: caller, ...fields }, message),
   });
   const app = await buildApp({
@@ -294,6 +300,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await store.close();
     throw err;
   }
+  // What was left undelivered by the last run goes first.
+  notifications.start();
   const port = new URL(address).port;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   return {
@@ -301,6 +309,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app,
     store,
     logger,
+    notifications,
     async close() {
       // Bodies still arriving are refused whole, new requests too; what is past its body
       // (a commit, say) finishes and answers, unless it takes longer than the grace.
@@ -314,6 +323,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       await aggregations.drain();
       await budgets.stop();
+      await notifications.stop();
       await retention?.stop();
       await store.close();
     },

@@ -1,6 +1,7 @@
 // Two cluster store instances on one cluster, as two API servers have them: one aggregation
 // per farm between them, a lease that expires seen by both, a batch committed through one
-// visible to the other at once, and a batch whose server died before publishing it never
+// visible to the other at once, a budget's crossing both record at once recorded by one of
+// them only, and a batch whose server died before publishing it never
 // visible, its rows removed by the other's sweep. (The contract itself runs on the cluster
 // in store-contract/cluster.test.ts.)
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { openPostgresState } from '../src/store/postgres/index.js';
 import type { Store } from '../src/store/store.js';
 import { eventually } from './support/eventually.js';
 import { clusterForTests, scratchCluster, type ScratchCluster } from './support/cluster.js';
+import { thresholdEvent } from './store-contract/budget-events.js';
 import { ingest, newAggregation, parents, record } from './store-contract/fixtures.js';
 
 const { urls, skip } = await clusterForTests();
@@ -99,5 +101,16 @@ describe('two cluster stores on one cluster', { skip }, () => {
     } finally {
       await state.close();
     }
+  });
+  test('a crossing both servers record at once is recorded by exactly one of them; delivered through one, it is pending for neither', async () => {
+    const events = Array.from({ length: 10 }, () => thresholdEvent());
+    const [byA, byB] = await Promise.all([a.recordBudgetEvents(events), b.recordBudgetEvents([...events].reverse())]);
+    assert.deepEqual([...byA, ...byB].map((e) => e.eventId).sort(), events.map((e) => e.eventId).sort());
+    const ids = new Set(events.map((e) => e.eventId));
+    const pendingOn = async (s: Store) => (await s.pendingBudgetEvents(1_000)).filter((p) => ids.has(p.event.eventId)).length;
+    assert.equal(await pendingOn(b), 10);
+    await a.markBudgetEventsDelivered(events.map((e) => e.eventId));
+    assert.equal(await pendingOn(b), 0);
+    assert.deepEqual(await b.recordBudgetEvents(events), []);
   });
 });

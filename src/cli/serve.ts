@@ -36,6 +36,8 @@ interface ServeOptions {
   clickhouseUrl?: string[];
   clickhouseDatabase: string;
   stateUrl?: string;
+  webhook?: string;
+  webhookSecret?: string;
 }
 
 export function parsePort(text: string): number {
@@ -103,6 +105,41 @@ export function clusterOptions(opts: { engine: string; clickhouseUrl?: string[];
   }
   if (!/^postgres(ql)?:\/\//.test(opts.stateUrl!)) usageError(`--state-url ${opts.stateUrl} is not a PostgreSQL URL: give postgres://user:password@host:port/database.`, command);
   return { clickhouseUrls: opts.clickhouseUrl!, clickhouseDatabase: opts.clickhouseDatabase, stateUrl: opts.stateUrl! };
+}
+
+/** --webhook: an http(s) URL. */
+export function webhookUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidArgumentError(`${text} is not a URL: give the receiver's address, such as https://hooks.example.com/farmtally.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`${text} is not an http:// or https:// URL: budget notifications are POSTed over HTTP.`);
+  // fetch refuses a URL with credentials in it: every delivery would fail.
+  if (url.username || url.password) throw new InvalidArgumentError('a webhook URL cannot carry a user name or password (user:password@): the signature authenticates each notification; a token the receiver wants can go in the path or query.');
+  return text;
+}
+
+/** Where budget notifications go (--webhook and its secret), or undefined; a usage error when one is given without the other. */
+export function webhookOptions(opts: { webhook?: string; webhookSecret?: string }) {
+  if (opts.webhook && !opts.webhookSecret) {
+    usageError(
+      `--webhook needs a secret to sign each notification with: add --webhook-secret SECRET (or FARMTALLY_WEBHOOK_SECRET=SECRET), the key the receiver checks X-Farmtally-Signature with (README, Budget notifications).`,
+      'serve',
+    );
+  }
+  if (opts.webhookSecret && !opts.webhook) usageError('--webhook-secret is the key of --webhook URL\'s signatures: add --webhook URL (or FARMTALLY_WEBHOOK), or leave the secret out.', 'serve');
+  return opts.webhook ? { url: opts.webhook, secret: opts.webhookSecret! } : undefined;
+}
+
+/** FARMTALLY_WEBHOOK_RETRY_BASE_MS, an internal switch (not a flag): the first wait after a failed delivery, in ms; undefined when unset. */
+function webhookRetryBaseFromEnvironment(): number | undefined {
+  const text = process.env.FARMTALLY_WEBHOOK_RETRY_BASE_MS;
+  if (text === undefined || text === '') return undefined;
+  const ms = Number(text);
+  if (!Number.isFinite(ms) || ms < 1) usageError(`FARMTALLY_WEBHOOK_RETRY_BASE_MS=${text} is not a wait: give milliseconds, at least 1.`, 'serve');
+  return ms;
 }
 
 /** FARMTALLY_ + a flag's long name in capitals, `_` for `-`: --tls-cert → FARMTALLY_TLS_CERT. */
@@ -189,6 +226,7 @@ Examples:
   $ farmtally serve --auth sigv4 --credentials farmtally-credentials.json \\
       --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem --rate-limit 50
   $ FARMTALLY_PORT=9090 FARMTALLY_DATA=/var/lib/farmtally farmtally serve
+  $ FARMTALLY_WEBHOOK_SECRET=s3cret farmtally serve --webhook https://hooks.example.com/farmtally
 `;
 
 export function serveCommand(): Command {
@@ -226,6 +264,8 @@ export function serveCommand(): Command {
     .addOption(option('--rate-limit <n>', 'requests per second per principal, burst n (ThrottlingException past it); off by default', atLeastOne))
     .addOption(option('--public-rate-limit <n>', 'requests per second per client address to the routes that need no credentials (/health, the page), burst n; 0: off', zeroOrAtLeastOne, DEFAULT_PUBLIC_RATE_LIMIT))
     .addOption(option('--retain-days <n>', 'delete sessions that ended more than n days ago, at start-up and then daily (logged; cannot be undone); off by default', days))
+    .addOption(option('--webhook <url>', 'POST each budget threshold event there as JSON, signed (X-Farmtally-Signature); retried until a 2xx answer; needs --webhook-secret', webhookUrl))
+    .addOption(option('--webhook-secret <secret>', "the key of the webhook's HMAC-SHA256 signatures (prefer FARMTALLY_WEBHOOK_SECRET: a flag shows in the process list)"))
     .addOption(option('--log-level <level>', 'the log (JSON lines on stderr, one per request at info)').choices([...LOG_LEVELS]).default('info'))
     .addHelpText('after', EXAMPLES)
     .hook('preAction', (command) => flagsFromEnvironment(command))
@@ -247,6 +287,7 @@ export function serveCommand(): Command {
       process.on('unhandledRejection', (err) => console.error(`farmtally: unexpected error (please report it): ${err instanceof Error ? err.stack : String(err)}`));
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) usageError('HTTPS needs both --tls-cert FILE and --tls-key FILE.', 'serve');
       const cluster = clusterOptions(opts, 'serve');
+      const webhook = webhookOptions(opts);
       try {
         server = await startServer({
           host: opts.host,
@@ -274,6 +315,7 @@ export function serveCommand(): Command {
           publicRateLimit: opts.publicRateLimit,
           retainDays: opts.retainDays,
           logLevel: opts.logLevel,
+          webhook,
           // Internal switches, for tests and diagnosis (docs/DECISIONS.md, session ingest).
           bulkIngest: process.env.FARMTALLY_INGEST_FAST_PATH !== 'off',
           traceIngest: Boolean(process.env.FARMTALLY_INGEST_TRACE),
@@ -282,6 +324,8 @@ export function serveCommand(): Command {
           leaseMs: leaseMsFromEnvironment(),
           // How often budgets are checked for thresholds crossed with time alone (ms, default 10 s): short in tests.
           budgetCheckMs: process.env.FARMTALLY_BUDGET_CHECK_MS ? Number(process.env.FARMTALLY_BUDGET_CHECK_MS) : undefined,
+          // The first wait after a failed notification (default 1 s): short in tests of retries.
+          webhookRetryBaseMs: webhookRetryBaseFromEnvironment(),
         });
       } catch (err) {
         console.error(`farmtally: ${startupFailure(err, opts)}`);

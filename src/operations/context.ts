@@ -2,6 +2,7 @@
 import type { RateCard } from '../domain/pricing.js';
 import type { Store } from '../store/store.js';
 import type { BudgetTracker } from './budgets/budget-tracker.js';
+import type { BudgetNotifications } from './budgets/notifications.js';
 import type { PageTokens } from './page-tokens.js';
 import type { BatchSlots } from './sessions/batch-slots.js';
 import type { AggregationRunner } from './statistics/aggregation-runner.js';
@@ -37,6 +38,8 @@ export interface OperationContext {
   aggregations: AggregationRunner;
   /** Budgets' usage kept current, and their thresholds acted on (budgets/budget-tracker.ts). */
   budgets: BudgetTracker;
+  /** Where a budget's threshold crossing goes: recorded in the outbox, logged, and sent to the webhook (if any) in the background. */
+  notifications: BudgetNotifications;
   /** Ingest's shared capacity (sessions/batch-slots.ts): places for bodies arriving, and slots for large batches being staged. */
   ingestSlots: { uploads: BatchSlots; batches: BatchSlots };
   /**

@@ -2,9 +2,10 @@
 // name their columns alike (snake case of the members), so one mapper serves them all and
 // a column read differently by two engines cannot creep in.
 import type { GroupByField, Statistic } from '../domain/aggregation-rules.js';
+import type { BudgetThresholdEvent } from '../domain/budget-events.js';
 import type { Budget, BudgetStatus, Farm, FleetKind, Job } from '../domain/resources.js';
 import type { AggregationRecord, AggregationStatus } from './aggregation-store.js';
-import type { FleetStatus, FleetWithStatus, QueueStatus, QueueWithStatus } from './store.js';
+import type { FleetStatus, FleetWithStatus, PendingBudgetEvent, QueueStatus, QueueWithStatus } from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -105,4 +106,16 @@ export const toAggregationRecord = (r: Row): AggregationRecord => ({
   createdAt: r.created_at as number,
   expiresAt: r.expires_at as number,
   rowCount: r.row_count as number,
+});
+
+/**
+ * The outbox's rows (budget_events): the event is kept whole as JSON text (it is what is
+ * sent, and a later member needs no new column), beside its ID and delivery bookkeeping.
+ */
+export const budgetEventValues = (e: BudgetThresholdEvent, recordedAt: number): unknown[] => [e.eventId, JSON.stringify(e), recordedAt];
+
+export const toPendingBudgetEvent = (r: Row): PendingBudgetEvent => ({
+  event: JSON.parse(r.event as string) as BudgetThresholdEvent,
+  attempts: Number(r.attempts),
+  nextAttemptAt: Number(r.next_attempt_at),
 });

@@ -2,6 +2,7 @@
 // (store/duckdb) is the one engine today; another engine implements this same interface and
 // passes the same contract suite (test/store-contract/).
 import type { AggregationStore } from './aggregation-store.js';
+import type { BudgetThresholdEvent } from '../domain/budget-events.js';
 import type { IngestAnswer, IngestCounts } from '../domain/ingest-protocol.js';
 import type { BudgetUsageStore } from './budget-usage-store.js';
 import type { Budget, BudgetStatus, Farm, Fleet, Job, Queue, Session, SessionRecord } from '../domain/resources.js';
@@ -281,6 +282,43 @@ export interface DeletionStore {
   forgetUser(farmId: string, userId: string, pseudonym: string): Promise<{ sessions: number }>;
 }
 
+/** An event in the outbox not yet delivered, with its delivery's bookkeeping. */
+export interface PendingBudgetEvent {
+  event: BudgetThresholdEvent;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** Epoch ms before which it is not tried again (0: at once). */
+  nextAttemptAt: number;
+}
+
+/**
+ * The budget notifications' outbox (operations/budgets/notifications.ts): every threshold
+ * event ever recorded, by its ID, kept once delivered so that the same crossing, seen again
+ * or by another server sharing the store, is never recorded twice.
+ */
+export interface BudgetEventStore {
+  /**
+   * Records the events whose eventId the store has never held (repeats within `events` too:
+   * the first wins) as undelivered and due at once; answers those, in the order given. Two
+   * calls at once, on one server or two sharing the store, never both record one ID.
+   */
+  recordBudgetEvents(events: readonly BudgetThresholdEvent[]): Promise<BudgetThresholdEvent[]>;
+  /** Undelivered events, at most `limit`, the soonest due first (due or not: the caller reads `nextAttemptAt`). */
+  pendingBudgetEvents(limit: number): Promise<PendingBudgetEvent[]>;
+  /**
+   * Takes the event for one attempt, so that no other server sharing the store sends it
+   * meanwhile: moves its next attempt from `dueAt` (as pendingBudgetEvents read it) to
+   * `until`, only if it is still undelivered and still due at `dueAt` (nobody took or
+   * deferred it since); answers whether it did. Moving it back (`until` to `dueAt`) gives it
+   * up. A server that dies holding it leaves it due again at `until`.
+   */
+  claimBudgetEvent(eventId: string, dueAt: number, until: number): Promise<boolean>;
+  /** The events were delivered: never pending again. Unknown IDs are ignored. */
+  markBudgetEventsDelivered(eventIds: readonly string[]): Promise<void>;
+  /** An attempt failed: one more attempt counted, and not due before `nextAttemptAt`. An unknown or delivered ID is ignored. */
+  deferBudgetEvent(eventId: string, nextAttemptAt: number): Promise<void>;
+}
+
 /**
  * The storage itself failed, not the request: its disk is full (`no-space`; nothing was
  * written; also while the engine reopens its data after the disk filled under it), or the
@@ -329,7 +367,7 @@ export interface Backup {
 /** Whether the engine can read and write now, and if not, why. */
 export type StoreHealth = { ok: true } | { ok: false; problem: string };
 
-export interface Store extends ResourceStore, ClientTokenStore, SessionStore, DeletionStore, AggregationStore, BudgetUsageStore {
+export interface Store extends ResourceStore, ClientTokenStore, SessionStore, DeletionStore, AggregationStore, BudgetUsageStore, BudgetEventStore {
   /** Persistent server secret (for page tokens), created on first use. */
   serverSecret(): Promise<Buffer>;
   /**

@@ -5,6 +5,7 @@
 import { after, before, describe } from 'node:test';
 import type { Store } from '../../src/store/store.js';
 import { aggregationContract } from './aggregations.js';
+import { budgetEventContract } from './budget-events.js';
 import { budgetContract, budgetUsageContract } from './budgets.js';
 import { farmSlotContract } from './farm-slots.js';
 import { deletionContract, writtenFromMemory, writtenStaged } from './deletions.js';
@@ -34,6 +35,7 @@ export function storeContract(engine: ContractEngine): void {
     const current = () => store!;
     resourceContract(current);
     budgetContract(current);
+    budgetEventContract(current);
     ingestContract(current, stageAndCommit, 'staged');
     ingestContract(current, writeFromMemory, 'in memory');
     exportContract(current);

@@ -48,7 +48,7 @@ export interface BudgetTrackerOptions {
   timeoutMs: number;
   now: () => number;
   /** Told each threshold crossing once (the notifier records, logs and delivers it). */
-  publish: (events: BudgetThresholdEvent[]) => Promise<void>;
+  publish: (events: BudgetThresholdEvent[]) => Promise<unknown>;
   log: (message: string) => void;
 }
 

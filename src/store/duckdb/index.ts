@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DuckDBValue } from '@duckdb/node-api';
+import { budgetEventStore } from '../budget-events.js';
 import type { Store } from '../store.js';
 import { Database, type DatabaseOptions } from './database.js';
 import { duckDbAggregations } from './aggregations.js';
@@ -82,6 +84,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     ...duckDbSessionIngest(db, writer, parents, spoolDir),
     ...aggregations,
     ...duckDbBudgetUsage(db, writer, aggregations.sumCost),
+    // The outbox's writes are statements of their own on the writer, like any API write.
+    ...budgetEventStore({ read: (sql, params) => db.all(sql, params as DuckDBValue[]), write: (sql, params) => db.write(sql, params as DuckDBValue[]) }),
     exportSessions: (farmId, page) => exportSessions(db, farmId, page),
     countSessions: (farmId, selection) => countSessions(db, selectionFilter(farmId, selection)),
     deleteSessions: (farmId, selection) => writer.exclusive(`deleting sessions of ${farmId}`, (tx) => deleteSessionsWhere(tx, selectionFilter(farmId, selection), Date.now())),

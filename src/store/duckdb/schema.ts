@@ -45,6 +45,12 @@ export const SCHEMA: string[] = [
      queue_id VARCHAR NOT NULL, approximate_dollar_limit DOUBLE NOT NULL, actions VARCHAR NOT NULL,
      starts_at BIGINT NOT NULL, ends_at BIGINT NOT NULL, status VARCHAR NOT NULL, tags VARCHAR,
      created_at BIGINT NOT NULL, created_by VARCHAR NOT NULL, updated_at BIGINT, updated_by VARCHAR, queue_stopped_at BIGINT)`,
+  // The budget notifications' outbox: one row per threshold event ever recorded (kept once
+  // delivered, so a crossing seen again is not recorded twice), the event as JSON text.
+  // Undelivered rows have no delivered_at; next_attempt_at is when a failed one is due again.
+  `CREATE TABLE IF NOT EXISTS budget_events (
+     event_id VARCHAR PRIMARY KEY, event VARCHAR NOT NULL, recorded_at BIGINT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL DEFAULT 0, delivered_at BIGINT)`,
   `CREATE TABLE IF NOT EXISTS jobs (
      farm_id VARCHAR NOT NULL, queue_id VARCHAR NOT NULL, job_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
      user_id VARCHAR NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,

@@ -1,13 +1,14 @@
 // The PostgreSQL state of a farmtally cluster: what every stateless API server shares
 // (farms, queues, fleets, jobs, session counts per queue and fleet, client tokens, the server
-// secret, aggregation records, results, farm slots and leases, ingest batches), assembled
+// secret, the budget notifications' outbox, aggregation records, results, farm slots and leases, ingest batches), assembled
 // from one module per concern. Sessions and the aggregations' work are ClickHouse's; the
 // cluster store composes the two. The same semantics as the DuckDB store where they overlap.
 //
 // Opening connects to nothing: the pool connects on first use, and a PostgreSQL that is
 // down, or goes away, makes each call throw StorageFault('unavailable') naming it until it
 // is back (connection.ts).
-import type { ClientTokenStore, StoreHealth } from '../store.js';
+import { budgetEventStore } from '../budget-events.js';
+import type { BudgetEventStore, ClientTokenStore, StoreHealth } from '../store.js';
 import { postgresAggregations, type StateAggregations } from './aggregations.js';
 import { postgresBatches, type StateBatches } from './batches.js';
 import { postgresClientTokens } from './client-tokens.js';
@@ -33,6 +34,7 @@ export interface PostgresStateOptions {
 
 export type PostgresState = StateResources &
   ClientTokenStore &
+  BudgetEventStore &
   StateAggregations &
   StateBatches & {
     /** Creates or upgrades the schema; safe to run on every server at every start, also at once. Answers the version it found (0: an empty database). */
@@ -52,6 +54,7 @@ export function openPostgresState(options: PostgresStateOptions): PostgresState 
     ...postgresClientTokens(db),
     ...postgresAggregations(db),
     ...postgresBatches(db),
+    ...budgetEventStore({ read: (sql, params) => db.query(sql, params), write: (sql, params) => db.query(sql, params) }),
     migrate: () => migrate(db, options.log),
     withTransaction: (work) => db.transaction(work),
     serverSecret: postgresServerSecret(db),

@@ -26,6 +26,9 @@
 //   committed row (a bigserial would not do: a lower number can commit after a higher one,
 //   and a snapshot taken between would miss it). Published batches are most of the table;
 //   the partial index keeps the few unpublished ones (what a snapshot excludes) cheap to find.
+// - budget_events: the budget notifications' outbox, every threshold event ever recorded (the
+//   event as JSON text), kept once delivered so that a crossing two servers see is recorded
+//   once; the partial index keeps the few undelivered ones cheap to find.
 
 export interface Migration {
   version: number;
@@ -120,6 +123,16 @@ export const MIGRATIONS: Migration[] = [
          FOREIGN KEY (farm_id, queue_id) REFERENCES queues ON DELETE CASCADE)`,
       `CREATE INDEX budgets_by_creation ON budgets (farm_id, created_at, budget_id)`,
       `CREATE INDEX budgets_by_queue ON budgets (farm_id, queue_id)`,
+    ],
+  },
+  {
+    version: 4,
+    what: "the budget notifications' outbox: every threshold event recorded once by its ID, delivered or not",
+    statements: [
+      `CREATE TABLE budget_events (
+         event_id text PRIMARY KEY, event text NOT NULL, recorded_at bigint NOT NULL,
+         attempts integer NOT NULL DEFAULT 0, next_attempt_at bigint NOT NULL DEFAULT 0, delivered_at bigint)`,
+      `CREATE INDEX budget_events_pending ON budget_events (next_attempt_at, recorded_at, event_id) WHERE delivered_at IS NULL`,
     ],
   },
   {
