@@ -11,6 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, test } from 'node:test';
+import { CreateBudgetCommand, CreateFarmCommand, CreateFleetCommand, CreateQueueCommand } from '@aws-sdk/client-deadline';
 import type { BudgetThresholdEvent } from '../src/domain/budget-events.js';
 import { BudgetNotifier, type DeliveryTiming, type WebhookTarget } from '../src/operations/budgets/notifications.js';
 import { migrateCluster, openClusterStore } from '../src/store/cluster/index.js';
@@ -19,6 +20,7 @@ import type { Store } from '../src/store/store.js';
 import { clusterForTests, scratchCluster } from './support/cluster.js';
 import { thresholdEvent } from './store-contract/budget-events.js';
 import { BIN, newDataDir, startFarmtally } from './support/server.js';
+import { postSessions } from './support/statistics-farm.js';
 
 const SECRET = 'a webhook secret, shared with the receiver';
 
@@ -317,4 +319,43 @@ test('on a cluster, two servers sharing the outbox send each event once between 
   await new Promise((r) => setTimeout(r, 300));
   assert.deepEqual([...seen.values()], events.map(() => 2), 'one failed attempt and one delivery per event, no more');
   assert.ok(one.logged.some((l) => /delivered/.test(l.message)) || other.logged.some((l) => /delivered/.test(l.message)));
+});
+
+test('end to end: sessions reaching a budget threshold are POSTed to the webhook, signed, after the receiver fails twice', async () => {
+  const receiver = await new Receiver().listen();
+  cleanups.push(() => receiver.close());
+  receiver.answer = (i) => (i < 2 ? 503 : 204);
+  const ft = await startFarmtally({ args: ['--webhook', receiver.url], env: { FARMTALLY_WEBHOOK_SECRET: SECRET, FARMTALLY_WEBHOOK_RETRY_BASE_MS: '50', FARMTALLY_BUDGET_CHECK_MS: '200' } });
+  cleanups.push(async () => void (await ft.stop()));
+  const { farmId = '' } = await ft.client.send(new CreateFarmCommand({ displayName: 'webhook farm' }));
+  const { queueId = '' } = await ft.client.send(new CreateQueueCommand({ farmId, displayName: 'Lighting' }));
+  const { fleetId = '' } = await ft.client.send(new CreateFleetCommand({
+    farmId, displayName: 'on-prem', roleArn: 'arn:aws:iam::123456789012:role/FleetRole', maxWorkerCount: 4,
+    configuration: { customerManaged: { mode: 'NO_SCALING', workerCapabilities: { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 }, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' } } },
+  }));
+  const now = Date.now();
+  const windowStart = now - 86_400_000;
+  const { budgetId = '' } = await ft.client.send(new CreateBudgetCommand({
+    farmId, displayName: 'Lighting June', usageTrackingResource: { queueId }, approximateDollarLimit: 4,
+    actions: [{ type: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', thresholdPercentage: 50 }, { type: 'STOP_SCHEDULING_AND_CANCEL_TASKS', thresholdPercentage: 100 }],
+    schedule: { fixed: { startTime: new Date(windowStart), endTime: new Date(now + 86_400_000) } },
+  }));
+  // Three worker hours at 1 USD (the default customer-managed rate): 75 % of 4 USD, past 50 % only.
+  await postSessions(ft.url, farmId, [{
+    sessionId: `session-${'1'.repeat(32)}`, queueId, fleetId, jobId: `job-${'a'.repeat(32)}`, jobName: 'shot', userId: 'ana', workerId: `worker-${'b'.repeat(32)}`,
+    startedAt: new Date(now - 4 * 3_600_000).toISOString(), endedAt: new Date(now - 3_600_000).toISOString(),
+  }]);
+  await receiver.waitFor(3);
+  const ids = receiver.received.map((r) => r.headers['x-farmtally-event-id']);
+  const eventId = `${budgetId}:${new Date(windowStart).toISOString()}:50%:4`;
+  assert.deepEqual(ids, [eventId, eventId, eventId], 'one event, tried until the receiver took it');
+  const delivered = receiver.received[2]!;
+  assert.ok(verified(delivered.body, delivered.headers['x-farmtally-signature'] as string, SECRET));
+  const body = JSON.parse(delivered.body.toString('utf8'));
+  assert.deepEqual(
+    [body.type, body.farmId, body.budgetId, body.budgetName, body.queueId, body.thresholdPercentage, body.actionType, body.approximateDollarLimit, body.approximateDollarUsage],
+    ['BUDGET_THRESHOLD_REACHED', farmId, budgetId, 'Lighting June', queueId, 50, 'STOP_SCHEDULING_AND_COMPLETE_TASKS', 4, 3],
+  );
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(receiver.received.length, 3, 'nothing more: the 100 % threshold is not reached, and the 50 % one is sent once');
 });
