@@ -21,8 +21,12 @@ import type { SessionsChanged } from '../../store/budget-usage-store.js';
 import type { Store } from '../../store/store.js';
 import { aggregationQuery } from '../statistics/aggregation-query.js';
 
-/** Changes remembered to bring a ledger built at an older version up to date (a few seconds of a busy feed). */
-const REMEMBERED_CHANGES = 4096;
+/**
+ * Session changes remembered while a ledger is being built, to bring it up to date with the
+ * commits that overlapped its reading (seconds of a busy feed); past this many, a build that
+ * needs them is left behind and built again at its next read.
+ */
+const REMEMBERED_CHANGES = 100_000;
 const PAGE = 100;
 
 interface TrackedBudget {
@@ -58,7 +62,9 @@ export class BudgetTracker {
   private readonly farms = new Map<string, TrackedFarm>();
   /** Builds under way, by farm and budget: concurrent readers share one. */
   private readonly building = new Map<string, Promise<TrackedBudget>>();
-  private readonly recent: SessionsChanged[] = [];
+  /** The commits since the oldest build under way began (none kept while nothing is built), and how many changes they list. */
+  private recent: SessionsChanged[] = [];
+  private recentChanges = 0;
   private readonly unsubscribe: () => void;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
@@ -143,7 +149,10 @@ export class BudgetTracker {
     const key = `${farm.farmId}/${budget.budgetId}/${definition}`;
     let build = this.building.get(key);
     if (!build) {
-      build = this.build(farm, budget, definition, held?.definition === definition ? held.announced : new Set()).finally(() => this.building.delete(key));
+      build = this.build(farm, budget, definition, held?.definition === definition ? held.announced : new Set()).finally(() => {
+        this.building.delete(key);
+        if (this.building.size === 0) [this.recent, this.recentChanges] = [[], 0];
+      });
       this.building.set(key, build);
     }
     const built = await build;
@@ -210,8 +219,11 @@ export class BudgetTracker {
 
   /** A store's committed write: each held ledger at its `from` version moves to `to`. */
   private applyChanges(event: SessionsChanged): void {
-    this.recent.push(event);
-    if (this.recent.length > REMEMBERED_CHANGES) this.recent.splice(0, this.recent.length - REMEMBERED_CHANGES);
+    if (this.building.size > 0) {
+      this.recent.push(event);
+      this.recentChanges += event.changes?.length ?? 0;
+      while (this.recentChanges > REMEMBERED_CHANGES && this.recent.length) this.recentChanges -= this.recent.shift()!.changes?.length ?? 0;
+    }
     const now = this.o.now();
     for (const [farmId, farm] of this.farms) {
       for (const tracked of farm.budgets.values()) {
