@@ -38,11 +38,16 @@ const session = (f: { queueId: string; fleetId: string }, n: number, startedAt: 
   workerId: `worker-${'b'.repeat(32)}`, startedAt: new Date(startedAt).toISOString(), endedAt: endedAt === undefined ? undefined : new Date(endedAt).toISOString(),
 });
 
+/** The queue's status (and reason) as GetQueue and ListQueues both read it (read again while a stop lands between the two reads). */
 const queueState = async (farmId: string, queueId: string) => {
-  const got = await ft.client.send(new GetQueueCommand({ farmId, queueId }));
-  const listed = (await ft.client.send(new ListQueuesCommand({ farmId }))).queues!.find((q) => q.queueId === queueId)!;
-  assert.deepEqual([listed.status, listed.blockedReason], [got.status, got.blockedReason], 'ListQueues reads as GetQueue');
-  return `${got.status}${got.blockedReason ? `/${got.blockedReason}` : ''}`;
+  for (let attempt = 0; ; attempt++) {
+    const got = await ft.client.send(new GetQueueCommand({ farmId, queueId }));
+    const listed = (await ft.client.send(new ListQueuesCommand({ farmId }))).queues!.find((q) => q.queueId === queueId)!;
+    const [a, b] = [[got.status, got.blockedReason], [listed.status, listed.blockedReason]];
+    if (attempt < 3 && JSON.stringify(a) !== JSON.stringify(b)) continue;
+    assert.deepEqual(b, a, 'ListQueues reads as GetQueue');
+    return `${got.status}${got.blockedReason ? `/${got.blockedReason}` : ''}`;
+  }
 };
 /** The log's lines for the budget's recorded threshold events (budgets/notifications.ts logs each once). */
 const eventLines = (budgetId: string) => ft.output().split('\n').filter((l) => l.includes('"eventId"') && l.includes(budgetId) && l.includes('of its limit: event'));
