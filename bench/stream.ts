@@ -1,5 +1,5 @@
 // `npm run bench:stream -- [--sessions 1000000] [--clients 50] [--duration 30] [--records-min 1] [--records-max 50]
-//   [--closes 40] [--resends 2] [--rate R] [--farms 1] [--endpoint URL [--server-pid PID]] [--write-docs]`:
+//   [--closes 40] [--resends 2] [--rate R] [--farms 1] [--budgets] [--endpoint URL [--server-pid PID]] [--write-docs]`:
 // streaming ingest, a farm's continuous feed of small batches (SPEC section 4), against a
 // store with a large history. A script of its own rather than a `--stream` of `npm run bench`:
 // that suite measures bulk ingest and aggregations on one generated farm, this one a feed with
@@ -36,6 +36,7 @@ interface StreamCliOptions {
   resends: number;
   rate?: number;
   farms: number;
+  budgets?: boolean;
   seed: number;
   endpoint?: string;
   region: string;
@@ -62,6 +63,7 @@ const program = withConnectionOptions(
   .option('--closes <percent>', 'records that close a session sent earlier as running', percentOption, 40)
   .option('--resends <percent>', 'records that re-send one already acknowledged (a retry)', percentOption, 2)
   .option('--rate <batches/s>', 'open loop: batches per second in all, on a fixed schedule (default: closed loop, each client sends when answered)', wholeNumber(1))
+  .option('--budgets', 'a budget on every queue, held through the feed, each checked against the statistics after it')
   .option('--farms <n>', 'farms the clients share (the preload is split evenly)', wholeNumber(1), 1)
   .option('--seed <n>', 'seed of the feed', wholeNumber(0), 1)
   .option('--server-pid <pid>', 'with --endpoint: the server\'s process, to read its CPU time and peak memory', wholeNumber(1))
@@ -105,6 +107,7 @@ try {
     // A server of the run's own is open; one named by --endpoint may check signatures.
     sign: options.endpoint ? ingestSignerFor(options.region, options.profile) : undefined,
     farms: options.farms,
+    budgets: options.budgets,
     sessions: options.sessions,
     clients: options.clients,
     durationMs: options.duration * 1000,

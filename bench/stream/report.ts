@@ -53,6 +53,7 @@ export function streamMarkdown(result: StreamResult, stored: Stored, info: Strea
     preloaded
       ? `- Store before the feed: ${int(preloaded)} sessions of the demo generator (src/demo) in ${result.farms.length === 1 ? 'the farm' : 'the farms, evenly'}, posted in batches of 250 000 in ${result.preload.seconds.toFixed(1)} s (${int(result.preload.records / Math.max(result.preload.seconds, 1e-3))} records/s).`
       : '- Store before the feed: empty (`--sessions 0`).',
+    ...(result.budgets ? [`- Budgets: ${result.budgets.count}, one on each queue (window from 2025 to 30 days ahead, read once before the feed), held through it; after it each read between the statistics' cost SUM taken just before and just after${result.budgets.problems.length ? ` except ${result.budgets.problems.length}` : ''}.`] : []),
     `- Server: ${info.endpoint ? `${info.endpoint} (given with --endpoint)` : 'a server of its own (`bin/farmtally.js serve`) on a temporary data folder'}, farmtally at ${commit()}. Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}; Node ${process.version}, DuckDB ${duckdbVersion()}. Load average (1 min) ${info.loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end; the clients share the machine with the server.`,
     '',
     '#### Throughput and latency (every request, whatever its answer)',

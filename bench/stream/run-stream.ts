@@ -3,6 +3,7 @@
 // the bulk path (batches of 250 000, as `farmtally demo` sends them), then N clients posting
 // small batches of a farm's feed (feed.ts, client.ts) for the duration, with a progress line
 // every few seconds. Used by `npm run bench:stream` and, bounded, by test/stream.test.ts.
+import { budgetProblems, createBudgets } from './budgets.js';
 import { randomBytes } from 'node:crypto';
 import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import type { IngestSigner } from '../../src/client/credentials.js';
@@ -33,6 +34,8 @@ export interface StreamOptions {
   seed: number;
   /** The server's process, when known: its CPU time and peak memory during the feed. */
   serverPid?: number;
+  /** A budget on every queue, held through the feed and checked after it (--budgets). */
+  budgets?: boolean;
   /** Milliseconds between progress lines. */
   progressMs?: number;
   log?: (line: string) => void;
@@ -64,6 +67,8 @@ export interface StreamResult {
   seconds: number;
   tally: TallySummary;
   server?: ServerUsage;
+  /** The budgets held through the feed (--budgets), and what their check after it found wrong. */
+  budgets?: { count: number; problems: string[] };
 }
 
 /** The feed's progress in one line: batches and records per second so far, latencies, failures. */
@@ -111,6 +116,9 @@ export async function runStream(options: StreamOptions): Promise<StreamResult> {
   const loaded = await preload(options, farms, log);
   log(`preload: ${loaded.records} sessions in ${loaded.seconds.toFixed(1)} s (${Math.round(loaded.records / Math.max(loaded.seconds, 1e-3))} records/s)`);
 
+  const budgets = options.budgets ? await createBudgets(options.sdk, farms) : [];
+  if (budgets.length) log(`${budgets.length} budgets made, one on each queue, and read once`);
+
   const pid = options.serverPid;
   const cpuBefore = pid ? cpuSecondsOf(pid) : undefined;
   const peakReset = pid ? resetPeakMemory(pid) : false;
@@ -147,5 +155,7 @@ export async function runStream(options: StreamOptions): Promise<StreamResult> {
 
   for (const { farm, feed } of feeds) for (const k of Object.keys(farm.feed) as (keyof FeedTotals)[]) farm.feed[k] += feed.totals[k];
   const server = cpuBefore !== undefined && cpuAfter !== undefined && feedPeakMiB !== undefined ? { cpuSeconds: cpuAfter - cpuBefore, feedPeakMiB, peakReset } : undefined;
-  return { runId, farms, preload: loaded, seconds, tally: tally.summary(), server };
+  if (budgets.length) log('checking each budget against the statistics');
+  const budgetCheck = budgets.length ? { count: budgets.length, problems: await budgetProblems(options.sdk, budgets) } : undefined;
+  return { runId, farms, preload: loaded, seconds, tally: tally.summary(), server, budgets: budgetCheck };
 }

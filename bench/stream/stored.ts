@@ -53,6 +53,7 @@ export function streamProblems(result: StreamResult, stored: Stored): string[] {
     if (status === 200 || status === 429) continue;
     problems.push(`${count} request(s) answered ${status === 'no answer' ? 'nothing (the connection broke)' : `HTTP ${status}`}`);
   }
+  problems.push(...(result.budgets?.problems ?? []));
   if (result.tally.mismatches) problems.push(`${result.tally.mismatches} acknowledged batch(es) answered counts other than expected, such as: ${result.tally.mismatchExamples.join(' | ')}`);
   for (const farm of result.farms) {
     const found = stored.farms.find((f) => f.farmId === farm.farmId);
