@@ -18,7 +18,7 @@ import { RunStatus } from './panels/run-status.js';
 import { SavedViews } from './panels/saved-views.js';
 import type { Shown } from './panels/shown.js';
 import {
-  browserZone, checkQuery, isQuery, presetRange, queryFromUrl, queryToSearch, zoneOf,
+  browserZone, checkQuery, isQuery, localText, presetRange, previousInput, queryFromUrl, queryToSearch, zoneOf,
   type Control, type FieldErrors, type Query,
 } from './query.js';
 import { groupRows, namesOf, type Group } from './results.js';
@@ -44,7 +44,7 @@ export interface ExplorerSettings {
 function defaultQuery(strict: boolean, farm: string): Query {
   const tz = browserZone(strict);
   const zone = zoneOf(tz) ?? zoneOf('UTC')!;
-  return { farm, kind: 'queues', ids: [], ...presetRange('last30', zone), period: 'DAILY', tz, groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost', show: 'amounts' };
+  return { farm, kind: 'queues', ids: [], ...presetRange('last30', zone), period: 'DAILY', tz, groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost', show: 'amounts', compare: false };
 }
 
 /** The element to focus for an error: the first control at fault, in the form's order (a general error is announced, the focus stays). */
@@ -143,13 +143,18 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     setErrors({});
     setAuthProblem(false);
     showInUrl(q, move);
-    await perform(c, checked.input, (agg) => {
+    const zone = zoneOf(q.tz);
+    const previous = q.compare ? previousInput(checked.input) : undefined;
+    await perform(c, previous ? [checked.input, previous] : [checked.input], ([agg, before]) => {
       const names = { queues: namesOf(named.queues), fleets: namesOf(named.fleets) };
-      const results = groupRows(agg.rows, q.groupBy, names);
+      const results = groupRows(agg!.rows, q.groupBy, names);
+      const comparison = before && previous && zone
+        ? { previous: groupRows(before.rows, q.groupBy, names), start: localText(previous.startTime, zone), end: localText(previous.endTime, zone) }
+        : undefined;
       // A run the user asked for (Run, a drill: the ones that make a history entry), not one
       // the page started by itself on opening a link or a bare `/`.
       scrollToResults.current = move === 'push';
-      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, names, statusMessage: agg.statusMessage }));
+      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, names, statusMessage: agg!.statusMessage, comparison }));
     }, showProblem);
   }
 

@@ -32,6 +32,8 @@ export interface Query {
   stats: string[];
   measure: Measure;
   show: Show;
+  /** Also run over the range of equal length just before, and show each group's change (the URL's `compare=previous`). */
+  compare: boolean;
   /**
    * The view this one was drilled from, as its query string without the `?` (the URL's
    * `from`): the breadcrumb's way back, kept in the URL so a shared link keeps the path.
@@ -72,6 +74,7 @@ export function queryFromUrl(search: string, defaults: Query): Query {
     stats: normalizeStats(p.has('stats') ? list(p.get('stats')) : defaults.stats),
     measure: measure === 'runtime' || measure === 'cost' ? measure : defaults.measure,
     show: show === 'amounts' || show === 'shares' ? show : defaults.show,
+    compare: p.has('compare') ? p.get('compare') === 'previous' : defaults.compare,
     ...(p.get('from') && { from: p.get('from')! }),
   };
 }
@@ -83,7 +86,7 @@ export function isQuery(search: string): boolean {
 
 /** The URL's query string for a query, every parameter spelled out (a link reproduces the view). */
 export function queryToSearch(q: Query): string {
-  return `${explorerSearch(q)}${q.from ? `&from=${encodeURIComponent(q.from)}` : ''}`;
+  return `${explorerSearch({ ...q, compare: q.compare ? 'previous' : undefined })}${q.from ? `&from=${encodeURIComponent(q.from)}` : ''}`;
 }
 
 /** The browser's own zone as the server takes it: its IANA name, or in strict mode its current offset. */
@@ -229,6 +232,23 @@ export function checkQuery(q: Query): { input: StartInput } | { errors: FieldErr
       statistics: q.stats,
     },
   };
+}
+
+/**
+ * The range of equal length just before the input's, as instants: a comparison's other
+ * run. Measured in milliseconds, not calendar units, so a 30-day range is compared with
+ * the 30 days before it whatever the months (a range across a change of offset keeps its
+ * hours, and its previous range's bounds move by that hour on the clock).
+ */
+export function previousInput(input: StartInput): StartInput {
+  const length = input.endTime.getTime() - input.startTime.getTime();
+  return { ...input, startTime: new Date(input.startTime.getTime() - length), endTime: input.startTime };
+}
+
+/** An instant as the form writes it in the zone: a date, or a date and time when not at midnight (`2025-03-01`, `2025-03-01T08:00`). */
+export function localText(at: Date, zone: TimeZone): string {
+  const wall = new Date(at.getTime() + offsetMsAt(zone, at.getTime())).toISOString();
+  return wall.slice(11, 16) === '00:00' ? wall.slice(0, 10) : wall.slice(0, 16);
 }
 
 /** The control an API fieldList name points at (`resourceIds.queueIds.2` → the resource picker). */

@@ -2,6 +2,7 @@
 // CSV download, and what a click on a queue or fleet groups by.
 import { useEffect, useMemo } from 'preact/hooks';
 import { statsCsv } from '../../domain/stats-export.js';
+import { changeText } from '../comparison.js';
 import { Breadcrumb, groupingText, viewedResource } from '../breadcrumb.js';
 import { formatCount, formatMeasure, valueTitle } from '../format.js';
 import type { Query } from '../query.js';
@@ -40,6 +41,11 @@ export function ResultsHead({ shown, zone, drillBy, onDrillBy, onGo }: Props) {
       <p class="muted">
         {query.start} to {query.end} ({query.tz}), {query.period ? query.period.toLowerCase() : 'one bucket'}: {' '}
         <strong data-testid="grand-total">{formatMeasure(query.measure === 'cost' ? results.totals.cost : results.totals.runtime / 3600, query.measure)}</strong>
+        {shown.comparison && (
+          <>
+            {' '}(<span data-testid="grand-change">{changeText(results.totals, shown.comparison.previous.totals, query.measure)}</span> since {shown.comparison.start} to {shown.comparison.end})
+          </>
+        )}
       </p>
       <div class="results-actions">
         <a class="button" href={csvUrl} download={`farmtally-${query.farm}-${query.start}-${query.end}.csv`} id="download-csv">
