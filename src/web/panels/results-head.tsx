@@ -18,6 +18,11 @@ function resultsTitle({ query, names }: Shown): string {
   return `${valueTitle(query.measure, query.show)}${resource ? ` of ${resource.what} ${resource.name}` : ''} ${groupingText(query.groupBy)}`;
 }
 
+/** A filter's value as the reader knows it: a queue's or fleet's name, else the value itself. */
+function filterValueName(field: string, value: string, { names }: Shown): string {
+  return (field === 'QUEUE_ID' ? names.queues.get(value) : field === 'FLEET_ID' ? names.fleets.get(value) : undefined) ?? value;
+}
+
 interface Props {
   shown: Shown;
   zone: TimeZone;
@@ -47,6 +52,11 @@ export function ResultsHead({ shown, zone, drillBy, onDrillBy, onGo }: Props) {
           </>
         )}
       </p>
+      {query.filters.length > 0 && (
+        <p class="muted" data-testid="filters-shown">
+          Only {query.filters.map((f) => `${(FIELD_TITLE[f.field] ?? f.field).toLowerCase()} ${filterValueName(f.field, f.value, shown)}`).join(', ')}.
+        </p>
+      )}
       <div class="results-actions">
         <a class="button" href={csvUrl} download={`farmtally-${query.farm}-${query.start}-${query.end}.csv`} id="download-csv">
           Download CSV ({formatCount(results.rows.length)} rows)
