@@ -113,7 +113,14 @@ describe('the usage explorer\'s comparison with the previous period in Chromium'
     assert.deepEqual(table.rows, expected, 'each queue\'s change, a queue gone since listed too');
     assert.equal(table.total, expectedTotal);
     assert.equal(await page.getByTestId('grand-change').textContent(), expectedTotal);
-    assert.match((await page.locator('.results-head p.muted').textContent())!, /since 2025-03-01 to 2025-03-03/);
+    assert.match((await page.getByTestId('compared-with').textContent())!, /2025-03-01 to 2025-03-03/, 'the range compared with');
+
+    // Runtime instead: the same two runs' rows, the change in hours.
+    await runAndWait(page, () => page.check('input[name=measure][value=runtime]'));
+    const hours = (name: string, range: typeof CURRENT) => costIn(name, range) / RATE;
+    const runtimeChange = (now: number, before: number) => change(now, before).replace(/\$([\d.]+)/, '$1 h');
+    assert.deepEqual((await tableChanges(page)).rows, Object.fromEntries(names.map((n) => [n, runtimeChange(hours(n, CURRENT), hours(n, PREVIOUS))])), 'the change of runtime');
+    await runAndWait(page, () => page.check('input[name=measure][value=cost]'));
 
     await runAndWait(page, () => page.reload());
     assert.ok(await page.isChecked('#compare'), 'a reload keeps the comparison');

@@ -206,9 +206,9 @@ export function GroupTable({ results, stats, measure, show, zone, period, compar
               <Fragment key={g.key}>
                 <tr class="group-row" data-key={g.key}>
                   <td>
-                    <button type="button" class="disclose" aria-expanded={open.has(g.key)} aria-label={`${open.has(g.key) ? 'Hide' : 'Show'} the ${g.rows.length} buckets of ${g.label}`} onClick={() => toggle(g.key)}>
+                    {g.rows.length > 0 && <button type="button" class="disclose" aria-expanded={open.has(g.key)} aria-label={`${open.has(g.key) ? 'Hide' : 'Show'} the ${g.rows.length} buckets of ${g.label}`} onClick={() => toggle(g.key)}>
                       {open.has(g.key) ? '▾' : '▸'}
-                    </button>
+                    </button>}
                   </td>
                   {g.labels.map((label, i) => (
                     <th scope="row" class="group-cell" key={i} title={g.values[i]}>
@@ -232,7 +232,9 @@ export function GroupTable({ results, stats, measure, show, zone, period, compar
           <tfoot>
             <tr class="totals-row">
               <td />
-              <th scope="row" colSpan={results.groupBy.length}>All {formatCount(results.groups.length)} groups</th>
+              <th scope="row" colSpan={results.groupBy.length}>
+                All {formatCount(results.groups.length)} groups{groups.length > results.groups.length ? `, and ${formatCount(groups.length - results.groups.length)} gone since the range before` : ''}
+              </th>
               {columns.map((c) => <NumberCell column={c} totals={results.totals} key={c.key} />)}
             </tr>
           </tfoot>

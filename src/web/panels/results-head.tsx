@@ -46,12 +46,13 @@ export function ResultsHead({ shown, zone, drillBy, onDrillBy, onGo }: Props) {
       <p class="muted">
         {query.start} to {query.end} ({query.tz}), {query.period ? query.period.toLowerCase() : 'one bucket'}: {' '}
         <strong data-testid="grand-total">{formatMeasure(query.measure === 'cost' ? results.totals.cost : results.totals.runtime / 3600, query.measure)}</strong>
-        {shown.comparison && (
-          <>
-            {' '}(<span data-testid="grand-change">{changeText(results.totals, shown.comparison.previous.totals, query.measure)}</span> since {shown.comparison.start} to {shown.comparison.end})
-          </>
-        )}
       </p>
+      {shown.comparison && (
+        <p class="muted" data-testid="compared-with">
+          Against the range before, {shown.comparison.start} to {shown.comparison.end}:{' '}
+          <strong data-testid="grand-change">{changeText(results.totals, shown.comparison.previous.totals, query.measure)}</strong>
+        </p>
+      )}
       {query.filters.length > 0 && (
         <p class="muted" data-testid="filters-shown">
           Only {query.filters.map((f) => `${(FIELD_TITLE[f.field] ?? f.field).toLowerCase()} ${filterValueName(f.field, f.value, shown)}`).join(', ')}.
