@@ -12,6 +12,10 @@
 //   measure   what the chart shows: cost or runtime
 //   show      amounts (the default), or shares: each group's percent of each bucket's total
 //             (the chart) and of the grand total (the table)
+//   filter    FIELD:value, one parameter per filter (filter=USER_ID:ana&filter=USER_ID:bo): only
+//             usage with that group-by value (values of one field are alternatives)
+//   compare   previous: the same query also run over the range of equal length just before,
+//             and each group's change since then in the table
 //   from      written by the page only (src/web/query.ts): the view a drilled view came
 //             from, its own query string encoded, the breadcrumb's way back
 // The page reads it back with URLSearchParams (src/web/query.ts queryFromUrl).
@@ -30,6 +34,10 @@ export interface ExplorerLink {
   measure: 'cost' | 'runtime';
   /** Absent: amounts. */
   show?: 'amounts' | 'shares';
+  /** Only usage with these group-by values. */
+  filters?: readonly { field: string; value: string }[];
+  /** Absent: no comparison. */
+  compare?: 'previous';
 }
 
 /** The query string, `?` included; commas, colons and slashes stay readable, the rest is encoded as usual. */
@@ -38,6 +46,8 @@ export function explorerSearch(q: ExplorerLink): string {
   if (q.period) parts.push(['period', q.period]);
   parts.push(['tz', q.tz], ['groupBy', q.groupBy.join(',')], ['stats', q.stats.join(',')], ['measure', q.measure]);
   if (q.show) parts.push(['show', q.show]);
+  for (const f of q.filters ?? []) parts.push(['filter', `${f.field}:${f.value}`]);
+  if (q.compare) parts.push(['compare', q.compare]);
   return `?${parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%2F/g, '/')}`).join('&')}`;
 }
 

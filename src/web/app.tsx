@@ -18,9 +18,10 @@ import { RunStatus } from './panels/run-status.js';
 import { SavedViews } from './panels/saved-views.js';
 import type { Shown } from './panels/shown.js';
 import {
-  browserZone, checkQuery, isQuery, presetRange, queryFromUrl, queryToSearch, zoneOf,
+  browserZone, checkQuery, GROUP_BY_FIELDS, STRICT_MAX_GROUP_BY, isQuery, localText, presetRange, previousInput, queryFromUrl, queryToSearch, zoneOf,
   type Control, type FieldErrors, type Query,
 } from './query.js';
+import { filteredRows } from './filters.js';
 import { groupRows, namesOf, type Group } from './results.js';
 import { isNarrowScreen } from './screen.js';
 import { SignIn } from './sign-in.js';
@@ -44,7 +45,7 @@ export interface ExplorerSettings {
 function defaultQuery(strict: boolean, farm: string): Query {
   const tz = browserZone(strict);
   const zone = zoneOf(tz) ?? zoneOf('UTC')!;
-  return { farm, kind: 'queues', ids: [], ...presetRange('last30', zone), period: 'DAILY', tz, groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost', show: 'amounts' };
+  return { farm, kind: 'queues', ids: [], ...presetRange('last30', zone), period: 'DAILY', tz, groupBy: ['QUEUE_ID'], stats: ['SUM'], measure: 'cost', show: 'amounts', filters: [], compare: false };
 }
 
 /** The element to focus for an error: the first control at fault, in the form's order (a general error is announced, the focus stays). */
@@ -134,7 +135,7 @@ export function App({ settings }: { settings: ExplorerSettings }) {
   }
 
   async function execute(q: Query, move: HistoryMove, c = client, named: Lists = lists): Promise<void> {
-    const checked = checkQuery(q);
+    const checked = checkQuery(q, settings.strict ? STRICT_MAX_GROUP_BY : GROUP_BY_FIELDS.length);
     if ('errors' in checked) {
       setErrors(checked.errors);
       focusFirstError(checked.errors);
@@ -143,13 +144,18 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     setErrors({});
     setAuthProblem(false);
     showInUrl(q, move);
-    await perform(c, checked.input, (agg) => {
+    const zone = zoneOf(q.tz);
+    const previous = q.compare ? previousInput(checked.input) : undefined;
+    await perform(c, previous ? [checked.input, previous] : [checked.input], ([agg, before]) => {
       const names = { queues: namesOf(named.queues), fleets: namesOf(named.fleets) };
-      const results = groupRows(agg.rows, q.groupBy, names);
+      const results = groupRows(filteredRows(agg!.rows, q.groupBy, q.filters), q.groupBy, names);
+      const comparison = before && previous && zone
+        ? { previous: groupRows(filteredRows(before.rows, q.groupBy, q.filters), q.groupBy, names), start: localText(previous.startTime, zone), end: localText(previous.endTime, zone) }
+        : undefined;
       // A run the user asked for (Run, a drill: the ones that make a history entry), not one
       // the page started by itself on opening a link or a bare `/`.
       scrollToResults.current = move === 'push';
-      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, names, statusMessage: agg.statusMessage }));
+      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, names, statusMessage: agg!.statusMessage, comparison }));
     }, showProblem);
   }
 

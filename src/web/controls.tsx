@@ -1,10 +1,11 @@
 // The query form: farm, queues or fleets, date range with presets (in plain words: From,
-// Until, and the days it counts), period, time zone, group-by fields, statistics and
+// Until, and the days it counts, and whether to compare with the range before), period, time zone, group-by fields, filters (only a user, a job…), statistics and
 // measure and whether it shows amounts or shares, with Run and Cancel (and the run's progress) in a footer that stays on screen. Each control has a label and an error slot beside it
 // (`<control>-error`) that API errors and the page's own checks fill.
 import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
 import type { Named } from './api.js';
+import { FilterControls } from './filter-controls.js';
 import { formatCount } from './format.js';
 import { FIELD_TITLE } from './results.js';
 import {
@@ -184,6 +185,9 @@ export function Controls(props: Props) {
         <label class="inline">
           <input type="checkbox" id="with-times" checked={withTimes} onChange={(e) => setTimes(e.currentTarget.checked)} /> Times of day
         </label>
+        <label class="inline" title="Also runs the range of equal length just before this one, and shows each group's change since then">
+          <input type="checkbox" id="compare" checked={q.compare} onChange={(e) => set({ compare: e.currentTarget.checked })} /> Compare with previous period
+        </label>
         <FieldError errors={errors} control="start" />
         <FieldError errors={errors} control="end" />
       </fieldset>
@@ -229,6 +233,8 @@ export function Controls(props: Props) {
         )}
         <FieldError errors={errors} control="groupBy" />
       </fieldset>
+
+      <FilterControls query={q} queues={props.queues} fleets={props.fleets} strict={strict} onChange={(filters) => set({ filters })} />
 
       <fieldset class="field" {...described(errors, 'stats')}>
         <legend>Statistics</legend>

@@ -6,6 +6,7 @@ import { MAX_AGGREGATION_RESOURCES, STRICT_MAX_GROUP_BY } from '../domain/aggreg
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { PERIODS, type Period } from '../domain/buckets.js';
 import { explorerSearch } from '../domain/explorer-link.js';
+import { filtersFromParams, requestGroupBy, type Filter } from './filters.js';
 import { parseLocalTime } from '../domain/local-time.js';
 import { formatOffsetName, offsetMsAt, parseTimezone, type TimeZone } from '../domain/timezone.js';
 
@@ -32,6 +33,10 @@ export interface Query {
   stats: string[];
   measure: Measure;
   show: Show;
+  /** Only usage with these group-by values (the URL's `filter`s). */
+  filters: Filter[];
+  /** Also run over the range of equal length just before, and show each group's change (the URL's `compare=previous`). */
+  compare: boolean;
   /**
    * The view this one was drilled from, as its query string without the `?` (the URL's
    * `from`): the breadcrumb's way back, kept in the URL so a shared link keeps the path.
@@ -72,6 +77,8 @@ export function queryFromUrl(search: string, defaults: Query): Query {
     stats: normalizeStats(p.has('stats') ? list(p.get('stats')) : defaults.stats),
     measure: measure === 'runtime' || measure === 'cost' ? measure : defaults.measure,
     show: show === 'amounts' || show === 'shares' ? show : defaults.show,
+    filters: p.has('filter') ? filtersFromParams(p, GROUP_BY_FIELDS) : defaults.filters,
+    compare: p.has('compare') ? p.get('compare') === 'previous' : defaults.compare,
     ...(p.get('from') && { from: p.get('from')! }),
   };
 }
@@ -83,7 +90,7 @@ export function isQuery(search: string): boolean {
 
 /** The URL's query string for a query, every parameter spelled out (a link reproduces the view). */
 export function queryToSearch(q: Query): string {
-  return `${explorerSearch(q)}${q.from ? `&from=${encodeURIComponent(q.from)}` : ''}`;
+  return `${explorerSearch({ ...q, compare: q.compare ? 'previous' : undefined })}${q.from ? `&from=${encodeURIComponent(q.from)}` : ''}`;
 }
 
 /** The browser's own zone as the server takes it: its IANA name, or in strict mode its current offset. */
@@ -199,8 +206,10 @@ export interface StartInput {
 const TIME_HINT = 'a date such as 2025-01-01, or a date and time such as 2025-01-01T08:00';
 
 /** What the page checks itself before sending: what it can say better than the API (an end before the start, a date it cannot read). */
-export function checkQuery(q: Query): { input: StartInput } | { errors: FieldErrors } {
+export function checkQuery(q: Query, maxGroupBy: number = GROUP_BY_FIELDS.length): { input: StartInput } | { errors: FieldErrors } {
   const errors: FieldErrors = {};
+  const groupBy = requestGroupBy(q.groupBy, q.filters);
+  if (groupBy.length > maxGroupBy) errors.groupBy = filterRoomText(q, maxGroupBy);
   if (!q.farm) errors.farm = 'Pick a farm.';
   if (q.ids.length === 0) errors.resources = `Pick at least one ${q.kind === 'queues' ? 'queue' : 'fleet'}.`;
   else if (q.ids.length > MAX_AGGREGATION_RESOURCES) errors.resources = `Pick at most ${MAX_AGGREGATION_RESOURCES} ${q.kind}: the API takes ${MAX_AGGREGATION_RESOURCES} at a time.`;
@@ -225,10 +234,36 @@ export function checkQuery(q: Query): { input: StartInput } | { errors: FieldErr
       endTime: new Date(end!),
       timezone: q.tz.trim(),
       ...(q.period && { period: q.period }),
-      groupBy: q.groupBy,
+      groupBy,
       statistics: q.stats,
     },
   };
+}
+
+/**
+ * The range of equal length just before the input's, as instants: a comparison's other
+ * run. Measured in milliseconds, not calendar units, so a 30-day range is compared with
+ * the 30 days before it whatever the months (a range across a change of offset keeps its
+ * hours, and its previous range's bounds move by that hour on the clock).
+ */
+export function previousInput(input: StartInput): StartInput {
+  const length = input.endTime.getTime() - input.startTime.getTime();
+  return { ...input, startTime: new Date(input.startTime.getTime() - length), endTime: input.startTime };
+}
+
+/**
+ * Why the filters do not fit: a filter on a field not grouped by takes a group-by field of
+ * the request, and the server takes `maxGroupBy` (2 in strict mode).
+ */
+export function filterRoomText(q: Pick<Query, 'groupBy' | 'filters'>, maxGroupBy: number): string {
+  return `This server groups by at most ${maxGroupBy} fields, and a filter on a field not grouped by needs one of them `
+    + `(here ${requestGroupBy(q.groupBy, q.filters).length}): group by the filter's field, or by fewer fields, or remove a filter.`;
+}
+
+/** An instant as the form writes it in the zone: a date, or a date and time when not at midnight (`2025-03-01`, `2025-03-01T08:00`). */
+export function localText(at: Date, zone: TimeZone): string {
+  const wall = new Date(at.getTime() + offsetMsAt(zone, at.getTime())).toISOString();
+  return wall.slice(11, 16) === '00:00' ? wall.slice(0, 10) : wall.slice(0, 16);
 }
 
 /** The control an API fieldList name points at (`resourceIds.queueIds.2` → the resource picker). */

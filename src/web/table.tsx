@@ -2,14 +2,17 @@
 // sortable by any column, each group's buckets one press away, a queue or fleet name a
 // button that drills into it, and the grand total in the footer. Each number's header says
 // what it is taken over, and so does a note under the table. On a phone Cost comes first.
+// Compared with the previous range, a column of each group's change beside the measure's,
+// and the groups gone since then at the end.
 import { Fragment } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { Statistics } from '@aws-sdk/client-deadline';
 import type { Period } from '../domain/buckets.js';
 import type { TimeZone } from '../domain/timezone.js';
+import { changeText, goneGroups, previousTotalsOf, type Comparison } from './comparison.js';
 import { bucketLabel, formatCost, formatCount, formatHours, formatShare } from './format.js';
 import type { Measure, Show } from './query.js';
-import { FIELD_TITLE, type Group, type Results, type Totals } from './results.js';
+import { FIELD_TITLE, Totals, type Group, type Results } from './results.js';
 import { useNarrowScreen } from './screen.js';
 
 interface Props {
@@ -20,6 +23,8 @@ interface Props {
   show: Show;
   zone: TimeZone;
   period: Period | '';
+  /** The previous range's results, when compared: a change column. */
+  comparison?: Comparison;
   onDrill(group: Group): void;
 }
 
@@ -33,6 +38,8 @@ interface Column {
   format(n: number): string;
   /** The same statistic of one API row, for the bucket detail. */
   ofRow(r: Statistics): number | undefined;
+  /** The cell's text, when it is more than the value formatted (a change: amount and percent). */
+  text?(t: Totals): string;
 }
 
 // The API counts a usage record in every bucket it overlaps, so the count added up over a
@@ -58,6 +65,22 @@ function shareColumn(results: Results, measure: Measure): Column {
   return {
     key: 'share', title: `Share of ${what}`, description: `The group's part of the ${what} of all groups in the range, in percent`,
     value: (t) => (whole > 0 ? (t.measure(measure) / whole) * 100 : 0), format: formatShare, ofRow: () => undefined,
+  };
+}
+
+/**
+ * Each group's change in the measure since the previous range: sorted by the amount, shown
+ * with the percent. A bucket's row has none (its bucket is not in the previous range).
+ */
+function changeColumn(results: Results, comparison: Comparison, measure: Measure): Column {
+  const before = previousTotalsOf(results, comparison.previous);
+  const previous = (t: Totals) => before.get(t) ?? new Totals();
+  const what = measure === 'cost' ? 'cost' : 'runtime';
+  return {
+    key: 'change', title: `Change of ${what}`,
+    description: `The group's ${what} less its ${what} from ${comparison.start} to ${comparison.end}, the range of equal length before, and that as a percent of it`,
+    value: (t) => t.measure(measure) - previous(t).measure(measure), format: measure === 'cost' ? formatCost : formatHours, ofRow: () => undefined,
+    text: (t) => changeText(t, previous(t), measure),
   };
 }
 
@@ -127,13 +150,15 @@ type Sort = { column: string; descending: boolean };
 /** Groups are many with JOB_ID: the table shows this many until asked for all. */
 const FIRST_ROWS = 100;
 
-export function GroupTable({ results, stats, measure, show, zone, period, onDrill }: Props) {
+export function GroupTable({ results, stats, measure, show, zone, period, comparison, onDrill }: Props) {
   const narrow = useNarrowScreen();
   const columns = useMemo(() => {
     const cols = narrow ? costFirst(numberColumns(stats)) : numberColumns(stats);
-    if (show === 'shares') cols.splice(cols.findIndex((c) => c.key === measure) + 1, 0, shareColumn(results, measure));
+    const added = [show === 'shares' && shareColumn(results, measure), comparison && changeColumn(results, comparison, measure)].filter((c): c is Column => !!c);
+    cols.splice(cols.findIndex((c) => c.key === measure) + 1, 0, ...added);
     return cols;
-  }, [stats, narrow, show, measure, results]);
+  }, [stats, narrow, show, measure, results, comparison]);
+  const groups = useMemo(() => (comparison ? [...results.groups, ...goneGroups(results, comparison.previous)] : results.groups), [results, comparison]);
   const [sort, setSort] = useState<Sort>({ column: measure, descending: true });
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [showAll, setShowAll] = useState(false);
@@ -143,8 +168,8 @@ export function GroupTable({ results, stats, measure, show, zone, period, onDril
     const col = columns.find((c) => c.key === sort.column);
     const cmp = (a: Group, b: Group) =>
       field >= 0 ? a.labels[field]!.localeCompare(b.labels[field]!) : col ? col.value(a.totals) - col.value(b.totals) : 0;
-    return [...results.groups].sort((a, b) => (sort.descending ? -cmp(a, b) : cmp(a, b)) || (a.key < b.key ? -1 : 1));
-  }, [results, sort, columns]);
+    return [...groups].sort((a, b) => (sort.descending ? -cmp(a, b) : cmp(a, b)) || (a.key < b.key ? -1 : 1));
+  }, [groups, results.groupBy, sort, columns]);
   const shown = showAll ? sorted : sorted.slice(0, FIRST_ROWS);
 
   const header = (key: string, title: string, numeric: boolean, description?: string) => {
@@ -181,9 +206,9 @@ export function GroupTable({ results, stats, measure, show, zone, period, onDril
               <Fragment key={g.key}>
                 <tr class="group-row" data-key={g.key}>
                   <td>
-                    <button type="button" class="disclose" aria-expanded={open.has(g.key)} aria-label={`${open.has(g.key) ? 'Hide' : 'Show'} the ${g.rows.length} buckets of ${g.label}`} onClick={() => toggle(g.key)}>
+                    {g.rows.length > 0 && <button type="button" class="disclose" aria-expanded={open.has(g.key)} aria-label={`${open.has(g.key) ? 'Hide' : 'Show'} the ${g.rows.length} buckets of ${g.label}`} onClick={() => toggle(g.key)}>
                       {open.has(g.key) ? '▾' : '▸'}
-                    </button>
+                    </button>}
                   </td>
                   {g.labels.map((label, i) => (
                     <th scope="row" class="group-cell" key={i} title={g.values[i]}>
@@ -192,9 +217,7 @@ export function GroupTable({ results, stats, measure, show, zone, period, onDril
                       ) : label}
                     </th>
                   ))}
-                  {columns.map((c) => (
-                    <td class="num" data-column={c.key} data-value={c.value(g.totals)} key={c.key}>{c.format(c.value(g.totals))}</td>
-                  ))}
+                  {columns.map((c) => <NumberCell column={c} totals={g.totals} key={c.key} />)}
                 </tr>
                 {open.has(g.key) && (
                   <tr class="detail-row">
@@ -209,10 +232,10 @@ export function GroupTable({ results, stats, measure, show, zone, period, onDril
           <tfoot>
             <tr class="totals-row">
               <td />
-              <th scope="row" colSpan={results.groupBy.length}>All {formatCount(results.groups.length)} groups</th>
-              {columns.map((c) => (
-                <td class="num" data-column={c.key} data-value={c.value(results.totals)} key={c.key}>{c.format(c.value(results.totals))}</td>
-              ))}
+              <th scope="row" colSpan={results.groupBy.length}>
+                All {formatCount(results.groups.length)} groups{groups.length > results.groups.length ? `, and ${formatCount(groups.length - results.groups.length)} gone since the range before` : ''}
+              </th>
+              {columns.map((c) => <NumberCell column={c} totals={results.totals} key={c.key} />)}
             </tr>
           </tfoot>
         </table>
@@ -225,6 +248,13 @@ export function GroupTable({ results, stats, measure, show, zone, period, onDril
       </div>
     </>
   );
+}
+
+/** A group's (or the grand total's) number in a column; a group gone since the previous range has no min or max now. */
+function NumberCell({ column, totals }: { column: Column; totals: Totals }) {
+  const value = column.value(totals);
+  const text = column.text ? column.text(totals) : Number.isFinite(value) ? column.format(value) : '';
+  return <td class="num" data-column={column.key} data-value={value} key={column.key}>{text}</td>;
 }
 
 /** Which label of a group is its queue or fleet (the one that drills). */

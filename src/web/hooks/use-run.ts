@@ -1,5 +1,6 @@
-// One aggregation at a time from the page: its progress, its cancel, and a run superseded
-// by a newer one dropping its answer. A new run cancels the one before it.
+// One run at a time from the page: its aggregations (one, or two for a comparison, one
+// after the other as a farm runs them), its progress, its cancel, and a run superseded by a
+// newer one dropping its answer. A new run cancels the one before it.
 import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import { useRef, useState } from 'preact/hooks';
 import { pageSizeFor, runAggregation, type Aggregation, type Progress } from '../api.js';
@@ -18,11 +19,11 @@ export function useRun(strict: boolean) {
   const running = useRef<AbortController | null>(null);
 
   /**
-   * Runs the aggregation to its last page. `onRows` gets the answer of the newest run only
-   * (before the run reads done, in the same render); `onProblem` what stopped it, unless
-   * that was a cancel.
+   * Runs each aggregation to its last page, in turn. `onRows` gets the answers (in the
+   * inputs' order) of the newest run only (before the run reads done, in the same render);
+   * `onProblem` what stopped it, unless that was a cancel.
    */
-  async function perform(c: DeadlineClient, input: StartInput, onRows: (agg: Aggregation) => void, onProblem: (problem: Problem) => void): Promise<void> {
+  async function perform(c: DeadlineClient, inputs: StartInput[], onRows: (aggs: Aggregation[]) => void, onProblem: (problem: Problem) => void): Promise<void> {
     running.current?.abort();
     const ac = new AbortController();
     running.current = ac;
@@ -40,10 +41,11 @@ export function useRun(strict: boolean) {
         shownAt = performance.now();
         setRun({ state: 'running', progress, started });
       };
-      const agg = await runAggregation(c, input, ac.signal, onProgress, pageSizeFor(strict));
+      const aggs: Aggregation[] = [];
+      for (const input of inputs) aggs.push(await runAggregation(c, input, ac.signal, onProgress, pageSizeFor(strict)));
       if (running.current !== ac) return;
-      onRows(agg);
-      setRun({ state: 'done', rows: agg.rows.length, ms: performance.now() - started });
+      onRows(aggs);
+      setRun({ state: 'done', rows: aggs.reduce((n, agg) => n + agg.rows.length, 0), ms: performance.now() - started });
     } catch (err) {
       if (running.current !== ac) return;
       const problem = describeError(err, strict);

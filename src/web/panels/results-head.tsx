@@ -2,6 +2,7 @@
 // CSV download, and what a click on a queue or fleet groups by.
 import { useEffect, useMemo } from 'preact/hooks';
 import { statsCsv } from '../../domain/stats-export.js';
+import { changeText } from '../comparison.js';
 import { Breadcrumb, groupingText, viewedResource } from '../breadcrumb.js';
 import { formatCount, formatMeasure, valueTitle } from '../format.js';
 import type { Query } from '../query.js';
@@ -15,6 +16,11 @@ export const DRILL_FIELDS = ['JOB_ID', 'USER_ID', 'INSTANCE_TYPE', 'USAGE_TYPE',
 function resultsTitle({ query, names }: Shown): string {
   const resource = viewedResource(query, names);
   return `${valueTitle(query.measure, query.show)}${resource ? ` of ${resource.what} ${resource.name}` : ''} ${groupingText(query.groupBy)}`;
+}
+
+/** A filter's value as the reader knows it: a queue's or fleet's name, else the value itself. */
+function filterValueName(field: string, value: string, { names }: Shown): string {
+  return (field === 'QUEUE_ID' ? names.queues.get(value) : field === 'FLEET_ID' ? names.fleets.get(value) : undefined) ?? value;
 }
 
 interface Props {
@@ -41,6 +47,17 @@ export function ResultsHead({ shown, zone, drillBy, onDrillBy, onGo }: Props) {
         {query.start} to {query.end} ({query.tz}), {query.period ? query.period.toLowerCase() : 'one bucket'}: {' '}
         <strong data-testid="grand-total">{formatMeasure(query.measure === 'cost' ? results.totals.cost : results.totals.runtime / 3600, query.measure)}</strong>
       </p>
+      {shown.comparison && (
+        <p class="muted" data-testid="compared-with">
+          Against the range before, {shown.comparison.start} to {shown.comparison.end}:{' '}
+          <strong data-testid="grand-change">{changeText(results.totals, shown.comparison.previous.totals, query.measure)}</strong>
+        </p>
+      )}
+      {query.filters.length > 0 && (
+        <p class="muted" data-testid="filters-shown">
+          Only {query.filters.map((f) => `${(FIELD_TITLE[f.field] ?? f.field).toLowerCase()} ${filterValueName(f.field, f.value, shown)}`).join(', ')}.
+        </p>
+      )}
       <div class="results-actions">
         <a class="button" href={csvUrl} download={`farmtally-${query.farm}-${query.start}-${query.end}.csv`} id="download-csv">
           Download CSV ({formatCount(results.rows.length)} rows)

@@ -38,7 +38,7 @@ export function ResultsPanel({ farms, shown, zone, onDrill, onGo }: Props) {
           ) : (
             <>
               <ChartPanel shown={shown} zone={zone} onDrill={drill} />
-              <GroupTable key={shown.run} results={shown.results} stats={shown.query.stats} measure={shown.query.measure} show={shown.query.show} zone={zone} period={shown.query.period} onDrill={drill} />
+              <GroupTable key={shown.run} results={shown.results} stats={shown.query.stats} measure={shown.query.measure} show={shown.query.show} zone={zone} period={shown.query.period} comparison={shown.comparison} onDrill={drill} />
             </>
           )}
         </>
