@@ -8,7 +8,8 @@
 // today, and the forecast moves only at midnight UTC then.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateBudgetCommand, CreateQueueCommand } from '@aws-sdk/client-deadline';
+import { CreateBudgetCommand, CreateQueueCommand, GetBudgetCommand } from '@aws-sdk/client-deadline';
+import { eventually } from './support/eventually.js';
 import type { Browser, Page } from 'playwright-core';
 import { browserGate, launchChromium, waitForFirstRun, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
@@ -42,7 +43,8 @@ describe('the budgets view in Chromium', { skip: gate.skip }, () => {
   let browser: Browser;
 
   before(async () => {
-    ft = await startFarmtally();
+    // Thresholds are checked every 200 ms (10 s by default): the Shots budget's 50 % stops its queue at once.
+    ft = await startFarmtally({ env: { FARMTALLY_BUDGET_CHECK_MS: '200' } });
     farm = await farmWithParents(ft.client, 'Budget studio');
     const previsQueue = (await ft.client.send(new CreateQueueCommand({ farmId: farm.farmId, displayName: 'Previs' }))).queueId!;
     const at = (queueId: string, startMs: number, hours: number) =>
@@ -59,6 +61,7 @@ describe('the budgets view in Chromium', { skip: gate.skip }, () => {
       }))).budgetId!;
     shotsId = await budget('Shots', farm.queueId, SHOTS);
     previsId = await budget('Previs (old)', previsQueue, PREVIS);
+    await eventually('the Shots budget stops its queue', async () => (await ft.client.send(new GetBudgetCommand({ farmId: farm.farmId, budgetId: shotsId }))).queueStoppedAt, 20_000);
     browser = await launchChromium();
   });
   after(async () => {
@@ -104,6 +107,10 @@ describe('the budgets view in Chromium', { skip: gate.skip }, () => {
     await page.getByTestId('budget-words').waitFor();
     assert.equal(await words(page), shotsWords);
     assert.equal(await page.getByTestId('budget-crossed').textContent(), 'Crossed: 50 %. Not yet: 80 %.');
+    assert.match(
+      (await page.getByTestId('budget-stopped').textContent()) ?? '',
+      /^Queue Budget studio queue is blocked since \d{4}-\d\d-\d\d \d\d:\d\d UTC: a threshold was reached, so it reads SCHEDULING_BLOCKED \(BUDGET_THRESHOLD_REACHED\)/,
+    );
     assert.equal(await page.getByTestId('budget-basis').textContent(),
       `The forecast goes on from the spend so far at ${usd(shotsRate)} a day, the average of the last 7 complete days (UTC), from today to the window's end.`);
 
@@ -141,6 +148,7 @@ describe('the budgets view in Chromium', { skip: gate.skip }, () => {
     assert.equal(await page.getByTestId('forecast-line').count(), 0);
     assert.equal(await page.getByTestId('limit-line').count(), 1);
     assert.equal(await page.getByTestId('budget-crossed').textContent(), 'No threshold crossed yet. Not yet: 50 %, 80 %.');
+    assert.equal(await page.getByTestId('budget-stopped').count(), 0, 'an ended budget blocks nothing');
     await page.goBack();
     await page.waitForFunction((text) => (globalThis as any).document.querySelector('[data-testid=budget-words]')?.textContent === text, shotsWords);
     // Its own link opens it too.

@@ -165,6 +165,11 @@ function BudgetDetail({ budget: b, queue, days }: { budget: Budget; queue: strin
           Queue {queue} · {windowText(b)} (UTC, the end not included) · <span class={`badge ${b.status === 'ACTIVE' ? 'active' : 'inactive'}`}>{b.status}</span>
         </p>
       </div>
+      {b.stoppedAt !== undefined && b.status === 'ACTIVE' && (
+        <p class="budget-stopped" role="status" data-testid="budget-stopped">
+          Queue {queue} is blocked since {instantText(b.stoppedAt)}: a threshold was reached, so it reads SCHEDULING_BLOCKED (BUDGET_THRESHOLD_REACHED) until the limit is raised, the action removed or the budget set INACTIVE.
+        </p>
+      )}
       {days.state === 'loading' && <p class="muted" role="status">Adding up the budget's days…</p>}
       {days.state === 'failed' && <p class="field-error" role="alert">{days.message}</p>}
       {shown && (
@@ -192,7 +197,7 @@ function BudgetDetail({ budget: b, queue, days }: { budget: Budget; queue: strin
               </li>
             ))}
           </ul>
-          <p class="muted small">farmtally reports the thresholds; it does not stop or cancel anything.</p>
+          <p class="muted small">At a threshold farmtally marks the queue blocked (GetQueue reads SCHEDULING_BLOCKED); it stops or cancels no task itself: the render manager that reads the queue's status does.</p>
         </>
       )}
     </>

@@ -17,13 +17,16 @@ export interface Budget {
   start?: number;
   end?: number;
   actions: { type: string; threshold: number; description?: string }[];
+  /** Since when the budget's usage has blocked its queue (GetBudget's queueStoppedAt), if it does. */
+  stoppedAt?: number;
 }
 
-function fromGet(b: GetBudgetResponse | undefined): Pick<Budget, 'start' | 'end' | 'actions'> {
+function fromGet(b: GetBudgetResponse | undefined): Pick<Budget, 'start' | 'end' | 'actions' | 'stoppedAt'> {
   const fixed = b?.schedule?.fixed;
   return {
     start: fixed?.startTime?.getTime(),
     end: fixed?.endTime?.getTime(),
+    stoppedAt: b?.queueStoppedAt?.getTime(),
     actions: (b?.actions ?? []).map((a) => ({ type: a.type ?? '', threshold: a.thresholdPercentage ?? 0, description: a.description })).sort((a, c) => a.threshold - c.threshold),
   };
 }
