@@ -11,13 +11,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateQueueCommand } from '@aws-sdk/client-deadline';
 import type { Browser, Page } from 'playwright-core';
 import { explorerUrl } from '../src/domain/explorer-link.js';
+import { farmWithNamedQueues, tableColumn } from './support/explorer-farm.js';
 import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
-import { farmWithParents, sessionRecord, type IngestRecord } from './support/session-records.js';
-import { postSessions } from './support/statistics-farm.js';
 
 const gate = browserGate();
 
@@ -53,25 +51,6 @@ function change(now: number, before: number): string {
   return `${sign}$${Math.abs(delta).toFixed(2)} (${sign}${(Math.abs(delta / before) * 100).toFixed(1)} %)`;
 }
 
-async function createFarm(ft: Farmtally): Promise<{ farmId: string; queueIds: string[] }> {
-  const parents = await farmWithParents(ft.client, 'Compare');
-  const queues: Record<string, string> = {};
-  for (const name of Object.keys(SESSIONS)) queues[name] = (await ft.client.send(new CreateQueueCommand({ farmId: parents.farmId, displayName: name }))).queueId!;
-  const sessions: IngestRecord[] = Object.entries(SESSIONS).flatMap(([name, list]) => list.map(([at, minutes]) => {
-    const start = Date.parse(`${at}:00Z`);
-    return sessionRecord({ ...parents, queueId: queues[name]! }, { startedAt: new Date(start).toISOString(), endedAt: new Date(start + minutes * 60_000).toISOString() });
-  }));
-  await postSessions(ft.url, parents.farmId, sessions);
-  return { farmId: parents.farmId, queueIds: Object.values(queues) };
-}
-
-/** The table's change cells by queue name, and its footer's. */
-async function tableChanges(page: Page): Promise<{ rows: Record<string, string>; total: string }> {
-  const rows = await page.locator('table.groups tr.group-row').evaluateAll((trs) =>
-    trs.map((tr: any) => [tr.querySelector('th.group-cell').textContent.trim(), tr.querySelector('td[data-column=change]').textContent.trim()]));
-  return { rows: Object.fromEntries(rows), total: (await page.locator('table.groups tfoot td[data-column=change]').textContent())!.trim() };
-}
-
 describe('the usage explorer\'s comparison with the previous period in Chromium', { skip: gate.skip }, () => {
   let ft: Farmtally;
   let farm: { farmId: string; queueIds: string[] };
@@ -83,7 +62,10 @@ describe('the usage explorer\'s comparison with the previous period in Chromium'
     const pricing = join(mkdtempSync(join(tmpdir(), 'farmtally-pricing-')), 'pricing.json');
     writeFileSync(pricing, JSON.stringify({ customerManagedWorkerHour: RATE }));
     ft = await startFarmtally({ args: ['--pricing', pricing] });
-    [farm, browser] = await Promise.all([createFarm(ft), launchChromium()]);
+    [farm, browser] = await Promise.all([
+      farmWithNamedQueues(ft, 'Compare', Object.keys(SESSIONS), Object.entries(SESSIONS).flatMap(([queue, list]) => list.map(([at, minutes]) => ({ queue, startedAt: `${at}:00Z`, minutes })))),
+      launchChromium(),
+    ]);
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' })).newPage();
     consoleWatch = watchConsole(page);
   });
@@ -109,7 +91,7 @@ describe('the usage explorer\'s comparison with the previous period in Chromium'
     const expectedTotal = change(sum(CURRENT), sum(PREVIOUS));
     assert.deepEqual(expected, { Alpha: '+$1.50 (+33.3 %)', Beta: '\u2212$4.50 (\u221275.0 %)', Gamma: 'new', Delta: '\u2212$1.50 (\u2212100 %)' }, 'the farm is as meant');
 
-    const table = await tableChanges(page);
+    const table = await tableColumn(page, 'change');
     assert.deepEqual(table.rows, expected, 'each queue\'s change, a queue gone since listed too');
     assert.equal(table.total, expectedTotal);
     assert.equal(await page.getByTestId('grand-change').textContent(), expectedTotal);
@@ -119,12 +101,12 @@ describe('the usage explorer\'s comparison with the previous period in Chromium'
     await runAndWait(page, () => page.check('input[name=measure][value=runtime]'));
     const hours = (name: string, range: typeof CURRENT) => costIn(name, range) / RATE;
     const runtimeChange = (now: number, before: number) => change(now, before).replace(/\$([\d.]+)/, '$1 h');
-    assert.deepEqual((await tableChanges(page)).rows, Object.fromEntries(names.map((n) => [n, runtimeChange(hours(n, CURRENT), hours(n, PREVIOUS))])), 'the change of runtime');
+    assert.deepEqual((await tableColumn(page, 'change')).rows, Object.fromEntries(names.map((n) => [n, runtimeChange(hours(n, CURRENT), hours(n, PREVIOUS))])), 'the change of runtime');
     await runAndWait(page, () => page.check('input[name=measure][value=cost]'));
 
     await runAndWait(page, () => page.reload());
     assert.ok(await page.isChecked('#compare'), 'a reload keeps the comparison');
-    assert.deepEqual((await tableChanges(page)).rows, expected);
+    assert.deepEqual((await tableColumn(page, 'change')).rows, expected);
 
     await page.uncheck('#compare');
     await runAndWait(page, () => page.click('#run'));

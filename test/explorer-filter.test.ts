@@ -10,13 +10,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateQueueCommand } from '@aws-sdk/client-deadline';
 import type { Browser, Page } from 'playwright-core';
 import { explorerUrl } from '../src/domain/explorer-link.js';
+import { farmWithNamedQueues } from './support/explorer-farm.js';
 import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
-import { farmWithParents, sessionRecord, type IngestRecord } from './support/session-records.js';
-import { postSessions } from './support/statistics-farm.js';
+import { farmWithParents } from './support/session-records.js';
 
 const gate = browserGate();
 
@@ -40,18 +39,6 @@ function expectedTable(users: string[]): Record<string, Record<string, string>> 
     out[queue] = { count: String(list.length), cost: usd(sum), 'cost-min': usd(Math.min(...list)), 'cost-max': usd(Math.max(...list)), 'cost-avg': usd(sum / list.length) };
   }
   return out;
-}
-
-async function createFarm(ft: Farmtally): Promise<{ farmId: string; queueIds: string[] }> {
-  const parents = await farmWithParents(ft.client, 'Filter');
-  const queues: Record<string, string> = {};
-  for (const name of ['Alpha', 'Beta']) queues[name] = (await ft.client.send(new CreateQueueCommand({ farmId: parents.farmId, displayName: name }))).queueId!;
-  const sessions: IngestRecord[] = SESSIONS.map(([userId, queue, at, minutes]) => {
-    const start = Date.parse(`${at}:00Z`);
-    return sessionRecord({ ...parents, queueId: queues[queue]! }, { userId, startedAt: new Date(start).toISOString(), endedAt: new Date(start + minutes * 60_000).toISOString() });
-  });
-  await postSessions(ft.url, parents.farmId, sessions);
-  return { farmId: parents.farmId, queueIds: Object.values(queues) };
 }
 
 const COLUMNS = ['count', 'cost', 'cost-min', 'cost-max', 'cost-avg'];
@@ -84,7 +71,10 @@ describe('the usage explorer\'s filters in Chromium', { skip: gate.skip }, () =>
     const pricing = join(mkdtempSync(join(tmpdir(), 'farmtally-pricing-')), 'pricing.json');
     writeFileSync(pricing, JSON.stringify({ customerManagedWorkerHour: RATE }));
     [ft, strictFt] = await Promise.all([startFarmtally({ args: ['--pricing', pricing] }), startFarmtally({ args: ['--strict'] })]);
-    [farm, browser] = await Promise.all([createFarm(ft), launchChromium()]);
+    [farm, browser] = await Promise.all([
+      farmWithNamedQueues(ft, 'Filter', ['Alpha', 'Beta'], SESSIONS.map(([userId, queue, at, minutes]) => ({ queue, startedAt: `${at}:00Z`, minutes, more: { userId } }))),
+      launchChromium(),
+    ]);
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' })).newPage();
     consoleWatch = watchConsole(page);
   });

@@ -6,13 +6,11 @@
 // totals checked are worked out here from those lengths.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateQueueCommand } from '@aws-sdk/client-deadline';
 import type { Browser, Page } from 'playwright-core';
 import { explorerUrl, type ExplorerLink } from '../src/domain/explorer-link.js';
+import { farmWithNamedQueues } from './support/explorer-farm.js';
 import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
-import { farmWithParents, sessionRecord, type IngestRecord } from './support/session-records.js';
-import { postSessions } from './support/statistics-farm.js';
 
 const gate = browserGate();
 
@@ -29,16 +27,6 @@ const SESSIONS: [string, string, number][] = [
 function hoursText(start: string, end: string): string {
   const minutes = SESSIONS.filter(([, at]) => at >= start && at < end).reduce((a, [, , m]) => a + m, 0);
   return `${(minutes / 60).toFixed(2)} h`;
-}
-
-async function createFarm(ft: Farmtally): Promise<{ farmId: string; queueIds: string[] }> {
-  const parents = await farmWithParents(ft.client, 'Views');
-  const queues: Record<string, string> = {};
-  for (const name of ['Lighting', 'Comp']) queues[name] = (await ft.client.send(new CreateQueueCommand({ farmId: parents.farmId, displayName: name }))).queueId!;
-  const sessions: IngestRecord[] = SESSIONS.map(([queue, at, minutes]) =>
-    sessionRecord({ ...parents, queueId: queues[queue]! }, { startedAt: at, endedAt: new Date(Date.parse(at) + minutes * 60_000).toISOString() }));
-  await postSessions(ft.url, parents.farmId, sessions);
-  return { farmId: parents.farmId, queueIds: Object.values(queues) };
 }
 
 const savedList = (page: Page) =>
@@ -65,7 +53,10 @@ describe('the usage explorer\'s saved views in Chromium', { skip: gate.skip }, (
 
   before(async () => {
     ft = await startFarmtally();
-    [farm, browser] = await Promise.all([createFarm(ft), launchChromium()]);
+    [farm, browser] = await Promise.all([
+      farmWithNamedQueues(ft, 'Views', ['Lighting', 'Comp'], SESSIONS.map(([queue, startedAt, minutes]) => ({ queue, startedAt, minutes }))),
+      launchChromium(),
+    ]);
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' })).newPage();
     consoleWatch = watchConsole(page);
   });

@@ -6,13 +6,11 @@
 // runtime. The shares are worked out here from those minutes, not read off the page.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateQueueCommand } from '@aws-sdk/client-deadline';
 import type { Browser, Page } from 'playwright-core';
 import { explorerUrl } from '../src/domain/explorer-link.js';
+import { farmWithNamedQueues, tableColumn } from './support/explorer-farm.js';
 import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
-import { farmWithParents, sessionRecord, type IngestRecord } from './support/session-records.js';
-import { postSessions } from './support/statistics-farm.js';
 
 const gate = browserGate();
 
@@ -34,35 +32,12 @@ function expectedShares(): { byDay: Record<string, number>[]; total: Record<stri
   };
 }
 
-async function createFarm(ft: Farmtally): Promise<{ farmId: string; queueIds: string[] }> {
-  const parents = await farmWithParents(ft.client, 'Share');
-  const queues: Record<string, string> = {};
-  for (const name of Object.keys(MINUTES)) queues[name] = (await ft.client.send(new CreateQueueCommand({ farmId: parents.farmId, displayName: name }))).queueId!;
-  const sessions: IngestRecord[] = [];
-  for (const [name, minutes] of Object.entries(MINUTES)) {
-    minutes.forEach((m, d) => {
-      if (!m) return;
-      const start = Date.parse(`${DAYS[d]}T12:00:00Z`);
-      sessions.push(sessionRecord({ ...parents, queueId: queues[name]! }, { startedAt: new Date(start).toISOString(), endedAt: new Date(start + m * 60_000).toISOString() }));
-    });
-  }
-  await postSessions(ft.url, parents.farmId, sessions);
-  return { farmId: parents.farmId, queueIds: Object.values(queues) };
-}
-
 /** The tooltip's rows (label to text) and its total, for the bucket the keyboard is on. */
 async function tooltip(page: Page): Promise<{ rows: Record<string, string>; total: string }> {
   const tip = page.getByTestId('chart-tooltip');
   await tip.waitFor();
   const rows = await tip.locator('tbody tr').evaluateAll((trs) => trs.map((tr: any) => [tr.cells[0].textContent.trim(), tr.cells[1].textContent.trim()]));
   return { rows: Object.fromEntries(rows), total: (await tip.locator('tfoot td').textContent())!.trim() };
-}
-
-/** The table's share cells by queue name, and its footer's. */
-async function tableShares(page: Page): Promise<{ rows: Record<string, string>; total: string }> {
-  const rows = await page.locator('table.groups tr.group-row').evaluateAll((trs) =>
-    trs.map((tr: any) => [tr.querySelector('th.group-cell').textContent.trim(), tr.querySelector('td[data-column=share]').textContent.trim()]));
-  return { rows: Object.fromEntries(rows), total: (await page.locator('table.groups tfoot td[data-column=share]').textContent())!.trim() };
 }
 
 describe('the usage explorer\'s percent share in Chromium', { skip: gate.skip }, () => {
@@ -75,7 +50,11 @@ describe('the usage explorer\'s percent share in Chromium', { skip: gate.skip },
 
   before(async () => {
     ft = await startFarmtally();
-    [farm, browser] = await Promise.all([createFarm(ft), launchChromium()]);
+    [farm, browser] = await Promise.all([
+      farmWithNamedQueues(ft, 'Share', Object.keys(MINUTES), Object.entries(MINUTES).flatMap(([queue, minutes]) =>
+        minutes.flatMap((m, d) => (m ? [{ queue, startedAt: `${DAYS[d]}T12:00:00Z`, minutes: m }] : [])))),
+      launchChromium(),
+    ]);
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' })).newPage();
     consoleWatch = watchConsole(page);
   });
@@ -96,7 +75,7 @@ describe('the usage explorer\'s percent share in Chromium', { skip: gate.skip },
     assert.equal(new URL(page.url()).searchParams.get('show'), 'shares', 'the URL holds the choice');
     assert.equal(await page.locator('.results-head h2').textContent(), 'Share of runtime (%) by queue');
 
-    const table = await tableShares(page);
+    const table = await tableColumn(page, 'share');
     assert.deepEqual(table.rows, Object.fromEntries(Object.entries(expected.total).map(([n, p]) => [n, text(p)])), 'each queue\'s share of the range');
     assert.equal(table.total, '100.0 %');
     const legend = await page.locator('.legend-item').evaluateAll((items) => items.map((i: any) => [i.querySelector('.legend-label').textContent, i.querySelector('.legend-total').textContent]));
@@ -113,7 +92,7 @@ describe('the usage explorer\'s percent share in Chromium', { skip: gate.skip },
 
     await runAndWait(page, () => page.reload());
     assert.ok(await page.isChecked('input[name=show][value=shares]'), 'a reload keeps shares');
-    assert.deepEqual((await tableShares(page)).rows, Object.fromEntries(Object.entries(expected.total).map(([n, p]) => [n, text(p)])));
+    assert.deepEqual((await tableColumn(page, 'share')).rows, Object.fromEntries(Object.entries(expected.total).map(([n, p]) => [n, text(p)])));
 
     await runAndWait(page, () => page.check('input[name=show][value=amounts]'));
     assert.equal(new URL(page.url()).searchParams.get('show'), 'amounts');
