@@ -15,7 +15,7 @@ import { CreateBudgetCommand, CreateFarmCommand, CreateFleetCommand, CreateQueue
 import type { BudgetThresholdEvent } from '../src/domain/budget-events.js';
 import { BudgetNotifier, type DeliveryTiming, type WebhookTarget } from '../src/operations/budgets/notifications.js';
 import { migrateCluster, openClusterStore } from '../src/store/cluster/index.js';
-import { openDuckDbStore, type DuckDbStore } from '../src/store/duckdb/index.js';
+import { openDuckDbStore } from '../src/store/duckdb/index.js';
 import type { Store } from '../src/store/store.js';
 import { clusterForTests, scratchCluster } from './support/cluster.js';
 import { thresholdEvent } from './store-contract/budget-events.js';

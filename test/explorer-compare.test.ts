@@ -7,14 +7,11 @@
 // 3 USD per worker hour. The changes are worked out here from the sessions' minutes in each
 // range, not read off the page.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { explorerUrl } from '../src/domain/explorer-link.js';
 import { farmWithNamedQueues, tableColumn } from './support/explorer-farm.js';
-import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
+import { browserGate, desktopPage, launchChromium, pricingFile, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
 
 const gate = browserGate();
@@ -59,15 +56,13 @@ describe('the usage explorer\'s comparison with the previous period in Chromium'
   let consoleWatch: ReturnType<typeof watchConsole>;
 
   before(async () => {
-    const pricing = join(mkdtempSync(join(tmpdir(), 'farmtally-pricing-')), 'pricing.json');
-    writeFileSync(pricing, JSON.stringify({ customerManagedWorkerHour: RATE }));
+    const pricing = pricingFile({ customerManagedWorkerHour: RATE });
     ft = await startFarmtally({ args: ['--pricing', pricing] });
     [farm, browser] = await Promise.all([
       farmWithNamedQueues(ft, 'Compare', Object.keys(SESSIONS), Object.entries(SESSIONS).flatMap(([queue, list]) => list.map(([at, minutes]) => ({ queue, startedAt: `${at}:00Z`, minutes })))),
       launchChromium(),
     ]);
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' })).newPage();
-    consoleWatch = watchConsole(page);
+    ({ page, consoleWatch } = await desktopPage(browser));
   });
   after(async () => {
     await browser?.close();

@@ -6,14 +6,11 @@
 // The farm: two queues, three users' sessions on two days, priced at 3 USD per worker hour.
 // Each queue's count, cost and its min, max and avg are worked out here from the sessions.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { explorerUrl } from '../src/domain/explorer-link.js';
 import { farmWithNamedQueues } from './support/explorer-farm.js';
-import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
+import { browserGate, desktopPage, launchChromium, pricingFile, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
 import { farmWithParents } from './support/session-records.js';
 
@@ -68,15 +65,13 @@ describe('the usage explorer\'s filters in Chromium', { skip: gate.skip }, () =>
   let consoleWatch: ReturnType<typeof watchConsole>;
 
   before(async () => {
-    const pricing = join(mkdtempSync(join(tmpdir(), 'farmtally-pricing-')), 'pricing.json');
-    writeFileSync(pricing, JSON.stringify({ customerManagedWorkerHour: RATE }));
+    const pricing = pricingFile({ customerManagedWorkerHour: RATE });
     [ft, strictFt] = await Promise.all([startFarmtally({ args: ['--pricing', pricing] }), startFarmtally({ args: ['--strict'] })]);
     [farm, browser] = await Promise.all([
       farmWithNamedQueues(ft, 'Filter', ['Alpha', 'Beta'], SESSIONS.map(([userId, queue, at, minutes]) => ({ queue, startedAt: `${at}:00Z`, minutes, more: { userId } }))),
       launchChromium(),
     ]);
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' })).newPage();
-    consoleWatch = watchConsole(page);
+    ({ page, consoleWatch } = await desktopPage(browser));
   });
   after(async () => {
     await browser?.close();

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { explorerUrl, type ExplorerLink } from '../src/domain/explorer-link.js';
 import { farmWithNamedQueues } from './support/explorer-farm.js';
-import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
+import { browserGate, desktopPage, launchChromium, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
 
 const gate = browserGate();
@@ -57,8 +57,7 @@ describe('the usage explorer\'s saved views in Chromium', { skip: gate.skip }, (
       farmWithNamedQueues(ft, 'Views', ['Lighting', 'Comp'], SESSIONS.map(([queue, startedAt, minutes]) => ({ queue, startedAt, minutes }))),
       launchChromium(),
     ]);
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' })).newPage();
-    consoleWatch = watchConsole(page);
+    ({ page, consoleWatch } = await desktopPage(browser));
   });
   after(async () => {
     await browser?.close();

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { explorerUrl } from '../src/domain/explorer-link.js';
 import { farmWithNamedQueues, tableColumn } from './support/explorer-farm.js';
-import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
+import { browserGate, desktopPage, launchChromium, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
 
 const gate = browserGate();
@@ -55,8 +55,7 @@ describe('the usage explorer\'s percent share in Chromium', { skip: gate.skip },
         minutes.flatMap((m, d) => (m ? [{ queue, startedAt: `${DAYS[d]}T12:00:00Z`, minutes: m }] : [])))),
       launchChromium(),
     ]);
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' })).newPage();
-    consoleWatch = watchConsole(page);
+    ({ page, consoleWatch } = await desktopPage(browser));
   });
   after(async () => {
     await browser?.close();

@@ -49,11 +49,20 @@ export function watchConsole(page: Page): { problems(allow?: RegExp[]): string[]
   return { problems: (allow = []) => seen.filter((s) => !allow.some((a) => a.test(s))) };
 }
 
-/** A rate card for the demo's instance types and licenses (what `farmtally demo` writes, less the on-prem fleet's own rate), so costs are not 0. */
-export function demoPricingFile(): string {
+/** A --pricing file holding `card` (a rate card as parseRateCard reads it). */
+export function pricingFile(card: object): string {
   const file = join(mkdtempSync(join(tmpdir(), 'farmtally-pricing-')), 'pricing.json');
-  writeFileSync(file, JSON.stringify(demoRateCard([])));
+  writeFileSync(file, JSON.stringify(card));
   return file;
+}
+
+/** A rate card for the demo's instance types and licenses (what `farmtally demo` writes, less the on-prem fleet's own rate), so costs are not 0. */
+export const demoPricingFile = (): string => pricingFile(demoRateCard([]));
+
+/** A 1440 x 900 page in UTC, its console watched (the explorer's tests on a desktop screen). */
+export async function desktopPage(browser: Browser): Promise<{ page: Page; consoleWatch: ReturnType<typeof watchConsole> }> {
+  const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' })).newPage();
+  return { page, consoleWatch: watchConsole(page) };
 }
 
 /** Creates the demo studio's farm and sends it `sessions` generated sessions of 2025. */

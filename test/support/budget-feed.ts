@@ -2,21 +2,16 @@
 // and licenses, a farm of two queues and two fleets (one of each kind) made through the SDK,
 // the statistics' cost SUM of one queue over a window, and records on the wire.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import type { SessionRecord } from '../../src/domain/resources.js';
+import { pricingFile } from './browser.js';
 import { runAggregation } from './statistics-farm.js';
 
 export const HOUR = 3_600_000;
 
 /** A --pricing file for the churn's instance types and licenses (houdini has no rate: it costs nothing). */
-export function churnPricingFile(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'farmtally-pricing-')), 'pricing.json');
-  writeFileSync(file, JSON.stringify({ instanceTypes: { 'c5.4xlarge': 0.68, 'g4dn.xlarge': 0.526 }, licenseProducts: { maya: 0.5, nuke: 0.25 }, customerManagedWorkerHour: 0.3 }));
-  return file;
-}
+export const churnPricingFile = (): string =>
+  pricingFile({ instanceTypes: { 'c5.4xlarge': 0.68, 'g4dn.xlarge': 0.526 }, licenseProducts: { maya: 0.5, nuke: 0.25 }, customerManagedWorkerHour: 0.3 });
 
 export const wire = (r: SessionRecord) => ({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString() });
 
