@@ -84,7 +84,7 @@ export type FarmSlotClaim = { claimed: true } | { heldBy: string };
 
 export type NewAggregation = Omit<AggregationRecord, 'status' | 'rowCount' | 'statusMessage'>;
 
-/** sumCost's bound on rows (it sums them): far above what a budget's one bucket and one queue make. */
+/** The bound on rows of a budget's cost query (Store.budgetBasis sums them): far above what a budget's one bucket and one queue make. */
 export const COST_SUM_MAX_ROWS = 1_000_000;
 
 export interface AggregationStore {
@@ -107,12 +107,6 @@ export interface AggregationStore {
    * the rows; the rows and status are stored after (`stored`), off the caller's path.
    */
   runAggregation(aggregationId: string, query: AggregationQuery, limits: AggregationLimits): Promise<AggregationOutcome>;
-  /**
-   * The sum of every result row's cost that runAggregation would compute for `query`, run at
-   * once with no record and without the farm's slot (a budget's usage, read on each Get).
-   * Throws when it runs past `timeoutMs`.
-   */
-  sumCost(query: AggregationQuery, timeoutMs: number): Promise<number>;
   /** Ends an aggregation FAILED (its work threw), with a message for the caller. */
   failAggregation(aggregationId: string, message: string): Promise<void>;
   getAggregation(aggregationId: string): Promise<AggregationRecord | undefined>;

@@ -25,7 +25,10 @@ export interface SessionsChanged {
 
 /** What a budget's usage is built from, read together at one version of the sessions. */
 export interface BudgetBasis {
-  /** sumCost(query) at this version. */
+  /**
+   * At this version, the sum of every result row's cost that runAggregation would compute for
+   * the query (run at once, with no record and without the farm's slot).
+   */
   costUsd: number;
   /** The sessions of the query's resources with no end, or an end after query.asOfMs. */
   open: SessionRecord[];
@@ -34,8 +37,8 @@ export interface BudgetBasis {
 
 export interface BudgetUsageStore {
   /**
-   * Reads sumCost(query) (with `cost`; else 0, for a window not begun) and the open sessions
-   * together, at one version (throws past `timeoutMs`).
+   * Reads the query's cost (with `cost`; else 0, for a window not begun) and the open sessions
+   * together, at one version (throws when the cost query runs past `timeoutMs`).
    */
   budgetBasis(query: AggregationQuery, timeoutMs: number, read: { cost: boolean }): Promise<BudgetBasis>;
   /** The sessions' version now: it moves with every write that changes a stored session, on any server. */

@@ -13,6 +13,7 @@ import { aggregationSql, missingRatesSql } from '../clickhouse/aggregation-sql.j
 import { ClickHouseError } from '../clickhouse/http-query.js';
 import { identifier } from '../clickhouse/schema.js';
 import { Shards } from '../clickhouse/shards.js';
+import { int64, stringArray } from '../clickhouse/sql-text.js';
 import { openPostgresState } from '../postgres/index.js';
 import type { Store } from '../store.js';
 import type { Snapshot } from './cluster-state.js';
@@ -24,7 +25,6 @@ import { ClusterIngest } from './session-ingest.js';
 import { batchSweeper } from './batch-sweeper.js';
 import { exportSessions, getSession, listSessions } from './session-reads.js';
 import { fromSessionRow, readVisible } from './session-rows.js';
-import { int64, stringArray } from '../clickhouse/sql-text.js';
 
 
 /** ClickHouse's code for a query past max_execution_time. */
@@ -85,7 +85,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     return (await state.getAggregation(id))!;
   };
 
-  /** sumCost's statement over one snapshot. */
+  /** The cost SUM of the query's result rows over one snapshot (BudgetBasis.costUsd). */
   const costAt = async (q: AggregationQuery, snapshot: Snapshot, timeoutMs: number) => {
     const fleets = { customerManaged: await customerManagedFleets(q.farmId) };
     const result = await aggregate(q, snapshot, fleets, { maxRows: COST_SUM_MAX_ROWS, timeoutMs });
@@ -122,8 +122,6 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
       const record = await finish(id, 'COMPLETED', missingRates(names), result.rows);
       return { record, rows: record.status === 'COMPLETED' ? result.rows : [], stored: Promise.resolve() };
     },
-
-    sumCost: async (q, timeoutMs) => costAt(q, await snapshotNow(), timeoutMs),
 
     // The cluster lists no changes: a reader compares versions, which move with every batch
     // allocated on any server (docs/DECISIONS.md, "Budget usage kept current").

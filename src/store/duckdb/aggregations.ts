@@ -62,7 +62,12 @@ function toRows(c: Columns): AggregationRow[] {
  * The aggregation store, a wait for the results still being stored (the engine must not close
  * under them), and a way to drop the stored rows read into memory (a pseudonym replaced a user ID in them).
  */
-export type DuckDbAggregations = AggregationStore & { allStored(): Promise<void>; dropCachedRows(): void };
+export type DuckDbAggregations = AggregationStore & {
+  allStored(): Promise<void>;
+  dropCachedRows(): void;
+  /** The cost SUM of the query's result rows, run at once with no record and without the farm's slot (BudgetBasis.costUsd). */
+  sumCost(query: AggregationQuery, timeoutMs: number): Promise<number>;
+};
 
 export function duckDbAggregations(db: Database, trace?: (line: string) => void): DuckDbAggregations {
   const slots = new FarmSlots();

@@ -55,6 +55,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     if (db.replayedWal && !options.readOnly) await rebuildJobKeys(db);
   });
   const aggregations = duckDbAggregations(db, options.traceAggregations);
+  // The budget cost query is the budget store's, read with the open sessions (budget-basis.ts), not a member of its own.
+  const { sumCost, ...aggregationStore } = aggregations;
   const writer = await SessionWriter.open(db, { log: options.log, probe: options.probeGroupStatements, trace: options.traceGroupCommits, maxWaitingRecords: options.maxWaitingRecords });
   const parents = parentCache(db);
   // A private folder, for a store with no data folder: removed when the store closes.
@@ -82,8 +84,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     deleteFleet: changingParents(resources.deleteFleet),
     deleteFarm: changingParents(resources.deleteFarm),
     ...duckDbSessionIngest(db, writer, parents, spoolDir),
-    ...aggregations,
-    ...duckDbBudgetUsage(db, writer, aggregations.sumCost),
+    ...aggregationStore,
+    ...duckDbBudgetUsage(db, writer, sumCost),
     // The outbox's writes are statements of their own on the writer, like any API write.
     ...budgetEventStore({ read: (sql, params) => db.all(sql, params as DuckDBValue[]), write: (sql, params) => db.write(sql, params as DuckDBValue[]) }),
     exportSessions: (farmId, page) => exportSessions(db, farmId, page),

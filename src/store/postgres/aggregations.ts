@@ -10,7 +10,7 @@ import { insertRows, readRows } from './aggregation-rows.js';
 import { claimSlot, leaseEnd, releaseSlot, renewLeases } from './leases.js';
 import { toAggregationRecord } from '../rows.js';
 
-export type StateAggregations = Omit<AggregationStore, 'runAggregation' | 'sumCost'> & {
+export type StateAggregations = Omit<AggregationStore, 'runAggregation'> & {
   /**
    * Stores the aggregation's final status, message and (COMPLETED) rows in page order, in one
    * transaction, only if it is still IN_PROGRESS (not failed meanwhile, by its work or because
