@@ -103,8 +103,9 @@ export class BudgetTracker {
     await Promise.all(this.actions.values());
   }
 
-  /** Every ACTIVE budget of every farm, at the store's version now, its thresholds checked. */
+  /** Every ACTIVE budget of every farm, at the store's version now, its thresholds checked; one that fails does not keep the others from it. */
   async sweep(): Promise<void> {
+    const failed = (what: string, err: unknown) => this.o.log(`budget check of ${what} failed (tried again at the next check): ${err instanceof Error ? err.message : String(err)}`);
     try {
       for (let after: string | undefined, first = true; first || after; first = false) {
         const farms = await this.o.store.listFarms({ limit: PAGE, after });
@@ -112,19 +113,17 @@ export class BudgetTracker {
         for (const farm of farms.items) {
           const now = this.o.now();
           for (const budget of await this.activeBudgets(farm.farmId, now)) {
-            const tracked = await this.current(farm, budget);
-            this.check(farm.farmId, tracked, now);
+            try {
+              this.check(farm.farmId, await this.current(farm, budget), now);
+            } catch (err) {
+              failed(`budget ${budget.budgetId}`, err);
+            }
           }
         }
       }
     } catch (err) {
-      this.o.log(`budget check failed (tried again in a few seconds): ${err instanceof Error ? err.message : String(err)}`);
+      failed('the farms', err);
     }
-  }
-
-  /** Waits for the threshold work started so far (tests, and stop). */
-  async settled(): Promise<void> {
-    while (this.actions.size) await Promise.all(this.actions.values());
   }
 
   private async activeBudgets(farmId: string, nowMs: number): Promise<Budget[]> {
