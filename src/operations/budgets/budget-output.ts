@@ -1,11 +1,19 @@
 // A budget as GetBudget and ListBudgets answer it: its status as read now, and its usage
 // now (budget-tracker.ts).
-import { budgetStatusAt, type Budget } from '../../domain/resources.js';
+import { budgetScope, budgetStatusAt, type Budget } from '../../domain/resources.js';
 import { audit, iso } from '../support.js';
+
+/** As created: { queueId } (the model's), or the extensions' { fleetId } and { farmId }. */
+function usageTrackingResource(b: Budget) {
+  const scope = budgetScope(b);
+  if (scope.kind === 'queue') return { queueId: scope.queueId };
+  if (scope.kind === 'fleet') return { fleetId: scope.fleetId };
+  return { farmId: b.farmId };
+}
 
 export const budgetSummary = (b: Budget, approximateDollarUsage: number, nowMs: number) => ({
   budgetId: b.budgetId,
-  usageTrackingResource: { queueId: b.queueId },
+  usageTrackingResource: usageTrackingResource(b),
   status: budgetStatusAt(b, nowMs),
   displayName: b.displayName,
   approximateDollarLimit: b.approximateDollarLimit,

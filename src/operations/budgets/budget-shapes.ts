@@ -1,7 +1,7 @@
 // The budget operations' members, with the constraints the API model gives them.
 import type { FieldFailure } from '../errors.js';
-import { Description, QueueId } from '../common-shapes.js';
-import { enumOf, float, list, optional, required, string, structure, timestamp, union, uri } from '../validation/shapes.js';
+import { Description, FarmId, FleetId, QueueId } from '../common-shapes.js';
+import { enumOf, extension, float, list, optional, required, string, structure, timestamp, union, uri } from '../validation/shapes.js';
 
 export const BudgetId = string({ pattern: 'budget-[0-9a-f]{32}' });
 export const budgetIdInPath = uri(BudgetId);
@@ -22,7 +22,22 @@ export const BudgetActionsToRemove = list(BudgetActionToRemove, { min: 0, max: 1
 export const MAX_BUDGET_ACTIONS = 10;
 
 export const BudgetSchedule = union({ fixed: optional(structure({ startTime: required(timestamp()), endTime: required(timestamp()) })) });
-export const UsageTrackingResource = union({ queueId: optional(QueueId) });
+/**
+ * The model's union has queueId only; fleetId and farmId (a fleet of the farm, or the farm in
+ * the path: its whole usage) are extensions: a --strict server does not see them.
+ */
+export const UsageTrackingResource = union({ queueId: optional(QueueId), fleetId: extension(optional(FleetId)), farmId: extension(optional(FarmId)) });
+
+/** A farm budget tracks the farm it is in: a farmId other than the path's is refused. */
+export function usageTrackingFailures(resource: { queueId?: string; fleetId?: string; farmId?: string }, farmId: string): FieldFailure[] {
+  if (resource.farmId === undefined || resource.farmId === farmId) return [];
+  return [
+    {
+      name: 'usageTrackingResource.farmId',
+      message: `usageTrackingResource.farmId (${resource.farmId}) must be the budget's own farm (${farmId}): a farm budget tracks the whole farm it is in.`,
+    },
+  ];
+}
 
 /** A fixed window must end after it starts (it is [startTime, endTime)); the model cannot say so. */
 export function scheduleFailures(schedule: { fixed?: { startTime: Date; endTime: Date } } | undefined): FieldFailure[] {

@@ -15,9 +15,9 @@ import { sessionRamps, BudgetLedger } from '../../domain/budget-ledger.js';
 import { budgetThresholdEventId, type BudgetThresholdEvent } from '../../domain/budget-events.js';
 import { hourlyRate, type RateCard } from '../../domain/pricing.js';
 import type { UnpricedUsageRecord } from '../../domain/aggregation-rules.js';
-import { budgetStatusAt, type Budget, type Farm, type FleetKind } from '../../domain/resources.js';
+import { budgetScope, budgetStatusAt, budgetTracksSession, type Budget, type Farm, type FleetKind } from '../../domain/resources.js';
 import { UTC_ZONE } from '../../domain/timezone.js';
-import type { SessionsChanged } from '../../store/budget-usage-store.js';
+import type { BudgetBasis, SessionsChanged } from '../../store/budget-usage-store.js';
 import type { Store } from '../../store/store.js';
 import { aggregationQuery } from '../statistics/aggregation-query.js';
 
@@ -56,7 +56,7 @@ export interface BudgetTrackerOptions {
   log: (message: string) => void;
 }
 
-const definitionOf = (b: Budget, farm: Pick<Farm, 'costScaleFactor'>) => JSON.stringify([b.queueId, b.startsAt, b.endsAt, farm.costScaleFactor]);
+const definitionOf = (b: Budget, farm: Pick<Farm, 'costScaleFactor'>) => JSON.stringify([budgetScope(b), b.startsAt, b.endsAt, farm.costScaleFactor]);
 
 export class BudgetTracker {
   private readonly farms = new Map<string, TrackedFarm>();
@@ -171,18 +171,7 @@ export class BudgetTracker {
     const asOfMs = this.o.now();
     // The cost so far is asked only once the window has begun: before it, usage is nothing yet.
     const costEndMs = Math.min(budget.endsAt, asOfMs);
-    const query = aggregationQuery({
-      farm,
-      resourceKind: 'queue',
-      resourceIds: [budget.queueId],
-      startMs: budget.startsAt,
-      endMs: costEndMs > budget.startsAt ? costEndMs : budget.startsAt + 1,
-      zone: UTC_ZONE,
-      groupBy: ['QUEUE_ID'],
-      asOfMs,
-      rateCard: this.o.rateCard,
-    });
-    const basis = await this.o.store.budgetBasis(query, this.o.timeoutMs, { cost: costEndMs > budget.startsAt });
+    const basis = await this.basis(farm, budget, costEndMs, asOfMs);
     const ledger = new BudgetLedger({ startsAt: budget.startsAt, endsAt: budget.endsAt });
     // Read with the sessions: a fleet the open sessions name is known (fleets are never re-kinded).
     tracked.fleetKinds = await this.fleetKinds(farm.farmId);
@@ -196,6 +185,44 @@ export class BudgetTracker {
     if (!this.farms.has(farm.farmId)) this.farms.set(farm.farmId, tracked);
     this.farms.get(farm.farmId)!.budgets.set(budget.budgetId, built);
     return built;
+  }
+
+  /**
+   * The statistics' cost query for what the budget tracks: its queue, its fleet (resourceKind
+   * 'fleet'), or every queue of the farm (the store takes any number of IDs; the API's ten is
+   * validation only). A farm without queues has no sessions: nothing to read but the version,
+   * read before the queues are listed (a queue created after it comes with a later version).
+   */
+  private async basis(farm: Farm, budget: Budget, costEndMs: number, asOfMs: number): Promise<BudgetBasis> {
+    const scope = budgetScope(budget);
+    const version = await this.o.store.sessionsVersion();
+    const [resourceKind, resourceIds] =
+      scope.kind === 'queue' ? (['queue', [scope.queueId]] as const)
+      : scope.kind === 'fleet' ? (['fleet', [scope.fleetId]] as const)
+      : (['queue', await this.queueIds(farm.farmId)] as const);
+    if (resourceIds.length === 0) return { costUsd: 0, open: [], version };
+    const query = aggregationQuery({
+      farm,
+      resourceKind,
+      resourceIds: [...resourceIds],
+      startMs: budget.startsAt,
+      endMs: costEndMs > budget.startsAt ? costEndMs : budget.startsAt + 1,
+      zone: UTC_ZONE,
+      groupBy: [resourceKind === 'queue' ? 'QUEUE_ID' : 'FLEET_ID'],
+      asOfMs,
+      rateCard: this.o.rateCard,
+    });
+    return this.o.store.budgetBasis(query, this.o.timeoutMs, { cost: costEndMs > budget.startsAt });
+  }
+
+  private async queueIds(farmId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let after: string | undefined, first = true; first || after; first = false) {
+      const page = await this.o.store.listQueues(farmId, { limit: PAGE, after });
+      ids.push(...page.items.map((q) => q.queueId));
+      after = page.nextAfter;
+    }
+    return ids;
   }
 
   private async fleetKinds(farmId: string): Promise<Map<string, FleetKind>> {
@@ -237,13 +264,13 @@ export class BudgetTracker {
   private applyTo(tracked: TrackedBudget, farmId: string, farm: TrackedFarm, event: SessionsChanged): boolean {
     if (!event.changes) return false;
     const price = this.pricing(farm);
-    const queueId = tracked.budget.queueId;
+    const scope = budgetScope(tracked.budget);
     let moved = false;
     try {
       for (const change of event.changes) {
         if (change.farmId !== farmId) continue;
         for (const [session, sign] of [[change.before, -1], [change.after, 1]] as const) {
-          if (!session || session.queueId !== queueId) continue;
+          if (!session || !budgetTracksSession(scope, session)) continue;
           tracked.ledger.add(sessionRamps(session, tracked.ledger.window, price), sign);
           moved = true;
         }
@@ -262,7 +289,9 @@ export class BudgetTracker {
     if (budgetStatusAt(budget, nowMs) !== 'ACTIVE') return;
     const usage = tracked.ledger.usageAt(nowMs);
     const reached = budget.actions.filter((a) => usage >= (a.thresholdPercentage / 100) * budget.approximateDollarLimit);
-    const stop = reached.length > 0 && budget.queueStoppedAt === undefined;
+    // Only a queue budget stops its queue: a fleet or farm budget's crossings are events alone (blocking is per queue).
+    const scope = budgetScope(budget);
+    const stop = reached.length > 0 && budget.queueStoppedAt === undefined && scope.kind === 'queue';
     const resume = reached.length === 0 && budget.queueStoppedAt !== undefined;
     const events: BudgetThresholdEvent[] = reached
       .map((action) => ({
@@ -271,7 +300,9 @@ export class BudgetTracker {
         farmId,
         budgetId: budget.budgetId,
         budgetName: budget.displayName,
-        queueId: budget.queueId,
+        scope: scope.kind,
+        ...(scope.kind === 'queue' && { queueId: scope.queueId }),
+        ...(scope.kind === 'fleet' && { fleetId: scope.fleetId }),
         thresholdPercentage: action.thresholdPercentage,
         actionType: action.type,
         approximateDollarLimit: budget.approximateDollarLimit,
