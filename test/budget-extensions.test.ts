@@ -4,7 +4,8 @@
 // usage equals the statistics' cost SUM over the fleet ({ fleetIds }) or over every queue of
 // the farm after every wave of a seeded feed. A farm budget's crossing is an event (logged)
 // and blocks no queue; --strict refuses both members as it refuses any member the model's
-// union does not have.
+// union does not have. A recurring window (schedule.recurring, also an extension) counts the
+// current calendar month's usage only.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateFarmCommand, CreateQueueCommand, DeleteFleetCommand, CreateFleetCommand, GetQueueCommand, ListQueuesCommand } from '@aws-sdk/client-deadline';
@@ -128,6 +129,45 @@ describe('fleet and farm budgets', () => {
   });
 });
 
+describe('recurring windows', () => {
+  test("a monthly budget started three months ago reads this month's usage: the statistics' SUM from the first of the month (UTC) to now", async () => {
+    const { farmId = '' } = await ft.client.send(new CreateFarmCommand({ displayName: 'monthly budget', costScaleFactor: 1.25 }));
+    const f = await budgetFarmOf(farmId);
+    const now = Date.now();
+    const monthStart = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
+    const span = now - monthStart;
+    const startTime = new Date(now - 91 * 24 * HOUR).toISOString();
+    const res = await http(ft.url, 'POST', budgetsPath(farmId), {
+      body: JSON.stringify({ displayName: 'every month', usageTrackingResource: { queueId: f.queueIds[0] }, approximateDollarLimit: 1e6, actions: [], schedule: { recurring: { period: 'MONTHLY', startTime } } }),
+    });
+    assert.equal(res.status, 200, res.text);
+    const budgetId = res.body.budgetId as string;
+    // Last month only, across the month's start, this month only; all ended before now.
+    const spans: [number, number][] = [[monthStart - 30 * HOUR, monthStart - 20 * HOUR], [monthStart - 2 * HOUR, monthStart + span / 4], [monthStart + span / 2, monthStart + (3 * span) / 4]];
+    await postSessions(ft.url, farmId, spans.map(([from, to], i) => ({
+      sessionId: `session-${String(i + 1).repeat(32)}`, queueId: f.queueIds[0], fleetId: f.fleetIds[0], jobId: `job-${'a'.repeat(32)}`, jobName: 'shot', userId: 'ana',
+      workerId: `worker-${'b'.repeat(32)}`, startedAt: new Date(Math.round(from)).toISOString(), endedAt: new Date(Math.round(to)).toISOString(),
+    })));
+    const usage = await usageOf(ft.client, farmId, budgetId);
+    const thisMonth = await statisticsSumOver(ft.client, farmId, { queueIds: [f.queueIds[0]!] }, monthStart, Date.now());
+    assertClose(usage, thisMonth, 'this month');
+    const sinceStart = await statisticsSumOver(ft.client, farmId, { queueIds: [f.queueIds[0]!] }, Date.parse(startTime), Date.now());
+    assert.ok(usage > 0 && usage < sinceStart - 1, `last month's cost is not this month's (${usage} of ${sinceStart})`);
+    const got = await http(ft.url, 'GET', `${budgetsPath(farmId)}/${budgetId}`);
+    assert.deepEqual(got.body.schedule, { recurring: { period: 'MONTHLY', startTime } });
+    assert.equal(got.body.status, 'ACTIVE');
+
+    // Given an end, it is answered; a window that ends before it starts is refused, naming the member.
+    const endTime = new Date(now + 24 * HOUR).toISOString();
+    const patched = await http(ft.url, 'PATCH', `${budgetsPath(farmId)}/${budgetId}`, { body: JSON.stringify({ schedule: { recurring: { period: 'QUARTERLY', startTime, endTime } } }) });
+    assert.equal(patched.status, 200, patched.text);
+    assert.deepEqual((await http(ft.url, 'GET', `${budgetsPath(farmId)}/${budgetId}`)).body.schedule, { recurring: { period: 'QUARTERLY', startTime, endTime } });
+    const backwards = await http(ft.url, 'PATCH', `${budgetsPath(farmId)}/${budgetId}`, { body: JSON.stringify({ schedule: { recurring: { period: 'MONTHLY', startTime: endTime, endTime: startTime } } }) });
+    assert.equal(backwards.status, 400, backwards.text);
+    assert.match(backwards.text, /schedule\.recurring\.endTime/);
+  });
+});
+
 /** Two queues and a customer-managed fleet in an existing farm (default costScaleFactor). */
 async function budgetFarmOf(farmId: string) {
   const queueIds: string[] = [];
@@ -161,5 +201,18 @@ describe('--strict', () => {
     assert.match(unknown.body.message, /exactly one of \[queueId\] must be set/);
     const listed = await http(strict.url, 'GET', budgetsPath(farmId));
     assert.deepEqual(listed.body.budgets, [], 'nothing was created');
+  });
+
+  test('refuses a recurring schedule as it refuses any member the model does not have', async () => {
+    const { farmId = '' } = await strict.client.send(new CreateFarmCommand({ displayName: 'strict recurring' }));
+    const { queueId = '' } = await strict.client.send(new CreateQueueCommand({ farmId, displayName: 'q' }));
+    const create = (schedule: unknown) => http(strict.url, 'POST', budgetsPath(farmId), {
+      body: JSON.stringify({ displayName: 'b', usageTrackingResource: { queueId }, approximateDollarLimit: 5, actions: [], schedule }),
+    });
+    const unknown = await create({ weekly: { startTime: new Date().toISOString() } });
+    const recurring = await create({ recurring: { period: 'MONTHLY', startTime: new Date().toISOString() } });
+    assert.equal(recurring.status, 400, recurring.text);
+    assert.deepEqual(recurring.body, unknown.body);
+    assert.match(recurring.body.message, /exactly one of \[fixed\] must be set/);
   });
 });

@@ -1,5 +1,6 @@
 // A budget as GetBudget and ListBudgets answer it: its status as read now, and its usage
 // now (budget-tracker.ts).
+import { NO_END } from '../../domain/budget-window.js';
 import { budgetScope, budgetStatusAt, type Budget } from '../../domain/resources.js';
 import { audit, iso } from '../support.js';
 
@@ -25,6 +26,8 @@ export const budgetDetail = (b: Budget, approximateDollarUsage: number, nowMs: n
   ...budgetSummary(b, approximateDollarUsage, nowMs),
   description: b.description,
   actions: b.actions,
-  schedule: { fixed: { startTime: iso(b.startsAt), endTime: iso(b.endsAt) } },
+  schedule: b.recurring
+    ? { recurring: { period: b.recurring, startTime: iso(b.startsAt), ...(b.endsAt !== NO_END && { endTime: iso(b.endsAt) }) } }
+    : { fixed: { startTime: iso(b.startsAt), endTime: iso(b.endsAt) } },
   queueStoppedAt: iso(b.queueStoppedAt),
 });

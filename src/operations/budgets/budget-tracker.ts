@@ -12,6 +12,7 @@
 // Crossings are looked for after each reported change and by a sweep every few seconds
 // (running sessions cross thresholds with time alone).
 import { sessionRamps, BudgetLedger } from '../../domain/budget-ledger.js';
+import { budgetWindowAt, type BudgetWindow } from '../../domain/budget-window.js';
 import { budgetThresholdEventId, type BudgetThresholdEvent } from '../../domain/budget-events.js';
 import { hourlyRate, type RateCard } from '../../domain/pricing.js';
 import type { UnpricedUsageRecord } from '../../domain/aggregation-rules.js';
@@ -56,7 +57,9 @@ export interface BudgetTrackerOptions {
   log: (message: string) => void;
 }
 
-const definitionOf = (b: Budget, farm: Pick<Farm, 'costScaleFactor'>) => JSON.stringify([budgetScope(b), b.startsAt, b.endsAt, farm.costScaleFactor]);
+/** A recurring budget's current window is in it: at the turn of a period the ledger is built again, and its thresholds announced anew. */
+const definitionOf = (b: Budget, window: BudgetWindow, farm: Pick<Farm, 'costScaleFactor'>) =>
+  JSON.stringify([budgetScope(b), window.startsAt, window.endsAt, farm.costScaleFactor]);
 
 export class BudgetTracker {
   private readonly farms = new Map<string, TrackedFarm>();
@@ -77,7 +80,7 @@ export class BudgetTracker {
 
   /** The budget's usage in USD at `nowMs` (the budget as just read from the store). */
   async usage(farm: Farm, budget: Budget, nowMs: number): Promise<number> {
-    const tracked = await this.current(farm, budget);
+    const tracked = await this.current(farm, budget, nowMs);
     return tracked.ledger.usageAt(nowMs);
   }
 
@@ -112,7 +115,7 @@ export class BudgetTracker {
         for (const farm of farms.items) {
           const now = this.o.now();
           for (const budget of await this.activeBudgets(farm.farmId, now)) {
-            const tracked = await this.current(farm, budget);
+            const tracked = await this.current(farm, budget, now);
             this.check(farm.farmId, tracked, now);
           }
         }
@@ -138,10 +141,11 @@ export class BudgetTracker {
   }
 
   /** The budget's ledger at the store's version now, built again if it is not. */
-  private async current(farm: Farm, budget: Budget): Promise<TrackedBudget> {
+  private async current(farm: Farm, budget: Budget, nowMs: number): Promise<TrackedBudget> {
     const version = await this.o.store.sessionsVersion();
     const held = this.farms.get(farm.farmId)?.budgets.get(budget.budgetId);
-    const definition = definitionOf(budget, farm);
+    const window = budgetWindowAt(budget, nowMs);
+    const definition = definitionOf(budget, window, farm);
     if (held && held.definition === definition && held.version === version) {
       this.hold(held, farm.farmId, budget);
       return held;
@@ -149,7 +153,7 @@ export class BudgetTracker {
     const key = `${farm.farmId}/${budget.budgetId}/${definition}`;
     let build = this.building.get(key);
     if (!build) {
-      build = this.build(farm, budget, definition, held?.definition === definition ? held.announced : new Set()).finally(() => {
+      build = this.build(farm, budget, window, definition, held?.definition === definition ? held.announced : new Set()).finally(() => {
         this.building.delete(key);
         if (this.building.size === 0) [this.recent, this.recentChanges] = [[], 0];
       });
@@ -166,13 +170,13 @@ export class BudgetTracker {
     tracked.budget = writing ? { ...budget, queueStoppedAt: tracked.budget.queueStoppedAt } : budget;
   }
 
-  private async build(farm: Farm, budget: Budget, definition: string, announced: Set<string>): Promise<TrackedBudget> {
+  private async build(farm: Farm, budget: Budget, window: BudgetWindow, definition: string, announced: Set<string>): Promise<TrackedBudget> {
     const tracked = this.farms.get(farm.farmId) ?? { costScaleFactor: farm.costScaleFactor, fleetKinds: new Map(), budgets: new Map() };
     const asOfMs = this.o.now();
     // The cost so far is asked only once the window has begun: before it, usage is nothing yet.
-    const costEndMs = Math.min(budget.endsAt, asOfMs);
-    const basis = await this.basis(farm, budget, costEndMs, asOfMs);
-    const ledger = new BudgetLedger({ startsAt: budget.startsAt, endsAt: budget.endsAt });
+    const costEndMs = Math.min(window.endsAt, asOfMs);
+    const basis = await this.basis(farm, budget, window, costEndMs, asOfMs);
+    const ledger = new BudgetLedger(window);
     // Read with the sessions: a fleet the open sessions name is known (fleets are never re-kinded).
     tracked.fleetKinds = await this.fleetKinds(farm.farmId);
     const price = this.pricing(tracked);
@@ -193,7 +197,7 @@ export class BudgetTracker {
    * validation only). A farm without queues has no sessions: nothing to read but the version,
    * read before the queues are listed (a queue created after it comes with a later version).
    */
-  private async basis(farm: Farm, budget: Budget, costEndMs: number, asOfMs: number): Promise<BudgetBasis> {
+  private async basis(farm: Farm, budget: Budget, window: BudgetWindow, costEndMs: number, asOfMs: number): Promise<BudgetBasis> {
     const scope = budgetScope(budget);
     const version = await this.o.store.sessionsVersion();
     const [resourceKind, resourceIds] =
@@ -205,14 +209,14 @@ export class BudgetTracker {
       farm,
       resourceKind,
       resourceIds: [...resourceIds],
-      startMs: budget.startsAt,
-      endMs: costEndMs > budget.startsAt ? costEndMs : budget.startsAt + 1,
+      startMs: window.startsAt,
+      endMs: costEndMs > window.startsAt ? costEndMs : window.startsAt + 1,
       zone: UTC_ZONE,
       groupBy: [resourceKind === 'queue' ? 'QUEUE_ID' : 'FLEET_ID'],
       asOfMs,
       rateCard: this.o.rateCard,
     });
-    return this.o.store.budgetBasis(query, this.o.timeoutMs, { cost: costEndMs > budget.startsAt });
+    return this.o.store.budgetBasis(query, this.o.timeoutMs, { cost: costEndMs > window.startsAt });
   }
 
   private async queueIds(farmId: string): Promise<string[]> {
@@ -287,6 +291,8 @@ export class BudgetTracker {
   private check(farmId: string, tracked: TrackedBudget, nowMs: number): void {
     const budget = tracked.budget;
     if (budgetStatusAt(budget, nowMs) !== 'ACTIVE') return;
+    // A recurring budget's ledger of a period past: its next read builds the current one (and checks that).
+    if (nowMs >= tracked.ledger.window.endsAt) return;
     const usage = tracked.ledger.usageAt(nowMs);
     const reached = budget.actions.filter((a) => usage >= (a.thresholdPercentage / 100) * budget.approximateDollarLimit);
     // Only a queue budget stops its queue: a fleet or farm budget's crossings are events alone (blocking is per queue).
@@ -295,7 +301,7 @@ export class BudgetTracker {
     const resume = reached.length === 0 && budget.queueStoppedAt !== undefined;
     const events: BudgetThresholdEvent[] = reached
       .map((action) => ({
-        eventId: budgetThresholdEventId(budget.budgetId, budget.startsAt, action.thresholdPercentage, budget.approximateDollarLimit),
+        eventId: budgetThresholdEventId(budget.budgetId, tracked.ledger.window.startsAt, action.thresholdPercentage, budget.approximateDollarLimit),
         type: 'BUDGET_THRESHOLD_REACHED' as const,
         farmId,
         budgetId: budget.budgetId,
