@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { CreateBudgetCommand, CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, ListBudgetsCommand } from '@aws-sdk/client-deadline';
 import { progressBar } from '../src/cli/budgets.js';
 import { closedPort, farmtally, type CliRun } from './support/cli.js';
-import { startFarmtally, type Farmtally } from './support/server.js';
+import { http, startFarmtally, type Farmtally } from './support/server.js';
 import { postSessions, runAggregation } from './support/statistics-farm.js';
 
 const HOUR = 3_600_000;
@@ -272,5 +272,68 @@ describe('farmtally budgets update and delete', () => {
     assertDone(json);
     assert.deepEqual(JSON.parse(json.stdout), asJson(before));
     await assert.rejects(ft.client.send(new GetBudgetCommand({ farmId, budgetId: second })), /ResourceNotFoundException|does not exist/);
+  });
+});
+
+describe('farmtally budgets create: the extensions (--fleet, --whole-farm, --every)', () => {
+  const create = (url: string, farm: string, ...args: string[]) =>
+    farmtally(['budgets', 'create', '--endpoint', url, '--farm', farm, '--name', 'ext', '--limit', '100', ...args]);
+  const read = async (budgetId: string) => (await http(ft.url, 'GET', `/2023-10-12/farms/${farmId}/budgets/${budgetId}`)).body;
+
+  test('a fleet budget over a fixed window, and a monthly budget on the whole farm without an end, are created as asked', async () => {
+    const onFleet = await create(ft.url, farmId, '--fleet', fleetId, '--start', '2025-05-01', '--end', '2025-06-01');
+    assertDone(onFleet);
+    const fleetBudget = await read(onFleet.stdout.trim().split('\n')[0]!);
+    assert.deepEqual(fleetBudget.usageTrackingResource, { fleetId });
+    assert.deepEqual(fleetBudget.schedule, { fixed: { startTime: '2025-05-01T00:00:00.000Z', endTime: '2025-06-01T00:00:00.000Z' } });
+    // The fleet runs every session of the farm's one queue: the same cost.
+    assert.ok(Math.abs(fleetBudget.usages.approximateDollarUsage - usage) < 1e-9, `${fleetBudget.usages.approximateDollarUsage} vs ${usage}`);
+
+    const monthly = await create(ft.url, farmId, '--whole-farm', '--every', 'MONTHLY', '--start', '2025-05-01', '--action', 'COMPLETE:80');
+    assertDone(monthly);
+    const farmBudget = await read(monthly.stdout.trim().split('\n')[0]!);
+    assert.deepEqual(farmBudget.usageTrackingResource, { farmId });
+    assert.deepEqual(farmBudget.schedule, { recurring: { period: 'MONTHLY', startTime: '2025-05-01T00:00:00.000Z' } });
+    const quarterly = await create(ft.url, farmId, '--queue', queueId, '--every', 'QUARTERLY', '--start', '2025-04-01', '--end', '2026-04-01', '--format', 'json');
+    assertDone(quarterly);
+    assert.deepEqual((await read(JSON.parse(quarterly.stdout).budgetId)).schedule, { recurring: { period: 'QUARTERLY', startTime: '2025-04-01T00:00:00.000Z', endTime: '2026-04-01T00:00:00.000Z' } });
+
+    // list and show say what each tracks and its window.
+    const list = await farmtally(['budgets', 'list', '--endpoint', ft.url, '--farm', farmId]);
+    assertDone(list);
+    const rows = tableCells(list.stdout);
+    const row = (id: string) => rows.find((r) => r[7] === id)!;
+    assert.deepEqual(row(fleetBudget.budgetId).slice(1, 3), [`fleet ${fleetId}`, '2025-05-01 → 2025-06-01']);
+    assert.deepEqual(row(farmBudget.budgetId).slice(1, 3), ['whole farm', 'monthly from 2025-05-01']);
+    const show = await farmtally(['budgets', 'show', '--endpoint', ft.url, '--farm', farmId, '--budget', farmBudget.budgetId]);
+    assertDone(show);
+    assert.match(show.stdout, /^Tracks: +whole farm$/m);
+    assert.match(show.stdout, /^Window: +monthly from 2025-05-01$/m);
+  });
+
+  test('exactly one of --queue, --fleet, --whole-farm; --end unless --every: usage errors before any request', async () => {
+    assertUsageError(await create(ft.url, farmId, '--start', '2025-05-01', '--end', '2025-06-01'), /exactly one of --queue Q, --fleet F or --whole-farm/);
+    assertUsageError(await create(ft.url, farmId, '--queue', queueId, '--whole-farm', '--start', '2025-05-01', '--end', '2025-06-01'), /got --queue and --whole-farm/);
+    assertUsageError(await create(ft.url, farmId, '--fleet', fleetId, '--start', '2025-05-01'), /--end is needed/);
+    assertUsageError(await create(ft.url, farmId, '--whole-farm', '--every', 'WEEKLY', '--start', '2025-05-01'), /--every/);
+  });
+
+  test("a --strict server's ValidationException is shown, with what refused it", async () => {
+    const strict = await startFarmtally({ args: ['--strict'] });
+    try {
+      const farm = (await strict.client.send(new CreateFarmCommand({ displayName: 'strict' }))).farmId!;
+      const queue = (await strict.client.send(new CreateQueueCommand({ farmId: farm, displayName: 'q' }))).queueId!;
+      const run = await create(strict.url, farm, '--whole-farm', '--start', '2025-05-01', '--end', '2025-06-01');
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /ValidationException: .*exactly one of \[queueId\] must be set/);
+      assert.match(run.stderr, /--whole-farm is a farmtally extension .* this server runs with --strict/);
+      const every = await create(strict.url, farm, '--queue', queue, '--every', 'MONTHLY', '--start', '2025-05-01');
+      assert.equal(every.code, 1, every.stderr);
+      assert.match(every.stderr, /ValidationException: .*exactly one of \[fixed\] must be set/);
+      assert.match(every.stderr, /--every is a farmtally extension/);
+      assert.deepEqual((await strict.client.send(new ListBudgetsCommand({ farmId: farm }))).budgets, []);
+    } finally {
+      await strict.stop();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { queueBudgetBlock, type QueueBlockedReason } from '../src/domain/queue-budget.js';
 import type { Budget } from '../src/domain/resources.js';
 
-type BudgetState = Pick<Budget, 'status' | 'startsAt' | 'endsAt' | 'queueStoppedAt'>;
+type BudgetState = Pick<Budget, 'status' | 'startsAt' | 'endsAt' | 'queueStoppedAt' | 'recurring'>;
 const NOW = Date.UTC(2026, 5, 15);
 const DAY = 86_400_000;
 const running: BudgetState = { status: 'ACTIVE', startsAt: NOW - DAY, endsAt: NOW + DAY };
@@ -28,6 +28,9 @@ describe('queueBudgetBlock', () => {
     ['... whatever the default action', 'STOP_SCHEDULING_AND_CANCEL_TASKS', [running, stopped], 'BUDGET_THRESHOLD_REACHED'],
     ['a stop by a budget since set INACTIVE does not hold', 'NONE', [{ ...stopped, status: 'INACTIVE' }], undefined],
     ['nor by one whose window ended', 'NONE', [{ ...ended, queueStoppedAt: NOW - DAY }], undefined],
+    ['a monthly budget stopped this month holds', 'NONE', [{ ...running, startsAt: NOW - 90 * DAY, recurring: 'MONTHLY', queueStoppedAt: Date.UTC(2026, 5, 1) }], 'BUDGET_THRESHOLD_REACHED'],
+    ["its stop of last month does not (a new period starts from 0)", 'NONE', [{ ...running, startsAt: NOW - 90 * DAY, recurring: 'MONTHLY', queueStoppedAt: Date.UTC(2026, 5, 1) - 1 }], undefined],
+    ['a quarterly one stopped in April still holds in June', 'NONE', [{ ...running, startsAt: NOW - 90 * DAY, recurring: 'QUARTERLY', queueStoppedAt: Date.UTC(2026, 3, 2) }], 'BUDGET_THRESHOLD_REACHED'],
     ['... and then the default action applies', 'STOP_SCHEDULING_AND_COMPLETE_TASKS', [{ ...ended, queueStoppedAt: NOW - DAY }], 'NO_BUDGET_CONFIGURED'],
   ];
   for (const [name, action, budgets, expected] of cases) it(name, () => assert.equal(queueBudgetBlock(action, budgets, NOW), expected));

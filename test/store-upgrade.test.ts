@@ -11,7 +11,7 @@ import {
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateFarm, referenceAggregate, type GeneratedFarm, type RefGroupBy, type RefPeriod, type RefSession } from './reference/aggregate-reference.js';
 import { assertSameRows } from './support/same-rows.js';
-import { readDataFile, startFarmtally, type Farmtally } from './support/server.js';
+import { http, readDataFile, startFarmtally, type Farmtally } from './support/server.js';
 import { postSessions, readAggregation, runAggregation, serveGeneratedFarm } from './support/statistics-farm.js';
 
 const HOUR = 3_600_000;
@@ -219,6 +219,44 @@ test('a data file from before budgets gets their table on start, and its queues 
       schedule: { fixed: { startTime: new Date('2026-01-01T00:00:00Z'), endTime: new Date('2027-01-01T00:00:00Z') } },
     }));
     assert.equal((await ft.client.send(new GetBudgetCommand({ farmId, budgetId }))).displayName, 'b');
+  } finally {
+    await ft.stop();
+  }
+});
+
+test('a data file whose budgets are all on queues (before fleet and farm budgets) is upgraded on start: its budget reads as before, and a farm budget is taken', async () => {
+  const first = await startFarmtally();
+  const { farmId } = await first.client.send(new CreateFarmCommand({ displayName: 'before fleet budgets' }));
+  const { queueId } = await first.client.send(new CreateQueueCommand({ farmId, displayName: 'q' }));
+  const schedule = { fixed: { startTime: new Date('2026-01-01T00:00:00Z'), endTime: new Date('2027-01-01T00:00:00Z') } };
+  const { budgetId } = await first.client.send(new CreateBudgetCommand({
+    farmId, displayName: 'on a queue', usageTrackingResource: { queueId: queueId! }, approximateDollarLimit: 5, actions: [], schedule,
+  }));
+  await first.stop(false);
+  // The budgets table as it was: queue_id NOT NULL, neither fleet_id nor recurring.
+  const instance = await DuckDBInstance.create(join(first.dataDir, 'farmtally.duckdb'));
+  const c = await instance.connect();
+  await c.run(`CREATE TABLE budgets_before AS SELECT * EXCLUDE (fleet_id, recurring) FROM budgets`);
+  await c.run(`DROP TABLE budgets`);
+  await c.run(`CREATE TABLE budgets (
+     farm_id VARCHAR NOT NULL, budget_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, description VARCHAR,
+     queue_id VARCHAR NOT NULL, approximate_dollar_limit DOUBLE NOT NULL, actions VARCHAR NOT NULL,
+     starts_at BIGINT NOT NULL, ends_at BIGINT NOT NULL, status VARCHAR NOT NULL, tags VARCHAR,
+     created_at BIGINT NOT NULL, created_by VARCHAR NOT NULL, updated_at BIGINT, updated_by VARCHAR, queue_stopped_at BIGINT)`);
+  await c.run(`INSERT INTO budgets SELECT * FROM budgets_before`);
+  await c.run(`DROP TABLE budgets_before`);
+  c.closeSync();
+  instance.closeSync();
+
+  const ft = await startFarmtally({ dataDir: first.dataDir });
+  try {
+    const before = await ft.client.send(new GetBudgetCommand({ farmId, budgetId }));
+    assert.deepEqual([before.displayName, before.usageTrackingResource], ['on a queue', { queueId }]);
+    const res = await http(ft.url, 'POST', `/2023-10-12/farms/${farmId}/budgets`, {
+      body: JSON.stringify({ displayName: 'whole farm', usageTrackingResource: { farmId }, approximateDollarLimit: 5, actions: [], schedule }),
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual((await http(ft.url, 'GET', `/2023-10-12/farms/${farmId}/budgets/${res.body.budgetId}`)).body.usageTrackingResource, { farmId });
   } finally {
     await ft.stop();
   }

@@ -9,11 +9,13 @@ import {
   type BudgetActionToAdd, type BudgetSummary, type DeadlineClient, type GetBudgetResponse,
 } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { authHint } from '../client/advice.js';
 import { clientFor } from '../client/deadline-client.js';
+import { postExtension } from '../client/extension-request.js';
 import { budgetForecast } from '../domain/budget-forecast.js';
 import { dailyCosts, forecastWords } from './budget-days.js';
 import { fail } from './client.js';
-import { usageError } from './exit.js';
+import { EXIT, usageError } from './exit.js';
 import { withConnectionOptions, type ConnectionOptions } from './options.js';
 import { table } from './table.js';
 import { timeRange } from './time-range.js';
@@ -26,11 +28,14 @@ interface ListOptions extends FormatOptions {
   status?: 'ACTIVE' | 'INACTIVE';
 }
 interface CreateOptions extends FormatOptions {
-  queue: string;
+  queue?: string;
+  fleet?: string;
+  wholeFarm?: boolean;
+  every?: 'MONTHLY' | 'QUARTERLY';
   name: string;
   limit: number;
   start: string;
-  end: string;
+  end?: string;
   action: BudgetActionToAdd[];
   description?: string;
 }
@@ -65,7 +70,23 @@ const instant = (d: Date | undefined) => {
   const iso = d.toISOString();
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 19)}Z`;
 };
-const windowOf = (s: { fixed?: { startTime?: Date; endTime?: Date } } | undefined) => (s?.fixed ? `${instant(s.fixed.startTime)} → ${instant(s.fixed.endTime)}` : '');
+/**
+ * A window in words. The SDK keeps union members the model lacks (the extensions' recurring
+ * schedule, fleetId, farmId) as `$unknown: [name, value]`, their times as the wire's text.
+ */
+const windowOf = (s: { fixed?: { startTime?: Date; endTime?: Date }; $unknown?: [string, any] } | undefined) => {
+  if (s?.fixed) return `${instant(s.fixed.startTime)} → ${instant(s.fixed.endTime)}`;
+  const [name, r] = s?.$unknown ?? [];
+  if (name !== 'recurring') return '';
+  const at = (t: string | undefined) => instant(t === undefined ? undefined : new Date(t));
+  return `${String(r.period).toLowerCase()} from ${at(r.startTime)}${r.endTime ? ` to ${at(r.endTime)}` : ''}`;
+};
+/** What a budget tracks in words: its queue's name (or ID), or a fleet, or the whole farm (extensions). */
+const trackedWords = (u: { queueId?: string; $unknown?: [string, any] } | undefined, names: Map<string, string>) => {
+  if (u?.queueId) return names.get(u.queueId) ?? u.queueId;
+  const [name, id] = u?.$unknown ?? [];
+  return name === 'fleetId' ? `fleet ${id}` : name === 'farmId' ? 'whole farm' : '';
+};
 
 /** --limit: dollars, more than 0 (the model's least is 0.01). */
 function dollars(text: string): number {
@@ -98,7 +119,7 @@ async function queueNames(client: DeadlineClient, farmId: string): Promise<Map<s
 }
 
 function hint(errorType: string): string | undefined {
-  if (errorType === 'ResourceNotFoundException') return 'Check --farm (farmtally farms list), --queue (farmtally queues list --farm F) and --budget (farmtally budgets list --farm F).';
+  if (errorType === 'ResourceNotFoundException') return 'Check --farm (farmtally farms list), --queue (farmtally queues list --farm F), --fleet (farmtally fleets list --farm F) and --budget (farmtally budgets list --farm F).';
   return undefined;
 }
 
@@ -135,10 +156,9 @@ async function list(o: ListOptions): Promise<void> {
   const names = budgets.length ? await queueNames(client, o.farm) : new Map<string, string>();
   const windowById = await windows(client, o.farm, budgets);
   const rows = budgets.map((b) => {
-    const queueId = b.usageTrackingResource?.queueId ?? '';
     return {
       NAME: b.displayName ?? '',
-      QUEUE: names.get(queueId) ?? queueId,
+      QUEUE: trackedWords(b.usageTrackingResource, names),
       WINDOW: windowById.get(b.budgetId!) ?? '',
       LIMIT: usd(b.approximateDollarLimit),
       USAGE: usd(b.usages?.approximateDollarUsage),
@@ -150,25 +170,64 @@ async function list(o: ListOptions): Promise<void> {
   console.log(table(rows, `(farm ${o.farm} has no ${o.status ? `${o.status} ` : ''}budgets: create one with \`farmtally budgets create\`)`, ['LIMIT', 'USAGE']));
 }
 
+/** What --queue, --fleet or --whole-farm name (exactly one), as usageTrackingResource; a usage error otherwise. */
+function trackedBy(o: CreateOptions): { queueId: string } | { fleetId: string } | { farmId: string } {
+  const given = [o.queue !== undefined && '--queue', o.fleet !== undefined && '--fleet', o.wholeFarm && '--whole-farm'].filter(Boolean);
+  if (given.length !== 1) usageError(`say what the budget tracks with exactly one of --queue Q, --fleet F or --whole-farm${given.length ? ` (got ${given.join(' and ')})` : ''}.`, 'budgets create');
+  if (o.queue !== undefined) return { queueId: o.queue };
+  return o.fleet !== undefined ? { fleetId: o.fleet } : { farmId: o.farm };
+}
+
 async function create(o: CreateOptions): Promise<void> {
-  const { start, end } = timeRange(o, 'budgets create');
-  if (end <= start) usageError(`--end ${o.end} must be later than --start ${o.start}: the budget's window is [start, end).`, 'budgets create');
+  const usageTrackingResource = trackedBy(o);
+  if (o.end === undefined && !o.every) usageError('--end is needed for a fixed window (a recurring one, --every, may go on without an end).', 'budgets create');
+  const { start, end } = o.end === undefined ? { start: timeRange({ start: o.start, end: o.start }, 'budgets create').start, end: undefined } : timeRange({ ...o, end: o.end }, 'budgets create');
+  if (end !== undefined && end <= start) usageError(`--end ${o.end} must be later than --start ${o.start}: the budget's window is [start, end).`, 'budgets create');
   if (o.action.length > 10) usageError(`--action: at most 10 actions (${o.action.length} given).`, 'budgets create');
-  const client = clientFor(o.endpoint, o.region, o.profile);
-  const created = await client.send(
-    new CreateBudgetCommand({
-      farmId: o.farm,
-      displayName: o.name,
-      description: o.description,
-      usageTrackingResource: { queueId: o.queue },
-      approximateDollarLimit: o.limit,
-      actions: o.action,
-      schedule: { fixed: { startTime: new Date(start), endTime: new Date(end) } },
-    }),
-  );
+  const request = {
+    farmId: o.farm,
+    displayName: o.name,
+    description: o.description,
+    approximateDollarLimit: o.limit,
+    actions: o.action,
+  };
+  let created: { budgetId?: string };
+  if ('queueId' in usageTrackingResource && !o.every) {
+    const client = clientFor(o.endpoint, o.region, o.profile);
+    created = await client.send(new CreateBudgetCommand({ ...request, usageTrackingResource, schedule: { fixed: { startTime: new Date(start), endTime: new Date(end!) } } }));
+  } else {
+    created = await createExtended(o, {
+      ...request,
+      usageTrackingResource,
+      schedule: o.every
+        ? { recurring: { period: o.every, startTime: new Date(start).toISOString(), ...(end !== undefined && { endTime: new Date(end).toISOString() }) } }
+        : { fixed: { startTime: new Date(start).toISOString(), endTime: new Date(end!).toISOString() } },
+    });
+  }
   if (o.format === 'json') return json(answer(created));
   console.log(created.budgetId);
   console.log(`Its progress: farmtally budgets show --farm ${o.farm} --budget ${created.budgetId}`);
+}
+
+/**
+ * CreateBudget with the extensions (--fleet, --whole-farm, --every), which the SDK cannot
+ * send (its unions have the model's members only): the same request as JSON, signed as the
+ * SDK signs it. A --strict server refuses them as members it does not know: said so.
+ */
+async function createExtended(o: CreateOptions, request: { farmId: string } & Record<string, unknown>): Promise<{ budgetId?: string }> {
+  const { farmId, ...body } = request;
+  const answer = await postExtension(o.endpoint, `/2023-10-12/farms/${encodeURIComponent(farmId)}/budgets`, body, o);
+  if (answer.status === 200) return answer.body as { budgetId?: string };
+  const said = `${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}`;
+  const flags = [o.fleet !== undefined && '--fleet', o.wholeFarm && '--whole-farm', o.every && '--every'].filter(Boolean).join(' and ');
+  const strict = answer.errorType === 'ValidationException' && /exactly one of \[(queueId|fixed)\] must be set/.test(answer.body.message ?? '');
+  const advice = strict
+    ? `${flags} ${flags.includes(' and ') ? 'are' : 'is a'} farmtally extension${flags.includes(' and ') ? 's' : ''} (budgets on a fleet or the whole farm, recurring windows): this server runs with --strict, which accepts only the service's own members. Run it without --strict, or create a budget on a queue (--queue) over a fixed window (--start, --end).`
+    : answer.errorType === 'ResourceNotFoundException'
+      ? hint(answer.errorType)
+      : authHint(answer.errorType);
+  console.error(`farmtally: ${said}${advice ? `\n${advice}` : ''}`);
+  process.exit(EXIT.FAILED);
 }
 
 /** The forecast of a budget with a fixed window (docs/DECISIONS.md, "Budget forecast"), in words; '' without a window. */
@@ -195,7 +254,7 @@ async function show(o: ShowOptions): Promise<void> {
     ['Name', b.displayName ?? ''],
     ['Budget ID', b.budgetId ?? ''],
     ['Description', b.description ?? ''],
-    ['Queue', queueName ? `${queueName} (${queueId})` : queueId],
+    queueId ? ['Queue', queueName ? `${queueName} (${queueId})` : queueId] : ['Tracks', trackedWords(b.usageTrackingResource, new Map())],
     ['Window', windowOf(b.schedule)],
     ['Status', b.status ?? ''],
     ['Limit', usd(b.approximateDollarLimit)],
@@ -276,6 +335,10 @@ const CREATE_EXAMPLES = `
 Examples:
   $ farmtally budgets create --farm farm-... --queue queue-... --name "Shots 10-40" --limit 5000 \\
       --start 2025-06-01 --end 2025-07-01 --action COMPLETE:80 --action CANCEL:100
+  $ farmtally budgets create --farm farm-... --whole-farm --every MONTHLY --name "Studio monthly" --limit 20000 \
+      --start 2025-06-01 --action COMPLETE:100
+  $ farmtally budgets create --farm farm-... --fleet fleet-... --name "Spot fleet Q3" --limit 8000 \
+      --start 2025-07-01 --end 2025-10-01
 `;
 const SHOW_EXAMPLES = `
 Examples:
@@ -300,12 +363,15 @@ export function budgetsCommand(): Command {
     .addOption(formatOption())
     .addHelpText('after', LIST_EXAMPLES)
     .action((o: ListOptions) => list(o).catch((err) => fail(err, hint)));
-  const createCommand = withConnectionOptions(farmOption(new Command('create').description('Create a budget on a queue over a fixed window; prints its ID.')))
-    .requiredOption('--queue <queueId>', 'the queue whose usage the budget tracks (farmtally queues list --farm F)')
+  const createCommand = withConnectionOptions(farmOption(new Command('create').description('Create a budget on a queue (or, as extensions, a fleet or the whole farm) over a fixed or recurring window; prints its ID.')))
+    .option('--queue <queueId>', 'the queue whose usage the budget tracks (farmtally queues list --farm F)')
+    .option('--fleet <fleetId>', "a fleet's usage instead (an extension: not on a --strict server)")
+    .option('--whole-farm', "the whole farm's usage instead (an extension: not on a --strict server)")
     .requiredOption('--name <name>', "the budget's display name")
     .requiredOption('--limit <usd>', 'the limit in US dollars', dollars)
     .requiredOption('--start <time>', 'the window opens: a date (2025-06-01, midnight UTC) or an instant (2025-06-01T08:00:00Z)')
-    .requiredOption('--end <time>', 'the window closes (not included), as --start')
+    .option('--end <time>', 'the window closes (not included), as --start; with --every, optional (no end)')
+    .addOption(new Option('--every <period>', 'a recurring window: usage counts from 0 again each calendar month or quarter, UTC (an extension: not on a --strict server)').choices(['MONTHLY', 'QUARTERLY']))
     .option('--action <type:percent>', 'an action at a threshold, COMPLETE:80 or CANCEL:100 (repeatable; at most 10)', action, [])
     .option('--description <text>', "the budget's description")
     .addOption(formatOption())

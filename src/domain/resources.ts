@@ -30,6 +30,7 @@ export interface Queue extends Audit {
 }
 
 export type BudgetStatus = 'ACTIVE' | 'INACTIVE';
+export type BudgetPeriod = 'MONTHLY' | 'QUARTERLY';
 export type BudgetActionType = 'STOP_SCHEDULING_AND_COMPLETE_TASKS' | 'STOP_SCHEDULING_AND_CANCEL_TASKS';
 
 export interface BudgetAction {
@@ -39,7 +40,9 @@ export interface BudgetAction {
 }
 
 /**
- * A budget on one queue's usage over a fixed window [startsAt, endsAt). `status` is the one
+ * A budget on one queue's usage over a fixed window [startsAt, endsAt) (the model's); as
+ * extensions (off with --strict) on one fleet's (`fleetId`) or the whole farm's (neither
+ * `queueId` nor `fleetId`): budgetScope says which. `status` is the one
  * set by CreateBudget (ACTIVE) or UpdateBudget; what a caller reads is budgetStatusAt's.
  * farmtally keeps budgets and reports their usage; it schedules nothing, so no action runs.
  */
@@ -48,9 +51,17 @@ export interface Budget extends Audit {
   budgetId: string;
   displayName: string;
   description?: string;
-  queueId: string;
+  /** The queue tracked (the model's usageTrackingResource.queueId); absent for a fleet or farm budget. */
+  queueId?: string;
+  /** The fleet tracked (an extension); absent for a queue or farm budget. */
+  fleetId?: string;
   approximateDollarLimit: number;
   actions: BudgetAction[];
+  /**
+   * A recurring window (an extension): the budget's window is then the calendar month or
+   * quarter (UTC) containing the time read, clipped to [startsAt, endsAt) (budgetWindowAt).
+   */
+  recurring?: BudgetPeriod;
   startsAt: number;
   endsAt: number;
   status: BudgetStatus;
@@ -62,6 +73,22 @@ export interface Budget extends Audit {
    * BUDGET_THRESHOLD_REACHED.
    */
   queueStoppedAt?: number;
+}
+
+/** What a budget tracks: its queue's sessions, its fleet's, or (neither set) every session of its farm. */
+export type BudgetScope = { kind: 'queue'; queueId: string } | { kind: 'fleet'; fleetId: string } | { kind: 'farm' };
+
+export function budgetScope(b: Pick<Budget, 'queueId' | 'fleetId'>): BudgetScope {
+  if (b.queueId !== undefined) return { kind: 'queue', queueId: b.queueId };
+  if (b.fleetId !== undefined) return { kind: 'fleet', fleetId: b.fleetId };
+  return { kind: 'farm' };
+}
+
+/** Whether a session of the budget's farm counts toward the budget. */
+export function budgetTracksSession(scope: BudgetScope, session: { queueId: string; fleetId: string }): boolean {
+  if (scope.kind === 'queue') return session.queueId === scope.queueId;
+  if (scope.kind === 'fleet') return session.fleetId === scope.fleetId;
+  return true;
 }
 
 /** A budget reads ACTIVE only while set ACTIVE and inside its window; before or after it, INACTIVE. */

@@ -3,7 +3,7 @@
 // a column read differently by two engines cannot creep in.
 import type { GroupByField, Statistic } from '../domain/aggregation-rules.js';
 import type { BudgetThresholdEvent } from '../domain/budget-events.js';
-import type { Budget, BudgetStatus, Farm, FleetKind, Job } from '../domain/resources.js';
+import type { Budget, BudgetPeriod, BudgetStatus, Farm, FleetKind, Job } from '../domain/resources.js';
 import type { AggregationRecord, AggregationStatus } from './aggregation-store.js';
 import type { FleetStatus, FleetWithStatus, PendingBudgetEvent, QueueStatus, QueueWithStatus } from './store.js';
 
@@ -58,7 +58,9 @@ export const toBudget = (r: Row): Budget => ({
   budgetId: r.budget_id as string,
   displayName: r.display_name as string,
   description: opt(r.description),
-  queueId: r.queue_id as string,
+  ...(r.queue_id != null && { queueId: r.queue_id as string }),
+  ...(r.fleet_id != null && { fleetId: r.fleet_id as string }),
+  ...(r.recurring != null && { recurring: r.recurring as BudgetPeriod }),
   approximateDollarLimit: r.approximate_dollar_limit as number,
   actions: JSON.parse(r.actions as string),
   startsAt: Number(r.starts_at),
@@ -71,8 +73,9 @@ export const toBudget = (r: Row): Budget => ({
 
 /** A budget's columns in the order both engines' budgets tables declare them. */
 export const budgetValues = (b: Budget): unknown[] => [
-  b.farmId, b.budgetId, b.displayName, b.description ?? null, b.queueId, b.approximateDollarLimit, JSON.stringify(b.actions),
+  b.farmId, b.budgetId, b.displayName, b.description ?? null, b.queueId ?? null, b.approximateDollarLimit, JSON.stringify(b.actions),
   b.startsAt, b.endsAt, b.status, b.tags ? JSON.stringify(b.tags) : null, b.createdAt, b.createdBy, b.updatedAt ?? null, b.updatedBy ?? null, b.queueStoppedAt ?? null,
+  b.fleetId ?? null, b.recurring ?? null,
 ];
 
 /**

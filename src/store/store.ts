@@ -79,10 +79,11 @@ export interface ResourceStore {
   getFleet(farmId: string, fleetId: string): Promise<FleetWithStatus | undefined>;
   /** Fleets of a farm in creation order, filtered by the store (never after paging). */
   listFleets(farmId: string, page: PageRequest, filter?: FleetFilter): Promise<Page<FleetWithStatus>>;
+  /** Deletes the fleet with the budgets that track it, unless any session names it. */
   deleteFleet(farmId: string, fleetId: string): Promise<DeleteOutcome>;
 
-  /** Inserts the budget unless its queue is not (or no longer) in the farm: then writes nothing. */
-  createBudget(budget: Budget): Promise<'created' | 'no-queue'>;
+  /** Inserts the budget unless its queue or fleet is not (or no longer) in the farm: then writes nothing. */
+  createBudget(budget: Budget): Promise<'created' | 'no-queue' | 'no-fleet'>;
   getBudget(farmId: string, budgetId: string): Promise<Budget | undefined>;
   /** Budgets of a farm in creation order, filtered by the store (never after paging). */
   listBudgets(farmId: string, page: PageRequest, filter: BudgetFilter): Promise<Page<Budget>>;

@@ -164,8 +164,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       raw.payload = streaming.payload;
       decodedBytes = streaming.decodedBytes;
     }
-    const input = bindInput(op, raw);
     const ctx = options.context(caller.name, caller.farms, request.id, request.ip);
+    // Under --strict, members marked as extensions are as unknown as any the model lacks.
+    const input = bindInput(op, raw, ctx.settings.strict);
     if (op.check) {
       const failures = op.check(input as never, ctx);
       if (failures.length) throw fieldValidationError(failures);

@@ -72,7 +72,7 @@ function parseBody(body: Buffer | undefined): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export function bindInput(op: AnyOperation, raw: RawRequest): unknown {
+export function bindInput(op: AnyOperation, raw: RawRequest, strict = false): unknown {
   const body = op.method === 'GET' || op.method === 'DELETE' || raw.payload ? {} : parseBody(raw.body);
   const gathered: Record<string, unknown> = {};
   for (const [name, member] of Object.entries(op.input.members)) {
@@ -100,7 +100,7 @@ export function bindInput(op: AnyOperation, raw: RawRequest): unknown {
     }
     if (value !== undefined) gathered[name] = value;
   }
-  const { value, failures } = validateAny(op.input, gathered);
+  const { value, failures } = validateAny(op.input, gathered, '', strict);
   if (failures.length) throw fieldValidationError(failures);
   return value;
 }

@@ -11,7 +11,7 @@ import type { SessionsChanged } from '../../src/store/budget-usage-store.js';
 import type { Store } from '../../src/store/store.js';
 import { generateFarm, referenceAggregate } from '../reference/aggregate-reference.js';
 import { storeGeneratedFarm } from './aggregations.js';
-import { begin, farm, queue, tick } from './fixtures.js';
+import { begin, farm, fleet, queue, tick } from './fixtures.js';
 import type { ResourceContractStore } from './resources.js';
 
 const DAY = 86_400_000;
@@ -133,6 +133,43 @@ export function budgetContract(store: () => ResourceContractStore): void {
       assert.equal(await store().getBudget(farmId, onOther.budgetId), undefined);
       assert.deepEqual((await store().listBudgets(farmId, { limit: 10 }, { nowMs: Date.now() })).items, []);
     });
+
+    test('budgets on a fleet and on the whole farm (extensions) read back as written; a fleet not in the farm is refused', async () => {
+      const { farmId, queueId } = await farmWithQueue(store());
+      const fl = fleet(farmId);
+      await store().createFleet(fl);
+      const { queueId: _, ...noQueue } = budget(farmId, queueId);
+      const onFleet: Budget = { ...noQueue, fleetId: fl.fleetId, recurring: 'QUARTERLY' };
+      const onFarm: Budget = { ...noQueue, budgetId: newId('budget') };
+      assert.equal(await store().createBudget(onFleet), 'created');
+      assert.equal(await store().createBudget(onFarm), 'created');
+      assert.deepEqual(defined(await store().getBudget(farmId, onFleet.budgetId)), onFleet);
+      assert.deepEqual(defined(await store().getBudget(farmId, onFarm.budgetId)), onFarm);
+      assert.deepEqual(await store().budgetsOfQueues(farmId, [queueId]), [], 'neither is a queue\'s');
+      const other = farm();
+      await store().createFarm(other);
+      const elsewhere = fleet(other.farmId);
+      await store().createFleet(elsewhere);
+      const refused = { ...noQueue, budgetId: newId('budget'), fleetId: elsewhere.fleetId };
+      assert.equal(await store().createBudget(refused), 'no-fleet');
+      assert.equal(await store().getBudget(farmId, refused.budgetId), undefined);
+    });
+
+    test('deleting a fleet deletes the budgets that track it; deleting the farm deletes its farm budgets', async () => {
+      const { farmId, queueId } = await farmWithQueue(store());
+      const fl = fleet(farmId);
+      await store().createFleet(fl);
+      const { queueId: _, ...noQueue } = budget(farmId, queueId);
+      const onFleet: Budget = { ...noQueue, fleetId: fl.fleetId };
+      const onFarm: Budget = { ...noQueue, budgetId: newId('budget') };
+      await store().createBudget(onFleet);
+      await store().createBudget(onFarm);
+      assert.equal(await store().deleteFleet(farmId, fl.fleetId), 'deleted');
+      assert.equal(await store().getBudget(farmId, onFleet.budgetId), undefined);
+      assert.ok(await store().getBudget(farmId, onFarm.budgetId));
+      assert.equal(await store().deleteFarm(farmId), 'deleted');
+      assert.equal(await store().getBudget(farmId, onFarm.budgetId), undefined);
+    });
   });
 }
 
@@ -229,6 +266,23 @@ export function budgetUsageContract(store: () => Store): void {
       assert.ok(await store().getBudget(f.farmId, b2.budgetId));
       assert.ok(await store().deleteWithSessions({ kind: 'farm', farmId: f.farmId }));
       assert.equal(await store().getBudget(f.farmId, b2.budgetId), undefined);
+    });
+
+    test('deleting a fleet with its sessions deletes its budgets; the farm with its sessions, its farm budgets', async () => {
+      const f = farm();
+      await store().createFarm(f);
+      const [q, fl] = [queue(f.farmId), fleet(f.farmId)];
+      await store().createQueue(q);
+      await store().createFleet(fl);
+      const { queueId: _, ...noQueue } = budget(f.farmId, q.queueId);
+      const [onFleet, onFarm] = [{ ...noQueue, fleetId: fl.fleetId }, { ...noQueue, budgetId: newId('budget') }];
+      await store().createBudget(onFleet);
+      await store().createBudget(onFarm);
+      assert.ok(await store().deleteWithSessions({ kind: 'fleet', farmId: f.farmId, id: fl.fleetId }));
+      assert.equal(await store().getBudget(f.farmId, onFleet.budgetId), undefined);
+      assert.ok(await store().getBudget(f.farmId, onFarm.budgetId));
+      assert.ok(await store().deleteWithSessions({ kind: 'farm', farmId: f.farmId }));
+      assert.equal(await store().getBudget(f.farmId, onFarm.budgetId), undefined);
     });
   });
 }

@@ -32,7 +32,12 @@ export async function budgetFarm(client: DeadlineClient, costScaleFactor: number
 }
 
 export async function statisticsSum(client: DeadlineClient, farmId: string, queueId: string, startMs: number, endMs: number): Promise<number> {
-  const result = await runAggregation(client, { farmId, resourceIds: { queueIds: [queueId] }, startTime: new Date(startMs), endTime: new Date(endMs), groupBy: ['QUEUE_ID'], statistics: ['SUM'] });
+  return statisticsSumOver(client, farmId, { queueIds: [queueId] }, startMs, endMs);
+}
+
+/** The statistics' cost SUM over queues or fleets (at most ten, the API's bound). */
+export async function statisticsSumOver(client: DeadlineClient, farmId: string, resourceIds: { queueIds: string[] } | { fleetIds: string[] }, startMs: number, endMs: number): Promise<number> {
+  const result = await runAggregation(client, { farmId, resourceIds, startTime: new Date(startMs), endTime: new Date(endMs), groupBy: ['QUEUE_ID'], statistics: ['SUM'] });
   assert.equal(result.status, 'COMPLETED', result.statusMessage);
   return result.rows.reduce((s, r) => s + r.costInUsd.sum!, 0);
 }

@@ -12,12 +12,13 @@
 // Crossings are looked for after each reported change and by a sweep every few seconds
 // (running sessions cross thresholds with time alone).
 import { sessionRamps, BudgetLedger } from '../../domain/budget-ledger.js';
+import { budgetWindowAt, type BudgetWindow } from '../../domain/budget-window.js';
 import { budgetThresholdEventId, type BudgetThresholdEvent } from '../../domain/budget-events.js';
 import { hourlyRate, type RateCard } from '../../domain/pricing.js';
 import type { UnpricedUsageRecord } from '../../domain/aggregation-rules.js';
-import { budgetStatusAt, type Budget, type Farm, type FleetKind } from '../../domain/resources.js';
+import { budgetScope, budgetStatusAt, budgetTracksSession, type Budget, type Farm, type FleetKind } from '../../domain/resources.js';
 import { UTC_ZONE } from '../../domain/timezone.js';
-import type { SessionsChanged } from '../../store/budget-usage-store.js';
+import type { BudgetBasis, SessionsChanged } from '../../store/budget-usage-store.js';
 import type { Store } from '../../store/store.js';
 import { aggregationQuery } from '../statistics/aggregation-query.js';
 
@@ -56,7 +57,9 @@ export interface BudgetTrackerOptions {
   log: (message: string) => void;
 }
 
-const definitionOf = (b: Budget, farm: Pick<Farm, 'costScaleFactor'>) => JSON.stringify([b.queueId, b.startsAt, b.endsAt, farm.costScaleFactor]);
+/** A recurring budget's current window is in it: at the turn of a period the ledger is built again, and its thresholds announced anew. */
+const definitionOf = (b: Budget, window: BudgetWindow, farm: Pick<Farm, 'costScaleFactor'>) =>
+  JSON.stringify([budgetScope(b), window.startsAt, window.endsAt, farm.costScaleFactor]);
 
 export class BudgetTracker {
   private readonly farms = new Map<string, TrackedFarm>();
@@ -77,7 +80,7 @@ export class BudgetTracker {
 
   /** The budget's usage in USD at `nowMs` (the budget as just read from the store). */
   async usage(farm: Farm, budget: Budget, nowMs: number): Promise<number> {
-    const tracked = await this.current(farm, budget);
+    const tracked = await this.current(farm, budget, nowMs);
     return tracked.ledger.usageAt(nowMs);
   }
 
@@ -114,7 +117,7 @@ export class BudgetTracker {
           const now = this.o.now();
           for (const budget of await this.activeBudgets(farm.farmId, now)) {
             try {
-              this.check(farm.farmId, await this.current(farm, budget), now);
+              this.check(farm.farmId, await this.current(farm, budget, now), now);
             } catch (err) {
               failed(`budget ${budget.budgetId}`, err);
             }
@@ -124,6 +127,11 @@ export class BudgetTracker {
     } catch (err) {
       failed('the farms', err);
     }
+  }
+
+  /** Waits for the threshold work started so far (a test's clock in its hands waits for it). */
+  async settled(): Promise<void> {
+    while (this.actions.size) await Promise.all(this.actions.values());
   }
 
   private async activeBudgets(farmId: string, nowMs: number): Promise<Budget[]> {
@@ -137,10 +145,11 @@ export class BudgetTracker {
   }
 
   /** The budget's ledger at the store's version now, built again if it is not. */
-  private async current(farm: Farm, budget: Budget): Promise<TrackedBudget> {
+  private async current(farm: Farm, budget: Budget, nowMs: number): Promise<TrackedBudget> {
     const version = await this.o.store.sessionsVersion();
     const held = this.farms.get(farm.farmId)?.budgets.get(budget.budgetId);
-    const definition = definitionOf(budget, farm);
+    const window = budgetWindowAt(budget, nowMs);
+    const definition = definitionOf(budget, window, farm);
     if (held && held.definition === definition && held.version === version) {
       this.hold(held, farm.farmId, budget);
       return held;
@@ -148,7 +157,7 @@ export class BudgetTracker {
     const key = `${farm.farmId}/${budget.budgetId}/${definition}`;
     let build = this.building.get(key);
     if (!build) {
-      build = this.build(farm, budget, definition, held?.definition === definition ? held.announced : new Set()).finally(() => {
+      build = this.build(farm, budget, window, definition, held?.definition === definition ? held.announced : new Set()).finally(() => {
         this.building.delete(key);
         if (this.building.size === 0) [this.recent, this.recentChanges] = [[], 0];
       });
@@ -165,24 +174,13 @@ export class BudgetTracker {
     tracked.budget = writing ? { ...budget, queueStoppedAt: tracked.budget.queueStoppedAt } : budget;
   }
 
-  private async build(farm: Farm, budget: Budget, definition: string, announced: Set<string>): Promise<TrackedBudget> {
+  private async build(farm: Farm, budget: Budget, window: BudgetWindow, definition: string, announced: Set<string>): Promise<TrackedBudget> {
     const tracked = this.farms.get(farm.farmId) ?? { costScaleFactor: farm.costScaleFactor, fleetKinds: new Map(), budgets: new Map() };
     const asOfMs = this.o.now();
     // The cost so far is asked only once the window has begun: before it, usage is nothing yet.
-    const costEndMs = Math.min(budget.endsAt, asOfMs);
-    const query = aggregationQuery({
-      farm,
-      resourceKind: 'queue',
-      resourceIds: [budget.queueId],
-      startMs: budget.startsAt,
-      endMs: costEndMs > budget.startsAt ? costEndMs : budget.startsAt + 1,
-      zone: UTC_ZONE,
-      groupBy: ['QUEUE_ID'],
-      asOfMs,
-      rateCard: this.o.rateCard,
-    });
-    const basis = await this.o.store.budgetBasis(query, this.o.timeoutMs, { cost: costEndMs > budget.startsAt });
-    const ledger = new BudgetLedger({ startsAt: budget.startsAt, endsAt: budget.endsAt });
+    const costEndMs = Math.min(window.endsAt, asOfMs);
+    const basis = await this.basis(farm, budget, window, costEndMs, asOfMs);
+    const ledger = new BudgetLedger(window);
     // Read with the sessions: a fleet the open sessions name is known (fleets are never re-kinded).
     tracked.fleetKinds = await this.fleetKinds(farm.farmId);
     const price = this.pricing(tracked);
@@ -195,6 +193,44 @@ export class BudgetTracker {
     if (!this.farms.has(farm.farmId)) this.farms.set(farm.farmId, tracked);
     this.farms.get(farm.farmId)!.budgets.set(budget.budgetId, built);
     return built;
+  }
+
+  /**
+   * The statistics' cost query for what the budget tracks: its queue, its fleet (resourceKind
+   * 'fleet'), or every queue of the farm (the store takes any number of IDs; the API's ten is
+   * validation only). A farm without queues has no sessions: nothing to read but the version,
+   * read before the queues are listed (a queue created after it comes with a later version).
+   */
+  private async basis(farm: Farm, budget: Budget, window: BudgetWindow, costEndMs: number, asOfMs: number): Promise<BudgetBasis> {
+    const scope = budgetScope(budget);
+    const version = await this.o.store.sessionsVersion();
+    const [resourceKind, resourceIds] =
+      scope.kind === 'queue' ? (['queue', [scope.queueId]] as const)
+      : scope.kind === 'fleet' ? (['fleet', [scope.fleetId]] as const)
+      : (['queue', await this.queueIds(farm.farmId)] as const);
+    if (resourceIds.length === 0) return { costUsd: 0, open: [], version };
+    const query = aggregationQuery({
+      farm,
+      resourceKind,
+      resourceIds: [...resourceIds],
+      startMs: window.startsAt,
+      endMs: costEndMs > window.startsAt ? costEndMs : window.startsAt + 1,
+      zone: UTC_ZONE,
+      groupBy: [resourceKind === 'queue' ? 'QUEUE_ID' : 'FLEET_ID'],
+      asOfMs,
+      rateCard: this.o.rateCard,
+    });
+    return this.o.store.budgetBasis(query, this.o.timeoutMs, { cost: costEndMs > window.startsAt });
+  }
+
+  private async queueIds(farmId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let after: string | undefined, first = true; first || after; first = false) {
+      const page = await this.o.store.listQueues(farmId, { limit: PAGE, after });
+      ids.push(...page.items.map((q) => q.queueId));
+      after = page.nextAfter;
+    }
+    return ids;
   }
 
   private async fleetKinds(farmId: string): Promise<Map<string, FleetKind>> {
@@ -236,13 +272,13 @@ export class BudgetTracker {
   private applyTo(tracked: TrackedBudget, farmId: string, farm: TrackedFarm, event: SessionsChanged): boolean {
     if (!event.changes) return false;
     const price = this.pricing(farm);
-    const queueId = tracked.budget.queueId;
+    const scope = budgetScope(tracked.budget);
     let moved = false;
     try {
       for (const change of event.changes) {
         if (change.farmId !== farmId) continue;
         for (const [session, sign] of [[change.before, -1], [change.after, 1]] as const) {
-          if (!session || session.queueId !== queueId) continue;
+          if (!session || !budgetTracksSession(scope, session)) continue;
           tracked.ledger.add(sessionRamps(session, tracked.ledger.window, price), sign);
           moved = true;
         }
@@ -259,18 +295,24 @@ export class BudgetTracker {
   private check(farmId: string, tracked: TrackedBudget, nowMs: number): void {
     const budget = tracked.budget;
     if (budgetStatusAt(budget, nowMs) !== 'ACTIVE') return;
+    // A recurring budget's ledger of a period past: its next read builds the current one (and checks that).
+    if (nowMs >= tracked.ledger.window.endsAt) return;
     const usage = tracked.ledger.usageAt(nowMs);
     const reached = budget.actions.filter((a) => usage >= (a.thresholdPercentage / 100) * budget.approximateDollarLimit);
-    const stop = reached.length > 0 && budget.queueStoppedAt === undefined;
+    // Only a queue budget stops its queue: a fleet or farm budget's crossings are events alone (blocking is per queue).
+    const scope = budgetScope(budget);
+    const stop = reached.length > 0 && budget.queueStoppedAt === undefined && scope.kind === 'queue';
     const resume = reached.length === 0 && budget.queueStoppedAt !== undefined;
     const events: BudgetThresholdEvent[] = reached
       .map((action) => ({
-        eventId: budgetThresholdEventId(budget.budgetId, budget.startsAt, action.thresholdPercentage, budget.approximateDollarLimit),
+        eventId: budgetThresholdEventId(budget.budgetId, tracked.ledger.window.startsAt, action.thresholdPercentage, budget.approximateDollarLimit),
         type: 'BUDGET_THRESHOLD_REACHED' as const,
         farmId,
         budgetId: budget.budgetId,
         budgetName: budget.displayName,
-        queueId: budget.queueId,
+        scope: scope.kind,
+        ...(scope.kind === 'queue' && { queueId: scope.queueId }),
+        ...(scope.kind === 'fleet' && { fleetId: scope.fleetId }),
         thresholdPercentage: action.thresholdPercentage,
         actionType: action.type,
         approximateDollarLimit: budget.approximateDollarLimit,

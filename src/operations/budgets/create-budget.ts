@@ -4,7 +4,7 @@ import { notFound } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { idempotentCreate, requireFarm } from '../support.js';
 import { optional, required, structure } from '../validation/shapes.js';
-import { BudgetActionsToAdd, BudgetSchedule, ConsumedUsageLimit, scheduleFailures, UsageTrackingResource } from './budget-shapes.js';
+import { BudgetActionsToAdd, BudgetSchedule, ConsumedUsageLimit, scheduleFailures, storedSchedule, UsageTrackingResource, usageTrackingFailures } from './budget-shapes.js';
 
 export const createBudget = defineOperation({
   name: 'CreateBudget',
@@ -21,21 +21,21 @@ export const createBudget = defineOperation({
     schedule: required(BudgetSchedule),
     tags: optional(Tags),
   }),
-  check: (input) => scheduleFailures(input.schedule),
+  check: (input) => [...usageTrackingFailures(input.usageTrackingResource, input.farmId), ...scheduleFailures(input.schedule)],
   async handle(input, ctx) {
     const { clientToken, ...request } = input;
     const { farmId, displayName, description, usageTrackingResource, approximateDollarLimit, actions, schedule, tags } = request;
     await requireFarm(ctx, farmId);
-    // The union holds exactly one member (validated), and queueId is its only one.
-    const queueId = usageTrackingResource.queueId!;
-    const { startTime, endTime } = schedule.fixed!;
+    // The union holds exactly one member (validated): a queue, a fleet or (neither) the farm, checked to be this one.
+    const { queueId, fleetId } = usageTrackingResource;
     const budgetId = await idempotentCreate(ctx, `CreateBudget:${farmId}`, clientToken, request, async () => {
       const budgetId = newId('budget');
       const outcome = await ctx.store.createBudget({
-        farmId, budgetId, displayName, description, queueId, approximateDollarLimit, actions,
-        startsAt: startTime.getTime(), endsAt: endTime.getTime(), status: 'ACTIVE', tags, createdAt: ctx.now(), createdBy: ctx.caller,
+        farmId, budgetId, displayName, description, ...(queueId !== undefined && { queueId }), ...(fleetId !== undefined && { fleetId }), approximateDollarLimit, actions,
+        ...storedSchedule(schedule), status: 'ACTIVE', tags, createdAt: ctx.now(), createdBy: ctx.caller,
       });
-      if (outcome === 'no-queue') throw notFound('queue', queueId, `Queue ${queueId} (usageTrackingResource.queueId) does not exist in farm ${farmId}. List its queues with ListQueues.`);
+      if (outcome === 'no-queue') throw notFound('queue', queueId!, `Queue ${queueId} (usageTrackingResource.queueId) does not exist in farm ${farmId}. List its queues with ListQueues.`);
+      if (outcome === 'no-fleet') throw notFound('fleet', fleetId!, `Fleet ${fleetId} (usageTrackingResource.fleetId) does not exist in farm ${farmId}. List its fleets with ListFleets.`);
       return budgetId;
     });
     return { budgetId };

@@ -91,7 +91,10 @@ function whyNoAnswer(err: unknown, timeoutMs: number): string {
   return cause ? `${e.message}: ${cause}` : e.message;
 }
 
-const fieldsOf = (e: BudgetThresholdEvent) => ({ eventId: e.eventId, farmId: e.farmId, budgetId: e.budgetId, thresholdPercentage: e.thresholdPercentage });
+const fieldsOf = (e: BudgetThresholdEvent) => ({
+  eventId: e.eventId, farmId: e.farmId, budgetId: e.budgetId, scope: e.scope ?? 'queue', ...(e.queueId !== undefined && { queueId: e.queueId }),
+  ...(e.fleetId !== undefined && { fleetId: e.fleetId }), thresholdPercentage: e.thresholdPercentage,
+});
 
 export class BudgetNotifier implements BudgetNotifications {
   private readonly timing: DeliveryTiming;

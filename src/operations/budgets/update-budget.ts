@@ -4,7 +4,7 @@ import { fieldValidationError, notFound } from '../errors.js';
 import { defineOperation } from '../operation.js';
 import { optional, structure } from '../validation/shapes.js';
 import {
-  BudgetActionsToAdd, BudgetActionsToRemove, budgetIdInPath, BudgetSchedule, BudgetStatus, ConsumedUsageLimit, MAX_BUDGET_ACTIONS, scheduleFailures,
+  BudgetActionsToAdd, BudgetActionsToRemove, budgetIdInPath, BudgetSchedule, BudgetStatus, ConsumedUsageLimit, MAX_BUDGET_ACTIONS, scheduleFailures, storedSchedule,
 } from './budget-shapes.js';
 import { requireBudget } from './require-budget.js';
 
@@ -45,7 +45,8 @@ export const updateBudget = defineOperation({
       Object.entries({ displayName: input.displayName, description: input.description, status: input.status, approximateDollarLimit: input.approximateDollarLimit })
         .filter(([, v]) => v !== undefined),
     );
-    const window = schedule?.fixed ? { startsAt: schedule.fixed.startTime.getTime(), endsAt: schedule.fixed.endTime.getTime() } : {};
+    // A schedule given replaces the one there, fixed or recurring.
+    const window = schedule ? storedSchedule(schedule) : {};
     const stored = await ctx.store.putBudget({ ...budget, ...changes, ...window, actions, updatedAt: ctx.now(), updatedBy: ctx.caller });
     if (!stored) throw notFound('budget', budgetId); // deleted by another request in between
     return {};

@@ -56,6 +56,8 @@ export interface Member<S extends Shape = Shape, R extends boolean = boolean> {
   location: Location;
   /** The name on the wire where it differs from the member name (query key, header). */
   wireName?: string;
+  /** A member beyond the model (an extension): a --strict server's validation does not see it, as it does not see any member the model lacks. */
+  extension?: true;
 }
 export type Members = Record<string, Member>;
 export interface StructureShape<M extends Members = Members> {
@@ -88,6 +90,8 @@ export const map = <V extends Shape>(value: V, c: Omit<MapShape, 'type' | 'value
 export const structure = <M extends Members>(members: M): StructureShape<M> => ({ type: 'structure', members });
 export const union = <M extends Members>(members: M): UnionShape<M> => ({ type: 'union', members });
 
+/** Marks a member as farmtally's, beyond the model: under --strict it is as unknown as any other. */
+export const extension = <S extends Shape, R extends boolean>(member: Member<S, R>): Member<S, R> => ({ ...member, extension: true });
 export const required = <S extends Shape>(shape: S): Member<S, true> => ({ shape, required: true, location: 'body' });
 export const optional = <S extends Shape>(shape: S): Member<S, false> => ({ shape, required: false, location: 'body' });
 export const uri = <S extends Shape>(shape: S): Member<S, true> => ({ shape, required: true, location: 'uri' });

@@ -67,6 +67,9 @@ function lengthRule(min: number | undefined, max: number | undefined): string {
 class Walker {
   readonly failures: FieldFailure[] = [];
 
+  /** `strict`: extension members are not looked at (--strict: exactly the model's members). */
+  constructor(private readonly strict = false) {}
+
   fail(path: string, message: string): undefined {
     this.failures.push({ name: path, message });
     return undefined;
@@ -168,7 +171,8 @@ class Walker {
     const source = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     const set: string[] = [];
-    for (const [name, member] of Object.entries(members)) {
+    const known = Object.entries(members).filter(([, member]) => !(this.strict && member.extension));
+    for (const [name, member] of known) {
       const memberPath = path ? `${path}.${name}` : name;
       const v = source[name];
       // JSON null is how some clients say "absent"; the service treats it so.
@@ -179,17 +183,22 @@ class Walker {
       set.push(name);
       out[name] = this.walk(member.shape, v, memberPath);
     }
-    if (isUnion && set.length !== 1) {
-      const names = Object.keys(members).join(', ');
-      this.fail(path, `Value at '${path}' failed to satisfy constraint: exactly one of [${names}] must be set, ${set.length === 0 ? 'none was' : `got ${set.join(' and ')}`}`);
-    }
+    if (isUnion && set.length !== 1) this.failures.push(unionFailure(path, known.map(([name]) => name), set));
     return out;
   }
 }
 
-/** Validates against any shape; the value's type is left to the caller. */
-export function validateAny(shape: Shape, value: unknown, path = ''): Validated<unknown> {
-  const walker = new Walker();
+/** A union with `set` of its `names` set, not exactly one: the failure the validator reports. */
+export function unionFailure(path: string, names: readonly string[], set: readonly string[]): FieldFailure {
+  return {
+    name: path,
+    message: `Value at '${path}' failed to satisfy constraint: exactly one of [${names.join(', ')}] must be set, ${set.length === 0 ? 'none was' : `got ${set.join(' and ')}`}`,
+  };
+}
+
+/** Validates against any shape; the value's type is left to the caller. `strict`: extension members are unknown. */
+export function validateAny(shape: Shape, value: unknown, path = '', strict = false): Validated<unknown> {
+  const walker = new Walker(strict);
   return { value: walker.walk(shape, value, path), failures: walker.failures };
 }
 

@@ -124,6 +124,12 @@ export async function migrate(db: Database, log: (message: string) => void = () 
   }
   // A file whose budgets came before the tracker: the column goes last, as SCHEMA declares it.
   if (!(await columnsOf(db, 'budgets')).has('queue_stopped_at')) await db.run(`ALTER TABLE budgets ADD COLUMN queue_stopped_at BIGINT`);
+  // A file whose budgets came before fleet and farm budgets and recurring windows: a budget may have no queue.
+  if (!(await columnsOf(db, 'budgets')).has('fleet_id')) {
+    await db.run(`ALTER TABLE budgets ALTER COLUMN queue_id DROP NOT NULL`);
+    await db.run(`ALTER TABLE budgets ADD COLUMN fleet_id VARCHAR`);
+  }
+  if (!(await columnsOf(db, 'budgets')).has('recurring')) await db.run(`ALTER TABLE budgets ADD COLUMN recurring VARCHAR`);
   // Made here rather than in SCHEMA: an older file gets the column first.
   await db.run(`CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_key ON jobs (job_key)`);
   if (db.replayedWal) await rebuildJobKeys(db);

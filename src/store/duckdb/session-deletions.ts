@@ -89,7 +89,7 @@ export async function deleteResourceWithSessions(tx: Sql, resource: ResourceWith
   const [table, column] = resource.kind === 'queue' ? ['queues', 'queue_id'] : ['fleets', 'fleet_id'];
   if (!(await tx.one(`SELECT 1 AS x FROM ${table} WHERE farm_id = $1 AND ${column} = $2`, [resource.farmId, resource.id]))) return undefined;
   const deleted = await deleteSessionsWhere(tx, { sql: `farm_id = $1 AND ${column} = $2`, params: [resource.farmId, resource.id] }, nowMs);
-  if (resource.kind === 'queue') await tx.run(`DELETE FROM budgets WHERE farm_id = $1 AND queue_id = $2`, [resource.farmId, resource.id]);
+  await tx.run(`DELETE FROM budgets WHERE farm_id = $1 AND ${column} = $2`, [resource.farmId, resource.id]);
   await tx.run(`DELETE FROM ${table} WHERE farm_id = $1 AND ${column} = $2`, [resource.farmId, resource.id]);
   return deleted;
 }

@@ -132,7 +132,7 @@ export function postgresResources(db: PgDatabase): StateResources {
         await tx.query(`SELECT 1 FROM queues WHERE farm_id = $1 ORDER BY queue_id FOR UPDATE`, [farmId]);
         await tx.query(`SELECT 1 FROM fleets WHERE farm_id = $1 ORDER BY fleet_id FOR UPDATE`, [farmId]);
         if (await hasSessions(tx, farmId)) return 'has-sessions';
-        // Budgets go with their queues (ON DELETE CASCADE).
+        // Budgets go with their queues, fleets and farm (ON DELETE CASCADE).
         for (const table of ['jobs', 'resource_sessions', 'queues', 'fleets', 'farms']) await tx.query(`DELETE FROM ${table} WHERE farm_id = $1`, [farmId]);
         return 'deleted';
       }),
@@ -170,12 +170,18 @@ export function postgresResources(db: PgDatabase): StateResources {
     deleteFleet: (farmId, fleetId) => deleteChild(db, 'fleet', farmId, fleetId),
 
     async createBudget(b) {
-      // The queue row is locked against its deletion until the insert commits (the foreign key
-      // does this too, but answering 'no-queue' needs to know it is there).
+      // The queue or fleet row is locked against its deletion until the insert commits (the foreign key
+      // does this too, but answering 'no-queue' or 'no-fleet' needs to know it is there).
       return db.transaction(async (tx) => {
-        const queue = await tx.query(`SELECT 1 FROM queues WHERE farm_id = $1 AND queue_id = $2 FOR KEY SHARE`, [b.farmId, b.queueId]);
-        if (!queue.length) return 'no-queue';
-        await tx.query(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, budgetValues(b));
+        if (b.queueId !== undefined) {
+          const queue = await tx.query(`SELECT 1 FROM queues WHERE farm_id = $1 AND queue_id = $2 FOR KEY SHARE`, [b.farmId, b.queueId]);
+          if (!queue.length) return 'no-queue';
+        }
+        if (b.fleetId !== undefined) {
+          const fleet = await tx.query(`SELECT 1 FROM fleets WHERE farm_id = $1 AND fleet_id = $2 FOR KEY SHARE`, [b.farmId, b.fleetId]);
+          if (!fleet.length) return 'no-fleet';
+        }
+        await tx.query(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, budgetValues(b));
         return 'created';
       });
     },
@@ -188,7 +194,7 @@ export function postgresResources(db: PgDatabase): StateResources {
       // Every column but the key and creation; the creation, which never changes, is matched so that every parameter is used.
       const updated = await db.query(
         `UPDATE budgets SET display_name = $3, description = $4, queue_id = $5, approximate_dollar_limit = $6, actions = $7,
-           starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15, queue_stopped_at = $16
+           starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15, queue_stopped_at = $16, fleet_id = $17, recurring = $18
          WHERE farm_id = $1 AND budget_id = $2 AND created_at = $12 AND created_by = $13 RETURNING 1`,
         budgetValues(b),
       );

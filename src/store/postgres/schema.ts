@@ -8,8 +8,9 @@
 //
 // - farms, queues, fleets: as the API writes them; `tags` and `details` are JSON text,
 //   returned exactly as given. Lists page by keyset on (created_at, id), hence the indexes.
-// - budgets: as the API writes them (`actions`, `tags` JSON text); each references its queue,
-//   so deleting the queue (or the farm, which deletes its queues) deletes its budgets.
+// - budgets: as the API writes them (`actions`, `tags` JSON text); each references its queue
+//   or fleet (neither: a farm budget) and its farm, so deleting the queue, the fleet or the
+//   farm deletes its budgets.
 // - jobs: written by the cluster ingest (putJobs), one per farm and job ID.
 // - resource_sessions: how many sessions name each queue and fleet, kept by the ingest and
 //   by deletions in the transaction that publishes their change; DeleteQueue, DeleteFleet and
@@ -139,6 +140,19 @@ export const MIGRATIONS: Migration[] = [
     version: 5,
     what: "when a budget's usage stopped its queue",
     statements: [`ALTER TABLE budgets ADD COLUMN queue_stopped_at bigint`],
+  },
+  {
+    version: 6,
+    what: 'budgets on a fleet or on the whole farm, and recurring windows (extensions)',
+    statements: [
+      // A fleet or farm budget has no queue; a queue budget keeps its foreign key (a NULL queue_id is not checked).
+      `ALTER TABLE budgets ALTER COLUMN queue_id DROP NOT NULL`,
+      `ALTER TABLE budgets ADD COLUMN fleet_id text`,
+      `ALTER TABLE budgets ADD COLUMN recurring text CHECK (recurring IN ('MONTHLY', 'QUARTERLY'))`,
+      `ALTER TABLE budgets ADD FOREIGN KEY (farm_id, fleet_id) REFERENCES fleets ON DELETE CASCADE`,
+      // A farm budget goes with its farm (queue budgets already go with the farm's queues).
+      `ALTER TABLE budgets ADD FOREIGN KEY (farm_id) REFERENCES farms ON DELETE CASCADE`,
+    ],
   },
 ];
 
