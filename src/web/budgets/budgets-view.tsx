@@ -5,12 +5,12 @@
 import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { budgetForecast, crossedThresholds, cumulativeSpend, type DayCost } from '../../domain/budget-forecast.js';
-import { listQueues, pageSizeFor, type Named } from '../api.js';
+import { listFleets, listQueues, pageSizeFor, type Named } from '../api.js';
 import { describeError } from '../errors.js';
 import { formatCost } from '../format.js';
 import { isNarrowScreen } from '../screen.js';
 import { BudgetChart } from './budget-chart.js';
-import { budgetDays, listBudgets, type Budget } from './data.js';
+import { budgetDays, listBudgets, type Budget, type BudgetScope } from './data.js';
 import { budgetsRoute, budgetsSearch, type BudgetsRoute } from './route.js';
 import './budgets.css';
 
@@ -34,7 +34,7 @@ export const percentText = (spent: number, limit: number) => `${limit > 0 ? Math
 export function BudgetsView({ client, farms, strict, onKeysRefused }: { client: DeadlineClient; farms: Named[] | null; strict: boolean; onKeysRefused(): void }) {
   const [route, setRoute] = useState<BudgetsRoute>(() => budgetsRoute(location.search));
   const farm = route.farm ?? farms?.[0]?.id ?? '';
-  const [list, setList] = useState<Loaded<{ farm: string; budgets: Budget[]; queues: Map<string, string> }>>({ state: 'loading' });
+  const [list, setList] = useState<Loaded<{ farm: string; budgets: Budget[]; queues: Map<string, string>; fleets: Map<string, string> }>>({ state: 'loading' });
   const [days, setDays] = useState<Loaded<{ budgetId: string; days: DayCost[]; now: number }>>({ state: 'loading' });
   const detailRef = useRef<HTMLElement>(null);
   const picked = useRef(false);
@@ -60,8 +60,9 @@ export function BudgetsView({ client, farms, strict, onKeysRefused }: { client: 
     if (!farm) return;
     let live = true;
     setList({ state: 'loading' });
-    Promise.all([listBudgets(client, farm), listQueues(client, farm).catch(() => [] as Named[])])
-      .then(([budgets, queues]) => live && setList({ state: 'done', farm, budgets, queues: new Map(queues.map((q) => [q.id, q.name])) }))
+    const names = (list: Promise<Named[]>) => list.then((named) => new Map(named.map((n) => [n.id, n.name]))).catch(() => new Map<string, string>());
+    Promise.all([listBudgets(client, farm), names(listQueues(client, farm)), names(listFleets(client, farm))])
+      .then(([budgets, queues, fleets]) => live && setList({ state: 'done', farm, budgets, queues, fleets }))
       .catch((err) => live && setList(failed(err)));
     return () => {
       live = false;
@@ -76,7 +77,7 @@ export function BudgetsView({ client, farms, strict, onKeysRefused }: { client: 
     const ac = new AbortController();
     const now = Date.now();
     setDays({ state: 'loading' });
-    budgetDays(client, farm, selected, Math.min(now, selected.end ?? now), ac.signal, () => {}, pageSizeFor(strict))
+    budgetDays(client, farm, selected, list.state === 'done' ? [...list.queues.keys()] : [], Math.min(now, selected.end ?? now), ac.signal, () => {}, pageSizeFor(strict))
       .then((d) => setDays({ state: 'done', budgetId: selected.id, days: d, now }))
       .catch((err) => !ac.signal.aborted && setDays(failed(err)));
     return () => ac.abort(new DOMException('Another budget was picked', 'AbortError'));
@@ -93,7 +94,12 @@ export function BudgetsView({ client, farms, strict, onKeysRefused }: { client: 
     setRoute(r);
   }
 
-  const queueName = (id: string) => (list.state === 'done' ? list.queues.get(id) : undefined) ?? id;
+  /** What a budget tracks, in words: its queue's or fleet's name, or the whole farm. */
+  const tracks = (scope: BudgetScope) => {
+    if (scope.kind === 'farm') return 'The whole farm';
+    const names = list.state === 'done' ? (scope.kind === 'queue' ? list.queues : list.fleets) : undefined;
+    return `${scope.kind === 'queue' ? 'Queue' : 'Fleet'} ${names?.get(scope.id) ?? scope.id}`;
+  };
 
   return (
     <main class="layout budgets">
@@ -126,7 +132,7 @@ export function BudgetsView({ client, farms, strict, onKeysRefused }: { client: 
                     <span class="budget-name">{b.name}</span>
                     <span class={`badge ${b.status === 'ACTIVE' ? 'active' : 'inactive'}`} data-testid="budget-status">{b.status}</span>
                   </span>
-                  <span class="budget-queue">Queue {queueName(b.queueId)}</span>
+                  <span class="budget-queue">{tracks(b.scope)}</span>
                   <span class={`budget-bar${percent >= 100 ? ' over' : ''}`} role="presentation"><span style={{ width: `${Math.min(100, percent)}%` }} /></span>
                   <span class="budget-spend">
                     <span data-testid="budget-spend">{formatCost(b.usage)} of {formatCost(b.limit)}</span>
@@ -140,13 +146,13 @@ export function BudgetsView({ client, farms, strict, onKeysRefused }: { client: 
         </ul>
       </section>
       <section class="results budget-detail" aria-label="Budget" ref={detailRef}>
-        {selected ? <BudgetDetail budget={selected} queue={queueName(selected.queueId)} days={days} /> : list.state === 'done' && budgets.length > 0 ? null : <p class="empty">Pick a budget.</p>}
+        {selected ? <BudgetDetail budget={selected} tracks={tracks(selected.scope)} days={days} /> : list.state === 'done' && budgets.length > 0 ? null : <p class="empty">Pick a budget.</p>}
       </section>
     </main>
   );
 }
 
-function BudgetDetail({ budget: b, queue, days }: { budget: Budget; queue: string; days: Loaded<{ budgetId: string; days: DayCost[]; now: number }> }) {
+function BudgetDetail({ budget: b, tracks, days }: { budget: Budget; tracks: string; days: Loaded<{ budgetId: string; days: DayCost[]; now: number }> }) {
   const ready = days.state === 'done' && days.budgetId === b.id ? days : undefined;
   const shown = useMemo(() => {
     if (!ready || b.start === undefined || b.end === undefined) return undefined;
@@ -162,12 +168,12 @@ function BudgetDetail({ budget: b, queue, days }: { budget: Budget; queue: strin
       <div class="results-head">
         <h2>{b.name}</h2>
         <p class="muted">
-          Queue {queue} · {windowText(b)} (UTC, the end not included) · <span class={`badge ${b.status === 'ACTIVE' ? 'active' : 'inactive'}`}>{b.status}</span>
+          {tracks} · {windowText(b)}{b.every ? ` (this ${b.every === 'MONTHLY' ? 'month' : 'quarter'}'s window; it starts again every ${b.every === 'MONTHLY' ? 'month' : 'quarter'})` : ''} (UTC, the end not included) · <span class={`badge ${b.status === 'ACTIVE' ? 'active' : 'inactive'}`}>{b.status}</span>
         </p>
       </div>
-      {b.stoppedAt !== undefined && b.status === 'ACTIVE' && (
+      {b.stoppedAt !== undefined && b.status === 'ACTIVE' && b.scope.kind === 'queue' && (
         <p class="budget-stopped" role="status" data-testid="budget-stopped">
-          Queue {queue} is blocked since {instantText(b.stoppedAt)}: a threshold was reached, so it reads SCHEDULING_BLOCKED (BUDGET_THRESHOLD_REACHED) until the limit is raised, the action removed or the budget set INACTIVE.
+          {tracks} is blocked since {instantText(b.stoppedAt)}: a threshold was reached, so it reads SCHEDULING_BLOCKED (BUDGET_THRESHOLD_REACHED) until the limit is raised, the action removed or the budget set INACTIVE.
         </p>
       )}
       {days.state === 'loading' && <p class="muted" role="status">Adding up the budget's days…</p>}
