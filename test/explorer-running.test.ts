@@ -85,7 +85,7 @@ const linkFor = (ft: Farmtally, farm: { farmId: string; queueIds: string[] }, ov
 /** The table's rows by their first label: the running mark's presence and the row's title. */
 async function marks(page: Page): Promise<Record<string, { running: boolean; title: string | null }>> {
   const rows = await page.locator('table.groups tr.group-row').evaluateAll((trs) =>
-    trs.map((tr: any) => [tr.querySelector('th.group-cell').firstChild.textContent.trim(), { running: tr.querySelector('.running-mark') !== null, title: tr.getAttribute('title') }]));
+    trs.map((tr: any) => [tr.querySelector('th.group-cell').textContent.trim(), { running: tr.querySelector('th.running-marked') !== null, title: tr.getAttribute('title') }]));
   return Object.fromEntries(rows);
 }
 
@@ -158,7 +158,7 @@ describe('the usage explorer\'s mark for runtime from running sessions in Chromi
     await runAndWait(page, () => page.goto(linkFor(strict, strictFarm, { tz: 'UTC+00:00' }))); // a --strict server takes only the model's zones
     assert.ok(await page.locator('table.groups tr.group-row').count() > 0);
     assert.equal(await page.locator('.running-note').count(), 0);
-    assert.equal(await page.locator('.running-mark').count(), 0);
+    assert.equal(await page.locator('.running-marked').count(), 0);
     assert.deepEqual(asked, []);
   });
 });

@@ -4,7 +4,8 @@
 // what it is taken over, and so does a note under the table. On a phone Cost comes first.
 // Compared with the previous range, a column of each group's change beside the measure's,
 // and the groups gone since then at the end. A group with runtime from sessions still
-// running has a "running" mark, its part in the row's title.
+// running has a "running" mark (drawn by the style sheet after its last label, so a label's
+// text stays the group's name), its part in the row's title.
 import { Fragment } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { Statistics } from '@aws-sdk/client-deadline';
@@ -224,11 +225,10 @@ export function GroupTable({ results, stats, measure, show, zone, period, compar
                     </button>}
                   </td>
                   {g.labels.map((label, i) => (
-                    <th scope="row" class="group-cell" key={i} title={g.values[i]}>
+                    <th scope="row" class={part && i === last ? 'group-cell running-marked' : 'group-cell'} key={i} title={part && i === last ? runningTitle(part, g.totals) : g.values[i]}>
                       {i === drillField(results, g) ? (
                         <button type="button" class="drill" onClick={() => onDrill(g)} title={`Drill into ${g.drill!.name}`}>{label}</button>
                       ) : label}
-                      {part && i === last && <> <span class="running-mark" title={runningTitle(part, g.totals)}>running</span></>}
                     </th>
                   ))}
                   {columns.map((c) => <NumberCell column={c} totals={g.totals} key={c.key} />)}
