@@ -9,12 +9,13 @@
 // asking. The expected numbers are worked out here from the sessions, not read off the page.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateQueueCommand } from '@aws-sdk/client-deadline';
+import { CreateQueueCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import type { Browser, Page } from 'playwright-core';
 import { explorerUrl } from '../src/domain/explorer-link.js';
 import { browserGate, launchChromium, runAndWait, watchConsole } from './support/browser.js';
 import { startFarmtally, type Farmtally } from './support/server.js';
-import { farmWithParents, sessionRecord, type IngestRecord } from './support/session-records.js';
+import { farmWithParents, sessionRecord, toNdjson, type IngestRecord } from './support/session-records.js';
+import { clientAs, principal, signedFetch, startSigv4, type TestPrincipal } from './support/sigv4.js';
 import { postSessions } from './support/statistics-farm.js';
 
 const gate = browserGate();
@@ -60,10 +61,11 @@ const runningOf = (list: Planned[]) => list.filter((s) => s.hours === undefined 
 const hours = (seconds: number) => `${(seconds / 3600).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} h`;
 const share = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)} %`;
 
-async function createFarm(ft: Farmtally): Promise<{ farmId: string; queueIds: string[] }> {
-  const parents = await farmWithParents(ft.client, 'Running');
+async function createFarm(ft: Farmtally, as?: TestPrincipal): Promise<{ farmId: string; queueIds: string[] }> {
+  const client: DeadlineClient = as ? clientAs(ft.url, as) : ft.client;
+  const parents = await farmWithParents(client, 'Running');
   const queues: Record<string, string> = {};
-  for (const name of ['Alpha', 'Beta']) queues[name] = (await ft.client.send(new CreateQueueCommand({ farmId: parents.farmId, displayName: name }))).queueId!;
+  for (const name of ['Alpha', 'Beta']) queues[name] = (await client.send(new CreateQueueCommand({ farmId: parents.farmId, displayName: name }))).queueId!;
   const sessions: IngestRecord[] = SESSIONS.map((s) => {
     const start = D0 + s.from * HOUR;
     return sessionRecord({ ...parents, queueId: queues[s.queue]! }, {
@@ -73,7 +75,10 @@ async function createFarm(ft: Farmtally): Promise<{ farmId: string; queueIds: st
       ...(s.userId && { userId: s.userId }),
     });
   });
-  await postSessions(ft.url, parents.farmId, sessions);
+  if (as) {
+    const res = await signedFetch(ft.url, as, { method: 'POST', path: `/ingest/v1/farms/${parents.farmId}/sessions`, body: toNdjson(sessions), headers: { 'content-type': 'application/x-ndjson' } });
+    assert.equal(res.status, 200, res.text);
+  } else await postSessions(ft.url, parents.farmId, sessions);
   return { farmId: parents.farmId, queueIds: Object.values(queues) };
 }
 
@@ -160,5 +165,49 @@ describe('the usage explorer\'s mark for runtime from running sessions in Chromi
     assert.equal(await page.locator('.running-note').count(), 0);
     assert.equal(await page.locator('.running-marked').count(), 0);
     assert.deepEqual(asked, []);
+  });
+});
+
+describe('the mark on a sigv4 server in Chromium: the page signs its request for the running sessions', { skip: gate.skip }, () => {
+  const admin = principal('admin');
+  // deadline:List* includes ListRunningSessions; the other key may list only the pickers' lists.
+  const viewer = principal('viewer', ['deadline:List*', 'deadline:Get*', 'deadline:StartSessionsStatisticsAggregation']);
+  const narrow = principal('narrow', ['deadline:ListFarms', 'deadline:ListQueues', 'deadline:ListFleets', 'deadline:Get*', 'deadline:StartSessionsStatisticsAggregation']);
+  let ft: Farmtally;
+  let farm: { farmId: string; queueIds: string[] };
+  let browser: Browser;
+
+  before(async () => {
+    let started;
+    [started, browser] = await Promise.all([startSigv4([admin, viewer, narrow]), launchChromium()]);
+    ft = started.ft;
+    farm = await createFarm(ft, admin);
+  });
+  after(async () => {
+    await browser?.close();
+    await ft?.stop();
+  });
+
+  async function signedIn(keys: TestPrincipal): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: 'UTC' })).newPage();
+    await page.goto(`${ft.url}/`);
+    await page.fill('#access-key-id', keys.accessKeyId);
+    await page.fill('#secret-access-key', keys.secretAccessKey);
+    await page.click('.sign-in button[type=submit]');
+    await page.locator('#farm option', { hasText: 'Running' }).waitFor({ state: 'attached' });
+    await runAndWait(page, () => page.goto(linkFor(ft, farm)));
+    return page;
+  }
+
+  test('granted (deadline:List*): the same share; not granted: the line says the server refused, the run stands', async () => {
+    const total = secondsOf(SESSIONS);
+    const runningSeconds = secondsOf(runningOf(SESSIONS));
+    const page = await signedIn(viewer);
+    assert.match((await page.locator('.running-note').textContent())!, new RegExp(`^running\\s*${share(runningSeconds, total).replace('.', '\\.')} of this runtime`));
+
+    const refused = await signedIn(narrow);
+    assert.match((await refused.locator('.running-note').textContent())!, /could not be read: .*not authorized to perform: deadline:ListRunningSessions/);
+    assert.equal(await refused.locator('.running-marked').count(), 0);
+    assert.ok(await refused.locator('table.groups tr.group-row').count() > 0);
   });
 });
