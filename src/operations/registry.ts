@@ -26,6 +26,7 @@ import { updateQueue } from './queues/update-queue.js';
 import { deleteSessions } from './sessions/delete-sessions.js';
 import { getSession } from './sessions/get-session.js';
 import { ingestSessions } from './sessions/ingest-sessions.js';
+import { listRunningSessions } from './sessions/list-running-sessions.js';
 import { listSessions } from './sessions/list-sessions.js';
 import { getSessionsStatisticsAggregation } from './statistics/get-sessions-statistics-aggregation.js';
 import { startSessionsStatisticsAggregation } from './statistics/start-sessions-statistics-aggregation.js';
@@ -58,6 +59,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ingestSessions,
   deleteSessions,
   forgetUser,
+  listRunningSessions,
   startSessionsStatisticsAggregation,
   getSessionsStatisticsAggregation,
   createBackup,

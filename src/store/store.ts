@@ -99,6 +99,18 @@ export interface ResourceStore {
   getSession(farmId: string, queueId: string, jobId: string, sessionId: string): Promise<Session | undefined>;
   /** Sessions of a job by start time (then ID). */
   listSessions(farmId: string, queueId: string, jobId: string, page: PageRequest): Promise<Page<Session>>;
+  /**
+   * The farm's running sessions (no endedAt) of the queues or fleets named, earliest started
+   * first (then by ID), at most `limit` of them; `truncated` when more run (an extension:
+   * ListRunningSessions).
+   */
+  listRunningSessions(farmId: string, kind: 'queue' | 'fleet', resourceIds: readonly string[], limit: number): Promise<RunningSessions>;
+}
+
+/** A farm's running sessions, as many as asked for, and whether more run. */
+export interface RunningSessions {
+  sessions: Session[];
+  truncated: boolean;
 }
 
 /**

@@ -5,7 +5,9 @@ import {
   DeadlineClient, GetSessionsStatisticsAggregationCommand, paginateListFarms, paginateListFleets, paginateListQueues,
   StartSessionsStatisticsAggregationCommand, type Statistics,
 } from '@aws-sdk/client-deadline';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { IN_PROGRESS_HOLD_MS, MODEL_PAGE_MAX, RESULT_PAGE_MAX } from '../domain/aggregation-limits.js';
+import type { SessionForUsage } from '../domain/aggregation-rules.js';
 import type { StartInput } from './query.js';
 
 export interface Keys {
@@ -207,4 +209,43 @@ export async function runAggregation(client: DeadlineClient, input: StartInput, 
     rows.push(...(page.statistics ?? []));
   }
   return { rows, statusMessage };
+}
+
+/** A farm's running sessions (ListRunningSessions, farmtally's extension), as the server read them at `asOf`. */
+export interface RunningSessions {
+  asOf: number;
+  sessions: SessionForUsage[];
+  /** More run than the server lists (10 000). */
+  truncated: boolean;
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * POST /ingest/v1/farms/{farmId}/sessions/running, which the SDK has no command for: signed
+ * as the SDK signs (SigV4 with the body's SHA-256, the client's keys and hash), sent with
+ * fetch. A refusal throws with the server's message.
+ */
+export async function listRunningSessions(client: DeadlineClient, input: Pick<StartInput, 'farmId' | 'resourceIds'>, signal?: AbortSignal): Promise<RunningSessions> {
+  const url = new URL(`/ingest/v1/farms/${encodeURIComponent(input.farmId)}/sessions/running`, location.origin);
+  const body = JSON.stringify({ resourceIds: input.resourceIds });
+  const { credentials, sha256, region } = client.config;
+  const bytes = new TextEncoder().encode(body);
+  const hash = new sha256();
+  hash.update(bytes);
+  const signer = new SignatureV4({ credentials, region: await region(), service: 'deadline', sha256, uriEscapePath: true });
+  const signed = await signer.sign({
+    method: 'POST', protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: url.pathname, query: {},
+    headers: { 'content-type': 'application/json', host: url.host, 'x-amz-content-sha256': hex(await hash.digest()) },
+    body,
+  });
+  const { host: _host, ...headers } = signed.headers;
+  const res = await fetch(url, { method: 'POST', headers, body: bytes, signal });
+  const answer = (await res.json().catch(() => ({}))) as { asOf?: string; sessions?: (Omit<SessionForUsage, 'startedAt'> & { startedAt: string })[]; truncated?: boolean; message?: string };
+  if (!res.ok) throw new Error(answer.message ?? `HTTP ${res.status}`);
+  return {
+    asOf: Date.parse(answer.asOf!),
+    sessions: (answer.sessions ?? []).map((s) => ({ ...s, startedAt: Date.parse(s.startedAt) })),
+    truncated: answer.truncated === true,
+  };
 }

@@ -4,7 +4,8 @@
 // each flow keeps is in hooks/, what the results look like in panels/.
 import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { listFarms, type Keys, type Named } from './api.js';
+import { listFarms, listRunningSessions, type Keys, type Named, type RunningSessions } from './api.js';
+import { runningUsage } from '../domain/running-usage.js';
 import { Controls, FieldError } from './controls.js';
 import { describeError, type Problem } from './errors.js';
 import { useDraft } from './hooks/use-draft.js';
@@ -16,7 +17,7 @@ import { showInUrl, useHistoryMoves, type HistoryMove } from './hooks/use-url.js
 import { ResultsPanel } from './panels/results-panel.js';
 import { RunStatus } from './panels/run-status.js';
 import { SavedViews } from './panels/saved-views.js';
-import type { Shown } from './panels/shown.js';
+import type { RunningShown, Shown } from './panels/shown.js';
 import {
   browserZone, checkQuery, GROUP_BY_FIELDS, STRICT_MAX_GROUP_BY, isQuery, localText, presetRange, previousInput, queryFromUrl, queryToSearch, zoneOf,
   type Control, type FieldErrors, type Query,
@@ -146,7 +147,17 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     showInUrl(q, move);
     const zone = zoneOf(q.tz);
     const previous = q.compare ? previousInput(checked.input) : undefined;
-    await perform(c, previous ? [checked.input, previous] : [checked.input], ([agg, before]) => {
+    // The running sessions of the run's queues or fleets, read once its aggregation has started
+    // (farmtally's extension: not on a --strict server).
+    const readRunning = settings.strict ? undefined : (signal: AbortSignal) => listRunningSessions(c, checked.input, signal);
+    const runningOf = (list: RunningSessions | Error | undefined): RunningShown | undefined => {
+      if (!list) return undefined;
+      if (list instanceof Error) return { problem: list.message };
+      const input = checked.input;
+      const usage = runningUsage(list.sessions, { start: input.startTime.getTime(), end: input.endTime.getTime(), asOf: list.asOf, groupBy: q.groupBy, filters: q.filters });
+      return { usage, asOf: list.asOf, truncated: list.truncated };
+    };
+    await perform<RunningSessions>(c, previous ? [checked.input, previous] : [checked.input], ([agg, before], running) => {
       const names = { queues: namesOf(named.queues), fleets: namesOf(named.fleets) };
       const results = groupRows(filteredRows(agg!.rows, q.groupBy, q.filters), q.groupBy, names);
       const comparison = before && previous && zone
@@ -155,8 +166,8 @@ export function App({ settings }: { settings: ExplorerSettings }) {
       // A run the user asked for (Run, a drill: the ones that make a history entry), not one
       // the page started by itself on opening a link or a bare `/`.
       scrollToResults.current = move === 'push';
-      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, names, statusMessage: agg!.statusMessage, comparison }));
-    }, showProblem);
+      setShown((old) => ({ run: (old?.run ?? 0) + 1, query: q, results, names, statusMessage: agg!.statusMessage, comparison, running: runningOf(running) }));
+    }, showProblem, readRunning);
   }
 
   // On a phone the results are under the form, a screen or more below Run: when a run asked

@@ -4,6 +4,7 @@
 // chart's view: the top groups by the chosen measure, the rest as "others".
 import type { Statistics } from '@aws-sdk/client-deadline';
 import { groupFieldMember, type GroupByField } from '../domain/aggregation-rules.js';
+import { groupKey } from '../domain/running-usage.js';
 import type { Named } from './api.js';
 import type { Measure, ResourceKind } from './query.js';
 
@@ -96,7 +97,7 @@ export function groupRows(rows: Statistics[], groupBy: string[], names: Names): 
   let bucketEnd = -Infinity;
   for (const row of rows) {
     const values = groupBy.map((f) => row[groupFieldMember(f as GroupByField)]);
-    const key = JSON.stringify(values);
+    const key = groupKey(values);
     let group = groups.get(key);
     if (!group) {
       const labels = groupBy.map((f) => labelOf(f, row, names));

@@ -3,11 +3,14 @@
 // button that drills into it, and the grand total in the footer. Each number's header says
 // what it is taken over, and so does a note under the table. On a phone Cost comes first.
 // Compared with the previous range, a column of each group's change beside the measure's,
-// and the groups gone since then at the end.
+// and the groups gone since then at the end. A group with runtime from sessions still
+// running has a "running" mark (drawn by the style sheet after its last label, so a label's
+// text stays the group's name), its part in the row's title.
 import { Fragment } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { Statistics } from '@aws-sdk/client-deadline';
 import type { Period } from '../domain/buckets.js';
+import type { RunningUsage } from '../domain/running-usage.js';
 import type { TimeZone } from '../domain/timezone.js';
 import { changeText, goneGroups, previousTotalsOf, type Comparison } from './comparison.js';
 import { bucketLabel, formatCost, formatCount, formatHours, formatShare } from './format.js';
@@ -25,7 +28,15 @@ interface Props {
   period: Period | '';
   /** The previous range's results, when compared: a change column. */
   comparison?: Comparison;
+  /** The runtime from sessions still running, by group key: those groups are marked. */
+  running?: RunningUsage;
   onDrill(group: Group): void;
+}
+
+/** The row's title for a group with runtime from running sessions: how much, and from how many. */
+function runningTitle(part: { runtime: number; sessions: number }, totals: Totals): string {
+  const share = totals.runtime > 0 ? ` (${formatShare(Math.min(100, (part.runtime / totals.runtime) * 100))})` : '';
+  return `${formatHours(part.runtime)} of this group's runtime${share} is from ${formatCount(part.sessions)} ${part.sessions === 1 ? 'session' : 'sessions'} still running`;
 }
 
 interface Column {
@@ -150,7 +161,7 @@ type Sort = { column: string; descending: boolean };
 /** Groups are many with JOB_ID: the table shows this many until asked for all. */
 const FIRST_ROWS = 100;
 
-export function GroupTable({ results, stats, measure, show, zone, period, comparison, onDrill }: Props) {
+export function GroupTable({ results, stats, measure, show, zone, period, comparison, running, onDrill }: Props) {
   const narrow = useNarrowScreen();
   const columns = useMemo(() => {
     const cols = narrow ? costFirst(numberColumns(stats)) : numberColumns(stats);
@@ -202,16 +213,19 @@ export function GroupTable({ results, stats, measure, show, zone, period, compar
             </tr>
           </thead>
           <tbody>
-            {shown.map((g) => (
+            {shown.map((g) => {
+              const part = running?.groups.get(g.key);
+              const last = g.labels.length - 1;
+              return (
               <Fragment key={g.key}>
-                <tr class="group-row" data-key={g.key}>
+                <tr class="group-row" data-key={g.key} data-running={part?.runtime} title={part && runningTitle(part, g.totals)}>
                   <td>
                     {g.rows.length > 0 && <button type="button" class="disclose" aria-expanded={open.has(g.key)} aria-label={`${open.has(g.key) ? 'Hide' : 'Show'} the ${g.rows.length} buckets of ${g.label}`} onClick={() => toggle(g.key)}>
                       {open.has(g.key) ? '▾' : '▸'}
                     </button>}
                   </td>
                   {g.labels.map((label, i) => (
-                    <th scope="row" class="group-cell" key={i} title={g.values[i]}>
+                    <th scope="row" class={part && i === last ? 'group-cell running-marked' : 'group-cell'} key={i} title={part && i === last ? runningTitle(part, g.totals) : g.values[i]}>
                       {i === drillField(results, g) ? (
                         <button type="button" class="drill" onClick={() => onDrill(g)} title={`Drill into ${g.drill!.name}`}>{label}</button>
                       ) : label}
@@ -227,7 +241,8 @@ export function GroupTable({ results, stats, measure, show, zone, period, compar
                   </tr>
                 )}
               </Fragment>
-            ))}
+              );
+            })}
           </tbody>
           <tfoot>
             <tr class="totals-row">

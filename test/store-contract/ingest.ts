@@ -240,6 +240,30 @@ export function ingestContract(store: () => Store, ingest: WriteBatch, way: 'sta
       assert.deepEqual(answers[2], { status: 'fulfilled', value: { created: 1, updated: 0, unchanged: 0 } }, 'the refused batch wrote nothing');
       assert.equal(await store().getSession(p.farmId, spare.queueId, gone.jobId, gone.sessionId), undefined);
     });
+
+    test('the running sessions of queues or fleets: no endedAt, earliest started first, as many as asked, truncated past that', async () => {
+      const p = await parents(store());
+      const q2 = queue(p.farmId);
+      await store().createQueue(q2);
+      const T = Date.UTC(2025, 2, 1, 10);
+      const r1 = record(p, { endedAt: undefined, startedAt: T + 2 * HOUR, licenseProducts: ['maya', 'nuke'] });
+      const r2 = record(p, { endedAt: undefined, startedAt: T, instanceType: undefined, jobName: 'shot_020', userId: 'bo' });
+      const r3 = record({ ...p, queueId: q2.queueId }, { endedAt: undefined, startedAt: T + HOUR });
+      const ended = record(p, { startedAt: T - HOUR, endedAt: T + HOUR });
+      assert.deepEqual(await ingest(store(), p.farmId, [r1, r2, r3, ended]), { created: 4, updated: 0, unchanged: 0 });
+      const shape = (r: SessionRecord) => ({ ...r, farmId: p.farmId, licenseProducts: r.licenseProducts, instanceType: r.instanceType, updatedAt: undefined });
+      const got = await store().listRunningSessions(p.farmId, 'queue', [p.queueId], 10);
+      assert.equal(got.truncated, false);
+      assert.deepEqual(got.sessions.map((s) => ({ ...s, updatedAt: undefined })), [shape(r2), shape(r1)]);
+      const both = await store().listRunningSessions(p.farmId, 'queue', [p.queueId, q2.queueId], 2);
+      assert.deepEqual({ ids: both.sessions.map((s) => s.sessionId), truncated: both.truncated }, { ids: [r2.sessionId, r3.sessionId], truncated: true });
+      const byFleet = await store().listRunningSessions(p.farmId, 'fleet', [p.fleetId], 3);
+      assert.deepEqual({ ids: byFleet.sessions.map((s) => s.sessionId), truncated: byFleet.truncated }, { ids: [r2.sessionId, r3.sessionId, r1.sessionId], truncated: false });
+      // Ended since: no longer running.
+      await ingest(store(), p.farmId, [{ ...r2, endedAt: T + 3 * HOUR }]);
+      assert.deepEqual((await store().listRunningSessions(p.farmId, 'queue', [p.queueId], 10)).sessions.map((s) => s.sessionId), [r1.sessionId]);
+      assert.deepEqual(await store().listRunningSessions(p.farmId, 'fleet', ['fleet-00000000000000000000000000000000'], 10), { sessions: [], truncated: false });
+    });
   });
 }
 

@@ -10,7 +10,7 @@ import { farm, fleet, ingest, parents, queue, record } from './fixtures.js';
  * server secret, health, and staging (to give a queue and fleet a session). An engine that
  * keeps the cluster's shared state alone (store/postgres) runs them too.
  */
-export type ResourceContractStore = Omit<ResourceStore, 'getSession' | 'listSessions'> & ClientTokenStore & Pick<Store, 'serverSecret' | 'health' | 'stageSessions'>;
+export type ResourceContractStore = Omit<ResourceStore, 'getSession' | 'listSessions' | 'listRunningSessions'> & ClientTokenStore & Pick<Store, 'serverSecret' | 'health' | 'stageSessions'>;
 
 
 /** The members that hold a value: an engine may give an absent member as undefined or leave it out. */

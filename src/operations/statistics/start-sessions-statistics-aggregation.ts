@@ -21,7 +21,7 @@ function zoneOf(text: string | undefined, strict: boolean): TimeZone | FieldFail
   return 'error' in zone ? { name: 'timezone', message: zone.error } : zone;
 }
 
-async function requireResources(ctx: OperationContext, farmId: string, kind: 'queue' | 'fleet', ids: string[]): Promise<void> {
+export async function requireResources(ctx: OperationContext, farmId: string, kind: 'queue' | 'fleet', ids: string[]): Promise<void> {
   for (const id of ids) {
     const found = kind === 'queue' ? await ctx.store.getQueue(farmId, id) : await ctx.store.getFleet(farmId, id);
     if (!found) throw notFound(kind, id, `The ${kind} ${id} does not exist in farm ${farmId}. List them with List${kind === 'queue' ? 'Queues' : 'Fleets'}.`);

@@ -23,7 +23,7 @@ import { receiveInMemory } from './received-body.js';
 import { clusterDeletions } from './session-deletions.js';
 import { ClusterIngest } from './session-ingest.js';
 import { batchSweeper } from './batch-sweeper.js';
-import { exportSessions, getSession, listSessions } from './session-reads.js';
+import { exportSessions, getSession, listRunningSessions, listSessions } from './session-reads.js';
 import { fromSessionRow, readVisible } from './session-rows.js';
 
 
@@ -98,6 +98,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     ...state,
     getSession: async (farmId, queueId, jobId, sessionId) => getSession(shards, await snapshotNow(), farmId, queueId, jobId, sessionId),
     listSessions: async (farmId, queueId, jobId, page) => listSessions(shards, await snapshotNow(), farmId, queueId, jobId, page),
+    listRunningSessions: async (farmId, kind, resourceIds, limit) => listRunningSessions(shards, await snapshotNow(), farmId, kind, resourceIds, limit),
     exportSessions: async (farmId, page) => exportSessions(shards, await snapshotNow(), farmId, page),
     receiveBody: receiveInMemory,
     stageSessions: async (farmId) => ingest.stage(farmId),

@@ -4,8 +4,8 @@
 import type { Session } from '../../domain/resources.js';
 import { SESSION_RECORD_FIELDS } from '../../domain/session-record.js';
 import type { Shards } from '../clickhouse/shards.js';
-import { int64, stringLiteral } from '../clickhouse/sql-text.js';
-import type { Page, PageRequest } from '../store.js';
+import { int64, stringArray, stringLiteral } from '../clickhouse/sql-text.js';
+import type { Page, PageRequest, RunningSessions } from '../store.js';
 import type { Snapshot } from './cluster-state.js';
 import { fromSessionRow, readVisible } from './session-rows.js';
 
@@ -40,4 +40,12 @@ export async function exportSessions(shards: Shards, snapshot: Snapshot, farmId:
   const kept = rows.slice(0, req.limit).map((r) => toSession(farmId, r));
   const last = kept[kept.length - 1];
   return { items: kept, nextAfter: rows.length > req.limit && last ? last.sessionId : undefined };
+}
+
+/** The farm's visible sessions with no ended_at of the queues or fleets named, earliest started first, at most `limit`. */
+export async function listRunningSessions(shards: Shards, snapshot: Snapshot, farmId: string, kind: 'queue' | 'fleet', resourceIds: readonly string[], limit: number): Promise<RunningSessions> {
+  if (resourceIds.length === 0) return { sessions: [], truncated: false };
+  const where = `ended_at IS NULL AND has(${stringArray([...resourceIds])}, ${kind === 'queue' ? 'queue_id' : 'fleet_id'})`;
+  const rows = await readVisible(shards, farmId, snapshot, { where, orderBy: 'started_at, session_id', limit: limit + 1 });
+  return { sessions: rows.slice(0, limit).map((r) => toSession(farmId, r)), truncated: rows.length > limit };
 }

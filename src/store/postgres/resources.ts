@@ -24,7 +24,7 @@ export interface SessionCountDelta {
 }
 
 /** ResourceStore but sessions (ClickHouse's), and the writes the cluster ingest makes in its own transaction. */
-export type StateResources = Omit<ResourceStore, 'getSession' | 'listSessions'> & Pick<BudgetUsageStore, 'setBudgetQueueStopped'> & {
+export type StateResources = Omit<ResourceStore, 'getSession' | 'listSessions' | 'listRunningSessions'> & Pick<BudgetUsageStore, 'setBudgetQueueStopped'> & {
   /**
    * Creates or replaces jobs (keyed by farm and job ID), in `tx`. A job keeps the created_at
    * it was first stored with (its place in ListJobs); everything else is replaced.

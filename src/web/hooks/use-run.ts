@@ -21,9 +21,13 @@ export function useRun(strict: boolean) {
   /**
    * Runs each aggregation to its last page, in turn. `onRows` gets the answers (in the
    * inputs' order) of the newest run only (before the run reads done, in the same render);
-   * `onProblem` what stopped it, unless that was a cancel.
+   * `onProblem` what stopped it, unless that was a cancel. `alongside`, if given, is called
+   * once the first aggregation has started (the moment its running sessions are counted up
+   * to) and runs meanwhile; `onRows` gets what it answered, or its error.
    */
-  async function perform(c: DeadlineClient, inputs: StartInput[], onRows: (aggs: Aggregation[]) => void, onProblem: (problem: Problem) => void): Promise<void> {
+  async function perform<T>(
+    c: DeadlineClient, inputs: StartInput[], onRows: (aggs: Aggregation[], beside?: T | Error) => void, onProblem: (problem: Problem) => void, alongside?: (signal: AbortSignal) => Promise<T>,
+  ): Promise<void> {
     running.current?.abort();
     const ac = new AbortController();
     running.current = ac;
@@ -35,7 +39,9 @@ export function useRun(strict: boolean) {
       // The rows read so far are shown at most every 100 ms: each update renders the whole
       // form and results, and a large result is read in many pages one after the other.
       let shownAt = 0;
+      let beside: Promise<T | Error> | undefined;
       const onProgress = (progress: Progress) => {
+        if (progress.phase === 'running' && alongside && !beside) beside = alongside(ac.signal).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
         if (running.current !== ac) return;
         if (progress.phase === 'fetching' && performance.now() - shownAt < 100) return;
         shownAt = performance.now();
@@ -43,8 +49,9 @@ export function useRun(strict: boolean) {
       };
       const aggs: Aggregation[] = [];
       for (const input of inputs) aggs.push(await runAggregation(c, input, ac.signal, onProgress, pageSizeFor(strict)));
+      const besideAnswer = await beside;
       if (running.current !== ac) return;
-      onRows(aggs);
+      onRows(aggs, besideAnswer);
       setRun({ state: 'done', rows: aggs.reduce((n, agg) => n + agg.rows.length, 0), ms: performance.now() - started });
     } catch (err) {
       if (running.current !== ac) return;

@@ -8,6 +8,7 @@ import { GroupTable } from '../table.js';
 import type { TimeZone } from '../../domain/timezone.js';
 import { ChartPanel } from './chart-panel.js';
 import { ResultsHead } from './results-head.js';
+import { RunningNote } from './running-note.js';
 import type { Shown } from './shown.js';
 
 interface Props {
@@ -38,7 +39,11 @@ export function ResultsPanel({ farms, shown, zone, onDrill, onGo }: Props) {
           ) : (
             <>
               <ChartPanel shown={shown} zone={zone} onDrill={drill} />
-              <GroupTable key={shown.run} results={shown.results} stats={shown.query.stats} measure={shown.query.measure} show={shown.query.show} zone={zone} period={shown.query.period} comparison={shown.comparison} onDrill={drill} />
+              <RunningNote shown={shown} />
+              <GroupTable
+                key={shown.run} results={shown.results} stats={shown.query.stats} measure={shown.query.measure} show={shown.query.show} zone={zone} period={shown.query.period}
+                comparison={shown.comparison} running={shown.running && 'usage' in shown.running ? shown.running.usage : undefined} onDrill={drill}
+              />
             </>
           )}
         </>

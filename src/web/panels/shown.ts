@@ -1,4 +1,5 @@
 // What the results panels show: the last run's query and its rows grouped.
+import type { RunningUsage } from '../../domain/running-usage.js';
 import type { Comparison } from '../comparison.js';
 import type { Query } from '../query.js';
 import type { Names, Results } from '../results.js';
@@ -13,4 +14,9 @@ export interface Shown {
   statusMessage?: string;
   /** The previous range's results, when the query compares. */
   comparison?: Comparison;
+  /** The runtime from sessions still running (not on a --strict server, which has no ListRunningSessions). */
+  running?: RunningShown;
 }
+
+/** What the running sessions add to a run: their part, counted up to `asOf`; or why it could not be read. */
+export type RunningShown = { usage: RunningUsage; asOf: number; truncated: boolean } | { problem: string };
