@@ -3,7 +3,8 @@
 // each farm's sessions in batches, as ingest takes them (jobs follow from the sessions). Safe
 // to run again: what the target has already is kept or found unchanged. Then the session
 // counts of every farm are compared, source against target.
-import type { Farm, Session, SessionRecord } from '../domain/resources.js';
+import type { Farm } from '../domain/resources.js';
+import { sessionRecordOf } from '../domain/session-record.js';
 import type { IngestCounts, Page, PageRequest, Store } from '../store/store.js';
 import { Progress } from './progress.js';
 
@@ -33,11 +34,6 @@ export async function farmIdsOf(store: Store): Promise<string[]> {
   const ids: string[] = [];
   for await (const farm of everyItem((p) => store.listFarms(p))) ids.push(farm.farmId);
   return ids;
-}
-
-/** The record ingest takes: the session less its farm and write time, absent fields left out. */
-function recordOf({ farmId: _farm, updatedAt: _updated, ...record }: Session): SessionRecord {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as unknown as SessionRecord;
 }
 
 const label = (kind: string, id: string, name: string) => `${kind} ${id} (${name})`;
@@ -75,7 +71,7 @@ async function copyFarm(from: Store, to: Store, farm: Farm, batch: number): Prom
     if (page.items.length) {
       const staged = await to.stageSessions(farmId);
       try {
-        await staged.append(page.items.map(recordOf));
+        await staged.append(page.items.map(sessionRecordOf));
       } catch (err) {
         await staged.discard();
         throw err;

@@ -2,7 +2,7 @@
 // or storage. Each field's own constraints are declared as a shape beside the ingest
 // operation (operations/sessions/ingest-sessions.ts); what is here spans fields or gives a value its
 // one canonical form, so that re-sending the same facts is recognised as `unchanged`.
-import type { SessionRecord } from './resources.js';
+import type { Session, SessionRecord } from './resources.js';
 
 /** The record's fields, in the order exports and examples list them. */
 export const SESSION_RECORD_FIELDS = [
@@ -84,4 +84,9 @@ export const CLOCK_ALLOWANCE_MS = 24 * 3600 * 1000;
 
 export function sessionTimeRange(nowMs: number): { from: number; to: number } {
   return { from: EARLIEST_SESSION_MS, to: nowMs + CLOCK_ALLOWANCE_MS };
+}
+
+/** The record a stored session was written from: the session less its farm and write time, absent fields left out. */
+export function sessionRecordOf({ farmId: _farm, updatedAt: _updated, ...record }: Session): SessionRecord {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as unknown as SessionRecord;
 }

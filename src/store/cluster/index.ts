@@ -4,6 +4,7 @@
 // batches published in PostgreSQL (session-ingest.ts); aggregations run as one flat query
 // over the Distributed table, on the snapshot taken at their Start. docs/DECISIONS.md,
 // "Past one machine".
+import { sessionRecordOf } from '../../domain/session-record.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { missingRates, timedOut, tooManyRows } from '../aggregation-messages.js';
@@ -13,7 +14,6 @@ import { aggregationSql, missingRatesSql } from '../clickhouse/aggregation-sql.j
 import { ClickHouseError } from '../clickhouse/http-query.js';
 import { identifier } from '../clickhouse/schema.js';
 import { Shards } from '../clickhouse/shards.js';
-import { int64, stringArray } from '../clickhouse/sql-text.js';
 import { openPostgresState } from '../postgres/index.js';
 import type { Store } from '../store.js';
 import type { Snapshot } from './cluster-state.js';
@@ -23,8 +23,7 @@ import { receiveInMemory } from './received-body.js';
 import { clusterDeletions } from './session-deletions.js';
 import { ClusterIngest } from './session-ingest.js';
 import { batchSweeper } from './batch-sweeper.js';
-import { exportSessions, getSession, listRunningSessions, listSessions } from './session-reads.js';
-import { fromSessionRow, readVisible } from './session-rows.js';
+import { exportSessions, getSession, listRunningSessions, listSessions, openSessions } from './session-reads.js';
 
 
 /** ClickHouse's code for a query past max_execution_time. */
@@ -128,12 +127,11 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     // allocated on any server (docs/DECISIONS.md, "Budget usage kept current").
     async budgetBasis(q, timeoutMs, read) {
       const snapshot = await snapshotNow();
-      const column = q.resourceKind === 'queue' ? 'queue_id' : 'fleet_id';
-      const [costUsd, rows] = await Promise.all([
+      const [costUsd, open] = await Promise.all([
         read.cost ? costAt(q, snapshot, timeoutMs) : 0,
-        readVisible(shards, q.farmId, snapshot, { where: `has(${stringArray(q.resourceIds)}, ${column}) AND (ended_at IS NULL OR ended_at > ${int64(q.asOfMs)})` }),
+        openSessions(shards, snapshot, q.farmId, { kind: q.resourceKind, resourceIds: q.resourceIds, endedAfter: q.asOfMs }),
       ]);
-      return { costUsd, open: rows.map(fromSessionRow), version: snapshotVersion(snapshot) };
+      return { costUsd, open: open.map(sessionRecordOf), version: snapshotVersion(snapshot) };
     },
     sessionsVersion: async () => snapshotVersion(await snapshotNow()),
     onSessionsChanged: () => () => undefined,

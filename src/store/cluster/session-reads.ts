@@ -42,10 +42,23 @@ export async function exportSessions(shards: Shards, snapshot: Snapshot, farmId:
   return { items: kept, nextAfter: rows.length > req.limit && last ? last.sessionId : undefined };
 }
 
-/** The farm's visible sessions with no ended_at of the queues or fleets named, earliest started first, at most `limit`. */
+/**
+ * The farm's visible sessions still open, of the queues or fleets named: no ended_at, or given
+ * `endedAfter` an end after it too; given `limit`, at most that many, the earliest started
+ * first. (ListRunningSessions, and a budget's reading: the DuckDB store's open-sessions.ts.)
+ */
+export async function openSessions(
+  shards: Shards, snapshot: Snapshot, farmId: string, q: { kind: 'queue' | 'fleet'; resourceIds: readonly string[]; endedAfter?: number; limit?: number },
+): Promise<Session[]> {
+  if (q.resourceIds.length === 0) return [];
+  const open = q.endedAfter === undefined ? 'ended_at IS NULL' : `(ended_at IS NULL OR ended_at > ${int64(q.endedAfter)})`;
+  const where = `${open} AND has(${stringArray([...q.resourceIds])}, ${q.kind === 'queue' ? 'queue_id' : 'fleet_id'})`;
+  const rows = await readVisible(shards, farmId, snapshot, { where, ...(q.limit !== undefined && { orderBy: 'started_at, session_id', limit: q.limit }) });
+  return rows.map((r) => toSession(farmId, r));
+}
+
+/** The farm's running sessions of the queues or fleets named, earliest started first, at most `limit`. */
 export async function listRunningSessions(shards: Shards, snapshot: Snapshot, farmId: string, kind: 'queue' | 'fleet', resourceIds: readonly string[], limit: number): Promise<RunningSessions> {
-  if (resourceIds.length === 0) return { sessions: [], truncated: false };
-  const where = `ended_at IS NULL AND has(${stringArray([...resourceIds])}, ${kind === 'queue' ? 'queue_id' : 'fleet_id'})`;
-  const rows = await readVisible(shards, farmId, snapshot, { where, orderBy: 'started_at, session_id', limit: limit + 1 });
-  return { sessions: rows.slice(0, limit).map((r) => toSession(farmId, r)), truncated: rows.length > limit };
+  const sessions = await openSessions(shards, snapshot, farmId, { kind, resourceIds, limit: limit + 1 });
+  return { sessions: sessions.slice(0, limit), truncated: sessions.length > limit };
 }

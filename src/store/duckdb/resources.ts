@@ -1,11 +1,12 @@
 // Farms, queues, fleets, budgets, jobs and sessions on DuckDB: small reads of committed data, and
 // writes each committed on its own (database.ts). Lists page by keyset on (creation or
 // start time, ID), so a page boundary stays put while other rows are added.
-import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { Farm, Fleet, Queue } from '../../domain/resources.js';
 import type { DeleteOutcome, Page, PageRequest, ResourceStore } from '../store.js';
 import type { Database, Row } from './database.js';
-import { SESSION_COLUMN_LIST, toSession } from './session-columns.js';
+import { openSessions } from './open-sessions.js';
+import { toSession } from './session-columns.js';
 import { budgetsReadAt, budgetValues, toBudget, toFarm, toFleet, toJob, toQueue } from '../rows.js';
 
 // farmtally schedules nothing and creates fleets at once: every queue is IDLE and every fleet
@@ -219,16 +220,11 @@ export function duckDbResources(db: Database): ResourceStore & { forgetFarm(farm
       if (code === undefined) return { items: [] };
       return page(db, 'sessions', { job_code: code, farm_id: farmId, queue_id: queueId, job_id: jobId }, 'started_at', 'session_id', req, toSession);
     },
-    // The sessions table's rows without ended_at, as the budget tracker reads them
-    // (budget-basis.ts); running_sessions names the same ones but not their fields.
+    // The sessions table's rows without ended_at, read as a budget's open sessions are
+    // (open-sessions.ts); running_sessions names the same ones but not their fields.
     listRunningSessions: async (farmId, kind, resourceIds, limit) => {
-      const rows = await db.all(
-        `SELECT ${SESSION_COLUMN_LIST} FROM sessions
-         WHERE farm_id = $1 AND ended_at IS NULL AND ${kind === 'queue' ? 'queue_id' : 'fleet_id'} IN (SELECT unnest($2::VARCHAR[]))
-         ORDER BY started_at, session_id LIMIT ${Math.trunc(limit) + 1}`,
-        [farmId, listValue([...resourceIds])],
-      );
-      return { sessions: rows.slice(0, limit).map(toSession), truncated: rows.length > limit };
+      const sessions = await openSessions(db, { farmId, kind, resourceIds, limit: limit + 1 });
+      return { sessions: sessions.slice(0, limit), truncated: sessions.length > limit };
     },
   };
 }
