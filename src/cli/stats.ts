@@ -1,16 +1,14 @@
 // `farmtally stats`: one aggregation end to end through the official SDK: Start, wait with
 // progress, fetch every page, print as a table, CSV or JSON.
-import {
-  GetSessionsStatisticsAggregationCommand, paginateListFleets, paginateListQueues, StartSessionsStatisticsAggregationCommand, ValidationException,
-  type DeadlineClient, type GetSessionsStatisticsAggregationResponse, type Statistics,
-} from '@aws-sdk/client-deadline';
+import { paginateListFleets, paginateListQueues, StartSessionsStatisticsAggregationCommand, type DeadlineClient, type Statistics } from '@aws-sdk/client-deadline';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { MAX_AGGREGATION_RESOURCES as MAX_RESOURCES, MODEL_PAGE_MAX, RESULT_PAGE_MAX } from '../domain/aggregation-limits.js';
+import { MAX_AGGREGATION_RESOURCES as MAX_RESOURCES } from '../domain/aggregation-limits.js';
 import { GROUP_BY_FIELDS, STATISTICS } from '../domain/aggregation-rules.js';
 import { PERIODS } from '../domain/buckets.js';
 import { formatLocalTime } from '../domain/local-time.js';
 import { flatten, statsCsv, type ExportContext } from '../domain/stats-export.js';
 import { clientFor } from '../client/deadline-client.js';
+import { AggregationEnded, readAggregationRows, type AggregationRead } from './aggregation-rows.js';
 import { fail } from './client.js';
 import { usageError } from './exit.js';
 import { withConnectionOptions, type ConnectionOptions } from './options.js';
@@ -152,38 +150,17 @@ async function run(o: StatsOptions): Promise<void> {
       statistics: o.statistics as never,
     }),
   );
-  const rows: Statistics[] = [];
-  let nextToken: string | undefined;
-  let page: GetSessionsStatisticsAggregationResponse;
-  let delay = 50;
-  // farmtally serves up to RESULT_PAGE_MAX rows a page; a --strict server, like the service, MODEL_PAGE_MAX.
-  let pageSize = RESULT_PAGE_MAX;
-  for (;;) {
-    try {
-      page = await client.send(new GetSessionsStatisticsAggregationCommand({ farmId: o.farm, aggregationId, nextToken, maxResults: pageSize }));
-    } catch (err) {
-      const refused = err instanceof ValidationException && err.fieldList?.some((f) => f.name === 'maxResults');
-      if (!refused || pageSize === MODEL_PAGE_MAX) throw err;
-      pageSize = MODEL_PAGE_MAX;
-      continue;
-    }
-    if (page.status === 'IN_PROGRESS') {
-      progress.update(`running (${aggregationId})`);
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 1000);
-      continue;
-    }
-    if (page.status !== 'COMPLETED') {
-      progress.done(`${page.status}`);
-      fail(`the aggregation ended ${page.status}: ${page.statusMessage ?? 'no reason given'}`);
-    }
-    rows.push(...(page.statistics ?? []));
-    progress.update(`fetching rows: ${rows.length}`);
-    nextToken = page.nextToken;
-    if (!nextToken) break;
+  let read: AggregationRead;
+  try {
+    read = await readAggregationRows(client, o.farm, aggregationId!, (what) => progress.update(what));
+  } catch (err) {
+    if (!(err instanceof AggregationEnded)) throw err;
+    progress.done(err.status);
+    fail(err.message);
   }
+  const { rows } = read;
   progress.done(`${rows.length} rows`);
-  if (page.statusMessage) console.error(`note: ${page.statusMessage}`);
+  if (read.statusMessage) console.error(`note: ${read.statusMessage}`);
   if (o.format === 'json') {
     console.log(JSON.stringify(rows, null, 2));
     return;
