@@ -309,6 +309,18 @@ describe('farmtally budgets create: the extensions (--fleet, --whole-farm, --eve
     assertDone(show);
     assert.match(show.stdout, /^Tracks: +whole farm$/m);
     assert.match(show.stdout, /^Window: +monthly from 2025-05-01$/m);
+    // Its forecast is this month's: to the month's end, from this month's spend (the method's figures are test/domain-budget-forecast.test.ts's).
+    const now = new Date();
+    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+    const forecast = new RegExp(`^Forecast: +\\$([0-9,.]+) by ${nextMonth} \\((\\d+) % of the limit; `, 'm').exec(show.stdout);
+    const used = /^Usage: +\$([0-9,.]+) of/m.exec(show.stdout);
+    assert.ok(forecast && used, show.stdout);
+    const [f, u] = [Number(forecast[1]!.replace(/,/g, '')), Number(used[1]!.replace(/,/g, ''))];
+    assert.ok(f >= u && Number(forecast[2]) === Math.round(f), `forecast ${f} from this month's ${u} spent, of a 100 USD limit`);
+    // The fleet budget's window has ended: its forecast is what its fleet spent.
+    const fleetShow = await farmtally(['budgets', 'show', '--endpoint', ft.url, '--farm', farmId, '--budget', fleetBudget.budgetId]);
+    assertDone(fleetShow);
+    assert.match(fleetShow.stdout, new RegExp(`^Forecast: +\\${dollars(usage)}, what was spent: the window has ended`, 'm'));
   });
 
   test('exactly one of --queue, --fleet, --whole-farm; --end unless --every: usage errors before any request', async () => {

@@ -1,23 +1,28 @@
-// A budget's spend day by day, for its forecast: the cost SUM of its queue over the window so
+// A budget's spend day by day, for its forecast: the cost SUM of what it tracks over the window so
 // far in DAILY buckets in UTC (`UTC+00:00`, which a --strict server takes too; the budget's
 // usage is counted in UTC), one aggregation through the SDK read as `farmtally stats` reads one.
 // And the forecast in a line of words.
 import { StartSessionsStatisticsAggregationCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import type { BudgetForecast, DayCost } from '../domain/budget-forecast.js';
+import { addUpDays, budgetCostResources, type BudgetScope } from '../client/budget-answer.js';
 import { AggregationEnded, readAggregationRows } from './aggregation-rows.js';
 
-/** The days' costs of [start, until): none when the window has not begun. */
-export async function dailyCosts(client: DeadlineClient, farmId: string, queueId: string, start: Date, until: Date): Promise<DayCost[]> {
+/** The days' costs of [start, until) of what the budget tracks (a farm's: its queues, ten at a time, added up): none when the window has not begun. */
+export async function dailyCosts(client: DeadlineClient, farmId: string, scope: BudgetScope, farmQueueIds: readonly string[], start: Date, until: Date): Promise<DayCost[]> {
   if (until <= start) return [];
-  const { aggregationId } = await client.send(
-    new StartSessionsStatisticsAggregationCommand({
-      farmId, resourceIds: { queueIds: [queueId] }, startTime: start, endTime: until, timezone: 'UTC+00:00', period: 'DAILY', groupBy: ['QUEUE_ID'], statistics: ['SUM'],
-    }),
-  );
-  const { rows } = await readAggregationRows(client, farmId, aggregationId!).catch((err: unknown) => {
-    throw err instanceof AggregationEnded ? new Error(`the aggregation of the budget's days ended ${err.status}: ${err.reason ?? 'no reason given'}`) : err;
-  });
-  return rows.map((row) => ({ start: row.aggregationStartTime!.getTime(), cost: row.costInUsd?.sum ?? 0 }));
+  const answers = [];
+  for (const resourceIds of budgetCostResources(scope, farmQueueIds)) {
+    const { aggregationId } = await client.send(
+      new StartSessionsStatisticsAggregationCommand({
+        farmId, resourceIds, startTime: start, endTime: until, timezone: 'UTC+00:00', period: 'DAILY', groupBy: ['fleetIds' in resourceIds ? 'FLEET_ID' : 'QUEUE_ID'], statistics: ['SUM'],
+      }),
+    );
+    const { rows } = await readAggregationRows(client, farmId, aggregationId!).catch((err: unknown) => {
+      throw err instanceof AggregationEnded ? new Error(`the aggregation of the budget's days ended ${err.status}: ${err.reason ?? 'no reason given'}`) : err;
+    });
+    answers.push(rows.map((row) => ({ start: row.aggregationStartTime!.getTime(), cost: row.costInUsd?.sum ?? 0 })));
+  }
+  return addUpDays(answers);
 }
 
 /** The forecast in words, after "Forecast:": `$41.64 by 2025-06-01 (83 % of the limit; $1.36 a day, the last 7 complete days)`. */

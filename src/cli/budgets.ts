@@ -13,6 +13,7 @@ import { authHint } from '../client/advice.js';
 import { clientFor } from '../client/deadline-client.js';
 import { postExtension } from '../client/extension-request.js';
 import { budgetForecast } from '../domain/budget-forecast.js';
+import { budgetScopeOf, budgetWindowOf } from '../client/budget-answer.js';
 import { dailyCosts, forecastWords } from './budget-days.js';
 import { fail } from './client.js';
 import { EXIT, usageError } from './exit.js';
@@ -230,15 +231,14 @@ async function createExtended(o: CreateOptions, request: { farmId: string } & Re
   process.exit(EXIT.FAILED);
 }
 
-/** The forecast of a budget with a fixed window (docs/DECISIONS.md, "Budget forecast"), in words; '' without a window. */
-async function forecastLine(client: DeadlineClient, farmId: string, b: GetBudgetResponse): Promise<string> {
-  const fixed = b.schedule?.fixed;
-  const queueId = b.usageTrackingResource?.queueId;
-  if (!fixed?.startTime || !fixed.endTime || !queueId) return '';
+/** The forecast of a budget at the end of its window (a recurring one's: this period's; docs/DECISIONS.md, "Budget forecast"), in words; '' without a window. */
+async function forecastLine(client: DeadlineClient, farmId: string, b: GetBudgetResponse, farmQueueIds: readonly string[]): Promise<string> {
   const now = Date.now();
-  const [start, end] = [fixed.startTime.getTime(), fixed.endTime.getTime()];
-  const days = await dailyCosts(client, farmId, queueId, fixed.startTime, new Date(Math.min(end, now)));
-  return forecastWords(budgetForecast(start, end, days, now), b.approximateDollarLimit ?? 0, instant(fixed.endTime), usd);
+  const window = budgetWindowOf(b.schedule, now);
+  const scope = budgetScopeOf(b.usageTrackingResource);
+  if (!window || (scope.kind === 'queue' && !scope.id)) return '';
+  const days = await dailyCosts(client, farmId, scope, farmQueueIds, new Date(window.start), new Date(Math.min(window.end, now)));
+  return forecastWords(budgetForecast(window.start, window.end, days, now), b.approximateDollarLimit ?? 0, instant(new Date(window.end)), usd);
 }
 
 async function show(o: ShowOptions): Promise<void> {
@@ -246,10 +246,11 @@ async function show(o: ShowOptions): Promise<void> {
   const b: GetBudgetResponse = await client.send(new GetBudgetCommand({ farmId: o.farm, budgetId: o.budget }));
   if (o.format === 'json') return json(answer(b));
   const queueId = b.usageTrackingResource?.queueId ?? '';
-  const queueName = (await queueNames(client, o.farm)).get(queueId);
+  const queues = await queueNames(client, o.farm);
+  const queueName = queues.get(queueId);
   const usage = b.usages?.approximateDollarUsage ?? 0;
   const percent = percentOf(usage, b.approximateDollarLimit);
-  const forecast = await forecastLine(client, o.farm, b);
+  const forecast = await forecastLine(client, o.farm, b, [...queues.keys()]);
   const fields: [string, string][] = [
     ['Name', b.displayName ?? ''],
     ['Budget ID', b.budgetId ?? ''],

@@ -1,0 +1,49 @@
+// A budget as the SDK answers it, read for what farmtally's extensions add: the SDK hands a
+// union member the model lacks over as `$unknown: [name, value]` (a fleet or whole-farm
+// budget's usageTrackingResource, a recurring schedule). The page's Budgets tab and
+// `farmtally budgets` both read budgets through these, and ask for a budget's cost by day
+// with the resources these name.
+import type { BudgetSchedule, UsageTrackingResource } from '@aws-sdk/client-deadline';
+import { MAX_AGGREGATION_RESOURCES } from '../domain/aggregation-limits.js';
+import { budgetWindowAt, NO_END } from '../domain/budget-window.js';
+import type { BudgetPeriod } from '../domain/resources.js';
+
+/** What a budget tracks: a queue (the service's), or as farmtally's extensions a fleet or the whole farm. */
+export type BudgetScope = { kind: 'queue'; id: string } | { kind: 'fleet'; id: string } | { kind: 'farm' };
+
+const unknownMember = (union: unknown): [string, any] | undefined => (union as { $unknown?: [string, any] } | undefined)?.$unknown;
+
+export function budgetScopeOf(resource: UsageTrackingResource | undefined): BudgetScope {
+  if (resource?.queueId) return { kind: 'queue', id: resource.queueId };
+  const [name, value] = unknownMember(resource) ?? [];
+  if (name === 'fleetId') return { kind: 'fleet', id: String(value) };
+  if (name === 'farmId') return { kind: 'farm' };
+  return { kind: 'queue', id: '' };
+}
+
+/** The window the budget counts at `nowMs` ([start, end), epoch ms): its fixed one, or a recurring budget's current month or quarter; none when the answer has neither. */
+export function budgetWindowOf(schedule: BudgetSchedule | undefined, nowMs: number): { start: number; end: number; every?: BudgetPeriod } | undefined {
+  const fixed = schedule?.fixed;
+  if (fixed?.startTime && fixed.endTime) return { start: fixed.startTime.getTime(), end: fixed.endTime.getTime() };
+  const [name, recurring] = unknownMember(schedule) ?? [];
+  if (name !== 'recurring' || !recurring?.startTime) return undefined;
+  const every = recurring.period as BudgetPeriod;
+  const window = budgetWindowAt({ startsAt: Date.parse(recurring.startTime), endsAt: recurring.endTime ? Date.parse(recurring.endTime) : NO_END, recurring: every }, nowMs);
+  return { start: window.startsAt, end: window.endsAt, every };
+}
+
+/** The resourceIds to ask the statistics for a budget's cost: its queue or fleet, or its farm's queues ten at a time (the API's most); the answers add up. */
+export function budgetCostResources(scope: BudgetScope, farmQueueIds: readonly string[]): ({ queueIds: string[] } | { fleetIds: string[] })[] {
+  if (scope.kind === 'queue') return [{ queueIds: [scope.id] }];
+  if (scope.kind === 'fleet') return [{ fleetIds: [scope.id] }];
+  return Array.from({ length: Math.ceil(farmQueueIds.length / MAX_AGGREGATION_RESOURCES) }, (_, i) => ({
+    queueIds: farmQueueIds.slice(i * MAX_AGGREGATION_RESOURCES, (i + 1) * MAX_AGGREGATION_RESOURCES),
+  }));
+}
+
+/** Days' costs from several answers, added up by day, in day order. */
+export function addUpDays(answers: readonly { start: number; cost: number }[][]): { start: number; cost: number }[] {
+  const byDay = new Map<number, number>();
+  for (const days of answers) for (const d of days) byDay.set(d.start, (byDay.get(d.start) ?? 0) + d.cost);
+  return [...byDay].sort(([a], [b]) => a - b).map(([start, cost]) => ({ start, cost }));
+}
