@@ -1,8 +1,9 @@
-// Budgets on a fleet or on the whole farm (extensions, off with --strict), through a real
-// server: CreateBudget takes usageTrackingResource { fleetId } or { farmId } as raw JSON (the
-// SDK has only the model's queueId), GetBudget and ListBudgets answer it as stored, and the
-// usage equals the statistics' cost SUM over the fleet ({ fleetIds }) or over every queue of
-// the farm after every wave of a seeded feed. A farm budget's crossing is an event (logged)
+// Budgets on a fleet, a user or the whole farm (extensions, off with --strict), through a real
+// server: CreateBudget takes usageTrackingResource { fleetId }, { userId } or { farmId } as raw
+// JSON (the SDK has only the model's queueId), GetBudget and ListBudgets answer it as stored,
+// and the usage equals the statistics' cost SUM over the fleet ({ fleetIds }), over every
+// queue of the farm by USER_ID (the user's rows), or over every queue of the farm after every
+// wave of a seeded feed (whose fresh draws move sessions between users, queues and fleets). A farm budget's crossing is an event (logged)
 // and blocks no queue; --strict refuses both members as it refuses any member the model's
 // union does not have. A recurring window (schedule.recurring, also an extension) counts the
 // current calendar month's usage only.
@@ -12,7 +13,7 @@ import { CreateFarmCommand, CreateQueueCommand, DeleteFleetCommand, CreateFleetC
 import { http, startFarmtally, type Farmtally } from './support/server.js';
 import { sessionChurn } from './support/session-churn.js';
 import { postSessions } from './support/statistics-farm.js';
-import { assertClose, budgetFarm, churnPricingFile, HOUR, statisticsSumOver, usageOf, wire } from './support/budget-feed.js';
+import { assertClose, budgetFarm, churnPricingFile, HOUR, statisticsSumOfUser, statisticsSumOver, usageOf, wire } from './support/budget-feed.js';
 
 let ft: Farmtally;
 before(async () => {
@@ -32,36 +33,47 @@ async function createBudget(url: string, farmId: string, usageTrackingResource: 
   });
 }
 
-describe('fleet and farm budgets', () => {
-  test("after every wave of a feed, a fleet budget's usage is the statistics' SUM over its fleet, a farm budget's over every queue", async () => {
+describe('fleet, user and farm budgets', () => {
+  test("after every wave of a feed, a fleet budget's usage is the statistics' SUM over its fleet, a user's over the user's rows of every queue, a farm budget's over every queue", async () => {
     const f = await budgetFarm(ft.client, 1.5);
     // A third queue: the farm's budget reads every queue, not the first two.
     f.queueIds.push((await ft.client.send(new CreateQueueCommand({ farmId: f.farmId, displayName: 'comp' }))).queueId!);
     const churn = sessionChurn(31, f);
     const window = { startsAt: churn.t0 + 6 * HOUR, endsAt: churn.t0 + 40 * HOUR };
-    const budgets: { budgetId: string; resourceIds: { fleetIds: string[] } | { queueIds: string[] }; resource: Record<string, string> }[] = [];
+    const budgets: { budgetId: string; statistics: () => Promise<number>; resource: Record<string, string> }[] = [];
     for (const fleetId of f.fleetIds) {
       const res = await createBudget(ft.url, f.farmId, { fleetId }, window);
       assert.equal(res.status, 200, res.text);
-      budgets.push({ budgetId: res.body.budgetId, resourceIds: { fleetIds: [fleetId] }, resource: { fleetId } });
+      budgets.push({ budgetId: res.body.budgetId, statistics: () => statisticsSumOver(ft.client, f.farmId, { fleetIds: [fleetId] }, window.startsAt, window.endsAt), resource: { fleetId } });
+    }
+    // The churn's users; 'cy' has no session: a budget on a user to come reads 0.
+    for (const userId of ['ana', 'ben', 'cy']) {
+      const res = await createBudget(ft.url, f.farmId, { userId }, window);
+      assert.equal(res.status, 200, res.text);
+      budgets.push({ budgetId: res.body.budgetId, statistics: () => statisticsSumOfUser(ft.client, f.farmId, f.queueIds, userId, window.startsAt, window.endsAt), resource: { userId } });
     }
     const whole = await createBudget(ft.url, f.farmId, { farmId: f.farmId }, window);
     assert.equal(whole.status, 200, whole.text);
-    budgets.push({ budgetId: whole.body.budgetId, resourceIds: { queueIds: f.queueIds }, resource: { farmId: f.farmId } });
+    budgets.push({ budgetId: whole.body.budgetId, statistics: () => statisticsSumOver(ft.client, f.farmId, { queueIds: f.queueIds }, window.startsAt, window.endsAt), resource: { farmId: f.farmId } });
+    const usageOfBudget = (key: string, id: string) => usageOf(ft.client, f.farmId, budgets.find((b) => b.resource[key] === id)!.budgetId);
 
     const check = async (what: string) => {
-      for (const b of budgets) {
-        assertClose(await usageOf(ft.client, f.farmId, b.budgetId), await statisticsSumOver(ft.client, f.farmId, b.resourceIds, window.startsAt, window.endsAt), `${what}, ${JSON.stringify(b.resource)}`);
-      }
+      for (const b of budgets) assertClose(await usageOf(ft.client, f.farmId, b.budgetId), await b.statistics(), `${what}, ${JSON.stringify(b.resource)}`);
     };
     await check('empty');
     for (let wave = 0; wave < 8; wave++) {
       await Promise.all(churn.wave(4).map((batch) => postSessions(ft.url, f.farmId, batch.map(wire))));
       await check(`wave ${wave}`);
     }
-    for (const b of budgets) assert.ok((await usageOf(ft.client, f.farmId, b.budgetId)) > 0, `${JSON.stringify(b.resource)} cost something`);
-    const fleetSums = await Promise.all(f.fleetIds.map((id) => usageOf(ft.client, f.farmId, budgets.find((b) => b.resource.fleetId === id)!.budgetId)));
-    assertClose(fleetSums[0]! + fleetSums[1]!, await usageOf(ft.client, f.farmId, whole.body.budgetId), 'the two fleets make the farm');
+    for (const b of budgets) {
+      const usage = await usageOf(ft.client, f.farmId, b.budgetId);
+      assert.ok(b.resource.userId === 'cy' ? usage === 0 : usage > 0, `${JSON.stringify(b.resource)} cost ${usage}`);
+    }
+    const farmUsage = await usageOf(ft.client, f.farmId, whole.body.budgetId);
+    const fleetSums = await Promise.all(f.fleetIds.map((id) => usageOfBudget('fleetId', id)));
+    assertClose(fleetSums[0]! + fleetSums[1]!, farmUsage, 'the two fleets make the farm');
+    const userSums = await Promise.all(['ana', 'ben'].map((id) => usageOfBudget('userId', id)));
+    assertClose(userSums[0]! + userSums[1]!, farmUsage, 'the two users make the farm');
 
     // Answered as stored, by GetBudget and ListBudgets.
     for (const b of budgets) {
@@ -71,6 +83,14 @@ describe('fleet and farm budgets', () => {
     }
     const listed = await http(ft.url, 'GET', budgetsPath(f.farmId));
     assert.deepEqual(listed.body.budgets.map((b: any) => b.usageTrackingResource), budgets.map((b) => b.resource));
+
+    // Budgets made now are read from the stored sessions at once (the ones above were built empty and moved by each change).
+    for (const resource of [{ userId: 'ana' }, { fleetId: f.fleetIds[1]! }, { farmId: f.farmId }] as Record<string, string>[]) {
+      const late = await createBudget(ft.url, f.farmId, resource, window);
+      assert.equal(late.status, 200, late.text);
+      const [key, id] = Object.entries(resource)[0]!;
+      assertClose(await usageOf(ft.client, f.farmId, late.body.budgetId), await usageOfBudget(key, id), `a budget on ${key} ${id} built after the feed`);
+    }
   });
 
   test('a fleet of another farm is not found, a farmId other than the path is invalid, and deleting a fleet deletes its budgets', async () => {
@@ -184,16 +204,16 @@ describe('--strict', () => {
   before(async () => (strict = await startFarmtally({ args: ['--strict'] })));
   after(() => strict?.stop());
 
-  test('refuses fleetId and farmId as it refuses any member the model does not have', async () => {
+  test('refuses fleetId, userId and farmId as it refuses any member the model does not have', async () => {
     const { farmId = '' } = await strict.client.send(new CreateFarmCommand({ displayName: 'strict budgets' }));
     const { fleetId = '' } = await strict.client.send(new CreateFleetCommand({
       farmId, displayName: 'on-prem', roleArn: 'arn:aws:iam::123456789012:role/FleetRole', maxWorkerCount: 4,
       configuration: { customerManaged: { mode: 'NO_SCALING', workerCapabilities: { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 }, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' } } },
     }));
     const window = { startsAt: Date.now() - HOUR, endsAt: Date.now() + HOUR };
-    const unknown = await createBudget(strict.url, farmId, { userId: 'ana' }, window);
+    const unknown = await createBudget(strict.url, farmId, { jobId: `job-${'a'.repeat(32)}` }, window);
     assert.equal(unknown.status, 400, unknown.text);
-    for (const resource of [{ fleetId }, { farmId }] as Record<string, string>[]) {
+    for (const resource of [{ fleetId }, { userId: 'ana' }, { farmId }] as Record<string, string>[]) {
       const res = await createBudget(strict.url, farmId, resource, window);
       assert.equal(res.status, 400, res.text);
       assert.deepEqual(res.body, unknown.body, `${JSON.stringify(resource)} is refused as an unknown member is`);

@@ -324,7 +324,7 @@ describe('farmtally budgets create: the extensions (--fleet, --whole-farm, --eve
   });
 
   test('exactly one of --queue, --fleet, --whole-farm; --end unless --every: usage errors before any request', async () => {
-    assertUsageError(await create(ft.url, farmId, '--start', '2025-05-01', '--end', '2025-06-01'), /exactly one of --queue Q, --fleet F or --whole-farm/);
+    assertUsageError(await create(ft.url, farmId, '--start', '2025-05-01', '--end', '2025-06-01'), /exactly one of --queue Q, --fleet F, --user U or --whole-farm/);
     assertUsageError(await create(ft.url, farmId, '--queue', queueId, '--whole-farm', '--start', '2025-05-01', '--end', '2025-06-01'), /got --queue and --whole-farm/);
     assertUsageError(await create(ft.url, farmId, '--fleet', fleetId, '--start', '2025-05-01'), /--end is needed/);
     assertUsageError(await create(ft.url, farmId, '--whole-farm', '--every', 'WEEKLY', '--start', '2025-05-01'), /--every/);

@@ -1,11 +1,11 @@
 // ForgetUser (an extension): a user ID replaced by a stable pseudonym in every stored session
-// of the farm, its jobs, and results already computed; the same pseudonym every time; logged
+// of the farm, its jobs, budgets on the user, and results already computed; the same pseudonym every time; logged
 // without the ID; other farms untouched.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { GetJobCommand, GetSessionCommand, paginateListJobs, paginateListSessions } from '@aws-sdk/client-deadline';
 import { forgetUser, sessionAt } from './support/deletions.js';
-import { readDataFile, startFarmtally, type Farmtally } from './support/server.js';
+import { http, readDataFile, startFarmtally, type Farmtally } from './support/server.js';
 import { farmWithParents, postSessions, toNdjson, type FarmParents, type IngestRecord } from './support/session-records.js';
 import { readAggregation, runAggregation } from './support/statistics-farm.js';
 
@@ -63,6 +63,18 @@ test('a user ID is replaced by the same pseudonym everywhere the farm holds it, 
   await ingest(other.farmId, [sessionAt(other, 0, { userId: ANA })]);
   const before = await perUser(p);
   assert.deepEqual(before.counts, { [ANA]: 7, [BEN]: 4, [CARL]: 1 });
+  // A budget on the user (an extension): it goes on tracking the same sessions under the pseudonym.
+  const budgetPath = `/2023-10-12/farms/${p.farmId}/budgets`;
+  const budget = await http(ft.url, 'POST', budgetPath, {
+    body: JSON.stringify({
+      displayName: 'ana', usageTrackingResource: { userId: ANA }, approximateDollarLimit: 1e6, actions: [],
+      schedule: { fixed: { startTime: '2025-01-01T00:00:00Z', endTime: '2026-01-01T00:00:00Z' } },
+    }),
+  });
+  assert.equal(budget.status, 200, budget.text);
+  const budgetNow = async () => (await http(ft.url, 'GET', `${budgetPath}/${budget.body.budgetId}`)).body;
+  const usageBefore = (await budgetNow()).usages.approximateDollarUsage as number;
+  assert.ok(usageBefore > 0, `the user's budget counts the user's sessions (${usageBefore})`);
 
   const res = await forgetUser(ft.url, p.farmId, ANA);
   assert.equal(res.status, 200, res.text);
@@ -73,6 +85,9 @@ test('a user ID is replaced by the same pseudonym everywhere the farm holds it, 
   // A new aggregation by user shows the pseudonym with the user's counts; the one computed before does too.
   assert.deepEqual((await perUser(p)).counts, { [pseudonym]: 7, [BEN]: 4, [CARL]: 1 });
   assert.deepEqual(countsOf((await readAggregation(ft.client, p.farmId, before.aggregationId)).rows), { [pseudonym]: 7, [BEN]: 4, [CARL]: 1 });
+  const renamed = await budgetNow();
+  assert.deepEqual(renamed.usageTrackingResource, { userId: pseudonym });
+  assert.equal(renamed.usages.approximateDollarUsage, usageBefore);
   // Jobs (createdBy is the user of their last record); sessions carry no user on the wire, and are all still there.
   assert.deepEqual(await jobCreators(p), [...Array(3).fill(BEN), ...Array(7).fill(pseudonym), CARL].sort());
   const mixed = await ft.client.send(new GetJobCommand({ farmId: p.farmId, queueId: p.queueId, jobId: mixedJob }));
@@ -120,11 +135,12 @@ test('a user ID is replaced by the same pseudonym everywhere the farm holds it, 
       sessions: await count(`SELECT count(*) AS n FROM sessions WHERE farm_id = '${p.farmId}' AND user_id IN ('${ANA}', '${CARL}')`),
       jobs: await count(`SELECT count(*) AS n FROM jobs WHERE farm_id = '${p.farmId}' AND user_id IN ('${ANA}', '${CARL}')`),
       results: await count(`SELECT count(*) AS n FROM aggregation_rows WHERE user_id IN ('${ANA}', '${CARL}')`),
+      budgets: await count(`SELECT count(*) AS n FROM budgets WHERE user_id IN ('${ANA}', '${CARL}')`),
       carlCode: await count(`SELECT count(*) AS n FROM value_codes WHERE value = '${CARL}'`),
       anaCode: await count(`SELECT count(*) AS n FROM value_codes WHERE value = '${ANA}'`),
     };
   });
-  assert.deepEqual(found, { sessions: 0, jobs: 0, results: 0, carlCode: 0, anaCode: 0 });
+  assert.deepEqual(found, { sessions: 0, jobs: 0, results: 0, budgets: 0, carlCode: 0, anaCode: 0 });
   ft = await startFarmtally({ dataDir: ft.dataDir });
 });
 

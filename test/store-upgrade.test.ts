@@ -224,7 +224,7 @@ test('a data file from before budgets gets their table on start, and its queues 
   }
 });
 
-test('a data file whose budgets are all on queues (before fleet and farm budgets) is upgraded on start: its budget reads as before, and a farm budget is taken', async () => {
+test('a data file whose budgets are all on queues (before fleet, user and farm budgets) is upgraded on start: its budget reads as before, and farm and user budgets are taken', async () => {
   const first = await startFarmtally();
   const { farmId } = await first.client.send(new CreateFarmCommand({ displayName: 'before fleet budgets' }));
   const { queueId } = await first.client.send(new CreateQueueCommand({ farmId, displayName: 'q' }));
@@ -233,10 +233,10 @@ test('a data file whose budgets are all on queues (before fleet and farm budgets
     farmId, displayName: 'on a queue', usageTrackingResource: { queueId: queueId! }, approximateDollarLimit: 5, actions: [], schedule,
   }));
   await first.stop(false);
-  // The budgets table as it was: queue_id NOT NULL, neither fleet_id nor recurring.
+  // The budgets table as it was: queue_id NOT NULL, no fleet_id, recurring nor user_id.
   const instance = await DuckDBInstance.create(join(first.dataDir, 'farmtally.duckdb'));
   const c = await instance.connect();
-  await c.run(`CREATE TABLE budgets_before AS SELECT * EXCLUDE (fleet_id, recurring) FROM budgets`);
+  await c.run(`CREATE TABLE budgets_before AS SELECT * EXCLUDE (fleet_id, recurring, user_id) FROM budgets`);
   await c.run(`DROP TABLE budgets`);
   await c.run(`CREATE TABLE budgets (
      farm_id VARCHAR NOT NULL, budget_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, description VARCHAR,
@@ -257,6 +257,11 @@ test('a data file whose budgets are all on queues (before fleet and farm budgets
     });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual((await http(ft.url, 'GET', `/2023-10-12/farms/${farmId}/budgets/${res.body.budgetId}`)).body.usageTrackingResource, { farmId });
+    const onUser = await http(ft.url, 'POST', `/2023-10-12/farms/${farmId}/budgets`, {
+      body: JSON.stringify({ displayName: 'a user', usageTrackingResource: { userId: 'ana' }, approximateDollarLimit: 5, actions: [], schedule }),
+    });
+    assert.equal(onUser.status, 200, onUser.text);
+    assert.deepEqual((await http(ft.url, 'GET', `/2023-10-12/farms/${farmId}/budgets/${onUser.body.budgetId}`)).body.usageTrackingResource, { userId: 'ana' });
   } finally {
     await ft.stop();
   }

@@ -4,23 +4,23 @@
 // And the forecast in a line of words.
 import { StartSessionsStatisticsAggregationCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import type { BudgetForecast, DayCost } from '../domain/budget-forecast.js';
-import { addUpDays, budgetCostResources, type BudgetScope } from '../client/budget-answer.js';
+import { addUpDays, budgetCostRequests, dayCostsOf, type BudgetScope } from '../client/budget-answer.js';
 import { AggregationEnded, readAggregationRows } from './aggregation-rows.js';
 
-/** The days' costs of [start, until) of what the budget tracks (a farm's: its queues, ten at a time, added up): none when the window has not begun. */
+/** The days' costs of [start, until) of what the budget tracks (a farm's or a user's: the farm's queues, ten at a time, added up): none when the window has not begun. */
 export async function dailyCosts(client: DeadlineClient, farmId: string, scope: BudgetScope, farmQueueIds: readonly string[], start: Date, until: Date): Promise<DayCost[]> {
   if (until <= start) return [];
   const answers = [];
-  for (const resourceIds of budgetCostResources(scope, farmQueueIds)) {
+  for (const request of budgetCostRequests(scope, farmQueueIds)) {
     const { aggregationId } = await client.send(
       new StartSessionsStatisticsAggregationCommand({
-        farmId, resourceIds, startTime: start, endTime: until, timezone: 'UTC+00:00', period: 'DAILY', groupBy: ['fleetIds' in resourceIds ? 'FLEET_ID' : 'QUEUE_ID'], statistics: ['SUM'],
+        farmId, resourceIds: request.resourceIds, startTime: start, endTime: until, timezone: 'UTC+00:00', period: 'DAILY', groupBy: request.groupBy, statistics: ['SUM'],
       }),
     );
     const { rows } = await readAggregationRows(client, farmId, aggregationId!).catch((err: unknown) => {
       throw err instanceof AggregationEnded ? new Error(`the aggregation of the budget's days ended ${err.status}: ${err.reason ?? 'no reason given'}`) : err;
     });
-    answers.push(rows.map((row) => ({ start: row.aggregationStartTime!.getTime(), cost: row.costInUsd?.sum ?? 0 })));
+    answers.push(dayCostsOf(request, rows));
   }
   return addUpDays(answers);
 }

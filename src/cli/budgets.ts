@@ -31,6 +31,7 @@ interface ListOptions extends FormatOptions {
 interface CreateOptions extends FormatOptions {
   queue?: string;
   fleet?: string;
+  user?: string;
   wholeFarm?: boolean;
   every?: 'MONTHLY' | 'QUARTERLY';
   name: string;
@@ -73,7 +74,7 @@ const instant = (d: Date | undefined) => {
 };
 /**
  * A window in words. The SDK keeps union members the model lacks (the extensions' recurring
- * schedule, fleetId, farmId) as `$unknown: [name, value]`, their times as the wire's text.
+ * schedule, fleetId, userId, farmId) as `$unknown: [name, value]`, their times as the wire's text.
  */
 const windowOf = (s: { fixed?: { startTime?: Date; endTime?: Date }; $unknown?: [string, any] } | undefined) => {
   if (s?.fixed) return `${instant(s.fixed.startTime)} → ${instant(s.fixed.endTime)}`;
@@ -82,11 +83,11 @@ const windowOf = (s: { fixed?: { startTime?: Date; endTime?: Date }; $unknown?: 
   const at = (t: string | undefined) => instant(t === undefined ? undefined : new Date(t));
   return `${String(r.period).toLowerCase()} from ${at(r.startTime)}${r.endTime ? ` to ${at(r.endTime)}` : ''}`;
 };
-/** What a budget tracks in words: its queue's name (or ID), or a fleet, or the whole farm (extensions). */
+/** What a budget tracks in words: its queue's name (or ID), or a fleet, a user or the whole farm (extensions). */
 const trackedWords = (u: { queueId?: string; $unknown?: [string, any] } | undefined, names: Map<string, string>) => {
   if (u?.queueId) return names.get(u.queueId) ?? u.queueId;
   const [name, id] = u?.$unknown ?? [];
-  return name === 'fleetId' ? `fleet ${id}` : name === 'farmId' ? 'whole farm' : '';
+  return name === 'fleetId' ? `fleet ${id}` : name === 'userId' ? `user ${id}` : name === 'farmId' ? 'whole farm' : '';
 };
 
 /** --limit: dollars, more than 0 (the model's least is 0.01). */
@@ -171,12 +172,13 @@ async function list(o: ListOptions): Promise<void> {
   console.log(table(rows, `(farm ${o.farm} has no ${o.status ? `${o.status} ` : ''}budgets: create one with \`farmtally budgets create\`)`, ['LIMIT', 'USAGE']));
 }
 
-/** What --queue, --fleet or --whole-farm name (exactly one), as usageTrackingResource; a usage error otherwise. */
-function trackedBy(o: CreateOptions): { queueId: string } | { fleetId: string } | { farmId: string } {
-  const given = [o.queue !== undefined && '--queue', o.fleet !== undefined && '--fleet', o.wholeFarm && '--whole-farm'].filter(Boolean);
-  if (given.length !== 1) usageError(`say what the budget tracks with exactly one of --queue Q, --fleet F or --whole-farm${given.length ? ` (got ${given.join(' and ')})` : ''}.`, 'budgets create');
+/** What --queue, --fleet, --user or --whole-farm name (exactly one), as usageTrackingResource; a usage error otherwise. */
+function trackedBy(o: CreateOptions): { queueId: string } | { fleetId: string } | { userId: string } | { farmId: string } {
+  const given = [o.queue !== undefined && '--queue', o.fleet !== undefined && '--fleet', o.user !== undefined && '--user', o.wholeFarm && '--whole-farm'].filter(Boolean);
+  if (given.length !== 1) usageError(`say what the budget tracks with exactly one of --queue Q, --fleet F, --user U or --whole-farm${given.length ? ` (got ${given.join(' and ')})` : ''}.`, 'budgets create');
   if (o.queue !== undefined) return { queueId: o.queue };
-  return o.fleet !== undefined ? { fleetId: o.fleet } : { farmId: o.farm };
+  if (o.fleet !== undefined) return { fleetId: o.fleet };
+  return o.user !== undefined ? { userId: o.user } : { farmId: o.farm };
 }
 
 async function create(o: CreateOptions): Promise<void> {
@@ -211,7 +213,7 @@ async function create(o: CreateOptions): Promise<void> {
 }
 
 /**
- * CreateBudget with the extensions (--fleet, --whole-farm, --every), which the SDK cannot
+ * CreateBudget with the extensions (--fleet, --user, --whole-farm, --every), which the SDK cannot
  * send (its unions have the model's members only): the same request as JSON, signed as the
  * SDK signs it. A --strict server refuses them as members it does not know: said so.
  */
@@ -220,10 +222,10 @@ async function createExtended(o: CreateOptions, request: { farmId: string } & Re
   const answer = await postExtension(o.endpoint, `/2023-10-12/farms/${encodeURIComponent(farmId)}/budgets`, body, o);
   if (answer.status === 200) return answer.body as { budgetId?: string };
   const said = `${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}`;
-  const flags = [o.fleet !== undefined && '--fleet', o.wholeFarm && '--whole-farm', o.every && '--every'].filter(Boolean).join(' and ');
+  const flags = [o.fleet !== undefined && '--fleet', o.user !== undefined && '--user', o.wholeFarm && '--whole-farm', o.every && '--every'].filter(Boolean).join(' and ');
   const strict = answer.errorType === 'ValidationException' && /exactly one of \[(queueId|fixed)\] must be set/.test(answer.body.message ?? '');
   const advice = strict
-    ? `${flags} ${flags.includes(' and ') ? 'are' : 'is a'} farmtally extension${flags.includes(' and ') ? 's' : ''} (budgets on a fleet or the whole farm, recurring windows): this server runs with --strict, which accepts only the service's own members. Run it without --strict, or create a budget on a queue (--queue) over a fixed window (--start, --end).`
+    ? `${flags} ${flags.includes(' and ') ? 'are' : 'is a'} farmtally extension${flags.includes(' and ') ? 's' : ''} (budgets on a fleet, a user or the whole farm, recurring windows): this server runs with --strict, which accepts only the service's own members. Run it without --strict, or create a budget on a queue (--queue) over a fixed window (--start, --end).`
     : answer.errorType === 'ResourceNotFoundException'
       ? hint(answer.errorType)
       : authHint(answer.errorType);
@@ -336,10 +338,12 @@ const CREATE_EXAMPLES = `
 Examples:
   $ farmtally budgets create --farm farm-... --queue queue-... --name "Shots 10-40" --limit 5000 \\
       --start 2025-06-01 --end 2025-07-01 --action COMPLETE:80 --action CANCEL:100
-  $ farmtally budgets create --farm farm-... --whole-farm --every MONTHLY --name "Studio monthly" --limit 20000 \
+  $ farmtally budgets create --farm farm-... --whole-farm --every MONTHLY --name "Studio monthly" --limit 20000 \\
       --start 2025-06-01 --action COMPLETE:100
-  $ farmtally budgets create --farm farm-... --fleet fleet-... --name "Spot fleet Q3" --limit 8000 \
+  $ farmtally budgets create --farm farm-... --fleet fleet-... --name "Spot fleet Q3" --limit 8000 \\
       --start 2025-07-01 --end 2025-10-01
+  $ farmtally budgets create --farm farm-... --user alice --every MONTHLY --name "Alice monthly" --limit 1500 \\
+      --start 2025-06-01 --action COMPLETE:100
 `;
 const SHOW_EXAMPLES = `
 Examples:
@@ -364,9 +368,10 @@ export function budgetsCommand(): Command {
     .addOption(formatOption())
     .addHelpText('after', LIST_EXAMPLES)
     .action((o: ListOptions) => list(o).catch((err) => fail(err, hint)));
-  const createCommand = withConnectionOptions(farmOption(new Command('create').description('Create a budget on a queue (or, as extensions, a fleet or the whole farm) over a fixed or recurring window; prints its ID.')))
+  const createCommand = withConnectionOptions(farmOption(new Command('create').description('Create a budget on a queue (or, as extensions, a fleet, a user or the whole farm) over a fixed or recurring window; prints its ID.')))
     .option('--queue <queueId>', 'the queue whose usage the budget tracks (farmtally queues list --farm F)')
     .option('--fleet <fleetId>', "a fleet's usage instead (an extension: not on a --strict server)")
+    .option('--user <userId>', "one user's usage over every queue of the farm instead, the sessions' userId (an extension: not on a --strict server)")
     .option('--whole-farm', "the whole farm's usage instead (an extension: not on a --strict server)")
     .requiredOption('--name <name>', "the budget's display name")
     .requiredOption('--limit <usd>', 'the limit in US dollars', dollars)

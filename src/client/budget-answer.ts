@@ -1,15 +1,15 @@
 // A budget as the SDK answers it, read for what farmtally's extensions add: the SDK hands a
-// union member the model lacks over as `$unknown: [name, value]` (a fleet or whole-farm
+// union member the model lacks over as `$unknown: [name, value]` (a fleet, user or whole-farm
 // budget's usageTrackingResource, a recurring schedule). The page's Budgets tab and
 // `farmtally budgets` both read budgets through these, and ask for a budget's cost by day
 // with the resources these name.
-import type { BudgetSchedule, UsageTrackingResource } from '@aws-sdk/client-deadline';
+import type { BudgetSchedule, Statistics, UsageTrackingResource, UsageGroupByField } from '@aws-sdk/client-deadline';
 import { MAX_AGGREGATION_RESOURCES } from '../domain/aggregation-limits.js';
 import { budgetWindowAt, NO_END } from '../domain/budget-window.js';
 import type { BudgetPeriod } from '../domain/resources.js';
 
-/** What a budget tracks: a queue (the service's), or as farmtally's extensions a fleet or the whole farm. */
-export type BudgetScope = { kind: 'queue'; id: string } | { kind: 'fleet'; id: string } | { kind: 'farm' };
+/** What a budget tracks: a queue (the service's), or as farmtally's extensions a fleet, a user or the whole farm. */
+export type BudgetScope = { kind: 'queue'; id: string } | { kind: 'fleet'; id: string } | { kind: 'user'; id: string } | { kind: 'farm' };
 
 const unknownMember = (union: unknown): [string, any] | undefined => (union as { $unknown?: [string, any] } | undefined)?.$unknown;
 
@@ -17,6 +17,7 @@ export function budgetScopeOf(resource: UsageTrackingResource | undefined): Budg
   if (resource?.queueId) return { kind: 'queue', id: resource.queueId };
   const [name, value] = unknownMember(resource) ?? [];
   if (name === 'fleetId') return { kind: 'fleet', id: String(value) };
+  if (name === 'userId') return { kind: 'user', id: String(value) };
   if (name === 'farmId') return { kind: 'farm' };
   return { kind: 'queue', id: '' };
 }
@@ -32,13 +33,32 @@ export function budgetWindowOf(schedule: BudgetSchedule | undefined, nowMs: numb
   return { start: window.startsAt, end: window.endsAt, every };
 }
 
-/** The resourceIds to ask the statistics for a budget's cost: its queue or fleet, or its farm's queues ten at a time (the API's most); the answers add up. */
-export function budgetCostResources(scope: BudgetScope, farmQueueIds: readonly string[]): ({ queueIds: string[] } | { fleetIds: string[] })[] {
-  if (scope.kind === 'queue') return [{ queueIds: [scope.id] }];
-  if (scope.kind === 'fleet') return [{ fleetIds: [scope.id] }];
+/** One statistics request of a budget's cost: what to ask for, and (a user's budget) whose rows to keep. */
+export interface BudgetCostRequest {
+  resourceIds: { queueIds: string[] } | { fleetIds: string[] };
+  groupBy: UsageGroupByField[];
+  userId?: string;
+}
+
+/**
+ * The statistics requests whose answers add up to a budget's cost: its queue or fleet, or its
+ * farm's queues ten at a time (the API's most); a user's budget asks for the farm's queues by
+ * USER_ID and keeps the user's rows.
+ */
+export function budgetCostRequests(scope: BudgetScope, farmQueueIds: readonly string[]): BudgetCostRequest[] {
+  if (scope.kind === 'queue') return [{ resourceIds: { queueIds: [scope.id] }, groupBy: ['QUEUE_ID'] }];
+  if (scope.kind === 'fleet') return [{ resourceIds: { fleetIds: [scope.id] }, groupBy: ['FLEET_ID'] }];
   return Array.from({ length: Math.ceil(farmQueueIds.length / MAX_AGGREGATION_RESOURCES) }, (_, i) => ({
-    queueIds: farmQueueIds.slice(i * MAX_AGGREGATION_RESOURCES, (i + 1) * MAX_AGGREGATION_RESOURCES),
+    resourceIds: { queueIds: farmQueueIds.slice(i * MAX_AGGREGATION_RESOURCES, (i + 1) * MAX_AGGREGATION_RESOURCES) },
+    ...(scope.kind === 'user' ? { groupBy: ['USER_ID' as const], userId: scope.id } : { groupBy: ['QUEUE_ID' as const] }),
   }));
+}
+
+/** A request's answer as each bucket's cost: its rows (the user's, for a user's budget). */
+export function dayCostsOf(request: BudgetCostRequest, rows: readonly Statistics[]): { start: number; cost: number }[] {
+  return rows
+    .filter((row) => request.userId === undefined || row.userId === request.userId)
+    .map((row) => ({ start: row.aggregationStartTime!.getTime(), cost: row.costInUsd?.sum ?? 0 }));
 }
 
 /** Days' costs from several answers, added up by day, in day order. */

@@ -10,12 +10,14 @@ export interface BudgetThresholdEvent {
   farmId: string;
   budgetId: string;
   budgetName: string;
-  /** What the budget tracks: its queue (the model's), or (extensions) a fleet or the whole farm; absent in events recorded before the extensions (a queue's). */
-  scope?: 'queue' | 'fleet' | 'farm';
+  /** What the budget tracks: its queue (the model's), or (extensions) a fleet, a user or the whole farm; absent in events recorded before the extensions (a queue's). */
+  scope?: 'queue' | 'fleet' | 'user' | 'farm';
   /** The queue, for a queue budget (the only kind whose crossing stops a queue). */
   queueId?: string;
   /** The fleet, for a fleet budget. */
   fleetId?: string;
+  /** The user, for a user budget. */
+  userId?: string;
   thresholdPercentage: number;
   actionType: string;
   approximateDollarLimit: number;

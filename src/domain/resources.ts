@@ -41,8 +41,8 @@ export interface BudgetAction {
 
 /**
  * A budget on one queue's usage over a fixed window [startsAt, endsAt) (the model's); as
- * extensions (off with --strict) on one fleet's (`fleetId`) or the whole farm's (neither
- * `queueId` nor `fleetId`): budgetScope says which. `status` is the one
+ * extensions (off with --strict) on one fleet's (`fleetId`), one user's over every queue of
+ * the farm (`userId`), or the whole farm's (none of the three): budgetScope says which. `status` is the one
  * set by CreateBudget (ACTIVE) or UpdateBudget; what a caller reads is budgetStatusAt's.
  * farmtally keeps budgets and reports their usage; it schedules nothing, so no action runs.
  */
@@ -55,6 +55,8 @@ export interface Budget extends Audit {
   queueId?: string;
   /** The fleet tracked (an extension); absent for a queue or farm budget. */
   fleetId?: string;
+  /** The user tracked, the sessions' userId (an extension); absent for a queue, fleet or farm budget. */
+  userId?: string;
   approximateDollarLimit: number;
   actions: BudgetAction[];
   /**
@@ -75,19 +77,21 @@ export interface Budget extends Audit {
   queueStoppedAt?: number;
 }
 
-/** What a budget tracks: its queue's sessions, its fleet's, or (neither set) every session of its farm. */
-export type BudgetScope = { kind: 'queue'; queueId: string } | { kind: 'fleet'; fleetId: string } | { kind: 'farm' };
+/** What a budget tracks: its queue's sessions, its fleet's, its user's, or (none set) every session of its farm. */
+export type BudgetScope = { kind: 'queue'; queueId: string } | { kind: 'fleet'; fleetId: string } | { kind: 'user'; userId: string } | { kind: 'farm' };
 
-export function budgetScope(b: Pick<Budget, 'queueId' | 'fleetId'>): BudgetScope {
+export function budgetScope(b: Pick<Budget, 'queueId' | 'fleetId' | 'userId'>): BudgetScope {
   if (b.queueId !== undefined) return { kind: 'queue', queueId: b.queueId };
   if (b.fleetId !== undefined) return { kind: 'fleet', fleetId: b.fleetId };
+  if (b.userId !== undefined) return { kind: 'user', userId: b.userId };
   return { kind: 'farm' };
 }
 
 /** Whether a session of the budget's farm counts toward the budget. */
-export function budgetTracksSession(scope: BudgetScope, session: { queueId: string; fleetId: string }): boolean {
+export function budgetTracksSession(scope: BudgetScope, session: { queueId: string; fleetId: string; userId: string }): boolean {
   if (scope.kind === 'queue') return session.queueId === scope.queueId;
   if (scope.kind === 'fleet') return session.fleetId === scope.fleetId;
+  if (scope.kind === 'user') return session.userId === scope.userId;
   return true;
 }
 

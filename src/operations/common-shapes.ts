@@ -21,6 +21,8 @@ export const Tags = map(string());
 export const KmsKeyArn = string({ pattern: 'arn:(aws[a-zA-Z-]*):kms:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:key/[\\w-]{1,120}' });
 export const IamRoleArn = string({ pattern: 'arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+' });
 export const InstanceType = string({ min: 1, max: 100 });
+/** A session's userId: the model leaves it unconstrained; farmtally bounds it like a job name. */
+export const SessionUserId = string({ min: 1, max: 128 });
 export const IdentityCenterPrincipalId = string({
   min: 1,
   max: 47,

@@ -23,14 +23,25 @@ export interface SessionsChanged {
   changes?: readonly SessionChange[];
 }
 
+/**
+ * What to read of a budget's query: its cost (none for a window not begun), and, for a budget
+ * on a user, only that user's (the query groups by USER_ID: the rows of other users are left
+ * out of the cost, and their sessions out of `open`).
+ */
+export interface BudgetBasisRead {
+  cost: boolean;
+  userId?: string;
+}
+
 /** What a budget's usage is built from, read together at one version of the sessions. */
 export interface BudgetBasis {
   /**
-   * At this version, the sum of every result row's cost that runAggregation would compute for
-   * the query (run at once, with no record and without the farm's slot).
+   * At this version, the sum of every result row's cost (of the user's rows, if read for one)
+   * that runAggregation would compute for the query (run at once, with no record and without
+   * the farm's slot).
    */
   costUsd: number;
-  /** The sessions of the query's resources with no end, or an end after query.asOfMs. */
+  /** The sessions of the query's resources (and user, if read for one) with no end, or an end after query.asOfMs. */
   open: SessionRecord[];
   version: string;
 }
@@ -40,7 +51,7 @@ export interface BudgetUsageStore {
    * Reads the query's cost (with `cost`; else 0, for a window not begun) and the open sessions
    * together, at one version (throws when the cost query runs past `timeoutMs`).
    */
-  budgetBasis(query: AggregationQuery, timeoutMs: number, read: { cost: boolean }): Promise<BudgetBasis>;
+  budgetBasis(query: AggregationQuery, timeoutMs: number, read: BudgetBasisRead): Promise<BudgetBasis>;
   /** The sessions' version now: it moves with every write that changes a stored session, on any server. */
   sessionsVersion(): Promise<string>;
   /**

@@ -60,6 +60,7 @@ export const toBudget = (r: Row): Budget => ({
   description: opt(r.description),
   ...(r.queue_id != null && { queueId: r.queue_id as string }),
   ...(r.fleet_id != null && { fleetId: r.fleet_id as string }),
+  ...(r.user_id != null && { userId: r.user_id as string }),
   ...(r.recurring != null && { recurring: r.recurring as BudgetPeriod }),
   approximateDollarLimit: r.approximate_dollar_limit as number,
   actions: JSON.parse(r.actions as string),
@@ -75,7 +76,7 @@ export const toBudget = (r: Row): Budget => ({
 export const budgetValues = (b: Budget): unknown[] => [
   b.farmId, b.budgetId, b.displayName, b.description ?? null, b.queueId ?? null, b.approximateDollarLimit, JSON.stringify(b.actions),
   b.startsAt, b.endsAt, b.status, b.tags ? JSON.stringify(b.tags) : null, b.createdAt, b.createdBy, b.updatedAt ?? null, b.updatedBy ?? null, b.queueStoppedAt ?? null,
-  b.fleetId ?? null, b.recurring ?? null,
+  b.fleetId ?? null, b.recurring ?? null, b.userId ?? null,
 ];
 
 /**

@@ -288,8 +288,8 @@ export interface DeletionStore {
    */
   deleteWithSessions(resource: ResourceWithSessions): Promise<DeletedSessions | undefined>;
   /**
-   * Replaces `userId` by `pseudonym` wherever the farm's data holds it (sessions, jobs, stored
-   * aggregation results); answers how many sessions named it. The caller keeps the farm's
+   * Replaces `userId` by `pseudonym` wherever the farm's data holds it (sessions, jobs, budgets
+   * on the user, stored aggregation results); answers how many sessions named it. The caller keeps the farm's
    * aggregations from running meanwhile.
    */
   forgetUser(farmId: string, userId: string, pseudonym: string): Promise<{ sessions: number }>;

@@ -1,7 +1,8 @@
 // The contract's budgets: read back as written, listed in creation order by keyset pages and
 // filtered by the status a caller reads at a given instant, replaced and deleted, refused on
 // a queue not in the farm, and deleted with their queue or farm. With a whole store: a
-// budget's cost (budgetBasis) is the SUM an aggregation of the same queue and window answers.
+// budget's cost (budgetBasis) is the SUM an aggregation of the same queue and window answers
+// (a user's: of the user's rows).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { budgetStatusAt, newId, type Budget } from '../../src/domain/resources.js';
@@ -134,18 +135,17 @@ export function budgetContract(store: () => ResourceContractStore): void {
       assert.deepEqual((await store().listBudgets(farmId, { limit: 10 }, { nowMs: Date.now() })).items, []);
     });
 
-    test('budgets on a fleet and on the whole farm (extensions) read back as written; a fleet not in the farm is refused', async () => {
+    test('budgets on a fleet, a user and the whole farm (extensions) read back as written; a fleet not in the farm is refused', async () => {
       const { farmId, queueId } = await farmWithQueue(store());
       const fl = fleet(farmId);
       await store().createFleet(fl);
       const { queueId: _, ...noQueue } = budget(farmId, queueId);
       const onFleet: Budget = { ...noQueue, fleetId: fl.fleetId, recurring: 'QUARTERLY' };
+      const onUser: Budget = { ...noQueue, budgetId: newId('budget'), userId: 'studio/ana lopez' };
       const onFarm: Budget = { ...noQueue, budgetId: newId('budget') };
-      assert.equal(await store().createBudget(onFleet), 'created');
-      assert.equal(await store().createBudget(onFarm), 'created');
-      assert.deepEqual(defined(await store().getBudget(farmId, onFleet.budgetId)), onFleet);
-      assert.deepEqual(defined(await store().getBudget(farmId, onFarm.budgetId)), onFarm);
-      assert.deepEqual(await store().budgetsOfQueues(farmId, [queueId]), [], 'neither is a queue\'s');
+      for (const b of [onFleet, onUser, onFarm]) assert.equal(await store().createBudget(b), 'created');
+      for (const b of [onFleet, onUser, onFarm]) assert.deepEqual(defined(await store().getBudget(farmId, b.budgetId)), b);
+      assert.deepEqual(await store().budgetsOfQueues(farmId, [queueId]), [], 'none is a queue\'s');
       const other = farm();
       await store().createFarm(other);
       const elsewhere = fleet(other.farmId);
@@ -196,6 +196,26 @@ export function budgetUsageContract(store: () => Store): void {
       assert.ok(sum > 0, 'the queue has costed usage in the window');
       assert.ok(Math.abs(sum - aggregated) <= 1e-9 * Math.max(1, aggregated), `${sum} vs ${aggregated}`);
       assert.ok(Math.abs(sum - reference) <= 1e-9 * Math.max(1, reference), `${sum} vs reference ${reference}`);
+    });
+
+    test("budgetBasis read for a user: the cost of that user's rows of an aggregation by USER_ID over every queue, and that user's open sessions", async () => {
+      const queueIds = generated.queues.map((q) => q.queueId);
+      const userId = generated.sessions.find((s) => s.endedAt === undefined)!.userId;
+      const [startMs, endMs] = [generated.spanStartMs + 2 * DAY, generated.asOfMs];
+      const query = aggregationQuery({
+        farm: { farmId: generated.farmId, costScaleFactor: generated.costScaleFactor },
+        resourceKind: 'queue', resourceIds: queueIds, startMs, endMs, zone: UTC_ZONE, groupBy: ['USER_ID'], asOfMs: generated.asOfMs, rateCard: generated.rateCard,
+      });
+      const basis = await store().budgetBasis(query, 60_000, { cost: true, userId });
+      const byUser = referenceAggregate(generated.sessions, generated.rateCard, generated.costScaleFactor, {
+        startMs, endMs, groupBy: ['USER_ID'], statistics: ['SUM'], asOfMs: generated.asOfMs, queueIds,
+      }).rows;
+      const reference = byUser.filter((r) => r.userId === userId).reduce((s, r) => s + r.costInUsd.sum!, 0);
+      const everyone = byUser.reduce((s, r) => s + r.costInUsd.sum!, 0);
+      assert.ok(reference > 0 && reference < everyone, `the user has some of the cost, not all (${reference} of ${everyone})`);
+      assert.ok(Math.abs(basis.costUsd - reference) <= 1e-9 * Math.max(1, reference), `${basis.costUsd} vs reference ${reference}`);
+      const open = generated.sessions.filter((s) => s.userId === userId && (s.endedAt === undefined || s.endedAt > generated.asOfMs));
+      assert.deepEqual(basis.open.map((s) => s.sessionId).sort(), open.map((s) => s.sessionId).sort());
     });
 
     test("budgetBasis reads the cost with the open sessions at one version; the version moves with each write", async () => {

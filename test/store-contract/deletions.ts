@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SessionRecord } from '../../src/domain/resources.js';
 import type { BatchWritten, Store } from '../../src/store/store.js';
+import { budget } from './budgets.js';
 import { countsOf, parents, queue, record, stageAndCommitWritten, tick, type Parents } from './fixtures.js';
 
 const HOUR = 3_600_000;
@@ -103,8 +104,11 @@ export function deletionContract(store: () => Store, write: WriteWritten, way: '
       assert.equal(await store().deleteWithSessions({ kind: 'farm', farmId: p.farmId }), undefined);
     });
 
-    test('a user given a pseudonym: the farm\'s sessions and jobs name it instead, other farms keep the ID', async () => {
+    test('a user given a pseudonym: the farm\'s sessions, jobs and budgets on the user name it instead, other farms keep the ID', async () => {
       const [p, q] = [await parents(store()), await parents(store())];
+      const { queueId: _, ...onUser } = budget(p.farmId, p.queueId, { userId: 'dora' });
+      const { queueId: __, ...theirBudget } = budget(q.farmId, q.queueId, { userId: 'dora' });
+      for (const b of [onUser, theirBudget]) assert.equal(await store().createBudget(b), 'created');
       const mine = [at(p, 0, { userId: 'dora' }), running(p, 1, { userId: 'dora' }), at(p, 2, { userId: 'eve' })];
       await write(store(), p.farmId, mine);
       const theirs = at(q, 0, { userId: 'dora' });
@@ -113,6 +117,8 @@ export function deletionContract(store: () => Store, write: WriteWritten, way: '
       assert.equal((await store().getJob(p.farmId, p.queueId, mine[0]!.jobId))?.userId, 'forgotten-dora');
       assert.equal((await store().getJob(p.farmId, p.queueId, mine[2]!.jobId))?.userId, 'eve');
       assert.equal((await store().getJob(q.farmId, q.queueId, theirs.jobId))?.userId, 'dora');
+      assert.equal((await store().getBudget(p.farmId, onUser.budgetId))?.userId, 'forgotten-dora');
+      assert.equal((await store().getBudget(q.farmId, theirBudget.budgetId))?.userId, 'dora');
       assert.deepEqual(await store().forgetUser(p.farmId, 'dora', 'forgotten-dora'), { sessions: 0 });
       // The running session, re-sent under the pseudonym with its end, is an update of the stored one.
       const closed = { ...mine[1]!, userId: 'forgotten-dora', endedAt: T0 + 3 * HOUR };

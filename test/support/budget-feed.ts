@@ -42,6 +42,13 @@ export async function statisticsSumOver(client: DeadlineClient, farmId: string, 
   return result.rows.reduce((s, r) => s + r.costInUsd.sum!, 0);
 }
 
+/** The statistics' cost SUM of one user's sessions over queues (at most ten): grouped by USER_ID, that user's rows. */
+export async function statisticsSumOfUser(client: DeadlineClient, farmId: string, queueIds: string[], userId: string, startMs: number, endMs: number): Promise<number> {
+  const result = await runAggregation(client, { farmId, resourceIds: { queueIds }, startTime: new Date(startMs), endTime: new Date(endMs), groupBy: ['USER_ID'], statistics: ['SUM'] });
+  assert.equal(result.status, 'COMPLETED', result.statusMessage);
+  return result.rows.filter((r) => r.userId === userId).reduce((s, r) => s + r.costInUsd.sum!, 0);
+}
+
 export const usageOf = async (client: DeadlineClient, farmId: string, budgetId: string) => (await client.send(new GetBudgetCommand({ farmId, budgetId }))).usages!.approximateDollarUsage!;
 
 /** Equal within the last bits (engines sum in parallel). */

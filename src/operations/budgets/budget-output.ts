@@ -4,11 +4,12 @@ import { NO_END } from '../../domain/budget-window.js';
 import { budgetScope, budgetStatusAt, type Budget } from '../../domain/resources.js';
 import { audit, iso } from '../support.js';
 
-/** As created: { queueId } (the model's), or the extensions' { fleetId } and { farmId }. */
+/** As created: { queueId } (the model's), or the extensions' { fleetId }, { userId } and { farmId }. */
 function usageTrackingResource(b: Budget) {
   const scope = budgetScope(b);
   if (scope.kind === 'queue') return { queueId: scope.queueId };
   if (scope.kind === 'fleet') return { fleetId: scope.fleetId };
+  if (scope.kind === 'user') return { userId: scope.userId };
   return { farmId: b.farmId };
 }
 

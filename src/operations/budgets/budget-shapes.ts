@@ -2,7 +2,7 @@
 import { NO_END } from '../../domain/budget-window.js';
 import type { Budget, BudgetPeriod } from '../../domain/resources.js';
 import type { FieldFailure } from '../errors.js';
-import { Description, FarmId, FleetId, QueueId } from '../common-shapes.js';
+import { Description, FarmId, FleetId, QueueId, SessionUserId } from '../common-shapes.js';
 import { enumOf, extension, float, list, optional, required, string, structure, timestamp, union, uri } from '../validation/shapes.js';
 
 export const BudgetId = string({ pattern: 'budget-[0-9a-f]{32}' });
@@ -43,10 +43,17 @@ export function storedSchedule(schedule: BudgetScheduleInput): Pick<Budget, 'sta
   return { startsAt: schedule.fixed!.startTime.getTime(), endsAt: schedule.fixed!.endTime.getTime(), recurring: undefined };
 }
 /**
- * The model's union has queueId only; fleetId and farmId (a fleet of the farm, or the farm in
- * the path: its whole usage) are extensions: a --strict server does not see them.
+ * The model's union has queueId only; fleetId, userId and farmId (a fleet of the farm, a user's
+ * sessions over every queue of the farm, or the farm in the path: its whole usage) are
+ * extensions: a --strict server does not see them. A user is the sessions' userId, bounded as
+ * session ingest bounds it; it need not have a session yet.
  */
-export const UsageTrackingResource = union({ queueId: optional(QueueId), fleetId: extension(optional(FleetId)), farmId: extension(optional(FarmId)) });
+export const UsageTrackingResource = union({
+  queueId: optional(QueueId),
+  fleetId: extension(optional(FleetId)),
+  userId: extension(optional(SessionUserId)),
+  farmId: extension(optional(FarmId)),
+});
 
 /** A farm budget tracks the farm it is in: a farmId other than the path's is refused. */
 export function usageTrackingFailures(resource: { queueId?: string; fleetId?: string; farmId?: string }, farmId: string): FieldFailure[] {

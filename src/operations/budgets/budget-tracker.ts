@@ -198,8 +198,9 @@ export class BudgetTracker {
   /**
    * The statistics' cost query for what the budget tracks: its queue, its fleet (resourceKind
    * 'fleet'), or every queue of the farm (the store takes any number of IDs; the API's ten is
-   * validation only). A farm without queues has no sessions: nothing to read but the version,
-   * read before the queues are listed (a queue created after it comes with a later version).
+   * validation only), a user's budget grouped by USER_ID for the store to keep that user's
+   * rows. A farm without queues has no sessions: nothing to read but the version, read before
+   * the queues are listed (a queue created after it comes with a later version).
    */
   private async basis(farm: Farm, budget: Budget, window: BudgetWindow, costEndMs: number, asOfMs: number): Promise<BudgetBasis> {
     const scope = budgetScope(budget);
@@ -216,11 +217,11 @@ export class BudgetTracker {
       startMs: window.startsAt,
       endMs: costEndMs > window.startsAt ? costEndMs : window.startsAt + 1,
       zone: UTC_ZONE,
-      groupBy: [resourceKind === 'queue' ? 'QUEUE_ID' : 'FLEET_ID'],
+      groupBy: [scope.kind === 'user' ? 'USER_ID' : resourceKind === 'queue' ? 'QUEUE_ID' : 'FLEET_ID'],
       asOfMs,
       rateCard: this.o.rateCard,
     });
-    return this.o.store.budgetBasis(query, this.o.timeoutMs, { cost: costEndMs > window.startsAt });
+    return this.o.store.budgetBasis(query, this.o.timeoutMs, { cost: costEndMs > window.startsAt, ...(scope.kind === 'user' && { userId: scope.userId }) });
   }
 
   private async queueIds(farmId: string): Promise<string[]> {
@@ -299,7 +300,7 @@ export class BudgetTracker {
     if (nowMs >= tracked.ledger.window.endsAt) return;
     const usage = tracked.ledger.usageAt(nowMs);
     const reached = budget.actions.filter((a) => usage >= (a.thresholdPercentage / 100) * budget.approximateDollarLimit);
-    // Only a queue budget stops its queue: a fleet or farm budget's crossings are events alone (blocking is per queue).
+    // Only a queue budget stops its queue: a fleet, user or farm budget's crossings are events alone (blocking is per queue).
     const scope = budgetScope(budget);
     const stop = reached.length > 0 && budget.queueStoppedAt === undefined && scope.kind === 'queue';
     const resume = reached.length === 0 && budget.queueStoppedAt !== undefined;
@@ -313,6 +314,7 @@ export class BudgetTracker {
         scope: scope.kind,
         ...(scope.kind === 'queue' && { queueId: scope.queueId }),
         ...(scope.kind === 'fleet' && { fleetId: scope.fleetId }),
+        ...(scope.kind === 'user' && { userId: scope.userId }),
         thresholdPercentage: action.thresholdPercentage,
         actionType: action.type,
         approximateDollarLimit: budget.approximateDollarLimit,

@@ -26,12 +26,12 @@ export const createBudget = defineOperation({
     const { clientToken, ...request } = input;
     const { farmId, displayName, description, usageTrackingResource, approximateDollarLimit, actions, schedule, tags } = request;
     await requireFarm(ctx, farmId);
-    // The union holds exactly one member (validated): a queue, a fleet or (neither) the farm, checked to be this one.
-    const { queueId, fleetId } = usageTrackingResource;
+    // The union holds exactly one member (validated): a queue, a fleet, a user or (none) the farm, checked to be this one.
+    const { queueId, fleetId, userId } = usageTrackingResource;
     const budgetId = await idempotentCreate(ctx, `CreateBudget:${farmId}`, clientToken, request, async () => {
       const budgetId = newId('budget');
       const outcome = await ctx.store.createBudget({
-        farmId, budgetId, displayName, description, ...(queueId !== undefined && { queueId }), ...(fleetId !== undefined && { fleetId }), approximateDollarLimit, actions,
+        farmId, budgetId, displayName, description, ...(queueId !== undefined && { queueId }), ...(fleetId !== undefined && { fleetId }), ...(userId !== undefined && { userId }), approximateDollarLimit, actions,
         ...storedSchedule(schedule), status: 'ACTIVE', tags, createdAt: ctx.now(), createdBy: ctx.caller,
       });
       if (outcome === 'no-queue') throw notFound('queue', queueId!, `Queue ${queueId} (usageTrackingResource.queueId) does not exist in farm ${farmId}. List its queues with ListQueues.`);

@@ -93,7 +93,7 @@ function whyNoAnswer(err: unknown, timeoutMs: number): string {
 
 const fieldsOf = (e: BudgetThresholdEvent) => ({
   eventId: e.eventId, farmId: e.farmId, budgetId: e.budgetId, scope: e.scope ?? 'queue', ...(e.queueId !== undefined && { queueId: e.queueId }),
-  ...(e.fleetId !== undefined && { fleetId: e.fleetId }), thresholdPercentage: e.thresholdPercentage,
+  ...(e.fleetId !== undefined && { fleetId: e.fleetId }), ...(e.userId !== undefined && { userId: e.userId }), thresholdPercentage: e.thresholdPercentage,
 });
 
 export class BudgetNotifier implements BudgetNotifications {

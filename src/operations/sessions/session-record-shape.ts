@@ -3,7 +3,7 @@
 // load checks a whole body against. The compiler holds the members to the domain's list of
 // record fields, and the required ones to its list of required fields.
 import { REQUIRED_SESSION_RECORD_FIELDS, type SameKeys, type SessionRecordField } from '../../domain/session-record.js';
-import { FleetId, InstanceType, JobId, QueueId, SessionId, WorkerId } from '../common-shapes.js';
+import { FleetId, InstanceType, JobId, QueueId, SessionId, SessionUserId, WorkerId } from '../common-shapes.js';
 import { memberRules } from '../validation/member-rules.js';
 import { list, optional, required, string, structure, timestamp, type Member } from '../validation/shapes.js';
 
@@ -12,8 +12,7 @@ const members = {
   queueId: required(QueueId),
   jobId: required(JobId),
   jobName: required(string({ min: 1, max: 128 })),
-  // The model leaves UserId unconstrained; farmtally bounds it like a job name.
-  userId: required(string({ min: 1, max: 128 })),
+  userId: required(SessionUserId),
   fleetId: required(FleetId),
   workerId: required(WorkerId),
   instanceType: optional(InstanceType),

@@ -1,15 +1,15 @@
 // ForgetUser, farmtally's extension (SPEC section 4; not served under --strict): a studio's
 // answer to an erasure request. Replaces a user ID by a pseudonym wherever the farm's data
-// holds it (sessions, jobs, stored aggregation results), in one transaction ordered with
+// holds it (sessions, jobs, budgets on the user, stored aggregation results), in one transaction ordered with
 // ingest. The pseudonym is an HMAC of the farm and the user ID under the server's secret, so
 // forgetting the same user again (after new sessions came in with the real ID, say) gives
 // the same pseudonym, and the user's usage still adds up under one name. Answers
 // {pseudonym, sessions}. Logged with the farm, the count and the pseudonym, never the ID.
 import { createHmac } from 'node:crypto';
-import { FarmId } from '../common-shapes.js';
+import { FarmId, SessionUserId } from '../common-shapes.js';
 import { defineOperation } from '../operation.js';
 import { requireFarm } from '../support.js';
-import { string, structure, uri } from '../validation/shapes.js';
+import { structure, uri } from '../validation/shapes.js';
 
 export const FORGET_USER_PATH = '/ingest/v1/farms/{farmId}/users/{userId}/forget';
 
@@ -33,8 +33,7 @@ export const forgetUser = defineOperation({
   extension: true,
   input: structure({
     farmId: uri(FarmId),
-    // As a session record's userId is bounded (session-record-shape.ts).
-    userId: uri(string({ min: 1, max: 128 })),
+    userId: uri(SessionUserId),
   }),
   async handle({ farmId, userId }, ctx) {
     await requireFarm(ctx, farmId);

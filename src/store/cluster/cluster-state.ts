@@ -35,7 +35,7 @@ export interface StateTx {
   adjustSessionCounts(farmId: string, deltas: ReadonlyMap<string, number>): Promise<void>;
   /** Deletes the farm (with its queues, fleets and jobs), or the queue or fleet, whatever sessions name it (they are deleted in the same batch); answers whether it existed. */
   deleteResource(resource: ResourceWithSessions): Promise<boolean>;
-  /** Replaces a user ID in the farm's stored aggregation results. */
+  /** Replaces a user ID in the farm's stored aggregation results and its budgets on the user. */
   renameUserInResults(farmId: string, userId: string, pseudonym: string): Promise<void>;
   /** Publishes the batches, if each is still `writing` under an unexpired lease; answers whether all were (if not, nothing is committed). */
   publishBatches(batches: readonly { seq: number; counts: Omit<IngestCounts, 'received'> }[]): Promise<boolean>;

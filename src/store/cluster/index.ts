@@ -85,12 +85,12 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
   };
 
   /** The cost SUM of the query's result rows over one snapshot (BudgetBasis.costUsd). */
-  const costAt = async (q: AggregationQuery, snapshot: Snapshot, timeoutMs: number) => {
+  const costAt = async (q: AggregationQuery, snapshot: Snapshot, timeoutMs: number, userId?: string) => {
     const fleets = { customerManaged: await customerManagedFleets(q.farmId) };
     const result = await aggregate(q, snapshot, fleets, { maxRows: COST_SUM_MAX_ROWS, timeoutMs });
     if (result.kind === 'timed-out') throw new Error(timedOut(timeoutMs));
     if (result.kind === 'too-many') throw new Error(tooManyRows(COST_SUM_MAX_ROWS));
-    return result.rows.reduce((sum, r) => sum + r.costUsd.sum, 0);
+    return result.rows.reduce((sum, r) => (userId === undefined || r.userId === userId ? sum + r.costUsd.sum : sum), 0);
   };
 
   return {
@@ -128,8 +128,8 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     async budgetBasis(q, timeoutMs, read) {
       const snapshot = await snapshotNow();
       const [costUsd, open] = await Promise.all([
-        read.cost ? costAt(q, snapshot, timeoutMs) : 0,
-        openSessions(shards, snapshot, q.farmId, { kind: q.resourceKind, resourceIds: q.resourceIds, endedAfter: q.asOfMs }),
+        read.cost ? costAt(q, snapshot, timeoutMs, read.userId) : 0,
+        openSessions(shards, snapshot, q.farmId, { kind: q.resourceKind, resourceIds: q.resourceIds, endedAfter: q.asOfMs, userId: read.userId }),
       ]);
       return { costUsd, open: open.map(sessionRecordOf), version: snapshotVersion(snapshot) };
     },

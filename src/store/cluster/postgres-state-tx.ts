@@ -79,6 +79,8 @@ function stateTx(state: PostgresState, tx: Sql): StateTx {
     },
     async renameUserInResults(farmId, userId, pseudonym) {
       await tx.query(`UPDATE aggregation_rows SET user_id = $3 WHERE user_id = $2 AND aggregation_id IN (SELECT aggregation_id FROM aggregations WHERE farm_id = $1)`, [farmId, userId, pseudonym]);
+      // A budget on the user goes on tracking the same sessions, under their new name.
+      await tx.query(`UPDATE budgets SET user_id = $3 WHERE farm_id = $1 AND user_id = $2`, [farmId, userId, pseudonym]);
     },
     publishBatches: (batches) => state.publishBatches(tx, batches),
   };

@@ -48,11 +48,12 @@ export async function exportSessions(shards: Shards, snapshot: Snapshot, farmId:
  * first. (ListRunningSessions, and a budget's reading: the DuckDB store's open-sessions.ts.)
  */
 export async function openSessions(
-  shards: Shards, snapshot: Snapshot, farmId: string, q: { kind: 'queue' | 'fleet'; resourceIds: readonly string[]; endedAfter?: number; limit?: number },
+  shards: Shards, snapshot: Snapshot, farmId: string, q: { kind: 'queue' | 'fleet'; resourceIds: readonly string[]; endedAfter?: number; userId?: string; limit?: number },
 ): Promise<Session[]> {
   if (q.resourceIds.length === 0) return [];
   const open = q.endedAfter === undefined ? 'ended_at IS NULL' : `(ended_at IS NULL OR ended_at > ${int64(q.endedAfter)})`;
-  const where = `${open} AND has(${stringArray([...q.resourceIds])}, ${q.kind === 'queue' ? 'queue_id' : 'fleet_id'})`;
+  const user = q.userId === undefined ? '' : ` AND user_id = ${stringLiteral(q.userId)}`;
+  const where = `${open} AND has(${stringArray([...q.resourceIds])}, ${q.kind === 'queue' ? 'queue_id' : 'fleet_id'})${user}`;
   const rows = await readVisible(shards, farmId, snapshot, { where, ...(q.limit !== undefined && { orderBy: 'started_at, session_id', limit: q.limit }) });
   return rows.map((r) => toSession(farmId, r));
 }

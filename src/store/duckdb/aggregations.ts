@@ -65,8 +65,11 @@ function toRows(c: Columns): AggregationRow[] {
 export type DuckDbAggregations = AggregationStore & {
   allStored(): Promise<void>;
   dropCachedRows(): void;
-  /** The cost SUM of the query's result rows, run at once with no record and without the farm's slot (BudgetBasis.costUsd). */
-  sumCost(query: AggregationQuery, timeoutMs: number): Promise<number>;
+  /**
+   * The cost SUM of the query's result rows (given `userId`, of that user's: the query groups by
+   * USER_ID), run at once with no record and without the farm's slot (BudgetBasis.costUsd).
+   */
+  sumCost(query: AggregationQuery, timeoutMs: number, userId?: string): Promise<number>;
 };
 
 export function duckDbAggregations(db: Database, trace?: (line: string) => void): DuckDbAggregations {
@@ -159,14 +162,15 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
       }
     },
 
-    async sumCost(q, timeoutMs) {
+    async sumCost(q, timeoutMs, userId) {
       // A budget's query has one bucket and one queue: its rows are few, any limit above them does.
       const conn = await db.lease();
       try {
         const outcome = await runBounded(conn, `cost of ${q.resourceIds.join(',')}`, q, { maxRows: COST_SUM_MAX_ROWS, timeoutMs }, trace);
         if (outcome.kind === 'timed-out') throw new Error(timedOut(timeoutMs));
         if (outcome.kind === 'too-many') throw new Error(tooManyRows(COST_SUM_MAX_ROWS, outcome.rows));
-        return (outcome.rows.cost_sum ?? []).reduce<number>((sum, c) => sum + Number(c ?? 0), 0);
+        const users = outcome.rows.user_id ?? [];
+        return (outcome.rows.cost_sum ?? []).reduce<number>((sum, c, i) => (userId === undefined || users[i] === userId ? sum + Number(c ?? 0) : sum), 0);
       } finally {
         conn.close();
       }

@@ -8,12 +8,12 @@ import type { Sql } from './connections.js';
 import { openSessions } from './open-sessions.js';
 import type { SessionWriter } from './session-writer.js';
 
-export function duckDbBudgetUsage(db: Sql, writer: SessionWriter, sumCost: (q: AggregationQuery, timeoutMs: number) => Promise<number>): BudgetUsageStore {
+export function duckDbBudgetUsage(db: Sql, writer: SessionWriter, sumCost: (q: AggregationQuery, timeoutMs: number, userId?: string) => Promise<number>): BudgetUsageStore {
   return {
     budgetBasis: (q, timeoutMs, read) =>
       writer.atRest(async (version) => {
-        const costUsd = read.cost ? await sumCost(q, timeoutMs) : 0;
-        const open = await openSessions(db, { farmId: q.farmId, kind: q.resourceKind, resourceIds: q.resourceIds, endedAfter: q.asOfMs });
+        const costUsd = read.cost ? await sumCost(q, timeoutMs, read.userId) : 0;
+        const open = await openSessions(db, { farmId: q.farmId, kind: q.resourceKind, resourceIds: q.resourceIds, endedAfter: q.asOfMs, userId: read.userId });
         return { costUsd, open: open.map(sessionRecordOf), version };
       }),
     sessionsVersion: async () => writer.sessionsVersion,

@@ -130,6 +130,7 @@ export async function migrate(db: Database, log: (message: string) => void = () 
     await db.run(`ALTER TABLE budgets ADD COLUMN fleet_id VARCHAR`);
   }
   if (!(await columnsOf(db, 'budgets')).has('recurring')) await db.run(`ALTER TABLE budgets ADD COLUMN recurring VARCHAR`);
+  if (!(await columnsOf(db, 'budgets')).has('user_id')) await db.run(`ALTER TABLE budgets ADD COLUMN user_id VARCHAR`);
   // Made here rather than in SCHEMA: an older file gets the column first.
   await db.run(`CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_key ON jobs (job_key)`);
   if (db.replayedWal) await rebuildJobKeys(db);

@@ -12,6 +12,8 @@ export interface OpenSessionsQuery {
   resourceIds: readonly string[];
   /** Sessions that ended after this (epoch ms) count as open too. */
   endedAfter?: number;
+  /** Only this user's sessions (a budget on a user). */
+  userId?: string;
   /** At most this many, the earliest started first. */
   limit?: number;
 }
@@ -21,8 +23,9 @@ export async function openSessions(db: Sql, q: OpenSessionsQuery): Promise<Sessi
   const rows = await db.all(
     `SELECT ${SESSION_COLUMN_LIST} FROM sessions
      WHERE farm_id = $1 AND ${open} AND ${q.kind === 'queue' ? 'queue_id' : 'fleet_id'} IN (SELECT unnest($2::VARCHAR[]))
+       ${q.userId === undefined ? '' : 'AND user_id = $3'}
      ${q.limit === undefined ? '' : `ORDER BY started_at, session_id LIMIT ${Math.trunc(q.limit)}`}`,
-    [q.farmId, listValue([...q.resourceIds])],
+    [q.farmId, listValue([...q.resourceIds]), ...(q.userId === undefined ? [] : [q.userId])],
   );
   return rows.map(toSession);
 }

@@ -76,7 +76,7 @@ async function deleteUnlessUsed(db: Database, table: string, idColumn: string, f
  * creation, which never changes, is matched, so that every parameter is used).
  */
 const BUDGET_UPDATE = `UPDATE budgets SET display_name = $3, description = $4, queue_id = $5, approximate_dollar_limit = $6, actions = $7,
-  starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15, queue_stopped_at = $16, fleet_id = $17, recurring = $18
+  starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15, queue_stopped_at = $16, fleet_id = $17, recurring = $18, user_id = $19
   WHERE farm_id = $1 AND budget_id = $2 AND created_at = $12 AND created_by = $13`;
 
 const auditValues = (a: Farm | Queue | Fleet): DuckDBValue[] => [a.createdAt, a.createdBy, a.updatedAt ?? null, a.updatedBy ?? null];
@@ -171,7 +171,7 @@ export function duckDbResources(db: Database): ResourceStore & { forgetFarm(farm
         // In the transaction that inserts it: a queue or fleet deleted meanwhile is seen either way round.
         if (b.queueId !== undefined && !(await tx.one(`SELECT 1 AS x FROM queues WHERE farm_id = $1 AND queue_id = $2`, [b.farmId, b.queueId]))) return 'no-queue';
         if (b.fleetId !== undefined && !(await tx.one(`SELECT 1 AS x FROM fleets WHERE farm_id = $1 AND fleet_id = $2`, [b.farmId, b.fleetId]))) return 'no-fleet';
-        await tx.run(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, budgetValues(b) as DuckDBValue[]);
+        await tx.run(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`, budgetValues(b) as DuckDBValue[]);
         return 'created';
       }),
     getBudget: async (farmId, budgetId) => {

@@ -37,8 +37,8 @@ export const SCHEMA: string[] = [
      farm_id VARCHAR NOT NULL, fleet_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, description VARCHAR,
      kind VARCHAR NOT NULL, details VARCHAR NOT NULL,
      created_at BIGINT NOT NULL, created_by VARCHAR NOT NULL, updated_at BIGINT, updated_by VARCHAR)`,
-  // A budget tracks one queue of its farm, or one fleet (fleet_id), or neither: the whole farm
-  // (extensions); `recurring` is MONTHLY or QUARTERLY for a recurring window (an extension).
+  // A budget tracks one queue of its farm, or one fleet (fleet_id), or one user's sessions
+  // (user_id), or none: the whole farm (extensions); `recurring` is MONTHLY or QUARTERLY for a recurring window (an extension).
   // `actions` and `tags` are JSON text, returned as given.
   // `status` is the one set (CreateBudget's ACTIVE, or UpdateBudget's); read, it is also
   // bounded by the window [starts_at, ends_at) (resources.ts BUDGETS).
@@ -47,7 +47,7 @@ export const SCHEMA: string[] = [
      queue_id VARCHAR, approximate_dollar_limit DOUBLE NOT NULL, actions VARCHAR NOT NULL,
      starts_at BIGINT NOT NULL, ends_at BIGINT NOT NULL, status VARCHAR NOT NULL, tags VARCHAR,
      created_at BIGINT NOT NULL, created_by VARCHAR NOT NULL, updated_at BIGINT, updated_by VARCHAR, queue_stopped_at BIGINT,
-     fleet_id VARCHAR, recurring VARCHAR)`,
+     fleet_id VARCHAR, recurring VARCHAR, user_id VARCHAR)`,
   // The budget notifications' outbox: one row per threshold event ever recorded (kept once
   // delivered, so a crossing seen again is not recorded twice), the event as JSON text.
   // Undelivered rows have no delivered_at; next_attempt_at is when a failed one is due again.

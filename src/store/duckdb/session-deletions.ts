@@ -95,8 +95,8 @@ export async function deleteResourceWithSessions(tx: Sql, resource: ResourceWith
 }
 
 /**
- * Replaces a user ID by a pseudonym in the farm's sessions (and their user code), jobs and
- * stored aggregation results; the ID's code is removed when no session of any farm keeps it
+ * Replaces a user ID by a pseudonym in the farm's sessions (and their user code), jobs, budgets
+ * on the user and stored aggregation results; the ID's code is removed when no session of any farm keeps it
  * (codes are shared by farms). Inside the caller's transaction; answers the sessions changed.
  */
 export async function forgetUserSql(tx: Sql, farmId: string, userId: string, pseudonym: string): Promise<number> {
@@ -114,6 +114,8 @@ export async function forgetUserSql(tx: Sql, farmId: string, userId: string, pse
     );
   }
   await tx.run(`UPDATE jobs SET user_id = $3 WHERE farm_id = $1 AND user_id = $2`, [farmId, userId, pseudonym]);
+  // A budget on the user goes on tracking the same sessions, under their new name.
+  await tx.run(`UPDATE budgets SET user_id = $3 WHERE farm_id = $1 AND user_id = $2`, [farmId, userId, pseudonym]);
   await tx.run(
     `UPDATE aggregation_rows SET user_id = $3
      WHERE user_id = $2 AND aggregation_id IN (SELECT aggregation_id FROM aggregations WHERE farm_id = $1)`,

@@ -181,7 +181,7 @@ export function postgresResources(db: PgDatabase): StateResources {
           const fleet = await tx.query(`SELECT 1 FROM fleets WHERE farm_id = $1 AND fleet_id = $2 FOR KEY SHARE`, [b.farmId, b.fleetId]);
           if (!fleet.length) return 'no-fleet';
         }
-        await tx.query(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, budgetValues(b));
+        await tx.query(`INSERT INTO budgets VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`, budgetValues(b));
         return 'created';
       });
     },
@@ -194,7 +194,7 @@ export function postgresResources(db: PgDatabase): StateResources {
       // Every column but the key and creation; the creation, which never changes, is matched so that every parameter is used.
       const updated = await db.query(
         `UPDATE budgets SET display_name = $3, description = $4, queue_id = $5, approximate_dollar_limit = $6, actions = $7,
-           starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15, queue_stopped_at = $16, fleet_id = $17, recurring = $18
+           starts_at = $8, ends_at = $9, status = $10, tags = $11, updated_at = $14, updated_by = $15, queue_stopped_at = $16, fleet_id = $17, recurring = $18, user_id = $19
          WHERE farm_id = $1 AND budget_id = $2 AND created_at = $12 AND created_by = $13 RETURNING 1`,
         budgetValues(b),
       );

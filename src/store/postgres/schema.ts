@@ -154,6 +154,11 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE budgets ADD FOREIGN KEY (farm_id) REFERENCES farms ON DELETE CASCADE`,
     ],
   },
+  {
+    version: 7,
+    what: "budgets on one user's sessions (an extension)",
+    statements: [`ALTER TABLE budgets ADD COLUMN user_id text`],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

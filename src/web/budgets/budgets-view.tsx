@@ -94,9 +94,10 @@ export function BudgetsView({ client, farms, strict, onKeysRefused }: { client: 
     setRoute(r);
   }
 
-  /** What a budget tracks, in words: its queue's or fleet's name, or the whole farm. */
+  /** What a budget tracks, in words: its queue's or fleet's name, a user (over every queue), or the whole farm. */
   const tracks = (scope: BudgetScope) => {
     if (scope.kind === 'farm') return 'The whole farm';
+    if (scope.kind === 'user') return `User ${scope.id}, every queue`;
     const names = list.state === 'done' ? (scope.kind === 'queue' ? list.queues : list.fleets) : undefined;
     return `${scope.kind === 'queue' ? 'Queue' : 'Fleet'} ${names?.get(scope.id) ?? scope.id}`;
   };

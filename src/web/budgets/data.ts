@@ -3,7 +3,7 @@
 // cost day by day over its window so far (one aggregation: its queue, DAILY in UTC, as the
 // budget's usage is counted; written `UTC+00:00`, which a --strict server takes too).
 import { GetBudgetCommand, paginateListBudgets, type DeadlineClient, type GetBudgetResponse } from '@aws-sdk/client-deadline';
-import { addUpDays, budgetCostResources, budgetScopeOf, budgetWindowOf, type BudgetScope } from '../../client/budget-answer.js';
+import { addUpDays, budgetCostRequests, budgetScopeOf, budgetWindowOf, dayCostsOf, type BudgetScope } from '../../client/budget-answer.js';
 import type { BudgetPeriod } from '../../domain/resources.js';
 import type { DayCost } from '../../domain/budget-forecast.js';
 import { runAggregation, type Progress } from '../api.js';
@@ -51,20 +51,20 @@ export async function listBudgets(client: DeadlineClient, farmId: string): Promi
 }
 
 /**
- * The budget's days' costs over [start, until): none before the window opens. A farm budget
- * asks for its farm's queues (`farmQueueIds`), ten at a time as the API takes them, and adds
- * up each day.
+ * The budget's days' costs over [start, until): none before the window opens. A farm or user
+ * budget asks for its farm's queues (`farmQueueIds`), ten at a time as the API takes them, and
+ * adds up each day (a user's: that user's rows).
  */
 export async function budgetDays(
   client: DeadlineClient, farmId: string, b: Budget, farmQueueIds: readonly string[], until: number, signal: AbortSignal, onProgress: (p: Progress) => void, pageSize: number,
 ): Promise<DayCost[]> {
   if (b.start === undefined || until <= b.start) return [];
   const answers = [];
-  for (const resourceIds of budgetCostResources(b.scope, farmQueueIds)) {
+  for (const request of budgetCostRequests(b.scope, farmQueueIds)) {
     const { rows } = await runAggregation(client, {
-      farmId, resourceIds, startTime: new Date(b.start), endTime: new Date(until), timezone: 'UTC+00:00', period: 'DAILY', groupBy: ['fleetIds' in resourceIds ? 'FLEET_ID' : 'QUEUE_ID'], statistics: ['SUM'],
+      farmId, resourceIds: request.resourceIds, startTime: new Date(b.start), endTime: new Date(until), timezone: 'UTC+00:00', period: 'DAILY', groupBy: request.groupBy, statistics: ['SUM'],
     }, signal, onProgress, pageSize);
-    answers.push(rows.map((r) => ({ start: r.aggregationStartTime!.getTime(), cost: r.costInUsd?.sum ?? 0 })));
+    answers.push(dayCostsOf(request, rows));
   }
   return addUpDays(answers);
 }
