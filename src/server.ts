@@ -221,7 +221,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
   const store = options.cluster
-    ? await openClusterStore({ ...options.cluster, log, leaseMs: options.leaseMs, traceGroupCommits: options.traceIngest ? log : undefined })
+    ? await openClusterStore({
+        ...options.cluster, log, leaseMs: options.leaseMs, traceGroupCommits: options.traceIngest ? log : undefined, traceAggregations: options.traceAggregations ? log : undefined,
+      })
     : await openDuckDbStore({
         dataDir: options.dataDir,
         memoryLimit: options.memoryLimit,

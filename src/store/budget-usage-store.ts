@@ -5,11 +5,11 @@
 import type { SessionRecord } from '../domain/resources.js';
 import type { AggregationQuery } from './aggregation-store.js';
 
-/** One session changed by a committed write: its version before (none: new) and after. */
+/** One session changed by a committed write: its version before (none: new) and after (none: deleted). */
 export interface SessionChange {
   farmId: string;
   before?: SessionRecord;
-  after: SessionRecord;
+  after?: SessionRecord;
 }
 
 /**
@@ -60,6 +60,14 @@ export interface BudgetUsageStore {
    * never call it: their readers compare sessionsVersion instead. Answers the unsubscribe.
    */
   onSessionsChanged(listener: (event: SessionsChanged) => void): () => void;
+  /**
+   * The farm's sessions changed between two versions this store answered (`from` before `to`),
+   * read from what is stored: for readers of writes this server did not list (another server
+   * of a cluster). A session's versions may come unpaired (a `before` and an `after` apart),
+   * each to be taken away or added. Undefined when the engine cannot say, or more than `limit`
+   * changed: the reader reads again instead.
+   */
+  sessionChangesBetween(farmId: string, from: string, to: string, limit: number): Promise<SessionChange[] | undefined>;
   /** Sets (or clears, with undefined) when the budget's usage stopped its queue. */
   setBudgetQueueStopped(farmId: string, budgetId: string, atMs: number | undefined): Promise<void>;
 }

@@ -5,14 +5,15 @@
 // (a user's: of the user's rows).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { budgetStatusAt, newId, type Budget } from '../../src/domain/resources.js';
+import { budgetStatusAt, newId, type Budget, type SessionRecord } from '../../src/domain/resources.js';
+import { sessionRecordOf } from '../../src/domain/session-record.js';
 import { UTC_ZONE } from '../../src/domain/timezone.js';
 import { aggregationQuery } from '../../src/operations/statistics/aggregation-query.js';
-import type { SessionsChanged } from '../../src/store/budget-usage-store.js';
+import type { SessionChange, SessionsChanged } from '../../src/store/budget-usage-store.js';
 import type { Store } from '../../src/store/store.js';
 import { generateFarm, referenceAggregate } from '../reference/aggregate-reference.js';
 import { storeGeneratedFarm } from './aggregations.js';
-import { begin, farm, fleet, queue, tick } from './fixtures.js';
+import { begin, farm, fleet, parents, queue, record, tick } from './fixtures.js';
 import type { ResourceContractStore } from './resources.js';
 
 const DAY = 86_400_000;
@@ -173,7 +174,34 @@ export function budgetContract(store: () => ResourceContractStore): void {
   });
 }
 
-export function budgetUsageContract(store: () => Store): void {
+/** Every session the farm holds now, as records. */
+async function visibleSessions(store: Store, farmId: string): Promise<SessionRecord[]> {
+  const out: SessionRecord[] = [];
+  for (let after: string | undefined, first = true; first || after; first = false) {
+    const page = await store.exportSessions(farmId, { limit: 1000, after });
+    out.push(...page.items.map(sessionRecordOf));
+    after = page.nextAfter;
+  }
+  return out;
+}
+/** A record as text, every field in one order: equal records, equal keys. */
+const key = (s: SessionRecord) => JSON.stringify(Object.entries(s).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+/** `from` less each change's before plus each after is `to`, as multisets of records. */
+function assertChangesBetween(from: readonly SessionRecord[], changes: readonly SessionChange[] | undefined, to: readonly SessionRecord[]): void {
+  assert.ok(changes, 'the engine reads what changed');
+  const counts = new Map<string, number>();
+  const count = (s: SessionRecord, by: number) => counts.set(key(s), (counts.get(key(s)) ?? 0) + by);
+  for (const s of from) count(s, 1);
+  for (const c of changes) {
+    if (c.before) count(c.before, -1);
+    if (c.after) count(c.after, 1);
+  }
+  assert.deepEqual(new Map([...counts].filter(([, n]) => n !== 0)), new Map(to.map((s) => [key(s), 1])));
+}
+
+/** `listsChangesBetween`: the engine answers sessionChangesBetween (the cluster); else it answers undefined (DuckDB lists its changes as they commit). */
+export function budgetUsageContract(store: () => Store, listsChangesBetween: boolean): void {
   describe('budget usage', () => {
     const generated = generateFarm(9202, { sessions: 150 });
     before(async () => storeGeneratedFarm(store(), generated));
@@ -251,12 +279,35 @@ export function budgetUsageContract(store: () => Store): void {
         assert.equal(listed.length, heard.length ? 1 : 0);
         if (listed.length) {
           assert.deepEqual([listed.at(-1)!.from, listed.at(-1)!.to], [before, after]);
-          const change = listed.at(-1)!.changes!.find((c) => c.after.sessionId === running.sessionId)!;
-          assert.deepEqual([change.farmId, change.before?.endedAt, change.after.endedAt], [generated.farmId, undefined, closed.endedAt]);
+          const change = listed.at(-1)!.changes!.find((c) => c.after?.sessionId === running.sessionId)!;
+          assert.deepEqual([change.farmId, change.before?.endedAt, change.after?.endedAt], [generated.farmId, undefined, closed.endedAt]);
         }
       } finally {
         stop();
       }
+    });
+
+    test("sessionChangesBetween: the farm's sessions at `from`, less each change's before, plus each after, are its sessions at `to`", async () => {
+      const p = await parents(store());
+      const records = Array.from({ length: 6 }, (_, i) => record(p, { startedAt: Date.UTC(2025, 2, 1, i), endedAt: i === 0 ? undefined : Date.UTC(2025, 2, 1, i + 1) }));
+      await store().writeSessions(p.farmId, records, tick());
+      const from = await store().sessionsVersion();
+      const atFrom = await visibleSessions(store(), p.farmId);
+      // In two writes: one closed, one moved to another user, one new, one re-sent as it is; then one deleted.
+      await store().writeSessions(p.farmId, [{ ...records[0]!, endedAt: Date.UTC(2025, 2, 2) }, { ...records[1]!, userId: 'ben' }, record(p), records[2]!], tick());
+      await store().deleteSessions(p.farmId, { startedFrom: records[3]!.startedAt, startedBefore: records[3]!.startedAt + 1 });
+      const to = await store().sessionsVersion();
+      const atTo = await visibleSessions(store(), p.farmId);
+      const changes = await store().sessionChangesBetween(p.farmId, from, to, 1000);
+      if (!listsChangesBetween) return assert.equal(changes, undefined, 'an engine that says none says undefined');
+      assertChangesBetween(atFrom, changes, atTo);
+      assert.equal(await store().sessionChangesBetween(p.farmId, from, to, 2), undefined, 'past the limit: undefined');
+      assert.deepEqual(await store().sessionChangesBetween(p.farmId, to, to, 10), [], 'nothing between a version and itself');
+      // A user given a pseudonym: the old rows are deleted once the new ones are published, so the engine may no longer say (undefined), but never says wrong.
+      await store().forgetUser(p.farmId, 'ben', 'forgotten-ben');
+      const renamed = await store().sessionsVersion();
+      const afterRename = await store().sessionChangesBetween(p.farmId, to, renamed, 1000);
+      if (afterRename) assertChangesBetween(atTo, afterRename, await visibleSessions(store(), p.farmId));
     });
 
     test('setBudgetQueueStopped sets and clears queueStoppedAt; an update keeps it', async () => {

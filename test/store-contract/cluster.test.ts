@@ -23,5 +23,6 @@ if (skip) {
   storeContract({
     name: 'cluster (ClickHouse + PostgreSQL)',
     open: () => openClusterStore(scratch!),
+    listsChangesBetween: true,
   });
 }

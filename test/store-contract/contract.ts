@@ -20,6 +20,8 @@ export interface ContractEngine {
   open(): Promise<Store>;
   /** Removes what the store left behind once closed (its files), if anything. */
   cleanUp?(): void;
+  /** Whether it reads what changed between two versions (Store.sessionChangesBetween) rather than answering undefined. */
+  listsChangesBetween?: boolean;
 }
 
 export function storeContract(engine: ContractEngine): void {
@@ -41,7 +43,7 @@ export function storeContract(engine: ContractEngine): void {
     exportContract(current);
     aggregationContract(current);
     farmSlotContract(current);
-    budgetUsageContract(current);
+    budgetUsageContract(current, engine.listsChangesBetween ?? false);
     deletionContract(current, writtenStaged, 'staged');
     deletionContract(current, writtenFromMemory, 'in memory');
   });

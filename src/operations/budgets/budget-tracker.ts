@@ -2,9 +2,11 @@
 // actions: each budget's usage is a BudgetLedger (domain/budget-ledger.ts) built once from
 // one reading of the store (its cost so far and its open sessions, at one version of the
 // sessions) and then moved by every session change the store reports as it commits. A read
-// costs no query while the ledger is at the store's version; a write the store reports
-// without listing its changes (a bulk merge, a deletion), or one by another server of a
-// cluster, moves the version past it, and the next read builds the ledger again.
+// costs no query while the ledger is at the store's version. Writes by another server of a
+// cluster move the version past it: the next read asks the store what changed in between
+// (one small read per farm, shared by its budgets) and moves the ledgers by that. A write
+// whose changes cannot be said (a bulk merge or deletion on DuckDB, too many at once, rows
+// gone) leaves the ledger behind, and the next read builds it again.
 //
 // When usage reaches an action's threshold, the budget's queueStoppedAt is set (its queue
 // then reads SCHEDULING_BLOCKED) and an event is published once per (budget, window,
@@ -28,6 +30,8 @@ import { aggregationQuery } from '../statistics/aggregation-query.js';
  * needs them is left behind and built again at its next read.
  */
 const REMEMBERED_CHANGES = 100_000;
+/** Past this many sessions changed since a ledger's version, building it again is the cheaper read. */
+const CATCH_UP_CHANGES = 10_000;
 const PAGE = 100;
 
 interface TrackedBudget {
@@ -65,6 +69,8 @@ export class BudgetTracker {
   private readonly farms = new Map<string, TrackedFarm>();
   /** Builds under way, by farm and budget: concurrent readers share one. */
   private readonly building = new Map<string, Promise<TrackedBudget>>();
+  /** Reads of what changed between two versions under way, by farm and versions: the farm's budgets share one. */
+  private readonly catchingUp = new Map<string, Promise<void>>();
   /** The commits since the oldest build under way began (none kept while nothing is built), and how many changes they list. */
   private recent: SessionsChanged[] = [];
   private recentChanges = 0;
@@ -144,12 +150,13 @@ export class BudgetTracker {
     return out;
   }
 
-  /** The budget's ledger at the store's version now, built again if it is not. */
+  /** The budget's ledger at the store's version now: moved there by what changed since, or built again. */
   private async current(farm: Farm, budget: Budget, nowMs: number): Promise<TrackedBudget> {
     const version = await this.o.store.sessionsVersion();
     const held = this.farms.get(farm.farmId)?.budgets.get(budget.budgetId);
     const window = budgetWindowAt(budget, nowMs);
     const definition = definitionOf(budget, window, farm);
+    if (held && held.definition === definition && held.version !== version) await this.catchUp(farm.farmId, held.version, version);
     if (held && held.definition === definition && held.version === version) {
       this.hold(held, farm.farmId, budget);
       return held;
@@ -242,6 +249,32 @@ export class BudgetTracker {
       after = page.nextAfter;
     }
     return kinds;
+  }
+
+  /**
+   * Moves every ledger of the farm held at `from` to `to` by what the store says changed in
+   * between (one read for all of them); those it cannot move stay at `from`, to be built again.
+   */
+  private async catchUp(farmId: string, from: string, to: string): Promise<void> {
+    const key = `${farmId}\n${from}\n${to}`;
+    let reading = this.catchingUp.get(key);
+    if (!reading) {
+      reading = (async () => {
+        const changes = await this.o.store.sessionChangesBetween(farmId, from, to, CATCH_UP_CHANGES).catch((err: unknown) => {
+          this.o.log(`reading what changed in farm ${farmId}'s sessions failed (its budgets are read again instead): ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        });
+        const farm = this.farms.get(farmId);
+        if (!changes || !farm) return;
+        const now = this.o.now();
+        for (const tracked of farm.budgets.values()) {
+          if (tracked.version !== from) continue;
+          if (this.applyTo(tracked, farmId, farm, { from, to, changes })) this.check(farmId, tracked, now);
+        }
+      })().finally(() => this.catchingUp.delete(key));
+      this.catchingUp.set(key, reading);
+    }
+    await reading;
   }
 
   /** A usage record's USD-per-hour rate as the statistics price it; throws UnknownFleet for a fleet not read yet. */

@@ -19,6 +19,8 @@ export interface ClusterStoreOptions {
   leaseMs?: number;
   /** Told each group commit's size and time (FARMTALLY_INGEST_TRACE). */
   traceGroupCommits?: (line: string) => void;
+  /** Told each read of a budget's cost, and of what changed in a farm's sessions, with its time (FARMTALLY_AGGREGATION_TRACE). */
+  traceAggregations?: (line: string) => void;
   /** Records waiting for their farm's turn at most before a small batch is refused (ThrottlingException); store/group-commit.ts. */
   maxWaitingRecords?: number;
   /**

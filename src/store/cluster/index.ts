@@ -23,6 +23,7 @@ import { receiveInMemory } from './received-body.js';
 import { clusterDeletions } from './session-deletions.js';
 import { ClusterIngest } from './session-ingest.js';
 import { batchSweeper } from './batch-sweeper.js';
+import { sessionChangesBetween, snapshotOfVersion, snapshotVersion } from './session-changes.js';
 import { exportSessions, getSession, listRunningSessions, listSessions, openSessions } from './session-reads.js';
 
 
@@ -85,9 +86,16 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
   };
 
   /** The cost SUM of the query's result rows over one snapshot (BudgetBasis.costUsd). */
+  const traced = async <T>(what: string, read: () => Promise<T>, done: (result: T) => string = () => ''): Promise<T> => {
+    if (!options.traceAggregations) return read();
+    const started = performance.now();
+    const result = await read();
+    options.traceAggregations(`${what}: ${Math.round(performance.now() - started)} ms${done(result)}`);
+    return result;
+  };
   const costAt = async (q: AggregationQuery, snapshot: Snapshot, timeoutMs: number, userId?: string) => {
     const fleets = { customerManaged: await customerManagedFleets(q.farmId) };
-    const result = await aggregate(q, snapshot, fleets, { maxRows: COST_SUM_MAX_ROWS, timeoutMs });
+    const result = await traced(`aggregation cost of ${q.resourceIds.join(',')}`, () => aggregate(q, snapshot, fleets, { maxRows: COST_SUM_MAX_ROWS, timeoutMs }));
     if (result.kind === 'timed-out') throw new Error(timedOut(timeoutMs));
     if (result.kind === 'too-many') throw new Error(tooManyRows(COST_SUM_MAX_ROWS));
     return result.rows.reduce((sum, r) => (userId === undefined || r.userId === userId ? sum + r.costUsd.sum : sum), 0);
@@ -123,8 +131,9 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
       return { record, rows: record.status === 'COMPLETED' ? result.rows : [], stored: Promise.resolve() };
     },
 
-    // The cluster lists no changes: a reader compares versions, which move with every batch
-    // allocated on any server (docs/DECISIONS.md, "Budget usage kept current").
+    // The cluster lists no changes as they commit: a reader compares versions, which move with
+    // every batch allocated on any server, and reads what changed in between from the shards
+    // (session-changes.ts; docs/DECISIONS.md, "Budget usage kept current").
     async budgetBasis(q, timeoutMs, read) {
       const snapshot = await snapshotNow();
       const [costUsd, open] = await Promise.all([
@@ -135,6 +144,11 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     },
     sessionsVersion: async () => snapshotVersion(await snapshotNow()),
     onSessionsChanged: () => () => undefined,
+    async sessionChangesBetween(farmId, from, to, limit) {
+      const [a, b] = [snapshotOfVersion(from), snapshotOfVersion(to)];
+      if (!a || !b) return undefined;
+      return traced(`session changes of ${farmId} from ${from} to ${to}`, () => sessionChangesBetween(shards, farmId, a, b, limit), (c) => (c ? `, ${c.length} versions` : ', too many or gone: read again'));
+    },
 
     health: shardsHealth(state, shards),
     async close() {
@@ -143,8 +157,5 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<St
     },
   };
 }
-
-/** A snapshot as a version (Store.sessionsVersion): it moves with every batch allocated, published or given up. */
-const snapshotVersion = (s: Snapshot) => `${s.upTo}/${s.excluded.join(',')}`;
 
 export { migrateCluster, type ClusterSchemaOptions, type ClusterStoreOptions } from './cluster-setup.js';

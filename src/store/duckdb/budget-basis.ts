@@ -18,6 +18,9 @@ export function duckDbBudgetUsage(db: Sql, writer: SessionWriter, sumCost: (q: A
       }),
     sessionsVersion: async () => writer.sessionsVersion,
     onSessionsChanged: (listener) => writer.onChanged(listener),
+    // One process writes: every change it can list reaches onSessionsChanged as it commits, and
+    // the ones it cannot (a bulk merge, a deletion) are not kept afterwards either.
+    sessionChangesBetween: async () => undefined,
     async setBudgetQueueStopped(farmId, budgetId, atMs) {
       await db.run(`UPDATE budgets SET queue_stopped_at = $3 WHERE farm_id = $1 AND budget_id = $2`, [farmId, budgetId, atMs ?? null]);
     },
