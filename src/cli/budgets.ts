@@ -302,7 +302,7 @@ async function update(o: UpdateOptions): Promise<void> {
   const end = o.end === undefined ? undefined : timeOption('--end', o.end, 'budgets update');
   if (start !== undefined && end !== undefined && end <= start) usageError(`--end ${o.end} must be later than --start ${o.start}: the budget's window is [start, end).`, 'budgets update');
   const client = clientFor(o.endpoint, o.region, o.profile);
-  const schedule = o.start !== undefined || o.end !== undefined || o.every || o.fixed ? await scheduleOf(client, o, start, end) : undefined;
+  const schedule = o.start !== undefined || o.end !== undefined || o.every || o.fixed ? await windowAfterUpdate(client, o, start, end) : undefined;
   const members = {
     displayName: o.name,
     description: o.description,
@@ -330,7 +330,7 @@ async function update(o: UpdateOptions): Promise<void> {
  * on without one unless --end says (its end was the fixed window's). A fixed window needs an
  * end: --fixed on a recurring budget without one needs --end.
  */
-async function scheduleOf(client: DeadlineClient, o: UpdateOptions, start: number | undefined, end: number | undefined): Promise<{ start: number; end?: number; every?: 'MONTHLY' | 'QUARTERLY' }> {
+async function windowAfterUpdate(client: DeadlineClient, o: UpdateOptions, start: number | undefined, end: number | undefined): Promise<{ start: number; end?: number; every?: 'MONTHLY' | 'QUARTERLY' }> {
   const known = start !== undefined && end !== undefined && (o.every || o.fixed);
   const was = known ? undefined : budgetScheduleOf((await client.send(new GetBudgetCommand({ farmId: o.farm, budgetId: o.budget }))).schedule);
   if (!known && !was) throw new Error(`budget ${o.budget}'s answer has no window farmtally can read: give --start and --end, with --every or --fixed.`);
