@@ -13,25 +13,13 @@ import { CreateFarmCommand, CreateQueueCommand, DeleteFleetCommand, CreateFleetC
 import { http, startFarmtally, type Farmtally } from './support/server.js';
 import { sessionChurn } from './support/session-churn.js';
 import { postSessions } from './support/statistics-farm.js';
-import { assertClose, budgetFarm, churnPricingFile, HOUR, statisticsSumOfUser, statisticsSumOver, usageOf, wire } from './support/budget-feed.js';
+import { assertClose, budgetFarm, budgetsPath, churnPricingFile, createBudgetAsJson, HOUR, statisticsSumOfUser, statisticsSumOver, usageOf, wire } from './support/budget-feed.js';
 
 let ft: Farmtally;
 before(async () => {
   ft = await startFarmtally({ args: ['--pricing', churnPricingFile()], env: { FARMTALLY_BUDGET_CHECK_MS: '200' } });
 });
 after(() => ft?.stop());
-
-const budgetsPath = (farmId: string) => `/2023-10-12/farms/${farmId}/budgets`;
-
-/** CreateBudget as raw JSON (the SDK cannot send a union member the model lacks). */
-async function createBudget(url: string, farmId: string, usageTrackingResource: Record<string, string>, window: { startsAt: number; endsAt: number }, more: Record<string, unknown> = {}) {
-  return http(url, 'POST', budgetsPath(farmId), {
-    body: JSON.stringify({
-      displayName: `budget ${JSON.stringify(usageTrackingResource)}`, usageTrackingResource, approximateDollarLimit: 1e6, actions: [],
-      schedule: { fixed: { startTime: new Date(window.startsAt).toISOString(), endTime: new Date(window.endsAt).toISOString() } }, ...more,
-    }),
-  });
-}
 
 describe('fleet, user and farm budgets', () => {
   test("after every wave of a feed, a fleet budget's usage is the statistics' SUM over its fleet, a user's over the user's rows of every queue, a farm budget's over every queue", async () => {
@@ -42,17 +30,17 @@ describe('fleet, user and farm budgets', () => {
     const window = { startsAt: churn.t0 + 6 * HOUR, endsAt: churn.t0 + 40 * HOUR };
     const budgets: { budgetId: string; statistics: () => Promise<number>; resource: Record<string, string> }[] = [];
     for (const fleetId of f.fleetIds) {
-      const res = await createBudget(ft.url, f.farmId, { fleetId }, window);
+      const res = await createBudgetAsJson(ft.url, f.farmId, { fleetId }, window);
       assert.equal(res.status, 200, res.text);
       budgets.push({ budgetId: res.body.budgetId, statistics: () => statisticsSumOver(ft.client, f.farmId, { fleetIds: [fleetId] }, window.startsAt, window.endsAt), resource: { fleetId } });
     }
     // The churn's users; 'cy' has no session: a budget on a user to come reads 0.
     for (const userId of ['ana', 'ben', 'cy']) {
-      const res = await createBudget(ft.url, f.farmId, { userId }, window);
+      const res = await createBudgetAsJson(ft.url, f.farmId, { userId }, window);
       assert.equal(res.status, 200, res.text);
       budgets.push({ budgetId: res.body.budgetId, statistics: () => statisticsSumOfUser(ft.client, f.farmId, f.queueIds, userId, window.startsAt, window.endsAt), resource: { userId } });
     }
-    const whole = await createBudget(ft.url, f.farmId, { farmId: f.farmId }, window);
+    const whole = await createBudgetAsJson(ft.url, f.farmId, { farmId: f.farmId }, window);
     assert.equal(whole.status, 200, whole.text);
     budgets.push({ budgetId: whole.body.budgetId, statistics: () => statisticsSumOver(ft.client, f.farmId, { queueIds: f.queueIds }, window.startsAt, window.endsAt), resource: { farmId: f.farmId } });
     const usageOfBudget = (key: string, id: string) => usageOf(ft.client, f.farmId, budgets.find((b) => b.resource[key] === id)!.budgetId);
@@ -86,7 +74,7 @@ describe('fleet, user and farm budgets', () => {
 
     // Budgets made now are read from the stored sessions at once (the ones above were built empty and moved by each change).
     for (const resource of [{ userId: 'ana' }, { fleetId: f.fleetIds[1]! }, { farmId: f.farmId }] as Record<string, string>[]) {
-      const late = await createBudget(ft.url, f.farmId, resource, window);
+      const late = await createBudgetAsJson(ft.url, f.farmId, resource, window);
       assert.equal(late.status, 200, late.text);
       const [key, id] = Object.entries(resource)[0]!;
       assertClose(await usageOf(ft.client, f.farmId, late.body.budgetId), await usageOfBudget(key, id), `a budget on ${key} ${id} built after the feed`);
@@ -97,11 +85,11 @@ describe('fleet, user and farm budgets', () => {
     const f = await budgetFarm(ft.client, 1);
     const other = await budgetFarm(ft.client, 1);
     const window = { startsAt: Date.now() - HOUR, endsAt: Date.now() + HOUR };
-    const missing = await createBudget(ft.url, f.farmId, { fleetId: other.fleetIds[0]! }, window);
+    const missing = await createBudgetAsJson(ft.url, f.farmId, { fleetId: other.fleetIds[0]! }, window);
     assert.equal(missing.status, 404, missing.text);
     assert.equal(missing.headers.get('x-amzn-errortype')?.split(':')[0] ?? missing.body.__type, 'ResourceNotFoundException');
     assert.deepEqual([missing.body.resourceType, missing.body.resourceId], ['fleet', other.fleetIds[0]]);
-    const elsewhere = await createBudget(ft.url, f.farmId, { farmId: other.farmId }, window);
+    const elsewhere = await createBudgetAsJson(ft.url, f.farmId, { farmId: other.farmId }, window);
     assert.equal(elsewhere.status, 400, elsewhere.text);
     assert.match(elsewhere.text, /usageTrackingResource\.farmId/);
 
@@ -109,7 +97,7 @@ describe('fleet, user and farm budgets', () => {
       farmId: f.farmId, displayName: 'spare', roleArn: 'arn:aws:iam::123456789012:role/FleetRole', maxWorkerCount: 1,
       configuration: { customerManaged: { mode: 'NO_SCALING', workerCapabilities: { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 }, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' } } },
     }));
-    const created = await createBudget(ft.url, f.farmId, { fleetId: fleetId! }, window);
+    const created = await createBudgetAsJson(ft.url, f.farmId, { fleetId: fleetId! }, window);
     assert.equal(created.status, 200, created.text);
     await ft.client.send(new DeleteFleetCommand({ farmId: f.farmId, fleetId }));
     assert.equal((await http(ft.url, 'GET', `${budgetsPath(f.farmId)}/${created.body.budgetId}`)).status, 404, 'the budget went with its fleet');
@@ -120,7 +108,7 @@ describe('fleet, user and farm budgets', () => {
     const f = await budgetFarmOf(farmId);
     const now = Date.now();
     const windowStart = now - 24 * HOUR;
-    const res = await createBudget(ft.url, farmId, { farmId }, { startsAt: windowStart, endsAt: now + 24 * HOUR }, {
+    const res = await createBudgetAsJson(ft.url, farmId, { farmId }, { startsAt: windowStart, endsAt: now + 24 * HOUR }, {
       approximateDollarLimit: 1, actions: [{ type: 'STOP_SCHEDULING_AND_CANCEL_TASKS', thresholdPercentage: 50 }],
     });
     assert.equal(res.status, 200, res.text);
@@ -211,10 +199,10 @@ describe('--strict', () => {
       configuration: { customerManaged: { mode: 'NO_SCALING', workerCapabilities: { vCpuCount: { min: 2 }, memoryMiB: { min: 4096 }, osFamily: 'LINUX', cpuArchitectureType: 'x86_64' } } },
     }));
     const window = { startsAt: Date.now() - HOUR, endsAt: Date.now() + HOUR };
-    const unknown = await createBudget(strict.url, farmId, { jobId: `job-${'a'.repeat(32)}` }, window);
+    const unknown = await createBudgetAsJson(strict.url, farmId, { jobId: `job-${'a'.repeat(32)}` }, window);
     assert.equal(unknown.status, 400, unknown.text);
     for (const resource of [{ fleetId }, { userId: 'ana' }, { farmId }] as Record<string, string>[]) {
-      const res = await createBudget(strict.url, farmId, resource, window);
+      const res = await createBudgetAsJson(strict.url, farmId, resource, window);
       assert.equal(res.status, 400, res.text);
       assert.deepEqual(res.body, unknown.body, `${JSON.stringify(resource)} is refused as an unknown member is`);
     }

@@ -1,8 +1,9 @@
 // `farmtally budgets create|list|show|update|delete` run as a user runs them against a real server: a budget
 // created through the CLI, listed with its queue's name and its usage against the limit (from
 // sessions of a known cost), shown with its actions crossed or not, the JSON equal to the API's
-// answer through the SDK, a budget changed and deleted, and bad options refused as usage errors
-// before any request.
+// answer through the SDK, a budget changed (its window turned recurring and back, an extension
+// a --strict server refuses) and deleted, and bad options refused as usage errors before any
+// request.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateBudgetCommand, CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, ListBudgetsCommand } from '@aws-sdk/client-deadline';
@@ -238,7 +239,7 @@ describe('farmtally budgets update and delete', () => {
     assertUsageError(await cli('update', '--budget', budgetId, '--status', 'PAUSED'), /--status.*ACTIVE, INACTIVE|Allowed choices are ACTIVE, INACTIVE/, 'update');
     assertUsageError(await cli('update', '--budget', budgetId, '--add-action', 'STOP:80'), /--add-action <type:percent>.*COMPLETE, CANCEL/, 'update');
     assertUsageError(await cli('update', '--budget', budgetId, '--remove-action', 'CANCEL:101'), /--remove-action <type:percent>.*0 to 100/, 'update');
-    assertUsageError(await cli('update', '--budget', budgetId, '--start', '2025-07-01', '--end', '2025-06-01'), /window would end/, 'update');
+    assertUsageError(await cli('update', '--budget', budgetId, '--start', '2025-07-01', '--end', '2025-06-01'), /--end 2025-06-01 must be later than --start 2025-07-01/, 'update');
     assertUsageError(await cli('update', '--budget', budgetId, '--start', 'soon'), /--start soon is not a time/, 'update');
     // The window's other bound is the budget's own: --start past its end is refused too.
     assertUsageError(await cli('update', '--budget', budgetId, '--start', '2025-08-01'), /window would end/, 'update');
@@ -330,6 +331,54 @@ describe('farmtally budgets create: the extensions (--fleet, --whole-farm, --eve
     assertUsageError(await create(ft.url, farmId, '--whole-farm', '--every', 'WEEKLY', '--start', '2025-05-01'), /--every/);
   });
 
+  test('update --every turns a fixed budget recurring (and changes its period), --start alone keeps it so, --fixed makes it fixed again', async () => {
+    const { budgetId } = await ft.client.send(new CreateBudgetCommand({
+      farmId, displayName: 'June to monthly', usageTrackingResource: { queueId }, approximateDollarLimit: 100, actions: [],
+      schedule: { fixed: { startTime: new Date(Date.UTC(2025, 5, 1)), endTime: new Date(Date.UTC(2025, 6, 1)) } },
+    }));
+    const update = (...args: string[]) => farmtally(['budgets', 'update', '--endpoint', ft.url, '--farm', farmId, '--budget', budgetId!, ...args]);
+    // The SDK hands the extension's member over as $unknown, its times as the wire's text.
+    const schedule = async () => (await ft.client.send(new GetBudgetCommand({ farmId, budgetId }))).schedule;
+
+    // The fixed window's end was June's: a window turned recurring goes on without one. The limit changes in the same request.
+    const monthly = await update('--every', 'MONTHLY', '--limit', '120');
+    assertDone(monthly);
+    assert.deepEqual(await schedule(), { $unknown: ['recurring', { period: 'MONTHLY', startTime: '2025-06-01T00:00:00.000Z' }] });
+    assert.equal((await ft.client.send(new GetBudgetCommand({ farmId, budgetId }))).approximateDollarLimit, 120);
+    assert.match(monthly.stdout, /^Window: +monthly from 2025-06-01$/m, 'update shows the budget as show does');
+    const show = await farmtally(['budgets', 'show', '--endpoint', ft.url, '--farm', farmId, '--budget', budgetId!]);
+    assertDone(show);
+    assert.match(show.stdout, /^Window: +monthly from 2025-06-01$/m);
+
+    assertDone(await update('--every', 'QUARTERLY', '--end', '2026-07-01'));
+    assert.deepEqual(await schedule(), { $unknown: ['recurring', { period: 'QUARTERLY', startTime: '2025-06-01T00:00:00.000Z', endTime: '2026-07-01T00:00:00.000Z' }] });
+    assertDone(await update('--start', '2025-07-01'));
+    assert.deepEqual(await schedule(), { $unknown: ['recurring', { period: 'QUARTERLY', startTime: '2025-07-01T00:00:00.000Z', endTime: '2026-07-01T00:00:00.000Z' }] });
+
+    const fixed = await update('--fixed');
+    assertDone(fixed);
+    assert.deepEqual(await schedule(), { fixed: { startTime: new Date(Date.UTC(2025, 6, 1)), endTime: new Date(Date.UTC(2026, 6, 1)) } });
+    assert.match(fixed.stdout, /^Window: +2025-07-01 → 2026-07-01$/m);
+
+    // Recurring without an end, then --fixed: it needs --end (a usage error after reading the budget, nothing changed); with one, fixed.
+    assertDone(await update('--every', 'MONTHLY'));
+    const noEnd = await update('--fixed');
+    assertUsageError(noEnd, /--fixed needs --end: budget budget-[0-9a-f]{32}'s recurring window has no end/, 'update');
+    assert.deepEqual(await schedule(), { $unknown: ['recurring', { period: 'MONTHLY', startTime: '2025-07-01T00:00:00.000Z' }] });
+    assertDone(await update('--fixed', '--end', '2025-10-01'));
+    assert.deepEqual(await schedule(), { fixed: { startTime: new Date(Date.UTC(2025, 6, 1)), endTime: new Date(Date.UTC(2025, 9, 1)) } });
+  });
+
+  test('update --every: a bad period, --every with --fixed, or a bad window are usage errors naming the option, before any request', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const update = (...args: string[]) => farmtally(['budgets', 'update', '--endpoint', endpoint, '--farm', farmId, '--budget', `budget-${'1'.repeat(32)}`, ...args]);
+    assertUsageError(await update('--every', 'WEEKLY'), /--every <period>.*WEEKLY.*MONTHLY, QUARTERLY/, 'update');
+    assertUsageError(await update('--every'), /--every <period>.*argument missing/, 'update');
+    assertUsageError(await update('--every', 'MONTHLY', '--fixed'), /--every MONTHLY and --fixed ask for opposite windows/, 'update');
+    assertUsageError(await update('--every', 'MONTHLY', '--start', '2025-07-01', '--end', '2025-07-01'), /--end 2025-07-01 must be later than --start 2025-07-01/, 'update');
+    assertUsageError(await update('--every', 'MONTHLY', '--end', 'someday'), /--end someday is not a time/, 'update');
+  });
+
   test("a --strict server's ValidationException is shown, with what refused it", async () => {
     const strict = await startFarmtally({ args: ['--strict'] });
     try {
@@ -344,6 +393,21 @@ describe('farmtally budgets create: the extensions (--fleet, --whole-farm, --eve
       assert.match(every.stderr, /ValidationException: .*exactly one of \[fixed\] must be set/);
       assert.match(every.stderr, /--every is a farmtally extension/);
       assert.deepEqual((await strict.client.send(new ListBudgetsCommand({ farmId: farm }))).budgets, []);
+
+      // update --every: the same refusal, said the same way; nothing changed, not even the limit given with it.
+      const fixed = { startTime: new Date(Date.UTC(2025, 4, 1)), endTime: new Date(Date.UTC(2025, 5, 1)) };
+      const { budgetId } = await strict.client.send(new CreateBudgetCommand({
+        farmId: farm, displayName: 'fixed', usageTrackingResource: { queueId: queue }, approximateDollarLimit: 100, actions: [], schedule: { fixed },
+      }));
+      const update = await farmtally(['budgets', 'update', '--endpoint', strict.url, '--farm', farm, '--budget', budgetId!, '--every', 'MONTHLY', '--limit', '200']);
+      assert.equal(update.code, 1, update.stderr);
+      assert.match(update.stderr, /ValidationException: .*exactly one of \[fixed\] must be set/);
+      assert.match(update.stderr, /--every MONTHLY asks for a recurring window, a farmtally extension: this server runs with --strict.*the budget is not changed/);
+      const after = await strict.client.send(new GetBudgetCommand({ farmId: farm, budgetId }));
+      assert.deepEqual([after.schedule, after.approximateDollarLimit, after.updatedAt], [{ fixed }, 100, undefined]);
+      // A fixed window is the service's own: --fixed with --start, --end goes through.
+      assertDone(await farmtally(['budgets', 'update', '--endpoint', strict.url, '--farm', farm, '--budget', budgetId!, '--fixed', '--start', '2025-05-01', '--end', '2025-07-01']));
+      assert.deepEqual((await strict.client.send(new GetBudgetCommand({ farmId: farm, budgetId }))).schedule, { fixed: { ...fixed, endTime: new Date(Date.UTC(2025, 6, 1)) } });
     } finally {
       await strict.stop();
     }

@@ -11,15 +11,15 @@ import {
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { authHint } from '../client/advice.js';
 import { clientFor } from '../client/deadline-client.js';
-import { postExtension } from '../client/extension-request.js';
+import { postExtension, sendExtension, type ExtensionAnswer } from '../client/extension-request.js';
 import { budgetForecast } from '../domain/budget-forecast.js';
-import { budgetScopeOf, budgetWindowOf } from '../client/budget-answer.js';
+import { budgetScheduleOf, budgetScopeOf, budgetWindowOf } from '../client/budget-answer.js';
 import { dailyCosts, forecastWords } from './budget-days.js';
 import { fail } from './client.js';
 import { EXIT, usageError } from './exit.js';
 import { withConnectionOptions, type ConnectionOptions } from './options.js';
 import { table } from './table.js';
-import { timeRange } from './time-range.js';
+import { timeOption, timeRange } from './time-range.js';
 
 interface FormatOptions extends ConnectionOptions {
   farm: string;
@@ -51,6 +51,8 @@ interface UpdateOptions extends ShowOptions {
   status?: 'ACTIVE' | 'INACTIVE';
   start?: string;
   end?: string;
+  every?: 'MONTHLY' | 'QUARTERLY';
+  fixed?: boolean;
   addAction: BudgetActionToAdd[];
   removeAction: BudgetActionToAdd[];
 }
@@ -221,14 +223,20 @@ async function createExtended(o: CreateOptions, request: { farmId: string } & Re
   const { farmId, ...body } = request;
   const answer = await postExtension(o.endpoint, `/2023-10-12/farms/${encodeURIComponent(farmId)}/budgets`, body, o);
   if (answer.status === 200) return answer.body as { budgetId?: string };
-  const said = `${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}`;
   const flags = [o.fleet !== undefined && '--fleet', o.user !== undefined && '--user', o.wholeFarm && '--whole-farm', o.every && '--every'].filter(Boolean).join(' and ');
+  const many = flags.includes(' and ');
+  refused(answer, `${flags} ${many ? 'are' : 'is a'} farmtally extension${many ? 's' : ''} (budgets on a fleet, a user or the whole farm, recurring windows): this server runs with --strict, which accepts only the service's own members. Run it without --strict, or create a budget on a queue (--queue) over a fixed window (--start, --end).`);
+}
+
+/**
+ * An extension request's error answer, said, and exit 1. A --strict server refuses an
+ * extension's member as one it does not know (its union "exactly one of [queueId]" or
+ * "[fixed]"): then `strictAdvice` says which option that was and what to do instead.
+ */
+function refused(answer: ExtensionAnswer, strictAdvice: string): never {
+  const said = `${answer.errorType ?? `HTTP ${answer.status}`}: ${answer.body.message ?? ''}`;
   const strict = answer.errorType === 'ValidationException' && /exactly one of \[(queueId|fixed)\] must be set/.test(answer.body.message ?? '');
-  const advice = strict
-    ? `${flags} ${flags.includes(' and ') ? 'are' : 'is a'} farmtally extension${flags.includes(' and ') ? 's' : ''} (budgets on a fleet, a user or the whole farm, recurring windows): this server runs with --strict, which accepts only the service's own members. Run it without --strict, or create a budget on a queue (--queue) over a fixed window (--start, --end).`
-    : answer.errorType === 'ResourceNotFoundException'
-      ? hint(answer.errorType)
-      : authHint(answer.errorType);
+  const advice = strict ? strictAdvice : answer.errorType === 'ResourceNotFoundException' ? hint(answer.errorType) : authHint(answer.errorType);
   console.error(`farmtally: ${said}${advice ? `\n${advice}` : ''}`);
   process.exit(EXIT.FAILED);
 }
@@ -287,34 +295,62 @@ async function show(o: ShowOptions): Promise<void> {
 }
 
 async function update(o: UpdateOptions): Promise<void> {
-  const given = [o.name, o.description, o.limit, o.status, o.start, o.end].some((v) => v !== undefined) || o.addAction.length > 0 || o.removeAction.length > 0;
-  if (!given) usageError('nothing to change: give at least one of --name, --description, --limit, --status, --start, --end, --add-action, --remove-action.', 'budgets update');
+  const given = [o.name, o.description, o.limit, o.status, o.start, o.end, o.every, o.fixed].some((v) => v !== undefined) || o.addAction.length > 0 || o.removeAction.length > 0;
+  if (!given) usageError('nothing to change: give at least one of --name, --description, --limit, --status, --start, --end, --every, --fixed, --add-action, --remove-action.', 'budgets update');
+  if (o.every && o.fixed) usageError(`--every ${o.every} and --fixed ask for opposite windows (recurring, fixed): give one.`, 'budgets update');
   if (o.addAction.length > 10) usageError(`--add-action: at most 10 actions (${o.addAction.length} given).`, 'budgets update');
   if (o.removeAction.length > 10) usageError(`--remove-action: at most 10 actions (${o.removeAction.length} given).`, 'budgets update');
+  const start = o.start === undefined ? undefined : timeOption('--start', o.start, 'budgets update');
+  const end = o.end === undefined ? undefined : timeOption('--end', o.end, 'budgets update');
+  if (start !== undefined && end !== undefined && end <= start) usageError(`--end ${o.end} must be later than --start ${o.start}: the budget's window is [start, end).`, 'budgets update');
   const client = clientFor(o.endpoint, o.region, o.profile);
-  let schedule: { fixed: { startTime: Date; endTime: Date } } | undefined;
-  if (o.start !== undefined || o.end !== undefined) {
-    // The API replaces the window whole: a bound not given is the budget's own.
-    const both = o.start !== undefined && o.end !== undefined;
-    const current = both ? undefined : (await client.send(new GetBudgetCommand({ farmId: o.farm, budgetId: o.budget }))).schedule?.fixed;
-    const { start, end } = timeRange({ start: o.start ?? current!.startTime!.toISOString(), end: o.end ?? current!.endTime!.toISOString() }, 'budgets update');
-    if (end <= start) usageError(`the window would end (${new Date(end).toISOString()}) no later than it starts (${new Date(start).toISOString()}): it is [start, end).`, 'budgets update');
-    schedule = { fixed: { startTime: new Date(start), endTime: new Date(end) } };
+  const schedule = o.start !== undefined || o.end !== undefined || o.every || o.fixed ? await windowAfterUpdate(client, o, start, end) : undefined;
+  const members = {
+    displayName: o.name,
+    description: o.description,
+    approximateDollarLimit: o.limit,
+    status: o.status,
+    actionsToAdd: o.addAction.length ? o.addAction : undefined,
+    actionsToRemove: o.removeAction.length ? o.removeAction.map(({ type, thresholdPercentage }) => ({ type, thresholdPercentage })) : undefined,
+  };
+  if (schedule?.every) {
+    await updateExtended(o, {
+      ...members,
+      schedule: { recurring: { period: schedule.every, startTime: new Date(schedule.start).toISOString(), ...(schedule.end !== undefined && { endTime: new Date(schedule.end).toISOString() }) } },
+    });
+  } else {
+    const fixed = schedule && { fixed: { startTime: new Date(schedule.start), endTime: new Date(schedule.end!) } };
+    await client.send(new UpdateBudgetCommand({ farmId: o.farm, budgetId: o.budget, ...members, schedule: fixed }));
   }
-  await client.send(
-    new UpdateBudgetCommand({
-      farmId: o.farm,
-      budgetId: o.budget,
-      displayName: o.name,
-      description: o.description,
-      approximateDollarLimit: o.limit,
-      status: o.status,
-      schedule,
-      actionsToAdd: o.addAction.length ? o.addAction : undefined,
-      actionsToRemove: o.removeAction.length ? o.removeAction.map(({ type, thresholdPercentage }) => ({ type, thresholdPercentage })) : undefined,
-    }),
-  );
   await show(o);
+}
+
+/**
+ * The window an update asks for. The API replaces the window whole, so what is not given is
+ * the budget's own (read first, unless both bounds and the kind are given): its start; its
+ * kind, unless --every or --fixed; its end, except that a fixed window turned recurring goes
+ * on without one unless --end says (its end was the fixed window's). A fixed window needs an
+ * end: --fixed on a recurring budget without one needs --end.
+ */
+async function windowAfterUpdate(client: DeadlineClient, o: UpdateOptions, start: number | undefined, end: number | undefined): Promise<{ start: number; end?: number; every?: 'MONTHLY' | 'QUARTERLY' }> {
+  const known = start !== undefined && end !== undefined && (o.every || o.fixed);
+  const was = known ? undefined : budgetScheduleOf((await client.send(new GetBudgetCommand({ farmId: o.farm, budgetId: o.budget }))).schedule);
+  if (!known && !was) throw new Error(`budget ${o.budget}'s answer has no window farmtally can read: give --start and --end, with --every or --fixed.`);
+  const every = o.fixed ? undefined : o.every ?? was?.every;
+  const window = { start: start ?? was!.start, end: end ?? (every && !was?.every ? undefined : was?.end), ...(every && { every }) };
+  if (!every && window.end === undefined) usageError(`--fixed needs --end: budget ${o.budget}'s recurring window has no end to keep.`, 'budgets update');
+  if (window.end !== undefined && window.end <= window.start) {
+    usageError(`the window would end (${new Date(window.end).toISOString()}) no later than it starts (${new Date(window.start).toISOString()}): it is [start, end).`, 'budgets update');
+  }
+  return window;
+}
+
+/** UpdateBudget with a recurring schedule (an extension the SDK cannot send): the same request as JSON, signed as the SDK signs it. */
+async function updateExtended(o: UpdateOptions, body: Record<string, unknown>): Promise<void> {
+  const answer = await sendExtension('PATCH', o.endpoint, `/2023-10-12/farms/${encodeURIComponent(o.farm)}/budgets/${encodeURIComponent(o.budget)}`, body, o);
+  if (answer.status === 200) return;
+  const asked = o.every ? `--every ${o.every}` : `--start or --end on budget ${o.budget}, whose window is recurring,`;
+  refused(answer, `${asked} asks for a recurring window, a farmtally extension: this server runs with --strict, which accepts only the service's own members, and the budget is not changed. Run it without --strict, or keep the window fixed (--start, --end without --every).`);
 }
 
 async function remove(o: ShowOptions): Promise<void> {
@@ -356,6 +392,8 @@ Examples:
   $ farmtally budgets update --farm farm-... --budget budget-... --limit 7500
   $ farmtally budgets update --farm farm-... --budget budget-... --end 2025-08-01 --add-action CANCEL:95 --remove-action CANCEL:100
   $ farmtally budgets update --farm farm-... --budget budget-... --status INACTIVE
+  $ farmtally budgets update --farm farm-... --budget budget-... --every MONTHLY --start 2025-07-01
+  $ farmtally budgets update --farm farm-... --budget budget-... --fixed --end 2025-10-01
 `;
 const DELETE_EXAMPLES = `
 Examples:
@@ -396,6 +434,8 @@ export function budgetsCommand(): Command {
     .addOption(new Option('--status <status>', 'ACTIVE, or INACTIVE (it then stops no queue)').choices(['ACTIVE', 'INACTIVE']))
     .option('--start <time>', 'the window opens: a date (2025-06-01, midnight UTC) or an instant (2025-06-01T08:00:00Z); alone, the end stays')
     .option('--end <time>', 'the window closes (not included), as --start; alone, the start stays')
+    .addOption(new Option('--every <period>', 'make the window recurring, or change its period: usage counts from 0 again each calendar month or quarter, UTC; a fixed window turned recurring has no end unless --end (an extension: not on a --strict server)').choices(['MONTHLY', 'QUARTERLY']))
+    .option('--fixed', 'make a recurring window fixed again, from its start (or --start) to --end (or its own end, if it has one)')
     .option('--add-action <type:percent>', 'add an action, COMPLETE:80 or CANCEL:100, as create --action (repeatable)', action, [])
     .option('--remove-action <type:percent>', 'remove the action of that type and threshold (repeatable; removed before any is added)', action, [])
     .addOption(formatOption())

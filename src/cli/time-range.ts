@@ -12,13 +12,15 @@ const TIME_FORMS = 'a date (2025-01-01), a local date-time (2025-01-01T08:00) or
 export function timeRange(o: { start: string; end: string; timezone?: string }, command: string): { start: number; end: number; zone: TimeZone } {
   const zone = o.timezone === undefined ? UTC_ZONE : parseTimezone(o.timezone, false);
   if ('error' in zone) usageError(`--timezone ${o.timezone}: ${zone.error}`, command);
-  const at = (option: string, text: string) => {
-    const ms = parseLocalTime(text, zone);
-    if (ms === undefined) usageError(`${option} ${text} is not a time: give ${TIME_FORMS}.`, command);
-    if (skippedLocalTime(text, zone)) {
-      console.error(`note: ${option} ${text} does not exist in ${zone.name} (the clocks went forward over it); it was read as ${formatLocalTime(ms, zone)}, the first instant after.`);
-    }
-    return ms;
-  };
-  return { start: at('--start', o.start), end: at('--end', o.end), zone };
+  return { start: timeOption('--start', o.start, command, zone), end: timeOption('--end', o.end, command, zone), zone };
+}
+
+/** One time option (`--start` or `--end` given alone) as epoch milliseconds, read in `zone`; a usage error of `command` otherwise. */
+export function timeOption(option: string, text: string, command: string, zone: TimeZone = UTC_ZONE): number {
+  const ms = parseLocalTime(text, zone);
+  if (ms === undefined) usageError(`${option} ${text} is not a time: give ${TIME_FORMS}.`, command);
+  if (skippedLocalTime(text, zone)) {
+    console.error(`note: ${option} ${text} does not exist in ${zone.name} (the clocks went forward over it); it was read as ${formatLocalTime(ms, zone)}, the first instant after.`);
+  }
+  return ms;
 }

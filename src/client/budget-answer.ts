@@ -22,15 +22,21 @@ export function budgetScopeOf(resource: UsageTrackingResource | undefined): Budg
   return { kind: 'queue', id: '' };
 }
 
-/** The window the budget counts at `nowMs` ([start, end), epoch ms): its fixed one, or a recurring budget's current month or quarter; none when the answer has neither. */
-export function budgetWindowOf(schedule: BudgetSchedule | undefined, nowMs: number): { start: number; end: number; every?: BudgetPeriod } | undefined {
+/** A budget's schedule as answered: its bounds (epoch ms; a recurring one may have no end) and, recurring, its period; none when the answer has neither member. */
+export function budgetScheduleOf(schedule: BudgetSchedule | undefined): { start: number; end?: number; every?: BudgetPeriod } | undefined {
   const fixed = schedule?.fixed;
   if (fixed?.startTime && fixed.endTime) return { start: fixed.startTime.getTime(), end: fixed.endTime.getTime() };
   const [name, recurring] = unknownMember(schedule) ?? [];
   if (name !== 'recurring' || !recurring?.startTime) return undefined;
-  const every = recurring.period as BudgetPeriod;
-  const window = budgetWindowAt({ startsAt: Date.parse(recurring.startTime), endsAt: recurring.endTime ? Date.parse(recurring.endTime) : NO_END, recurring: every }, nowMs);
-  return { start: window.startsAt, end: window.endsAt, every };
+  return { start: Date.parse(recurring.startTime), ...(recurring.endTime && { end: Date.parse(recurring.endTime) }), every: recurring.period as BudgetPeriod };
+}
+
+/** The window the budget counts at `nowMs` ([start, end), epoch ms): its fixed one, or a recurring budget's current month or quarter; none when the answer has neither. */
+export function budgetWindowOf(schedule: BudgetSchedule | undefined, nowMs: number): { start: number; end: number; every?: BudgetPeriod } | undefined {
+  const bounds = budgetScheduleOf(schedule);
+  if (!bounds?.every) return bounds && { start: bounds.start, end: bounds.end! };
+  const window = budgetWindowAt({ startsAt: bounds.start, endsAt: bounds.end ?? NO_END, recurring: bounds.every }, nowMs);
+  return { start: window.startsAt, end: window.endsAt, every: bounds.every };
 }
 
 /** One statistics request of a budget's cost: what to ask for, and (a user's budget) whose rows to keep. */

@@ -52,10 +52,15 @@ export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
  * headers to send with it. `payloadHash` is the body's SHA-256 in hex; without one the body
  * goes unsigned (UNSIGNED-PAYLOAD), which a server takes on the ingest route over https only.
  */
-export async function signPost(url: URL, headers: Record<string, string>, credentials: CredentialsProvider, region: string, payloadHash = UNSIGNED_PAYLOAD): Promise<Record<string, string>> {
+export function signPost(url: URL, headers: Record<string, string>, credentials: CredentialsProvider, region: string, payloadHash = UNSIGNED_PAYLOAD): Promise<Record<string, string>> {
+  return signRequest('POST', url, headers, credentials, region, payloadHash);
+}
+
+/** As signPost, for another method (UpdateBudget's PATCH with an extension member). */
+export async function signRequest(method: string, url: URL, headers: Record<string, string>, credentials: CredentialsProvider, region: string, payloadHash = UNSIGNED_PAYLOAD): Promise<Record<string, string>> {
   const signer = new SignatureV4({ credentials, region, service: 'deadline', sha256: SDK_SHA256, uriEscapePath: true });
   const signed = await signer.sign({
-    method: 'POST',
+    method,
     protocol: url.protocol,
     hostname: url.hostname,
     path: url.pathname,

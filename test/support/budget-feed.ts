@@ -1,10 +1,12 @@
 // What the budget tests share: a rate card that prices the session churn's instance types
 // and licenses, a farm of two queues and two fleets (one of each kind) made through the SDK,
-// the statistics' cost SUM of one queue over a window, and records on the wire.
+// the statistics' cost SUM of one queue over a window, records on the wire, and CreateBudget
+// as raw JSON for the extensions' members.
 import assert from 'node:assert/strict';
 import { CreateFarmCommand, CreateFleetCommand, CreateQueueCommand, GetBudgetCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import type { SessionRecord } from '../../src/domain/resources.js';
 import { pricingFile } from './browser.js';
+import { http } from './server.js';
 import { runAggregation } from './statistics-farm.js';
 
 export const HOUR = 3_600_000;
@@ -53,3 +55,15 @@ export const usageOf = async (client: DeadlineClient, farmId: string, budgetId: 
 
 /** Equal within the last bits (engines sum in parallel). */
 export const assertClose = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${what}: usage ${got}, statistics ${want}`);
+
+export const budgetsPath = (farmId: string) => `/2023-10-12/farms/${farmId}/budgets`;
+
+/** CreateBudget as raw JSON (the SDK cannot send a union member the model lacks: usageTrackingResource's fleetId and farmId). */
+export async function createBudgetAsJson(url: string, farmId: string, usageTrackingResource: Record<string, string>, window: { startsAt: number; endsAt: number }, more: Record<string, unknown> = {}) {
+  return http(url, 'POST', budgetsPath(farmId), {
+    body: JSON.stringify({
+      displayName: `budget ${JSON.stringify(usageTrackingResource)}`, usageTrackingResource, approximateDollarLimit: 1e6, actions: [],
+      schedule: { fixed: { startTime: new Date(window.startsAt).toISOString(), endTime: new Date(window.endsAt).toISOString() } }, ...more,
+    }),
+  });
+}
