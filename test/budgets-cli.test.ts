@@ -276,7 +276,7 @@ describe('farmtally budgets update and delete', () => {
   });
 });
 
-describe('farmtally budgets create: the extensions (--fleet, --whole-farm, --every)', () => {
+describe('farmtally budgets create: the extensions (--fleet, --user, --whole-farm, --every)', () => {
   const create = (url: string, farm: string, ...args: string[]) =>
     farmtally(['budgets', 'create', '--endpoint', url, '--farm', farm, '--name', 'ext', '--limit', '100', ...args]);
   const read = async (budgetId: string) => (await http(ft.url, 'GET', `/2023-10-12/farms/${farmId}/budgets/${budgetId}`)).body;
@@ -322,6 +322,26 @@ describe('farmtally budgets create: the extensions (--fleet, --whole-farm, --eve
     const fleetShow = await farmtally(['budgets', 'show', '--endpoint', ft.url, '--farm', farmId, '--budget', fleetBudget.budgetId]);
     assertDone(fleetShow);
     assert.match(fleetShow.stdout, new RegExp(`^Forecast: +\\${dollars(usage)}, what was spent: the window has ended`, 'm'));
+  });
+
+  test("budgets on a user: the user's sessions in every queue; list and show say whose, and show's forecast is that user's spend", async () => {
+    const made = await Promise.all(['ana', 'ben'].map(async (user) => {
+      const run = await create(ft.url, farmId, '--user', user, '--start', '2025-05-01', '--end', '2025-06-01');
+      assertDone(run);
+      return read(run.stdout.trim().split('\n')[0]!);
+    }));
+    assert.deepEqual(made.map((b) => b.usageTrackingResource), [{ userId: 'ana' }, { userId: 'ben' }]);
+    // Both sessions are ana's; ben has none.
+    assert.ok(Math.abs(made[0].usages.approximateDollarUsage - usage) < 1e-9, `${made[0].usages.approximateDollarUsage} vs ${usage}`);
+    assert.equal(made[1].usages.approximateDollarUsage, 0);
+    const rows = tableCells((await farmtally(['budgets', 'list', '--endpoint', ft.url, '--farm', farmId])).stdout);
+    assert.deepEqual(made.map((b) => rows.find((r) => r[7] === b.budgetId)!.slice(1, 3)), [['user ana', '2025-05-01 → 2025-06-01'], ['user ben', '2025-05-01 → 2025-06-01']]);
+    for (const [b, spent] of [[made[0], usage], [made[1], 0]] as const) {
+      const show = await farmtally(['budgets', 'show', '--endpoint', ft.url, '--farm', farmId, '--budget', b.budgetId]);
+      assertDone(show);
+      assert.match(show.stdout, new RegExp(`^Tracks: +user ${b.usageTrackingResource.userId}$`, 'm'));
+      assert.match(show.stdout, new RegExp(`^Forecast: +\\${dollars(spent)}, what was spent: the window has ended`, 'm'));
+    }
   });
 
   test('exactly one of --queue, --fleet, --whole-farm; --end unless --every: usage errors before any request', async () => {
