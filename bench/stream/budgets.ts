@@ -1,7 +1,9 @@
 // `--budgets`: a budget on every queue of each farm before the feed (read once, so that the
 // feed runs with each budget's usage held and moved by every commit, as a studio's server
-// does), and after it each budget's usage checked against the statistics' cost SUM taken
-// just before and just after the read (its running sessions count up to the moment read).
+// does), read during it by one reader in turn (as a producer's page or a render manager
+// polls them; each GetBudget timed), and after it each budget's usage checked against the
+// statistics' cost SUM taken just before and just after the read (its running sessions count
+// up to the moment read).
 import { CreateBudgetCommand, GetBudgetCommand, GetSessionsStatisticsAggregationCommand, StartSessionsStatisticsAggregationCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import type { StreamFarm } from './run-stream.js';
 
@@ -31,6 +33,18 @@ export async function createBudgets(sdk: DeadlineClient, farms: readonly StreamF
     }
   }
   return budgets;
+}
+
+/** GetBudget latencies (ms) of one reader going round the budgets, one read after another, until `deadline` (performance.now()). */
+export async function readBudgetsUntil(sdk: DeadlineClient, budgets: readonly StreamBudget[], deadline: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; budgets.length && performance.now() < deadline; i++) {
+    const b = budgets[i % budgets.length]!;
+    const started = performance.now();
+    await sdk.send(new GetBudgetCommand({ farmId: b.farmId, budgetId: b.budgetId }));
+    times.push(performance.now() - started);
+  }
+  return times;
 }
 
 /** Each budget whose usage is not between the statistics' SUM before and after it was read, as a sentence. */

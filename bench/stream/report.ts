@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { version as duckdbVersion } from '@duckdb/node-api';
+import { percentile } from '../load/stats.js';
 import { int, ms, table, writeBetweenMarkers, type Markers } from '../report.js';
 import { ROOT } from '../server.js';
 import type { FeedMix } from './feed.js';
@@ -30,6 +31,14 @@ export interface StreamRunInfo {
 const percent = (part: number, whole: number) => `${whole ? ((100 * part) / whole).toFixed(1) : '0'} %`;
 
 /** The checkout's commit, and whether the code measured differs from it (BENCHMARKS.md itself, written by --write-docs, does not count). */
+/** The reader's GetBudget latencies in words. */
+function budgetReads(ms: readonly number[]): string {
+  if (!ms.length) return 'no read during the feed';
+  const sorted = [...ms].sort((x, y) => x - y);
+  const at = (p: number) => percentile(sorted, p).toFixed(1);
+  return `read during it ${ms.length} times by one reader, one GetBudget after another (latency p50 ${at(50)} ms, p90 ${at(90)} ms, p99 ${at(99)} ms, max ${sorted.at(-1)!.toFixed(1)} ms)`;
+}
+
 function commit(): string {
   const r = spawnSync('git', ['-C', ROOT, 'log', '-1', '--format=%h'], { encoding: 'utf8' });
   const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', '--', 'src', 'bench', 'bin', 'package.json', 'package-lock.json'], { encoding: 'utf8' }).stdout?.trim();
@@ -53,7 +62,7 @@ export function streamMarkdown(result: StreamResult, stored: Stored, info: Strea
     preloaded
       ? `- Store before the feed: ${int(preloaded)} sessions of the demo generator (src/demo) in ${result.farms.length === 1 ? 'the farm' : 'the farms, evenly'}, posted in batches of 250 000 in ${result.preload.seconds.toFixed(1)} s (${int(result.preload.records / Math.max(result.preload.seconds, 1e-3))} records/s).`
       : '- Store before the feed: empty (`--sessions 0`).',
-    ...(result.budgets ? [`- Budgets: ${result.budgets.count}, one on each queue (window from 2025 to 30 days ahead, read once before the feed), held through it; after it each read between the statistics' cost SUM taken just before and just after${result.budgets.problems.length ? ` except ${result.budgets.problems.length}` : ''}.`] : []),
+    ...(result.budgets ? [`- Budgets: ${result.budgets.count}, one on each queue (window from 2025 to 30 days ahead, read once before the feed), held through it; ${budgetReads(result.budgets.readMs)}; after it each read between the statistics' cost SUM taken just before and just after${result.budgets.problems.length ? ` except ${result.budgets.problems.length}` : ''}.`] : []),
     `- Server: ${info.endpoint ? `${info.endpoint} (given with --endpoint)` : 'a server of its own (`bin/farmtally.js serve`) on a temporary data folder'}, farmtally at ${commit()}. Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}; Node ${process.version}, DuckDB ${duckdbVersion()}. Load average (1 min) ${info.loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end; the clients share the machine with the server.`,
     '',
     '#### Throughput and latency (every request, whatever its answer)',

@@ -3,7 +3,7 @@
 // the bulk path (batches of 250 000, as `farmtally demo` sends them), then N clients posting
 // small batches of a farm's feed (feed.ts, client.ts) for the duration, with a progress line
 // every few seconds. Used by `npm run bench:stream` and, bounded, by test/stream.test.ts.
-import { budgetProblems, createBudgets } from './budgets.js';
+import { budgetProblems, createBudgets, readBudgetsUntil } from './budgets.js';
 import { randomBytes } from 'node:crypto';
 import type { DeadlineClient } from '@aws-sdk/client-deadline';
 import type { IngestSigner } from '../../src/client/credentials.js';
@@ -67,8 +67,8 @@ export interface StreamResult {
   seconds: number;
   tally: TallySummary;
   server?: ServerUsage;
-  /** The budgets held through the feed (--budgets), and what their check after it found wrong. */
-  budgets?: { count: number; problems: string[] };
+  /** The budgets held through the feed (--budgets): GetBudget latencies (ms) of a reader during it, and what their check after it found wrong. */
+  budgets?: { count: number; readMs: number[]; problems: string[] };
 }
 
 /** The feed's progress in one line: batches and records per second so far, latencies, failures. */
@@ -131,6 +131,7 @@ export async function runStream(options: StreamOptions): Promise<StreamResult> {
   const started = performance.now();
   const deadline = started + options.durationMs;
   const progress = setInterval(() => log(progressLine(tally, (performance.now() - started) / 1000)), options.progressMs ?? 5000);
+  const reads = readBudgetsUntil(options.sdk, budgets, deadline);
   try {
     await Promise.all(
       feeds.map(({ farm, feed }, index) =>
@@ -156,6 +157,7 @@ export async function runStream(options: StreamOptions): Promise<StreamResult> {
   for (const { farm, feed } of feeds) for (const k of Object.keys(farm.feed) as (keyof FeedTotals)[]) farm.feed[k] += feed.totals[k];
   const server = cpuBefore !== undefined && cpuAfter !== undefined && feedPeakMiB !== undefined ? { cpuSeconds: cpuAfter - cpuBefore, feedPeakMiB, peakReset } : undefined;
   if (budgets.length) log('checking each budget against the statistics');
-  const budgetCheck = budgets.length ? { count: budgets.length, problems: await budgetProblems(options.sdk, budgets) } : undefined;
+  const readMs = await reads;
+  const budgetCheck = budgets.length ? { count: budgets.length, readMs, problems: await budgetProblems(options.sdk, budgets) } : undefined;
   return { runId, farms, preload: loaded, seconds, tally: tally.summary(), server, budgets: budgetCheck };
 }
