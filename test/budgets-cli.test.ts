@@ -95,7 +95,7 @@ describe('farmtally budgets', () => {
     const run = await farmtally(['budgets', 'list', '--endpoint', ft.url, '--farm', farmId]);
     assertDone(run);
     assert.deepEqual(tableCells(run.stdout), [
-      ['NAME', 'QUEUE', 'WINDOW', 'LIMIT', 'USAGE', 'USED', 'STATUS', 'BUDGET ID'],
+      ['NAME', 'TRACKS', 'WINDOW', 'LIMIT', 'USAGE', 'USED', 'STATUS', 'BUDGET ID'],
       ['May shots', 'Lighting shots', '2025-05-01 → 2025-06-01', dollars(limit()), dollars(usage), '██████░░░░ 62 %', 'INACTIVE', budgetId],
     ]);
     const active = await farmtally(['budgets', 'list', '--endpoint', ft.url, '--farm', farmId, '--status', 'ACTIVE']);

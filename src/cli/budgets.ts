@@ -162,7 +162,7 @@ async function list(o: ListOptions): Promise<void> {
   const rows = budgets.map((b) => {
     return {
       NAME: b.displayName ?? '',
-      QUEUE: trackedWords(b.usageTrackingResource, names),
+      TRACKS: trackedWords(b.usageTrackingResource, names),
       WINDOW: windowById.get(b.budgetId!) ?? '',
       LIMIT: usd(b.approximateDollarLimit),
       USAGE: usd(b.usages?.approximateDollarUsage),
