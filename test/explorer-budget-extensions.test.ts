@@ -54,7 +54,7 @@ describe('the budgets view with fleet, farm and recurring budgets', { skip: gate
       schedule: { recurring: { period: 'MONTHLY', startTime: new Date(monthStart - 90 * DAY).toISOString() } },
     });
     await create({
-      displayName: 'Ben', usageTrackingResource: { userId: 'ben' }, approximateDollarLimit: 20, actions: [],
+      displayName: 'Ben', usageTrackingResource: { userId: 'ben' }, approximateDollarLimit: 20, actions: [{ type: 'STOP_SCHEDULING_AND_COMPLETE_TASKS', thresholdPercentage: 80 }],
       schedule: { fixed: { startTime: new Date(FARM_WINDOW.start).toISOString(), endTime: new Date(FARM_WINDOW.end).toISOString() } },
     });
     await create({
@@ -86,6 +86,7 @@ describe('the budgets view with fleet, farm and recurring budgets', { skip: gate
     // The user's budget (first): the farm's days by user, that user's added up.
     await page.waitForFunction((want) => (globalThis as any).document.querySelector('[data-testid=budget-words]')?.textContent?.startsWith(want), `${usd(benSpent)} of ${usd(20)}`);
     assert.ok((await page.locator('.budget-detail .results-head p').textContent())!.startsWith('User ben, every queue · '));
+    assert.match((await page.getByTestId('budget-action-note').textContent())!, /^A budget on a user blocks no queue: at a threshold farmtally records an event/);
 
     // The monthly budget's detail: this month's window, and this month's spend in words.
     await items.nth(1).click();

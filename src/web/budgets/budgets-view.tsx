@@ -204,7 +204,11 @@ function BudgetDetail({ budget: b, tracks, days }: { budget: Budget; tracks: str
               </li>
             ))}
           </ul>
-          <p class="muted small">At a threshold farmtally marks the queue blocked (GetQueue reads SCHEDULING_BLOCKED); it stops or cancels no task itself: the render manager that reads the queue's status does.</p>
+          <p class="muted small" data-testid="budget-action-note">
+            {b.scope.kind === 'queue'
+              ? "At a threshold farmtally marks the queue blocked (GetQueue reads SCHEDULING_BLOCKED); it stops or cancels no task itself: the render manager that reads the queue's status does."
+              : `A budget on ${b.scope.kind === 'farm' ? 'the whole farm' : `a ${b.scope.kind}`} blocks no queue: at a threshold farmtally records an event (in its log, and sent to its webhook if it has one); a queue is blocked by its own budgets.`}
+          </p>
         </>
       )}
     </>
