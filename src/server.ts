@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { DEFAULT_AGGREGATION_TTL_SECONDS } from './domain/aggregation-limits.js';
+import { DEFAULT_AGGREGATION_TIMEOUT_SECONDS, DEFAULT_AGGREGATION_TTL_SECONDS } from './domain/aggregation-limits.js';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
 import { BudgetNotifier, type BudgetNotifications, type WebhookTarget } from './operations/budgets/notifications.js';
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
@@ -202,7 +202,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     rateCard: loadRateCard(options.pricingFile),
     aggregationTtlMs: (options.aggregationTtlSeconds ?? DEFAULT_AGGREGATION_TTL_SECONDS) * 1000,
     maxResultRows: options.maxResultRows ?? 1_000_000,
-    aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? 300) * 1000,
+    aggregationTimeoutMs: (options.aggregationTimeoutSeconds ?? DEFAULT_AGGREGATION_TIMEOUT_SECONDS) * 1000,
     bulkIngest: options.bulkIngest ?? true,
     maxBatchRecords: options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
     groupCommitBytes: options.groupCommitBytes ?? DEFAULT_GROUP_COMMIT_BYTES,

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_AGGREGATION_TTL_SECONDS } from '../domain/aggregation-limits.js';
+import { DEFAULT_AGGREGATION_TIMEOUT_SECONDS, DEFAULT_AGGREGATION_TTL_SECONDS } from '../domain/aggregation-limits.js';
 import { DEFAULT_GROUP_COMMIT_BYTES, embeddedEngine, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_PUBLIC_RATE_LIMIT, DEFAULT_UPLOADS_PER_CLIENT, startServer, type RunningServer } from '../server.js';
 import type { AuthMode } from '../wire/auth/access.js';
 import { LOG_LEVELS, type LogLevel } from '../wire/request-log.js';
@@ -245,7 +245,7 @@ export function serveCommand(): Command {
     .addOption(option('--max-result-rows <n>', 'an aggregation with more rows ends FAILED', positive('--max-result-rows'), 1_000_000))
     .addOption(option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", embeddedEngine.defaultMemoryLimit))
     .addOption(option('--threads <n>', 'engine worker threads', positive('--threads'), 2))
-    .addOption(option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), 300))
+    .addOption(option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), DEFAULT_AGGREGATION_TIMEOUT_SECONDS))
     .addOption(option('--max-batch-records <n>', 'the most records one ingest request may hold', positive('--max-batch-records'), DEFAULT_MAX_BATCH_RECORDS))
     .addOption(option('--max-batch-bytes <size>', 'the most bytes one ingest request may hold once unzipped').argParser(parseBytes).default(DEFAULT_MAX_BATCH_BYTES, '512MiB'))
     .addOption(option('--body-timeout <seconds>', 'a request body that stops arriving this long (or averages under 8 KiB/s after twice as long) is refused', positive('--body-timeout'), 30))

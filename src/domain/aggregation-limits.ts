@@ -23,3 +23,14 @@ export const IN_PROGRESS_HOLD_MS = 250;
 
 /** How long an aggregation's results stay readable unless `serve --aggregation-ttl` says otherwise. */
 export const DEFAULT_AGGREGATION_TTL_SECONDS = 3600;
+
+/** How long an aggregation may run before it ends TIMEOUT, unless `serve --aggregation-timeout` says otherwise. */
+export const DEFAULT_AGGREGATION_TIMEOUT_SECONDS = 300;
+
+/**
+ * How long a client waits for an aggregation it cancelled to end (the server finishes it, and
+ * a farm runs one at a time) before it asks for the next anyway: twice the default timeout,
+ * by which any server with that default has ended it (one given a longer
+ * --aggregation-timeout may still refuse the next Start as the farm's slot is taken).
+ */
+export const CANCELLED_AGGREGATION_WAIT_MS = 2 * DEFAULT_AGGREGATION_TIMEOUT_SECONDS * 1000;

@@ -6,7 +6,7 @@ import {
   StartSessionsStatisticsAggregationCommand, type Statistics,
 } from '@aws-sdk/client-deadline';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { IN_PROGRESS_HOLD_MS, MODEL_PAGE_MAX, RESULT_PAGE_MAX } from '../domain/aggregation-limits.js';
+import { CANCELLED_AGGREGATION_WAIT_MS, IN_PROGRESS_HOLD_MS, MODEL_PAGE_MAX, RESULT_PAGE_MAX } from '../domain/aggregation-limits.js';
 import type { SessionForUsage } from '../domain/aggregation-rules.js';
 import type { StartInput } from './query.js';
 
@@ -99,7 +99,7 @@ const leftRunning = new Map<string, Promise<void>>();
 
 function letFinish(client: DeadlineClient, farmId: string, aggregationId: string): void {
   const done = (async () => {
-    const until = performance.now() + 10 * 60_000;
+    const until = performance.now() + CANCELLED_AGGREGATION_WAIT_MS;
     while (performance.now() < until) {
       const asked = performance.now();
       try {
