@@ -211,7 +211,7 @@ describe('the usage explorer\'s mark for runtime from running sessions in Chromi
     const [from, to] = [day(PREVIOUS.start), day(PREVIOUS.end)];
     assert.equal(
       (await page.locator('.running-note .running-before').textContent())!.replace(/^running\s*/, ''),
-      `In the range compared with, ${from} to ${to}, ${share(beforeRunning, beforeTotal)} of the runtime (${hours(beforeRunning)}) is from 1 session still running `
+      `In the range before, ${from} to ${to}, ${share(beforeRunning, beforeTotal)} of its runtime (${hours(beforeRunning)}) is from 1 session still running `
         + 'that had started by its end; the change column marks the groups that have some.',
     );
     const alphaBefore = secondsOf(byQueue('Alpha'), PREVIOUS);

@@ -40,7 +40,7 @@ export function RunningNote({ shown }: { shown: Shown }) {
       {then && (
         <p class="running-before" data-runtime={before.runtime} data-sessions={before.sessions}>
           <span class="running-mark" aria-hidden="true">running</span>{' '}
-          {`In the range compared with, ${comparison.start} to ${comparison.end}, ${atLeast}${shareOf(before.runtime, comparison.previous.totals.runtime)} of the runtime `
+          {`In the range before, ${comparison.start} to ${comparison.end}, ${atLeast}${shareOf(before.runtime, comparison.previous.totals.runtime)} of its runtime `
             + `(${formatHours(before.runtime)}) is from ${sessionsText(before.sessions)} that had started by its end; the change column marks the groups that have some.`}
         </p>
       )}
