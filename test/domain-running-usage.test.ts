@@ -1,13 +1,20 @@
 // The runtime of running sessions within a statistics range (domain/running-usage.ts): each
 // usage record from max(startedAt, start) to min(asOf, end), added up by group and filtered
-// as the page groups and filters the statistics' rows.
+// as the page groups and filters the statistics' rows, and per bucket of each group.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SessionForUsage } from '../src/domain/aggregation-rules.js';
 import { groupKey, runningUsage } from '../src/domain/running-usage.js';
+import { parseTimezone, type TimeZone } from '../src/domain/timezone.js';
 
 const H = 3_600_000;
 const T = Date.UTC(2026, 0, 1);
+
+const zoneOf = (tz: string): TimeZone => {
+  const zone = parseTimezone(tz, false);
+  if ('error' in zone) throw new Error(zone.error);
+  return zone;
+};
 
 const session = (startHour: number, overrides: Partial<SessionForUsage> = {}): SessionForUsage => ({
   queueId: 'queue-a', fleetId: 'fleet-a', jobId: 'job-1', jobName: 'shot_010', userId: 'ana', instanceType: 'c5.4xlarge', startedAt: T + startHour * H, ...overrides,
@@ -44,4 +51,30 @@ test('a COMPUTE record and one LICENSE record per distinct product, grouped and 
   assert.deepEqual(Object.fromEntries(bo.groups), { [groupKey(['job-1'])]: { runtime: 3 * 3600, sessions: 1 } });
   const licenses = runningUsage(sessions, { ...q, groupBy: ['USER_ID'], filters: [{ field: 'USAGE_TYPE', value: 'LICENSE' }] });
   assert.deepEqual(licenses.total, { runtime: 8 * 3600, sessions: 1 });
+});
+
+test('per group and bucket: a record\'s time in each bucket it overlaps, a session counted once in each', () => {
+  const utc = zoneOf('UTC');
+  // Days of the range: T to T + 3 days. Running since 20:00 the day before, and since 06:00 on day 2 with a license.
+  const sessions = [session(-4), session(30, { licenseProducts: ['maya'], queueId: 'queue-b' })];
+  const q = { start: T, end: T + 72 * H, asOf: T + 40 * H, groupBy: ['QUEUE_ID'], buckets: { zone: utc, period: 'DAILY' as const } };
+  const u = runningUsage(sessions, q);
+  const day = (d: number) => T + d * 24 * H;
+  assert.deepEqual(Object.fromEntries([...u.buckets].map(([key, b]) => [key, Object.fromEntries(b)])), {
+    [groupKey(['queue-a'])]: { [day(0)]: { runtime: 24 * 3600, sessions: 1 }, [day(1)]: { runtime: 16 * 3600, sessions: 1 } },
+    [groupKey(['queue-b'])]: { [day(1)]: { runtime: 2 * 10 * 3600, sessions: 1 } },
+  });
+  // The buckets add up to the groups'.
+  assert.deepEqual(Object.fromEntries(u.groups), { [groupKey(['queue-a'])]: { runtime: 40 * 3600, sessions: 1 }, [groupKey(['queue-b'])]: { runtime: 20 * 3600, sessions: 1 } });
+  assert.deepEqual(u.total, { runtime: 60 * 3600, sessions: 2 });
+  // Local days in a zone at +02:00: the first bucket is the range's start to local midnight.
+  const east = runningUsage([session(-4)], { ...q, buckets: { zone: zoneOf('UTC+02:00'), period: 'DAILY' } });
+  assert.deepEqual(Object.fromEntries(east.buckets.get(groupKey(['queue-a']))!), {
+    [day(0)]: { runtime: 22 * 3600, sessions: 1 }, [day(1) - 2 * H]: { runtime: 18 * 3600, sessions: 1 },
+  });
+  // No period: one bucket, the range's start.
+  const one = runningUsage([session(-4)], { ...q, buckets: { zone: utc, period: undefined } });
+  assert.deepEqual(Object.fromEntries(one.buckets.get(groupKey(['queue-a']))!), { [T]: { runtime: 40 * 3600, sessions: 1 } });
+  // Not asked for: none.
+  assert.equal(runningUsage(sessions, { ...q, buckets: undefined }).buckets.size, 0);
 });

@@ -1,12 +1,16 @@
 // The usage explorer's mark for runtime from sessions still running, in Chromium: under the
 // chart, the share of the runtime shown that comes from running sessions (read with the
 // ListRunningSessions extension once the aggregation has started), and in the table a
-// "running" mark on each group that has some, its part in the row's title. A --strict
-// server has no such operation: the page shows nothing of it and does not ask.
+// "running" mark on each group that has some, its part in the row's title, and on each of its
+// buckets that has some. Compared with the range before, the part of that range's runtime
+// from the sessions still running (those started by its end) in a second line of the note,
+// and the changes of the groups that have some marked. A --strict server has no such
+// operation: the page shows nothing of it and does not ask.
 //
 // The farm: two queues, ended and running sessions in a range of three recent days that ends
 // before now, so each running session counts up to the range's end whatever the moment of
-// asking. The expected numbers are worked out here from the sessions, not read off the page.
+// asking, and a few in the three days before. The expected numbers are worked out here from
+// the sessions, not read off the page.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateQueueCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
@@ -25,6 +29,9 @@ const DAY = 24 * HOUR;
 /** Midnight UTC five days ago: the range is its three days, ended two days before now. */
 const D0 = Math.floor(Date.now() / DAY) * DAY - 5 * DAY;
 const RANGE = { start: D0, end: D0 + 3 * DAY };
+/** The range of equal length before, which a comparison runs too. */
+const PREVIOUS = { start: D0 - 3 * DAY, end: D0 };
+type Range = typeof RANGE;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 interface Planned {
@@ -45,19 +52,21 @@ const SESSIONS: Planned[] = [
   { queue: 'Beta', from: 10, hours: 4, userId: 'bo' },
   { queue: 'Beta', from: 60 }, // running
   { queue: 'Beta', from: 80 }, // running, but started after the range: none of it is in it
+  { queue: 'Alpha', from: -30, hours: 6 }, // ended, in the range before only
+  { queue: 'Beta', from: -20, hours: 2 }, // ended, in the range before only
 ];
 
-/** Seconds of each usage record of a planned session within the range, running ones up to the range's end (before now). */
-function recordSeconds(s: Planned): number[] {
+/** Seconds of each usage record of a planned session within a range (the range's by default), running ones up to the range's end (before now). */
+function recordSeconds(s: Planned, range: Range = RANGE): number[] {
   const start = D0 + s.from * HOUR;
   const end = s.hours === undefined ? Infinity : start + s.hours * HOUR;
-  const seconds = Math.max(0, Math.min(end, RANGE.end) - Math.max(start, RANGE.start)) / 1000;
+  const seconds = Math.max(0, Math.min(end, range.end) - Math.max(start, range.start)) / 1000;
   return [seconds, ...(s.licenseProducts ?? []).map(() => seconds)];
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const secondsOf = (list: Planned[]) => sum(list.flatMap(recordSeconds));
-const runningOf = (list: Planned[]) => list.filter((s) => s.hours === undefined && secondsOf([s]) > 0);
+const secondsOf = (list: Planned[], range: Range = RANGE) => sum(list.flatMap((s) => recordSeconds(s, range)));
+const runningOf = (list: Planned[], range: Range = RANGE) => list.filter((s) => s.hours === undefined && secondsOf([s], range) > 0);
 const hours = (seconds: number) => `${(seconds / 3600).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} h`;
 const share = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)} %`;
 
@@ -91,6 +100,25 @@ const linkFor = (ft: Farmtally, farm: { farmId: string; queueIds: string[] }, ov
 async function marks(page: Page): Promise<Record<string, { running: boolean; title: string | null }>> {
   const rows = await page.locator('table.groups tr.group-row').evaluateAll((trs) =>
     trs.map((tr: any) => [tr.querySelector('th.group-cell').textContent.trim(), { running: tr.querySelector('th.running-marked') !== null, title: tr.getAttribute('title') }]));
+  return Object.fromEntries(rows);
+}
+
+/** A group's buckets (opened) by their start: the title of those marked running, null for the others. */
+async function bucketMarks(page: Page, group: string): Promise<Record<string, string | null>> {
+  const row = page.locator('table.groups tr.group-row', { has: page.locator('th.group-cell', { hasText: group }) });
+  await row.locator('button.disclose').click();
+  const rows = await page.locator(`table.buckets[aria-label="Buckets of ${group}"] tbody tr`).evaluateAll((trs) =>
+    trs.map((tr: any) => [tr.dataset.start, tr.querySelector('th.running-marked') ? tr.getAttribute('title') : null]));
+  await row.locator('button.disclose').click();
+  return Object.fromEntries(rows);
+}
+
+/** The change column's cells by group (and the total's): the title of those marked running, null for the others. */
+async function changeMarks(page: Page): Promise<Record<string, string | null>> {
+  const rows = await page.locator('table.groups tr.group-row, table.groups tr.totals-row').evaluateAll((trs) => trs.map((tr: any) => {
+    const cell = tr.querySelector('td[data-column=change]');
+    return [tr.classList.contains('totals-row') ? '(total)' : tr.querySelector('th.group-cell').textContent.trim(), cell.classList.contains('running-marked') ? cell.getAttribute('title') : null];
+  }));
   return Object.fromEntries(rows);
 }
 
@@ -135,6 +163,31 @@ describe('the usage explorer\'s mark for runtime from running sessions in Chromi
     }));
     assert.deepEqual(await marks(page), expected);
 
+    // Each queue's days: those with some runtime from running sessions marked, with how much.
+    const expectedBuckets = (q: string) => {
+      const out: Record<string, string | null> = {};
+      for (let d = 0; d < 3; d++) {
+        const bucket = { start: D0 + d * DAY, end: D0 + (d + 1) * DAY };
+        const all = secondsOf(byQueue(q), bucket);
+        if (all === 0) continue; // no row
+        const own = runningOf(byQueue(q), bucket);
+        const part = secondsOf(own, bucket);
+        out[new Date(bucket.start).toISOString()] = part > 0
+          ? `${hours(part)} of this bucket's runtime (${share(part, all)}) is from ${own.length} ${own.length === 1 ? 'session' : 'sessions'} still running`
+          : null;
+      }
+      return out;
+    };
+    const iso = (hour: number) => new Date(D0 + hour * HOUR).toISOString();
+    assert.deepEqual(expectedBuckets('Alpha'), {
+      [iso(0)]: '24.00 h of this bucket\'s runtime (82.8 %) is from 1 session still running',
+      [iso(24)]: '40.00 h of this bucket\'s runtime (93.0 %) is from 2 sessions still running',
+      [iso(48)]: '72.00 h of this bucket\'s runtime (100.0 %) is from 2 sessions still running',
+    }, 'the farm is as meant');
+    assert.deepEqual(await bucketMarks(page, 'Alpha'), expectedBuckets('Alpha'));
+    assert.deepEqual(await bucketMarks(page, 'Beta'), expectedBuckets('Beta'));
+    assert.deepEqual(Object.values(expectedBuckets('Beta')), [null, '12.00 h of this bucket\'s runtime (100.0 %) is from 1 session still running'], 'a day of Beta unmarked');
+
     // By usage type: COMPUTE has the three sessions' compute records, LICENSE the one maya record.
     await runAndWait(page, () => page.goto(linkFor(ft, farm, { groupBy: ['USAGE_TYPE'] })));
     const computeSeconds = sum(running.map((s) => recordSeconds(s)[0]!));
@@ -148,6 +201,28 @@ describe('the usage explorer\'s mark for runtime from running sessions in Chromi
     // Cost: the note still speaks of runtime.
     await runAndWait(page, () => page.check('input[name=measure][value=cost]'));
     assert.match((await note.textContent())!, new RegExp(`Of the runtime behind this cost, ${share(runningSeconds, total).replace('.', '\\.')} \\(${hours(runningSeconds).replace('.', '\\.')}\\) is from 3 sessions still running`));
+
+    // Compared with the three days before: the running session that started before them has
+    // some of their runtime, its queue's change marked; Beta's ended session is not marked.
+    await runAndWait(page, () => page.goto(linkFor(ft, farm, { compare: 'previous' })));
+    const before = runningOf(SESSIONS, PREVIOUS);
+    const [beforeRunning, beforeTotal] = [secondsOf(before, PREVIOUS), secondsOf(SESSIONS, PREVIOUS)];
+    assert.deepEqual([beforeRunning / 3600, beforeTotal / 3600, before.length], [10, 18, 1], 'the farm is as meant');
+    const [from, to] = [day(PREVIOUS.start), day(PREVIOUS.end)];
+    assert.equal(
+      (await page.locator('.running-note .running-before').textContent())!.replace(/^running\s*/, ''),
+      `In the range before, ${from} to ${to}, ${share(beforeRunning, beforeTotal)} of its runtime (${hours(beforeRunning)}) is from 1 session still running `
+        + 'that had started by its end; the change column marks the groups that have some.',
+    );
+    const alphaBefore = secondsOf(byQueue('Alpha'), PREVIOUS);
+    assert.deepEqual(await changeMarks(page), {
+      Alpha: `Of this group's runtime from ${from} to ${to}, ${hours(beforeRunning)} (${share(beforeRunning, alphaBefore)}) is from 1 session still running`,
+      Beta: null,
+      '(total)': `Of the runtime from ${from} to ${to}, ${hours(beforeRunning)} (${share(beforeRunning, beforeTotal)}) is from 1 session still running`,
+    });
+    assert.equal(share(beforeRunning, alphaBefore), '62.5 %', 'the farm is as meant');
+    // The first line is as without the comparison.
+    assert.match((await note.textContent())!, new RegExp(`^running\\s*${share(runningSeconds, total).replace('.', '\\.')} of this runtime`));
 
     // Filtered to a user with nothing running: no note, no marks.
     await runAndWait(page, () => page.goto(linkFor(ft, farm, { filters: [{ field: 'USER_ID', value: 'bo' }] })));

@@ -153,9 +153,13 @@ export function App({ settings }: { settings: ExplorerSettings }) {
     const runningOf = (list: RunningSessions | Error | undefined): RunningShown | undefined => {
       if (!list) return undefined;
       if (list instanceof Error) return { problem: list.message };
-      const input = checked.input;
-      const usage = runningUsage(list.sessions, { start: input.startTime.getTime(), end: input.endTime.getTime(), asOf: list.asOf, groupBy: q.groupBy, filters: q.filters });
-      return { usage, asOf: list.asOf, truncated: list.truncated };
+      // The previous range's part, when compared: the same sessions up to the same moment,
+      // a session still running that started before that range's end having some of it too.
+      const over = (input: { startTime: Date; endTime: Date }) => runningUsage(list.sessions, {
+        start: input.startTime.getTime(), end: input.endTime.getTime(), asOf: list.asOf, groupBy: q.groupBy, filters: q.filters,
+        buckets: zone && { zone, period: q.period || undefined },
+      });
+      return { usage: over(checked.input), previous: previous && over(previous), asOf: list.asOf, truncated: list.truncated };
     };
     await perform<RunningSessions>(c, previous ? [checked.input, previous] : [checked.input], ([agg, before], running) => {
       const names = { queues: namesOf(named.queues), fleets: namesOf(named.fleets) };

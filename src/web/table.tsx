@@ -5,12 +5,15 @@
 // Compared with the previous range, a column of each group's change beside the measure's,
 // and the groups gone since then at the end. A group with runtime from sessions still
 // running has a "running" mark (drawn by the style sheet after its last label, so a label's
-// text stays the group's name), its part in the row's title.
+// text stays the group's name), its part in the row's title; so has each of its buckets with
+// some. Compared, a change whose previous range's runtime has some from sessions still
+// running (those that started before that range ended) is marked too, its part in the cell's
+// title.
 import { Fragment } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { Statistics } from '@aws-sdk/client-deadline';
 import type { Period } from '../domain/buckets.js';
-import type { RunningUsage } from '../domain/running-usage.js';
+import type { RunningPart, RunningUsage } from '../domain/running-usage.js';
 import type { TimeZone } from '../domain/timezone.js';
 import { changeText, goneGroups, previousTotalsOf, type Comparison } from './comparison.js';
 import { bucketLabel, formatCost, formatCount, formatHours, formatShare } from './format.js';
@@ -28,15 +31,24 @@ interface Props {
   period: Period | '';
   /** The previous range's results, when compared: a change column. */
   comparison?: Comparison;
-  /** The runtime from sessions still running, by group key: those groups are marked. */
+  /** The runtime from sessions still running, by group key (and bucket): those groups (and buckets) are marked. */
   running?: RunningUsage;
+  /** The same in the previous range, when compared: those groups' changes are marked. */
+  runningBefore?: RunningUsage;
   onDrill(group: Group): void;
 }
 
-/** The row's title for a group with runtime from running sessions: how much, and from how many. */
-function runningTitle(part: { runtime: number; sessions: number }, totals: Totals): string {
-  const share = totals.runtime > 0 ? ` (${formatShare(Math.min(100, (part.runtime / totals.runtime) * 100))})` : '';
-  return `${formatHours(part.runtime)} of this group's runtime${share} is from ${formatCount(part.sessions)} ${part.sessions === 1 ? 'session' : 'sessions'} still running`;
+/** The row's title for a group (or a bucket) with runtime from running sessions: how much, and from how many. */
+function runningTitle(part: RunningPart, totals: Totals, of = 'this group\'s runtime'): string {
+  return `${formatHours(part.runtime)} of ${of}${shareText(part, totals.runtime)} is from ${sessionsText(part)} still running`;
+}
+
+const shareText = (part: RunningPart, whole: number) => (whole > 0 ? ` (${formatShare(Math.min(100, (part.runtime / whole) * 100))})` : '');
+const sessionsText = (part: RunningPart) => `${formatCount(part.sessions)} ${part.sessions === 1 ? 'session' : 'sessions'}`;
+
+/** A change cell's title when the previous range's runtime has some from running sessions: how much of it. */
+function runningBeforeTitle(part: RunningPart, before: Totals, comparison: Comparison, whose: string): string {
+  return `Of ${whose} runtime from ${comparison.start} to ${comparison.end}, ${formatHours(part.runtime)}${shareText(part, before.runtime)} is from ${sessionsText(part)} still running`;
 }
 
 interface Column {
@@ -161,7 +173,7 @@ type Sort = { column: string; descending: boolean };
 /** Groups are many with JOB_ID: the table shows this many until asked for all. */
 const FIRST_ROWS = 100;
 
-export function GroupTable({ results, stats, measure, show, zone, period, comparison, running, onDrill }: Props) {
+export function GroupTable({ results, stats, measure, show, zone, period, comparison, running, runningBefore, onDrill }: Props) {
   const narrow = useNarrowScreen();
   const columns = useMemo(() => {
     const cols = narrow ? costFirst(numberColumns(stats)) : numberColumns(stats);
@@ -170,6 +182,10 @@ export function GroupTable({ results, stats, measure, show, zone, period, compar
     return cols;
   }, [stats, narrow, show, measure, results, comparison]);
   const groups = useMemo(() => (comparison ? [...results.groups, ...goneGroups(results, comparison.previous)] : results.groups), [results, comparison]);
+  const before = useMemo(() => comparison && previousTotalsOf(results, comparison.previous), [results, comparison]);
+  /** The change cell's title for a group (or the total) whose previous runtime has some from running sessions. */
+  const changeMark = (totals: Totals, part: RunningPart | undefined, whose: string) =>
+    (part && part.runtime > 0 && comparison && before ? runningBeforeTitle(part, before.get(totals) ?? new Totals(), comparison, whose) : undefined);
   const [sort, setSort] = useState<Sort>({ column: measure, descending: true });
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [showAll, setShowAll] = useState(false);
@@ -231,12 +247,14 @@ export function GroupTable({ results, stats, measure, show, zone, period, compar
                       ) : label}
                     </th>
                   ))}
-                  {columns.map((c) => <NumberCell column={c} totals={g.totals} key={c.key} />)}
+                  {columns.map((c) => (
+                    <NumberCell column={c} totals={g.totals} key={c.key} running={c.key === 'change' ? changeMark(g.totals, runningBefore?.groups.get(g.key), 'this group\'s') : undefined} />
+                  ))}
                 </tr>
                 {open.has(g.key) && (
                   <tr class="detail-row">
                     <td colSpan={width}>
-                      <BucketTable group={g} columns={columns} zone={zone} period={period} />
+                      <BucketTable group={g} columns={columns} zone={zone} period={period} running={running?.buckets.get(g.key)} />
                     </td>
                   </tr>
                 )}
@@ -250,7 +268,9 @@ export function GroupTable({ results, stats, measure, show, zone, period, compar
               <th scope="row" colSpan={results.groupBy.length}>
                 All {formatCount(results.groups.length)} groups{groups.length > results.groups.length ? `, and ${formatCount(groups.length - results.groups.length)} gone since the range before` : ''}
               </th>
-              {columns.map((c) => <NumberCell column={c} totals={results.totals} key={c.key} />)}
+              {columns.map((c) => (
+                <NumberCell column={c} totals={results.totals} key={c.key} running={c.key === 'change' ? changeMark(results.totals, runningBefore?.total, 'the') : undefined} />
+              ))}
             </tr>
           </tfoot>
         </table>
@@ -265,11 +285,14 @@ export function GroupTable({ results, stats, measure, show, zone, period, compar
   );
 }
 
-/** A group's (or the grand total's) number in a column; a group gone since the previous range has no min or max now. */
-function NumberCell({ column, totals }: { column: Column; totals: Totals }) {
+/**
+ * A group's (or the grand total's) number in a column; a group gone since the previous range
+ * has no min or max now. `running`: the cell is marked, and that is its title.
+ */
+function NumberCell({ column, totals, running }: { column: Column; totals: Totals; running?: string }) {
   const value = column.value(totals);
   const text = column.text ? column.text(totals) : Number.isFinite(value) ? column.format(value) : '';
-  return <td class="num" data-column={column.key} data-value={value} key={column.key}>{text}</td>;
+  return <td class={running ? 'num running-marked' : 'num'} data-column={column.key} data-value={value} title={running} key={column.key}>{text}</td>;
 }
 
 /** Which label of a group is its queue or fleet (the one that drills). */
@@ -278,7 +301,15 @@ function drillField(results: Results, g: Group): number {
   return results.groupBy.indexOf(g.drill.kind === 'queues' ? 'QUEUE_ID' : 'FLEET_ID');
 }
 
-function BucketTable({ group, columns, zone, period }: { group: Group; columns: Column[]; zone: TimeZone; period: Period | '' }) {
+/** A group's buckets, one row each; a bucket with runtime from running sessions (`running`, by bucket start) is marked. */
+/** One API row's totals. */
+function rowTotals(row: Statistics): Totals {
+  const t = new Totals();
+  t.add(row);
+  return t;
+}
+
+function BucketTable({ group, columns, zone, period, running }: { group: Group; columns: Column[]; zone: TimeZone; period: Period | ''; running?: ReadonlyMap<number, RunningPart> }) {
   return (
     <table class="buckets" aria-label={`Buckets of ${group.label}`}>
       <thead>
@@ -288,15 +319,20 @@ function BucketTable({ group, columns, zone, period }: { group: Group; columns: 
         </tr>
       </thead>
       <tbody>
-        {group.rows.map((r) => (
-          <tr key={r.aggregationStartTime!.getTime()} data-start={r.aggregationStartTime!.toISOString()}>
-            <th scope="row">{bucketLabel(r.aggregationStartTime!.getTime(), zone, period)}</th>
-            {columns.map((c) => {
-              const v = c.ofRow(r);
-              return <td class="num" data-column={c.key} data-value={v} key={c.key}>{v === undefined ? '' : c.format(v)}</td>;
-            })}
-          </tr>
-        ))}
+        {group.rows.map((r) => {
+          const start = r.aggregationStartTime!.getTime();
+          const part = running?.get(start);
+          const title = part && runningTitle(part, rowTotals(r), 'this bucket\'s runtime');
+          return (
+            <tr key={start} data-start={r.aggregationStartTime!.toISOString()} data-running={part?.runtime} title={title}>
+              <th scope="row" class={part ? 'running-marked' : undefined}>{bucketLabel(start, zone, period)}</th>
+              {columns.map((c) => {
+                const v = c.ofRow(r);
+                return <td class="num" data-column={c.key} data-value={v} key={c.key}>{v === undefined ? '' : c.format(v)}</td>;
+              })}
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );

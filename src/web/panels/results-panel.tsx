@@ -23,6 +23,7 @@ interface Props {
 export function ResultsPanel({ farms, shown, zone, onDrill, onGo }: Props) {
   const [drillBy, setDrillBy] = useState('JOB_ID');
   const drill = (group: Group) => onDrill(group, drillBy);
+  const usage = shown?.running && 'usage' in shown.running ? shown.running : undefined;
   return (
     <>
       {farms && farms.length === 0 && (
@@ -42,7 +43,7 @@ export function ResultsPanel({ farms, shown, zone, onDrill, onGo }: Props) {
               <RunningNote shown={shown} />
               <GroupTable
                 key={shown.run} results={shown.results} stats={shown.query.stats} measure={shown.query.measure} show={shown.query.show} zone={zone} period={shown.query.period}
-                comparison={shown.comparison} running={shown.running && 'usage' in shown.running ? shown.running.usage : undefined} onDrill={drill}
+                comparison={shown.comparison} running={usage?.usage} runningBefore={usage?.previous} onDrill={drill}
               />
             </>
           )}

@@ -18,5 +18,8 @@ export interface Shown {
   running?: RunningShown;
 }
 
-/** What the running sessions add to a run: their part, counted up to `asOf`; or why it could not be read. */
-export type RunningShown = { usage: RunningUsage; asOf: number; truncated: boolean } | { problem: string };
+/**
+ * What the running sessions add to a run: their part, counted up to `asOf` (and in the
+ * previous range's, when the run compares); or why it could not be read.
+ */
+export type RunningShown = { usage: RunningUsage; previous?: RunningUsage; asOf: number; truncated: boolean } | { problem: string };
