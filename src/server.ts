@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DEFAULT_AGGREGATION_TTL_SECONDS } from './domain/aggregation-limits.js';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
+import { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_PUBLIC_RATE_LIMIT, DEFAULT_UPLOADS_PER_CLIENT } from './domain/server-defaults.js';
 import { BudgetNotifier, type BudgetNotifications, type WebhookTarget } from './operations/budgets/notifications.js';
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
@@ -132,6 +133,9 @@ export const listenHost = (host: string): string => /^\[[^\]]*\]$/.test(host) ? 
  * imports an engine (test/architecture.test.ts): its default memory limit, and backups of a
  * data folder no server is using.
  */
+// The defaults are in domain/, where the command line reads them without loading the server.
+export { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_PUBLIC_RATE_LIMIT, DEFAULT_UPLOADS_PER_CLIENT };
+
 export const embeddedEngine = {
   defaultMemoryLimit: DEFAULT_MEMORY_LIMIT,
   /** The data file's name in a data folder. */
@@ -152,16 +156,6 @@ export const clusterEngine = {
   openStore: (options: ClusterEngineOptions & { readOnly?: boolean; log?: (line: string) => void }): Promise<Store> => openClusterStore(options),
 } as const;
 
-export const DEFAULT_MAX_BATCH_RECORDS = 1_000_000;
-export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024 * 1024;
-/** The largest ingest body written by group commit: a continuous feed posts a few KB; 1 MiB holds a few thousand records. */
-export const DEFAULT_GROUP_COMMIT_BYTES = 1024 * 1024;
-/**
- * Public requests per second per client address unless --public-rate-limit says otherwise:
- * a page load is five of them and a load balancer asks every few seconds, while a flood
- * from one address gets at most this many cheap answers a second.
- */
-export const DEFAULT_PUBLIC_RATE_LIMIT = 20;
 /** A body slower than this on average (after twice the body timeout) is refused: a trickle, not a slow link. */
 const MIN_BODY_BYTES_PER_SECOND = 8 * 1024;
 /** A gzip body may not inflate more than this many times (record files do about tenfold). */
@@ -170,7 +164,6 @@ const MAX_GZIP_INFLATION = 200;
 const BATCH_SLOT_WAIT_MS = 10_000;
 /** Ingest bodies arriving at once, everyone's: each holds up to --group-commit-bytes of memory, or a spool file. */
 const MAX_UPLOADS = 256;
-export const DEFAULT_UPLOADS_PER_CLIENT = 32;
 /** How long stopping waits for requests under way (commits, aggregations' answers) before it closes their connections. */
 const STOP_GRACE_MS = 30_000;
 
