@@ -18,7 +18,9 @@ import { BatchSlots } from './operations/sessions/batch-slots.js';
 import { Retention } from './operations/sessions/retention.js';
 import { backupStoppedFolder, countBackupSessions, DATA_FILE } from './store/duckdb/backup.js';
 import { DEFAULT_MEMORY_LIMIT } from './store/duckdb/database.js';
-import { migrateCluster, openClusterStore } from './store/cluster/index.js';
+// The cluster engine (its ClickHouse and PostgreSQL clients) is loaded when a cluster is
+// used, not at every start of a server on the embedded store.
+const clusterModule = () => import('./store/cluster/index.js');
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp, streamingRoutesOf } from './wire/app.js';
@@ -151,9 +153,9 @@ export const embeddedEngine = {
 /** The cluster engine's offers to the command line (`farmtally migrate`, `farmtally copy`), here for the same reason. */
 export const clusterEngine = {
   /** Creates or upgrades the schema on every shard and in PostgreSQL; answers what it did. */
-  migrate: migrateCluster,
+  migrate: async (...args: Parameters<typeof import('./store/cluster/index.js').migrateCluster>) => (await clusterModule()).migrateCluster(...args),
   /** Opens a cluster's store; refused, saying to run `farmtally migrate`, while its schema is not in place. */
-  openStore: (options: ClusterEngineOptions & { readOnly?: boolean; log?: (line: string) => void }): Promise<Store> => openClusterStore(options),
+  openStore: (options: ClusterEngineOptions & { readOnly?: boolean; log?: (line: string) => void }): Promise<Store> => clusterModule().then((cluster) => cluster.openClusterStore(options)),
 } as const;
 
 /** A body slower than this on average (after twice the body timeout) is refused: a trickle, not a slow link. */
@@ -214,7 +216,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
   const store = options.cluster
-    ? await openClusterStore({ ...options.cluster, log, leaseMs: options.leaseMs, traceGroupCommits: options.traceIngest ? log : undefined })
+    ? await (await clusterModule()).openClusterStore({ ...options.cluster, log, leaseMs: options.leaseMs, traceGroupCommits: options.traceIngest ? log : undefined })
     : await openDuckDbStore({
         dataDir: options.dataDir,
         memoryLimit: options.memoryLimit,
