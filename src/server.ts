@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DEFAULT_AGGREGATION_TIMEOUT_SECONDS, DEFAULT_AGGREGATION_TTL_SECONDS } from './domain/aggregation-limits.js';
 import { DEFAULT_RATE_CARD, parseRateCard, type RateCard } from './domain/pricing.js';
+import { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_PUBLIC_RATE_LIMIT, DEFAULT_UPLOADS_PER_CLIENT } from './domain/server-defaults.js';
 import { BudgetNotifier, type BudgetNotifications, type WebhookTarget } from './operations/budgets/notifications.js';
 import type { FarmGrant, OperationContext, ServerSettings } from './operations/context.js';
 import { PageTokens } from './operations/page-tokens.js';
@@ -17,7 +18,9 @@ import { BatchSlots } from './operations/sessions/batch-slots.js';
 import { Retention } from './operations/sessions/retention.js';
 import { backupStoppedFolder, countBackupSessions, DATA_FILE } from './store/duckdb/backup.js';
 import { DEFAULT_MEMORY_LIMIT } from './store/duckdb/database.js';
-import { migrateCluster, openClusterStore } from './store/cluster/index.js';
+// The cluster engine (its ClickHouse and PostgreSQL clients) is loaded when a cluster is
+// used, not at every start of a server on the embedded store.
+const clusterModule = () => import('./store/cluster/index.js');
 import { openDuckDbStore } from './store/duckdb/index.js';
 import type { Store } from './store/store.js';
 import { buildApp, streamingRoutesOf } from './wire/app.js';
@@ -132,6 +135,9 @@ export const listenHost = (host: string): string => /^\[[^\]]*\]$/.test(host) ? 
  * imports an engine (test/architecture.test.ts): its default memory limit, and backups of a
  * data folder no server is using.
  */
+// The defaults are in domain/, where the command line reads them without loading the server.
+export { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_PUBLIC_RATE_LIMIT, DEFAULT_UPLOADS_PER_CLIENT };
+
 export const embeddedEngine = {
   defaultMemoryLimit: DEFAULT_MEMORY_LIMIT,
   /** The data file's name in a data folder. */
@@ -147,21 +153,11 @@ export const embeddedEngine = {
 /** The cluster engine's offers to the command line (`farmtally migrate`, `farmtally copy`), here for the same reason. */
 export const clusterEngine = {
   /** Creates or upgrades the schema on every shard and in PostgreSQL; answers what it did. */
-  migrate: migrateCluster,
+  migrate: async (...args: Parameters<typeof import('./store/cluster/index.js').migrateCluster>) => (await clusterModule()).migrateCluster(...args),
   /** Opens a cluster's store; refused, saying to run `farmtally migrate`, while its schema is not in place. */
-  openStore: (options: ClusterEngineOptions & { readOnly?: boolean; log?: (line: string) => void }): Promise<Store> => openClusterStore(options),
+  openStore: (options: ClusterEngineOptions & { readOnly?: boolean; log?: (line: string) => void }): Promise<Store> => clusterModule().then((cluster) => cluster.openClusterStore(options)),
 } as const;
 
-export const DEFAULT_MAX_BATCH_RECORDS = 1_000_000;
-export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024 * 1024;
-/** The largest ingest body written by group commit: a continuous feed posts a few KB; 1 MiB holds a few thousand records. */
-export const DEFAULT_GROUP_COMMIT_BYTES = 1024 * 1024;
-/**
- * Public requests per second per client address unless --public-rate-limit says otherwise:
- * a page load is five of them and a load balancer asks every few seconds, while a flood
- * from one address gets at most this many cheap answers a second.
- */
-export const DEFAULT_PUBLIC_RATE_LIMIT = 20;
 /** A body slower than this on average (after twice the body timeout) is refused: a trickle, not a slow link. */
 const MIN_BODY_BYTES_PER_SECOND = 8 * 1024;
 /** A gzip body may not inflate more than this many times (record files do about tenfold). */
@@ -170,7 +166,6 @@ const MAX_GZIP_INFLATION = 200;
 const BATCH_SLOT_WAIT_MS = 10_000;
 /** Ingest bodies arriving at once, everyone's: each holds up to --group-commit-bytes of memory, or a spool file. */
 const MAX_UPLOADS = 256;
-export const DEFAULT_UPLOADS_PER_CLIENT = 32;
 /** How long stopping waits for requests under way (commits, aggregations' answers) before it closes their connections. */
 const STOP_GRACE_MS = 30_000;
 
@@ -221,7 +216,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
   const store = options.cluster
-    ? await openClusterStore({
+    ? await (await clusterModule()).openClusterStore({
         ...options.cluster, log, leaseMs: options.leaseMs, traceGroupCommits: options.traceIngest ? log : undefined, traceAggregations: options.traceAggregations ? log : undefined,
       })
     : await openDuckDbStore({

@@ -145,13 +145,18 @@ describe('farmtally budgets', () => {
   test('bad options are usage errors naming the option, before any request', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const base = ['budgets', 'create', '--endpoint', endpoint, '--farm', farmId, '--queue', queueId, '--name', 'n'];
-    assertUsageError(await farmtally([...base, '--limit', 'lots', '--start', '2025-05-01', '--end', '2025-06-01']), /--limit <usd>.*US dollars/);
-    assertUsageError(await farmtally([...base, '--limit', '0', '--start', '2025-05-01', '--end', '2025-06-01']), /--limit <usd>.*at least 0\.01/);
-    assertUsageError(await farmtally([...base, '--limit', '10', '--start', '2025-05-01', '--end', '2025-06-01', '--action', 'STOP:80']), /--action <type:percent>.*COMPLETE, CANCEL/);
-    assertUsageError(await farmtally([...base, '--limit', '10', '--start', '2025-05-01', '--end', '2025-06-01', '--action', 'COMPLETE:120']), /--action <type:percent>.*0 to 100/);
-    assertUsageError(await farmtally([...base, '--limit', '10', '--start', 'soon', '--end', '2025-06-01']), /--start soon is not a time/);
-    assertUsageError(await farmtally([...base, '--limit', '10', '--start', '2025-06-01', '--end', '2025-05-01']), /--end 2025-05-01 must be later than --start 2025-06-01/);
-    assertUsageError(await farmtally([...base, '--start', '2025-05-01', '--end', '2025-06-01']), /required option '--limit <usd>'/);
+    const cases: [string[], RegExp][] = [
+      [['--limit', 'lots', '--start', '2025-05-01', '--end', '2025-06-01'], /--limit <usd>.*US dollars/],
+      [['--limit', '0', '--start', '2025-05-01', '--end', '2025-06-01'], /--limit <usd>.*at least 0\.01/],
+      [['--limit', '10', '--start', '2025-05-01', '--end', '2025-06-01', '--action', 'STOP:80'], /--action <type:percent>.*COMPLETE, CANCEL/],
+      [['--limit', '10', '--start', '2025-05-01', '--end', '2025-06-01', '--action', 'COMPLETE:120'], /--action <type:percent>.*0 to 100/],
+      [['--limit', '10', '--start', 'soon', '--end', '2025-06-01'], /--start soon is not a time/],
+      [['--limit', '10', '--start', '2025-06-01', '--end', '2025-05-01'], /--end 2025-05-01 must be later than --start 2025-06-01/],
+      [['--start', '2025-05-01', '--end', '2025-06-01'], /required option '--limit <usd>'/],
+    ];
+    // Independent runs, so at once: each is a Node process starting up.
+    const runs = await Promise.all(cases.map(([args]) => farmtally([...base, ...args])));
+    cases.forEach(([, message], i) => assertUsageError(runs[i]!, message));
   });
 
   test("show: an open window's forecast, the spend so far and the last 7 complete days' average to the end (DECISIONS, Budget forecast)", async () => {
@@ -234,15 +239,20 @@ describe('farmtally budgets update and delete', () => {
 
   test("update: bad options are usage errors before any request; the server's refusals fail (exit 1)", async () => {
     const budgetId = await newBudget();
-    assertUsageError(await cli('update', '--budget', budgetId), /nothing to change/, 'update');
-    assertUsageError(await cli('update', '--budget', budgetId, '--limit', '0'), /--limit <usd>.*at least 0\.01/, 'update');
-    assertUsageError(await cli('update', '--budget', budgetId, '--status', 'PAUSED'), /--status.*ACTIVE, INACTIVE|Allowed choices are ACTIVE, INACTIVE/, 'update');
-    assertUsageError(await cli('update', '--budget', budgetId, '--add-action', 'STOP:80'), /--add-action <type:percent>.*COMPLETE, CANCEL/, 'update');
-    assertUsageError(await cli('update', '--budget', budgetId, '--remove-action', 'CANCEL:101'), /--remove-action <type:percent>.*0 to 100/, 'update');
-    assertUsageError(await cli('update', '--budget', budgetId, '--start', '2025-07-01', '--end', '2025-06-01'), /--end 2025-06-01 must be later than --start 2025-07-01/, 'update');
-    assertUsageError(await cli('update', '--budget', budgetId, '--start', 'soon'), /--start soon is not a time/, 'update');
-    // The window's other bound is the budget's own: --start past its end is refused too.
-    assertUsageError(await cli('update', '--budget', budgetId, '--start', '2025-08-01'), /window would end/, 'update');
+    const cases: [string[], RegExp][] = [
+      [[], /nothing to change/],
+      [['--limit', '0'], /--limit <usd>.*at least 0\.01/],
+      [['--status', 'PAUSED'], /--status.*ACTIVE, INACTIVE|Allowed choices are ACTIVE, INACTIVE/],
+      [['--add-action', 'STOP:80'], /--add-action <type:percent>.*COMPLETE, CANCEL/],
+      [['--remove-action', 'CANCEL:101'], /--remove-action <type:percent>.*0 to 100/],
+      [['--start', '2025-07-01', '--end', '2025-06-01'], /--end 2025-06-01 must be later than --start 2025-07-01/],
+      [['--start', 'soon'], /--start soon is not a time/],
+      // The window's other bound is the budget's own: --start past its end is refused too.
+      [['--start', '2025-08-01'], /window would end/],
+    ];
+    // Independent runs, so at once: each is a Node process starting up.
+    const runs = await Promise.all(cases.map(([args]) => cli('update', '--budget', budgetId, ...args)));
+    cases.forEach(([, message], i) => assertUsageError(runs[i]!, message, 'update'));
     assert.equal((await ft.client.send(new GetBudgetCommand({ farmId, budgetId }))).updatedAt, undefined, 'nothing was changed');
 
     const unknown = await cli('update', '--budget', `budget-${'0'.repeat(32)}`, '--limit', '5');
@@ -345,10 +355,15 @@ describe('farmtally budgets create: the extensions (--fleet, --user, --whole-far
   });
 
   test('exactly one of --queue, --fleet, --whole-farm; --end unless --every: usage errors before any request', async () => {
-    assertUsageError(await create(ft.url, farmId, '--start', '2025-05-01', '--end', '2025-06-01'), /exactly one of --queue Q, --fleet F, --user U or --whole-farm/);
-    assertUsageError(await create(ft.url, farmId, '--queue', queueId, '--whole-farm', '--start', '2025-05-01', '--end', '2025-06-01'), /got --queue and --whole-farm/);
-    assertUsageError(await create(ft.url, farmId, '--fleet', fleetId, '--start', '2025-05-01'), /--end is needed/);
-    assertUsageError(await create(ft.url, farmId, '--whole-farm', '--every', 'WEEKLY', '--start', '2025-05-01'), /--every/);
+    const cases: [string[], RegExp][] = [
+      [['--start', '2025-05-01', '--end', '2025-06-01'], /exactly one of --queue Q, --fleet F, --user U or --whole-farm/],
+      [['--queue', queueId, '--whole-farm', '--start', '2025-05-01', '--end', '2025-06-01'], /got --queue and --whole-farm/],
+      [['--fleet', fleetId, '--start', '2025-05-01'], /--end is needed/],
+      [['--whole-farm', '--every', 'WEEKLY', '--start', '2025-05-01'], /--every/],
+    ];
+    // Independent runs, so at once: each is a Node process starting up.
+    const runs = await Promise.all(cases.map(([args]) => create(ft.url, farmId, ...args)));
+    cases.forEach(([, message], i) => assertUsageError(runs[i]!, message));
   });
 
   test('update --every turns a fixed budget recurring (and changes its period), --start alone keeps it so, --fixed makes it fixed again', async () => {

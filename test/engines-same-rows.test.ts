@@ -22,7 +22,10 @@ import { storeGeneratedFarm } from './store-contract/aggregations.js';
 import { tick } from './store-contract/fixtures.js';
 
 const { urls, skip } = await clusterForTests();
-const farm = generateFarm(4242, { sessions: 400 });
+// 100 random sessions beside the generator's fixed edge cases (boundaries in every zone, DST
+// hours, running and zero-length sessions, missing rates), which are what the zones disagree
+// on; 400 gave four times the rows to compare for no further kind of case.
+const farm = generateFarm(4242, { sessions: 100 });
 const ZONES = ['UTC', 'UTC+05:30', 'UTC-03:30', 'America/New_York', 'America/St_Johns', 'Australia/Lord_Howe', 'Pacific/Chatham'];
 const PERIODS: (Period | undefined)[] = ['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY', undefined];
 const GROUPS: GroupByField[][] = [

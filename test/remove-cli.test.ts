@@ -117,7 +117,7 @@ test('refusals say what to do: the grant to add, or a --strict server', async ()
 
 test('usage mistakes exit 2 before any request', async () => {
   const base = ['sessions', 'delete', '--farm', p.farmId, '--endpoint', server.ft.url];
-  for (const [args, said] of [
+  const cases: [string[], RegExp][] = [
     [[], /exactly one of --batch ID, --queue ID, or --start T --end T/],
     [['--batch', '1', '--queue', p.queueId], /got --batch and --queue/],
     [['--batch', 'batch-1'], /--batch batch-1 is not a batch ID/],
@@ -125,11 +125,12 @@ test('usage mistakes exit 2 before any request', async () => {
     [['--start', '2025-02-01', '--end', '2025-01-01'], /--end must be after --start/],
     [['--start', 'yesterday', '--end', '2025-01-01'], /--start yesterday is not a time/],
     [['--batch', '1', '--yes', '--dry-run'], /not both/],
-  ] as [string[], RegExp][]) {
-    const run = await as(admin, [...base, ...args]);
-    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
-    assert.match(run.stderr, said);
-  }
-  const noFarm = await as(admin, ['users', 'forget', 'ana', '--endpoint', server.ft.url]);
+  ];
+  // Independent runs, so at once: each is a Node process starting up.
+  const [noFarm, ...runs] = await Promise.all([as(admin, ['users', 'forget', 'ana', '--endpoint', server.ft.url]), ...cases.map(([args]) => as(admin, [...base, ...args]))]);
+  cases.forEach(([args, said], i) => {
+    assert.equal(runs[i]!.code, 2, `${args.join(' ')}: ${runs[i]!.stderr}`);
+    assert.match(runs[i]!.stderr, said);
+  });
   assert.equal(noFarm.code, 2);
 });

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { downloadBackup } from '../client/backup-download.js';
 import { ingestSignerFor } from '../client/credentials.js';
-import { embeddedEngine } from '../server.js';
+import { DATA_FILE } from '../domain/server-defaults.js';
 import { fail } from './client.js';
 import { usageError } from './exit.js';
 import { defaultEndpoint, withConnectionOptions, type ConnectionOptions } from './options.js';
@@ -17,8 +17,10 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 async function run(opts: Partial<ConnectionOptions> & { data?: string; to: string }): Promise<void> {
   const to = resolve(opts.to);
-  if (existsSync(join(to, embeddedEngine.dataFile))) usageError(`${to} holds a data file already (${embeddedEngine.dataFile}); a backup never overwrites one. Give --to a new or empty folder.`, 'backup');
+  if (existsSync(join(to, DATA_FILE))) usageError(`${to} holds a data file already (${DATA_FILE}); a backup never overwrites one. Give --to a new or empty folder.`, 'backup');
   if (opts.data && resolve(opts.data) === to) usageError('--to must be another folder than --data.', 'backup');
+  // The engine is loaded here, not by every command's start-up.
+  const { embeddedEngine } = await import('../server.js');
   let file: string;
   let announced: number;
   if (opts.data) {

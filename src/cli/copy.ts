@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { clusterEngine, embeddedEngine } from '../server.js';
+import { DATA_FILE } from '../domain/server-defaults.js';
 import type { Store } from '../store/store.js';
 import { copyStores, countsDiffer, farmIdsOf } from './copy-stores.js';
 import { EXIT, usageError } from './exit.js';
@@ -25,7 +25,10 @@ interface CopyOptions {
 type Place = { dir: string } | { clickhouseUrls: string[]; clickhouseDatabase: string; stateUrl: string };
 
 /** What a data folder of the embedded store may hold (the data file, its WAL, the spool). */
-const STORE_FILES = new Set([embeddedEngine.dataFile, `${embeddedEngine.dataFile}.wal`, 'spool']);
+const STORE_FILES = new Set([DATA_FILE, `${DATA_FILE}.wal`, 'spool']);
+
+/** The engines, loaded when a copy runs, not by every command's start-up. */
+const engines = () => import('../server.js');
 
 /** Stops the copy with what went wrong and what to do (exit 1), once the stores are closed. */
 function refuse(message: string): never {
@@ -50,6 +53,7 @@ const MIGRATE_TARGET = ' (Run farmtally migrate with --clickhouse-url, --clickho
 const named = (place: Place) => ('dir' in place ? place.dir : `the cluster (${place.clickhouseUrls.join(',')}, database ${place.clickhouseDatabase})`);
 
 async function openSource(place: Place): Promise<Store> {
+  const { clusterEngine, embeddedEngine } = await engines();
   if (!('dir' in place)) {
     return clusterEngine.openStore({ ...place, readOnly: true }).catch((err) =>
       refuse(
@@ -77,6 +81,7 @@ async function openTargetFolder(dir: string, sourceFarms: ReadonlySet<string>): 
   if (foreign.length) {
     refuse(`${dir} is not empty (it holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}). Give --to a new or empty folder.`);
   }
+  const { embeddedEngine } = await engines();
   const store = await embeddedEngine.openStore(dir).catch((err) =>
     refuse(/lock/i.test(why(err)) ? `a farmtally server is using ${dir} (${why(err)}). Stop it, or give --to a new or empty folder.` : `cannot open ${dir}: ${why(err)}`),
   );
@@ -100,7 +105,7 @@ async function run(opts: CopyOptions): Promise<void> {
     target =
       'dir' in to
         ? await openTargetFolder(to.dir, new Set(farmIds))
-        : await clusterEngine.openStore(to).catch((err) => refuse(`cannot write to the target, ${named(to)}: ${why(err)}${/migrate/i.test(why(err)) ? MIGRATE_TARGET : ''}`));
+        : await (await engines()).clusterEngine.openStore(to).catch((err) => refuse(`cannot write to the target, ${named(to)}: ${why(err)}${/migrate/i.test(why(err)) ? MIGRATE_TARGET : ''}`));
     const farms = `${farmIds.length} farm${farmIds.length === 1 ? '' : 's'}`;
     console.error(`Copying ${farms} from ${named(from)} to ${named(to)}.`);
     const copied = await copyStores(source, target);

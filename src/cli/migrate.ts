@@ -2,7 +2,6 @@
 // in PostgreSQL, before `serve --engine clickhouse` uses it (and after an upgrade of
 // farmtally). Safe to run again, and from several machines at once.
 import { Command } from 'commander';
-import { clusterEngine } from '../server.js';
 import { EXIT } from './exit.js';
 import { clickhouseUrls, clusterOptions, option } from './serve.js';
 
@@ -24,6 +23,8 @@ export function migrateCommand(): Command {
     .action(async (opts: MigrateOptions) => {
       const cluster = clusterOptions({ engine: 'clickhouse', ...opts }, 'migrate')!;
       try {
+        // The engines are loaded when migrate runs, not by every command's start-up.
+        const { clusterEngine } = await import('../server.js');
         for (const line of await clusterEngine.migrate({ ...cluster, clickhouseCluster: opts.clickhouseCluster })) console.log(line);
       } catch (err) {
         console.error(`farmtally: the schema could not be put in place: ${err instanceof Error ? err.message : String(err)}`);

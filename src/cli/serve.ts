@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_AGGREGATION_TIMEOUT_SECONDS, DEFAULT_AGGREGATION_TTL_SECONDS } from '../domain/aggregation-limits.js';
-import { DEFAULT_GROUP_COMMIT_BYTES, embeddedEngine, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_PUBLIC_RATE_LIMIT, DEFAULT_UPLOADS_PER_CLIENT, startServer, type RunningServer } from '../server.js';
+import { DEFAULT_GROUP_COMMIT_BYTES, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MEMORY_LIMIT, DEFAULT_PUBLIC_RATE_LIMIT, DEFAULT_UPLOADS_PER_CLIENT } from '../domain/server-defaults.js';
+// The server itself is loaded when serve runs (below), not by every command's start-up.
+import type { RunningServer } from '../server.js';
 import type { AuthMode } from '../wire/auth/access.js';
 import { LOG_LEVELS, type LogLevel } from '../wire/request-log.js';
 import { DEFAULT_CREDENTIALS_FILE } from './credentials.js';
@@ -243,7 +245,7 @@ export function serveCommand(): Command {
     .addOption(option('--strict', 'reject exactly what the real service rejects (no extensions)', false))
     .addOption(option('--aggregation-ttl <seconds>', 'how long aggregation results stay readable', positive('--aggregation-ttl'), DEFAULT_AGGREGATION_TTL_SECONDS))
     .addOption(option('--max-result-rows <n>', 'an aggregation with more rows ends FAILED', positive('--max-result-rows'), 1_000_000))
-    .addOption(option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", embeddedEngine.defaultMemoryLimit))
+    .addOption(option('--memory-limit <size>', "the engine's memory limit, e.g. 1GB (it spills to disk past it)", DEFAULT_MEMORY_LIMIT))
     .addOption(option('--threads <n>', 'engine worker threads', positive('--threads'), 2))
     .addOption(option('--aggregation-timeout <seconds>', 'an aggregation running longer ends TIMEOUT', positive('--aggregation-timeout'), DEFAULT_AGGREGATION_TIMEOUT_SECONDS))
     .addOption(option('--max-batch-records <n>', 'the most records one ingest request may hold', positive('--max-batch-records'), DEFAULT_MAX_BATCH_RECORDS))
@@ -289,6 +291,7 @@ export function serveCommand(): Command {
       const cluster = clusterOptions(opts, 'serve');
       const webhook = webhookOptions(opts);
       try {
+        const { startServer } = await import('../server.js');
         server = await startServer({
           host: opts.host,
           port: opts.port,

@@ -51,8 +51,13 @@ function dropRest(raw: IncomingMessage, socket: Socket, closing: () => boolean):
   raw.once('end', done);
   raw.once('close', done);
   // Read whatever arrives, whoever began reading it (a handler that gave up part way).
-  raw.on('readable', () => {
+  // What is buffered already is read now: a reader that gave up may have been told of it
+  // ('readable' emitted) without reading it to the end, and then 'readable' is not emitted
+  // again, so the body stalled with the socket paused until LINGER_MS ended the connection.
+  const drop = () => {
     while (raw.read() !== null);
-  });
+  };
+  raw.on('readable', drop);
   raw.resume();
+  drop();
 }

@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeadlineClient } from '@aws-sdk/client-deadline';
-import { DuckDBInstance } from '@duckdb/node-api';
 
 export const BIN = new URL('../../bin/farmtally.js', import.meta.url).pathname;
 
@@ -27,6 +26,8 @@ export function newDataDir(): string {
 
 /** Reads a stopped server's data file (read-only): `query` gives each statement's rows as JSON values. */
 export async function readDataFile<T>(dataDir: string, read: (query: (sql: string) => Promise<unknown[]>) => Promise<T>): Promise<T> {
+  // The engine's package is loaded here, by the tests that read a data file, not by every test that starts a server.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(join(dataDir, 'farmtally.duckdb'), { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
   try {

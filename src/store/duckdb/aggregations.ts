@@ -114,13 +114,17 @@ export function duckDbAggregations(db: Database, trace?: (line: string) => void)
     async startAggregation(rec, lease) {
       const claim = slots.claim(rec.farmId, rec.aggregationId, lease);
       if (!('claimed' in claim)) return claim;
+      // Leased before its IN_PROGRESS record is written: a sweep that lists the live leases
+      // while the insert waits for the writer, then fails the IN_PROGRESS records not in that
+      // list, must not take the new one for an aggregation whose server stopped.
+      slots.lease(rec.aggregationId, lease);
       try {
         await records.insert(rec);
       } catch (err) {
+        slots.ended(rec.aggregationId);
         slots.release(rec.farmId, rec.aggregationId);
         throw err;
       }
-      slots.lease(rec.aggregationId, lease);
       return claim;
     },
     claimFarmSlot: async (farmId, holder, lease) => slots.claim(farmId, holder, lease),

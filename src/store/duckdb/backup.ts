@@ -15,8 +15,9 @@ import { StorageFault, type Backup } from '../store.js';
 import { readRows, type Sql } from './connections.js';
 import type { Database } from './database.js';
 
-/** The data file's name in a data folder (database.ts opens it there). */
-export const DATA_FILE = 'farmtally.duckdb';
+/** The data file's name in a data folder (database.ts opens it there); in domain/ for the command line. */
+import { DATA_FILE } from '../../domain/server-defaults.js';
+export { DATA_FILE };
 
 const PENDING = /^backup-[0-9a-f]+\.duckdb(\.wal)?$/;
 

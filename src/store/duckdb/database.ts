@@ -59,12 +59,9 @@ function walBytes(path: string): number {
   }
 }
 
-/**
- * The engine's memory limit unless --memory-limit says otherwise. The process needs a few
- * hundred MB beside it (Node, the engine's own structures); BENCHMARKS.md has what a server
- * holding 10 M sessions took with this limit.
- */
-export const DEFAULT_MEMORY_LIMIT = '1.5GB';
+/** The engine's memory limit unless --memory-limit says otherwise (in domain/ for the command line). */
+import { DEFAULT_MEMORY_LIMIT } from '../../domain/server-defaults.js';
+export { DEFAULT_MEMORY_LIMIT };
 
 /** Readers open at most: enough for concurrent pages and lists, each a connection's worth of engine memory. */
 const MAX_READERS = 4;

@@ -5,7 +5,6 @@
 // query, and compared in constant time. The canonicalisation is never written by hand.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from './node-sha256.js';
 import { incompleteSignature, invalidSignature, missingAuthenticationToken, SIGNATURE_MISMATCH } from './errors.js';
 
@@ -128,6 +127,9 @@ export interface ReceivedRequest {
  * Computes the signature again with `secretAccessKey` and compares it with the claim's, in
  * constant time. Throws InvalidSignature when they differ.
  */
+/** The SDK's signer, loaded at the first signed request: a server in open mode never needs it (a fifth of a second at start). */
+let signerModule: Promise<typeof import('@smithy/signature-v4')> | undefined;
+
 export async function verifySignature(claim: SignatureClaim, secretAccessKey: string, request: ReceivedRequest): Promise<void> {
   const headers: Record<string, string> = {};
   for (const name of claim.signedHeaders) {
@@ -143,6 +145,7 @@ export async function verifySignature(claim: SignatureClaim, secretAccessKey: st
   } catch {
     throw invalidSignature(`${SIGNATURE_MISMATCH} (The query string is not valid percent-encoding.)`);
   }
+  const { SignatureV4 } = await (signerModule ??= import('@smithy/signature-v4'));
   const signer = new SignatureV4({
     credentials: { accessKeyId: claim.accessKeyId, secretAccessKey },
     region: claim.region,
