@@ -352,6 +352,9 @@ describe('farmtally budgets create: the extensions (--fleet, --user, --whole-far
       assert.match(show.stdout, new RegExp(`^Tracks: +user ${b.usageTrackingResource.userId}$`, 'm'));
       assert.match(show.stdout, new RegExp(`^Forecast: +\\${dollars(spent)}, what was spent: the window has ended`, 'm'));
     }
+    const deleted = await farmtally(['budgets', 'delete', '--endpoint', ft.url, '--farm', farmId, '--budget', made[1].budgetId]);
+    assertDone(deleted);
+    assert.equal(deleted.stdout.trim(), `Deleted budget ${made[1].budgetId} "ext" on user ben: limit $100.00, window 2025-05-01 → 2025-06-01, INACTIVE.`);
   });
 
   test('exactly one of --queue, --fleet, --whole-farm; --end unless --every: usage errors before any request', async () => {

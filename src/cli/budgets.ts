@@ -359,7 +359,8 @@ async function remove(o: ShowOptions): Promise<void> {
   const b = await client.send(new GetBudgetCommand({ farmId: o.farm, budgetId: o.budget }));
   await client.send(new DeleteBudgetCommand({ farmId: o.farm, budgetId: o.budget }));
   if (o.format === 'json') return json(answer(b));
-  console.log(`Deleted budget ${b.budgetId} "${b.displayName}" on queue ${b.usageTrackingResource?.queueId ?? ''}: limit ${usd(b.approximateDollarLimit)}, window ${windowOf(b.schedule)}, ${b.status}.`);
+  const tracked = b.usageTrackingResource?.queueId ? `queue ${b.usageTrackingResource.queueId}` : trackedWords(b.usageTrackingResource, new Map());
+  console.log(`Deleted budget ${b.budgetId} "${b.displayName}" on ${tracked}: limit ${usd(b.approximateDollarLimit)}, window ${windowOf(b.schedule)}, ${b.status}.`);
 }
 
 const formatOption = () => new Option('--format <format>', "table for people, json (the API's answer) for scripts").choices(['table', 'json']).default('table');
