@@ -142,7 +142,7 @@ export async function migrate(db: Database, log: (message: string) => void = () 
  * key's is right): the next checkpoint then stores the index with the deleted jobs' keys,
  * and a job of that ID created later is refused as a duplicate, for good. Measured here: a
  * deletion's commit, kill -9, a restart, a stop, a start, then the same jobs sent again
- * (test/deletion-kill.test.ts). So after any opening that replayed a WAL, before anything
+ * (test/crash/deletion-kill.test.ts). So after any opening that replayed a WAL, before anything
  * is written or checkpointed, the index is made again from the rows as they are: a fraction
  * of a second per 100 000 jobs, only after an unclean stop.
  */

@@ -10,12 +10,12 @@ import {
   CreateFarmCommand, CreateQueueCommand, DeleteQueueCommand, GetFarmCommand, GetQueueCommand, GetSessionsStatisticsAggregationCommand,
   ResourceNotFoundException, StartSessionsStatisticsAggregationCommand, UpdateFarmCommand, type DeadlineClient,
 } from '@aws-sdk/client-deadline';
-import { farmWithEarlierBatch, largeBatchPresent, LargeBatch } from './support/batch-kill.js';
-import { killHard, whenOutput } from './support/crash.js';
-import { eventually } from './support/eventually.js';
-import { startFarmtally, type Farmtally } from './support/server.js';
-import { farmWithParents, numberedRecord, postSessions, toNdjson, type FarmParents } from './support/session-records.js';
-import { ingestPath, Upload } from './support/upload.js';
+import { farmWithEarlierBatch, largeBatchPresent, LargeBatch } from '../support/batch-kill.js';
+import { killHard, whenOutput } from '../support/crash.js';
+import { eventually } from '../support/eventually.js';
+import { startFarmtally, type Farmtally } from '../support/server.js';
+import { farmWithParents, numberedRecord, postSessions, toNdjson, type FarmParents } from '../support/session-records.js';
+import { ingestPath, Upload } from '../support/upload.js';
 
 const BATCH_RECORDS = 100_000;
 const HOUR = 3_600_000;

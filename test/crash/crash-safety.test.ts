@@ -12,9 +12,9 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { farmWithEarlierBatch, killDuringBatch, largeBatchPresent, LargeBatch, type Format, type IngestPath, type KillPlan, type Phase } from './support/batch-kill.js';
-import { newDataDir, startFarmtally, type Farmtally } from './support/server.js';
-import type { FarmParents } from './support/session-records.js';
+import { farmWithEarlierBatch, killDuringBatch, largeBatchPresent, LargeBatch, type Format, type IngestPath, type KillPlan, type Phase } from '../support/batch-kill.js';
+import { newDataDir, startFarmtally, type Farmtally } from '../support/server.js';
+import type { FarmParents } from '../support/session-records.js';
 
 const BATCH_RECORDS = Number(process.env.CRASH_BATCH ?? 100_000);
 const EXTRA_RUNS = Number(process.env.CRASH_RUNS ?? 0);

@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { rmSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
-import { killHard, whenOutput } from './support/crash.js';
-import { deleteSessions, forgetUser, sessionAt } from './support/deletions.js';
+import { killHard, whenOutput } from '../support/crash.js';
+import { deleteSessions, forgetUser, sessionAt } from '../support/deletions.js';
 import { CreateQueueCommand } from '@aws-sdk/client-deadline';
-import { http, newDataDir, readDataFile, startFarmtally, type Farmtally, type RawResponse } from './support/server.js';
-import { farmWithParents, numberedRecord, postSessions, toNdjson, type FarmParents } from './support/session-records.js';
+import { http, newDataDir, readDataFile, startFarmtally, type Farmtally, type RawResponse } from '../support/server.js';
+import { farmWithParents, numberedRecord, postSessions, toNdjson, type FarmParents } from '../support/session-records.js';
 
 const SESSIONS = Number(process.env.DELETION_KILL_SESSIONS ?? 100_000);
 const KILLS = Number(process.env.DELETION_KILLS ?? 3);
