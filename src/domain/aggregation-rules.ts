@@ -3,7 +3,7 @@
 // and a straightforward in-memory aggregation that applies them all (the yardstick the
 // store's SQL is measured against, and the engine for small inputs).
 
-import { bucketBoundaries, type Period } from './buckets.js';
+import { bucketBoundaries, lastIndexAtOrBefore, type Period } from './buckets.js';
 import type { SessionRecord } from './resources.js';
 import type { TimeZone } from './timezone.js';
 
@@ -225,16 +225,4 @@ function preferJobName(record: UsageRecord, current: Group['jobName']): boolean 
   if (!current) return true;
   if (record.startedAt !== current.startedAt) return record.startedAt > current.startedAt;
   return compareCodeUnits(record.jobName, current.name) > 0;
-}
-
-/** Index of the last boundary <= t (t is inside the range, so there is one). */
-function lastIndexAtOrBefore(bounds: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = bounds.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (bounds[mid]! <= t) lo = mid;
-    else hi = mid;
-  }
-  return lo;
 }

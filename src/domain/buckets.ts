@@ -77,6 +77,21 @@ export function bucketBoundaries(
   return out;
 }
 
+/**
+ * The index of the last of `sorted` (ascending) at or before `t`, which is at or after the
+ * first: the bucket holding `t`, given the bucket edges (t before the last edge) or the bucket
+ * starts.
+ */
+export function lastIndexAtOrBefore(sorted: readonly number[], t: number): number {
+  let [lo, hi] = [0, sorted.length - 1];
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** The start of the local bucket that contains the instant (not clipped to any range). */
 export function floorToBucket(epochMs: number, tz: TimeZone, period: Period): number {
   if (tz.kind === 'fixed') {

@@ -9,7 +9,7 @@
 // per bucket of each group: a record counts in each bucket it overlaps, its time in that
 // bucket, as the statistics' rows count it.
 import { groupFieldMember, usageRecords, type GroupByField, type SessionForUsage, type UnpricedUsageRecord } from './aggregation-rules.js';
-import { bucketBoundaries, type Period } from './buckets.js';
+import { bucketBoundaries, lastIndexAtOrBefore, type Period } from './buckets.js';
 import type { TimeZone } from './timezone.js';
 
 /** A group's key: its group-by values in the query's order (none is null), as one string. */
@@ -58,17 +58,6 @@ function addTo(part: RunningPart, seconds: number, seen: Set<RunningPart>): void
   seen.add(part);
 }
 
-/** The index of the bucket [boundaries[i], boundaries[i + 1]) that holds `at` (at within the range). */
-function bucketIndex(boundaries: readonly number[], at: number): number {
-  let [lo, hi] = [0, boundaries.length - 2];
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (boundaries[mid]! <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 export function runningUsage(sessions: readonly SessionForUsage[], q: RunningQuery): RunningUsage {
   const wanted = new Map<string, Set<string>>();
   for (const f of q.filters ?? []) wanted.set(f.field, (wanted.get(f.field) ?? new Set()).add(f.value));
@@ -90,7 +79,7 @@ export function runningUsage(sessions: readonly SessionForUsage[], q: RunningQue
       if (!boundaries) continue;
       const byBucket = buckets.get(key) ?? new Map<number, RunningPart>();
       buckets.set(key, byBucket);
-      for (let i = bucketIndex(boundaries, Math.max(record.startedAt, q.start)); i < boundaries.length - 1; i++) {
+      for (let i = lastIndexAtOrBefore(boundaries, Math.max(record.startedAt, q.start)); i < boundaries.length - 1; i++) {
         const inBucket = secondsIn(record, boundaries[i]!, boundaries[i + 1]!);
         if (inBucket <= 0) break;
         const bucketPart = byBucket.get(boundaries[i]!) ?? { runtime: 0, sessions: 0 };

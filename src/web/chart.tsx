@@ -8,7 +8,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { Period } from '../domain/buckets.js';
+import { lastIndexAtOrBefore, type Period } from '../domain/buckets.js';
 import type { TimeZone } from '../domain/timezone.js';
 import { bucketLabel, formatTick, formatValue, valueTitle, wallClock } from './format.js';
 import type { Measure, Show } from './query.js';
@@ -239,14 +239,7 @@ function bucketAt(u: uPlot, results: Results): number | undefined {
   const t = u.posToVal(left, 'x') * 1000;
   const starts = results.buckets;
   if (!(t >= starts[0]! && t < results.bucketEnd)) return undefined;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return lastIndexAtOrBefore(starts, t);
 }
 
 function chartHeight(el: HTMLElement): number {
