@@ -4,25 +4,18 @@
 // And the forecast in a line of words.
 import { StartSessionsStatisticsAggregationCommand, type DeadlineClient } from '@aws-sdk/client-deadline';
 import type { BudgetForecast, DayCost } from '../domain/budget-forecast.js';
-import { addUpDays, budgetCostRequests, dayCostsOf, type BudgetScope } from '../client/budget-answer.js';
+import { budgetDayCosts, type BudgetScope } from '../client/budget-answer.js';
 import { AggregationEnded, readAggregationRows } from './aggregation-rows.js';
 
 /** The days' costs of [start, until) of what the budget tracks (a farm's or a user's: the farm's queues, ten at a time, added up): none when the window has not begun. */
-export async function dailyCosts(client: DeadlineClient, farmId: string, scope: BudgetScope, farmQueueIds: readonly string[], start: Date, until: Date): Promise<DayCost[]> {
-  if (until <= start) return [];
-  const answers = [];
-  for (const request of budgetCostRequests(scope, farmQueueIds)) {
-    const { aggregationId } = await client.send(
-      new StartSessionsStatisticsAggregationCommand({
-        farmId, resourceIds: request.resourceIds, startTime: start, endTime: until, timezone: 'UTC+00:00', period: 'DAILY', groupBy: request.groupBy, statistics: ['SUM'],
-      }),
-    );
+export function dailyCosts(client: DeadlineClient, farmId: string, scope: BudgetScope, farmQueueIds: readonly string[], start: Date, until: Date): Promise<DayCost[]> {
+  return budgetDayCosts(async (input) => {
+    const { aggregationId } = await client.send(new StartSessionsStatisticsAggregationCommand(input));
     const { rows } = await readAggregationRows(client, farmId, aggregationId!).catch((err: unknown) => {
       throw err instanceof AggregationEnded ? new Error(`the aggregation of the budget's days ended ${err.status}: ${err.reason ?? 'no reason given'}`) : err;
     });
-    answers.push(dayCostsOf(request, rows));
-  }
-  return addUpDays(answers);
+    return rows;
+  }, farmId, scope, farmQueueIds, start, until);
 }
 
 /** The forecast in words, after "Forecast:": `$41.64 by 2025-06-01 (83 % of the limit; $1.36 a day, the last 7 complete days)`. */

@@ -67,6 +67,39 @@ export function dayCostsOf(request: BudgetCostRequest, rows: readonly Statistics
     .map((row) => ({ start: row.aggregationStartTime!.getTime(), cost: row.costInUsd?.sum ?? 0 }));
 }
 
+/** One StartSessionsStatisticsAggregation input of a budget's days. */
+export interface BudgetDaysInput {
+  farmId: string;
+  resourceIds: BudgetCostRequest['resourceIds'];
+  startTime: Date;
+  endTime: Date;
+  timezone: 'UTC+00:00';
+  period: 'DAILY';
+  groupBy: UsageGroupByField[];
+  statistics: ['SUM'];
+}
+
+/**
+ * What the budget tracks spent each day of [start, until) (UTC days, as its usage is counted,
+ * written `UTC+00:00`, which a --strict server takes too): one aggregation per request
+ * (budgetCostRequests), each run to its rows by `aggregate` (the page's runner or the CLI's),
+ * added up by day; none when the window has not begun.
+ */
+export async function budgetDayCosts(
+  aggregate: (input: BudgetDaysInput) => Promise<readonly Statistics[]>,
+  farmId: string, scope: BudgetScope, farmQueueIds: readonly string[], start: Date, until: Date,
+): Promise<{ start: number; cost: number }[]> {
+  if (until <= start) return [];
+  const answers = [];
+  for (const request of budgetCostRequests(scope, farmQueueIds)) {
+    const rows = await aggregate({
+      farmId, resourceIds: request.resourceIds, startTime: start, endTime: until, timezone: 'UTC+00:00', period: 'DAILY', groupBy: request.groupBy, statistics: ['SUM'],
+    });
+    answers.push(dayCostsOf(request, rows));
+  }
+  return addUpDays(answers);
+}
+
 /** Days' costs from several answers, added up by day, in day order. */
 export function addUpDays(answers: readonly { start: number; cost: number }[][]): { start: number; cost: number }[] {
   const byDay = new Map<number, number>();

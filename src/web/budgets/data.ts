@@ -3,7 +3,7 @@
 // cost day by day over its window so far (one aggregation: its queue, DAILY in UTC, as the
 // budget's usage is counted; written `UTC+00:00`, which a --strict server takes too).
 import { GetBudgetCommand, paginateListBudgets, type DeadlineClient, type GetBudgetResponse } from '@aws-sdk/client-deadline';
-import { addUpDays, budgetCostRequests, budgetScopeOf, budgetWindowOf, dayCostsOf, type BudgetScope } from '../../client/budget-answer.js';
+import { budgetDayCosts, budgetScopeOf, budgetWindowOf, type BudgetDaysInput, type BudgetScope } from '../../client/budget-answer.js';
 import type { BudgetPeriod } from '../../domain/resources.js';
 import type { DayCost } from '../../domain/budget-forecast.js';
 import { runAggregation, type Progress } from '../api.js';
@@ -58,13 +58,7 @@ export async function listBudgets(client: DeadlineClient, farmId: string): Promi
 export async function budgetDays(
   client: DeadlineClient, farmId: string, b: Budget, farmQueueIds: readonly string[], until: number, signal: AbortSignal, onProgress: (p: Progress) => void, pageSize: number,
 ): Promise<DayCost[]> {
-  if (b.start === undefined || until <= b.start) return [];
-  const answers = [];
-  for (const request of budgetCostRequests(b.scope, farmQueueIds)) {
-    const { rows } = await runAggregation(client, {
-      farmId, resourceIds: request.resourceIds, startTime: new Date(b.start), endTime: new Date(until), timezone: 'UTC+00:00', period: 'DAILY', groupBy: request.groupBy, statistics: ['SUM'],
-    }, signal, onProgress, pageSize);
-    answers.push(dayCostsOf(request, rows));
-  }
-  return addUpDays(answers);
+  if (b.start === undefined) return [];
+  const aggregate = async (input: BudgetDaysInput) => (await runAggregation(client, input, signal, onProgress, pageSize)).rows;
+  return budgetDayCosts(aggregate, farmId, b.scope, farmQueueIds, new Date(b.start), new Date(until));
 }
